@@ -1,0 +1,132 @@
+"""The `yinqi` command: the composition root where files, stdin and the matching core meet."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from matching.catalog import Catalog
+from matching.catalog_yaml import parse_catalog
+from matching.data import sample_catalog
+from matching.engine import match
+from matching.errors import MatchingError
+from matching.i18n import Lang
+from matching.request import parse_request
+from matching.serialize import explain, result_json
+
+EXIT_BAD_INPUT = 2
+
+app = typer.Typer(
+    name="yinqi",
+    help="Yinqi (银企): bank–enterprise financing matchmaking for small firms in Zhejiang.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+catalog_app = typer.Typer(
+    help="Check and inspect catalogs of banks, parks and products.", no_args_is_help=True
+)
+app.add_typer(catalog_app, name="catalog")
+
+CatalogOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--catalog",
+        help="Catalog YAML file (default: the bundled sample catalog).",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+    ),
+]
+LangOption = Annotated[Lang, typer.Option("--lang", help="Language of texts: zh or en.")]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def _load_catalog(path: Path | None) -> Catalog:
+    if path is None:
+        return sample_catalog()
+    return parse_catalog(path.read_text(encoding="utf-8"), source=str(path))
+
+
+def _read_request(source: str) -> Any:
+    if source == "-":
+        if sys.stdin.isatty():
+            raise _fail("Reading a JSON request from standard input; pipe one in, or give a file.")
+        text, name = sys.stdin.read(), "<stdin>"
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise _fail(f"{source}: no such file")
+        text, name = path.read_text(encoding="utf-8"), source
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise _fail(
+            f"{name}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})"
+        ) from None
+
+
+@app.command("match")
+def match_command(
+    request: Annotated[
+        str, typer.Argument(help="JSON request file, or - for standard input.", metavar="[FILE|-]")
+    ] = "-",
+    explain_: Annotated[
+        bool, typer.Option("--explain", help="Print the reasons as readable text instead of JSON.")
+    ] = False,
+    lang: LangOption = Lang.ZH,
+    catalog: CatalogOption = None,
+) -> None:
+    """Match one financing need to banks and guarantee products.
+
+    The request has `firm`, `need` and `standards` (see README). Bad input names the field and
+    exits with code 2.
+    """
+    data = _read_request(request)
+    try:
+        cat = _load_catalog(catalog)
+        req = parse_request(data)
+    except MatchingError as err:
+        raise _fail(err.render(lang)) from None
+    result = match(
+        req.firm,
+        req.need,
+        cat,
+        standards=req.standards,
+        loads=req.loads,
+        live_banks=req.live_banks,
+        rotation=req.rotation,
+        explain=explain_,
+    )
+    if explain_:
+        typer.echo(explain(result, lang))
+    else:
+        typer.echo(json.dumps(result_json(result), ensure_ascii=False, indent=2))
+
+
+@catalog_app.command("check")
+def catalog_check(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    lang: LangOption = Lang.ZH,
+) -> None:
+    """Validate a catalog file; every problem names the entry and the field."""
+    try:
+        cat = parse_catalog(path.read_text(encoding="utf-8"), source=str(path))
+    except MatchingError as err:
+        raise _fail(err.render(lang)) from None
+    typer.echo(
+        f"{path}: {len(cat.banks)} banks, {len(cat.branches)} branches, "
+        f"{len(cat.parks)} parks, {len(cat.products)} products, "
+        f"{len(cat.guarantees)} guarantee products" + (" (sample data)" if cat.sample else "")
+    )
+
+
+def main() -> None:
+    app()

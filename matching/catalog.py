@@ -1,0 +1,208 @@
+"""The catalog: banks, branches, parks, loan products and guarantee products, with lookups."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import MappingProxyType
+
+from rapidfuzz import fuzz, process
+
+from matching.model import Collateral, EntityType, Purpose, Tag
+
+
+@dataclass(frozen=True, slots=True)
+class Bank:
+    code: str
+    name: str  # the name a firm owner knows: 绍兴银行, 嵊州农商银行
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    code: str
+    bank: str
+    name: str
+    city: str
+    county: str
+
+
+@dataclass(frozen=True, slots=True)
+class Park:
+    code: str
+    name: str
+    city: str
+    county: str
+    stars: int
+    partner_banks: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LoanProduct:
+    code: str
+    bank: str
+    name: str
+    amount_min_yuan: int
+    amount_max_yuan: int
+    entity_types: frozenset[EntityType]
+    purposes: frozenset[Purpose]
+    max_term_months: int
+    collateral_required: bool = False
+    collateral_accepted: frozenset[Collateral] = frozenset()
+    requires_any_tag: frozenset[Tag] = frozenset()
+    regions: frozenset[str] = frozenset()  # cities or counties; empty: wherever the bank is
+    exclusive_group: str | None = None
+    needs_guarantee: bool = False  # lends without collateral against a policy guarantee
+    existing_customers_only: bool = False  # e.g. 无还本续贷: only the firm's own lending bank
+    rate: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class GuaranteeProduct:
+    code: str
+    name: str
+    guarantor: str
+    amount_cap_yuan: int
+    fee_rate_pct: Decimal
+    entity_types: frozenset[EntityType]
+    purposes: frozenset[Purpose]
+    requires_any_tag: frozenset[Tag] = frozenset()
+    regions: frozenset[str] = frozenset()
+    tag_caps_yuan: tuple[tuple[Tag, int], ...] = ()  # a higher cap for firms with a tag
+    note: str = ""
+
+    def cap_for(self, tags: frozenset[Tag]) -> int:
+        """The amount cap for a firm with these tags (e.g. 专精特新 up to 20M under 科创专项保)."""
+        caps = [cap for tag, cap in self.tag_caps_yuan if tag in tags]
+        return max([self.amount_cap_yuan, *caps])
+
+
+_BRANCH_TAIL = re.compile(r"(?<=.{2})[\u4e00-\u9fff]{0,6}?(分行|支行|营业部|分理处|网点)$")
+_BANK_WORD = re.compile(r"^(.+?(?:银行|农商行|农信社|信用社))")
+
+
+def bank_key(name: str) -> str:
+    """A typed bank name reduced to the part that names the bank, without branch or spaces."""
+    text = unicodedata.normalize("NFKC", name).strip()
+    text = re.sub(r"\s+", "", text)
+    head = _BANK_WORD.match(text)
+    if head:
+        return head.group(1)
+    return _BRANCH_TAIL.sub("", text)
+
+
+def _alias_forms(bank: Bank) -> Iterable[str]:
+    yield bank.name
+    yield from bank.aliases
+    for form in (bank.name, *bank.aliases):
+        if form.endswith("农商银行"):
+            stem = form.removesuffix("农商银行")
+            yield from (stem + "农村商业银行", stem + "农商行")
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """An immutable catalog with the indexes matching needs; build through `Catalog.of`."""
+
+    banks: tuple[Bank, ...]
+    branches: tuple[Branch, ...]
+    parks: tuple[Park, ...]
+    products: tuple[LoanProduct, ...]
+    guarantees: tuple[GuaranteeProduct, ...]
+    sample: bool = False
+    source: str = ""
+    bank_by_code: Mapping[str, Bank] = field(init=False, repr=False, compare=False)
+    park_by_key: Mapping[str, Park] = field(init=False, repr=False, compare=False)
+    _aliases: Mapping[str, str] = field(init=False, repr=False, compare=False)
+    _branches: Mapping[tuple[str, str], tuple[Branch, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+    _city_banks: Mapping[str, tuple[Bank, ...]] = field(init=False, repr=False, compare=False)
+    _offers: Mapping[tuple[str, Purpose], tuple[LoanProduct, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        put = object.__setattr__
+        put(self, "bank_by_code", MappingProxyType({b.code: b for b in self.banks}))
+        parks = {p.code: p for p in self.parks} | {p.name: p for p in self.parks}
+        put(self, "park_by_key", MappingProxyType(parks))
+        aliases = {bank_key(form): b.code for b in self.banks for form in _alias_forms(b)}
+        put(self, "_aliases", MappingProxyType(aliases))
+        branches: dict[tuple[str, str], list[Branch]] = {}
+        city_banks: dict[str, dict[str, Bank]] = {}
+        for br in self.branches:
+            branches.setdefault((br.bank, br.city), []).append(br)
+            city_banks.setdefault(br.city, {})[br.bank] = self.bank_by_code[br.bank]
+        put(self, "_branches", MappingProxyType({k: tuple(v) for k, v in branches.items()}))
+        put(
+            self,
+            "_city_banks",
+            MappingProxyType(
+                {
+                    city: tuple(sorted(bs.values(), key=lambda b: b.code))
+                    for city, bs in city_banks.items()
+                }
+            ),
+        )
+        offers: dict[tuple[str, Purpose], list[LoanProduct]] = {}
+        for p in self.products:
+            for purpose in p.purposes:
+                offers.setdefault((p.bank, purpose), []).append(p)
+        put(self, "_offers", MappingProxyType({k: tuple(v) for k, v in offers.items()}))
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        banks: Iterable[Bank],
+        branches: Iterable[Branch],
+        parks: Iterable[Park] = (),
+        products: Iterable[LoanProduct] = (),
+        guarantees: Iterable[GuaranteeProduct] = (),
+        sample: bool = False,
+        source: str = "",
+    ) -> Catalog:
+        return cls(
+            tuple(banks),
+            tuple(branches),
+            tuple(parks),
+            tuple(products),
+            tuple(guarantees),
+            sample,
+            source,
+        )
+
+    def banks_in(self, city: str) -> tuple[Bank, ...]:
+        """Banks with at least one branch in the city, in code order."""
+        return self._city_banks.get(city, ())
+
+    def branch_for(self, bank: str, city: str, county: str) -> Branch | None:
+        """The branch that serves a firm: one in its county if there is one, else in its city."""
+        branches = self._branches.get((bank, city), ())
+        for br in branches:
+            if br.county == county:
+                return br
+        return branches[0] if branches else None
+
+    def offers(self, bank: str, purpose: Purpose) -> tuple[LoanProduct, ...]:
+        return self._offers.get((bank, purpose), ())
+
+    def park(self, key: str) -> Park | None:
+        return self.park_by_key.get(key.strip()) if key else None
+
+    def resolve_bank(self, typed: str) -> Bank | None:
+        """The catalog bank a person meant by a typed name ("农行诸暨支行", "嵊州农村商业银行")."""
+        key = bank_key(typed)
+        if not key:
+            return None
+        code = self._aliases.get(key)
+        if code is None:
+            found = process.extractOne(
+                key, self._aliases.keys(), scorer=fuzz.ratio, score_cutoff=85
+            )
+            code = self._aliases[found[0]] if found else None
+        return self.bank_by_code[code] if code else None

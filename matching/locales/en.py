@@ -1,0 +1,146 @@
+"""English text catalog. Same keys and {fields} as zh.py."""
+
+MESSAGES: dict[str, str] = {
+    # --- input errors (matching.errors) ---
+    "error.field": "'{field}': {message}",
+    # --- uscc ---
+    "uscc.length": (
+        "A unified social credit code has {expected} characters; you typed {length}. "
+        "Please copy it from the 'Unified Social Credit Code' line of your business licence"
+    ),
+    "uscc.charset": (
+        "Character {position}, '{char}', is not possible: codes use digits and capital letters "
+        "except I, O, S, V and Z. Please check it against your business licence"
+    ),
+    "uscc.charset_lookalike": (
+        "Character {position}, '{char}', is not possible: codes never use the letter {char}. "
+        "Did you mean the digit '{suggestion}'?"
+    ),
+    "uscc.region": (
+        "Characters 3 to 8 must be six digits (the region code; Zhejiang starts with 33), "
+        "you typed '{region}'. Please check it against your business licence"
+    ),
+    "uscc.checksum": (
+        "The last character (check character) of '{value}' does not match: one character is "
+        "probably mistyped. Please compare it with your business licence"
+    ),
+    # --- amounts ---
+    "amount.empty": "Please type how much you want to borrow, e.g. 300万 (3 million yuan)",
+    "amount.not_a_number": (
+        "Could not read '{value}' as an amount. Type it like 300万, 50万 or 0.5亿"
+    ),
+    "amount.negative": (
+        "The amount cannot be negative (you typed '{value}'). Type how much you need, e.g. 300万"
+    ),
+    "amount.zero": (
+        "The amount cannot be 0 (you typed '{value}'). Type how much you need, e.g. 300万"
+    ),
+    "amount.too_large": (
+        "'{value}' is above the limit of {limit}. "
+        "Please check and type it again, e.g. 300万"
+    ),
+    "amount.unit_missing": (
+        "Did you mean {value}万 ({value} × 10,000 yuan)? Please type the unit too, e.g. {value}万; "
+        "if you really mean {value} yuan, type '{value}元'"
+    ),
+    # --- workdays ---
+    "workdays.estimated": (
+        "Some of these dates fall in a year whose holiday schedule is not published yet: "
+        "they assume Monday to Friday working days and may move later"
+    ),
+    # --- matching: words ---
+    "entity.enterprise": "enterprise",
+    "entity.individual_business": "individual business",
+    "entity.business_owner": "small-business owner",
+    "entity.farmer": "farmer",
+    "tag.high_tech": "high-tech enterprises",
+    "tag.tech_sme": "tech SMEs",
+    "tag.specialized_sme": "specialized SMEs (专精特新)",
+    "tag.agri": "agricultural businesses",
+    "tag.foreign_trade": "foreign-trade firms",
+    "tag.graduate_founder": "graduate or returnee founders",
+    "purpose.working_capital": "working capital",
+    "purpose.equipment": "equipment",
+    "purpose.plant": "plant or premises",
+    "purpose.rnd": "R&D",
+    "purpose.renewal": "renewal (incl. no-principal-repayment renewal)",
+    "purpose.trade": "trade orders and settlement",
+    "collateral.none": "no collateral",
+    "collateral.property": "property",
+    "collateral.equipment": "equipment",
+    "collateral.ip": "intellectual property (patents, trademarks)",
+    "collateral.receivables": "receivables",
+    "collateral.inventory": "inventory",
+    "standard.compliant_operation": "compliant, continuing operation",
+    "standard.fixed_premises": "a fixed place of business",
+    "standard.real_need": "a real financing need",
+    "standard.good_credit": "good credit standing",
+    "standard.lawful_purpose": "a lawful loan purpose",
+    "tier.below_100k": "below 100k yuan",
+    "tier.100k_500k": "100k–500k yuan",
+    "tier.500k_5m": "500k–5M yuan",
+    "tier.5m_10m": "5M–10M yuan",
+    "tier.above_10m": "above 10M yuan",
+    "route.assign": "referred to banks",
+    "route.existing_banks_only": "served by the firm's existing banks only",
+    "route.credit_repair": "credit repair first",
+    "route.coordination": "followed up by the coordination team",
+    # --- matching: reasons ---
+    "reason.existing": "{bank} already lends to you and knows your business",
+    "reason.renewal_existing": "{bank} is your current lender: renewals go to it first",
+    "reason.park_partner": "{bank} is a partner bank of {park}",
+    "reason.requested": "{bank} offers the product you asked for",
+    "reason.branch_county": "{branch} is in {county}, close to you",
+    "reason.branch_city": "{branch} is in {city}; there is no branch in {county}",
+    "reason.product": "{product}: {low}–{high}, up to {term} months, {security}",
+    "reason.product_rate": "{product}: {low}–{high}, up to {term} months, {security}, rate {rate}",
+    "security.none": "no collateral needed",
+    "security.guarantee": "no collateral, backed by {guarantee}",
+    "security.collateral": "accepts your {kinds}",
+    "security.with_tags": "{security}, for {tags}",
+    "guarantee.fits": "{name} ({guarantor}): {note}; fee {fee}%",
+    # --- matching: refusals ---
+    "misfit.entity_type": "{product} is not for this kind of borrower ({entity})",
+    "misfit.amount": "{product} lends {low}–{high}; you need {amount}",
+    "misfit.term": "{product} runs at most {term} months; you need {asked_term}",
+    "misfit.region": "{product} is only offered in {regions}",
+    "misfit.tags": "{product} is only for {tags}",
+    "misfit.collateral": "{product} needs collateral ({accepted}) and you offered none of it",
+    "misfit.guarantee": "{product} needs a policy guarantee and none fits your need",
+    "misfit.not_customer": "{product} is only for the bank's existing borrowers",
+    "blocked.bank_limit": "Under the 3/2 rule at most {limit} banks may serve you and {serving} already do, so no new bank is contacted; please turn to your current banks; the coordination team is told",
+    "blocked.exclusive_group": "{chosen} and {dropped} cannot be taken together; {chosen} was chosen for you",
+    "blocked.no_bank_in_region": "There is no partner bank in {city} yet; the coordination team will contact you",
+    "blocked.no_fitting_product": "No bank product fits your need as it stands; the coordination team will contact you to work out a plan",
+    "blocked.no_new_bank": "Only your current banks have a fitting product: please turn to them first; the coordination team will follow up too",
+    "blocked.standard.compliant_operation": "Compliant, continuing operation is required; the coordination team will contact you",
+    "blocked.standard.fixed_premises": "A fixed place of business is required; the coordination team will contact you",
+    "blocked.standard.real_need": "A real financing need is required; the coordination team will contact you",
+    "blocked.standard.good_credit": "Good credit standing is required: start with credit repair (the 'credit repair stations' at bank branches handle it in one visit), then apply again",
+    "blocked.standard.lawful_purpose": "The loan purpose must be lawful; the coordination team will contact you",
+    "note.limit": "Under the 3/2 rule at most {limit} banks may serve one {entity}; {serving} serve you now, so up to {slots} new banks can be matched",
+    "note.outside_limit": "Total credit of {total} is above 10M yuan: the 3/2 rule for small firms does not apply",
+    "note.unknown_existing_banks": "Lending banks we could not identify: {names}; each still counts as one bank",
+    "note.unknown_park": "Park '{park}' was not found; matching by county instead",
+    "note.first_loan": "You are a first-loan firm: banks give you priority",
+    "catalog.invalid": "The catalog is invalid:\n{problems}",
+    # --- matching: requests and explain ---
+    "request.invalid": "{problem}",
+    "uscc.entity_mismatch": "this unified social credit code belongs to {actual}, not to the '{entity}' you chose: check the entity type or the code",
+    "uscc.category.enterprise": "an enterprise",
+    "uscc.category.individual_business": "an individual business",
+    "uscc.category.farmer_coop": "a farmers' cooperative",
+    "uscc.category.other": "another kind of organisation",
+    "region.unknown_city": "unknown city '{city}': give a prefecture-level city in Zhejiang, e.g. 绍兴",
+    "region.unknown_county": "unknown county '{county}' {city}: give e.g. 新昌县",
+    "region.missing": "give the city or county, e.g. 绍兴 新昌",
+    "explain.route": "Route: {route} ({code})",
+    "explain.tier": "Credit tier: {tier}",
+    "explain.limit": "Bank limit: {limit}; banks serving now: {serving}; new banks possible: {slots}",
+    "explain.banks": "Matched banks:",
+    "explain.no_banks": "Matched banks: none",
+    "explain.guarantees": "Fitting guarantee products:",
+    "explain.blocked": "Limits and refusals:",
+    "explain.notes": "Notes:",
+    "explain.passed_over": "Products of nearby banks passed over:",
+}

@@ -1,0 +1,300 @@
+"""Company names: normalisation, splitting into region / core / organisation form, fuzzy index.
+
+Used to find the same firm registering twice and to recognise a registering firm on a campaign
+list of up to ~630,000 names (百行进万企), where typed names differ from listed ones by a
+region prefix, an organisation form, bracket widths or a wrongly chosen character.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from matching.regions import REGION_PREFIXES, regions_agree
+
+_SPACE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
+_BRACKETS = str.maketrans("【】〔〕〖〗[]{}", "()()()()()")
+_BRACKETED = re.compile(r"\(([^()]*)\)")
+
+# Organisation forms, matched at the end of a name, longest first.
+_ORG_FORMS: tuple[str, ...] = tuple(
+    sorted(
+        {
+            "集团股份有限公司", "股份有限公司", "集团有限公司", "有限责任公司", "有限公司",
+            "股份合作公司", "合伙企业(有限合伙)", "合伙企业(普通合伙)", "合伙企业",
+            "(有限合伙)", "(普通合伙)", "个人独资企业", "独资企业", "农民专业合作社",
+            "专业合作社", "股份经济合作社", "经济合作社", "合作社", "家庭农场", "经营部",
+            "门市部", "批发部", "经销部", "销售部", "服务部", "营业部", "商行", "商店",
+            "工作室", "事务所", "公司", "集团", "有限", "厂", "店",
+        },
+        key=lambda form: (-len(form), form),
+    )
+)
+# A branch carries its own region after the parent's name: 蓝宇新材料有限公司柯桥分公司.
+_BRANCH_FORMS = ("分公司", "分厂", "分店")
+_PREFIXES = frozenset(REGION_PREFIXES)
+_PREFIX_LENGTHS = sorted({len(p) for p in REGION_PREFIXES}, reverse=True)
+_BRACKET_REGIONS = _PREFIXES | {"中国"}
+
+
+def normalize_name(name: str) -> str:
+    """NFKC, no whitespace, ASCII round brackets, lower-case Latin: how names are compared."""
+    text = unicodedata.normalize("NFKC", name).translate(_BRACKETS)
+    return _SPACE.sub("", text).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class NameParts:
+    """A normalised company name cut into leading region names, core, and organisation form."""
+
+    region: str
+    core: str
+    suffix: str
+
+
+def _leading_regions(text: str, prefixes: frozenset[str] = _PREFIXES) -> tuple[str, str]:
+    """Split region names off the start of `text`, keeping at least one character of the rest."""
+    region = ""
+    stripped = True
+    while stripped:
+        stripped = False
+        for length in _PREFIX_LENGTHS:
+            if len(text) > length and text[:length] in prefixes:
+                region, text, stripped = region + text[:length], text[length:], True
+                break
+    return region, text
+
+
+def _is_region(text: str) -> bool:
+    """Whether `text` consists of region names only, such as 绍兴 or 绍兴柯桥."""
+    _, rest = _leading_regions(text, _BRACKET_REGIONS)
+    return rest in _BRACKET_REGIONS
+
+
+def _drop_bracketed_regions(text: str) -> tuple[str, str]:
+    """Remove bracketed regions anywhere in the name: 蓝宇(绍兴)新材料 → 蓝宇新材料, 绍兴."""
+    if "(" not in text:
+        return text, ""
+    removed: list[str] = []
+
+    def drop(match: re.Match[str]) -> str:
+        if _is_region(match[1]):
+            removed.append(match[1])
+            return ""
+        return match[0]
+
+    return _BRACKETED.sub(drop, text), "".join(removed)
+
+
+def _org_form(text: str) -> tuple[str, str]:
+    """Split the organisation form (and a branch's own region) off the end of `text`."""
+    for form in (*_BRANCH_FORMS, *_ORG_FORMS):
+        if text.endswith(form) and len(text) > len(form):
+            body = text[: -len(form)]
+            if form in _BRANCH_FORMS:
+                body, _ = _org_form(_trailing_region(body))
+                return body, text[len(body):]
+            return body, form
+    return text, ""
+
+
+def _trailing_region(text: str) -> str:
+    """`text` without a region name at its end (the region of a branch)."""
+    for length in _PREFIX_LENGTHS:
+        if len(text) > length and text[-length:] in _PREFIXES:
+            return text[:-length]
+    return text
+
+
+def _split_normalized(text: str) -> NameParts:
+    """split_name for an already normalised name."""
+    text, bracketed = _drop_bracketed_regions(text)
+    body, suffix = _org_form(text)
+    region, core = _leading_regions(body)
+    return NameParts(region + bracketed, core, suffix)
+
+
+def split_name(name: str) -> NameParts:
+    """Cut a company name into region, core and organisation form, so only cores are compared."""
+    return _split_normalized(normalize_name(name))
+
+
+def core_name(name: str) -> str:
+    """The distinctive part of a company name (浙江蓝宇新材料有限公司 → 蓝宇新材料), never empty."""
+    return split_name(name).core or normalize_name(name)
+
+
+# fuzz.ratio is 100 * (1 - indel / (len_a + len_b)): one substituted character in an n-character
+# core costs 100 / n points (75 for n = 4, 80 for 5, 83.3 for 6), one added or dropped character
+# about half that. So the cutoff follows the query core's length: cores of up to two characters
+# must match exactly (one wrong character is half the name: 兰宇 is another firm than 蓝宇);
+# three characters accept one added or dropped character but not a substitution (66.7); four to
+# seven accept exactly one substitution, or one or two added/dropped characters, and reject two
+# substitutions (50 for n = 4); from eight characters on, a quarter of the characters may differ.
+# The 0.5 margin absorbs float rounding at the boundary.
+def score_cutoff(core_length: int) -> float:
+    """The lowest core fuzz.ratio accepted for a query core of this length."""
+    if core_length <= 2:
+        return 100.0
+    if core_length == 3:
+        return 79.5
+    if core_length <= 7:
+        return 100.0 * (1 - 1 / core_length) - 0.5
+    return 74.5
+
+
+@dataclass(frozen=True, slots=True)
+class NameMatch:
+    """A listed name found for a query: its position in the list, the name, and the core ratio."""
+
+    index: int
+    name: str
+    score: float
+
+
+IntArray = npt.NDArray[np.int64]
+
+_CANDIDATES = 256  # candidates scored with fuzz.ratio per query
+_POSTING_BUDGET = 20_000  # postings gathered from the rarest grams before the rest only re-rank
+
+
+def _gram_codes(core: str) -> list[int]:
+    """Codes of the character bigrams and 1-skip bigrams of `core` (same layout as the index)."""
+    codes = [(ord(a) << 22 | ord(b)) << 1 for a, b in itertools.pairwise(core)]
+    codes += [(ord(a) << 22 | ord(b)) << 1 | 1 for a, b in zip(core, core[2:], strict=False)]
+    return codes
+
+
+def _index_grams(chars: IntArray, owner: IntArray) -> tuple[IntArray, IntArray]:
+    """Gram codes and owning name of every bigram and 1-skip bigram in the concatenated cores."""
+    codes: list[IntArray] = []
+    owners: list[IntArray] = []
+    for gap in (1, 2):
+        same = owner[:-gap] == owner[gap:]
+        codes.append((chars[:-gap][same] << 22 | chars[gap:][same]) << 1 | (gap - 1))
+        owners.append(owner[:-gap][same])
+    return np.concatenate(codes), np.concatenate(owners)
+
+
+class NameIndex:
+    """Fuzzy lookup in a fixed list of company names: built once, then queried per registration.
+
+    Cores are kept as one string with offsets, exact cores are found through a sorted array of
+    their hashes (in-process only, so the per-process hash seed does not matter), and fuzzy
+    candidates through an inverted index of character bigrams and 1-skip bigrams, whose int32
+    posting arrays are sorted by name so membership can be tested by binary search.
+    """
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self._names = tuple(names)
+        cores = [core_name(name) for name in self._names]
+        lengths = np.fromiter(map(len, cores), dtype=np.int64, count=len(cores))
+        self._starts: IntArray = np.concatenate(([0], np.cumsum(lengths)))
+        self._text = "".join(cores)
+        hashes = np.fromiter(map(hash, cores), dtype=np.int64, count=len(cores))
+        self._by_hash: IntArray = np.argsort(hashes, kind="stable")
+        self._hashes: IntArray = hashes[self._by_hash]
+        del cores
+        chars = np.frombuffer(self._text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        owner = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+        codes, owners = _index_grams(chars, owner)
+        self._grams, gram_ids = np.unique(codes, return_inverse=True)
+        keys = np.unique(gram_ids.astype(np.int64) << 32 | owners)
+        self._postings = (keys & 0xFFFFFFFF).astype(np.int32)
+        self._gram_starts: IntArray = np.searchsorted(keys >> 32, np.arange(len(self._grams) + 1))
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def best(self, query: str) -> NameMatch | None:
+        """The listed name the query most likely means, or None if nothing is close enough."""
+        found = self.search(query, limit=1)
+        return found[0] if found else None
+
+    def search(self, query: str, limit: int = 5) -> tuple[NameMatch, ...]:
+        """Listed names close to the query, best first (for "您是不是指 …？")."""
+        parts = split_name(query)
+        if not parts.core or limit < 1:
+            return ()
+        candidates = self._exact(parts.core)
+        if score_cutoff(len(parts.core)) < 100:
+            fuzzy = self._gram_candidates(parts.core).tolist()
+            candidates = list(dict.fromkeys([*candidates, *fuzzy]))
+        return tuple(self._rank(parts, normalize_name(query), candidates)[:limit])
+
+    def _core(self, index: int) -> str:
+        """The core of the listed name at `index`."""
+        return self._text[self._starts[index] : self._starts[index + 1]]
+
+    def _exact(self, core: str) -> list[int]:
+        """Indices of listed names whose core is exactly `core`."""
+        key = hash(core)
+        low = int(np.searchsorted(self._hashes, key, side="left"))
+        high = int(np.searchsorted(self._hashes, key, side="right"))
+        found = (int(i) for i in self._by_hash[low:high])
+        return sorted(i for i in found if self._core(i) == core)
+
+    def _gram_candidates(self, core: str) -> IntArray:
+        """The listed names sharing the most (idf-weighted) grams with `core`, unordered."""
+        codes = np.unique(np.array(_gram_codes(core), dtype=np.int64))
+        if not len(self._grams) or not len(codes):
+            return np.empty(0, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self._grams, codes), len(self._grams) - 1)
+        grams = at[self._grams[at] == codes]
+        if not len(grams):
+            return np.empty(0, dtype=np.int64)
+        starts, counts = self._gram_starts[grams], np.diff(self._gram_starts)[grams]
+        weights = np.log(len(self._names) / counts)
+        # Gather postings of the rarest grams only; frequent grams (新材料, 科技) just re-rank.
+        order = np.argsort(counts, kind="stable")
+        gathered = np.cumsum(counts[order])
+        rare_count = max(1, int(np.searchsorted(gathered, _POSTING_BUDGET, "right")))
+        rare, common = order[:rare_count], order[rare_count:]
+        hits = np.concatenate([self._posting(starts[g], counts[g]) for g in rare])
+        candidates, inverse = np.unique(hits, return_inverse=True)
+        score = np.bincount(inverse, weights=np.repeat(weights[rare], counts[rare]))
+        for g in common:
+            posting = self._posting(starts[g], counts[g])
+            found = np.minimum(np.searchsorted(posting, candidates), len(posting) - 1)
+            score += weights[g] * (posting[found] == candidates)
+        if len(candidates) > _CANDIDATES:
+            candidates = candidates[np.argpartition(-score, _CANDIDATES)[:_CANDIDATES]]
+        return candidates.astype(np.int64)
+
+    def _posting(self, start: np.int64, count: np.int64) -> npt.NDArray[np.int32]:
+        """Names containing one gram, ascending."""
+        return self._postings[start : start + count]
+
+    def _rank(self, parts: NameParts, query: str, candidates: list[int]) -> list[NameMatch]:
+        """Candidates whose core passes the cutoff, ordered by the evidence that they are meant.
+
+        fuzz.ratio cannot tell one substituted character from a shifted match (政潮 vs 潮盛 and
+        正潮 both score 75 against 政潮), and one-character-off cores are common on a long list,
+        so the order adds the cores' Levenshtein similarity, half the whole names' ratio (the
+        region and form as typed) and 10 points for an agreeing (minus for a conflicting) region.
+        """
+        cores = [self._core(i) for i in candidates]
+        cutoff = score_cutoff(len(parts.core))
+        scored = process.extract(parts.core, cores, scorer=fuzz.ratio, score_cutoff=cutoff,
+                                 limit=None)
+        ranked: list[tuple[float, int, float]] = []
+        for core, ratio, position in scored:
+            index = candidates[position]
+            listed = normalize_name(self._names[index])
+            evidence = (
+                ratio
+                + 100 * Levenshtein.normalized_similarity(parts.core, core)
+                + 0.5 * fuzz.ratio(query, listed)
+                + 10 * regions_agree(parts.region, _split_normalized(listed).region)
+            )
+            ranked.append((-evidence, index, float(ratio)))
+        ranked.sort()
+        return [NameMatch(index, self._names[index], ratio) for _, index, ratio in ranked]

@@ -1,0 +1,165 @@
+"""A match request as operators and clients send it (JSON), checked field by field."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
+
+from matching.amounts import parse_amount
+from matching.errors import InputError, MatchingError
+from matching.i18n import Text
+from matching.model import Collateral, EntityType, Firm, Need, Purpose, Standards, Tag
+from matching.regions import canonical_city, canonical_county, city_of_county
+from matching.rules import uscc_fits_entity
+from matching.uscc import parse_uscc
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FirmIn(_Strict):
+    entity_type: EntityType
+    name: str = Field("", max_length=200)
+    uscc: str = Field("", max_length=40)
+    city: str = Field("", max_length=40)
+    county: str = Field("", max_length=40)
+    park: str = Field("", max_length=100)
+    industry: str = Field("", max_length=100)
+    tags: list[Tag] = []
+    existing_banks: list[str] = Field([], max_length=50)
+    existing_credit_yuan: int | float | str = 0
+
+
+class NeedIn(_Strict):
+    amount: int | float | str
+    purpose: Purpose
+    term_months: int = Field(12, ge=1, le=360)
+    collateral: list[Collateral] = [Collateral.NONE]
+    products: list[str] = Field([], max_length=10)
+
+
+class StandardsIn(_Strict):
+    compliant_operation: StrictBool
+    fixed_premises: StrictBool
+    real_need: StrictBool
+    good_credit: StrictBool
+    lawful_purpose: StrictBool
+
+
+class RequestIn(_Strict):
+    firm: FirmIn
+    need: NeedIn
+    standards: StandardsIn
+    loads: dict[str, int] = {}
+    live_banks: list[str] = []
+    rotation: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRequest:
+    firm: Firm
+    need: Need
+    standards: Standards
+    loads: Mapping[str, int]
+    live_banks: frozenset[str]
+    rotation: int | None
+
+
+def parse_request(data: Any) -> MatchRequest:
+    """Check a decoded JSON request; every error names the field (`need.amount`)."""
+    try:
+        raw = RequestIn.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "request"
+        raise InputError.of(
+            "request.invalid", "request.invalid", field=field, problem=first["msg"]
+        ) from None
+    return MatchRequest(
+        firm=_firm(raw.firm),
+        need=_need(raw.need),
+        standards=Standards(**raw.standards.model_dump()),
+        loads=dict(raw.loads),
+        live_banks=frozenset(raw.live_banks),
+        rotation=raw.rotation,
+    )
+
+
+def _firm(raw: FirmIn) -> Firm:
+    city, county = _place(raw.city, raw.county)
+    uscc = ""
+    if raw.uscc.strip():
+        try:
+            uscc = parse_uscc(raw.uscc).code
+        except MatchingError as err:
+            raise err.with_field("firm.uscc") from None
+        if not uscc_fits_entity(uscc, raw.entity_type):
+            raise InputError.of(
+                "uscc.entity_mismatch",
+                "uscc.entity_mismatch",
+                field="firm.uscc",
+                entity=Text.of(f"entity.{raw.entity_type.value}"),
+                actual=Text.of(f"uscc.category.{parse_uscc(uscc).category.value}"),
+            )
+    return Firm(
+        entity_type=raw.entity_type,
+        name=raw.name.strip(),
+        uscc=uscc,
+        city=city,
+        county=county,
+        park=raw.park.strip(),
+        industry=raw.industry.strip(),
+        tags=frozenset(raw.tags),
+        existing_banks=tuple(b.strip() for b in raw.existing_banks if b.strip()),
+        existing_credit_yuan=_yuan(
+            raw.existing_credit_yuan, "firm.existing_credit_yuan", zero_ok=True
+        ),
+    )
+
+
+def _place(city_typed: str, county_typed: str) -> tuple[str, str]:
+    city = canonical_city(city_typed) if city_typed.strip() else None
+    if city_typed.strip() and city is None:
+        raise InputError.of(
+            "region.unknown_city", "region.unknown_city", field="firm.city", city=city_typed
+        )
+    county = ""
+    if county_typed.strip():
+        found = canonical_county(county_typed, city)
+        if found is None or (city is not None and city_of_county(found) != city):
+            raise InputError.of(
+                "region.unknown_county",
+                "region.unknown_county",
+                field="firm.county",
+                county=county_typed,
+                city=city or "",
+            )
+        county = found
+        city = city or city_of_county(found)
+    if city is None:
+        raise InputError.of("region.missing", "region.missing", field="firm.city")
+    return city, county
+
+
+def _need(raw: NeedIn) -> Need:
+    collateral = frozenset(raw.collateral) or frozenset({Collateral.NONE})
+    return Need(
+        amount_yuan=_yuan(raw.amount, "need.amount"),
+        purpose=raw.purpose,
+        term_months=raw.term_months,
+        collateral=collateral,
+        products=tuple(p.strip() for p in raw.products if p.strip()),
+    )
+
+
+def _yuan(value: int | float | str, field: str, *, zero_ok: bool = False) -> int:
+    if zero_ok and value in (0, "0", ""):
+        return 0
+    try:
+        return parse_amount(value)
+    except MatchingError as err:
+        raise err.with_field(field) from None

@@ -1,0 +1,154 @@
+"""The rules of matchmaking, each a small pure function named as the policy names it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from matching.catalog import Catalog, GuaranteeProduct, LoanProduct
+from matching.i18n import Text, Yuan
+from matching.model import EntityType, Firm, Need, Standard, Standards, Tier
+from matching.names import normalize_name
+from matching.policy import Policy
+from matching.uscc import UsccCategory, parse_uscc
+
+
+def total_credit_yuan(firm: Firm, need: Need) -> int:
+    """The firm's credit once this need is granted: what it owes now plus what it asks for."""
+    return firm.existing_credit_yuan + need.amount_yuan
+
+
+def bank_limit(firm: Firm, need: Need, policy: Policy) -> int | None:
+    """How many banks may serve this firm; None when the 10M line puts it outside the rule."""
+    if total_credit_yuan(firm, need) > policy.limit_ceiling_yuan:
+        return None
+    return policy.limit_for(firm.entity_type)
+
+
+def credit_tier(amount_yuan: int, policy: Policy) -> Tier:
+    """The credit-scale tier (000 §四) of an amount; a bound belongs to the tier below it,
+    as in "1000万元(含)以下"."""
+    tiers = (Tier.BELOW_100K, Tier.FROM_100K_TO_500K, Tier.FROM_500K_TO_5M, Tier.FROM_5M_TO_10M)
+    for tier, bound in zip(tiers, policy.tier_bounds_yuan, strict=True):
+        if amount_yuan <= bound:
+            return tier
+    return Tier.ABOVE_10M
+
+
+_USCC_CATEGORIES: dict[EntityType, frozenset[UsccCategory]] = {
+    EntityType.ENTERPRISE: frozenset({UsccCategory.ENTERPRISE, UsccCategory.FARMER_COOP}),
+    EntityType.INDIVIDUAL_BUSINESS: frozenset({UsccCategory.INDIVIDUAL_BUSINESS}),
+    EntityType.FARMER: frozenset({UsccCategory.FARMER_COOP, UsccCategory.INDIVIDUAL_BUSINESS}),
+}
+
+
+def uscc_fits_entity(uscc: str, entity_type: EntityType) -> bool:
+    """Whether a valid USCC's registrant category (2nd character) agrees with the entity type.
+
+    A business owner may give the code of the business they own, whatever its kind.
+    """
+    allowed = _USCC_CATEGORIES.get(entity_type)
+    return allowed is None or parse_uscc(uscc).category in allowed
+
+
+def failed_standards(standards: Standards) -> tuple[Standard, ...]:
+    """The five standards (002) the firm does not meet, in the policy's order."""
+    return standards.failed()
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingBanks:
+    """The banks a firm already borrows from: catalog banks, and names we could not place."""
+
+    codes: tuple[str, ...]
+    unknown: tuple[str, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.codes) + len(self.unknown)
+
+
+def existing_banks(firm: Firm, catalog: Catalog) -> ExistingBanks:
+    """Match typed bank names to the catalog; unplaced names still count, once each."""
+    codes: dict[str, None] = {}
+    unknown: dict[str, str] = {}
+    for typed in firm.existing_banks:
+        if not typed.strip():
+            continue
+        bank = catalog.resolve_bank(typed)
+        if bank is not None:
+            codes[bank.code] = None
+        else:
+            unknown.setdefault(normalize_name(typed), typed.strip())
+    return ExistingBanks(tuple(codes), tuple(unknown.values()))
+
+
+def banks_serving(existing: ExistingBanks, live_banks: frozenset[str]) -> int:
+    """Distinct banks serving the firm: those lending already plus those holding a live lead."""
+    return existing.count + len(live_banks - set(existing.codes))
+
+
+class Misfit(StrEnum):
+    """Why a product does not fit a need; the first failing check is reported."""
+
+    ENTITY_TYPE = "entity_type"
+    AMOUNT = "amount"
+    TERM = "term"
+    REGION = "region"
+    TAGS = "tags"
+    COLLATERAL = "collateral"
+    GUARANTEE = "guarantee"
+    NOT_CUSTOMER = "not_customer"
+
+
+def product_misfit(
+    product: LoanProduct, firm: Firm, need: Need, *, is_customer: bool, guarantee_available: bool
+) -> Misfit | None:
+    """The first reason a loan product does not fit, or None when it fits."""
+    if firm.entity_type not in product.entity_types:
+        return Misfit.ENTITY_TYPE
+    if not product.amount_min_yuan <= need.amount_yuan <= product.amount_max_yuan:
+        return Misfit.AMOUNT
+    if need.term_months > product.max_term_months:
+        return Misfit.TERM
+    if product.regions and firm.city not in product.regions and firm.county not in product.regions:
+        return Misfit.REGION
+    if product.requires_any_tag and not product.requires_any_tag & firm.tags:
+        return Misfit.TAGS
+    if product.existing_customers_only and not is_customer:
+        return Misfit.NOT_CUSTOMER
+    if product.collateral_required and not product.collateral_accepted & need.offered_collateral:
+        return Misfit.COLLATERAL
+    if product.needs_guarantee and not guarantee_available:
+        return Misfit.GUARANTEE
+    return None
+
+
+def guarantee_fits(product: GuaranteeProduct, firm: Firm, need: Need) -> bool:
+    """Whether a government guarantee product covers this firm and need."""
+    return (
+        firm.entity_type in product.entity_types
+        and need.purpose in product.purposes
+        and need.amount_yuan <= product.cap_for(firm.tags)
+        and (not product.requires_any_tag or bool(product.requires_any_tag & firm.tags))
+        and (not product.regions or firm.city in product.regions or firm.county in product.regions)
+    )
+
+
+def misfit_reason(misfit: Misfit, product: LoanProduct, firm: Firm, need: Need) -> Text:
+    """A firm owner's explanation of why a product does not fit."""
+    return Text.of(
+        f"misfit.{misfit.value}",
+        product=product.name,
+        low=Yuan(product.amount_min_yuan),
+        high=Yuan(product.amount_max_yuan),
+        amount=Yuan(need.amount_yuan),
+        term=product.max_term_months,
+        asked_term=need.term_months,
+        entity=Text.of(f"entity.{firm.entity_type.value}"),
+        regions=tuple(sorted(product.regions)),
+        tags=tuple(Text.of(f"tag.{t.value}") for t in sorted(product.requires_any_tag)),
+        accepted=tuple(
+            Text.of(f"collateral.{c.value}") for c in sorted(product.collateral_accepted)
+        ),
+    )

@@ -1,0 +1,84 @@
+"""A match result as JSON-ready data, and as readable text for `--explain`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matching.i18n import Lang, Text, t
+from matching.model import MatchResult
+
+
+def text_json(text: Text) -> dict[str, str]:
+    """A text in both languages: {"zh": …, "en": …}."""
+    return {"zh": text.zh, "en": text.en}
+
+
+def result_json(result: MatchResult) -> dict[str, Any]:
+    """The result keys of `yinqi match`: route, bank_limit, slots_left, banks, guarantees, …"""
+    return {
+        "route": result.route.value,
+        "tier": result.tier.value,
+        "bank_limit": result.bank_limit,
+        "banks_serving": result.banks_serving,
+        "slots_left": result.slots_left,
+        "first_loan": result.first_loan,
+        "banks": [
+            {
+                "bank": b.bank,
+                "bank_code": b.bank_code,
+                "branch": b.branch,
+                "products": list(b.products),
+                "existing": b.existing,
+                "reasons": [text_json(r) for r in b.reasons],
+            }
+            for b in result.banks
+        ],
+        "guarantees": [
+            {
+                "name": g.name,
+                "code": g.code,
+                "guarantor": g.guarantor,
+                "fee_rate": f"{g.fee_rate_pct}%",
+                "fee_rate_pct": float(g.fee_rate_pct),
+                "reasons": [text_json(r) for r in g.reasons],
+            }
+            for g in result.guarantees
+        ],
+        "blocked": [{"rule": b.rule, "reason": text_json(b.reason)} for b in result.blocked],
+        "notes": [text_json(n) for n in result.notes],
+    }
+
+
+def explain(result: MatchResult, lang: Lang | str = Lang.ZH) -> str:
+    """The result as a few readable paragraphs, in one language."""
+    lang = Lang(lang)
+    limit = "—" if result.bank_limit is None else str(result.bank_limit)
+    slots = "—" if result.slots_left is None else str(result.slots_left)
+    lines = [
+        t(
+            "explain.route",
+            lang,
+            route=Text.of(f"route.{result.route.value}"),
+            code=result.route.value,
+        ),
+        t("explain.tier", lang, tier=Text.of(f"tier.{result.tier.value}")),
+        t("explain.limit", lang, limit=limit, serving=result.banks_serving, slots=slots),
+    ]
+    lines.append(t("explain.banks", lang) if result.banks else t("explain.no_banks", lang))
+    for i, bank in enumerate(result.banks, 1):
+        lines.append(f"  {i}. {bank.bank} · {bank.branch} · {'、'.join(bank.products)}")
+        lines.extend(f"     - {r.render(lang)}" for r in bank.reasons)
+    if result.guarantees:
+        lines.append(t("explain.guarantees", lang))
+        lines.extend(f"  - {r.render(lang)}" for g in result.guarantees for r in g.reasons)
+    for title, items in (
+        ("explain.blocked", [b.reason for b in result.blocked]),
+        ("explain.notes", list(result.notes)),
+    ):
+        if items:
+            lines.append(t(title, lang))
+            lines.extend(f"  - {item.render(lang)}" for item in items)
+    if result.passed_over:
+        lines.append(t("explain.passed_over", lang))
+        lines.extend(f"  - {p.bank}: {p.reason.render(lang)}" for p in result.passed_over)
+    return "\n".join(lines)

@@ -1,0 +1,88 @@
+"""Property: no result ever lists more banks than the 3/2 limit allows, for any firm."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matching.model import Collateral, EntityType, Firm, Need, Purpose, Route, Standards, Tag
+from matching.policy import DEFAULT_POLICY
+from tests.matching.builders import CATALOG, run
+
+BANK_NAMES = [b.name for b in CATALOG.banks] + ["某某村镇银行", "工商银行", "农行诸暨支行"]
+PLACES = [*sorted({(br.city, br.county) for br in CATALOG.branches}), ("杭州市", "西湖区")]
+PARKS = ["", *[p.name for p in CATALOG.parks]]
+
+firms = st.tuples(
+    st.sampled_from(EntityType),
+    st.sampled_from(PLACES),
+    st.sampled_from(PARKS),
+    st.frozensets(st.sampled_from(Tag)),
+    st.lists(st.sampled_from(BANK_NAMES), max_size=5),
+    st.integers(0, 30_000_000),
+).map(
+    lambda t: Firm(
+        entity_type=t[0],
+        city=t[1][0],
+        county=t[1][1],
+        park=t[2],
+        tags=t[3],
+        existing_banks=tuple(t[4]),
+        existing_credit_yuan=t[5],
+    )
+)
+
+needs = st.builds(
+    Need,
+    amount_yuan=st.integers(10_000, 60_000_000),
+    purpose=st.sampled_from(Purpose),
+    term_months=st.integers(1, 120),
+    collateral=st.frozensets(st.sampled_from(Collateral), min_size=1),
+    products=st.lists(
+        st.sampled_from(["慧谷创业贷", "科技贷", "兴保贷", "出口极贷"]), max_size=2
+    ).map(tuple),
+)
+live = st.frozensets(st.sampled_from([b.code for b in CATALOG.banks]), max_size=3)
+
+
+@settings(max_examples=400, deadline=None)
+@given(firm=firms, need=needs, live_banks=live, rotation=st.integers(0, 10_000))
+def test_no_result_ever_exceeds_the_bank_limit(
+    firm: Firm, need: Need, live_banks: frozenset[str], rotation: int
+) -> None:
+    result = run(firm, need, live_banks=live_banks, rotation=rotation)
+    new_banks = [b for b in result.banks if not b.existing]
+    if result.bank_limit is not None:
+        # a firm may arrive already above its limit; the system never adds a bank beyond it
+        assert len(new_banks) <= max(0, result.bank_limit - result.banks_serving)
+        assert len(new_banks) <= (result.slots_left or 0)
+        assert result.bank_limit == DEFAULT_POLICY.limit_for(firm.entity_type)
+    else:
+        assert len(new_banks) <= DEFAULT_POLICY.max_banks_listed
+    assert not {b.bank_code for b in result.banks} & live_banks
+    assert all(b.bank_code in result.existing_bank_codes for b in result.banks if b.existing)
+    assert len({b.bank_code for b in result.banks}) == len(result.banks)
+
+
+@settings(max_examples=200, deadline=None)
+@given(firm=firms, need=needs)
+def test_a_firm_at_its_limit_is_never_sent_to_a_new_bank(firm: Firm, need: Need) -> None:
+    result = run(firm, need)
+    if result.slots_left == 0:
+        assert result.route is Route.EXISTING_BANKS_ONLY
+        assert all(b.existing for b in result.banks)
+
+
+@settings(max_examples=200, deadline=None)
+@given(firm=firms, need=needs)
+def test_only_one_product_of_an_exclusive_group_is_ever_offered(firm: Firm, need: Need) -> None:
+    result = run(firm, need)
+    offered = {p for b in result.banks for p in b.products}
+    assert not {"慧谷创业贷", "科技贷"} <= offered
+
+
+@settings(max_examples=100, deadline=None)
+@given(firm=firms, need=needs, standards=st.builds(Standards))
+def test_failing_standards_never_reach_a_bank(firm: Firm, need: Need, standards: Standards) -> None:
+    result = run(firm, need, standards)
+    if standards.failed():
+        assert result.banks == ()
+        assert result.route in {Route.CREDIT_REPAIR, Route.COORDINATION}

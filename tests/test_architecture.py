@@ -1,0 +1,90 @@
+"""The house rules: imports run api → bot → db → matching, and matching is pure."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("matching", "db", "bot", "api")
+# who may import whom (besides itself)
+ALLOWED = {
+    "matching": set(),
+    "db": {"matching"},
+    "bot": {"db", "matching"},
+    "api": {"bot", "db", "matching"},
+}
+FOREIGN_BANNED = {
+    "matching": {"telegram", "fastapi", "sqlmodel", "sqlalchemy", "alembic", "starlette",
+                 "uvicorn", "httpx", "requests", "socket", "sqlite3", "psycopg", "os", "pathlib",
+                 "subprocess", "shutil", "io", "tempfile", "time", "random", "pydantic_settings",
+                 "logging", "redis", "asyncio"},
+    "db": {"telegram", "fastapi", "starlette"},
+}
+# the calls that read a clock, the environment, or a file
+IMPURE_CALLS = {"now", "utcnow", "today", "time", "open", "getenv", "read_text", "read_bytes",
+                "monotonic", "perf_counter"}
+# the one place matching reads anything: its own bundled sample catalog, like a constant
+PURITY_EXCEPTIONS = {Path("matching/data/__init__.py")}
+
+
+def _modules(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_imports_run_one_way(package: str) -> None:
+    for path in _modules(package):
+        ours = _imports(path) & set(PACKAGES) - {package}
+        assert ours <= ALLOWED[package], f"{path.relative_to(ROOT)} imports {ours}"
+        banned = _imports(path) & FOREIGN_BANNED.get(package, set())
+        assert not banned, f"{path.relative_to(ROOT)} imports {banned}"
+
+
+def test_matching_reads_no_clock_no_environment_and_no_files() -> None:
+    for path in _modules("matching"):
+        if path.relative_to(ROOT) in PURITY_EXCEPTIONS:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                assert name not in IMPURE_CALLS, f"{path.relative_to(ROOT)}:{node.lineno} {name}()"
+            if isinstance(node, ast.Attribute):
+                assert node.attr != "environ", f"{path.relative_to(ROOT)}:{node.lineno} environ"
+
+
+def test_matching_dataclasses_are_frozen() -> None:
+    for path in _modules("matching"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for deco in node.decorator_list:
+                if isinstance(deco, ast.Call) and getattr(deco.func, "id", "") == "dataclass":
+                    frozen = {k.arg: k.value for k in deco.keywords}.get("frozen")
+                    assert isinstance(frozen, ast.Constant) and frozen.value is True, (
+                        f"{path.relative_to(ROOT)}: {node.name} is not frozen")
+                elif getattr(deco, "id", "") == "dataclass":
+                    pytest.fail(f"{path.relative_to(ROOT)}: {node.name} is not frozen")
+
+
+def test_the_checker_catches_a_clock_read(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("import datetime\nx = datetime.datetime.now()\n", encoding="utf-8")
+    calls = [n for n in ast.walk(ast.parse(bad.read_text())) if isinstance(n, ast.Call)]
+    assert any(getattr(c.func, "attr", "") in IMPURE_CALLS for c in calls)
