@@ -136,19 +136,32 @@ def guarantee_fits(product: GuaranteeProduct, firm: Firm, need: Need) -> bool:
 
 
 def misfit_reason(misfit: Misfit, product: LoanProduct, firm: Firm, need: Need) -> Text:
-    """A firm owner's explanation of why a product does not fit."""
-    return Text.of(
-        f"misfit.{misfit.value}",
-        product=product.name,
-        low=Yuan(product.amount_min_yuan),
-        high=Yuan(product.amount_max_yuan),
-        amount=Yuan(need.amount_yuan),
-        term=product.max_term_months,
-        asked_term=need.term_months,
-        entity=Text.of(f"entity.{firm.entity_type.value}"),
-        regions=tuple(sorted(product.regions)),
-        tags=tuple(Text.of(f"tag.{t.value}") for t in sorted(product.requires_any_tag)),
-        accepted=tuple(
-            Text.of(f"collateral.{c.value}") for c in sorted(product.collateral_accepted)
-        ),
-    )
+    """A firm owner's explanation of why a product does not fit (only the values it needs)."""
+    key, name = f"misfit.{misfit.value}", product.name
+    match misfit:
+        case Misfit.ENTITY_TYPE:
+            return Text.of(key, product=name, entity=Text.of(f"entity.{firm.entity_type.value}"))
+        case Misfit.AMOUNT:
+            return Text.of(
+                key,
+                product=name,
+                low=Yuan(product.amount_min_yuan),
+                high=Yuan(product.amount_max_yuan),
+                amount=Yuan(need.amount_yuan),
+            )
+        case Misfit.TERM:
+            return Text.of(
+                key, product=name, term=product.max_term_months, asked_term=need.term_months
+            )
+        case Misfit.REGION:
+            return Text.of(key, product=name, regions=tuple(sorted(product.regions)))
+        case Misfit.TAGS:
+            tags = tuple(Text.of(f"tag.{t.value}") for t in sorted(product.requires_any_tag))
+            return Text.of(key, product=name, tags=tags)
+        case Misfit.COLLATERAL:
+            kinds = sorted(product.collateral_accepted)
+            return Text.of(
+                key, product=name, accepted=tuple(Text.of(f"collateral.{c.value}") for c in kinds)
+            )
+        case _:
+            return Text.of(key, product=name)
