@@ -15,8 +15,10 @@ from matching.data import sample_catalog
 from matching.engine import match
 from matching.errors import MatchingError
 from matching.i18n import Lang
+from matching.policy import DEFAULT_POLICY
 from matching.request import parse_request
-from matching.serialize import explain, result_json
+from matching.serialize import deadlines_json, explain, explain_deadlines, result_json
+from matching.workdays import deadlines
 
 EXIT_BAD_INPUT = 2
 
@@ -105,10 +107,16 @@ def match_command(
         rotation=req.rotation,
         explain=explain_,
     )
+    clocks = deadlines(req.assigned_at, DEFAULT_POLICY.clock) if req.assigned_at else None
     if explain_:
         typer.echo(explain(result, lang))
+        if clocks:
+            typer.echo(explain_deadlines(clocks, lang))
     else:
-        typer.echo(json.dumps(result_json(result), ensure_ascii=False, indent=2))
+        out = result_json(result)
+        if clocks:
+            out["deadlines"] = deadlines_json(clocks)
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
 
 
 @catalog_app.command("check")

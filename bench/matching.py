@@ -15,11 +15,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.province_catalog import COUNTIES, province_catalog  # noqa: E402
-from matching.catalog import Catalog  # noqa: E402
-from matching.engine import match  # noqa: E402
-from matching.model import (  # noqa: E402
-    Collateral, EntityType, Firm, Need, Purpose, Standards, Tag,
+from bench.province_catalog import COUNTIES, province_catalog
+from matching.catalog import Catalog
+from matching.engine import match
+from matching.model import (
+    Collateral,
+    EntityType,
+    Firm,
+    Need,
+    Purpose,
+    Standards,
+    Tag,
 )
 
 TARGET_P99_MS = 2.0

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from matching.amounts import parse_amount
 from matching.errors import InputError, MatchingError
@@ -57,6 +58,7 @@ class RequestIn(_Strict):
     loads: dict[str, int] = {}
     live_banks: list[str] = []
     rotation: int | None = None
+    assigned_at: AwareDatetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,7 @@ class MatchRequest:
     loads: Mapping[str, int]
     live_banks: frozenset[str]
     rotation: int | None
+    assigned_at: datetime | None = None
 
 
 def parse_request(data: Any) -> MatchRequest:
@@ -86,6 +89,7 @@ def parse_request(data: Any) -> MatchRequest:
         loads=dict(raw.loads),
         live_banks=frozenset(raw.live_banks),
         rotation=raw.rotation,
+        assigned_at=raw.assigned_at,
     )
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from matching.i18n import Lang, Text, t
 from matching.model import MatchResult
+from matching.workdays import Deadlines
 
 
 def text_json(text: Text) -> dict[str, str]:
@@ -82,3 +83,28 @@ def explain(result: MatchResult, lang: Lang | str = Lang.ZH) -> str:
         lines.append(t("explain.passed_over", lang))
         lines.extend(f"  - {p.bank}: {p.reason.render(lang)}" for p in result.passed_over)
     return "\n".join(lines)
+
+
+def deadlines_json(d: Deadlines) -> dict[str, Any]:
+    """The "135" clocks of an assignment, ISO 8601 in China time, with the estimate caveat."""
+    return {
+        "accept_by": d.accept_by.isoformat(),
+        "contact_by": d.contact_by.isoformat(),
+        "decide_by": d.decide_by.isoformat(),
+        "final_by": d.final_by.isoformat(),
+        "estimated": d.estimated,
+        "note": text_json(d.note) if d.note else None,
+    }
+
+
+def explain_deadlines(d: Deadlines, lang: Lang | str = Lang.ZH) -> str:
+    """The clocks as one readable line (and the caveat when the calendar had to guess)."""
+    line = t(
+        "explain.deadlines",
+        lang,
+        accept=f"{d.accept_by:%Y-%m-%d %H:%M}",
+        contact=f"{d.contact_by:%Y-%m-%d %H:%M}",
+        decide=f"{d.decide_by:%Y-%m-%d %H:%M}",
+        final=f"{d.final_by:%Y-%m-%d %H:%M}",
+    )
+    return f"{line}\n  - {d.note.render(lang)}" if d.note else line

@@ -142,5 +142,6 @@ MESSAGES: dict[str, str] = {
     "explain.guarantees": "Fitting guarantee products:",
     "explain.blocked": "Limits and refusals:",
     "explain.notes": "Notes:",
+    "explain.deadlines": "Deadlines (China time): accept by {accept}; contact by {contact}; decide by {decide}; final {final}",
     "explain.passed_over": "Products of nearby banks passed over:",
 }

@@ -133,5 +133,6 @@ MESSAGES: dict[str, str] = {
     "explain.guarantees": "适用的担保产品：",
     "explain.blocked": "限制与原因：",
     "explain.notes": "说明：",
+    "explain.deadlines": "时限（北京时间）：受理 {accept} 前；联系 {contact} 前；决定 {decide} 前；最迟 {final}",
     "explain.passed_over": "附近银行未采用的产品：",
 }

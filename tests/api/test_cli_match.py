@@ -13,16 +13,27 @@ from api.cli import app
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 GOOD_STANDARDS = dict.fromkeys(
-    ["compliant_operation", "fixed_premises", "real_need", "good_credit", "lawful_purpose"], True)
+    ["compliant_operation", "fixed_premises", "real_need", "good_credit", "lawful_purpose"], True
+)
 
 
 def _request(**changes: Any) -> dict[str, Any]:
     request: dict[str, Any] = {
-        "firm": {"entity_type": "enterprise", "name": "绍兴某纺织有限公司", "city": "绍兴",
-                 "county": "柯桥", "tags": [], "existing_banks": ["瑞丰银行柯桥支行"],
-                 "existing_credit_yuan": "200万"},
-        "need": {"amount": "三百万", "purpose": "working_capital", "term_months": 12,
-                 "collateral": ["none"]},
+        "firm": {
+            "entity_type": "enterprise",
+            "name": "绍兴某纺织有限公司",
+            "city": "绍兴",
+            "county": "柯桥",
+            "tags": [],
+            "existing_banks": ["瑞丰银行柯桥支行"],
+            "existing_credit_yuan": "200万",
+        },
+        "need": {
+            "amount": "三百万",
+            "purpose": "working_capital",
+            "term_months": 12,
+            "collateral": ["none"],
+        },
         "standards": dict(GOOD_STANDARDS),
     }
     for path, value in changes.items():
@@ -39,7 +50,9 @@ def test_match_prints_the_result_keys_as_json() -> None:
     result = _match(_request())
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
-    assert {"route", "bank_limit", "slots_left", "banks", "guarantees", "blocked", "tier"} <= set(out)
+    assert {"route", "bank_limit", "slots_left", "banks", "guarantees", "blocked", "tier"} <= set(
+        out
+    )
     assert out["route"] == "assign"
     assert out["bank_limit"] == 3 and out["slots_left"] == 2
     assert out["tier"] == "500k_5m"
@@ -137,3 +150,27 @@ def test_catalog_check_validates_a_catalog_file() -> None:
     result = runner.invoke(app, ["catalog", "check", str(sample)])
     assert result.exit_code == 0, result.output
     assert "13 banks" in result.stdout and "sample data" in result.stdout
+
+
+def test_assigned_at_adds_the_135_deadlines_on_the_chinese_calendar() -> None:
+    request = _request()
+    request["assigned_at"] = "2026-09-30T10:00:00+08:00"  # the eve of 国庆 2026
+    out = json.loads(_match(request).stdout)
+    assert out["deadlines"]["accept_by"].startswith("2026-10-08T23:59:59")
+    assert out["deadlines"]["estimated"] is False
+
+
+def test_deadlines_reaching_an_unknown_year_are_marked_estimated() -> None:
+    request = _request()
+    request["assigned_at"] = "2026-12-30T10:00:00+08:00"
+    out = json.loads(_match(request).stdout)
+    assert out["deadlines"]["estimated"] is True
+    assert out["deadlines"]["note"]["zh"]
+    explained = _match(request, "--explain")
+    assert "2026-12-31 23:59" in explained.stdout
+
+
+def test_naive_assignment_time_is_refused() -> None:
+    request = _request()
+    request["assigned_at"] = "2026-09-30T10:00:00"
+    assert "assigned_at" in _bad(request)
