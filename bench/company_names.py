@@ -168,11 +168,9 @@ def _query(parts: NameParts, rng: random.Random, chars: list[str]) -> str:
 
 
 def make_queries(names: Sequence[str], n: int, seed: int = 2) -> list[tuple[str, int]]:
-    """`n` typed queries with the index of the listed name each one means.
-
-    Only names whose core is unique on the list are asked for, and a typo that spells another
-    listed firm's core is redrawn: in both cases no matcher could tell which firm was meant.
-    """
+    """`n` typed queries with the index of the listed name each one means."""
+    # Only names whose core is unique on the list are asked for, and a typo that spells another
+    # listed firm's core is redrawn: in both cases no matcher could tell which firm was meant.
     rng = random.Random(seed)
     chars, _ = _weighted_chars()
     cores = [core_name(name) for name in names]

@@ -43,12 +43,14 @@ _BRANCH_FORMS = ("分公司", "分厂", "分店")
 _PREFIXES = frozenset(REGION_PREFIXES)
 _PREFIX_LENGTHS = sorted({len(p) for p in REGION_PREFIXES}, reverse=True)
 _BRACKET_REGIONS = _PREFIXES | {"中国"}
+_ADMIN_SUFFIXES = frozenset("省市县区")
 
 
 def normalize_name(name: str) -> str:
     """NFKC, no whitespace, ASCII round brackets, lower-case Latin: how names are compared."""
-    text = unicodedata.normalize("NFKC", name).translate(_BRACKETS)
-    return _SPACE.sub("", text).lower()
+    text = _SPACE.sub("", unicodedata.normalize("NFKC", name).translate(_BRACKETS))
+    # Again after removing spaces and lower-casing, which can leave marks to compose (t + ̈).
+    return unicodedata.normalize("NFKC", text.lower())
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,21 +64,17 @@ class NameParts:
 
 def _leading_regions(text: str, prefixes: frozenset[str] = _PREFIXES) -> tuple[str, str]:
     """Split region names off the start of `text`, keeping at least one character of the rest."""
+    # A short form followed by an administrative suffix (绍兴 in a bare 绍兴市) is not split off.
     region = ""
-    stripped = True
-    while stripped:
-        stripped = False
-        for length in _PREFIX_LENGTHS:
-            if len(text) > length and text[:length] in prefixes:
-                region, text, stripped = region + text[:length], text[length:], True
-                break
-    return region, text
-
-
-def _is_region(text: str) -> bool:
-    """Whether `text` consists of region names only, such as 绍兴 or 绍兴柯桥."""
-    _, rest = _leading_regions(text, _BRACKET_REGIONS)
-    return rest in _BRACKET_REGIONS
+    while True:
+        length = next(
+            (n for n in _PREFIX_LENGTHS
+             if len(text) > n and text[n] not in _ADMIN_SUFFIXES and text[:n] in prefixes),
+            0,
+        )
+        if not length:
+            return region, text
+        region, text = region + text[:length], text[length:]
 
 
 def _drop_bracketed_regions(text: str) -> tuple[str, str]:
@@ -86,7 +84,8 @@ def _drop_bracketed_regions(text: str) -> tuple[str, str]:
     removed: list[str] = []
 
     def drop(match: re.Match[str]) -> str:
-        if _is_region(match[1]):
+        _, rest = _leading_regions(match[1], _BRACKET_REGIONS)  # 绍兴, 绍兴柯桥, 中国
+        if rest in _BRACKET_REGIONS:
             removed.append(match[1])
             return ""
         return match[0]
@@ -108,10 +107,8 @@ def _org_form(text: str) -> tuple[str, str]:
 
 def _trailing_region(text: str) -> str:
     """`text` without a region name at its end (the region of a branch)."""
-    for length in _PREFIX_LENGTHS:
-        if len(text) > length and text[-length:] in _PREFIXES:
-            return text[:-length]
-    return text
+    length = next((n for n in _PREFIX_LENGTHS if len(text) > n and text[-n:] in _PREFIXES), 0)
+    return text[: len(text) - length]
 
 
 def _split_normalized(text: str) -> NameParts:
@@ -137,9 +134,10 @@ def core_name(name: str) -> str:
 # about half that. So the cutoff follows the query core's length: cores of up to two characters
 # must match exactly (one wrong character is half the name: 兰宇 is another firm than 蓝宇);
 # three characters accept one added or dropped character but not a substitution (66.7); four to
-# seven accept exactly one substitution, or one or two added/dropped characters, and reject two
-# substitutions (50 for n = 4); from eight characters on, a quarter of the characters may differ.
-# The 0.5 margin absorbs float rounding at the boundary.
+# seven accept one substituted, added or dropped character and reject two substitutions (50 for
+# n = 4); from eight characters on, a quarter of the characters may differ. The 0.5 margin absorbs
+# float rounding. Indel distance counts a swap (华丰 → 丰华) or a shifted match (政潮 vs 潮盛) like
+# one substitution, so the same number of edits is also required as a Levenshtein distance.
 def score_cutoff(core_length: int) -> float:
     """The lowest core fuzz.ratio accepted for a query core of this length."""
     if core_length <= 2:
@@ -149,6 +147,13 @@ def score_cutoff(core_length: int) -> float:
     if core_length <= 7:
         return 100.0 * (1 - 1 / core_length) - 0.5
     return 74.5
+
+
+def max_edits(core_length: int) -> int:
+    """The most characters (Levenshtein) by which a listed core may differ from the query's."""
+    if core_length <= 2:
+        return 0
+    return 1 if core_length <= 7 else core_length // 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +166,7 @@ class NameMatch:
 
 
 IntArray = npt.NDArray[np.int64]
+Int32Array = npt.NDArray[np.int32]
 
 _CANDIDATES = 256  # candidates scored with fuzz.ratio per query
 _POSTING_BUDGET = 20_000  # postings gathered from the rarest grams before the rest only re-rank
@@ -173,25 +179,37 @@ def _gram_codes(core: str) -> list[int]:
     return codes
 
 
-def _index_grams(chars: IntArray, owner: IntArray) -> tuple[IntArray, IntArray]:
-    """Gram codes and owning name of every bigram and 1-skip bigram in the concatenated cores."""
+def _inverted_index(text: str, lengths: IntArray) -> tuple[IntArray, IntArray, Int32Array]:
+    """Sorted gram codes, where each gram's postings start, and the postings (names, ascending)."""
+    # One stable sort by code keeps each gram's names in list order: a code is either a bigram or
+    # a skip-bigram, and each kind is generated in list order.
+    chars = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    owner = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
     codes: list[IntArray] = []
-    owners: list[IntArray] = []
+    owners: list[Int32Array] = []
     for gap in (1, 2):
         same = owner[:-gap] == owner[gap:]
         codes.append((chars[:-gap][same] << 22 | chars[gap:][same]) << 1 | (gap - 1))
         owners.append(owner[:-gap][same])
-    return np.concatenate(codes), np.concatenate(owners)
+    del chars, owner
+    code, names = np.concatenate(codes), np.concatenate(owners)
+    order = np.argsort(code, kind="stable")
+    code, names = code[order], names[order]
+    fresh = np.ones(len(code), dtype=bool)  # drop a gram repeated within one name
+    fresh[1:] = (code[1:] != code[:-1]) | (names[1:] != names[:-1])
+    code, names = code[fresh], names[fresh]
+    first = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else np.empty(0, int)
+    starts = np.append(first, len(code)).astype(np.int64)
+    return code[first], starts, names
 
 
 class NameIndex:
-    """Fuzzy lookup in a fixed list of company names: built once, then queried per registration.
+    """Fuzzy lookup in a fixed list of company names: built once, then queried per registration."""
 
-    Cores are kept as one string with offsets, exact cores are found through a sorted array of
-    their hashes (in-process only, so the per-process hash seed does not matter), and fuzzy
-    candidates through an inverted index of character bigrams and 1-skip bigrams, whose int32
-    posting arrays are sorted by name so membership can be tested by binary search.
-    """
+    # Cores are kept as one string with offsets; exact cores are found through a sorted array of
+    # their hashes (in-process only, so the per-process hash seed does not matter); fuzzy
+    # candidates through an inverted index of character bigrams and 1-skip bigrams, whose int32
+    # posting arrays are sorted by name so membership can be tested by binary search.
 
     def __init__(self, names: Sequence[str]) -> None:
         self._names = tuple(names)
@@ -203,13 +221,7 @@ class NameIndex:
         self._by_hash: IntArray = np.argsort(hashes, kind="stable")
         self._hashes: IntArray = hashes[self._by_hash]
         del cores
-        chars = np.frombuffer(self._text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-        owner = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-        codes, owners = _index_grams(chars, owner)
-        self._grams, gram_ids = np.unique(codes, return_inverse=True)
-        keys = np.unique(gram_ids.astype(np.int64) << 32 | owners)
-        self._postings = (keys & 0xFFFFFFFF).astype(np.int32)
-        self._gram_starts: IntArray = np.searchsorted(keys >> 32, np.arange(len(self._grams) + 1))
+        self._grams, self._gram_starts, self._postings = _inverted_index(self._text, lengths)
 
     def __len__(self) -> int:
         return len(self._names)
@@ -258,35 +270,33 @@ class NameIndex:
         gathered = np.cumsum(counts[order])
         rare_count = max(1, int(np.searchsorted(gathered, _POSTING_BUDGET, "right")))
         rare, common = order[:rare_count], order[rare_count:]
-        hits = np.concatenate([self._posting(starts[g], counts[g]) for g in rare])
+        postings = [self._postings[starts[g] : starts[g] + counts[g]] for g in range(len(grams))]
+        hits = np.concatenate([postings[g] for g in rare])
         candidates, inverse = np.unique(hits, return_inverse=True)
         score = np.bincount(inverse, weights=np.repeat(weights[rare], counts[rare]))
         for g in common:
-            posting = self._posting(starts[g], counts[g])
+            posting = postings[g]
             found = np.minimum(np.searchsorted(posting, candidates), len(posting) - 1)
             score += weights[g] * (posting[found] == candidates)
         if len(candidates) > _CANDIDATES:
             candidates = candidates[np.argpartition(-score, _CANDIDATES)[:_CANDIDATES]]
         return candidates.astype(np.int64)
 
-    def _posting(self, start: np.int64, count: np.int64) -> npt.NDArray[np.int32]:
-        """Names containing one gram, ascending."""
-        return self._postings[start : start + count]
-
     def _rank(self, parts: NameParts, query: str, candidates: list[int]) -> list[NameMatch]:
-        """Candidates whose core passes the cutoff, ordered by the evidence that they are meant.
-
-        fuzz.ratio cannot tell one substituted character from a shifted match (政潮 vs 潮盛 and
-        正潮 both score 75 against 政潮), and one-character-off cores are common on a long list,
-        so the order adds the cores' Levenshtein similarity, half the whole names' ratio (the
-        region and form as typed) and 10 points for an agreeing (minus for a conflicting) region.
-        """
+        """Candidates whose core passes the cutoff, ordered by the evidence that they are meant."""
+        # fuzz.ratio cannot tell one substituted character from a shifted match (潮盛 and 正潮
+        # both score 75 against 政潮), and one-character-off cores are common on a long list, so
+        # the order adds the cores' Levenshtein similarity, half the whole names' ratio (region
+        # and form as typed) and 10 times the regions' agreement (1, 0.5, 0 or -1).
         cores = [self._core(i) for i in candidates]
         cutoff = score_cutoff(len(parts.core))
         scored = process.extract(parts.core, cores, scorer=fuzz.ratio, score_cutoff=cutoff,
                                  limit=None)
         ranked: list[tuple[float, int, float]] = []
+        edits = max_edits(len(parts.core))
         for core, ratio, position in scored:
+            if Levenshtein.distance(parts.core, core, score_cutoff=edits) > edits:
+                continue
             index = candidates[position]
             listed = normalize_name(self._names[index])
             evidence = (

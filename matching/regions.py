@@ -128,11 +128,9 @@ def canonical_city(name: str) -> str | None:
 
 
 def canonical_county(name: str, city: str | None = None) -> str | None:
-    """The official name of a Zhejiang county/district (柯桥 → 柯桥区); None if unknown.
-
-    A short name shared by several counties is resolved by `city`; when `city` is given, a county
-    outside it is not returned, so inconsistent input can be asked again.
-    """
+    """The official name of a Zhejiang county/district (柯桥 → 柯桥区); None if unknown."""
+    # `city` resolves a short name shared by several counties; a county outside the given city
+    # is not returned, so inconsistent input can be asked again.
     officials = _COUNTY_BY_FORM.get(_clean(name), ())
     if city is not None:
         wanted = canonical_city(city)
@@ -155,6 +153,7 @@ def _region_prefixes() -> tuple[str, ...]:
 
 REGION_PREFIXES: tuple[str, ...] = _region_prefixes()
 _PREFIX_SET = frozenset(REGION_PREFIXES)
+_PROVINCE_SHORTS = frozenset(short_form(province) for province in PROVINCES)
 _PREFIX_LENGTHS = sorted({len(prefix) for prefix in REGION_PREFIXES}, reverse=True)
 
 
@@ -178,9 +177,14 @@ def _with_parents(tokens: frozenset[str]) -> frozenset[str]:
     return tokens | found | ({"浙江"} if found else set())
 
 
-def regions_agree(first: str, second: str) -> int:
-    """1 if two runs of region names agree (浙江 vs 绍兴柯桥), -1 if not, 0 if one is empty."""
+def regions_agree(first: str, second: str) -> float:
+    """How far two runs of region names agree, to rank same-core firms by the typed region."""
+    # 1 on a shared city or county (绍兴 vs 绍兴柯桥), 0.5 when only the province is shared
+    # (浙江 vs 绍兴), 0 when either is empty, -1 when they conflict (绍兴 vs 温州).
     one, other = regions_named(first), regions_named(second)
     if not one or not other:
-        return 0
-    return 1 if one <= _with_parents(other) or other <= _with_parents(one) else -1
+        return 0.0
+    wide_one, wide_other = _with_parents(one), _with_parents(other)
+    if not (one <= wide_other or other <= wide_one):
+        return -1.0
+    return 1.0 if (wide_one & wide_other) - _PROVINCE_SHORTS else 0.5

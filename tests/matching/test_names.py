@@ -1,0 +1,145 @@
+"""Company names: the same firm is recognised however its name is typed; others are not."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rapidfuzz import fuzz, process
+
+from bench.company_names import generate_names, make_queries
+from matching.names import NameIndex, NameParts, core_name, normalize_name, split_name
+
+LANYU = "浙江蓝宇新材料有限公司"
+CAMPAIGN_LIST = (
+    LANYU,
+    "浙江蓝天新材料有限公司",
+    "绍兴华丰纺织有限公司",
+    "温州华丰纺织有限公司",
+    "新昌县红星机械制造厂",
+    "杭州西湖茶业专业合作社",
+    "蓝宇有限公司",
+)
+INDEX = NameIndex(CAMPAIGN_LIST)
+
+
+def test_fullwidth_brackets_are_normalised() -> None:
+    assert normalize_name("蓝宇新材料（绍兴）有限公司") == "蓝宇新材料(绍兴)有限公司"
+    assert normalize_name("蓝宇【绍兴】") == "蓝宇(绍兴)"
+
+
+def test_whitespace_and_fullwidth_latin_are_normalised() -> None:
+    assert normalize_name(" 浙江　ＡＢＣ 科技\t有限公司 ") == "浙江abc科技有限公司"
+
+
+def test_region_prefix_and_suffix_do_not_change_the_core() -> None:
+    typed = ["蓝宇新材料", "浙江蓝宇新材料有限公司", "浙江省绍兴市蓝宇新材料股份有限公司",
+             "绍兴柯桥蓝宇新材料有限责任公司", "蓝宇新材料公司", "蓝宇新材料（绍兴）有限公司",
+             "浙江蓝宇(绍兴)新材料有限公司", "浙江蓝宇新材料有限公司柯桥分公司"]
+    assert {core_name(name) for name in typed} == {"蓝宇新材料"}
+
+
+def test_name_is_split_into_region_core_and_organisation_form() -> None:
+    group = NameParts("浙江绍兴", "蓝宇新材料", "集团有限公司")
+    assert split_name("浙江绍兴蓝宇新材料集团有限公司") == group
+    assert split_name("蓝宇新材料(绍兴)有限公司") == NameParts("绍兴", "蓝宇新材料", "有限公司")
+    assert split_name("宁波蓝宇投资合伙企业（有限合伙）").suffix == "合伙企业(有限合伙)"
+    assert split_name("新昌县华丰五金经营部") == NameParts("新昌县", "华丰五金", "经营部")
+
+
+def test_bracket_that_is_not_a_region_stays_in_the_core() -> None:
+    assert core_name("蓝宇(国际)贸易有限公司") == "蓝宇(国际)贸易"
+
+
+def test_road_and_bridge_firm_keeps_its_industry_word() -> None:
+    assert core_name("浙江路桥建设有限公司") == "路桥建设"
+    assert core_name("台州市路桥区蓝宇五金厂") == "蓝宇五金"
+
+
+def test_core_is_never_empty() -> None:
+    assert core_name("有限公司") != ""
+    assert core_name("绍兴市") == "绍兴市"
+    assert core_name("杭州西湖") == "西湖"
+
+
+@given(st.text(min_size=1).filter(lambda s: normalize_name(s) != ""))
+def test_core_of_any_nonblank_name_is_nonempty(name: str) -> None:
+    assert core_name(name)
+
+
+@given(st.text())
+def test_normalising_twice_changes_nothing(name: str) -> None:
+    assert normalize_name(normalize_name(name)) == normalize_name(name)
+
+
+@pytest.mark.parametrize("typed", ["兰宇新材料", "蓝宇新材料公司", "浙江蓝宇新材料有限公司",
+                                   "蓝宇 新材料（绍兴）有限公司"])
+def test_did_you_mean_finds_the_listed_firm(typed: str) -> None:
+    found = INDEX.best(typed)
+    assert found is not None
+    assert found.name == LANYU
+
+
+def test_one_wrong_character_in_a_four_character_name_is_still_found() -> None:
+    found = INDEX.best("新昌红心机械制造")
+    assert found is not None and found.name == "新昌县红星机械制造厂"
+    four = NameIndex(["浙江华丰纺织有限公司", "浙江红星五金有限公司"])
+    for typed in ("华风纺织", "化丰纺织", "华丰纺只", "红心五金有限公司"):
+        assert four.best(typed) is not None, typed
+    assert four.best("华风纺织") == four.search("华风纺织")[0]
+
+
+def test_one_dropped_or_added_character_is_still_found() -> None:
+    assert (found := INDEX.best("蓝宇材料")) is not None and found.name == LANYU
+    assert (found := INDEX.best("蓝宇新新材料")) is not None and found.name == LANYU
+
+
+def test_different_firm_is_not_suggested() -> None:
+    assert INDEX.best("红日电子科技有限公司") is None
+    assert INDEX.best("蓝海纺织") is None
+    four = NameIndex(["浙江华丰纺织有限公司"])
+    assert four.best("华达印染") is None
+    assert four.best("丰华纺织") is None  # two characters out of four differ
+
+
+def test_two_character_cores_must_match_exactly() -> None:
+    assert (found := INDEX.best("蓝宇公司")) is not None and found.name == "蓝宇有限公司"
+    assert INDEX.best("兰宇公司") is None
+
+
+def test_same_core_in_another_region_is_ranked_by_the_typed_region() -> None:
+    first, second = INDEX.search("温州华丰纺织厂", limit=2)
+    assert (first.name, second.name) == ("温州华丰纺织有限公司", "绍兴华丰纺织有限公司")
+    assert first.score == second.score == 100.0
+
+
+def test_search_returns_best_first_and_at_most_limit() -> None:
+    found = INDEX.search("蓝宇新材料", limit=5)
+    assert [match.name for match in found] == [LANYU, "浙江蓝天新材料有限公司"]
+    assert found[0].score == 100.0 and found[1].score < 100.0
+    assert found[0].index == CAMPAIGN_LIST.index(LANYU)
+    assert INDEX.search("蓝宇新材料", limit=1) == found[:1]
+    assert INDEX.search("", limit=5) == ()
+
+
+def test_empty_list_finds_nothing() -> None:
+    assert NameIndex([]).best("蓝宇新材料") is None
+
+
+def test_typo_set_is_recognised_at_least_as_well_as_the_naive_scan() -> None:
+    names = generate_names(20_000, seed=1)
+    queries = make_queries(names, 300, seed=2)
+    index = NameIndex(names)
+
+    def ours(query: str) -> int | None:
+        found = index.best(query)
+        return found.index if found else None
+
+    def naive(query: str) -> int | None:
+        found = process.extractOne(query, names, scorer=fuzz.ratio)
+        return found[2] if found else None
+
+    accuracy = sum(ours(query) == truth for query, truth in queries) / len(queries)
+    baseline = sum(naive(query) == truth for query, truth in queries) / len(queries)
+    assert accuracy >= 0.95
+    assert accuracy >= baseline
