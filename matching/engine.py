@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from matching.catalog import Bank, Branch, Catalog, GuaranteeProduct, LoanProduct
+from matching.candidates import Candidate, Chosen, Context, find_candidates, pick, rank
+from matching.catalog import Catalog, GuaranteeProduct, LoanProduct
 from matching.i18n import Text
 from matching.model import (
     BankChoice,
@@ -24,31 +24,7 @@ from matching.model import (
 )
 from matching.policy import DEFAULT_POLICY, Policy
 from matching.reasons import bank_reasons, limit_notes, standard_blocks
-from matching.rules import (
-    ExistingBanks,
-    bank_limit,
-    banks_serving,
-    credit_tier,
-    existing_banks,
-    guarantee_fits,
-    misfit_reason,
-    product_misfit,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A bank near the firm with at least one fitting product, and what ranks it."""
-
-    bank: Bank
-    branch: Branch
-    products: tuple[LoanProduct, ...]
-    existing: bool
-    partner: bool
-    requested: bool
-    local: bool
-    load: int
-    spin: int
+from matching.rules import bank_limit, banks_serving, credit_tier, existing_banks, guarantee_fits
 
 
 def match(
@@ -92,44 +68,23 @@ def match(
         return replace(base, route=route, blocked=standard_blocks(failed))
     guarantees = _fitting_guarantees(firm, need, catalog, policy)
     spin_key = rotation if rotation is not None else zlib.crc32((firm.uscc or firm.name).encode())
-    partners = park.partner_banks if park else ()
-    candidates, passed = _candidates(
+    context = Context(
         firm,
         need,
-        catalog,
-        live_banks,
         existing,
+        live_banks,
         guarantees,
-        partners,
+        park.partner_banks if park else (),
         loads or {},
         spin_key,
         explain,
     )
-    renewal = need.purpose is Purpose.RENEWAL
-    ranked = sorted(
-        candidates,
-        key=lambda c: (
-            not (renewal and c.existing),
-            not c.partner,
-            not c.requested,
-            not c.local,
-            c.load,
-            c.spin,
-        ),
-    )
-    if slots == 0:
-        chosen, blocked = _pick([c for c in ranked if c.existing], 0, need)
-        blocked = (
-            Blocked("bank_limit", Text.of("blocked.bank_limit", limit=limit, serving=serving)),
-            *blocked,
-        )
-        route = Route.EXISTING_BANKS_ONLY
-    else:
-        pool = [c for c in ranked if renewal or not c.existing]
-        chosen, blocked = _pick(pool, policy.max_banks_listed if slots is None else slots, need)
-        route = Route.ASSIGN if chosen else Route.COORDINATION
-        if not chosen:
-            blocked = (*blocked, _nothing_fits(firm, catalog, only_existing=bool(candidates)))
+    candidates, passed = find_candidates(catalog, context)
+    route, chosen, blocked = _choose(rank(candidates, need), slots, limit, serving, policy, need)
+    if not chosen:
+        blocked = (*blocked, _nothing_fits(firm, catalog, only_existing=bool(candidates)))
+    if explain:
+        passed = (*passed, *_not_chosen(candidates, chosen, need, slots))
     park_name = park.name if park else ""
     return replace(
         base,
@@ -141,103 +96,53 @@ def match(
     )
 
 
+def _choose(
+    ranked: list[Candidate],
+    slots: int | None,
+    limit: int | None,
+    serving: int,
+    policy: Policy,
+    need: Need,
+) -> tuple[Route, Chosen, tuple[Blocked, ...]]:
+    """At the limit only the firm's own banks; otherwise new banks up to the slots left
+    (existing banks take part only in a renewal, and cost no slot)."""
+    if slots == 0:
+        chosen, blocked = pick([c for c in ranked if c.existing], 0)
+        limit_block = Blocked(
+            "bank_limit", Text.of("blocked.bank_limit", limit=limit, serving=serving)
+        )
+        return Route.EXISTING_BANKS_ONLY, chosen, (limit_block, *blocked)
+    renewal = need.purpose is Purpose.RENEWAL
+    pool = [c for c in ranked if renewal or not c.existing]
+    chosen, blocked = pick(pool, policy.max_banks_listed if slots is None else slots)
+    return (Route.ASSIGN if chosen else Route.COORDINATION), chosen, blocked
+
+
+def _not_chosen(
+    candidates: list[Candidate], chosen: Chosen, need: Need, slots: int | None
+) -> tuple[PassedOver, ...]:
+    """Why fitting banks were left out: the firm already borrows there, or no slot was left."""
+    taken = {c.bank.code for c, _ in chosen}
+    renewal = need.purpose is Purpose.RENEWAL
+    return tuple(
+        PassedOver(
+            c.bank.name,
+            "、".join(p.name for p in c.products),
+            Text.of("passed.existing_bank", bank=c.bank.name)
+            if c.existing and not renewal and slots != 0
+            else Text.of("passed.no_slot", bank=c.bank.name),
+        )
+        for c in candidates
+        if c.bank.code not in taken
+    )
+
+
 def _fitting_guarantees(
     firm: Firm, need: Need, catalog: Catalog, policy: Policy
 ) -> tuple[GuaranteeProduct, ...]:
     """Guarantee products that cover the need, cheapest fee first."""
     fitting = [g for g in catalog.guarantees if guarantee_fits(g, firm, need)]
     return tuple(sorted(fitting, key=lambda g: (g.fee_rate_pct, -g.cap_for(firm.tags), g.code)))
-
-
-def _candidates(
-    firm: Firm,
-    need: Need,
-    catalog: Catalog,
-    live_banks: frozenset[str],
-    existing: ExistingBanks,
-    guarantees: tuple[GuaranteeProduct, ...],
-    partners: tuple[str, ...],
-    loads: Mapping[str, int],
-    spin_key: int,
-    explain: bool,
-) -> tuple[list[Candidate], tuple[PassedOver, ...]]:
-    """Banks with a branch in the firm's city and a fitting product, minus those already on it."""
-    candidates: list[Candidate] = []
-    passed: list[PassedOver] = []
-    requested = {_plain(p) for p in need.products}
-    for bank in catalog.banks_in(firm.city):
-        if bank.code in live_banks:
-            continue
-        is_customer = bank.code in existing.codes
-        fitting: list[LoanProduct] = []
-        for product in catalog.offers(bank.code, need.purpose):
-            misfit = product_misfit(
-                product, firm, need, is_customer=is_customer, guarantee_available=bool(guarantees)
-            )
-            if misfit is None:
-                fitting.append(product)
-            elif explain:
-                passed.append(
-                    PassedOver(bank.name, product.name, misfit_reason(misfit, product, firm, need))
-                )
-        branch = catalog.branch_for(bank.code, firm.city, firm.county)
-        if not fitting or branch is None:
-            continue
-        fitting.sort(key=lambda p: (_plain(p.name) not in requested, p.code))
-        candidates.append(
-            Candidate(
-                bank=bank,
-                branch=branch,
-                products=tuple(fitting),
-                existing=is_customer,
-                partner=bank.code in partners,
-                requested=any(_plain(p.name) in requested for p in fitting),
-                local=branch.county == firm.county,
-                load=loads.get(bank.code, 0),
-                spin=zlib.crc32(f"{spin_key}:{bank.code}".encode()),
-            )
-        )
-    return candidates, tuple(passed)
-
-
-def _plain(name: str) -> str:
-    return unicodedata.normalize("NFKC", name).strip().replace(" ", "")
-
-
-def _pick(
-    ranked: list[Candidate], new_slots: int, need: Need
-) -> tuple[list[tuple[Candidate, tuple[LoanProduct, ...]]], tuple[Blocked, ...]]:
-    """Walk the ranking: banks already lending cost no slot, new banks up to `new_slots`;
-    a firm may take only one product of each mutually exclusive group."""
-    chosen: list[tuple[Candidate, tuple[LoanProduct, ...]]] = []
-    taken: dict[str, str] = {}
-    dropped: dict[str, list[str]] = {}
-    new = 0
-    for cand in ranked:
-        if not cand.existing and new >= new_slots:
-            break
-        products: list[LoanProduct] = []
-        for p in cand.products:
-            group = p.exclusive_group
-            if group is not None and taken.get(group, p.name) != p.name:
-                dropped.setdefault(group, []).append(p.name)
-                continue
-            if group is not None:
-                taken[group] = p.name
-            products.append(p)
-        if products:
-            chosen.append((cand, tuple(products)))
-            new += not cand.existing
-    blocked = tuple(
-        Blocked(
-            "exclusive_group",
-            Text.of(
-                "blocked.exclusive_group", chosen=taken[group], dropped=tuple(dict.fromkeys(names))
-            ),
-        )
-        for group, names in dropped.items()
-    )
-    return chosen, blocked
 
 
 def _choice(

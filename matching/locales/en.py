@@ -108,6 +108,8 @@ MESSAGES: dict[str, str] = {
     "misfit.collateral": "{product} needs collateral ({accepted}) and you offered none of it",
     "misfit.guarantee": "{product} needs a policy guarantee and none fits your need",
     "misfit.not_customer": "{product} is only for the bank's existing borrowers",
+    "passed.existing_bank": "{bank} already lends to you and can be asked directly; this match only brings new banks",
+    "passed.no_slot": "{bank} has a fitting product too, but the slots under the 3/2 rule went to higher-ranked banks",
     "blocked.bank_limit": "Under the 3/2 rule at most {limit} banks may serve you and {serving} already do, so no new bank is contacted; please turn to your current banks; the coordination team is told",
     "blocked.exclusive_group": "{chosen} and {dropped} cannot be taken together; {chosen} was chosen for you",
     "blocked.no_bank_in_region": "There is no partner bank in {city} yet; the coordination team will contact you",

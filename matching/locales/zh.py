@@ -99,6 +99,8 @@ MESSAGES: dict[str, str] = {
     "misfit.collateral": "{product}需要抵押（可接受：{accepted}），您未提供",
     "misfit.guarantee": "{product}需要政策性担保，但没有适合您的担保产品",
     "misfit.not_customer": "{product}只为本行现有贷款客户办理",
+    "passed.existing_bank": "{bank}已在为您贷款，可直接联系；本次只推荐新的银行",
+    "passed.no_slot": "{bank}也有合适产品，但按“3家/2家”规则和排序，本次名额已用完",
     "blocked.bank_limit": "按“3家/2家”规则，您最多由{limit}家银行服务，目前已有{serving}家，不再对接新银行；请联系现有贷款银行，专班会关注您的需求",
     "blocked.exclusive_group": "{chosen}与{dropped}不能同时享受，已为您选择{chosen}",
     "blocked.no_bank_in_region": "{city}暂时没有合作银行，融资协调专班会联系您",

@@ -167,3 +167,17 @@ def test_catalog_order_does_not_decide_between_equal_banks() -> None:
     assert bank_names(match(f, n, reordered, standards=ALL_GOOD, rotation=3)) == bank_names(
         run(f, n, rotation=3)
     )
+
+
+def test_fitting_banks_left_out_for_want_of_a_slot_are_explained() -> None:
+    result = run(firm(county="越城区"), need(1_000_000), explain=True)
+    no_slot = [p for p in result.passed_over if p.reason.key == "passed.no_slot"]
+    assert no_slot
+    assert not {p.bank for p in no_slot} & set(bank_names(result))
+
+
+def test_existing_bank_left_out_of_a_new_need_is_explained() -> None:
+    result = run(firm(county="越城区", existing_banks=("绍兴银行",)), need(1_000_000), explain=True)
+    assert any(
+        p.bank == "绍兴银行" and p.reason.key == "passed.existing_bank" for p in result.passed_over
+    )

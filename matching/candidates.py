@@ -1,0 +1,147 @@
+"""Candidate banks for a need: which fit, how they rank, which are picked under the limit."""
+
+from __future__ import annotations
+
+import unicodedata
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from matching.catalog import Bank, Branch, Catalog, GuaranteeProduct, LoanProduct
+from matching.i18n import Text
+from matching.model import Blocked, Firm, Need, PassedOver, Purpose
+from matching.rules import ExistingBanks, misfit_reason, product_misfit
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A bank near the firm with at least one fitting product, and what ranks it."""
+
+    bank: Bank
+    branch: Branch
+    products: tuple[LoanProduct, ...]
+    existing: bool
+    partner: bool
+    requested: bool
+    local: bool
+    load: int
+    spin: int
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What every candidate bank is judged against."""
+
+    firm: Firm
+    need: Need
+    existing: ExistingBanks
+    live_banks: frozenset[str]
+    guarantees: tuple[GuaranteeProduct, ...]
+    partners: tuple[str, ...]
+    loads: Mapping[str, int]
+    spin_key: int
+    explain: bool
+
+
+Chosen = list[tuple[Candidate, tuple[LoanProduct, ...]]]
+
+
+def find_candidates(
+    catalog: Catalog, ctx: Context
+) -> tuple[list[Candidate], tuple[PassedOver, ...]]:
+    """Banks with a branch in the firm's city and a fitting product, minus those already on it."""
+    firm, need = ctx.firm, ctx.need
+    candidates: list[Candidate] = []
+    passed: list[PassedOver] = []
+    requested = {_plain(p) for p in need.products}
+    for bank in catalog.banks_in(firm.city):
+        if bank.code in ctx.live_banks:
+            continue
+        is_customer = bank.code in ctx.existing.codes
+        fitting: list[LoanProduct] = []
+        for product in catalog.offers(bank.code, need.purpose):
+            misfit = product_misfit(
+                product,
+                firm,
+                need,
+                is_customer=is_customer,
+                guarantee_available=bool(ctx.guarantees),
+            )
+            if misfit is None:
+                fitting.append(product)
+            elif ctx.explain:
+                reason = misfit_reason(misfit, product, firm, need)
+                passed.append(PassedOver(bank.name, product.name, reason))
+        branch = catalog.branch_for(bank.code, firm.city, firm.county)
+        if not fitting or branch is None:
+            continue
+        fitting.sort(key=lambda p: (_plain(p.name) not in requested, p.code))
+        candidates.append(
+            Candidate(
+                bank=bank,
+                branch=branch,
+                products=tuple(fitting),
+                existing=is_customer,
+                partner=bank.code in ctx.partners,
+                requested=any(_plain(p.name) in requested for p in fitting),
+                local=branch.county == firm.county,
+                load=ctx.loads.get(bank.code, 0),
+                spin=zlib.crc32(f"{ctx.spin_key}:{bank.code}".encode()),
+            )
+        )
+    return candidates, tuple(passed)
+
+
+def _plain(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).strip().replace(" ", "")
+
+
+def rank(candidates: list[Candidate], need: Need) -> list[Candidate]:
+    """Renewals at the firm's own banks first, then park partners, the product asked for,
+    a branch in the county, fewest open leads, and a stable rotation (never catalog order)."""
+    renewal = need.purpose is Purpose.RENEWAL
+    return sorted(
+        candidates,
+        key=lambda c: (
+            not (renewal and c.existing),
+            not c.partner,
+            not c.requested,
+            not c.local,
+            c.load,
+            c.spin,
+        ),
+    )
+
+
+def pick(ranked: list[Candidate], new_slots: int) -> tuple[Chosen, tuple[Blocked, ...]]:
+    """Walk the ranking: banks already lending cost no slot, new banks up to `new_slots`;
+    a firm may take only one product of each mutually exclusive group."""
+    chosen: list[tuple[Candidate, tuple[LoanProduct, ...]]] = []
+    taken: dict[str, str] = {}
+    dropped: dict[str, list[str]] = {}
+    new = 0
+    for cand in ranked:
+        if not cand.existing and new >= new_slots:
+            break
+        products: list[LoanProduct] = []
+        for p in cand.products:
+            group = p.exclusive_group
+            if group is not None and taken.get(group, p.name) != p.name:
+                dropped.setdefault(group, []).append(p.name)
+                continue
+            if group is not None:
+                taken[group] = p.name
+            products.append(p)
+        if products:
+            chosen.append((cand, tuple(products)))
+            new += not cand.existing
+    blocked = tuple(
+        Blocked(
+            "exclusive_group",
+            Text.of(
+                "blocked.exclusive_group", chosen=taken[group], dropped=tuple(dict.fromkeys(names))
+            ),
+        )
+        for group, names in dropped.items()
+    )
+    return chosen, blocked
