@@ -36,7 +36,7 @@ class Context:
     need: Need
     existing: ExistingBanks
     live_banks: frozenset[str]
-    guarantees: tuple[GuaranteeProduct, ...]
+    guarantees: tuple[GuaranteeProduct, ...]  # loan guarantees that fit the need
     partners: tuple[str, ...]
     loads: Mapping[str, int]
     spin_key: int
@@ -113,11 +113,25 @@ def rank(candidates: list[Candidate], need: Need) -> list[Candidate]:
     )
 
 
-def pick(ranked: list[Candidate], new_slots: int) -> tuple[Chosen, tuple[Blocked, ...]]:
+def group_preferences(ranked: list[Candidate], asked: tuple[str, ...]) -> dict[str, str]:
+    """For each exclusive group, the product the firm asked for first among those that fit."""
+    fitting = {_plain(p.name): p for c in ranked for p in c.products if p.exclusive_group}
+    preferred: dict[str, str] = {}
+    for name in asked:
+        product = fitting.get(_plain(name))
+        if product is not None and product.exclusive_group is not None:
+            preferred.setdefault(product.exclusive_group, product.name)
+    return preferred
+
+
+def pick(
+    ranked: list[Candidate], new_slots: int, asked: tuple[str, ...] = ()
+) -> tuple[Chosen, tuple[Blocked, ...]]:
     """Walk the ranking: banks already lending cost no slot, new banks up to `new_slots`;
-    a firm may take only one product of each mutually exclusive group."""
+    a firm may take only one product of each mutually exclusive group (the one it asked for
+    first, else the one of the best-ranked bank)."""
     chosen: list[tuple[Candidate, tuple[LoanProduct, ...]]] = []
-    taken: dict[str, str] = {}
+    taken = group_preferences(ranked, asked)
     dropped: dict[str, list[str]] = {}
     new = 0
     for cand in ranked:

@@ -73,6 +73,7 @@ class GuaranteeProduct:
     regions: frozenset[str] = frozenset()
     tag_caps_yuan: tuple[tuple[Tag, int], ...] = ()  # a higher cap for firms with a tag
     note: str = ""
+    backs_loans: bool = True  # False for cover that is no loan guarantee (FX hedging)
 
     def cap_for(self, tags: frozenset[Tag]) -> int:
         """The amount cap for a firm with these tags (e.g. 专精特新 up to 20M under 科创专项保)."""

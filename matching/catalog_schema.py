@@ -113,6 +113,7 @@ class GuaranteeIn(_Entry):
     requires_any_tag: list[Tag] = []
     regions: list[Region] = []
     note: str = ""
+    backs_loans: bool = True
 
 
 class CatalogIn(_Entry):

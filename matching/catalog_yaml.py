@@ -188,4 +188,5 @@ def _guarantee(g: GuaranteeIn) -> GuaranteeProduct:
         regions=frozenset(g.regions),
         tag_caps_yuan=tuple(sorted(g.tag_caps.items())),
         note=g.note,
+        backs_loans=g.backs_loans,
     )

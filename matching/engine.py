@@ -67,13 +67,14 @@ def match(
         route = Route.CREDIT_REPAIR if failed == (Standard.GOOD_CREDIT,) else Route.COORDINATION
         return replace(base, route=route, blocked=standard_blocks(failed))
     guarantees = _fitting_guarantees(firm, need, catalog, policy)
+    backing = tuple(g for g in guarantees if g.backs_loans)  # what a guarantee-backed loan needs
     spin_key = rotation if rotation is not None else zlib.crc32((firm.uscc or firm.name).encode())
     context = Context(
         firm,
         need,
         existing,
         live_banks,
-        guarantees,
+        backing,
         park.partner_banks if park else (),
         loads or {},
         spin_key,
@@ -91,7 +92,7 @@ def match(
         route=route,
         blocked=blocked,
         passed_over=passed,
-        banks=tuple(_choice(c, ps, firm, need, guarantees, park_name) for c, ps in chosen),
+        banks=tuple(_choice(c, ps, firm, need, backing, park_name) for c, ps in chosen),
         guarantees=tuple(_guarantee(g) for g in guarantees[: policy.max_guarantees_listed]),
     )
 
@@ -107,14 +108,14 @@ def _choose(
     """At the limit only the firm's own banks; otherwise new banks up to the slots left
     (existing banks take part only in a renewal, and cost no slot)."""
     if slots == 0:
-        chosen, blocked = pick([c for c in ranked if c.existing], 0)
+        chosen, blocked = pick([c for c in ranked if c.existing], 0, need.products)
         limit_block = Blocked(
             "bank_limit", Text.of("blocked.bank_limit", limit=limit, serving=serving)
         )
         return Route.EXISTING_BANKS_ONLY, chosen, (limit_block, *blocked)
     renewal = need.purpose is Purpose.RENEWAL
     pool = [c for c in ranked if renewal or not c.existing]
-    chosen, blocked = pick(pool, policy.max_banks_listed if slots is None else slots)
+    chosen, blocked = pick(pool, policy.max_banks_listed if slots is None else slots, need.products)
     return (Route.ASSIGN if chosen else Route.COORDINATION), chosen, blocked
 
 

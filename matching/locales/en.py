@@ -36,8 +36,7 @@ MESSAGES: dict[str, str] = {
         "The amount cannot be 0 (you typed '{value}'). Type how much you need, e.g. 300万"
     ),
     "amount.too_large": (
-        "'{value}' is above the limit of {limit}. "
-        "Please check and type it again, e.g. 300万"
+        "'{value}' is above the limit of {limit}. Please check and type it again, e.g. 300万"
     ),
     "amount.unit_missing": (
         "Did you mean {value}万 ({value} × 10,000 yuan)? Please type the unit too, e.g. {value}万; "

@@ -17,8 +17,7 @@ MESSAGES: dict[str, str] = {
         "请改正后重新输入"
     ),
     "uscc.region": (
-        "第3到8位应是6位数字（地区代码，浙江的以33开头），您输入的是“{region}”。"
-        "请对照营业执照核对"
+        "第3到8位应是6位数字（地区代码，浙江的以33开头），您输入的是“{region}”。请对照营业执照核对"
     ),
     "uscc.checksum": (
         "“{value}”的最后一位（校验码）对不上，可能有一位输错了。请对照营业执照逐位核对"
@@ -28,9 +27,7 @@ MESSAGES: dict[str, str] = {
     "amount.not_a_number": "没看懂“{value}”。请直接输入金额，例如：300万、50万、0.5亿",
     "amount.negative": "金额不能是负数（您输入的是“{value}”）。请输入想借多少，例如：300万",
     "amount.zero": "金额不能是0（您输入的是“{value}”）。请输入想借多少，例如：300万",
-    "amount.too_large": (
-        "“{value}”超过了上限{limit}。请核对后重新输入，例如：300万"
-    ),
+    "amount.too_large": ("“{value}”超过了上限{limit}。请核对后重新输入，例如：300万"),
     "amount.unit_missing": (
         "是不是 {value}万？请带上单位再输入一次，例如：{value}万。"
         "如果确实是{value}元，请输入“{value}元”"

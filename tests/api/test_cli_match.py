@@ -174,3 +174,12 @@ def test_naive_assignment_time_is_refused() -> None:
     request = _request()
     request["assigned_at"] = "2026-09-30T10:00:00"
     assert "assigned_at" in _bad(request)
+
+
+def test_every_example_request_matches_cleanly() -> None:
+    examples = sorted((ROOT / "examples").glob("*.json"))
+    assert len(examples) >= 6
+    for example in examples:
+        result = runner.invoke(app, ["match", str(example)])
+        assert result.exit_code == 0, (example.name, result.output)
+        assert json.loads(result.stdout)["route"] in {"assign", "existing_banks_only"}

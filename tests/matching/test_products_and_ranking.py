@@ -181,3 +181,19 @@ def test_existing_bank_left_out_of_a_new_need_is_explained() -> None:
     assert any(
         p.bank == "绍兴银行" and p.reason.key == "passed.existing_bank" for p in result.passed_over
     )
+
+
+def test_fx_hedging_cover_does_not_stand_in_for_a_loan_guarantee() -> None:
+    f = firm(county="柯桥区", tags=frozenset({Tag.FOREIGN_TRADE}))
+    result = run(f, need(7_000_000, Purpose.TRADE))
+    backed = [r.zh for b in result.banks for r in b.reasons if "无需抵押" in r.zh and "凭" in r.zh]
+    assert backed
+    assert all("汇率避险保" not in r for r in backed)
+
+
+def test_the_exclusive_product_asked_for_first_is_the_one_kept() -> None:
+    f = firm(city="宁波市", county="镇海区", tags=frozenset({Tag.TECH_SME}))
+    first_huigu = run(f, need(2_000_000, products=("慧谷创业贷", "科技贷")))
+    first_tech = run(f, need(2_000_000, products=("科技贷", "慧谷创业贷")))
+    assert {p for p in products(first_huigu) if p in {"慧谷创业贷", "科技贷"}} == {"慧谷创业贷"}
+    assert {p for p in products(first_tech) if p in {"慧谷创业贷", "科技贷"}} == {"科技贷"}
