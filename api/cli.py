@@ -16,7 +16,7 @@ from matching.engine import match
 from matching.errors import MatchingError
 from matching.i18n import Lang
 from matching.policy import DEFAULT_POLICY
-from matching.request import parse_request
+from matching.request import check_codes, parse_request
 from matching.serialize import deadlines_json, explain, explain_deadlines, result_json
 from matching.workdays import deadlines
 
@@ -51,28 +51,43 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_BAD_INPUT)
 
 
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise _fail(f"{path}: not UTF-8 text") from None
+    except OSError as err:
+        raise _fail(f"{path}: cannot be read ({err.strerror})") from None
+
+
 def _load_catalog(path: Path | None) -> Catalog:
     if path is None:
         return sample_catalog()
-    return parse_catalog(path.read_text(encoding="utf-8"), source=str(path))
+    return parse_catalog(_read_text(path), source=str(path))
 
 
 def _read_request(source: str) -> Any:
+    """The decoded JSON request from a file or stdin; anything unreadable exits with code 2."""
     if source == "-":
         if sys.stdin.isatty():
             raise _fail("Reading a JSON request from standard input; pipe one in, or give a file.")
-        text, name = sys.stdin.read(), "<stdin>"
+        try:
+            text, name = sys.stdin.read(), "<stdin>"
+        except UnicodeDecodeError:
+            raise _fail("<stdin>: not UTF-8 text") from None
     else:
         path = Path(source)
         if not path.is_file():
             raise _fail(f"{source}: no such file")
-        text, name = path.read_text(encoding="utf-8"), source
+        text, name = _read_text(path), source
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
         raise _fail(
             f"{name}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})"
         ) from None
+    except (ValueError, RecursionError) as err:  # absurd numbers, absurd nesting
+        raise _fail(f"{name}: not a usable JSON request ({type(err).__name__})") from None
 
 
 @app.command("match")
@@ -95,6 +110,7 @@ def match_command(
     try:
         cat = _load_catalog(catalog)
         req = parse_request(data)
+        check_codes(req, cat)
     except MatchingError as err:
         raise _fail(err.render(lang)) from None
     result = match(
@@ -126,7 +142,7 @@ def catalog_check(
 ) -> None:
     """Validate a catalog file; every problem names the entry and the field."""
     try:
-        cat = parse_catalog(path.read_text(encoding="utf-8"), source=str(path))
+        cat = parse_catalog(_read_text(path), source=str(path))
     except MatchingError as err:
         raise _fail(err.render(lang)) from None
     typer.echo(

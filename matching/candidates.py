@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from matching.catalog import Bank, Branch, Catalog, GuaranteeProduct, LoanProduct
 from matching.i18n import Text
-from matching.model import Blocked, Firm, Need, PassedOver, Purpose
+from matching.model import Blocked, Firm, Need, PassedOver
 from matching.rules import ExistingBanks, misfit_reason, product_misfit
 
 
@@ -55,7 +55,7 @@ def find_candidates(
     passed: list[PassedOver] = []
     requested = {_plain(p) for p in need.products}
     for bank in catalog.banks_in(firm.city):
-        if bank.code in ctx.live_banks:
+        if bank.code in ctx.live_banks or not bank.serves(firm.city, firm.county):
             continue
         is_customer = bank.code in ctx.existing.codes
         fitting: list[LoanProduct] = []
@@ -99,7 +99,7 @@ def _plain(name: str) -> str:
 def rank(candidates: list[Candidate], need: Need) -> list[Candidate]:
     """Renewals at the firm's own banks first, then park partners, the product asked for,
     a branch in the county, fewest open leads, and a stable rotation (never catalog order)."""
-    renewal = need.purpose is Purpose.RENEWAL
+    renewal = need.is_renewal
     return sorted(
         candidates,
         key=lambda c: (

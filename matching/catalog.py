@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -11,6 +9,7 @@ from types import MappingProxyType
 
 from rapidfuzz import fuzz, process
 
+from matching.banks import bank_key, canonical_bank
 from matching.model import Collateral, EntityType, Purpose, Tag
 
 
@@ -19,6 +18,11 @@ class Bank:
     code: str
     name: str  # the name a firm owner knows: 绍兴银行, 嵊州农商银行
     aliases: tuple[str, ...] = ()
+    service_area: frozenset[str] = frozenset()  # counties/cities a local bank serves; empty: all
+
+    def serves(self, city: str, county: str) -> bool:
+        """Whether the bank takes firms from this place (a county 农商银行 serves its county)."""
+        return not self.service_area or city in self.service_area or county in self.service_area
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,27 +85,13 @@ class GuaranteeProduct:
         return max([self.amount_cap_yuan, *caps])
 
 
-_BRANCH_TAIL = re.compile(r"(?<=.{2})[\u4e00-\u9fff]{0,6}?(分行|支行|营业部|分理处|网点)$")
-_BANK_WORD = re.compile(r"^(.+?(?:银行|农商行|农信社|信用社))")
-
-
-def bank_key(name: str) -> str:
-    """A typed bank name reduced to the part that names the bank, without branch or spaces."""
-    text = unicodedata.normalize("NFKC", name).strip()
-    text = re.sub(r"\s+", "", text)
-    head = _BANK_WORD.match(text)
-    if head:
-        return head.group(1)
-    return _BRANCH_TAIL.sub("", text)
-
-
 def _alias_forms(bank: Bank) -> Iterable[str]:
     yield bank.name
     yield from bank.aliases
     for form in (bank.name, *bank.aliases):
         if form.endswith("农商银行"):
             stem = form.removesuffix("农商银行")
-            yield from (stem + "农村商业银行", stem + "农商行")
+            yield from (stem + "农村商业银行", stem + "农商行", stem + "农商")
 
 
 @dataclass(frozen=True)
@@ -200,10 +190,11 @@ class Catalog:
         key = bank_key(typed)
         if not key:
             return None
-        code = self._aliases.get(key)
-        if code is None:
+        code = self._aliases.get(key) or self._aliases.get(canonical_bank(key))
+        if code is None and canonical_bank(key) == key:  # not a well-known bank of another name
             found = process.extractOne(
-                key, self._aliases.keys(), scorer=fuzz.ratio, score_cutoff=85
+                key, self._aliases.keys(), scorer=fuzz.ratio, score_cutoff=88
             )
-            code = self._aliases[found[0]] if found else None
+            if found and abs(len(found[0]) - len(key)) <= 2:
+                code = self._aliases[found[0]]
         return self.bank_by_code[code] if code else None

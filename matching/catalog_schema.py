@@ -67,6 +67,7 @@ class BankIn(_Entry):
     code: str = Field(pattern=r"^[a-z0-9_-]+$")
     name: str
     aliases: list[str] = []
+    service_area: list[Region] = []
     branches: list[BranchIn] = Field(min_length=1)
 
 

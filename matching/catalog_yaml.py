@@ -130,7 +130,9 @@ def _product_problems(entry: str, product: ProductIn, bank_codes: set[str]) -> l
 
 def _build(data: CatalogIn, source: str) -> Catalog:
     return Catalog.of(
-        banks=[Bank(b.code, b.name, tuple(b.aliases)) for b in data.banks],
+        banks=[
+            Bank(b.code, b.name, tuple(b.aliases), frozenset(b.service_area)) for b in data.banks
+        ],
         branches=[
             Branch(br.code, b.code, br.name, br.city, canonical_county(br.county, br.city) or "")
             for b in data.banks

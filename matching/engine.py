@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from matching.candidates import Candidate, Chosen, Context, find_candidates, pick, rank
-from matching.catalog import Catalog, GuaranteeProduct, LoanProduct
+from matching.catalog import Catalog, GuaranteeProduct, LoanProduct, Park
 from matching.i18n import Text
 from matching.model import (
     BankChoice,
@@ -17,7 +17,6 @@ from matching.model import (
     MatchResult,
     Need,
     PassedOver,
-    Purpose,
     Route,
     Standard,
     Standards,
@@ -49,7 +48,7 @@ def match(
     limit = bank_limit(firm, need, policy)
     serving = banks_serving(existing, live_banks)
     slots = None if limit is None else max(0, limit - serving)
-    park = catalog.park(firm.park)
+    park, park_note = _park(firm, catalog)
     base = MatchResult(
         route=Route.COORDINATION,
         tier=credit_tier(need.amount_yuan, policy),
@@ -58,7 +57,6 @@ def match(
         slots_left=slots,
         banks=(),
         guarantees=(),
-        notes=limit_notes(firm, need, existing, limit, serving, slots, park_known=park is not None),
         existing_bank_codes=existing.codes,
         first_loan=firm.first_loan,
     )
@@ -66,22 +64,28 @@ def match(
     if failed:
         route = Route.CREDIT_REPAIR if failed == (Standard.GOOD_CREDIT,) else Route.COORDINATION
         return replace(base, route=route, blocked=standard_blocks(failed))
-    guarantees = _fitting_guarantees(firm, need, catalog, policy)
+    notes = limit_notes(firm, need, existing, limit, serving, slots, policy.limit_ceiling_yuan)
+    guarantees = _fitting_guarantees(firm, need, catalog)
     backing = tuple(g for g in guarantees if g.backs_loans)  # what a guarantee-backed loan needs
-    spin_key = rotation if rotation is not None else zlib.crc32((firm.uscc or firm.name).encode())
     context = Context(
-        firm,
-        need,
-        existing,
-        live_banks,
-        backing,
-        park.partner_banks if park else (),
-        loads or {},
-        spin_key,
-        explain,
+        firm=firm,
+        need=need,
+        existing=existing,
+        live_banks=live_banks,
+        guarantees=backing,
+        partners=park.partner_banks if park else (),
+        loads=loads or {},
+        explain=explain,
+        spin_key=rotation
+        if rotation is not None
+        else zlib.crc32((firm.uscc or firm.name).encode()),
     )
     candidates, passed = find_candidates(catalog, context)
-    route, chosen, blocked = _choose(rank(candidates, need), slots, limit, serving, policy, need)
+    route, chosen, blocked = _choose(rank(candidates, need), slots, policy, need)
+    if route is Route.EXISTING_BANKS_ONLY:
+        entity = Text.of(f"entity.{firm.entity_type.value}")
+        reason = Text.of("blocked.bank_limit", limit=limit, serving=serving, entity=entity)
+        blocked = (Blocked("bank_limit", reason), *blocked)
     if not chosen:
         blocked = (*blocked, _nothing_fits(firm, catalog, only_existing=bool(candidates)))
     if explain:
@@ -92,28 +96,33 @@ def match(
         route=route,
         blocked=blocked,
         passed_over=passed,
+        notes=(*notes, *((park_note,) if park_note else ())),
         banks=tuple(_choice(c, ps, firm, need, backing, park_name) for c, ps in chosen),
         guarantees=tuple(_guarantee(g) for g in guarantees[: policy.max_guarantees_listed]),
     )
 
 
+def _park(firm: Firm, catalog: Catalog) -> tuple[Park | None, Text | None]:
+    """The firm's park, if it names one that is where the firm is; otherwise a note why not."""
+    if not firm.park:
+        return None, None
+    park = catalog.park(firm.park)
+    if park is None:
+        return None, Text.of("note.unknown_park", park=firm.park)
+    if park.city != firm.city or (firm.county and park.county != firm.county):
+        return None, Text.of("note.park_elsewhere", park=park.name, county=park.county)
+    return park, None
+
+
 def _choose(
-    ranked: list[Candidate],
-    slots: int | None,
-    limit: int | None,
-    serving: int,
-    policy: Policy,
-    need: Need,
+    ranked: list[Candidate], slots: int | None, policy: Policy, need: Need
 ) -> tuple[Route, Chosen, tuple[Blocked, ...]]:
     """At the limit only the firm's own banks; otherwise new banks up to the slots left
     (existing banks take part only in a renewal, and cost no slot)."""
     if slots == 0:
         chosen, blocked = pick([c for c in ranked if c.existing], 0, need.products)
-        limit_block = Blocked(
-            "bank_limit", Text.of("blocked.bank_limit", limit=limit, serving=serving)
-        )
-        return Route.EXISTING_BANKS_ONLY, chosen, (limit_block, *blocked)
-    renewal = need.purpose is Purpose.RENEWAL
+        return Route.EXISTING_BANKS_ONLY, chosen, blocked
+    renewal = need.is_renewal
     pool = [c for c in ranked if renewal or not c.existing]
     chosen, blocked = pick(pool, policy.max_banks_listed if slots is None else slots, need.products)
     return (Route.ASSIGN if chosen else Route.COORDINATION), chosen, blocked
@@ -122,25 +131,29 @@ def _choose(
 def _not_chosen(
     candidates: list[Candidate], chosen: Chosen, need: Need, slots: int | None
 ) -> tuple[PassedOver, ...]:
-    """Why fitting banks were left out: the firm already borrows there, or no slot was left."""
+    """Why fitting banks were left out: the firm already borrows there, its only products lost
+    to an exclusive choice, or no slot was left."""
     taken = {c.bank.code for c, _ in chosen}
-    renewal = need.purpose is Purpose.RENEWAL
-    return tuple(
-        PassedOver(
-            c.bank.name,
-            "、".join(p.name for p in c.products),
-            Text.of("passed.existing_bank", bank=c.bank.name)
-            if c.existing and not renewal and slots != 0
-            else Text.of("passed.no_slot", bank=c.bank.name),
-        )
-        for c in candidates
-        if c.bank.code not in taken
-    )
+    groups = {p.exclusive_group: p.name for _, ps in chosen for p in ps if p.exclusive_group}
+    left_out: list[PassedOver] = []
+    for cand in candidates:
+        if cand.bank.code in taken:
+            continue
+        products = "、".join(p.name for p in cand.products)
+        if cand.existing and not need.is_renewal and slots != 0:
+            reason = Text.of("passed.existing_bank", bank=cand.bank.name)
+        elif all(groups.get(p.exclusive_group or "", p.name) != p.name for p in cand.products):
+            kept = groups[cand.products[0].exclusive_group or ""]
+            reason = Text.of("passed.exclusive_group", bank=cand.bank.name, chosen=kept)
+        elif slots is None:
+            reason = Text.of("passed.listing_full", bank=cand.bank.name)
+        else:
+            reason = Text.of("passed.no_slot", bank=cand.bank.name)
+        left_out.append(PassedOver(cand.bank.name, products, reason))
+    return tuple(left_out)
 
 
-def _fitting_guarantees(
-    firm: Firm, need: Need, catalog: Catalog, policy: Policy
-) -> tuple[GuaranteeProduct, ...]:
+def _fitting_guarantees(firm: Firm, need: Need, catalog: Catalog) -> tuple[GuaranteeProduct, ...]:
     """Guarantee products that cover the need, cheapest fee first."""
     fitting = [g for g in catalog.guarantees if guarantee_fits(g, firm, need)]
     return tuple(sorted(fitting, key=lambda g: (g.fee_rate_pct, -g.cap_for(firm.tags), g.code)))

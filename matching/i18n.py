@@ -31,8 +31,6 @@ def t(key: str, lang: Lang | str = DEFAULT_LANG, /, **params: Any) -> str:
     """The text for `key` in `lang`, with `params` rendered in that language and filled in."""
     language = Lang(lang)
     template = CATALOGS[language][key]
-    if not params:
-        return template
     return template.format(**{k: _render(v, language) for k, v in params.items()})
 
 

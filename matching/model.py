@@ -101,6 +101,11 @@ class Need:
     products: tuple[str, ...] = ()  # products the firm asked for by name, if any
 
     @property
+    def is_renewal(self) -> bool:
+        """续贷 / 无还本续贷: the loan that falls due is replaced, not added to."""
+        return self.purpose is Purpose.RENEWAL
+
+    @property
     def offered_collateral(self) -> frozenset[Collateral]:
         return self.collateral - {Collateral.NONE}
 

@@ -22,27 +22,25 @@ def limit_notes(
     limit: int | None,
     serving: int,
     slots: int | None,
-    *,
-    park_known: bool,
+    ceiling_yuan: int,
 ) -> tuple[Text, ...]:
-    """What the firm should know about the 3/2 rule, its existing banks and its park."""
+    """What a firm referred to banks should know about the bank limit and its existing banks."""
     notes: list[Text] = []
     if limit is None:
-        notes.append(Text.of("note.outside_limit", total=Yuan(total_credit_yuan(firm, need))))
-    else:
         notes.append(
             Text.of(
-                "note.limit",
-                entity=Text.of(f"entity.{firm.entity_type.value}"),
-                limit=limit,
-                serving=serving,
-                slots=slots,
+                "note.outside_limit",
+                total=Yuan(total_credit_yuan(firm, need)),
+                ceiling=Yuan(ceiling_yuan),
             )
+        )
+    elif slots:
+        entity = Text.of(f"entity.{firm.entity_type.value}")
+        notes.append(
+            Text.of("note.limit", entity=entity, limit=limit, serving=serving, slots=slots)
         )
     if existing.unknown:
         notes.append(Text.of("note.unknown_existing_banks", names=existing.unknown))
-    if firm.park and not park_known:
-        notes.append(Text.of("note.unknown_park", park=firm.park))
     if firm.first_loan:
         notes.append(Text.of("note.first_loan"))
     return tuple(notes)
@@ -63,21 +61,17 @@ def bank_reasons(
     """Why this bank: who it already is to the firm, where it is, what it offers."""
     reasons: list[Text] = []
     if existing:
-        key = "reason.renewal_existing" if need.purpose.value == "renewal" else "reason.existing"
+        key = "reason.renewal_existing" if need.is_renewal else "reason.existing"
         reasons.append(Text.of(key, bank=bank))
     if partner_of:
         reasons.append(Text.of("reason.park_partner", bank=bank, park=partner_of))
     if requested:
         reasons.append(Text.of("reason.requested", bank=bank))
-    local = branch.county == firm.county
-    reasons.append(
-        Text.of(
-            "reason.branch_county" if local else "reason.branch_city",
-            branch=branch.name,
-            county=firm.county or firm.city,
-            city=branch.city,
-        )
-    )
+    if not firm.county:
+        key = "reason.branch_in_city"
+    else:
+        key = "reason.branch_county" if branch.county == firm.county else "reason.branch_city"
+    reasons.append(Text.of(key, branch=branch.name, county=firm.county, city=branch.city))
     reasons.extend(product_reason(p, need, guarantees) for p in products)
     return tuple(reasons)
 

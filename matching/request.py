@@ -5,11 +5,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
 
 from matching.amounts import parse_amount
+from matching.catalog import Catalog
 from matching.errors import InputError, MatchingError
 from matching.i18n import Text
 from matching.model import Collateral, EntityType, Firm, Need, Purpose, Standards, Tag
@@ -32,11 +44,11 @@ class FirmIn(_Strict):
     industry: str = Field("", max_length=100)
     tags: list[Tag] = []
     existing_banks: list[str] = Field([], max_length=50)
-    existing_credit_yuan: int | float | str = 0
+    existing_credit_yuan: StrictInt | StrictFloat | StrictStr = 0
 
 
 class NeedIn(_Strict):
-    amount: int | float | str
+    amount: StrictInt | StrictFloat | StrictStr
     purpose: Purpose
     term_months: int = Field(12, ge=1, le=360)
     collateral: list[Collateral] = [Collateral.NONE]
@@ -55,10 +67,17 @@ class RequestIn(_Strict):
     firm: FirmIn
     need: NeedIn
     standards: StandardsIn
-    loads: dict[str, int] = {}
-    live_banks: list[str] = []
+    loads: dict[str, Annotated[int, Field(ge=0)]] = {}
+    live_banks: list[str] = Field([], max_length=20)
     rotation: int | None = None
     assigned_at: AwareDatetime | None = None
+
+    @field_validator("assigned_at")
+    @classmethod
+    def _plausible_time(cls, value: datetime | None) -> datetime | None:
+        if value is not None and not 2000 <= value.year <= 2100:
+            raise ValueError("assigned_at must lie between the years 2000 and 2100")
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +98,7 @@ def parse_request(data: Any) -> MatchRequest:
     except ValidationError as err:
         first = err.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "request"
-        raise InputError.of(
-            "request.invalid", "request.invalid", field=field, problem=first["msg"]
-        ) from None
+        raise InputError("request.invalid", _problem(first), field=field) from None
     return MatchRequest(
         firm=_firm(raw.firm),
         need=_need(raw.need),
@@ -93,22 +110,35 @@ def parse_request(data: Any) -> MatchRequest:
     )
 
 
+_PROBLEMS = {
+    "missing": "request.missing",
+    "extra_forbidden": "request.unknown_field",
+    "enum": "request.not_one_of",
+    "string_too_long": "request.too_long",
+    "too_long": "request.too_many",
+    "bool_type": "request.not_boolean",
+    "int_type": "request.not_number",
+    "int_parsing": "request.not_number",
+    "greater_than_equal": "request.too_small",
+    "less_than_equal": "request.too_large",
+    "model_type": "request.not_object",
+    "dict_type": "request.not_object",
+    "list_type": "request.not_list",
+}
+
+
+def _problem(error: Any) -> Text:
+    """A pydantic error in the catalog's words (its English message for the rare others)."""
+    key = _PROBLEMS.get(error["type"])
+    if key is None:
+        return Text.of("request.invalid", problem=error["msg"])
+    ctx = error.get("ctx") or {}
+    return Text.of(key, **{k: ctx[k] for k in ("expected", "max_length", "ge", "le") if k in ctx})
+
+
 def _firm(raw: FirmIn) -> Firm:
     city, county = _place(raw.city, raw.county)
-    uscc = ""
-    if raw.uscc.strip():
-        try:
-            uscc = parse_uscc(raw.uscc).code
-        except MatchingError as err:
-            raise err.with_field("firm.uscc") from None
-        if not uscc_fits_entity(uscc, raw.entity_type):
-            raise InputError.of(
-                "uscc.entity_mismatch",
-                "uscc.entity_mismatch",
-                field="firm.uscc",
-                entity=Text.of(f"entity.{raw.entity_type.value}"),
-                actual=Text.of(f"uscc.category.{parse_uscc(uscc).category.value}"),
-            )
+    uscc = _uscc(raw.uscc, raw.entity_type) if raw.uscc.strip() else ""
     return Firm(
         entity_type=raw.entity_type,
         name=raw.name.strip(),
@@ -125,6 +155,23 @@ def _firm(raw: FirmIn) -> Firm:
     )
 
 
+def _uscc(typed: str, entity_type: EntityType) -> str:
+    """A valid USCC whose registrant category agrees with the entity type the firm chose."""
+    try:
+        uscc = parse_uscc(typed)
+    except MatchingError as err:
+        raise err.with_field("firm.uscc") from None
+    if not uscc_fits_entity(uscc, entity_type):
+        raise InputError.of(
+            "uscc.entity_mismatch",
+            "uscc.entity_mismatch",
+            field="firm.uscc",
+            entity=Text.of(f"entity.{entity_type.value}"),
+            actual=Text.of(f"uscc.category.{uscc.category.value}"),
+        )
+    return uscc.code
+
+
 def _place(city_typed: str, county_typed: str) -> tuple[str, str]:
     city = canonical_city(city_typed) if city_typed.strip() else None
     if city_typed.strip() and city is None:
@@ -135,12 +182,9 @@ def _place(city_typed: str, county_typed: str) -> tuple[str, str]:
     if county_typed.strip():
         found = canonical_county(county_typed, city)
         if found is None or (city is not None and city_of_county(found) != city):
+            key = "region.unknown_county_in_city" if city else "region.unknown_county"
             raise InputError.of(
-                "region.unknown_county",
-                "region.unknown_county",
-                field="firm.county",
-                county=county_typed,
-                city=city or "",
+                "region.unknown_county", key, field="firm.county", county=county_typed, city=city
             )
         county = found
         city = city or city_of_county(found)
@@ -161,9 +205,27 @@ def _need(raw: NeedIn) -> Need:
 
 
 def _yuan(value: int | float | str, field: str, *, zero_ok: bool = False) -> int:
-    if zero_ok and value in (0, "0", ""):
+    if zero_ok and (value == "" or (isinstance(value, str) and not value.strip())):
         return 0
     try:
         return parse_amount(value)
     except MatchingError as err:
+        if zero_ok and err.code == "amount.zero":  # "0", "0元", "0万": no credit yet
+            return 0
         raise err.with_field(field) from None
+
+
+def check_codes(request: MatchRequest, catalog: Catalog) -> None:
+    """Bank codes a client sends (`live_banks`, `loads`) must be the catalog's."""
+    for field, codes in (
+        ("live_banks", sorted(request.live_banks)),
+        ("loads", sorted(request.loads)),
+    ):
+        for code in codes:
+            if code not in catalog.bank_by_code:
+                raise InputError.of(
+                    "request.unknown_bank_code",
+                    "request.unknown_bank_code",
+                    field=field,
+                    bank_code=code,
+                )

@@ -5,16 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from matching.banks import canonical_bank
 from matching.catalog import Catalog, GuaranteeProduct, LoanProduct
 from matching.i18n import Text, Yuan
-from matching.model import EntityType, Firm, Need, Standard, Standards, Tier
-from matching.names import normalize_name
+from matching.model import EntityType, Firm, Need, Tier
 from matching.policy import Policy
-from matching.uscc import UsccCategory, parse_uscc
+from matching.uscc import Uscc, UsccCategory
 
 
 def total_credit_yuan(firm: Firm, need: Need) -> int:
-    """The firm's credit once this need is granted: what it owes now plus what it asks for."""
+    """The firm's credit once this need is granted: what it owes now plus what it asks for;
+    a renewal replaces the loan that falls due, so it adds nothing beyond that loan."""
+    if need.is_renewal:
+        return max(firm.existing_credit_yuan, need.amount_yuan)
     return firm.existing_credit_yuan + need.amount_yuan
 
 
@@ -38,22 +41,18 @@ def credit_tier(amount_yuan: int, policy: Policy) -> Tier:
 _USCC_CATEGORIES: dict[EntityType, frozenset[UsccCategory]] = {
     EntityType.ENTERPRISE: frozenset({UsccCategory.ENTERPRISE, UsccCategory.FARMER_COOP}),
     EntityType.INDIVIDUAL_BUSINESS: frozenset({UsccCategory.INDIVIDUAL_BUSINESS}),
-    EntityType.FARMER: frozenset({UsccCategory.FARMER_COOP, UsccCategory.INDIVIDUAL_BUSINESS}),
+    EntityType.FARMER: frozenset({UsccCategory.INDIVIDUAL_BUSINESS}),  # a household business;
+    # a farmers' cooperative (93…) is an organisation and registers as an enterprise
 }
 
 
-def uscc_fits_entity(uscc: str, entity_type: EntityType) -> bool:
+def uscc_fits_entity(uscc: Uscc, entity_type: EntityType) -> bool:
     """Whether a valid USCC's registrant category (2nd character) agrees with the entity type.
 
     A business owner may give the code of the business they own, whatever its kind.
     """
     allowed = _USCC_CATEGORIES.get(entity_type)
-    return allowed is None or parse_uscc(uscc).category in allowed
-
-
-def failed_standards(standards: Standards) -> tuple[Standard, ...]:
-    """The five standards (002) the firm does not meet, in the policy's order."""
-    return standards.failed()
+    return allowed is None or uscc.category in allowed
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +78,7 @@ def existing_banks(firm: Firm, catalog: Catalog) -> ExistingBanks:
         if bank is not None:
             codes[bank.code] = None
         else:
-            unknown.setdefault(normalize_name(typed), typed.strip())
+            unknown.setdefault(canonical_bank(typed), typed.strip())
     return ExistingBanks(tuple(codes), tuple(unknown.values()))
 
 

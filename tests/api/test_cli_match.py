@@ -73,8 +73,8 @@ def test_explain_prints_readable_reasons_in_the_chosen_language() -> None:
     zh = _match(_request(), "--explain")
     en = _match(_request(), "--explain", "--lang", "en")
     assert zh.exit_code == 0 and en.exit_code == 0
-    assert "推荐银行" in zh.stdout and "3家/2家" in zh.stdout
-    assert "Matched banks" in en.stdout and "3/2 rule" in en.stdout
+    assert "推荐银行" in zh.stdout and "多头授信" in zh.stdout
+    assert "Matched banks" in en.stdout and "over-lending" in en.stdout
 
 
 def test_existing_banks_only_lists_only_the_firms_own_banks() -> None:

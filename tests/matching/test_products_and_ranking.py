@@ -186,7 +186,7 @@ def test_existing_bank_left_out_of_a_new_need_is_explained() -> None:
 def test_fx_hedging_cover_does_not_stand_in_for_a_loan_guarantee() -> None:
     f = firm(county="柯桥区", tags=frozenset({Tag.FOREIGN_TRADE}))
     result = run(f, need(7_000_000, Purpose.TRADE))
-    backed = [r.zh for b in result.banks for r in b.reasons if "无需抵押" in r.zh and "凭" in r.zh]
+    backed = [r.zh for b in result.banks for r in b.reasons if "提供担保" in r.zh]
     assert backed
     assert all("汇率避险保" not in r for r in backed)
 

@@ -70,4 +70,4 @@ def test_firm_asking_for_both_huigu_startup_loan_and_tech_loan_gets_only_one() -
     assert len(offered) == 1  # the same one may be offered by several banks
     blocked = [b for b in result.blocked if b.rule == "exclusive_group"]
     assert len(blocked) == 1
-    assert "不能同时享受" in blocked[0].reason.zh
+    assert "不能同时申请" in blocked[0].reason.zh
