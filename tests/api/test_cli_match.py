@@ -183,3 +183,53 @@ def test_every_example_request_matches_cleanly() -> None:
         result = runner.invoke(app, ["match", str(example)])
         assert result.exit_code == 0, (example.name, result.output)
         assert json.loads(result.stdout)["route"] in {"assign", "existing_banks_only"}
+
+
+def test_unknown_live_bank_code_names_the_field() -> None:
+    request = _request()
+    request["live_banks"] = ["绍兴银行"]  # a name, not a code
+    assert "live_banks" in _bad(request)
+
+
+def test_negative_load_is_refused() -> None:
+    request = _request()
+    request["loads"] = {"sxbank": -5}
+    assert "loads.sxbank" in _bad(request)
+
+
+def test_a_boolean_is_not_an_amount() -> None:
+    assert "need.amount" in _bad(_request(need__amount=True))
+
+
+def test_no_existing_credit_may_be_typed_as_zero_yuan() -> None:
+    result = _match(_request(firm__existing_credit_yuan="0元", firm__existing_banks=[]))
+    assert result.exit_code == 0, result.output
+
+
+def test_assignment_time_far_outside_the_calendar_is_refused() -> None:
+    request = _request()
+    request["assigned_at"] = "9999-12-31T20:00:00-05:00"
+    assert "assigned_at" in _bad(request)
+
+
+def test_absurd_json_is_a_clear_error_not_a_traceback() -> None:
+    for text in ("[" * 100_000 + "]" * 100_000, '{"need": ' + "9" * 5000 + "}"):
+        result = runner.invoke(app, ["match", "-"], input=text)
+        assert result.exit_code == 2, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_request_file_that_is_not_utf8_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "gbk.json"
+    bad.write_bytes(json.dumps(_request(), ensure_ascii=False).encode("gbk"))
+    result = runner.invoke(app, ["match", str(bad)])
+    assert result.exit_code == 2
+    assert "not UTF-8" in result.stderr
+
+
+def test_errors_about_the_request_shape_are_in_the_chosen_language() -> None:
+    request = _request()
+    del request["need"]["purpose"]
+    assert "缺少这一项" in _bad(request)
+    result = _match(request, "--lang", "en")
+    assert "This field is required" in result.stderr

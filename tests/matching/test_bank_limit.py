@@ -57,6 +57,7 @@ def test_individual_business_already_at_two_banks_gets_existing_banks_only() -> 
     f = firm(EntityType.INDIVIDUAL_BUSINESS, existing_banks=("绍兴银行", "瑞丰银行"))
     result = run(f, need(500_000))
     assert result.route is Route.EXISTING_BANKS_ONLY
+    assert bank_names(result)
     assert set(bank_names(result)) <= {"绍兴银行", "瑞丰银行"}
 
 
@@ -90,3 +91,25 @@ def test_renewal_at_the_limit_is_still_served_by_the_existing_banks() -> None:
     assert result.route is Route.EXISTING_BANKS_ONLY
     assert bank_names(result)
     assert all(b.existing for b in result.banks)
+
+
+def test_renewal_replaces_the_due_loan_so_it_stays_under_the_ten_million_line() -> None:
+    f = firm(existing_banks=("绍兴银行",), existing_credit_yuan=6_000_000)
+    result = run(f, need(5_000_000, Purpose.RENEWAL))
+    assert result.bank_limit == 3  # 600万 owed, 500万 of it renewed: still 600万 in all
+
+
+def test_well_known_banks_typed_three_ways_count_once() -> None:
+    result = run(firm(existing_banks=("工商银行", "中国工商银行", "工行杭州分行")), need())
+    assert result.banks_serving == 1
+
+
+def test_an_unknown_bank_and_its_branch_count_once() -> None:
+    result = run(firm(existing_banks=("某某村镇银行", "某某村镇银行嵊州支行")), need())
+    assert result.banks_serving == 1
+
+
+def test_agricultural_development_bank_is_not_taken_for_the_agricultural_bank() -> None:
+    result = run(firm(existing_banks=("中国农业发展银行",)), need())
+    assert result.existing_bank_codes == ()
+    assert result.banks_serving == 1

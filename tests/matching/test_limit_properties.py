@@ -43,6 +43,18 @@ needs = st.builds(
 live = st.frozensets(st.sampled_from([b.code for b in CATALOG.banks]), max_size=3)
 
 
+def expected_limit(firm: Firm, need: Need) -> int | None:
+    """The 3/2 rule computed from the policy text, independently of the code under test."""
+    total = (
+        max(firm.existing_credit_yuan, need.amount_yuan)
+        if need.purpose is Purpose.RENEWAL
+        else firm.existing_credit_yuan + need.amount_yuan
+    )
+    if total > 10_000_000:
+        return None
+    return 3 if firm.entity_type is EntityType.ENTERPRISE else 2
+
+
 @settings(max_examples=400, deadline=None)
 @given(firm=firms, need=needs, live_banks=live, rotation=st.integers(0, 10_000))
 def test_no_result_ever_exceeds_the_bank_limit(
@@ -50,11 +62,15 @@ def test_no_result_ever_exceeds_the_bank_limit(
 ) -> None:
     result = run(firm, need, live_banks=live_banks, rotation=rotation)
     new_banks = [b for b in result.banks if not b.existing]
-    if result.bank_limit is not None:
+    limit = expected_limit(firm, need)
+    assert result.bank_limit == limit
+    # banks serving: at least the live ones; at most every distinct name typed plus the live ones
+    assert (
+        len(live_banks) <= result.banks_serving <= len(set(firm.existing_banks)) + len(live_banks)
+    )
+    if limit is not None:
         # a firm may arrive already above its limit; the system never adds a bank beyond it
-        assert len(new_banks) <= max(0, result.bank_limit - result.banks_serving)
-        assert len(new_banks) <= (result.slots_left or 0)
-        assert result.bank_limit == DEFAULT_POLICY.limit_for(firm.entity_type)
+        assert len(new_banks) <= max(0, limit - result.banks_serving)
     else:
         assert len(new_banks) <= DEFAULT_POLICY.max_banks_listed
     assert not {b.bank_code for b in result.banks} & live_banks
@@ -71,18 +87,64 @@ def test_a_firm_at_its_limit_is_never_sent_to_a_new_bank(firm: Firm, need: Need)
         assert all(b.existing for b in result.banks)
 
 
+zhenhai_tech_firms = st.builds(
+    Firm,
+    entity_type=st.sampled_from([EntityType.ENTERPRISE, EntityType.INDIVIDUAL_BUSINESS]),
+    city=st.just("宁波市"),
+    county=st.just("镇海区"),
+    park=st.sampled_from(["", "镇海中官路创业创新大街"]),
+    tags=st.frozensets(st.sampled_from([Tag.TECH_SME, Tag.HIGH_TECH, Tag.AGRI]), max_size=2),
+    existing_banks=st.lists(st.sampled_from(BANK_NAMES), max_size=2).map(tuple),
+)
+small_working_capital = st.builds(
+    Need,
+    amount_yuan=st.integers(100_000, 2_000_000),
+    purpose=st.sampled_from([Purpose.WORKING_CAPITAL, Purpose.RND]),
+    term_months=st.integers(1, 36),
+    products=st.permutations(["慧谷创业贷", "科技贷"]).map(tuple) | st.just(()),
+)
+
+
 @settings(max_examples=200, deadline=None)
-@given(firm=firms, need=needs)
-def test_only_one_product_of_an_exclusive_group_is_ever_offered(firm: Firm, need: Need) -> None:
-    result = run(firm, need)
+@given(firm=zhenhai_tech_firms, need=small_working_capital, rotation=st.integers(0, 1000))
+def test_only_one_product_of_an_exclusive_group_is_ever_offered(
+    firm: Firm, need: Need, rotation: int
+) -> None:
+    result = run(firm, need, rotation=rotation)
     offered = {p for b in result.banks for p in b.products}
     assert not {"慧谷创业贷", "科技贷"} <= offered
+    tech = firm.tags & {Tag.TECH_SME, Tag.HIGH_TECH}
+    if firm.entity_type is EntityType.ENTERPRISE and tech and result.slots_left:
+        assert offered & {"慧谷创业贷", "科技贷"}  # the group was really in play
 
 
-@settings(max_examples=100, deadline=None)
-@given(firm=firms, need=needs, standards=st.builds(Standards))
+
+standards = st.builds(
+    Standards,
+    **{
+        name: st.booleans()
+        for name in (
+            "compliant_operation",
+            "fixed_premises",
+            "real_need",
+            "good_credit",
+            "lawful_purpose",
+        )
+    },
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(firm=firms, need=needs, standards=standards)
 def test_failing_standards_never_reach_a_bank(firm: Firm, need: Need, standards: Standards) -> None:
     result = run(firm, need, standards)
     if standards.failed():
         assert result.banks == ()
-        assert result.route in {Route.CREDIT_REPAIR, Route.COORDINATION}
+        expected = (
+            Route.CREDIT_REPAIR
+            if not standards.good_credit and len(standards.failed()) == 1
+            else Route.COORDINATION
+        )
+        assert result.route is expected
+    else:
+        assert result.route is not Route.CREDIT_REPAIR

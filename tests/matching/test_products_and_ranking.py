@@ -1,6 +1,5 @@
 """Product and guarantee eligibility, exclusive groups, park partners first, fair tie-breaks."""
 
-from dataclasses import replace
 
 from matching.catalog import LoanProduct
 from matching.model import Collateral, EntityType, Purpose, Route, Tag
@@ -158,17 +157,6 @@ def test_exclusive_group_keeps_the_product_the_firm_asked_for() -> None:
     assert "慧谷创业贷" not in products(result)
 
 
-def test_catalog_order_does_not_decide_between_equal_banks() -> None:
-    f, n = firm(county="越城区"), need(1_000_000)
-    reordered = replace(CATALOG, banks=tuple(reversed(CATALOG.banks)))
-    from matching.engine import match
-    from tests.matching.builders import ALL_GOOD
-
-    assert bank_names(match(f, n, reordered, standards=ALL_GOOD, rotation=3)) == bank_names(
-        run(f, n, rotation=3)
-    )
-
-
 def test_fitting_banks_left_out_for_want_of_a_slot_are_explained() -> None:
     result = run(firm(county="越城区"), need(1_000_000), explain=True)
     no_slot = [p for p in result.passed_over if p.reason.key == "passed.no_slot"]
@@ -197,3 +185,31 @@ def test_the_exclusive_product_asked_for_first_is_the_one_kept() -> None:
     first_tech = run(f, need(2_000_000, products=("科技贷", "慧谷创业贷")))
     assert {p for p in products(first_huigu) if p in {"慧谷创业贷", "科技贷"}} == {"慧谷创业贷"}
     assert {p for p in products(first_tech) if p in {"慧谷创业贷", "科技贷"}} == {"科技贷"}
+
+
+def test_county_rural_bank_does_not_serve_firms_of_another_county() -> None:
+    farmer = firm(EntityType.FARMER, county="越城区")
+    assert "嵊州农商银行" not in bank_names(run(farmer, need(200_000)))
+    at_home = firm(EntityType.FARMER, county="嵊州市")
+    assert "嵊州农商银行" in bank_names(run(at_home, need(200_000)))
+
+
+def test_park_in_another_place_is_ignored_with_a_note() -> None:
+    f = firm(city="衢州市", county="柯城区", park="越城高新区小微企业园")
+    result = run(f, need(1_000_000))
+    assert any(n.key == "note.park_elsewhere" for n in result.notes)
+    assert not any(r.key == "reason.park_partner" for b in result.banks for r in b.reasons)
+
+
+def test_bank_that_lost_its_only_product_to_an_exclusive_choice_is_told_so() -> None:
+    f = firm(city="宁波市", county="镇海区", tags=frozenset({Tag.TECH_SME}))
+    result = run(f, need(2_000_000, products=("慧谷创业贷", "科技贷")), explain=True)
+    ccb = [p for p in result.passed_over if p.bank == "建设银行" and p.product == "科技贷"]
+    assert [p.reason.key for p in ccb] == ["passed.exclusive_group"]
+
+
+def test_a_firm_not_referred_is_not_told_about_bank_slots() -> None:
+    from matching.model import Standards
+
+    result = run(firm(), need(), Standards(good_credit=False))
+    assert not any(n.key in {"note.limit", "note.first_loan"} for n in result.notes)

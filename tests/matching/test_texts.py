@@ -31,7 +31,8 @@ def test_money_is_shown_as_people_say_it() -> None:
 
 
 def test_nested_texts_and_lists_render_in_the_same_language() -> None:
-    text = Text.of("misfit.tags", product="科技贷", tags=(Text.of("tag.tech_sme"),
-                                                           Text.of("tag.high_tech")))
+    text = Text.of(
+        "misfit.tags", product="科技贷", tags=(Text.of("tag.tech_sme"), Text.of("tag.high_tech"))
+    )
     assert text.zh == "科技贷只面向科技型中小企业、高新技术企业"
     assert text.en == "科技贷 is only for tech SMEs, high-tech enterprises"
