@@ -50,28 +50,14 @@ def find_candidates(
     catalog: Catalog, ctx: Context
 ) -> tuple[list[Candidate], tuple[PassedOver, ...]]:
     """Banks with a branch in the firm's city and a fitting product, minus those already on it."""
-    firm, need = ctx.firm, ctx.need
+    firm = ctx.firm
     candidates: list[Candidate] = []
     passed: list[PassedOver] = []
-    requested = {_plain(p) for p in need.products}
+    requested = {_plain(p) for p in ctx.need.products}
     for bank in catalog.banks_in(firm.city):
         if bank.code in ctx.live_banks or not bank.serves(firm.city, firm.county):
             continue
-        is_customer = bank.code in ctx.existing.codes
-        fitting: list[LoanProduct] = []
-        for product in catalog.offers(bank.code, need.purpose):
-            misfit = product_misfit(
-                product,
-                firm,
-                need,
-                is_customer=is_customer,
-                guarantee_available=bool(ctx.guarantees),
-            )
-            if misfit is None:
-                fitting.append(product)
-            elif ctx.explain:
-                reason = misfit_reason(misfit, product, firm, need)
-                passed.append(PassedOver(bank.name, product.name, reason))
+        fitting = _fitting_products(catalog, bank, ctx, passed)
         branch = catalog.branch_for(bank.code, firm.city, firm.county)
         if not fitting or branch is None:
             continue
@@ -81,7 +67,7 @@ def find_candidates(
                 bank=bank,
                 branch=branch,
                 products=tuple(fitting),
-                existing=is_customer,
+                existing=bank.code in ctx.existing.codes,
                 partner=bank.code in ctx.partners,
                 requested=any(_plain(p.name) in requested for p in fitting),
                 local=branch.county == firm.county,
@@ -90,6 +76,25 @@ def find_candidates(
             )
         )
     return candidates, tuple(passed)
+
+
+def _fitting_products(
+    catalog: Catalog, bank: Bank, ctx: Context, passed: list[PassedOver]
+) -> list[LoanProduct]:
+    """The bank's products for the need's purpose that fit; with `explain`, why the others don't."""
+    firm, need = ctx.firm, ctx.need
+    is_customer = bank.code in ctx.existing.codes
+    fitting: list[LoanProduct] = []
+    for product in catalog.offers(bank.code, need.purpose):
+        misfit = product_misfit(
+            product, firm, need, is_customer=is_customer, guarantee_available=bool(ctx.guarantees)
+        )
+        if misfit is None:
+            fitting.append(product)
+        elif ctx.explain:
+            reason = misfit_reason(misfit, product, firm, need)
+            passed.append(PassedOver(bank.name, product.name, reason))
+    return fitting
 
 
 def _plain(name: str) -> str:

@@ -48,7 +48,6 @@ def match(
     limit = bank_limit(firm, need, policy)
     serving = banks_serving(existing, live_banks)
     slots = None if limit is None else max(0, limit - serving)
-    park, park_note = _park(firm, catalog)
     base = MatchResult(
         route=Route.COORDINATION,
         tier=credit_tier(need.amount_yuan, policy),
@@ -64,32 +63,48 @@ def match(
     if failed:
         route = Route.CREDIT_REPAIR if failed == (Standard.GOOD_CREDIT,) else Route.COORDINATION
         return replace(base, route=route, blocked=standard_blocks(failed))
-    notes = limit_notes(firm, need, existing, limit, serving, slots, policy.limit_ceiling_yuan)
-    guarantees = _fitting_guarantees(firm, need, catalog)
-    backing = tuple(g for g in guarantees if g.backs_loans)  # what a guarantee-backed loan needs
+    spin_key = rotation if rotation is not None else zlib.crc32((firm.uscc or firm.name).encode())
     context = Context(
         firm=firm,
         need=need,
         existing=existing,
         live_banks=live_banks,
-        guarantees=backing,
-        partners=park.partner_banks if park else (),
+        guarantees=_fitting_guarantees(firm, need, catalog),
+        partners=(),
         loads=loads or {},
         explain=explain,
-        spin_key=rotation
-        if rotation is not None
-        else zlib.crc32((firm.uscc or firm.name).encode()),
+        spin_key=spin_key,
     )
-    candidates, passed = find_candidates(catalog, context)
+    return _refer(base, context, catalog, policy)
+
+
+def _refer(base: MatchResult, ctx: Context, catalog: Catalog, policy: Policy) -> MatchResult:
+    """Find, rank and pick the banks for a firm that meets the five standards."""
+    firm, need, slots = ctx.firm, ctx.need, base.slots_left
+    park, park_note = _park(firm, catalog)
+    backing = tuple(g for g in ctx.guarantees if g.backs_loans)  # what guarantee loans need
+    judged = replace(ctx, guarantees=backing, partners=park.partner_banks if park else ())
+    candidates, passed = find_candidates(catalog, judged)
     route, chosen, blocked = _choose(rank(candidates, need), slots, policy, need)
     if route is Route.EXISTING_BANKS_ONLY:
         entity = Text.of(f"entity.{firm.entity_type.value}")
-        reason = Text.of("blocked.bank_limit", limit=limit, serving=serving, entity=entity)
+        reason = Text.of(
+            "blocked.bank_limit", limit=base.bank_limit, serving=base.banks_serving, entity=entity
+        )
         blocked = (Blocked("bank_limit", reason), *blocked)
     if not chosen:
         blocked = (*blocked, _nothing_fits(firm, catalog, only_existing=bool(candidates)))
-    if explain:
+    if ctx.explain:
         passed = (*passed, *_not_chosen(candidates, chosen, need, slots))
+    notes = limit_notes(
+        firm,
+        need,
+        ctx.existing,
+        base.bank_limit,
+        base.banks_serving,
+        slots,
+        policy.limit_ceiling_yuan,
+    )
     park_name = park.name if park else ""
     return replace(
         base,
@@ -98,7 +113,7 @@ def match(
         passed_over=passed,
         notes=(*notes, *((park_note,) if park_note else ())),
         banks=tuple(_choice(c, ps, firm, need, backing, park_name) for c, ps in chosen),
-        guarantees=tuple(_guarantee(g) for g in guarantees[: policy.max_guarantees_listed]),
+        guarantees=tuple(_guarantee(g) for g in ctx.guarantees[: policy.max_guarantees_listed]),
     )
 
 
