@@ -18,6 +18,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
+from matching.pinyin import load_readings, same_sound_substitutions
 from matching.regions import REGION_PREFIXES, regions_agree
 
 _SPACE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
@@ -222,6 +223,7 @@ class NameIndex:
         self._hashes: IntArray = hashes[self._by_hash]
         del cores
         self._grams, self._gram_starts, self._postings = _inverted_index(self._text, lengths)
+        load_readings()  # pinyin for ranking, loaded with the index rather than at a first query
 
     def __len__(self) -> int:
         return len(self._names)
@@ -287,24 +289,28 @@ class NameIndex:
         # fuzz.ratio cannot tell one substituted character from a shifted match (潮盛 and 正潮
         # both score 75 against 政潮), and one-character-off cores are common on a long list, so
         # the order adds the cores' Levenshtein similarity, half the whole names' ratio (region
-        # and form as typed) and 10 times the regions' agreement (1, 0.5, 0 or -1).
+        # and form as typed) and 10 times the regions' agreement (1, 0.5, 0 or -1). A same-sound
+        # substitution (开智 for 开致, the usual pinyin-input typo) costs half of an ordinary one.
         cores = [self._core(i) for i in candidates]
         cutoff = score_cutoff(len(parts.core))
         scored = process.extract(parts.core, cores, scorer=fuzz.ratio, score_cutoff=cutoff,
                                  limit=None)
-        ranked: list[tuple[float, int, float]] = []
+        ranked: list[tuple[float, float, int]] = []
         edits = max_edits(len(parts.core))
         for core, ratio, position in scored:
             if Levenshtein.distance(parts.core, core, score_cutoff=edits) > edits:
                 continue
             index = candidates[position]
             listed = normalize_name(self._names[index])
+            typed, found = len(parts.core), len(core)
+            half = same_sound_substitutions(parts.core, core) / 2  # back half of each one's cost
             evidence = (
                 ratio
                 + 100 * Levenshtein.normalized_similarity(parts.core, core)
+                + half * (200 / (typed + found) + 100 / max(typed, found))
                 + 0.5 * fuzz.ratio(query, listed)
                 + 10 * regions_agree(parts.region, _split_normalized(listed).region)
             )
-            ranked.append((-evidence, index, float(ratio)))
+            ranked.append((-evidence, -ratio, index))  # on a tie, the closer characters first
         ranked.sort()
-        return [NameMatch(index, self._names[index], ratio) for _, index, ratio in ranked]
+        return [NameMatch(index, self._names[index], -ratio) for _, ratio, index in ranked]

@@ -54,8 +54,14 @@ def test_unknown_city_gives_none(typed: str) -> None:
 @pytest.mark.parametrize(
     ("typed", "official"),
     [
-        ("新昌", "新昌县"), ("新昌县", "新昌县"), ("柯桥", "柯桥区"), ("诸暨", "诸暨市"),
-        (" 镇海 ", "镇海区"), ("景宁", "景宁畲族自治县"), ("龙港", "龙港市"), ("临平", "临平区"),
+        ("新昌", "新昌县"),
+        ("新昌县", "新昌县"),
+        ("柯桥", "柯桥区"),
+        ("诸暨", "诸暨市"),
+        (" 镇海 ", "镇海区"),
+        ("景宁", "景宁畲族自治县"),
+        ("龙港", "龙港市"),
+        ("临平", "临平区"),
     ],
 )
 def test_county_short_and_full_forms_give_the_official_name(typed: str, official: str) -> None:
@@ -91,8 +97,20 @@ def test_city_of_unknown_county_is_none() -> None:
 
 
 def test_region_prefixes_hold_full_and_short_forms_longest_first() -> None:
-    for form in ("浙江省", "浙江", "绍兴市", "绍兴", "新昌县", "新昌", "内蒙古自治区", "内蒙古",
-                 "广西壮族自治区", "广西", "上海市", "上海"):
+    for form in (
+        "浙江省",
+        "浙江",
+        "绍兴市",
+        "绍兴",
+        "新昌县",
+        "新昌",
+        "内蒙古自治区",
+        "内蒙古",
+        "广西壮族自治区",
+        "广西",
+        "上海市",
+        "上海",
+    ):
         assert form in REGION_PREFIXES
     lengths = [len(prefix) for prefix in REGION_PREFIXES]
     assert lengths == sorted(lengths, reverse=True)
