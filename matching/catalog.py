@@ -61,6 +61,7 @@ class LoanProduct:
     exclusive_group: str | None = None
     needs_guarantee: bool = False  # lends without collateral against a policy guarantee
     existing_customers_only: bool = False  # e.g. 无还本续贷: only the firm's own lending bank
+    min_months_operating: int = 0  # how long the firm must have been in business
     rate: str = ""
 
 

@@ -99,6 +99,7 @@ class ProductIn(_Entry):
     exclusive_group: str | None = None
     needs_guarantee: bool = False
     existing_customers_only: bool = False
+    min_months_operating: int = Field(0, ge=0, le=240)
     rate: str = ""
 
 

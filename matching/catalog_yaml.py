@@ -173,6 +173,7 @@ def _product(p: ProductIn) -> LoanProduct:
         exclusive_group=p.exclusive_group,
         needs_guarantee=p.needs_guarantee,
         existing_customers_only=p.existing_customers_only,
+        min_months_operating=p.min_months_operating,
         rate=p.rate,
     )
 

@@ -83,6 +83,7 @@ class Firm:
     tags: frozenset[Tag] = frozenset()
     existing_banks: tuple[str, ...] = ()
     existing_credit_yuan: int = 0
+    months_operating: int | None = None  # None: not told
 
     @property
     def first_loan(self) -> bool:

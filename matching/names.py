@@ -29,12 +29,41 @@ _BRACKETED = re.compile(r"\(([^()]*)\)")
 _ORG_FORMS: tuple[str, ...] = tuple(
     sorted(
         {
-            "集团股份有限公司", "股份有限公司", "集团有限公司", "有限责任公司", "有限公司",
-            "股份合作公司", "合伙企业(有限合伙)", "合伙企业(普通合伙)", "合伙企业",
-            "(有限合伙)", "(普通合伙)", "个人独资企业", "独资企业", "农民专业合作社",
-            "专业合作社", "股份经济合作社", "经济合作社", "合作社", "家庭农场", "经营部",
-            "门市部", "批发部", "经销部", "销售部", "服务部", "营业部", "商行", "商店",
-            "工作室", "事务所", "公司", "集团", "有限", "厂", "店",
+            "集团股份有限公司",
+            "股份有限公司",
+            "集团有限公司",
+            "有限责任公司",
+            "有限公司",
+            "股份合作公司",
+            "合伙企业(有限合伙)",
+            "合伙企业(普通合伙)",
+            "合伙企业",
+            "(有限合伙)",
+            "(普通合伙)",
+            "个人独资企业",
+            "独资企业",
+            "农民专业合作社",
+            "专业合作社",
+            "股份经济合作社",
+            "经济合作社",
+            "合作社",
+            "家庭农场",
+            "经营部",
+            "门市部",
+            "批发部",
+            "经销部",
+            "销售部",
+            "服务部",
+            "营业部",
+            "商行",
+            "商店",
+            "工作室",
+            "事务所",
+            "公司",
+            "集团",
+            "有限",
+            "厂",
+            "店",
         },
         key=lambda form: (-len(form), form),
     )
@@ -69,8 +98,11 @@ def _leading_regions(text: str, prefixes: frozenset[str] = _PREFIXES) -> tuple[s
     region = ""
     while True:
         length = next(
-            (n for n in _PREFIX_LENGTHS
-             if len(text) > n and text[n] not in _ADMIN_SUFFIXES and text[:n] in prefixes),
+            (
+                n
+                for n in _PREFIX_LENGTHS
+                if len(text) > n and text[n] not in _ADMIN_SUFFIXES and text[:n] in prefixes
+            ),
             0,
         )
         if not length:
@@ -101,7 +133,7 @@ def _org_form(text: str) -> tuple[str, str]:
             body = text[: -len(form)]
             if form in _BRANCH_FORMS:
                 body, _ = _org_form(_trailing_region(body))
-                return body, text[len(body):]
+                return body, text[len(body) :]
             return body, form
     return text, ""
 
@@ -293,8 +325,9 @@ class NameIndex:
         # substitution (开智 for 开致, the usual pinyin-input typo) costs half of an ordinary one.
         cores = [self._core(i) for i in candidates]
         cutoff = score_cutoff(len(parts.core))
-        scored = process.extract(parts.core, cores, scorer=fuzz.ratio, score_cutoff=cutoff,
-                                 limit=None)
+        scored = process.extract(
+            parts.core, cores, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
+        )
         ranked: list[tuple[float, float, int]] = []
         edits = max_edits(len(parts.core))
         for core, ratio, position in scored:

@@ -45,6 +45,7 @@ class FirmIn(_Strict):
     tags: list[Tag] = []
     existing_banks: list[str] = Field([], max_length=50)
     existing_credit_yuan: StrictInt | StrictFloat | StrictStr = 0
+    months_operating: int | None = Field(None, ge=0, le=1200)
 
 
 class NeedIn(_Strict):
@@ -152,6 +153,7 @@ def _firm(raw: FirmIn) -> Firm:
         existing_credit_yuan=_yuan(
             raw.existing_credit_yuan, "firm.existing_credit_yuan", zero_ok=True
         ),
+        months_operating=raw.months_operating,
     )
 
 

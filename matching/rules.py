@@ -98,6 +98,7 @@ class Misfit(StrEnum):
     COLLATERAL = "collateral"
     GUARANTEE = "guarantee"
     NOT_CUSTOMER = "not_customer"
+    TOO_YOUNG = "too_young"
 
 
 def product_misfit(
@@ -116,6 +117,9 @@ def product_misfit(
         return Misfit.TAGS
     if product.existing_customers_only and not is_customer:
         return Misfit.NOT_CUSTOMER
+    months = firm.months_operating
+    if months is not None and months < product.min_months_operating:
+        return Misfit.TOO_YOUNG
     if product.collateral_required and not product.collateral_accepted & need.offered_collateral:
         return Misfit.COLLATERAL
     if product.needs_guarantee and not guarantee_available:
@@ -157,6 +161,13 @@ def misfit_reason(misfit: Misfit, product: LoanProduct, firm: Firm, need: Need) 
         case Misfit.TAGS:
             tags = tuple(Text.of(f"tag.{t.value}") for t in sorted(product.requires_any_tag))
             return Text.of(key, product=name, tags=tags)
+        case Misfit.TOO_YOUNG:
+            return Text.of(
+                key,
+                product=name,
+                months=product.min_months_operating,
+                operating=firm.months_operating,
+            )
         case Misfit.COLLATERAL:
             kinds = sorted(product.collateral_accepted)
             return Text.of(

@@ -114,6 +114,7 @@ MESSAGES: dict[str, str] = {
     "passed.exclusive_group": "{bank} only has products that exclude {chosen}; the two cannot be applied for together",
     "passed.listing_full": "{bank} has a fitting product too, but only the best-ranked banks are listed",
     "region.unknown_county_in_city": "{city} has no county called '{county}': give e.g. 新昌县",
+    "misfit.too_young": "{product} needs {months} months in business; you have {operating}",
     "blocked.bank_limit": "To avoid over-lending, one {entity} usually borrows from at most {limit} banks; {serving} lend to you already, so no new bank is matched. Please turn to your current banks; the coordination team will follow up",
     "blocked.exclusive_group": "{chosen} and {dropped} cannot be applied for together; {chosen} was chosen for you",
     "blocked.no_bank_in_region": "There is no partner bank in {city} yet; the coordination team will contact you",

@@ -103,6 +103,7 @@ MESSAGES: dict[str, str] = {
     "passed.exclusive_group": "{bank}只有与{chosen}互斥的产品，两者不能同时申请",
     "passed.listing_full": "{bank}也有合适产品，但本次只列出排名靠前的几家",
     "region.unknown_county_in_city": "{city}没有“{county}”这个区县，请填写例如 新昌县",
+    "misfit.too_young": "{product}要求经营满{months}个月，您经营了{operating}个月",
     "blocked.bank_limit": "为避免多头授信，{entity}一般最多由{limit}家银行贷款；您已有{serving}家，这次不再推荐新银行。请先联系现有贷款银行，融资协调专班也会跟进",
     "blocked.exclusive_group": "{chosen}与{dropped}不能同时申请，已为您选择{chosen}",
     "blocked.no_bank_in_region": "{city}暂时没有合作银行，融资协调专班会联系您",

@@ -1,17 +1,23 @@
 """The cases the seed documents tell (002 绍兴 / 衢州, 004 镇海), as matches."""
 
+from dataclasses import replace
+
 from matching.model import Collateral, EntityType, Purpose, Route, Tag
 from tests.matching.builders import bank_names, firm, guarantee_names, need, products, run
 
 
 def test_nine_month_old_tech_firm_needing_five_million_gets_tech_index_loan_and_guarantee() -> None:
     # 浙江麦格智芯科技: 新昌农商银行 科创指数贷 + 绍兴市融资担保 → 500万
-    f = firm(county="新昌县", tags=frozenset({Tag.TECH_SME}), name="浙江麦格智芯科技有限公司")
-    result = run(f, need(5_000_000))
+    f = replace(
+        firm(county="新昌县", tags=frozenset({Tag.TECH_SME}), name="浙江麦格智芯科技有限公司"),
+        months_operating=9,
+    )
+    result = run(f, need(5_000_000), explain=True)
     assert result.route is Route.ASSIGN
-    xinchang = next(b for b in result.banks if b.bank == "新昌农商银行")
-    assert "科创指数贷" in xinchang.products
+    assert [(b.bank, b.products) for b in result.banks] == [("新昌农商银行", ("科创指数贷",))]
     assert guarantee_names(result)[0] == "科创专项保"
+    too_young = [p for p in result.passed_over if p.reason.key == "misfit.too_young"]
+    assert {p.product for p in too_young} >= {"兴保贷"}  # ordinary loans want a year of records
 
 
 def test_refrigeration_maker_without_collateral_gets_zero_collateral_policy_guarantee() -> None:
