@@ -45,13 +45,13 @@ class FirmIn(_Strict):
     tags: list[Tag] = []
     existing_banks: list[str] = Field([], max_length=50)
     existing_credit_yuan: StrictInt | StrictFloat | StrictStr = 0
-    months_operating: int | None = Field(None, ge=0, le=1200)
+    months_operating: StrictInt | None = Field(None, ge=0, le=1200)
 
 
 class NeedIn(_Strict):
     amount: StrictInt | StrictFloat | StrictStr
     purpose: Purpose
-    term_months: int = Field(12, ge=1, le=360)
+    term_months: StrictInt = Field(12, ge=1, le=360)
     collateral: list[Collateral] = [Collateral.NONE]
     products: list[str] = Field([], max_length=10)
 
@@ -68,9 +68,9 @@ class RequestIn(_Strict):
     firm: FirmIn
     need: NeedIn
     standards: StandardsIn
-    loads: dict[str, Annotated[int, Field(ge=0)]] = {}
+    loads: dict[str, Annotated[StrictInt, Field(ge=0)]] = {}
     live_banks: list[str] = Field([], max_length=20)
-    rotation: int | None = None
+    rotation: StrictInt | None = None
     assigned_at: AwareDatetime | None = None
 
     @field_validator("assigned_at")
@@ -207,7 +207,7 @@ def _need(raw: NeedIn) -> Need:
 
 
 def _yuan(value: int | float | str, field: str, *, zero_ok: bool = False) -> int:
-    if zero_ok and (value == "" or (isinstance(value, str) and not value.strip())):
+    if zero_ok and isinstance(value, str) and not value.strip():
         return 0
     try:
         return parse_amount(value)

@@ -233,3 +233,7 @@ def test_errors_about_the_request_shape_are_in_the_chosen_language() -> None:
     assert "缺少这一项" in _bad(request)
     result = _match(request, "--lang", "en")
     assert "This field is required" in result.stderr
+
+
+def test_a_boolean_is_not_a_term() -> None:
+    assert "need.term_months" in _bad(_request(need__term_months=True))
