@@ -22,7 +22,9 @@ import random
 from collections import Counter
 from collections.abc import Callable, Sequence
 
-from matching.names import NameParts, core_name, split_name
+from rapidfuzz import fuzz, process
+
+from matching.names import NameIndex, NameParts, core_name, split_name
 from matching.regions import (
     PROVINCES,
     ZHEJIANG_CITIES,
@@ -213,3 +215,21 @@ def typo_kind(typed_core: str, listed_core: str) -> str:
         return "other"
     typed, listed = changed[0]
     return "same sound" if typed in SIMILAR.get(listed, "") else "other character"
+
+
+Answer = Callable[[str], "int | None"]
+
+
+def matchers(names: Sequence[str], index: NameIndex) -> tuple[Answer, Answer]:
+    """The two ways a typed name is looked up, each giving the listed index it chose:
+    `NameIndex.best`, and the naive baseline `extractOne(query, names, scorer=fuzz.ratio)`."""
+
+    def ours(query: str) -> int | None:
+        found = index.best(query)
+        return found.index if found else None
+
+    def naive(query: str) -> int | None:
+        found = process.extractOne(query, names, scorer=fuzz.ratio)
+        return int(found[2]) if found else None
+
+    return ours, naive

@@ -23,9 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rapidfuzz import fuzz, process
 
-from bench.company_names import generate_names, make_queries, typo_kind
+from bench.company_names import generate_names, make_queries, matchers, typo_kind
 from matching.names import NameIndex, core_name
 from matching.pinyin import load_readings
 
@@ -135,14 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress(f"  generated in {time.perf_counter() - started:.1f} s")
     index = build(names)
 
-    def ours(query: str) -> int | None:
-        found = index.best(query)
-        return found.index if found else None
-
-    def naive(query: str) -> int | None:
-        found = process.extractOne(query, names, scorer=fuzz.ratio)
-        return int(found[2]) if found else None
-
+    ours, naive = matchers(names, index)
     mine = run("NameIndex", ours, queries)
     subset = queries[: args.baseline_queries]
     baseline = run("baseline", naive, subset)

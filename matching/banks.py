@@ -8,9 +8,10 @@ bank must count once, and two different banks must never be merged.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from types import MappingProxyType
+
+from matching.textnorm import squash
 
 _BRANCH_TAIL = re.compile(r"(?<=.{2})[\u4e00-\u9fff]{0,6}?(分行|支行|营业部|分理处|网点)$")
 _BANK_WORD = re.compile(r"^(.+?(?:银行|农商行|农信社|信用社|信用联社))")
@@ -50,7 +51,7 @@ KNOWN_BANKS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 
 def bank_key(name: str) -> str:
     """A typed bank name reduced to the part that names the bank, without branch or spaces."""
-    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+    text = squash(name)
     head = _BANK_WORD.match(text)
     if head:
         return head.group(1)

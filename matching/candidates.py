@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from matching.catalog import Bank, Branch, Catalog, GuaranteeProduct, LoanProduc
 from matching.i18n import Text
 from matching.model import Blocked, Firm, Need, PassedOver
 from matching.rules import ExistingBanks, misfit_reason, product_misfit
+from matching.textnorm import squash
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,7 @@ def find_candidates(
     firm = ctx.firm
     candidates: list[Candidate] = []
     passed: list[PassedOver] = []
-    requested = {_plain(p) for p in ctx.need.products}
+    requested = {squash(p) for p in ctx.need.products}
     for bank in catalog.banks_in(firm.city):
         if bank.code in ctx.live_banks or not bank.serves(firm.city, firm.county):
             continue
@@ -61,7 +61,8 @@ def find_candidates(
         branch = catalog.branch_for(bank.code, firm.city, firm.county)
         if not fitting or branch is None:
             continue
-        fitting.sort(key=lambda p: (_plain(p.name) not in requested, p.code))
+        asked = [p for p in fitting if squash(p.name) in requested] if requested else []
+        fitting.sort(key=lambda p: (p not in asked, p.code))
         candidates.append(
             Candidate(
                 bank=bank,
@@ -69,7 +70,7 @@ def find_candidates(
                 products=tuple(fitting),
                 existing=bank.code in ctx.existing.codes,
                 partner=bank.code in ctx.partners,
-                requested=any(_plain(p.name) in requested for p in fitting),
+                requested=bool(asked),
                 local=branch.county == firm.county,
                 load=ctx.loads.get(bank.code, 0),
                 spin=zlib.crc32(f"{ctx.spin_key}:{bank.code}".encode()),
@@ -97,10 +98,6 @@ def _fitting_products(
     return fitting
 
 
-def _plain(name: str) -> str:
-    return unicodedata.normalize("NFKC", name).strip().replace(" ", "")
-
-
 def rank(candidates: list[Candidate], need: Need) -> list[Candidate]:
     """Renewals at the firm's own banks first, then park partners, the product asked for,
     a branch in the county, fewest open leads, and a stable rotation (never catalog order)."""
@@ -120,10 +117,10 @@ def rank(candidates: list[Candidate], need: Need) -> list[Candidate]:
 
 def group_preferences(ranked: list[Candidate], asked: tuple[str, ...]) -> dict[str, str]:
     """For each exclusive group, the product the firm asked for first among those that fit."""
-    fitting = {_plain(p.name): p for c in ranked for p in c.products if p.exclusive_group}
+    fitting = {squash(p.name): p for c in ranked for p in c.products if p.exclusive_group}
     preferred: dict[str, str] = {}
     for name in asked:
-        product = fitting.get(_plain(name))
+        product = fitting.get(squash(name))
         if product is not None and product.exclusive_group is not None:
             preferred.setdefault(product.exclusive_group, product.name)
     return preferred

@@ -191,8 +191,9 @@ class Catalog:
         key = bank_key(typed)
         if not key:
             return None
-        code = self._aliases.get(key) or self._aliases.get(canonical_bank(key))
-        if code is None and canonical_bank(key) == key:  # not a well-known bank of another name
+        canonical = canonical_bank(key)
+        code = self._aliases.get(key) or self._aliases.get(canonical)
+        if code is None and canonical == key:  # not a well-known bank of another name
             found = process.extractOne(
                 key, self._aliases.keys(), scorer=fuzz.ratio, score_cutoff=88
             )

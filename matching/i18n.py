@@ -35,7 +35,7 @@ def t(key: str, lang: Lang | str = DEFAULT_LANG, /, **params: Any) -> str:
 
 
 class Yuan(int):
-    """An amount of money in whole yuan, shown as people say it: 300万元, 1.2亿元 / 3.0M yuan."""
+    """Whole yuan, shown as people say it: 300万元, 1.2亿元; in English 3,000,000 yuan."""
 
     def render(self, lang: Lang) -> str:
         if lang is Lang.EN:

@@ -20,8 +20,8 @@ from rapidfuzz.distance import Levenshtein
 
 from matching.pinyin import load_readings, same_sound_substitutions
 from matching.regions import REGION_PREFIXES, regions_agree
+from matching.textnorm import squash
 
-_SPACE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
 _BRACKETS = str.maketrans("【】〔〕〖〗[]{}", "()()()()()")
 _BRACKETED = re.compile(r"\(([^()]*)\)")
 
@@ -78,7 +78,7 @@ _ADMIN_SUFFIXES = frozenset("省市县区")
 
 def normalize_name(name: str) -> str:
     """NFKC, no whitespace, ASCII round brackets, lower-case Latin: how names are compared."""
-    text = _SPACE.sub("", unicodedata.normalize("NFKC", name).translate(_BRACKETS))
+    text = squash(name).translate(_BRACKETS)
     # Again after removing spaces and lower-casing, which can leave marks to compose (t + ̈).
     return unicodedata.normalize("NFKC", text.lower())
 

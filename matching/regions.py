@@ -8,11 +8,11 @@ aliases of their successors.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
 from types import MappingProxyType
+
+from matching.textnorm import squash
 
 ZHEJIANG_CITIES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
@@ -172,14 +172,6 @@ _SUFFIXES = (
     "县",
     "区",
 )
-_SPACE = re.compile(r"\s+")
-
-
-def _clean(name: str) -> str:
-    """NFKC-normalise and drop all whitespace, so typed and pasted forms compare equal."""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", name))
-
-
 def short_form(name: str) -> str:
     """The name without its administrative suffix (绍兴市 → 绍兴, 景宁畲族自治县 → 景宁)."""
     for suffix in _SUFFIXES:
@@ -215,7 +207,7 @@ _COUNTY_BY_FORM = _county_forms()
 
 def canonical_city(name: str) -> str | None:
     """The official name of a Zhejiang prefecture-level city (绍兴 → 绍兴市); None if unknown."""
-    text = _clean(name)
+    text = squash(name)
     for province in ("浙江省", "浙江"):
         if text.startswith(province) and text != province:
             text = text[len(province) :]
@@ -227,7 +219,7 @@ def canonical_county(name: str, city: str | None = None) -> str | None:
     """The official name of a Zhejiang county/district (柯桥 → 柯桥区); None if unknown."""
     # `city` resolves a short name shared by several counties; a county outside the given city
     # is not returned, so inconsistent input can be asked again.
-    officials = _COUNTY_BY_FORM.get(_clean(name), ())
+    officials = _COUNTY_BY_FORM.get(squash(name), ())
     if city is not None:
         wanted = canonical_city(city)
         officials = tuple(c for c in officials if _CITY_OF[c] == wanted)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from rapidfuzz import fuzz, process
 
-from bench.company_names import generate_names, make_queries
+from bench.company_names import generate_names, make_queries, matchers
 from matching.names import NameIndex, NameParts, core_name, normalize_name, split_name
 from matching.pinyin import readings, same_sound_substitutions, sounds_alike
 
@@ -204,15 +203,7 @@ def test_empty_list_finds_nothing() -> None:
 def test_typo_set_is_recognised_at_least_as_well_as_the_naive_scan() -> None:
     names = generate_names(20_000, seed=1)
     queries = make_queries(names, 300, seed=2)
-    index = NameIndex(names)
-
-    def ours(query: str) -> int | None:
-        found = index.best(query)
-        return found.index if found else None
-
-    def naive(query: str) -> int | None:
-        found = process.extractOne(query, names, scorer=fuzz.ratio)
-        return found[2] if found else None
+    ours, naive = matchers(names, NameIndex(names))
 
     accuracy = sum(ours(query) == truth for query, truth in queries) / len(queries)
     baseline = sum(naive(query) == truth for query, truth in queries) / len(queries)
