@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from matching.candidates import Candidate, Chosen, Context, find_candidates, pick, rank
 from matching.catalog import Catalog, GuaranteeProduct, LoanProduct, Park
@@ -23,7 +23,14 @@ from matching.model import (
 )
 from matching.policy import DEFAULT_POLICY, Policy
 from matching.reasons import bank_reasons, limit_notes, standard_blocks
-from matching.rules import bank_limit, banks_serving, credit_tier, existing_banks, guarantee_fits
+from matching.rules import (
+    ExistingBanks,
+    bank_limit,
+    banks_serving,
+    credit_tier,
+    existing_banks,
+    guarantee_fits,
+)
 
 
 def match(
@@ -63,8 +70,68 @@ def match(
     if failed:
         route = Route.CREDIT_REPAIR if failed == (Standard.GOOD_CREDIT,) else Route.COORDINATION
         return replace(base, route=route, blocked=standard_blocks(failed))
+    context = _context(firm, need, catalog, existing, loads, live_banks, rotation, explain)
+    return _refer(base, context, catalog, policy)
+
+
+def eligible_banks(
+    firm: Firm,
+    need: Need,
+    catalog: Catalog,
+    *,
+    loads: Mapping[str, int] | None = None,
+    live_banks: frozenset[str] = frozenset(),
+    rotation: int | None = None,
+) -> tuple[BankChoice, ...]:
+    """Every bank that could take this need, best first, whatever the limit: the queue storage
+    offers from when a bank declines or lets an offer expire, and the pool banks claim from.
+
+    Ranked and cut for exclusive product groups exactly as `match` ranks and cuts (so its banks
+    come first, in the same order); banks already lending are left out unless it is a renewal.
+    Callers check the five standards and the bank limit with `match` first.
+    """
+    existing = existing_banks(firm, catalog)
+    ctx = _context(firm, need, catalog, existing, loads, live_banks, rotation, explain=False)
+    found = _candidates(ctx, catalog)
+    pool = [c for c in found.ranked if need.is_renewal or not c.existing]
+    chosen, _ = pick(pool, len(pool), need.products)
+    return tuple(_choice(c, ps, firm, need, found.backing, found.park_name) for c, ps in chosen)
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """The candidate banks of a need, ranked, and what they were judged with."""
+
+    ranked: list[Candidate]
+    passed: tuple[PassedOver, ...]
+    backing: tuple[GuaranteeProduct, ...]  # guarantees that back loans (what 兴保贷 needs)
+    park_name: str
+    park_note: Text | None
+
+
+def _candidates(ctx: Context, catalog: Catalog) -> _Found:
+    """Find and rank the banks for a firm, with its park's partner banks first."""
+    park, park_note = _park(ctx.firm, catalog)
+    backing = tuple(g for g in ctx.guarantees if g.backs_loans)
+    judged = replace(ctx, guarantees=backing, partners=park.partner_banks if park else ())
+    candidates, passed = find_candidates(catalog, judged)
+    park_name = park.name if park else ""
+    return _Found(rank(candidates, ctx.need), passed, backing, park_name, park_note)
+
+
+def _context(
+    firm: Firm,
+    need: Need,
+    catalog: Catalog,
+    existing: ExistingBanks,
+    loads: Mapping[str, int] | None,
+    live_banks: frozenset[str],
+    rotation: int | None,
+    explain: bool,
+) -> Context:
+    """What every candidate bank is judged against (the park is filled in by the caller)."""
     spin_key = rotation if rotation is not None else zlib.crc32((firm.uscc or firm.name).encode())
-    context = Context(
+    return Context(
         firm=firm,
         need=need,
         existing=existing,
@@ -75,17 +142,14 @@ def match(
         explain=explain,
         spin_key=spin_key,
     )
-    return _refer(base, context, catalog, policy)
 
 
 def _refer(base: MatchResult, ctx: Context, catalog: Catalog, policy: Policy) -> MatchResult:
     """Find, rank and pick the banks for a firm that meets the five standards."""
     firm, need, slots = ctx.firm, ctx.need, base.slots_left
-    park, park_note = _park(firm, catalog)
-    backing = tuple(g for g in ctx.guarantees if g.backs_loans)  # what guarantee loans need
-    judged = replace(ctx, guarantees=backing, partners=park.partner_banks if park else ())
-    candidates, passed = find_candidates(catalog, judged)
-    route, chosen, blocked = _choose(rank(candidates, need), slots, policy, need)
+    found = _candidates(ctx, catalog)
+    candidates, passed = found.ranked, found.passed
+    route, chosen, blocked = _choose(candidates, slots, policy, need)
     if route is Route.EXISTING_BANKS_ONLY:
         entity = Text.of(f"entity.{firm.entity_type.value}")
         reason = Text.of(
@@ -105,14 +169,13 @@ def _refer(base: MatchResult, ctx: Context, catalog: Catalog, policy: Policy) ->
         slots,
         policy.limit_ceiling_yuan,
     )
-    park_name = park.name if park else ""
     return replace(
         base,
         route=route,
         blocked=blocked,
         passed_over=passed,
-        notes=(*notes, *((park_note,) if park_note else ())),
-        banks=tuple(_choice(c, ps, firm, need, backing, park_name) for c, ps in chosen),
+        notes=(*notes, *((found.park_note,) if found.park_note else ())),
+        banks=tuple(_choice(c, ps, firm, need, found.backing, found.park_name) for c, ps in chosen),
         guarantees=tuple(_guarantee(g) for g in ctx.guarantees[: policy.max_guarantees_listed]),
     )
 

@@ -1,0 +1,77 @@
+"""Engines for the two databases Yinqi runs on, configured so the use cases can rely on them.
+
+SQLite (the embedded default): WAL, foreign keys on, a busy timeout, and write transactions that
+take the write lock up front (`BEGIN IMMEDIATE`), so two writers never both read and then both
+write; reads that need no lock use `reading()`. PostgreSQL (production): READ COMMITTED, with the
+use cases locking the rows they guard (`SELECT … FOR UPDATE`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from db.config import get_settings
+
+READ_ONLY = "yinqi_read_only"
+
+
+def make_engine(url: str | None = None, *, busy_timeout_s: float | None = None) -> Engine:
+    """An engine for `url` (default: `DATABASE_URL`), with the settings above."""
+    settings = get_settings()
+    url = url or settings.database_url
+    timeout = busy_timeout_s if busy_timeout_s is not None else settings.database_busy_timeout_s
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, timeout)
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    backend = parsed.get_backend_name()
+    raise ValueError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
+
+
+def _sqlite_engine(url: str, timeout_s: float) -> Engine:
+    if make_url(url).database in (None, "", ":memory:"):
+        raise ValueError("an in-memory SQLite database is private to one connection: use a file")
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": timeout_s},
+        pool_size=10,
+        max_overflow=30,
+        pool_timeout=timeout_s,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below issue BEGIN, instead of the driver's own.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # durable across a crash of the process
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A session for reads only: on SQLite it does not take the write lock."""
+    with Session(engine.execution_options(**{READ_ONLY: True})) as session:
+        yield session
+        session.rollback()

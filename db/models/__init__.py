@@ -1,0 +1,40 @@
+"""The tables. Importing this package registers every table on `metadata`."""
+
+from db.models.access import ApiToken, Staff
+from db.models.base import NAMING_CONVENTION, UtcDateTime, metadata, utcnow
+from db.models.catalog import (
+    Bank,
+    Branch,
+    GuaranteeProduct,
+    LoanProduct,
+    Park,
+    ParkPartner,
+    Setting,
+)
+from db.models.firms import CampaignEntry, Conversation, Enterprise, QrSource
+from db.models.leads import Assignment, Candidate, Event, Need, Outbox
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "ApiToken",
+    "Assignment",
+    "Bank",
+    "Branch",
+    "CampaignEntry",
+    "Candidate",
+    "Conversation",
+    "Enterprise",
+    "Event",
+    "GuaranteeProduct",
+    "LoanProduct",
+    "Need",
+    "Outbox",
+    "Park",
+    "ParkPartner",
+    "QrSource",
+    "Setting",
+    "Staff",
+    "UtcDateTime",
+    "metadata",
+    "utcnow",
+]

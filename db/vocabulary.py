@@ -1,0 +1,94 @@
+"""The closed sets of words storage uses: roles, statuses, reasons, kinds."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    MANAGER = "manager"  # a bank's account manager (客户经理): the leads assigned to them
+    BANK_ADMIN = "bank_admin"  # all of their bank's leads; reassigns inside the bank
+    COORDINATOR = "coordinator"  # coordination team (融资协调工作专班): reports for a region
+    ADMIN = "admin"
+
+    @property
+    def of_a_bank(self) -> bool:
+        return self in (Role.MANAGER, Role.BANK_ADMIN)
+
+
+class AssignmentStatus(StrEnum):
+    """Where one bank is with one need: offered → accepted → contacted → visited →
+    credit_granted → loan_issued; or declined, expired (deadline passed), withdrawn (by firm)."""
+
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    CONTACTED = "contacted"
+    VISITED = "visited"
+    CREDIT_GRANTED = "credit_granted"
+    LOAN_ISSUED = "loan_issued"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def live(self) -> bool:
+        """A live assignment means the bank serves the firm: it counts against the 3/2 limit."""
+        return self not in ENDED
+
+
+ENDED = frozenset({AssignmentStatus.DECLINED, AssignmentStatus.EXPIRED, AssignmentStatus.WITHDRAWN})
+LIVE = frozenset(s for s in AssignmentStatus if s not in ENDED)
+
+
+class NeedStatus(StrEnum):
+    OPEN = "open"  # may still be offered to, and claimed by, eligible banks
+    FULFILLED = "fulfilled"  # a loan was issued
+    WITHDRAWN = "withdrawn"  # the firm withdrew its consent; personal data erased
+
+
+class DeclineReason(StrEnum):
+    """Why a bank declined (000 §一: the firm's own reasons, the bank's service, other)."""
+
+    FIRM_REASON = "firm_reason"
+    BANK_SERVICE = "bank_service"
+    OTHER = "other"
+
+
+class FollowUp(StrEnum):
+    """What an account manager records after accepting a lead."""
+
+    CONTACTED = "contacted"
+    VISITED = "visited"
+    CREDIT_GRANTED = "credit_granted"
+    LOAN_ISSUED = "loan_issued"
+
+
+class Attention(StrEnum):
+    """Why a need is on the coordination team's list."""
+
+    STANDARDS_FAILED = "standards_failed"
+    CREDIT_REPAIR = "credit_repair"
+    BANK_LIMIT = "bank_limit"  # at its limit: offered its existing banks only
+    NO_BANK = "no_bank"  # no bank fits
+    BANKS_EXHAUSTED = "banks_exhausted"  # every eligible bank declined or let it expire
+
+
+class QrKind(StrEnum):
+    PARK = "park"
+    BRANCH = "branch"
+    MANAGER = "manager"
+    CAMPAIGN = "campaign"
+    EVENT = "event"
+
+
+class Channel(StrEnum):
+    """How a need reached us."""
+
+    BOT = "bot"
+    OFFLINE = "offline"  # registered by a park operator or coordinator who met the firm
+
+
+class ActorKind(StrEnum):
+    STAFF = "staff"
+    FIRM = "firm"
+    SYSTEM = "system"
