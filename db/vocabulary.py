@@ -38,6 +38,8 @@ class AssignmentStatus(StrEnum):
 
 ENDED = frozenset({AssignmentStatus.DECLINED, AssignmentStatus.EXPIRED, AssignmentStatus.WITHDRAWN})
 LIVE = frozenset(s for s in AssignmentStatus if s not in ENDED)
+OPEN_WORK = LIVE - {AssignmentStatus.LOAN_ISSUED}
+"""A lead still being worked: it asks for a manager's time, and the firm may withdraw it."""
 
 
 class NeedStatus(StrEnum):

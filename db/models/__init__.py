@@ -12,7 +12,7 @@ from db.models.catalog import (
     Setting,
 )
 from db.models.firms import CampaignEntry, Conversation, Enterprise, QrSource
-from db.models.leads import Assignment, Candidate, Event, Need, Outbox
+from db.models.leads import Assignment, Candidate, Event, LeadNote, Need, Outbox
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -26,6 +26,7 @@ __all__ = [
     "Enterprise",
     "Event",
     "GuaranteeProduct",
+    "LeadNote",
     "LoanProduct",
     "Need",
     "Outbox",

@@ -176,6 +176,19 @@ class Event(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
 
 
+class LeadNote(SQLModel, table=True):
+    """A manager's free-text note on a follow-up; kept apart from the event log because it may
+    name people, and is erased with the firm's data."""
+
+    __tablename__ = "lead_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    event_id: int = Field(foreign_key="event.id")
+    text: str = Field(max_length=500)
+    created_at: datetime = Field(sa_column=at_column())
+
+
 class Outbox(SQLModel, table=True):
     """A notification to send (at least once): to a firm about its need, or to a staff member."""
 

@@ -471,6 +471,24 @@ def upgrade() -> None:
     op.create_index(op.f("ix_event_at"), "event", ["at"], unique=False)
     op.create_index(op.f("ix_event_need_id"), "event", ["need_id"], unique=False)
 
+    op.create_table(
+        "lead_note",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("assignment_id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.String(length=500), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["assignment_id"], ["assignment.id"], name=op.f("fk_lead_note_assignment_id_assignment")
+        ),
+        sa.ForeignKeyConstraint(
+            ["event_id"], ["event.id"], name=op.f("fk_lead_note_event_id_event")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_lead_note")),
+    )
+    op.create_index(
+        op.f("ix_lead_note_assignment_id"), "lead_note", ["assignment_id"], unique=False
+    )
     _make_event_log_append_only()
 
 
@@ -497,6 +515,8 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER event_append_only ON event")
         op.execute("DROP FUNCTION event_append_only()")
+    op.drop_index(op.f("ix_lead_note_assignment_id"), "lead_note")
+    op.drop_table("lead_note")
     op.drop_index(op.f("ix_event_need_id"), "event")
     op.drop_index(op.f("ix_event_at"), "event")
     op.drop_index(op.f("ix_event_assignment_id"), "event")

@@ -1,0 +1,399 @@
+"""Use cases on leads: claim, offer, accept, decline, expire, reassign, record a follow-up."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlmodel import Session, col, select
+
+from db.errors import Conflict, InvalidInput, NotAllowed, NotEligible, NotFound
+from db.leads import (
+    add_assignment,
+    lock_assignment,
+    lock_need,
+    move,
+    notify_bank,
+    notify_firm,
+    record,
+    slots_left,
+)
+from db.models import Assignment, Bank, Candidate, LeadNote, Need, Staff, utcnow
+from db.unit import Actor, use_case
+from db.views import Lead, lead
+from db.vocabulary import (
+    LIVE,
+    AssignmentStatus,
+    Attention,
+    DeclineReason,
+    FollowUp,
+    NeedStatus,
+    Role,
+)
+from matching.model import Route
+from matching.policy import DEFAULT_POLICY, Policy
+
+CLOCK_SKEW = timedelta(minutes=5)  # how far in the future a reported time may lie
+
+
+def _bank_staff(session: Session, actor: Actor) -> Staff:
+    """The acting staff member of a bank (manager or bank admin), active."""
+    staff = session.get(Staff, actor.staff_id) if actor.staff_id is not None else None
+    if staff is None or not staff.active or not Role(staff.role).of_a_bank:
+        raise NotAllowed.of("bank_staff_only")
+    return staff
+
+
+def _visible(assignment: Assignment, actor: Actor) -> bool:
+    """Whether the actor may see and act on the lead: its manager, its bank's admins, admins."""
+    if actor.kind != "staff" or actor.role is Role.ADMIN:
+        return True
+    if assignment.bank_id != actor.bank_id:
+        return False
+    return actor.role is Role.BANK_ADMIN or assignment.manager_id == actor.staff_id
+
+
+def _lead_for(session: Session, lead_id: int, actor: Actor) -> tuple[Assignment, Need]:
+    """The lead, locked, if the actor may act on it; another bank's lead is "not found"."""
+    if actor.role is Role.COORDINATOR:
+        raise NotAllowed.of("bank_staff_only")
+    assignment, need = lock_assignment(session, lead_id)
+    if not _visible(assignment, actor):
+        raise NotFound.of("lead_not_found", lead_id=lead_id)
+    return assignment, need
+
+
+@use_case
+def claim(
+    session: Session,
+    *,
+    need_id: int,
+    actor: Actor,
+    now: datetime | None = None,
+    policy: Policy = DEFAULT_POLICY,
+) -> Lead:
+    """A bank's manager (or admin) takes an open need the bank is eligible for; it is theirs,
+    accepted, at once. Refused when the firm is at its bank limit or the bank holds it already."""
+    now = now or utcnow()
+    staff = _bank_staff(session, actor)
+    need = lock_need(session, need_id)
+    candidate = session.get(Candidate, (need_id, staff.bank_id))
+    if candidate is None or need.status != NeedStatus.OPEN or need.route != Route.ASSIGN:
+        raise NotEligible.of("not_eligible", need_id=need_id)
+    bank = session.get(Bank, staff.bank_id)
+    assert bank is not None
+    manager = staff if staff.role == Role.MANAGER else None  # an admin claims for the bank
+    assignment, event = add_assignment(
+        session,
+        need,
+        bank,
+        now=now,
+        actor=actor,
+        policy=policy,
+        existing_bank=candidate.existing,
+        claimed=True,
+        manager=manager,
+        county=need.county,
+        branch_id=candidate.branch_id,
+    )
+    if manager is None:
+        notify_bank(session, assignment, event, "bank.new_lead", now)
+    notify_firm(session, need, event, "firm.accepted", now, bank=bank.name)
+    return lead(session, assignment)
+
+
+@use_case
+def offer(
+    session: Session,
+    *,
+    need_id: int,
+    bank_code: str,
+    actor: Actor,
+    now: datetime | None = None,
+    policy: Policy = DEFAULT_POLICY,
+) -> Lead:
+    """The coordination team (or the system) offers an open need to one more eligible bank."""
+    now = now or utcnow()
+    if actor.is_staff and not actor.has(Role.COORDINATOR, Role.ADMIN):
+        raise NotAllowed.of("coordinators_only")
+    need = lock_need(session, need_id)
+    bank = session.exec(select(Bank).where(Bank.code == bank_code)).first()
+    if bank is None:
+        raise InvalidInput.of("unknown_bank", field="bank", bank=bank_code)
+    candidate = session.get(Candidate, (need_id, bank.id))
+    if candidate is None or need.status != NeedStatus.OPEN:
+        raise NotEligible.of("not_eligible", need_id=need_id)
+    assignment = _offer_to(session, need, bank, candidate, now=now, actor=actor, policy=policy)
+    return lead(session, assignment)
+
+
+def _offer_to(
+    session: Session,
+    need: Need,
+    bank: Bank,
+    candidate: Candidate,
+    *,
+    now: datetime,
+    actor: Actor,
+    policy: Policy,
+    tell_firm: bool = True,
+) -> Assignment:
+    assignment, event = add_assignment(
+        session,
+        need,
+        bank,
+        now=now,
+        actor=actor,
+        policy=policy,
+        existing_bank=candidate.existing,
+        county=need.county,
+        branch_id=candidate.branch_id,
+    )
+    notify_bank(session, assignment, event, "bank.new_lead", now)
+    if tell_firm:
+        notify_firm(session, need, event, "firm.offered", now, bank=bank.name)
+    return assignment
+
+
+def offer_next(
+    session: Session, need: Need, *, now: datetime, actor: Actor, policy: Policy
+) -> Assignment | None:
+    """After a bank dropped out: offer the (locked) need to the next ranked eligible bank that
+    never held it, while fewer than `offer_count` banks hold it and a slot is free. A need no
+    bank holds and none is left for goes on the coordination team's list."""
+    if need.status != NeedStatus.OPEN or need.route != Route.ASSIGN:
+        return None
+    live = session.exec(
+        select(Assignment.id).where(Assignment.need_id == need.id, col(Assignment.status).in_(LIVE))
+    ).all()
+    held = select(Assignment.bank_id).where(Assignment.need_id == need.id)
+    query = (
+        select(Candidate, Bank)
+        .join(Bank, col(Bank.id) == col(Candidate.bank_id))
+        .where(Candidate.need_id == need.id, col(Candidate.bank_id).not_in(held))
+        .order_by(col(Candidate.rank))
+    )
+    free = slots_left(session, need)
+    for candidate, bank in session.exec(query).all():
+        if len(live) >= policy.offer_count:
+            return None
+        if free == 0 and not candidate.existing:
+            continue
+        return _offer_to(session, need, bank, candidate, now=now, actor=actor, policy=policy)
+    if not live:
+        need.attention, need.attention_at = Attention.BANKS_EXHAUSTED, now
+        session.add(need)
+        record(session, actor=actor, at=now, kind="banks_exhausted", need_id=need.id)
+    return None
+
+
+@use_case
+def accept(session: Session, *, lead_id: int, actor: Actor, now: datetime | None = None) -> Lead:
+    """The bank takes the offered lead; the firm's contact becomes visible to it."""
+    now = now or utcnow()
+    assignment, need = _lead_for(session, lead_id, actor)
+    if assignment.manager_id is None and actor.role is Role.MANAGER:
+        assignment.manager_id = actor.staff_id
+    event = move(session, assignment, AssignmentStatus.ACCEPTED, now=now, actor=actor)
+    bank = session.get(Bank, assignment.bank_id)
+    notify_firm(session, need, event, "firm.accepted", now, bank=bank.name if bank else "")
+    return lead(session, assignment)
+
+
+@use_case
+def decline(
+    session: Session,
+    *,
+    lead_id: int,
+    actor: Actor,
+    reason_code: DeclineReason | str,
+    detail: str = "",
+    now: datetime | None = None,
+    policy: Policy = DEFAULT_POLICY,
+) -> Lead:
+    """The bank gives the lead up, saying why (000 §一); the next eligible bank is offered it."""
+    now = now or utcnow()
+    try:
+        reason = DeclineReason(reason_code)
+    except ValueError:
+        allowed = ", ".join(DeclineReason)
+        raise InvalidInput.of(
+            "bad_reason_code", field="reason_code", value=str(reason_code), allowed=allowed
+        ) from None
+    if len(detail) > 500:
+        raise InvalidInput.of("too_long", field="detail", limit=500)
+    assignment, need = _lead_for(session, lead_id, actor)
+    assignment.decline_reason, assignment.decline_detail = reason, detail.strip() or None
+    payload = {"reason_code": reason.value}
+    event = move(
+        session, assignment, AssignmentStatus.DECLINED, now=now, actor=actor, payload=payload
+    )
+    bank = session.get(Bank, assignment.bank_id)
+    notify_firm(session, need, event, "firm.declined", now, bank=bank.name if bank else "")
+    offer_next(session, need, now=now, actor=Actor.system(), policy=policy)
+    return lead(session, assignment)
+
+
+@use_case
+def expire(
+    session: Session,
+    *,
+    lead_id: int,
+    now: datetime | None = None,
+    policy: Policy = DEFAULT_POLICY,
+) -> Lead:
+    """An offer nobody accepted by its deadline expires; the freed slot goes to the next bank."""
+    now = now or utcnow()
+    assignment, need = lock_assignment(session, lead_id)
+    if assignment.status == AssignmentStatus.OFFERED and assignment.accept_by > now:
+        raise Conflict.of("not_overdue", lead_id=lead_id, accept_by=assignment.accept_by)
+    expire_locked(session, assignment, need, now=now, policy=policy)
+    return lead(session, assignment)
+
+
+def expire_locked(
+    session: Session, assignment: Assignment, need: Need, *, now: datetime, policy: Policy
+) -> None:
+    system = Actor.system()
+    event = move(session, assignment, AssignmentStatus.EXPIRED, now=now, actor=system)
+    bank = session.get(Bank, assignment.bank_id)
+    notify_bank(session, assignment, event, "bank.expired", now)
+    notify_firm(session, need, event, "firm.expired", now, bank=bank.name if bank else "")
+    offer_next(session, need, now=now, actor=system, policy=policy)
+
+
+@use_case
+def reassign(
+    session: Session,
+    *,
+    lead_id: int,
+    manager_id: int,
+    actor: Actor,
+    now: datetime | None = None,
+) -> Lead:
+    """A bank admin hands a lead to another active manager of the same bank."""
+    now = now or utcnow()
+    if actor.is_staff and not actor.has(Role.BANK_ADMIN, Role.ADMIN):
+        raise NotAllowed.of("bank_admins_only")
+    assignment, _ = _lead_for(session, lead_id, actor)
+    if not AssignmentStatus(assignment.status).live:
+        raise Conflict.of("lead_ended", lead_id=lead_id, status=assignment.status)
+    manager = session.get(Staff, manager_id)
+    if (
+        manager is None
+        or manager.bank_id != assignment.bank_id
+        or manager.role != Role.MANAGER
+        or not manager.active
+    ):
+        raise InvalidInput.of("not_a_manager_here", field="manager", manager=manager_id)
+    previous, assignment.manager_id = assignment.manager_id, manager.id
+    assignment.updated_at = now
+    session.add(assignment)
+    payload = {"from_manager": previous, "to_manager": manager.id}
+    event = record(
+        session, actor=actor, at=now, kind="reassigned", assignment=assignment, payload=payload
+    )
+    notify_bank(session, assignment, event, "bank.new_lead", now)
+    return lead(session, assignment)
+
+
+@use_case
+def record_follow_up(
+    session: Session,
+    *,
+    lead_id: int,
+    actor: Actor,
+    kind: FollowUp | str,
+    at: datetime | None = None,
+    effective: bool | None = None,
+    amount_yuan: int | None = None,
+    rate_pct: Decimal | None = None,
+    product: str | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Lead:
+    """Record what the bank did: contacted the firm, visited it (effective or not), granted
+    credit (amount, rate, product), issued the loan (amount)."""
+    now = now or utcnow()
+    step = _follow_up_kind(kind)
+    happened = _happened_at(at, now)
+    payload = _follow_up_payload(step, effective, amount_yuan, rate_pct, product, note)
+    assignment, need = _lead_for(session, lead_id, actor)
+    if happened < assignment.created_at:
+        raise InvalidInput.of("before_lead", field="at")
+    target = AssignmentStatus(step.value)
+    event = move(
+        session,
+        assignment,
+        target,
+        now=now,
+        actor=actor,
+        happened_at=happened,
+        payload={"happened_at": happened.isoformat(), **payload},
+    )
+    if note.strip():
+        session.add(
+            LeadNote(
+                assignment_id=lead_id, event_id=event.id or 0, text=note.strip(), created_at=now
+            )
+        )
+    bank = session.get(Bank, assignment.bank_id)
+    bank_name = bank.name if bank else ""
+    if step is FollowUp.CREDIT_GRANTED:
+        assignment.credit_amount_yuan = amount_yuan
+        assignment.credit_rate_pct = rate_pct
+        assignment.credit_product = product
+        notify_firm(session, need, event, "firm.credit_granted", now, bank=bank_name)
+    elif step is FollowUp.LOAN_ISSUED:
+        assignment.loan_amount_yuan = amount_yuan
+        need.status, need.updated_at = NeedStatus.FULFILLED, now
+        session.add(need)
+        notify_firm(session, need, event, "firm.loan_issued", now, bank=bank_name)
+    return lead(session, assignment)
+
+
+def _follow_up_kind(kind: FollowUp | str) -> FollowUp:
+    try:
+        return FollowUp(kind)
+    except ValueError:
+        raise InvalidInput.of(
+            "bad_follow_up", field="type", value=str(kind), allowed=", ".join(FollowUp)
+        ) from None
+
+
+def _happened_at(at: datetime | None, now: datetime) -> datetime:
+    if at is None:
+        return now
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise InvalidInput.of("naive_time", field="at")
+    if at > now + CLOCK_SKEW:
+        raise InvalidInput.of("in_the_future", field="at")
+    return at
+
+
+def _follow_up_payload(
+    step: FollowUp,
+    effective: bool | None,
+    amount_yuan: int | None,
+    rate_pct: Decimal | None,
+    product: str | None,
+    note: str,
+) -> dict[str, object]:
+    """The follow-up's facts, checked: a visit says whether it was effective, money is positive."""
+    if len(note) > 500:
+        raise InvalidInput.of("too_long", field="note", limit=500)
+    payload: dict[str, object] = {"note_given": bool(note.strip())}
+    if step is FollowUp.VISITED:
+        if effective is None:
+            raise InvalidInput.of("effective_required", field="effective")
+        payload["effective"] = effective
+    if step in (FollowUp.CREDIT_GRANTED, FollowUp.LOAN_ISSUED):
+        if amount_yuan is None or amount_yuan <= 0:
+            raise InvalidInput.of("amount_required", field="amount_yuan")
+        payload["amount_yuan"] = amount_yuan
+    if step is FollowUp.CREDIT_GRANTED:
+        if rate_pct is not None and not Decimal(0) < rate_pct < Decimal(100):
+            raise InvalidInput.of("bad_rate", field="rate_pct")
+        payload["rate_pct"] = str(rate_pct) if rate_pct is not None else None
+        payload["product"] = product
+    return payload

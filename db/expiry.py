@@ -1,0 +1,51 @@
+"""`expire_overdue`: offers nobody accepted in time expire, and their slots go to the next bank."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from db.assignments import expire_locked
+from db.leads import lock_assignment
+from db.models import Assignment, utcnow
+from db.unit import use_case
+from db.vocabulary import AssignmentStatus
+from matching.policy import DEFAULT_POLICY, Policy
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiryRun:
+    expired: int  # offers turned into `expired`
+
+
+def expire_overdue(
+    session: Session, *, now: datetime | None = None, policy: Policy = DEFAULT_POLICY
+) -> ExpiryRun:
+    """Expire every offer whose accept deadline has passed, one transaction per offer (so one
+    need's lock is never held while another's is waited for); each freed slot is offered to the
+    next ranked eligible bank that never held the need."""
+    now = now or utcnow()
+    overdue = session.exec(
+        select(Assignment.id)
+        .where(Assignment.status == AssignmentStatus.OFFERED, col(Assignment.accept_by) < now)
+        .order_by(col(Assignment.accept_by), col(Assignment.id))
+    ).all()
+    session.rollback()  # end the read; each expiry below is its own transaction
+    expired = sum(_expire_one(session, lead_id or 0, now=now, policy=policy) for lead_id in overdue)
+    if expired:
+        log.info("expired %d overdue offers", expired)
+    return ExpiryRun(expired)
+
+
+@use_case
+def _expire_one(session: Session, lead_id: int, *, now: datetime, policy: Policy) -> bool:
+    assignment, need = lock_assignment(session, lead_id)
+    if assignment.status != AssignmentStatus.OFFERED:  # accepted or declined meanwhile
+        return False
+    expire_locked(session, assignment, need, now=now, policy=policy)
+    return True

@@ -1,0 +1,364 @@
+"""`register_need`: a firm's need stored, matched and offered, in one transaction."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from db.assignments import _offer_to
+from db.catalog_store import load_catalog
+from db.errors import InvalidInput
+from db.leads import lock_need, notify_firm, record
+from db.models import (
+    Assignment,
+    Bank,
+    Branch,
+    Candidate,
+    Enterprise,
+    Need,
+    Park,
+    QrSource,
+    utcnow,
+)
+from db.unit import Actor, use_case
+from db.views import Lead, leads_of_need
+from db.vocabulary import LIVE, OPEN_WORK, Attention, Channel, NeedStatus, QrKind
+from matching.catalog import Catalog
+from matching.engine import eligible_banks, match
+from matching.model import BankChoice, Firm, MatchResult, Route, Standard, Standards
+from matching.model import Need as NeedIn
+from matching.names import core_name
+from matching.policy import DEFAULT_POLICY, Policy
+from matching.serialize import result_json, text_json
+
+SAME_NAME_WINDOW = timedelta(days=30)
+"""A firm registering again under a near-identical name in the same county within this time,
+with its earlier need still open, is the same firm."""
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Who the banks should call, shown to a bank only once it has accepted the lead."""
+
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """The stored need, what the matcher decided, and the offers made.
+
+    `duplicate`: the firm already had a live need; that one is returned and nothing was added.
+    `result` is the match just made (None for a duplicate)."""
+
+    need_id: int
+    duplicate: bool
+    route: Route
+    attention: Attention | None
+    offers: tuple[Lead, ...]
+    result: MatchResult | None
+
+
+@use_case
+def register_need(
+    session: Session,
+    *,
+    firm: Firm,
+    need: NeedIn,
+    standards: Standards,
+    contact: Contact | None = None,
+    chat_id: int | None = None,
+    language: str = "zh",
+    source_token: str | None = None,
+    channel: Channel = Channel.BOT,
+    actor: Actor | None = None,
+    now: datetime | None = None,
+    policy: Policy = DEFAULT_POLICY,
+) -> Registration:
+    """Store the firm and its need, match it, and offer it to the best-ranked banks (up to
+    `policy.offer_count`, never beyond the bank limit); the rest of the slots stay open to claim.
+    A firm with a live need already gets that need back, marked `duplicate`."""
+    now = now or utcnow()
+    actor = actor or Actor.firm()
+    _check(firm, contact)
+    catalog = load_catalog(session)
+    source = _source(session, source_token)
+    if source is not None and source.kind == QrKind.PARK and not firm.park:
+        firm = replace(firm, park=source.target)  # a park's code: its partner banks come first
+    name_key = core_name(firm.name) if firm.name.strip() else ""
+    _serialize_same_firm(session, firm, name_key)
+    enterprise = _enterprise(session, firm, name_key, catalog, now)
+    earlier = _live_need(session, enterprise, firm, name_key, now)
+    if earlier is not None:
+        return _duplicate(session, earlier, actor, now)
+    loads = _loads(session)
+    earlier_banks = _banks_on_earlier_needs(session, enterprise.id or 0)
+    result = match(
+        firm, need, catalog, policy, standards=standards, loads=loads, live_banks=earlier_banks
+    )
+    row = _store_need(
+        session, enterprise, firm, need, standards, result, catalog, contact, now,
+        chat_id=chat_id, language=language, source=source, channel=channel,
+    )  # fmt: skip
+    event = record(
+        session,
+        actor=actor,
+        at=now,
+        kind="registered",
+        need_id=row.id,
+        payload={"route": result.route.value, "channel": channel.value, "tier": result.tier.value},
+    )
+    queue = result.banks  # at the limit: the firm's own banks only; failing the standards: none
+    if result.route is Route.ASSIGN:
+        queue = eligible_banks(firm, need, catalog, loads=loads, live_banks=earlier_banks)
+    _store_candidates(session, row, queue, firm, catalog)
+    _make_offers(session, row, result, policy, now)
+    notify_firm(session, row, event, "firm.registered", now, route=result.route.value)
+    attention = Attention(row.attention) if row.attention else None
+    offers = leads_of_need(session, row.id or 0)
+    return Registration(row.id or 0, False, result.route, attention, offers, result)
+
+
+def _check(firm: Firm, contact: Contact | None) -> None:
+    if not firm.name.strip() and not firm.uscc:
+        raise InvalidInput.of("name_or_uscc", field="firm.name")
+    if len(firm.name) > 200:
+        raise InvalidInput.of("too_long", field="firm.name", limit=200)
+    if contact is not None:
+        if not contact.name.strip() or len(contact.name) > 100:
+            raise InvalidInput.of("contact_name", field="contact.name")
+        if not _MOBILE.match(contact.phone):
+            raise InvalidInput.of("contact_phone", field="contact.phone")
+
+
+def _source(session: Session, token: str | None) -> QrSource | None:
+    """The active QR source of a token; an unknown or inactive one attributes nothing."""
+    if not token:
+        return None
+    found = session.exec(select(QrSource).where(QrSource.token == token)).first()
+    return found if found is not None and found.active else None
+
+
+def _serialize_same_firm(session: Session, firm: Firm, name_key: str) -> None:
+    """On PostgreSQL, registrations of the same firm (by name and county) wait for each other,
+    so two at once cannot both miss the other. SQLite's write lock already serialises them."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in (firm.uscc, f"{name_key}|{firm.county}" if name_key else ""):
+        if key:
+            lock = text("SELECT pg_advisory_xact_lock(:k)")
+            session.execute(lock, {"k": zlib.crc32(key.encode())})
+
+
+def _enterprise(
+    session: Session, firm: Firm, name_key: str, catalog: Catalog, now: datetime
+) -> Enterprise:
+    """The firm's row: the one with its USCC (updated, locked), or a new one."""
+    values: dict[str, Any] = {
+        "name": firm.name.strip(),
+        "name_key": name_key,
+        "entity_type": firm.entity_type.value,
+        "city": firm.city,
+        "county": firm.county,
+        "park_id": _park_id(session, firm, catalog),
+        "industry": firm.industry,
+        "tags": sorted(firm.tags),
+        "months_operating": firm.months_operating,
+        "updated_at": now,
+        "erased_at": None,
+    }
+    if not firm.uscc:
+        enterprise = Enterprise(**values, created_at=now)
+        session.add(enterprise)
+        session.flush()
+        return enterprise
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(Enterprise).values(uscc=firm.uscc, created_at=now, **values)
+    session.execute(insert.on_conflict_do_nothing(index_elements=["uscc"]))
+    query = select(Enterprise).where(Enterprise.uscc == firm.uscc).with_for_update()
+    enterprise = session.exec(query.execution_options(populate_existing=True)).one()
+    for key, value in values.items():
+        setattr(enterprise, key, value)
+    session.add(enterprise)
+    session.flush()
+    return enterprise
+
+
+def _park_id(session: Session, firm: Firm, catalog: Catalog) -> int | None:
+    park = catalog.park(firm.park)
+    if park is None:
+        return None
+    return session.exec(select(Park.id).where(Park.code == park.code)).first()
+
+
+def _live_need(
+    session: Session, enterprise: Enterprise, firm: Firm, name_key: str, now: datetime
+) -> Need | None:
+    """The firm's need still open: by the same USCC, or by a near-identical name (same core) in
+    the same county registered within the last 30 days."""
+    open_needs = select(Need).where(Need.status == NeedStatus.OPEN).order_by(col(Need.id).desc())
+    found = session.exec(open_needs.where(Need.enterprise_id == enterprise.id)).first()
+    if found is not None or not name_key:
+        return found
+    same_name = open_needs.join(Enterprise, col(Enterprise.id) == col(Need.enterprise_id)).where(
+        Enterprise.name_key == name_key,
+        Enterprise.county == firm.county,
+        Enterprise.id != enterprise.id,
+        col(Need.created_at) >= now - SAME_NAME_WINDOW,
+    )
+    for candidate in session.exec(same_name).all():
+        other = session.get(Enterprise, candidate.enterprise_id)
+        if other is not None and (not other.uscc or not firm.uscc):  # two USCCs: two firms
+            return candidate
+    return None
+
+
+def _duplicate(session: Session, need: Need, actor: Actor, now: datetime) -> Registration:
+    need = lock_need(session, need.id or 0)
+    record(session, actor=actor, at=now, kind="registered_again", need_id=need.id)
+    attention = Attention(need.attention) if need.attention else None
+    offers = leads_of_need(session, need.id or 0)
+    return Registration(need.id or 0, True, Route(need.route), attention, offers, None)
+
+
+def _loads(session: Session) -> dict[str, int]:
+    """Open leads per bank code, so ties go to the bank with the fewest."""
+    query = (
+        select(Bank.code, func.count())
+        .join(Assignment, col(Assignment.bank_id) == col(Bank.id))
+        .where(col(Assignment.status).in_(OPEN_WORK))
+        .group_by(col(Bank.code))
+    )
+    return {code: int(n) for code, n in session.exec(query).all()}
+
+
+def _banks_on_earlier_needs(session: Session, enterprise_id: int) -> frozenset[str]:
+    """Banks still serving the firm through its earlier needs (they count against the limit)."""
+    query = (
+        select(Bank.code)
+        .join(Assignment, col(Assignment.bank_id) == col(Bank.id))
+        .join(Need, col(Need.id) == col(Assignment.need_id))
+        .where(Need.enterprise_id == enterprise_id, col(Assignment.status).in_(LIVE))
+    )
+    return frozenset(session.exec(query).all())
+
+
+def _attention(result: MatchResult, standards: Standards) -> Attention | None:
+    """Why the coordination team should look at this need, if it should."""
+    failed = standards.failed()
+    if failed:
+        only_credit = failed == (Standard.GOOD_CREDIT,)
+        return Attention.CREDIT_REPAIR if only_credit else Attention.STANDARDS_FAILED
+    if result.route is Route.EXISTING_BANKS_ONLY:
+        return Attention.BANK_LIMIT
+    if result.route is Route.COORDINATION or not result.banks:
+        return Attention.NO_BANK
+    return None
+
+
+def _store_need(
+    session: Session,
+    enterprise: Enterprise,
+    firm: Firm,
+    need: NeedIn,
+    standards: Standards,
+    result: MatchResult,
+    catalog: Catalog,
+    contact: Contact | None,
+    now: datetime,
+    *,
+    chat_id: int | None,
+    language: str,
+    source: QrSource | None,
+    channel: Channel,
+) -> Need:
+    attention = _attention(result, standards)
+    row = Need(
+        enterprise_id=enterprise.id or 0,
+        status=NeedStatus.OPEN,
+        channel=channel,
+        source_id=source.id if source else None,
+        chat_id=chat_id,
+        language=language,
+        contact_name=contact.name.strip() if contact else None,
+        contact_phone=contact.phone if contact else None,
+        entity_type=firm.entity_type.value,
+        city=firm.city,
+        county=firm.county,
+        park_id=enterprise.park_id,
+        industry=firm.industry,
+        tags=sorted(firm.tags),
+        existing_banks=list(firm.existing_banks),
+        existing_bank_codes=list(result.existing_bank_codes),
+        banks_existing=result.banks_serving,
+        existing_credit_yuan=firm.existing_credit_yuan,
+        first_loan=result.first_loan,
+        amount_yuan=need.amount_yuan,
+        purpose=need.purpose.value,
+        term_months=need.term_months,
+        collateral=sorted(need.collateral),
+        products=list(need.products),
+        standards={s.value: getattr(standards, s.value) for s in Standard},
+        tier=result.tier.value,
+        bank_limit=result.bank_limit,
+        route=result.route.value,
+        outcome=result_json(result),
+        attention=attention,
+        attention_at=now if attention else None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _store_candidates(
+    session: Session, row: Need, queue: tuple[BankChoice, ...], firm: Firm, catalog: Catalog
+) -> None:
+    """The banks, best first, that offers and claims may draw on for this need."""
+    bank_ids = dict(session.exec(select(Bank.code, Bank.id)).all())
+    branch_ids = dict(session.exec(select(Branch.code, Branch.id)).all())
+    for rank, choice in enumerate(queue):
+        branch = catalog.branch_for(choice.bank_code, firm.city, firm.county)
+        session.add(
+            Candidate(
+                need_id=row.id or 0,
+                bank_id=bank_ids[choice.bank_code] or 0,
+                rank=rank,
+                branch_id=branch_ids.get(branch.code) if branch else None,
+                existing=choice.existing,
+                products=list(choice.products),
+                reasons=[text_json(r) for r in choice.reasons],
+            )
+        )
+    session.flush()
+
+
+def _make_offers(
+    session: Session, row: Need, result: MatchResult, policy: Policy, now: datetime
+) -> None:
+    """Offer the need to the first `offer_count` banks of the match (the bot tells the firm)."""
+    system = Actor.system()
+    query = (
+        select(Candidate, Bank)
+        .join(Bank, col(Bank.id) == col(Candidate.bank_id))
+        .where(Candidate.need_id == row.id)
+        .order_by(col(Candidate.rank))
+    )
+    chosen = {b.bank_code for b in result.banks}
+    for candidate, bank in session.exec(query.limit(policy.offer_count)).all():
+        if bank.code not in chosen:  # only banks the match picked within the limit
+            break
+        _offer_to(
+            session, row, bank, candidate, now=now, actor=system, policy=policy, tell_firm=False
+        )

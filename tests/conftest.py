@@ -1,0 +1,38 @@
+"""Fixtures shared by every test package: isolated databases on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from tests.databases import PG_ENV, PostgresSchema, SqliteTemplate, backends, postgres_schema
+
+
+def pytest_report_header() -> str:
+    where = os.environ.get(PG_ENV)
+    return f"databases: SQLite{' and PostgreSQL (' + where + ')' if where else ' only'}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    return SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def pg_schema() -> Iterator[PostgresSchema]:
+    yield from postgres_schema()
+
+
+@pytest.fixture(params=backends())
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty, migrated database of its own for this test."""
+    if request.param == "postgresql":
+        yield request.getfixturevalue("pg_schema").fresh()
+        return
+    fresh = request.getfixturevalue("sqlite_template").fresh(tmp_path)
+    yield fresh
+    fresh.dispose()

@@ -1,0 +1,107 @@
+"""A seeded database and firms to register in it, for the storage tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from db.accounts import add_user
+from db.catalog_store import save_catalog
+from db.models import Staff
+from db.register import Contact, Registration, register_need
+from db.unit import Actor
+from db.vocabulary import Role
+from matching.data import sample_catalog
+from matching.model import Collateral, EntityType, Firm, Need, Purpose, Standards
+
+# A Monday in a year whose holidays chinese_calendar knows: deadlines are exact.
+MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in China
+
+# Banks a 越城区 enterprise with property collateral can go to, best first (sample catalog).
+YUECHENG_BANKS = ("tlbank", "hxrcb", "mtbank", "rfbank", "sxbank", "abc")
+
+
+@dataclass
+class Seeded:
+    """The sample catalog, two managers and an admin per bank, a coordinator and an admin."""
+
+    engine: Engine
+    managers: dict[str, list[Actor]] = field(default_factory=dict)
+    bank_admins: dict[str, Actor] = field(default_factory=dict)
+    coordinator: Actor = field(default_factory=Actor.system)
+    admin: Actor = field(default_factory=Actor.system)
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def manager(self, bank: str, i: int = 0) -> Actor:
+        return self.managers[bank][i]
+
+
+def seed(engine: Engine, *, managers_per_bank: int = 2) -> Seeded:
+    with Session(engine) as session:
+        save_catalog(session, sample_catalog())
+        session.commit()
+    seeded = Seeded(engine)
+    with Session(engine) as session:
+        for bank in sample_catalog().banks:
+            for i in range(managers_per_bank):
+                add_user(session, name=f"{bank.name}客户经理{i + 1}", role=Role.MANAGER,
+                         bank_code=bank.code)  # fmt: skip
+            add_user(session, name=f"{bank.name}管理员", role=Role.BANK_ADMIN, bank_code=bank.code)
+        add_user(session, name="专班联络员", role=Role.COORDINATOR, region="绍兴市")
+        add_user(session, name="系统管理员", role=Role.ADMIN)
+        bank_of = {b.id: b.code for b in _banks(session)}
+        for staff in session.exec(select(Staff).order_by(Staff.id)).all():  # type: ignore[arg-type]
+            actor = Actor.of(staff)
+            if staff.role == Role.MANAGER:
+                seeded.managers.setdefault(bank_of[staff.bank_id], []).append(actor)
+            elif staff.role == Role.BANK_ADMIN:
+                seeded.bank_admins[bank_of[staff.bank_id]] = actor
+            elif staff.role == Role.COORDINATOR:
+                seeded.coordinator = actor
+            else:
+                seeded.admin = actor
+    return seeded
+
+
+def _banks(session: Session) -> Any:
+    from db.models import Bank
+
+    return session.exec(select(Bank)).all()
+
+
+def firm(**changes: Any) -> Firm:
+    base = Firm(
+        entity_type=EntityType.ENTERPRISE,
+        name="绍兴蓝宇新材料有限公司",
+        city="绍兴市",
+        county="越城区",
+        industry="新材料",
+        months_operating=36,
+    )
+    return replace(base, **changes)
+
+
+def need(**changes: Any) -> Need:
+    base = Need(
+        amount_yuan=1_000_000,
+        purpose=Purpose.WORKING_CAPITAL,
+        term_months=12,
+        collateral=frozenset({Collateral.PROPERTY}),
+    )
+    return replace(base, **changes)
+
+
+def register(seeded: Seeded, *, now: datetime = MONDAY, **kwargs: Any) -> Registration:
+    kwargs.setdefault("firm", firm())
+    kwargs.setdefault("need", need())
+    kwargs.setdefault("standards", Standards())
+    kwargs.setdefault("contact", Contact("王经理", "13800138000"))
+    kwargs.setdefault("chat_id", 1001)
+    with seeded.session() as session:
+        return register_need(session, now=now, **kwargs)
