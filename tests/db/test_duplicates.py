@@ -1,0 +1,74 @@
+"""Registering the same firm twice returns its live need instead of making a second one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine, func
+from sqlmodel import select
+
+from db.models import Event, Need
+from matching.uscc import uscc_check_char
+from tests.db.builders import MONDAY, Seeded, firm, register, seed
+
+USCC = "91330602MA2B00011" + uscc_check_char("91330602MA2B00011")
+OTHER_USCC = "91330602MA2B00022" + uscc_check_char("91330602MA2B00022")
+
+
+@pytest.fixture
+def seeded(engine: Engine) -> Iterator[Seeded]:
+    yield seed(engine)
+
+
+def _needs(seeded: Seeded) -> int:
+    with seeded.session() as s:
+        return int(s.exec(select(func.count()).select_from(Need)).one())
+
+
+def test_the_same_uscc_twice_returns_the_live_need_and_says_so(seeded: Seeded) -> None:
+    first = register(seeded, firm=firm(uscc=USCC))
+    again = register(
+        seeded, firm=firm(uscc=USCC, name="蓝宇新材料"), now=MONDAY + timedelta(days=90)
+    )
+    assert again.duplicate and again.need_id == first.need_id
+    assert again.result is None and again.offers == first.offers
+    assert _needs(seeded) == 1
+    with seeded.session() as s:
+        kinds = s.exec(select(Event.kind).where(Event.need_id == first.need_id)).all()
+    assert "registered_again" in kinds
+
+
+def test_a_near_identical_name_in_the_same_county_within_30_days_is_the_same_firm(
+    seeded: Seeded,
+) -> None:
+    first = register(seeded, firm=firm(name="绍兴蓝宇新材料有限公司"))
+    again = register(
+        seeded, firm=firm(name="蓝宇新材料（绍兴）有限责任公司"), now=MONDAY + timedelta(days=29)
+    )
+    assert again.duplicate and again.need_id == first.need_id
+
+
+def test_the_same_name_after_30_days_is_a_new_need(seeded: Seeded) -> None:
+    register(seeded, firm=firm())
+    again = register(seeded, firm=firm(), now=MONDAY + timedelta(days=31))
+    assert not again.duplicate and _needs(seeded) == 2
+
+
+def test_the_same_name_in_another_county_is_another_firm(seeded: Seeded) -> None:
+    register(seeded, firm=firm(county="越城区"))
+    again = register(seeded, firm=firm(county="柯桥区"))
+    assert not again.duplicate
+
+
+def test_the_same_name_with_two_different_usccs_is_two_firms(seeded: Seeded) -> None:
+    register(seeded, firm=firm(uscc=USCC))
+    again = register(seeded, firm=firm(uscc=OTHER_USCC))
+    assert not again.duplicate and _needs(seeded) == 2
+
+
+def test_a_different_firm_of_a_similar_name_is_not_taken_for_it(seeded: Seeded) -> None:
+    register(seeded, firm=firm(name="绍兴蓝宇新材料有限公司"))
+    again = register(seeded, firm=firm(name="绍兴兰宇新材料有限公司"))
+    assert not again.duplicate
