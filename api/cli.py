@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from api.cli_storage import register as register_storage_commands
 from matching.catalog import Catalog
 from matching.catalog_yaml import parse_catalog
 from matching.data import sample_catalog
@@ -150,6 +151,9 @@ def catalog_check(
         f"{len(cat.parks)} parks, {len(cat.products)} products, "
         f"{len(cat.guarantees)} guarantee products" + (" (sample data)" if cat.sample else "")
     )
+
+
+register_storage_commands(app, catalog_app)
 
 
 def main() -> None:

@@ -106,9 +106,20 @@ def register_need(
         firm, need, catalog, policy, standards=standards, loads=loads, live_banks=earlier_banks
     )
     row = _store_need(
-        session, enterprise, firm, need, standards, result, catalog, contact, now,
-        chat_id=chat_id, language=language, source=source, channel=channel,
-    )  # fmt: skip
+        session,
+        enterprise,
+        firm,
+        need,
+        standards,
+        result,
+        catalog,
+        contact,
+        now,
+        chat_id=chat_id,
+        language=language,
+        source=source,
+        channel=channel,
+    )
     event = record(
         session,
         actor=actor,

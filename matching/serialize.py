@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from matching.catalog import Catalog
 from matching.i18n import Lang, Text, t
 from matching.model import MatchResult
 from matching.workdays import Deadlines
@@ -108,3 +109,52 @@ def explain_deadlines(d: Deadlines, lang: Lang | str = Lang.ZH) -> str:
         final=f"{d.final_by:%Y-%m-%d %H:%M}",
     )
     return f"{line}\n  - {d.note.render(lang)}" if d.note else line
+
+
+def catalog_json(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
+    """A catalog's entries as JSON-ready objects, each with at least `code` and `name`."""
+    return {
+        "banks": [
+            {
+                "code": b.code,
+                "name": b.name,
+                "aliases": list(b.aliases),
+                "service_area": sorted(b.service_area),
+                "branches": [br.code for br in catalog.branches if br.bank == b.code],
+            }
+            for b in catalog.banks
+        ],
+        "parks": [
+            {
+                "code": p.code,
+                "name": p.name,
+                "city": p.city,
+                "county": p.county,
+                "stars": p.stars,
+                "partner_banks": list(p.partner_banks),
+            }
+            for p in catalog.parks
+        ],
+        "products": [
+            {
+                "code": p.code,
+                "name": p.name,
+                "bank": p.bank,
+                "amount_yuan": [p.amount_min_yuan, p.amount_max_yuan],
+                "purposes": sorted(p.purposes),
+                "max_term_months": p.max_term_months,
+                "exclusive_group": p.exclusive_group,
+            }
+            for p in catalog.products
+        ],
+        "guarantees": [
+            {
+                "code": g.code,
+                "name": g.name,
+                "guarantor": g.guarantor,
+                "amount_cap_yuan": g.amount_cap_yuan,
+                "fee_rate_pct": float(g.fee_rate_pct),
+            }
+            for g in catalog.guarantees
+        ],
+    }

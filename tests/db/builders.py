@@ -50,8 +50,12 @@ def seed(engine: Engine, *, managers_per_bank: int = 2) -> Seeded:
     with Session(engine) as session:
         for bank in sample_catalog().banks:
             for i in range(managers_per_bank):
-                add_user(session, name=f"{bank.name}客户经理{i + 1}", role=Role.MANAGER,
-                         bank_code=bank.code)  # fmt: skip
+                add_user(
+                    session,
+                    name=f"{bank.name}客户经理{i + 1}",
+                    role=Role.MANAGER,
+                    bank_code=bank.code,
+                )
             add_user(session, name=f"{bank.name}管理员", role=Role.BANK_ADMIN, bank_code=bank.code)
         add_user(session, name="专班联络员", role=Role.COORDINATOR, region="绍兴市")
         add_user(session, name="系统管理员", role=Role.ADMIN)

@@ -256,8 +256,9 @@ def test_an_offer_goes_to_a_manager_of_the_firms_county_with_the_fewest_open_lea
     seeded: Seeded,
 ) -> None:
     with seeded.session() as s:
-        far = add_user(s, name="柯桥经理", role=Role.MANAGER, bank_code="sxbank",
-                       branch_code="sxbank-kq").staff_id  # fmt: skip
+        far = add_user(
+            s, name="柯桥经理", role=Role.MANAGER, bank_code="sxbank", branch_code="sxbank-kq"
+        ).staff_id
     with seeded.session() as s:
         near = [
             add_user(

@@ -28,16 +28,30 @@ def _worked_need(seeded: Seeded) -> int:
     """A need offered to one bank, claimed by another, with a visit note on the claim."""
     reg = register(seeded, firm=firm(uscc=USCC))
     with seeded.session() as s:
-        s.add(Conversation(chat_id=1001, step="done", draft={"name": "蓝宇"}, created_at=utcnow(),
-                           updated_at=utcnow()))  # fmt: skip
+        s.add(
+            Conversation(
+                chat_id=1001,
+                step="done",
+                draft={"name": "蓝宇"},
+                created_at=utcnow(),
+                updated_at=utcnow(),
+            )
+        )
         s.commit()
     other = next(b for b in YUECHENG_BANKS if b != reg.offers[0].bank_code)
     manager = seeded.manager(other)
     with seeded.session() as s:
         lead = claim(s, need_id=reg.need_id, actor=manager, now=MONDAY)
     with seeded.session() as s:
-        record_follow_up(s, lead_id=lead.id, actor=manager, kind="visited", effective=True,
-                         note="见到了王总，手机13800138000", now=MONDAY)  # fmt: skip
+        record_follow_up(
+            s,
+            lead_id=lead.id,
+            actor=manager,
+            kind="visited",
+            effective=True,
+            note="见到了王总，手机13800138000",
+            now=MONDAY,
+        )
     return reg.need_id
 
 
@@ -96,8 +110,9 @@ def test_a_loan_already_issued_stays_issued(seeded: Seeded) -> None:
         accept(s, lead_id=lead.id, actor=manager, now=MONDAY)
     for step in ("contacted", "credit_granted", "loan_issued"):
         with seeded.session() as s:
-            record_follow_up(s, lead_id=lead.id, actor=manager, kind=step, amount_yuan=500_000,
-                             now=MONDAY)  # fmt: skip
+            record_follow_up(
+                s, lead_id=lead.id, actor=manager, kind=step, amount_yuan=500_000, now=MONDAY
+            )
     with seeded.session() as s:
         withdraw(s, need_id=reg.need_id, now=MONDAY)
     with seeded.session() as s:
