@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from db.assignments import _offer_to
@@ -96,10 +95,11 @@ def register_need(
         firm = replace(firm, park=source.target)  # a park's code: its partner banks come first
     name_key = core_name(firm.name) if firm.name.strip() else ""
     _serialize_same_firm(session, firm, name_key)
-    enterprise = _enterprise(session, firm, name_key, catalog, now)
-    earlier = _live_need(session, enterprise, firm, name_key, now)
+    known = _by_uscc(session, firm.uscc)
+    earlier = _live_need(session, known, firm, name_key, now)
     if earlier is not None:
         return _duplicate(session, earlier, actor, now)
+    enterprise = _save_enterprise(session, known, firm, name_key, catalog, now)
     loads = _loads(session)
     earlier_banks = _banks_on_earlier_needs(session, enterprise.id or 0)
     result = match(
@@ -160,8 +160,8 @@ def _source(session: Session, token: str | None) -> QrSource | None:
 
 
 def _serialize_same_firm(session: Session, firm: Firm, name_key: str) -> None:
-    """On PostgreSQL, registrations of the same firm (by name and county) wait for each other,
-    so two at once cannot both miss the other. SQLite's write lock already serialises them."""
+    """On PostgreSQL, registrations of the same firm (by USCC, by name and county) wait for each
+    other, so two at once cannot both miss the other. SQLite's write lock serialises them all."""
     if session.get_bind().dialect.name != "postgresql":
         return
     for key in (firm.uscc, f"{name_key}|{firm.county}" if name_key else ""):
@@ -170,10 +170,23 @@ def _serialize_same_firm(session: Session, firm: Firm, name_key: str) -> None:
             session.execute(lock, {"k": zlib.crc32(key.encode())})
 
 
-def _enterprise(
-    session: Session, firm: Firm, name_key: str, catalog: Catalog, now: datetime
+def _by_uscc(session: Session, uscc: str) -> Enterprise | None:
+    """The firm already known by this USCC, its row locked."""
+    if not uscc:
+        return None
+    query = select(Enterprise).where(Enterprise.uscc == uscc).with_for_update()
+    return session.exec(query.execution_options(populate_existing=True)).first()
+
+
+def _save_enterprise(
+    session: Session,
+    known: Enterprise | None,
+    firm: Firm,
+    name_key: str,
+    catalog: Catalog,
+    now: datetime,
 ) -> Enterprise:
-    """The firm's row: the one with its USCC (updated, locked), or a new one."""
+    """The firm's row as it registers now: the known one updated, or a new one."""
     values: dict[str, Any] = {
         "name": firm.name.strip(),
         "name_key": name_key,
@@ -187,21 +200,14 @@ def _enterprise(
         "updated_at": now,
         "erased_at": None,
     }
-    if not firm.uscc:
-        enterprise = Enterprise(**values, created_at=now)
-        session.add(enterprise)
-        session.flush()
-        return enterprise
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(Enterprise).values(uscc=firm.uscc, created_at=now, **values)
-    session.execute(insert.on_conflict_do_nothing(index_elements=["uscc"]))
-    query = select(Enterprise).where(Enterprise.uscc == firm.uscc).with_for_update()
-    enterprise = session.exec(query.execution_options(populate_existing=True)).one()
-    for key, value in values.items():
-        setattr(enterprise, key, value)
-    session.add(enterprise)
+    if known is None:  # registrations of one USCC are serialised, so this insert cannot race
+        known = Enterprise(uscc=firm.uscc or None, created_at=now, **values)
+    else:
+        for key, value in values.items():
+            setattr(known, key, value)
+    session.add(known)
     session.flush()
-    return enterprise
+    return known
 
 
 def _park_id(session: Session, firm: Firm, catalog: Catalog) -> int | None:
@@ -212,20 +218,24 @@ def _park_id(session: Session, firm: Firm, catalog: Catalog) -> int | None:
 
 
 def _live_need(
-    session: Session, enterprise: Enterprise, firm: Firm, name_key: str, now: datetime
+    session: Session, known: Enterprise | None, firm: Firm, name_key: str, now: datetime
 ) -> Need | None:
     """The firm's need still open: by the same USCC, or by a near-identical name (same core) in
     the same county registered within the last 30 days."""
     open_needs = select(Need).where(Need.status == NeedStatus.OPEN).order_by(col(Need.id).desc())
-    found = session.exec(open_needs.where(Need.enterprise_id == enterprise.id)).first()
-    if found is not None or not name_key:
-        return found
+    if known is not None:
+        found = session.exec(open_needs.where(Need.enterprise_id == known.id)).first()
+        if found is not None:
+            return found
+    if not name_key:
+        return None
     same_name = open_needs.join(Enterprise, col(Enterprise.id) == col(Need.enterprise_id)).where(
         Enterprise.name_key == name_key,
         Enterprise.county == firm.county,
-        Enterprise.id != enterprise.id,
         col(Need.created_at) >= now - SAME_NAME_WINDOW,
     )
+    if known is not None:
+        same_name = same_name.where(Enterprise.id != known.id)
     for candidate in session.exec(same_name).all():
         other = session.get(Enterprise, candidate.enterprise_id)
         if other is not None and (not other.uscc or not firm.uscc):  # two USCCs: two firms

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
-from db.models import Event, Need
+from db.models import Enterprise, Event, Need
+from db.register import Registration
 from matching.uscc import uscc_check_char
 from tests.db.builders import MONDAY, Seeded, firm, register, seed
 
@@ -48,6 +51,23 @@ def test_a_near_identical_name_in_the_same_county_within_30_days_is_the_same_fir
         seeded, firm=firm(name="蓝宇新材料（绍兴）有限责任公司"), now=MONDAY + timedelta(days=29)
     )
     assert again.duplicate and again.need_id == first.need_id
+    with seeded.session() as s:
+        assert s.exec(select(func.count()).select_from(Enterprise)).one() == 1
+
+
+def test_a_firm_registering_at_once_from_two_phones_gets_one_need(seeded: Seeded) -> None:
+    barrier = threading.Barrier(8)
+
+    def go(i: int) -> Registration:
+        barrier.wait()
+        with_uscc = firm(uscc=USCC) if i % 2 else firm()  # some give the USCC, some only the name
+        return register(seeded, firm=with_uscc, chat_id=2000 + i)
+
+    with ThreadPoolExecutor(8) as pool:
+        done = list(pool.map(go, range(8)))
+    assert len({r.need_id for r in done}) == 1
+    assert sum(not r.duplicate for r in done) == 1
+    assert _needs(seeded) == 1
 
 
 def test_the_same_name_after_30_days_is_a_new_need(seeded: Seeded) -> None:
