@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+from api.cli_common import LangOption, fail
+from api.cli_lists import list_app
 from api.cli_storage import register as register_storage_commands
 from matching.catalog import Catalog
 from matching.catalog_yaml import parse_catalog
@@ -21,8 +23,6 @@ from matching.request import check_codes, parse_request
 from matching.serialize import deadlines_json, explain, explain_deadlines, result_json
 from matching.workdays import deadlines
 
-EXIT_BAD_INPUT = 2
-
 app = typer.Typer(
     name="yinqi",
     help="Yinqi (银企): bank–enterprise financing matchmaking for small firms in Zhejiang.",
@@ -33,6 +33,7 @@ catalog_app = typer.Typer(
     help="Check and inspect catalogs of banks, parks and products.", no_args_is_help=True
 )
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(list_app, name="list")
 
 CatalogOption = Annotated[
     Path | None,
@@ -44,21 +45,15 @@ CatalogOption = Annotated[
         readable=True,
     ),
 ]
-LangOption = Annotated[Lang, typer.Option("--lang", help="Language of texts: zh or en.")]
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(message, err=True)
-    return typer.Exit(EXIT_BAD_INPUT)
 
 
 def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise _fail(f"{path}: not UTF-8 text") from None
+        raise fail(f"{path}: not UTF-8 text") from None
     except OSError as err:
-        raise _fail(f"{path}: cannot be read ({err.strerror})") from None
+        raise fail(f"{path}: cannot be read ({err.strerror})") from None
 
 
 def _load_catalog(path: Path | None) -> Catalog:
@@ -71,24 +66,24 @@ def _read_request(source: str) -> Any:
     """The decoded JSON request from a file or stdin; anything unreadable exits with code 2."""
     if source == "-":
         if sys.stdin.isatty():
-            raise _fail("Reading a JSON request from standard input; pipe one in, or give a file.")
+            raise fail("Reading a JSON request from standard input; pipe one in, or give a file.")
         try:
             text, name = sys.stdin.read(), "<stdin>"
         except UnicodeDecodeError:
-            raise _fail("<stdin>: not UTF-8 text") from None
+            raise fail("<stdin>: not UTF-8 text") from None
     else:
         path = Path(source)
         if not path.is_file():
-            raise _fail(f"{source}: no such file")
+            raise fail(f"{source}: no such file")
         text, name = _read_text(path), source
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
-        raise _fail(
+        raise fail(
             f"{name}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})"
         ) from None
     except (ValueError, RecursionError) as err:  # absurd numbers, absurd nesting
-        raise _fail(f"{name}: not a usable JSON request ({type(err).__name__})") from None
+        raise fail(f"{name}: not a usable JSON request ({type(err).__name__})") from None
 
 
 @app.command("match")
@@ -113,7 +108,7 @@ def match_command(
         req = parse_request(data)
         check_codes(req, cat)
     except MatchingError as err:
-        raise _fail(err.render(lang)) from None
+        raise fail(err.render(lang)) from None
     result = match(
         req.firm,
         req.need,
@@ -145,7 +140,7 @@ def catalog_check(
     try:
         cat = parse_catalog(_read_text(path), source=str(path))
     except MatchingError as err:
-        raise _fail(err.render(lang)) from None
+        raise fail(err.render(lang)) from None
     typer.echo(
         f"{path}: {len(cat.banks)} banks, {len(cat.branches)} branches, "
         f"{len(cat.parks)} parks, {len(cat.products)} products, "

@@ -12,11 +12,12 @@ from sqlalchemy import Engine, func
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
+from api.cli_common import LangOption, fail, open_database, shown, unreachable
 from db.accounts import add_user, revoke_tokens
 from db.catalog_store import LoadReport, load_catalog, save_catalog
 from db.engine import make_engine
 from db.errors import StorageError
-from db.migrate import current_revision, head_revision, upgrade
+from db.migrate import current_revision, upgrade
 from db.models import ApiToken, Bank, Staff
 from db.vocabulary import Role
 from matching.catalog_yaml import parse_catalog
@@ -24,9 +25,6 @@ from matching.data import sample_catalog
 from matching.errors import MatchingError
 from matching.i18n import Lang, t
 from matching.serialize import catalog_json
-
-EXIT_BAD_INPUT = 2
-LangOption = Annotated[Lang, typer.Option("--lang", help="Language of messages: zh or en.")]
 
 users_app = typer.Typer(help="Staff and their API tokens.", no_args_is_help=True)
 
@@ -44,23 +42,6 @@ def register(app: typer.Typer, catalog_app: typer.Typer) -> None:
     catalog_app.command("load")(catalog_load)
     catalog_app.command("list")(catalog_list)
     app.add_typer(users_app, name="users")
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(message, err=True)
-    return typer.Exit(EXIT_BAD_INPUT)
-
-
-def _database(lang: Lang) -> Engine:
-    """The database `DATABASE_URL` names, once `yinqi init` has made its schema."""
-    engine = make_engine()
-    try:
-        ready = current_revision(engine) == head_revision()
-    except OperationalError as err:
-        raise _fail(t("cli.db_unreachable", lang, url=_shown(engine), error=err.orig)) from None
-    if not ready:
-        raise _fail(t("cli.db_not_initialised", lang, url=_shown(engine)))
-    return engine
 
 
 def _report(report: LoadReport, lang: Lang) -> str:
@@ -86,11 +67,11 @@ def init_command(lang: LangOption = Lang.ZH) -> None:
     Running it again changes nothing.
     """
     engine = make_engine()
-    before = _revision_or_fail(engine, lang)
+    before = _revision_orfail(engine, lang)
     upgrade(engine)
     after = current_revision(engine)
     key = "cli.schema_current" if before == after else "cli.schema_upgraded"
-    typer.echo(t(key, lang, url=_shown(engine), revision=after))
+    typer.echo(t(key, lang, url=shown(engine), revision=after))
     with Session(engine) as session:
         if session.exec(select(func.count()).select_from(Bank)).one():
             typer.echo(t("cli.catalog_kept", lang))
@@ -100,11 +81,11 @@ def init_command(lang: LangOption = Lang.ZH) -> None:
     typer.echo(t("cli.sample_loaded", lang) + " " + _report(report, lang))
 
 
-def _revision_or_fail(engine: Engine, lang: Lang) -> str | None:
+def _revision_orfail(engine: Engine, lang: Lang) -> str | None:
     try:
         return current_revision(engine)
     except OperationalError as err:
-        raise _fail(t("cli.db_unreachable", lang, url=_shown(engine), error=err.orig)) from None
+        raise unreachable(engine, err, lang) from None
 
 
 def catalog_load(
@@ -115,10 +96,10 @@ def catalog_load(
     try:
         catalog = parse_catalog(path.read_text(encoding="utf-8"), source=str(path))
     except UnicodeDecodeError:
-        raise _fail(t("cli.not_utf8", lang, path=path)) from None
+        raise fail(t("cli.not_utf8", lang, path=path)) from None
     except MatchingError as err:
-        raise _fail(err.render(lang)) from None
-    engine = _database(lang)
+        raise fail(err.render(lang)) from None
+    engine = open_database(lang)
     with Session(engine) as session:
         report = save_catalog(session, catalog)
         session.commit()
@@ -131,7 +112,7 @@ def catalog_list(
     lang: LangOption = Lang.ZH,
 ) -> None:
     """List the banks, parks, products or guarantee products in the database."""
-    with Session(_database(lang)) as session:
+    with Session(open_database(lang)) as session:
         entries: list[dict[str, Any]] = catalog_json(load_catalog(session))[part.value]
     if as_json:
         typer.echo(json.dumps(entries, ensure_ascii=False, indent=2))
@@ -157,13 +138,13 @@ def users_add(
     lang: LangOption = Lang.ZH,
 ) -> None:
     """Add a staff member and print their new API token, once (only its hash is kept)."""
-    with Session(_database(lang)) as session:
+    with Session(open_database(lang)) as session:
         try:
             user = add_user(
                 session, name=name, role=role, bank_code=bank, branch_code=branch, region=region
             )
         except StorageError as err:
-            raise _fail(err.render(lang)) from None
+            raise fail(err.render(lang)) from None
     typer.echo(t("cli.user_added", lang, id=user.staff_id, name=user.name, role=user.role.value))
     typer.echo(user.token)
     typer.echo(t("cli.token_once", lang), err=True)
@@ -177,7 +158,7 @@ def users_list(lang: LangOption = Lang.ZH) -> None:
         .where(ApiToken.staff_id == Staff.id, col(ApiToken.revoked_at).is_(None))
         .scalar_subquery()
     )
-    with Session(_database(lang)) as session:
+    with Session(open_database(lang)) as session:
         rows = session.exec(
             select(Staff, Bank.code, live_tokens)
             .outerjoin(Bank, col(Bank.id) == col(Staff.bank_id))
@@ -197,14 +178,9 @@ def users_revoke(
     lang: LangOption = Lang.ZH,
 ) -> None:
     """Revoke every API token of a staff member."""
-    with Session(_database(lang)) as session:
+    with Session(open_database(lang)) as session:
         try:
             count = revoke_tokens(session, staff_id=staff_id)
         except StorageError as err:
-            raise _fail(err.render(lang)) from None
+            raise fail(err.render(lang)) from None
     typer.echo(t("cli.revoked", lang, count=count, id=staff_id))
-
-
-def _shown(engine: Engine) -> str:
-    """The database URL as an operator may see it (password hidden)."""
-    return engine.url.render_as_string(hide_password=True)

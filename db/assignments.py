@@ -28,6 +28,7 @@ from db.vocabulary import (
     DeclineReason,
     FollowUp,
     NeedStatus,
+    Notice,
     Role,
 )
 from matching.model import Route
@@ -97,8 +98,8 @@ def claim(
         branch_id=candidate.branch_id,
     )
     if manager is None:
-        notify_bank(session, assignment, event, "bank.new_lead", now)
-    notify_firm(session, need, event, "firm.accepted", now, bank=bank.name)
+        notify_bank(session, assignment, event, Notice.BANK_NEW_LEAD, now)
+    notify_firm(session, need, event, Notice.FIRM_ACCEPTED, now, bank=bank.name)
     return lead(session, assignment)
 
 
@@ -149,9 +150,9 @@ def _offer_to(
         county=need.county,
         branch_id=candidate.branch_id,
     )
-    notify_bank(session, assignment, event, "bank.new_lead", now)
+    notify_bank(session, assignment, event, Notice.BANK_NEW_LEAD, now)
     if tell_firm:
-        notify_firm(session, need, event, "firm.offered", now, bank=bank.name)
+        notify_firm(session, need, event, Notice.FIRM_OFFERED, now, bank=bank.name)
     return assignment
 
 
@@ -196,7 +197,7 @@ def accept(session: Session, *, lead_id: int, actor: Actor, now: datetime | None
         assignment.manager_id = actor.staff_id
     event = move(session, assignment, AssignmentStatus.ACCEPTED, now=now, actor=actor)
     bank = session.get(Bank, assignment.bank_id)
-    notify_firm(session, need, event, "firm.accepted", now, bank=bank.name if bank else "")
+    notify_firm(session, need, event, Notice.FIRM_ACCEPTED, now, bank=bank.name if bank else "")
     return lead(session, assignment)
 
 
@@ -229,7 +230,7 @@ def decline(
         session, assignment, AssignmentStatus.DECLINED, now=now, actor=actor, payload=payload
     )
     bank = session.get(Bank, assignment.bank_id)
-    notify_firm(session, need, event, "firm.declined", now, bank=bank.name if bank else "")
+    notify_firm(session, need, event, Notice.FIRM_DECLINED, now, bank=bank.name if bank else "")
     offer_next(session, need, now=now, actor=Actor.system(), policy=policy)
     return lead(session, assignment)
 
@@ -257,8 +258,8 @@ def expire_locked(
     system = Actor.system()
     event = move(session, assignment, AssignmentStatus.EXPIRED, now=now, actor=system)
     bank = session.get(Bank, assignment.bank_id)
-    notify_bank(session, assignment, event, "bank.expired", now)
-    notify_firm(session, need, event, "firm.expired", now, bank=bank.name if bank else "")
+    notify_bank(session, assignment, event, Notice.BANK_EXPIRED, now)
+    notify_firm(session, need, event, Notice.FIRM_EXPIRED, now, bank=bank.name if bank else "")
     offer_next(session, need, now=now, actor=system, policy=policy)
 
 
@@ -293,7 +294,7 @@ def reassign(
     event = record(
         session, actor=actor, at=now, kind="reassigned", assignment=assignment, payload=payload
     )
-    notify_bank(session, assignment, event, "bank.new_lead", now)
+    notify_bank(session, assignment, event, Notice.BANK_NEW_LEAD, now)
     return lead(session, assignment)
 
 
@@ -343,12 +344,12 @@ def record_follow_up(
         assignment.credit_amount_yuan = amount_yuan
         assignment.credit_rate_pct = rate_pct
         assignment.credit_product = product
-        notify_firm(session, need, event, "firm.credit_granted", now, bank=bank_name)
+        notify_firm(session, need, event, Notice.FIRM_CREDIT_GRANTED, now, bank=bank_name)
     elif step is FollowUp.LOAN_ISSUED:
         assignment.loan_amount_yuan = amount_yuan
         need.status, need.updated_at = NeedStatus.FULFILLED, now
         session.add(need)
-        notify_firm(session, need, event, "firm.loan_issued", now, bank=bank_name)
+        notify_firm(session, need, event, Notice.FIRM_LOAN_ISSUED, now, bank=bank_name)
     return lead(session, assignment)
 
 

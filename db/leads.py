@@ -19,7 +19,7 @@ from db.errors import AlreadyHeld, LimitReached, NotFound
 from db.models import Assignment, Bank, Branch, Event, Need, Outbox, Staff
 from db.transitions import check_transition
 from db.unit import Actor
-from db.vocabulary import LIVE, OPEN_WORK, AssignmentStatus, NeedStatus, Role
+from db.vocabulary import LIVE, OPEN_WORK, AssignmentStatus, NeedStatus, Notice, Role
 from matching.policy import Policy
 from matching.workdays import deadlines
 
@@ -208,19 +208,19 @@ def record(
 
 
 def notify_firm(
-    session: Session, need: Need, event: Event, template: str, now: datetime, **params: Any
+    session: Session, need: Need, event: Event, notice: Notice, now: datetime, **params: Any
 ) -> None:
     """Queue a message to the firm about its need, through the bot (if it came by the bot)."""
     if need.chat_id is None or need.status == NeedStatus.WITHDRAWN:
         return
-    _queue(session, f"e{event.id}:firm", template, now, params, need_id=need.id)
+    _queue(session, f"e{event.id}:firm", notice, now, params, need_id=need.id)
 
 
 def notify_bank(
     session: Session,
     assignment: Assignment,
     event: Event,
-    template: str,
+    notice: Notice,
     now: datetime,
     **params: Any,
 ) -> None:
@@ -236,13 +236,13 @@ def notify_bank(
         recipients = [staff_id for staff_id in session.exec(query).all() if staff_id is not None]
     params = {"lead_id": assignment.id, "need_id": assignment.need_id, **params}
     for staff_id in recipients:
-        _queue(session, f"e{event.id}:s{staff_id}", template, now, params, staff_id=staff_id)
+        _queue(session, f"e{event.id}:s{staff_id}", notice, now, params, staff_id=staff_id)
 
 
 def _queue(
     session: Session,
     key: str,
-    template: str,
+    notice: Notice,
     now: datetime,
     params: dict[str, Any],
     *,
@@ -253,7 +253,7 @@ def _queue(
         Outbox(
             need_id=need_id,
             staff_id=staff_id,
-            template=template,
+            template=notice.value,
             params=params,
             dedupe_key=key,
             created_at=now,

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from db.assignments import _offer_to
 from db.catalog_store import load_catalog
 from db.errors import InvalidInput
-from db.leads import lock_need, notify_firm, record
+from db.leads import lock_need, record
 from db.models import (
     Assignment,
     Bank,
@@ -120,7 +120,7 @@ def register_need(
         source=source,
         channel=channel,
     )
-    event = record(
+    record(
         session,
         actor=actor,
         at=now,
@@ -133,7 +133,6 @@ def register_need(
         queue = eligible_banks(firm, need, catalog, loads=loads, live_banks=earlier_banks)
     _store_candidates(session, row, queue, firm, catalog)
     _make_offers(session, row, result, policy, now)
-    notify_firm(session, row, event, "firm.registered", now, route=result.route.value)
     attention = Attention(row.attention) if row.attention else None
     offers = leads_of_need(session, row.id or 0)
     return Registration(row.id or 0, False, result.route, attention, offers, result)

@@ -90,6 +90,20 @@ class Channel(StrEnum):
     OFFLINE = "offline"  # registered by a park operator or coordinator who met the firm
 
 
+class Notice(StrEnum):
+    """What the outbox tells a firm (through the bot) or a bank's staff; texts: `notice.<value>`."""
+
+    FIRM_OFFERED = "firm.offered"
+    FIRM_ACCEPTED = "firm.accepted"
+    FIRM_DECLINED = "firm.declined"
+    FIRM_EXPIRED = "firm.expired"
+    FIRM_CREDIT_GRANTED = "firm.credit_granted"
+    FIRM_LOAN_ISSUED = "firm.loan_issued"
+    BANK_NEW_LEAD = "bank.new_lead"
+    BANK_EXPIRED = "bank.expired"
+    BANK_WITHDRAWN = "bank.withdrawn"
+
+
 class ActorKind(StrEnum):
     STAFF = "staff"
     FIRM = "firm"

@@ -20,7 +20,7 @@ from db.models import (
     utcnow,
 )
 from db.unit import Actor, use_case
-from db.vocabulary import OPEN_WORK, AssignmentStatus, NeedStatus, Role
+from db.vocabulary import OPEN_WORK, AssignmentStatus, NeedStatus, Notice, Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +74,7 @@ def _withdraw_leads(session: Session, need: Need, actor: Actor, now: datetime) -
     ).all()
     for assignment in leads:
         event = move(session, assignment, AssignmentStatus.WITHDRAWN, now=now, actor=actor)
-        notify_bank(session, assignment, event, "bank.withdrawn", now)
+        notify_bank(session, assignment, event, Notice.BANK_WITHDRAWN, now)
     return len(leads)
 
 

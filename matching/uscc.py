@@ -102,6 +102,19 @@ def parse_uscc(text: str) -> Uscc:
     )
 
 
+def is_normal_valid_uscc(code: str) -> bool:
+    """Whether `code` is a valid code already in normal form: the fast path for bulk imports
+    (no normalising, no explanation; `parse_uscc` says what is wrong with the others)."""
+    if len(code) != USCC_LENGTH or not code[_REGION].isdigit():
+        return False
+    try:
+        values = [_VALUES[char] for char in code]
+    except KeyError:
+        return False
+    total = sum(value * weight for value, weight in zip(values, _WEIGHTS, strict=False))
+    return CHARSET[(31 - total % 31) % 31] == code[-1]
+
+
 def is_valid_uscc(text: str) -> bool:
     """Whether `text` is a valid code once normalised (for filters; use parse_uscc to explain)."""
     try:
