@@ -23,6 +23,7 @@ from db.unit import Actor, use_case
 from db.views import Lead, lead
 from db.vocabulary import (
     LIVE,
+    ActorKind,
     AssignmentStatus,
     Attention,
     DeclineReason,
@@ -47,7 +48,7 @@ def _bank_staff(session: Session, actor: Actor) -> Staff:
 
 def _visible(assignment: Assignment, actor: Actor) -> bool:
     """Whether the actor may see and act on the lead: its manager, its bank's admins, admins."""
-    if actor.kind != "staff" or actor.role is Role.ADMIN:
+    if actor.kind is ActorKind.SYSTEM or actor.role is Role.ADMIN:
         return True
     if assignment.bank_id != actor.bank_id:
         return False
@@ -56,7 +57,7 @@ def _visible(assignment: Assignment, actor: Actor) -> bool:
 
 def _lead_for(session: Session, lead_id: int, actor: Actor) -> tuple[Assignment, Need]:
     """The lead, locked, if the actor may act on it; another bank's lead is "not found"."""
-    if actor.role is Role.COORDINATOR:
+    if actor.kind is ActorKind.FIRM or actor.role is Role.COORDINATOR:
         raise NotAllowed.of("bank_staff_only")
     assignment, need = lock_assignment(session, lead_id)
     if not _visible(assignment, actor):
@@ -115,7 +116,7 @@ def offer(
 ) -> Lead:
     """The coordination team (or the system) offers an open need to one more eligible bank."""
     now = now or utcnow()
-    if actor.is_staff and not actor.has(Role.COORDINATOR, Role.ADMIN):
+    if not actor.may(Role.COORDINATOR, Role.ADMIN):
         raise NotAllowed.of("coordinators_only")
     need = lock_need(session, need_id)
     bank = session.exec(select(Bank).where(Bank.code == bank_code)).first()
@@ -274,7 +275,7 @@ def reassign(
 ) -> Lead:
     """A bank admin hands a lead to another active manager of the same bank."""
     now = now or utcnow()
-    if actor.is_staff and not actor.has(Role.BANK_ADMIN, Role.ADMIN):
+    if not actor.may(Role.BANK_ADMIN, Role.ADMIN):
         raise NotAllowed.of("bank_admins_only")
     assignment, _ = _lead_for(session, lead_id, actor)
     if not AssignmentStatus(assignment.status).live:

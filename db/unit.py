@@ -82,3 +82,7 @@ class Actor:
 
     def has(self, *roles: Role) -> bool:
         return self.role in roles
+
+    def may(self, *roles: Role) -> bool:
+        """Whether the actor is the system itself or a staff member in one of `roles`."""
+        return self.kind is ActorKind.SYSTEM or (self.is_staff and self.has(*roles))

@@ -20,7 +20,7 @@ from db.models import (
     utcnow,
 )
 from db.unit import Actor, use_case
-from db.vocabulary import OPEN_WORK, AssignmentStatus, NeedStatus, Notice, Role
+from db.vocabulary import OPEN_WORK, ActorKind, AssignmentStatus, NeedStatus, Notice, Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +40,7 @@ def withdraw(
     statistics still count them; the event log never held personal data."""
     now = now or utcnow()
     actor = actor or Actor.firm()
-    if actor.is_staff and not actor.has(Role.ADMIN):
+    if actor.kind is not ActorKind.FIRM and not actor.may(Role.ADMIN):
         raise NotAllowed.of("firm_or_admin_only")
     first = session.get(Need, need_id)
     if first is None:

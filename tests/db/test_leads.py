@@ -150,6 +150,23 @@ def test_a_coordinator_may_offer_but_not_work_a_lead(seeded: Seeded) -> None:
         offer(s, need_id=reg.need_id, bank_code="abc", actor=seeded.manager("abc"))
 
 
+@pytest.mark.parametrize("step", ["accept", "reassign", "offer", "claim"])
+def test_a_firm_cannot_act_for_a_bank_or_the_coordination_team(seeded: Seeded, step: str) -> None:
+    reg = register(seeded)
+    lead = reg.offers[0]
+    other = next(m for m in seeded.managers[lead.bank_code] if m.staff_id != lead.manager_id)
+    firm_itself = Actor.firm()
+    with seeded.session() as s, pytest.raises(NotAllowed):
+        if step == "accept":
+            accept(s, lead_id=lead.id, actor=firm_itself)
+        elif step == "reassign":
+            reassign(s, lead_id=lead.id, manager_id=other.staff_id or 0, actor=firm_itself)
+        elif step == "offer":
+            offer(s, need_id=reg.need_id, bank_code="sxbank", actor=firm_itself)
+        else:
+            claim(s, need_id=reg.need_id, actor=firm_itself)
+
+
 def test_a_lead_followed_to_a_loan_fulfils_the_need_and_logs_every_step(seeded: Seeded) -> None:
     reg = register(seeded)
     lead_id, actor = reg.offers[0].id, _assigned(seeded, reg.offers[0].manager_id)
