@@ -384,6 +384,8 @@ def _follow_up_payload(
     """The follow-up's facts, checked: a visit says whether it was effective, money is positive."""
     if len(note) > 500:
         raise InvalidInput.of("too_long", field="note", limit=500)
+    if product is not None and len(product) > 100:
+        raise InvalidInput.of("too_long", field="product", limit=100)
     payload: dict[str, object] = {"note_given": bool(note.strip())}
     if step is FollowUp.VISITED:
         if effective is None:

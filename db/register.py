@@ -94,11 +94,16 @@ def register_need(
     if source is not None and source.kind == QrKind.PARK and not firm.park:
         firm = replace(firm, park=source.target)  # a park's code: its partner banks come first
     name_key = core_name(firm.name) if firm.name.strip() else ""
-    _serialize_same_firm(session, firm, name_key)
+    serialize_firm(session, uscc=firm.uscc, name_key=name_key, county=firm.county)
     known = _by_uscc(session, firm.uscc)
     earlier = _live_need(session, known, firm, name_key, now)
     if earlier is not None:
-        return _duplicate(session, earlier, actor, now)
+        earlier = lock_need(session, earlier.id or 0)
+        if _in_hand(session, earlier):
+            return _duplicate(session, earlier, actor, now)
+        earlier.status, earlier.updated_at = NeedStatus.SUPERSEDED, now  # it went nowhere
+        session.add(earlier)
+        record(session, actor=actor, at=now, kind="superseded", need_id=earlier.id)
     enterprise = _save_enterprise(session, known, firm, name_key, catalog, now)
     loads = _loads(session)
     earlier_banks = _banks_on_earlier_needs(session, enterprise.id or 0)
@@ -158,12 +163,13 @@ def _source(session: Session, token: str | None) -> QrSource | None:
     return found if found is not None and found.active else None
 
 
-def _serialize_same_firm(session: Session, firm: Firm, name_key: str) -> None:
-    """On PostgreSQL, registrations of the same firm (by USCC, by name and county) wait for each
-    other, so two at once cannot both miss the other. SQLite's write lock serialises them all."""
+def serialize_firm(session: Session, *, uscc: str | None, name_key: str, county: str) -> None:
+    """On PostgreSQL, registrations and withdrawals of the same firm (by USCC, by name and county)
+    wait for each other, so two at once cannot both miss the other; always in this order.
+    SQLite's write lock serialises them all."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    for key in (firm.uscc, f"{name_key}|{firm.county}" if name_key else ""):
+    for key in (uscc or "", f"{name_key}|{county}" if name_key else ""):
         if key:
             lock = text("SELECT pg_advisory_xact_lock(:k)")
             session.execute(lock, {"k": zlib.crc32(key.encode())})
@@ -242,8 +248,19 @@ def _live_need(
     return None
 
 
+def _in_hand(session: Session, need: Need) -> bool:
+    """Whether banks still have (or may still take) the need: a firm registering again then
+    gets it back. A need sent to credit repair or the coordination list, or one every eligible
+    bank let go, would otherwise block the firm for good."""
+    if need.route == Route.ASSIGN and need.attention != Attention.BANKS_EXHAUSTED:
+        return True
+    live = select(Assignment.id).where(
+        Assignment.need_id == need.id, col(Assignment.status).in_(LIVE)
+    )
+    return session.exec(live).first() is not None
+
+
 def _duplicate(session: Session, need: Need, actor: Actor, now: datetime) -> Registration:
-    need = lock_need(session, need.id or 0)
     record(session, actor=actor, at=now, kind="registered_again", need_id=need.id)
     attention = Attention(need.attention) if need.attention else None
     offers = leads_of_need(session, need.id or 0)

@@ -46,6 +46,7 @@ class NeedStatus(StrEnum):
     OPEN = "open"  # may still be offered to, and claimed by, eligible banks
     FULFILLED = "fulfilled"  # a loan was issued
     WITHDRAWN = "withdrawn"  # the firm withdrew its consent; personal data erased
+    SUPERSEDED = "superseded"  # no bank had it in hand when the firm registered again
 
 
 class DeclineReason(StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from db.errors import NotAllowed, NotFound
@@ -19,6 +19,7 @@ from db.models import (
     Outbox,
     utcnow,
 )
+from db.register import serialize_firm
 from db.unit import Actor, use_case
 from db.vocabulary import OPEN_WORK, ActorKind, AssignmentStatus, NeedStatus, Notice, Role
 
@@ -45,8 +46,7 @@ def withdraw(
     first = session.get(Need, need_id)
     if first is None:
         raise NotFound.of("need_not_found", need_id=need_id)
-    enterprise = session.get(Enterprise, first.enterprise_id)
-    assert enterprise is not None  # a foreign key
+    enterprise = _lock_firm(session, first.enterprise_id)
     ids = session.exec(
         select(Need.id).where(Need.enterprise_id == enterprise.id).order_by(col(Need.id))
     ).all()
@@ -63,6 +63,18 @@ def withdraw(
     if chats:
         session.execute(delete(Conversation).where(col(Conversation.chat_id).in_(chats)))
     return Withdrawal(enterprise.id or 0, len(ids), withdrawn)
+
+
+def _lock_firm(session: Session, enterprise_id: int) -> Enterprise:
+    """The firm's row, locked the way registration locks it, so that no need of the firm can be
+    registered while its consent is being withdrawn (and none is missed)."""
+    enterprise = session.get(Enterprise, enterprise_id)
+    assert enterprise is not None  # a foreign key
+    serialize_firm(
+        session, uscc=enterprise.uscc, name_key=enterprise.name_key, county=enterprise.county
+    )
+    query = select(Enterprise).where(Enterprise.id == enterprise_id).with_for_update()
+    return session.exec(query.execution_options(populate_existing=True)).one()
 
 
 def _withdraw_leads(session: Session, need: Need, actor: Actor, now: datetime) -> int:
@@ -84,10 +96,12 @@ def _erase_need(session: Session, need: Need, now: datetime) -> None:
     need.withdrawn_at = need.withdrawn_at or now
     need.chat_id = need.contact_name = need.contact_phone = None
     need.existing_banks = []
-    need.products = []
-    need.industry = ""
+    need.outcome = {k: v for k, v in need.outcome.items() if k != "notes"}  # typed bank names
     need.updated_at = now
     session.add(need)
+    session.execute(  # a bank's own words on why it declined may name people
+        update(Assignment).where(col(Assignment.need_id) == need.id).values(decline_detail=None)
+    )
     lead_ids = select(Assignment.id).where(Assignment.need_id == need.id)
     session.execute(delete(LeadNote).where(col(LeadNote.assignment_id).in_(lead_ids)))
     unsent = delete(Outbox).where(col(Outbox.need_id) == need.id, col(Outbox.sent_at).is_(None))
@@ -95,7 +109,7 @@ def _erase_need(session: Session, need: Need, now: datetime) -> None:
 
 
 def _erase_enterprise(session: Session, enterprise: Enterprise, now: datetime) -> None:
-    enterprise.name = enterprise.name_key = enterprise.industry = ""
+    enterprise.name = enterprise.name_key = ""
     enterprise.uscc = None
     enterprise.months_operating = None
     enterprise.erased_at = now

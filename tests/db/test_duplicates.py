@@ -13,6 +13,8 @@ from sqlmodel import select
 
 from db.models import Enterprise, Event, Need
 from db.register import Registration
+from db.vocabulary import NeedStatus
+from matching.model import Route, Standards
 from matching.uscc import uscc_check_char
 from tests.db.builders import MONDAY, Seeded, firm, register, seed
 
@@ -92,3 +94,14 @@ def test_a_different_firm_of_a_similar_name_is_not_taken_for_it(seeded: Seeded) 
     register(seeded, firm=firm(name="绍兴蓝宇新材料有限公司"))
     again = register(seeded, firm=firm(name="绍兴兰宇新材料有限公司"))
     assert not again.duplicate
+
+
+def test_a_need_no_bank_took_gives_way_to_a_new_registration(seeded: Seeded) -> None:
+    first = register(seeded, firm=firm(uscc=USCC), standards=Standards(good_credit=False))
+    assert first.route is Route.CREDIT_REPAIR
+    later = MONDAY + timedelta(days=365)
+    again = register(seeded, firm=firm(uscc=USCC), now=later)  # credit repaired
+    assert not again.duplicate and again.route is Route.ASSIGN and again.offers
+    with seeded.session() as s:
+        old = s.get(Need, first.need_id)
+        assert old is not None and old.status == NeedStatus.SUPERSEDED

@@ -330,3 +330,16 @@ def _bank_codes(seeded: Seeded, assignments: object) -> list[str]:
     with seeded.session() as s:
         codes = {b.id: b.code for b in s.exec(select(Bank)).all()}
     return [codes[a.bank_id] for a in assignments]  # type: ignore[attr-defined]
+
+
+def test_a_product_name_too_long_for_the_ledger_is_refused_by_name(seeded: Seeded) -> None:
+    reg = register(seeded)
+    actor = _assigned(seeded, reg.offers[0].manager_id)
+    with seeded.session() as s:
+        accept(s, lead_id=reg.offers[0].id, actor=actor)
+    with seeded.session() as s:
+        record_follow_up(s, lead_id=reg.offers[0].id, actor=actor, kind="contacted")
+    with seeded.session() as s, pytest.raises(InvalidInput) as refused:
+        record_follow_up(s, lead_id=reg.offers[0].id, actor=actor, kind="credit_granted",
+                         amount_yuan=1_000_000, product="贷" * 101)  # fmt: skip
+    assert refused.value.field == "product"

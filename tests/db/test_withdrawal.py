@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
-from db.assignments import accept, claim, record_follow_up
+from db.assignments import accept, claim, decline, record_follow_up
 from db.errors import NotAllowed
 from db.models import Assignment, Conversation, Enterprise, Event, LeadNote, Need, Outbox, utcnow
 from db.vocabulary import AssignmentStatus, NeedStatus
@@ -137,3 +137,22 @@ def test_only_the_firm_or_an_admin_may_withdraw(seeded: Seeded) -> None:
         withdraw(s, need_id=reg.need_id, actor=seeded.manager("tlbank"))
     with seeded.session() as s:
         assert withdraw(s, need_id=reg.need_id, actor=seeded.admin).needs == 1
+
+
+def test_a_banks_decline_words_and_typed_bank_names_go_with_the_firms_data(seeded: Seeded) -> None:
+    reg = register(seeded, firm=firm(existing_banks=("王小明信用社",)))
+    lead = reg.offers[0]
+    manager = next(a for a in seeded.managers[lead.bank_code] if a.staff_id == lead.manager_id)
+    with seeded.session() as s:
+        decline(s, lead_id=lead.id, actor=manager, reason_code="firm_reason",
+                detail="王总(13800138000)说不要了", now=MONDAY)  # fmt: skip
+    with seeded.session() as s:
+        need = s.get(Need, reg.need_id)
+        assert need is not None and "王小明" in str(need.outcome)
+    with seeded.session() as s:
+        withdraw(s, need_id=reg.need_id, now=MONDAY)
+    with seeded.session() as s:
+        assert s.exec(select(Assignment.decline_detail)).all() == [None, None]
+        assert s.exec(select(Assignment.decline_reason)).first() == "firm_reason"  # still counted
+        need = s.get(Need, reg.need_id)
+        assert need is not None and "王小明" not in str(need.outcome)

@@ -260,7 +260,8 @@ def upgrade() -> None:
             name=op.f("ck_need_route"),
         ),
         sa.CheckConstraint(
-            "status IN ('open', 'fulfilled', 'withdrawn')", name=op.f("ck_need_status")
+            "status IN ('open', 'fulfilled', 'withdrawn', 'superseded')",
+            name=op.f("ck_need_status"),
         ),
         sa.CheckConstraint(
             "tier IN ('below_100k', '100k_500k', '500k_5m', '5m_10m', 'above_10m')",
