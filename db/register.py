@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import ColumnElement, and_, func, or_, text, true
 from sqlmodel import Session, col, select
 
 from db.assignments import _offer_to
@@ -106,7 +106,7 @@ def register_need(
         record(session, actor=actor, at=now, kind="superseded", need_id=earlier.id)
     enterprise = _save_enterprise(session, known, firm, name_key, catalog, now)
     loads = _loads(session)
-    earlier_banks = _banks_on_earlier_needs(session, enterprise.id or 0)
+    earlier_banks = _banks_on_earlier_needs(session, enterprise)
     result = match(
         firm, need, catalog, policy, standards=standards, loads=loads, live_banks=earlier_banks
     )
@@ -278,13 +278,27 @@ def _loads(session: Session) -> dict[str, int]:
     return {code: int(n) for code, n in session.exec(query).all()}
 
 
-def _banks_on_earlier_needs(session: Session, enterprise_id: int) -> frozenset[str]:
-    """Banks still serving the firm through its earlier needs (they count against the limit)."""
+def _banks_on_earlier_needs(session: Session, enterprise: Enterprise) -> frozenset[str]:
+    """Banks still serving the firm through its earlier needs (they count against the limit):
+    needs of this firm's row, and of rows of the same name core in the same county whose USCC
+    does not say they are another firm (a firm registering by name only gets a row each time)."""
+    same_firm: ColumnElement[bool] = col(Enterprise.id) == enterprise.id
+    if enterprise.name_key:
+        other_uscc: ColumnElement[bool] = col(Enterprise.uscc).is_(None)
+        if enterprise.uscc:
+            other_uscc = or_(other_uscc, col(Enterprise.uscc) == enterprise.uscc)
+        same_name = and_(
+            col(Enterprise.name_key) == enterprise.name_key,
+            col(Enterprise.county) == enterprise.county,
+            other_uscc if enterprise.uscc else true(),
+        )
+        same_firm = or_(same_firm, same_name)
     query = (
         select(Bank.code)
         .join(Assignment, col(Assignment.bank_id) == col(Bank.id))
         .join(Need, col(Need.id) == col(Assignment.need_id))
-        .where(Need.enterprise_id == enterprise_id, col(Assignment.status).in_(LIVE))
+        .join(Enterprise, col(Enterprise.id) == col(Need.enterprise_id))
+        .where(same_firm, col(Assignment.status).in_(LIVE))
     )
     return frozenset(session.exec(query).all())
 

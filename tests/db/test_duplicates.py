@@ -105,3 +105,14 @@ def test_a_need_no_bank_took_gives_way_to_a_new_registration(seeded: Seeded) -> 
     with seeded.session() as s:
         old = s.get(Need, first.need_id)
         assert old is not None and old.status == NeedStatus.SUPERSEDED
+
+
+def test_banks_on_a_need_of_the_same_name_months_ago_still_count_against_the_limit(
+    seeded: Seeded,
+) -> None:
+    first = register(seeded, firm=firm())  # by name only: offered to one bank
+    later = MONDAY + timedelta(days=90)
+    again = register(seeded, firm=firm(), now=later)  # not a duplicate after 30 days
+    assert not again.duplicate and again.result is not None
+    assert again.result.banks_serving == 1
+    assert first.offers[0].bank_code not in [o.bank_code for o in again.offers]
