@@ -89,14 +89,12 @@ def claim(
         session,
         need,
         bank,
+        candidate,
         now=now,
         actor=actor,
         policy=policy,
-        existing_bank=candidate.existing,
         claimed=True,
         manager=manager,
-        county=need.county,
-        branch_id=candidate.branch_id,
     )
     if manager is None:
         notify_bank(session, assignment, event, Notice.BANK_NEW_LEAD, now)
@@ -141,15 +139,7 @@ def _offer_to(
     tell_firm: bool = True,
 ) -> Assignment:
     assignment, event = add_assignment(
-        session,
-        need,
-        bank,
-        now=now,
-        actor=actor,
-        policy=policy,
-        existing_bank=candidate.existing,
-        county=need.county,
-        branch_id=candidate.branch_id,
+        session, need, bank, candidate, now=now, actor=actor, policy=policy
     )
     notify_bank(session, assignment, event, Notice.BANK_NEW_LEAD, now)
     if tell_firm:
@@ -194,8 +184,6 @@ def accept(session: Session, *, lead_id: int, actor: Actor, now: datetime | None
     """The bank takes the offered lead; the firm's contact becomes visible to it."""
     now = now or utcnow()
     assignment, need = _lead_for(session, lead_id, actor)
-    if assignment.manager_id is None and actor.role is Role.MANAGER:
-        assignment.manager_id = actor.staff_id
     event = move(session, assignment, AssignmentStatus.ACCEPTED, now=now, actor=actor)
     bank = session.get(Bank, assignment.bank_id)
     notify_firm(session, need, event, Notice.FIRM_ACCEPTED, now, bank=bank.name if bank else "")

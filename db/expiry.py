@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from db.assignments import expire_locked
+from db.engine import reading
 from db.leads import lock_assignment
 from db.models import Assignment, utcnow
 from db.unit import use_case
@@ -30,12 +31,13 @@ def expire_overdue(
     need's lock is never held while another's is waited for); each freed slot is offered to the
     next ranked eligible bank that never held the need."""
     now = now or utcnow()
-    overdue = session.exec(
+    query = (
         select(Assignment.id)
         .where(Assignment.status == AssignmentStatus.OFFERED, col(Assignment.accept_by) < now)
         .order_by(col(Assignment.accept_by), col(Assignment.id))
-    ).all()
-    session.rollback()  # end the read; each expiry below is its own transaction
+    )
+    with reading(session.get_bind().engine) as reader:  # no write lock for the look
+        overdue = reader.exec(query).all()
     expired = sum(_expire_one(session, lead_id or 0, now=now, policy=policy) for lead_id in overdue)
     if expired:
         log.info("expired %d overdue offers", expired)

@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from db.errors import AlreadyHeld, LimitReached, NotFound
-from db.models import Assignment, Bank, Branch, Event, Need, Outbox, Staff
+from db.models import Assignment, Bank, Branch, Candidate, Event, Need, Outbox, Staff
 from db.transitions import check_transition
 from db.unit import Actor
 from db.vocabulary import LIVE, OPEN_WORK, AssignmentStatus, NeedStatus, Notice, Role
@@ -74,15 +74,13 @@ def add_assignment(
     session: Session,
     need: Need,
     bank: Bank,
+    candidate: Candidate,
     *,
     now: datetime,
     actor: Actor,
     policy: Policy,
-    existing_bank: bool = False,
     claimed: bool = False,
     manager: Staff | None = None,
-    county: str = "",
-    branch_id: int | None = None,
 ) -> tuple[Assignment, Event]:
     """Give the (locked) need to one more bank: offered, or accepted when the bank claimed it.
 
@@ -95,20 +93,20 @@ def add_assignment(
     if held is not None:
         key = "already_held" if AssignmentStatus(held.status).live else "held_before"
         raise AlreadyHeld.of(key, bank=bank.name, status=held.status)
-    if not existing_bank:
+    if not candidate.existing:  # a bank already lending takes no slot
         free = slots_left(session, need)
         if free == 0:
             raise LimitReached.of("limit_reached", limit=need.bank_limit, need_id=need.id)
     clocks = deadlines(now, policy.clock)
-    manager = manager or pick_manager(session, bank.id, county)
+    manager = manager or pick_manager(session, bank.id, need.county)
     status = AssignmentStatus.ACCEPTED if claimed else AssignmentStatus.OFFERED
     assignment = Assignment(
         need_id=need.id or 0,
         bank_id=bank.id or 0,
-        branch_id=branch_id,
+        branch_id=candidate.branch_id,
         manager_id=manager.id if manager else None,
         status=status,
-        existing_bank=existing_bank,
+        existing_bank=candidate.existing,
         claimed=claimed,
         accept_by=clocks.accept_by,
         contact_by=clocks.contact_by,

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from db.accounts import add_user
 from db.catalog_store import save_catalog
-from db.models import Staff
+from db.models import Bank, Staff
 from db.register import Contact, Registration, register_need
 from db.unit import Actor
 from db.vocabulary import Role
@@ -59,7 +59,7 @@ def seed(engine: Engine, *, managers_per_bank: int = 2) -> Seeded:
             add_user(session, name=f"{bank.name}管理员", role=Role.BANK_ADMIN, bank_code=bank.code)
         add_user(session, name="专班联络员", role=Role.COORDINATOR, region="绍兴市")
         add_user(session, name="系统管理员", role=Role.ADMIN)
-        bank_of = {b.id: b.code for b in _banks(session)}
+        bank_of = {b.id: b.code for b in session.exec(select(Bank)).all()}
         for staff in session.exec(select(Staff).order_by(Staff.id)).all():  # type: ignore[arg-type]
             actor = Actor.of(staff)
             if staff.role == Role.MANAGER:
@@ -71,12 +71,6 @@ def seed(engine: Engine, *, managers_per_bank: int = 2) -> Seeded:
             else:
                 seeded.admin = actor
     return seeded
-
-
-def _banks(session: Session) -> Any:
-    from db.models import Bank
-
-    return session.exec(select(Bank)).all()
 
 
 def firm(**changes: Any) -> Firm:

@@ -19,7 +19,7 @@ from db.errors import (
     NotEligible,
     NotFound,
 )
-from db.models import Assignment, Candidate, Event, Need, Outbox, Staff
+from db.models import Assignment, Bank, Candidate, Event, Need, Outbox, Staff
 from db.unit import Actor
 from db.vocabulary import AssignmentStatus, Attention, NeedStatus, Role
 from matching.model import EntityType, Route, Standards
@@ -325,8 +325,6 @@ def _assigned(seeded: Seeded, staff_id: int | None) -> Actor:
 
 
 def _bank_codes(seeded: Seeded, assignments: object) -> list[str]:
-    from db.models import Bank
-
     with seeded.session() as s:
         codes = {b.id: b.code for b in s.exec(select(Bank)).all()}
     return [codes[a.bank_id] for a in assignments]  # type: ignore[attr-defined]
