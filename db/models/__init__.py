@@ -11,7 +11,7 @@ from db.models.catalog import (
     ParkPartner,
     Setting,
 )
-from db.models.firms import CampaignEntry, Conversation, Enterprise, QrSource
+from db.models.firms import CampaignEntry, Conversation, Enterprise, QrSource, Scan
 from db.models.leads import Assignment, Candidate, Event, LeadNote, Need, Outbox
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "Park",
     "ParkPartner",
     "QrSource",
+    "Scan",
     "Setting",
     "Staff",
     "UtcDateTime",

@@ -68,6 +68,18 @@ class QrSource(SQLModel, table=True):
     created_at: datetime = Field(sa_column=at_column())
 
 
+class Scan(SQLModel, table=True):
+    """A conversation started from a QR code: the top of that code's funnel (scanned, then
+    consented). Anonymous: it says which code and when, never who."""
+
+    __tablename__ = "scan"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="qr_source.id", index=True)
+    scanned_at: datetime = Field(sa_column=at_column())
+    consented_at: datetime | None = Field(default=None, sa_column=at_column(nullable=True))
+
+
 class Conversation(SQLModel, table=True):
     """One chat's conversation with the bot, kept here so a restart loses nothing."""
 
