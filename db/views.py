@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from db.models import Assignment, Bank
+from db.models import Assignment, Bank, Need
 from db.vocabulary import AssignmentStatus
 
 
@@ -61,3 +61,35 @@ def leads_of_need(session: Session, need_id: int) -> tuple[Lead, ...]:
         .order_by(col(Assignment.id))
     ).all()
     return tuple(Lead.of(a, b) for a, b in rows)
+
+
+@dataclass(frozen=True, slots=True)
+class NeedProgress:
+    """A need registered from a chat, and where each bank is with it (the bot's /status)."""
+
+    need_id: int
+    created_at: datetime
+    amount_yuan: int
+    purpose: str
+    status: str
+    route: str
+    leads: tuple[Lead, ...]
+
+
+def needs_of_chat(session: Session, chat_id: int, limit: int = 5) -> tuple[NeedProgress, ...]:
+    """The chat's latest needs, newest first."""
+    needs = session.exec(
+        select(Need).where(Need.chat_id == chat_id).order_by(col(Need.id).desc()).limit(limit)
+    ).all()
+    return tuple(
+        NeedProgress(
+            need_id=n.id or 0,
+            created_at=n.created_at,
+            amount_yuan=n.amount_yuan,
+            purpose=n.purpose,
+            status=n.status,
+            route=n.route,
+            leads=leads_of_need(session, n.id or 0),
+        )
+        for n in needs
+    )

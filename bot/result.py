@@ -1,0 +1,93 @@
+"""What the firm is told after submitting, and by /status: banks, guarantees, the promise."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.turn import Turn
+from db.register import Registration
+from db.views import Lead, NeedProgress
+from db.vocabulary import AssignmentStatus
+from matching.i18n import Yuan
+from matching.model import MatchResult, Route
+from matching.workdays import to_china_time
+
+
+def when(moment: datetime) -> str:
+    return f"{to_china_time(moment):%m-%d %H:%M}"
+
+
+def registered(turn: Turn, registration: Registration) -> None:
+    """Tell the firm, in plain words, who will contact it and why, and what happens next."""
+    if registration.duplicate or registration.result is None:
+        turn.say(turn.t("bot.result.duplicate", need_id=registration.need_id))
+        show_progress(turn, [p for p in turn.world.progress(turn.chat_id)
+                             if p.need_id == registration.need_id])
+        return
+    result, offers = registration.result, registration.offers
+    parts = [turn.t("bot.result.received", need_id=registration.need_id)]
+    if offers:
+        parts.append(_offers(turn, result, offers))
+    else:
+        parts.append(_no_offer(turn, result))
+    if result.bank_limit is not None and result.route is not Route.CREDIT_REPAIR:
+        parts.append(turn.t("bot.result.limit", limit=result.bank_limit,
+                            serving=result.banks_serving))
+    if result.guarantees:
+        parts.append("\n".join([turn.t("bot.result.guarantees")] + [
+            turn.t("bot.result.guarantee", name=g.name, guarantor=g.guarantor,
+                   fee=f"{g.fee_rate_pct.normalize():f}") for g in result.guarantees
+        ]))
+    parts.append(turn.t("bot.result.after"))
+    turn.say("\n\n".join(parts))
+
+
+def _offers(turn: Turn, result: MatchResult, offers: tuple[Lead, ...]) -> str:
+    choices = {b.bank_code: b for b in result.banks}
+    key = "bot.result.existing" if result.route is Route.EXISTING_BANKS_ONLY else "bot.result.banks"
+    lines = [turn.t(key, count=len(offers))]
+    for number, offer in enumerate(offers, 1):
+        choice = choices.get(offer.bank_code)
+        branch = f"（{choice.branch}）" if choice and choice.branch else ""
+        lines.append(f"{number}. {offer.bank}{branch}")
+        for reason in (choice.reasons[:2] if choice else ()):
+            lines.append(f"   · {reason.render(turn.lang)}")
+    first = offers[0]
+    lines.append("")
+    lines.append(turn.t("bot.result.promise", accept=when(first.accept_by),
+                        contact=when(first.contact_by)))
+    return "\n".join(lines)
+
+
+def _no_offer(turn: Turn, result: MatchResult) -> str:
+    lines = [turn.t(f"bot.result.route.{result.route.value}")]
+    lines += [f"· {b.reason.render(turn.lang)}" for b in result.blocked]
+    lines.append(turn.t("bot.result.next"))
+    return "\n".join(lines)
+
+
+def show_progress(turn: Turn, needs: list[NeedProgress] | tuple[NeedProgress, ...]) -> None:
+    """/status: each need of this chat, and where each bank is with it."""
+    if not needs:
+        turn.say(turn.t("bot.status.none"))
+        return
+    blocks = []
+    for need in needs:
+        lines = [turn.t("bot.status.need", need_id=need.need_id, amount=Yuan(need.amount_yuan),
+                        purpose=turn.t(f"purpose.{need.purpose}"),
+                        date=f"{to_china_time(need.created_at):%Y-%m-%d}",
+                        status=turn.t(f"bot.need_status.{need.status}"))]
+        lines += [f"  · {lead.bank}：{_lead(turn, lead)}" for lead in need.leads]
+        if not need.leads:
+            lines.append("  · " + turn.t(f"bot.result.route.{need.route}"))
+        blocks.append("\n".join(lines))
+    turn.say("\n\n".join(blocks))
+
+
+def _lead(turn: Turn, lead: Lead) -> str:
+    status = lead.status
+    if status is AssignmentStatus.OFFERED:
+        return turn.t("bot.lead.offered", by=when(lead.accept_by))
+    if status is AssignmentStatus.ACCEPTED:
+        return turn.t("bot.lead.accepted", by=when(lead.contact_by))
+    return turn.t(f"bot.lead.{status.value}")

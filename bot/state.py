@@ -1,0 +1,80 @@
+"""Where a chat is: the step it is on, its language, and the draft of its answers so far.
+
+The draft is plain JSON (stored in the `conversation` table), so a restart, a second worker or
+a crash between two messages loses nothing. Keys starting with `_` are the conversation's own
+bookkeeping (consent given, the QR source, a selection being toggled, previous answers).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from matching.i18n import Lang
+
+
+class Step(StrEnum):
+    CONSENT = "consent"
+    ENTITY = "entity"
+    NAME = "name"
+    NAME_CHECK = "namecheck"  # "您是不是指 …？"
+    USCC = "uscc"
+    CITY = "city"
+    COUNTY = "county"
+    INDUSTRY = "industry"
+    TAGS = "tags"
+    AMOUNT = "amount"
+    PURPOSE = "purpose"
+    TERM = "term"
+    COLLATERAL = "collateral"
+    BANKS = "banks"
+    CREDIT = "credit"
+    STANDARDS = "standards"
+    CONTACT = "contact"
+    CONTACT_NAME = "contactname"
+    SUMMARY = "summary"
+    DONE = "done"  # registered; /status and /new from here
+    IDLE = "idle"  # nothing under way (cancelled, or never started)
+    DELETE = "delete"  # asked to confirm /delete
+
+
+ORDER: tuple[Step, ...] = (
+    Step.CONSENT,
+    Step.ENTITY,
+    Step.NAME,
+    Step.USCC,
+    Step.CITY,
+    Step.COUNTY,
+    Step.INDUSTRY,
+    Step.TAGS,
+    Step.AMOUNT,
+    Step.PURPOSE,
+    Step.TERM,
+    Step.COLLATERAL,
+    Step.BANKS,
+    Step.CREDIT,
+    Step.STANDARDS,
+    Step.CONTACT,
+)
+"""The questions in the order they are asked; a step whose answer is in the draft is skipped."""
+
+RESTING = frozenset({Step.DONE, Step.IDLE})
+"""Steps where no question is open."""
+
+
+@dataclass(slots=True)
+class ChatState:
+    step: Step = Step.IDLE
+    lang: Lang = Lang.ZH
+    draft: dict[str, Any] = field(default_factory=dict)
+
+    def copy(self) -> ChatState:
+        return ChatState(self.step, self.lang, copy.deepcopy(self.draft))
+
+    @property
+    def source(self) -> dict[str, Any] | None:
+        """The QR source this conversation was started from: id, token, kind, target, label."""
+        found = self.draft.get("_source")
+        return found if isinstance(found, dict) else None

@@ -1,0 +1,334 @@
+"""The questions about the need: amount, purpose, term, collateral, existing banks and credit,
+the five standards, and who the banks should call."""
+
+from __future__ import annotations
+
+import re
+
+from bot.events import Button, ContactShared, Event, Typed
+from bot.flow import Go, Next, StepDef, has
+from bot.state import Step
+from bot.steps_firm import answer_toggles, keep_button, kept
+from bot.turn import (
+    Option,
+    Turn,
+    choice_buttons,
+    data,
+    picked,
+    pressed_value,
+    rows,
+    toggle,
+    toggle_buttons,
+)
+from matching.amounts import parse_amount
+from matching.errors import MatchingError
+from matching.i18n import Text, Yuan
+from matching.model import Collateral, Purpose, Standard
+
+PURPOSES = tuple(Option(p.value, f"purpose.{p.value}") for p in Purpose)
+COLLATERALS = tuple(
+    Option(c.value, f"collateral.{c.value}") for c in Collateral if c is not Collateral.NONE
+)
+STANDARDS = tuple(Option(s.value, f"bot.standard.{s.value}") for s in Standard)
+AMOUNTS = (300_000, 500_000, 1_000_000, 3_000_000, 5_000_000, 10_000_000)
+CREDITS = (1_000_000, 3_000_000, 5_000_000, 10_000_000, 20_000_000)
+TERMS = (6, 12, 24, 36, 60)
+MOBILE = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
+
+
+def yuan(turn: Turn, amount: int) -> str:
+    return Text.of("bot.yuan", amount=Yuan(amount)).render(turn.lang)
+
+
+# --- amount, purpose, term -------------------------------------------------------------------
+
+
+def ask_amount(turn: Turn) -> None:
+    _ask_money(turn, Step.AMOUNT, "amount", AMOUNTS, turn.t("bot.amount.ask"))
+
+
+def _ask_money(turn: Turn, step: Step, key: str, amounts: tuple[int, ...], question: str) -> None:
+    buttons = [Button(yuan(turn, a), data(step, "v", str(a))) for a in amounts]
+    previous = turn.previous(key)
+    keep = keep_button(turn, step, yuan(turn, previous) if previous is not None else "")
+    turn.ask(question, (*rows(buttons, 3), *rows(keep, 1)))
+
+
+def answer_amount(turn: Turn, event: Event) -> Next:
+    return _answer_money(turn, event, Step.AMOUNT, "amount")
+
+
+def _answer_money(turn: Turn, event: Event, step: Step, key: str) -> Next:
+    if kept(turn, event, step, key):
+        return Go.NEXT
+    value = pressed_value(event, step)
+    text = value if value is not None else event.text if isinstance(event, Typed) else None
+    if text is None:
+        turn.problem = turn.t("bot.amount.type_it")
+        return Go.AGAIN
+    try:
+        turn.draft[key] = parse_amount(text)
+    except MatchingError as err:
+        turn.problem = err.text.render(turn.lang)
+        return Go.AGAIN
+    return Go.NEXT
+
+
+def ask_purpose(turn: Turn) -> None:
+    previous = turn.previous("purpose")
+    keep = keep_button(turn, Step.PURPOSE, turn.t(f"purpose.{previous}") if previous else "")
+    turn.ask(turn.t("bot.purpose.ask"), (*choice_buttons(Step.PURPOSE, PURPOSES, turn.lang),
+                                         *rows(keep, 1)))
+
+
+def answer_purpose(turn: Turn, event: Event) -> Next:
+    if kept(turn, event, Step.PURPOSE, "purpose"):
+        return Go.NEXT
+    choice = picked(event, Step.PURPOSE, PURPOSES, turn.lang)
+    if choice is None:
+        turn.problem = turn.t("bot.choose_below")
+        return Go.AGAIN
+    turn.draft["purpose"] = choice
+    turn.confirm_choice(turn.t("bot.purpose.ask"), turn.t(f"purpose.{choice}"))
+    return Go.NEXT
+
+
+def ask_term(turn: Turn) -> None:
+    buttons = [Button(turn.t("bot.term.months", months=m), data(Step.TERM, "v", str(m)))
+               for m in TERMS]
+    previous = turn.previous("term")
+    keep = keep_button(turn, Step.TERM, turn.t("bot.term.months", months=previous)
+                       if previous else "")
+    turn.ask(turn.t("bot.term.ask"), (*rows(buttons, 3), *rows(keep, 1)))
+
+
+def answer_term(turn: Turn, event: Event) -> Next:
+    if kept(turn, event, Step.TERM, "term"):
+        return Go.NEXT
+    value = pressed_value(event, Step.TERM)
+    months = int(value) if value and value.isdigit() else None
+    if months is None and isinstance(event, Typed):
+        months = parse_term(event.text)
+    if months is None or not 1 <= months <= 360:
+        turn.problem = turn.t("bot.term.invalid")
+        return Go.AGAIN
+    turn.draft["term"] = months
+    return Go.NEXT
+
+
+_CN_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "八": 8, "十": 10}
+
+
+def parse_term(text: str) -> int | None:
+    """Months from "12", "12个月", "1年", "一年", "半年", "18 months", "2 years"."""
+    typed = text.strip().lower().replace(" ", "")
+    if typed in ("半年", "halfayear"):
+        return 6
+    found = re.fullmatch(r"(\d{1,3}|[一两二三四五六八十])(个月|月|年|months?|years?|y|m)?", typed)
+    if found is None:
+        return None
+    number, unit = found.group(1), found.group(2) or ""
+    count = int(number) if number.isdigit() else _CN_DIGITS[number]
+    return count * 12 if unit in ("年", "year", "years", "y") else count
+
+
+# --- collateral, existing banks, credit ----------------------------------------------------
+
+
+def ask_collateral(turn: Turn) -> None:
+    previous = turn.previous("collateral") or []
+    chosen = turn.draft.setdefault("_pick", [c for c in previous if c != Collateral.NONE.value])
+    extra = (
+        Button(turn.t("bot.collateral.none"), data(Step.COLLATERAL, "none")),
+        Button(turn.t("bot.done"), data(Step.COLLATERAL, "done")),
+    )
+    turn.ask(turn.t("bot.collateral.ask"),
+             toggle_buttons(Step.COLLATERAL, COLLATERALS, chosen, turn.lang, extra))
+
+
+def answer_collateral(turn: Turn, event: Event) -> Next:
+    went = answer_toggles(turn, event, Step.COLLATERAL, "collateral", COLLATERALS)
+    if went is Go.NEXT and not turn.draft["collateral"]:
+        turn.draft["collateral"] = [Collateral.NONE.value]
+    return went
+
+
+def _bank_options(turn: Turn) -> tuple[Option, ...]:
+    """The catalog's banks that serve the firm's place (their names are not in the catalog of
+    texts: a bank's name is its name in both languages)."""
+    catalog = turn.world.catalog()
+    city, county = turn.draft.get("city", ""), turn.draft.get("county", "")
+    return tuple(Option(b.name, "") for b in catalog.banks_in(city) if b.serves(city, county))
+
+
+def ask_banks(turn: Turn) -> None:
+    options = _bank_options(turn)
+    chosen: list[str] = turn.draft.setdefault("_pick", list(turn.previous("banks") or []))
+    marks = [
+        Button(f"{'✅' if o.value in chosen else '▫️'} {o.value}", data(Step.BANKS, "t", str(i)))
+        for i, o in enumerate(options)
+    ]
+    typed = [c for c in chosen if all(c != o.value for o in options)]
+    marks += [Button(f"✅ {name[:30]}", data(Step.BANKS, "x", str(i))) for i, name in
+              enumerate(typed)]
+    extra = (
+        Button(turn.t("bot.banks.none"), data(Step.BANKS, "none")),
+        Button(turn.t("bot.done"), data(Step.BANKS, "done")),
+    )
+    turn.ask(turn.t("bot.banks.ask"), (*rows(marks), *rows(list(extra))))
+
+
+def answer_banks(turn: Turn, event: Event) -> Next:
+    options = _bank_options(turn)
+    chosen: list[str] = list(turn.draft.get("_pick") or [])
+    typed_names = [c for c in chosen if all(c != o.value for o in options)]
+    index = pressed_value(event, Step.BANKS, "t")
+    extra = pressed_value(event, Step.BANKS, "x")
+    if index is not None and index.isdigit() and int(index) < len(options):
+        turn.draft["_pick"] = toggle(chosen, options[int(index)].value)
+    elif extra is not None and extra.isdigit() and int(extra) < len(typed_names):
+        turn.draft["_pick"] = toggle(chosen, typed_names[int(extra)])
+    elif isinstance(event, Typed):
+        return _typed_bank(turn, event.text, chosen)
+    elif pressed_value(event, Step.BANKS, "none") is not None or pressed_value(
+        event, Step.BANKS, "done"
+    ) is not None:
+        done = pressed_value(event, Step.BANKS, "done") is not None
+        turn.draft["banks"] = chosen if done else []
+        turn.draft.pop("_pick", None)
+        if not turn.draft["banks"]:
+            turn.draft.pop("credit", None)
+        return Go.NEXT
+    else:
+        turn.problem = turn.t("bot.toggle_hint")
+        return Go.AGAIN
+    turn.redraw = turn.pressed
+    return Go.AGAIN
+
+
+def _typed_bank(turn: Turn, text: str, chosen: list[str]) -> Next:
+    """A bank typed by name: the catalog's bank it means, or the name as typed."""
+    words = [w for w in re.split(r"[,，、;；\s]+", text.strip()) if w]
+    if not words or any(len(w) > 40 for w in words):
+        turn.problem = turn.t("bot.banks.invalid")
+        return Go.AGAIN
+    catalog = turn.world.catalog()
+    added = []
+    for word in words:
+        bank = catalog.resolve_bank(word)
+        name = bank.name if bank is not None else word
+        if name not in chosen:
+            chosen.append(name)
+        added.append(name)
+    turn.draft["_pick"] = chosen
+    turn.problem = turn.t("bot.banks.added", names=tuple(added))
+    return Go.AGAIN
+
+
+def ask_credit(turn: Turn) -> None:
+    question = turn.t("bot.credit.ask", banks=tuple(turn.draft.get("banks") or ()))
+    _ask_money(turn, Step.CREDIT, "credit", CREDITS, question)
+
+
+def answer_credit(turn: Turn, event: Event) -> Next:
+    return _answer_money(turn, event, Step.CREDIT, "credit")
+
+
+# --- the five standards ----------------------------------------------------------------------
+
+
+def ask_standards(turn: Turn) -> None:
+    previous = turn.previous("standards") or {}
+    chosen = turn.draft.setdefault("_pick", [k for k, ok in previous.items() if ok])
+    lines = [turn.t("bot.standards.ask")]
+    lines += [f"• {turn.t(f'bot.standard.{s.value}')}：{turn.t(f'bot.standard_why.{s.value}')}"
+              for s in Standard]
+    extra = (
+        Button(turn.t("bot.standards.all"), data(Step.STANDARDS, "all")),
+        Button(turn.t("bot.standards.confirm"), data(Step.STANDARDS, "done")),
+    )
+    turn.ask("\n".join(lines),
+             toggle_buttons(Step.STANDARDS, STANDARDS, chosen, turn.lang, extra))
+
+
+def answer_standards(turn: Turn, event: Event) -> Next:
+    if pressed_value(event, Step.STANDARDS, "all") is not None:
+        turn.draft["standards"] = {s.value: True for s in Standard}
+        turn.draft.pop("_pick", None)
+        return Go.NEXT
+    went = answer_toggles(turn, event, Step.STANDARDS, "standards", STANDARDS)
+    if went is Go.NEXT:
+        chosen = turn.draft["standards"]
+        turn.draft["standards"] = {s.value: s.value in chosen for s in Standard}
+    return went
+
+
+# --- contact ---------------------------------------------------------------------------------
+
+
+def ask_contact(turn: Turn) -> None:
+    turn.ask(turn.t("bot.contact.ask"), ask_contact=True,
+             contact_label=turn.t("bot.contact.button"))
+
+
+def answer_contact(turn: Turn, event: Event) -> Next:
+    if isinstance(event, ContactShared):
+        phone = mobile(event.phone)
+        if phone is None:
+            turn.problem = turn.t("bot.contact.not_mobile")
+            return Go.AGAIN
+        return _take_contact(turn, event.name.strip()[:50], phone)
+    if not isinstance(event, Typed):
+        turn.problem = turn.t("bot.contact.how")
+        return Go.AGAIN
+    text = re.sub(r"(?<=\d)[\s-]+(?=\d)", "", event.text.replace("+86", " "))
+    found = MOBILE.search(text)
+    if found is None:
+        turn.problem = turn.t("bot.contact.not_mobile")
+        return Go.AGAIN
+    name = re.sub(r"[\s,，:：;；/、]+", " ", text.replace(found.group(1), " ")).strip()
+    return _take_contact(turn, name[:50], found.group(1))
+
+
+def _take_contact(turn: Turn, name: str, phone: str) -> Next:
+    turn.draft["phone"] = phone
+    turn.draft.pop("contact_name", None)
+    if not name:
+        return Step.CONTACT_NAME
+    turn.draft["contact_name"] = name
+    turn.say(turn.t("bot.contact.got", name=name, phone=phone), clear_keyboard=True)
+    return Go.NEXT
+
+
+def mobile(typed: str) -> str | None:
+    """A mainland mobile number from what Telegram or a person gives: +86 138 1234 5678."""
+    digits = re.sub(r"\D", "", typed)
+    if digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits if re.fullmatch(r"1[3-9]\d{9}", digits) else None
+
+
+def ask_contact_name(turn: Turn) -> None:
+    turn.ask(turn.t("bot.contactname.ask"))
+
+
+def answer_contact_name(turn: Turn, event: Event) -> Next:
+    name = " ".join(event.text.split()) if isinstance(event, Typed) else ""
+    if not 1 <= len(name) <= 50 or not any(c.isalpha() for c in name):
+        turn.problem = turn.t("bot.contactname.invalid")
+        return Go.AGAIN
+    return _take_contact(turn, name, turn.draft["phone"])
+
+
+STEPS = {
+    Step.AMOUNT: StepDef(ask_amount, answer_amount, has("amount")),
+    Step.PURPOSE: StepDef(ask_purpose, answer_purpose, has("purpose")),
+    Step.TERM: StepDef(ask_term, answer_term, has("term")),
+    Step.COLLATERAL: StepDef(ask_collateral, answer_collateral, has("collateral")),
+    Step.BANKS: StepDef(ask_banks, answer_banks, has("banks")),
+    Step.CREDIT: StepDef(ask_credit, answer_credit, has("credit"),
+                         applies=lambda d: bool(d.get("banks"))),
+    Step.STANDARDS: StepDef(ask_standards, answer_standards, has("standards")),
+    Step.CONTACT: StepDef(ask_contact, answer_contact, has("phone", "contact_name")),
+    Step.CONTACT_NAME: StepDef(ask_contact_name, answer_contact_name, has("contact_name")),
+}

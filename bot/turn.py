@@ -1,0 +1,151 @@
+"""One event being handled: the state it changes, the replies it gathers, and the small helpers
+every step uses (texts in the chat's language, choice buttons, toggles, defaults)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from bot.events import Button, Keyboard, Pressed, Reply, Typed
+from bot.state import ChatState, Step
+from bot.world import World
+from matching.i18n import Lang, t
+
+PER_ROW = 2
+MAX_TYPED = 200
+"""Longer answers are never meant for a question of ours (names, codes and amounts are short)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """A choice offered on a button: the value stored, and its label's catalog key."""
+
+    value: str
+    key: str
+
+    def label(self, lang: Lang) -> str:
+        return t(self.key, lang)
+
+
+@dataclass(slots=True)
+class Turn:
+    state: ChatState
+    world: World
+    chat_id: int
+    replies: list[Reply] = field(default_factory=list)
+    problem: str | None = None  # said before the question is asked again
+    pressed: bool = False  # the event was a button press (its message may be edited)
+    redraw: bool = False  # ask again by replacing the pressed message (a toggle changed)
+    forget: bool = False  # consent declined or data erased: keep no conversation row
+    marks: set[str] = field(default_factory=set)  # funnel steps taken: scanned, consented
+
+    @property
+    def lang(self) -> Lang:
+        return self.state.lang
+
+    @property
+    def draft(self) -> dict[str, Any]:
+        return self.state.draft
+
+    def t(self, key: str, **params: Any) -> str:
+        return t(key, self.lang, **params)
+
+    def say(self, text: str, buttons: Keyboard = (), **options: Any) -> None:
+        self.replies.append(Reply(text, buttons, **options))
+
+    def ask(self, text: str, buttons: Keyboard = (), **options: Any) -> None:
+        """Ask a question, after saying what was wrong with the last answer, if anything."""
+        if self.problem:
+            text = f"{self.problem}\n\n{text}"
+            self.problem = None
+        if self.redraw:
+            options["edit"], self.redraw = True, False
+        self.say(text, buttons, **options)
+
+    def confirm_choice(self, question: str, answer: str) -> None:
+        """Turn the pressed message into a record of the answer, so old buttons disappear."""
+        if self.pressed:
+            self.say(f"{question}\n✔ {answer}", edit=True)
+
+    def toast(self, text: str) -> None:
+        self.replies.append(Reply("", toast=text))
+
+    def previous(self, key: str) -> Any:
+        """The value a question starts from: the current answer when changing it from the
+        summary, else the answer of the firm's previous need (/new)."""
+        if key in self.draft:
+            return self.draft[key]
+        defaults = self.draft.get("_defaults") or {}
+        return defaults.get(key)
+
+
+def data(step: Step, *parts: str) -> str:
+    """Callback data of a button of `step` (at most 64 bytes, as Telegram allows)."""
+    found = ":".join((step.value, *parts))
+    assert len(found.encode()) <= 64, found
+    return found
+
+
+def rows(buttons: Sequence[Button], per_row: int = PER_ROW) -> Keyboard:
+    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
+
+
+def choice_buttons(
+    step: Step, options: Sequence[Option], lang: Lang, per_row: int = PER_ROW
+) -> Keyboard:
+    return rows([Button(o.label(lang), data(step, "v", o.value)) for o in options], per_row)
+
+
+def pressed_value(event: object, step: Step, verb: str = "v") -> str | None:
+    """The value of a `<step>:<verb>:<value>` button ("" for `<step>:<verb>`), if that is
+    what was pressed."""
+    if isinstance(event, Pressed):
+        prefix = f"{step.value}:{verb}"
+        if event.data == prefix:
+            return ""
+        if event.data.startswith(prefix + ":"):
+            return event.data[len(prefix) + 1 :]
+    return None
+
+
+def picked(event: object, step: Step, options: Sequence[Option], lang: Lang) -> str | None:
+    """The option chosen by a button, or typed as its label (in either language), its number
+    in the list, or close enough to one label ("制造" for 制造业)."""
+    value = pressed_value(event, step)
+    if value is not None:
+        return value if any(o.value == value for o in options) else None
+    if not isinstance(event, Typed):
+        return None
+    typed = event.text.strip().lower()
+    if typed.isdigit() and 1 <= int(typed) <= len(options):
+        return options[int(typed) - 1].value
+    labels = [(o.value, o.label(language).lower()) for o in options for language in Lang]
+    for value, label in labels:
+        if typed == label or typed == value:
+            return value
+    scored = [(fuzz.partial_ratio(typed, label), value) for value, label in labels if typed]
+    best = max(scored, default=(0.0, ""))
+    close = [v for s, v in scored if s == best[0]]
+    return best[1] if best[0] >= 80 and len(set(close)) == 1 and len(typed) >= 2 else None
+
+
+def toggle_buttons(
+    step: Step,
+    options: Sequence[Option],
+    chosen: Sequence[str],
+    lang: Lang,
+    extra: Sequence[Button] = (),
+) -> Keyboard:
+    """Multi-select: one ✅/▫️ button per option, then the extra buttons (none, done)."""
+    marks = [
+        Button(f"{'✅' if o.value in chosen else '▫️'} {o.label(lang)}", data(step, "t", o.value))
+        for o in options
+    ]
+    return (*rows(marks), *rows(list(extra)))
+
+
+def toggle(selection: list[str], value: str) -> list[str]:
+    return [v for v in selection if v != value] if value in selection else [*selection, value]

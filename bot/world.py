@@ -1,0 +1,67 @@
+"""What the conversation needs from the rest of the system, as a protocol the engine calls.
+
+`DbWorld` (bot/db_world.py) is the real one, on the database's use cases; the engine itself knows
+nothing of sessions or Telegram.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from db.register import Registration
+from db.views import NeedProgress
+from matching.catalog import Catalog
+from matching.i18n import Lang
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """The QR code a conversation was started from."""
+
+    id: int
+    token: str
+    kind: str
+    target: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class KnownName:
+    """A firm the system knows (registered before, or on a campaign list), for "您是不是指"."""
+
+    name: str
+    uscc: str = ""
+
+
+class Refused(Exception):
+    """The registration was refused for a reason the user can fix; `text` says which."""
+
+    def __init__(self, text: str, field: str | None = None) -> None:
+        super().__init__(text)
+        self.text = text
+        self.field = field
+
+
+class World(Protocol):
+    def catalog(self) -> Catalog: ...
+
+    def source(self, payload: str) -> SourceRef | None:
+        """The active QR source of a start payload; None for unknown, inactive or malformed."""
+        ...
+
+    def similar_names(self, name: str) -> tuple[KnownName, ...]:
+        """Known firms whose names are close to `name`, best first (at most 3)."""
+        ...
+
+    def register(self, *, chat_id: int, lang: Lang, draft: dict[str, Any]) -> Registration:
+        """Register the draft as a need; raise `Refused` with a text in `lang` if it cannot be."""
+        ...
+
+    def progress(self, chat_id: int) -> tuple[NeedProgress, ...]:
+        """The chat's needs, newest first, with their leads."""
+        ...
+
+    def erase(self, chat_id: int) -> int:
+        """Withdraw consent for every firm this chat registered; how many needs were erased."""
+        ...
