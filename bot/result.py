@@ -36,7 +36,7 @@ def registered(turn: Turn, registration: Registration) -> None:
     if result.guarantees:
         parts.append("\n".join([turn.t("bot.result.guarantees")] + [
             turn.t("bot.result.guarantee", name=g.name, guarantor=g.guarantor,
-                   fee=f"{g.fee_rate_pct.normalize():f}") for g in result.guarantees
+                   fee=g.fee_rate_pct) for g in result.guarantees
         ]))
     parts.append(turn.t("bot.result.after"))
     turn.say("\n\n".join(parts))

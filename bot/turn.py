@@ -124,7 +124,7 @@ def picked(event: object, step: Step, options: Sequence[Option], lang: Lang) -> 
         return options[int(typed) - 1].value
     labels = [(o.value, o.label(language).lower()) for o in options for language in Lang]
     for value, label in labels:
-        if typed == label or typed == value:
+        if typed in (label, value):
             return value
     scored = [(fuzz.partial_ratio(typed, label), value) for value, label in labels if typed]
     best = max(scored, default=(0.0, ""))
