@@ -1,0 +1,204 @@
+"""The Telegram adapter: a python-telegram-bot `Application` that turns updates into engine
+events and the engine's replies into Bot API calls. It only translates; the conversation lives
+in `bot/engine.py` and its state in the database."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.error import BadRequest
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    ContextTypes,
+    TypeHandler,
+)
+
+from bot.chat import ChatService
+from bot.config import BotSettings
+from bot.engine import COMMANDS
+from bot.events import Command, ContactShared, Event, Pressed, Reply, Typed, Unsupported
+from matching.i18n import Lang, t
+
+log = logging.getLogger(__name__)
+
+CONCURRENT_UPDATES = 16
+"""Updates of different chats handled at once; one chat's updates always one after another."""
+
+
+class ChatOrderedProcessor(BaseUpdateProcessor):
+    """Handles updates of different chats concurrently and those of one chat in order."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        lock = self._locks.get(chat.id)
+        if lock is None:
+            lock = self._locks[chat.id] = asyncio.Lock()
+        async with lock:  # FIFO: a chat's updates run in the order they arrived
+            await coroutine
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
+def build_application(
+    service: ChatService, settings: BotSettings
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The bot, ready to poll or to take webhook updates."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    base = settings.telegram_api_base_url.rstrip("/")
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(base)
+        .base_file_url(base.removesuffix("/bot") + "/file/bot")
+        .concurrent_updates(ChatOrderedProcessor(CONCURRENT_UPDATES))
+        .post_init(_set_commands)
+    )
+    if settings.telegram_max_rate > 0:
+        limiter = AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3)
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB types its args None
+    application = builder.build()
+    application.bot_data["service"] = service
+    application.add_handler(TypeHandler(Update, _on_update))
+    application.add_error_handler(_on_error)
+    return application
+
+
+async def _set_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """The command menu, in Chinese by default and in English for English-speaking clients."""
+    for lang, code in ((Lang.ZH, None), (Lang.EN, "en")):
+        commands = [BotCommand(name, t(f"bot.command.{name}", lang)) for name in COMMANDS]
+        await application.bot.set_my_commands(commands, language_code=code)
+
+
+def event_of(update: Update) -> Event | None:
+    """The engine's event for an update of a private chat; None for anything else."""
+    query = update.callback_query
+    if query is not None:
+        message_id = query.message.message_id if query.message else None
+        return Pressed(query.data or "", message_id)
+    message = update.message or update.edited_message
+    if message is None or message.chat.type != "private":
+        return None
+    if message.contact is not None:
+        own = message.from_user is not None and message.contact.user_id == message.from_user.id
+        name = " ".join(p for p in (message.contact.first_name, message.contact.last_name) if p)
+        return ContactShared(message.contact.phone_number, name, own)
+    if message.text is not None:
+        text = message.text
+        return Command.parse(text) if text.startswith("/") else Typed(text)
+    return Unsupported(_kind(message))
+
+
+def _kind(message: Any) -> str:
+    for kind in ("sticker", "photo", "voice", "video", "document", "location", "audio"):
+        if getattr(message, kind, None):
+            return kind
+    return "other"
+
+
+async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    event = event_of(update)
+    chat = update.effective_chat
+    if event is None or chat is None:
+        return
+    service: ChatService = context.bot_data["service"]
+    replies = await asyncio.to_thread(service.handle, chat.id, event, update.update_id)
+    await _deliver(update, context, chat.id, replies)
+
+
+async def _deliver(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: tuple[Reply, ...]
+) -> None:
+    """Send the replies in order; a pressed button's query is always answered."""
+    query = update.callback_query
+    toasts = [r.toast for r in replies if r.toast]
+    if query is not None:
+        await query.answer(toasts[0] if toasts else None)
+    for reply in replies:
+        if not reply.text:
+            continue
+        message = query.message if query is not None else None
+        if (
+            reply.edit
+            and message is not None
+            and await _edit(context, chat_id, message.message_id, reply)
+        ):
+            continue
+        await context.bot.send_message(chat_id, reply.text, reply_markup=_markup(reply))
+
+
+async def _edit(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int, reply: Reply
+) -> bool:
+    """Replace the pressed message; False when Telegram will not (too old, deleted)."""
+    markup = _inline(reply)
+    try:
+        await context.bot.edit_message_text(
+            reply.text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+        )
+    except BadRequest as err:
+        if "not modified" in str(err).lower():
+            return True
+        log.info("cannot edit message %s of chat %s: %s", message_id, chat_id, err)
+        return False
+    return True
+
+
+def _inline(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+            for row in reply.buttons
+        ]
+    )
+
+
+def _markup(
+    reply: Reply,
+) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
+    if reply.ask_contact:
+        button = KeyboardButton(reply.contact_label, request_contact=True)
+        return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
+    if reply.clear_keyboard:
+        return ReplyKeyboardRemove()
+    return _inline(reply)
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log it, and tell the user something went wrong rather than leave them waiting."""
+    log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(update.effective_chat.id, t("bot.error"))
+        except Exception:  # the chat may be unreachable too; the error is logged above
+            log.warning("could not tell chat %s about the error", update.effective_chat.id)
