@@ -258,10 +258,17 @@ def ask_city(turn: Turn) -> None:
     served = {b.city for b in turn.world.catalog().branches}
     cities = [c for c in ZHEJIANG_CITIES if c in served] or list(ZHEJIANG_CITIES)
     buttons = [Button(c, data(Step.CITY, "v", c)) for c in cities]
-    turn.ask(turn.t("bot.city.ask"), rows(buttons, 3))
+    previous = " ".join(x for x in (turn.previous("city"), turn.previous("county")) if x)
+    keep = keep_button(turn, Step.CITY, previous)
+    turn.ask(turn.t("bot.city.ask"), (*rows(buttons, 3), *rows(keep, 1)))
 
 
 def answer_city(turn: Turn, event: Event) -> Next:
+    county = turn.previous("county")
+    if kept(turn, event, Step.CITY, "city"):
+        if county:
+            turn.draft["county"] = county
+        return Go.NEXT
     value = pressed_value(event, Step.CITY)
     text = value if value is not None else event.text if isinstance(event, Typed) else ""
     city = canonical_city(text) if text else None
