@@ -21,7 +21,7 @@ from telegram.ext import Application
 from bot.chat import ChatService
 from bot.config import BotSettings
 from bot.db_world import DbWorld
-from bot.telegram_app import build_application
+from bot.telegram_app import build_application, set_commands
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ def create_app(engine: Engine, bot_settings: BotSettings) -> FastAPI:
             yield
             return
         async with bot:
+            await set_commands(bot)
             await _start_receiving(bot, bot_settings)
             await bot.start()
             yield

@@ -79,7 +79,7 @@ def build_application(
         .base_url(base)
         .base_file_url(base.removesuffix("/bot") + "/file/bot")
         .concurrent_updates(ChatOrderedProcessor(CONCURRENT_UPDATES))
-        .post_init(_set_commands)
+        .post_init(set_commands)
     )
     if settings.telegram_max_rate > 0:
         limiter = AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3)
@@ -91,8 +91,9 @@ def build_application(
     return application
 
 
-async def _set_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """The command menu, in Chinese by default and in English for English-speaking clients."""
+async def set_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """The command menu, in Chinese by default and in English for English-speaking clients
+    (`run_polling` calls it; whoever starts the application otherwise calls it itself)."""
     for lang, code in ((Lang.ZH, None), (Lang.EN, "en")):
         commands = [BotCommand(name, t(f"bot.command.{name}", lang)) for name in COMMANDS]
         await application.bot.set_my_commands(commands, language_code=code)
@@ -137,11 +138,17 @@ async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def _deliver(
     update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: tuple[Reply, ...]
 ) -> None:
-    """Send the replies in order; a pressed button's query is always answered."""
+    """Send the replies in order, a pressed button's query answered first. No replies: the
+    update was handled before (redelivered), its query answered then."""
+    if not replies:
+        return
     query = update.callback_query
     toasts = [r.toast for r in replies if r.toast]
     if query is not None:
-        await query.answer(toasts[0] if toasts else None)
+        try:
+            await query.answer(toasts[0] if toasts else None)
+        except BadRequest as err:  # too old to answer (a restart in between); replies still go
+            log.info("cannot answer callback query of chat %s: %s", chat_id, err)
     for reply in replies:
         if not reply.text:
             continue
