@@ -64,7 +64,9 @@ def _bot(engine: Engine, settings: BotSettings) -> Bot | None:
     if settings.telegram_bot_token is None:
         log.info("TELEGRAM_BOT_TOKEN is not set: the bot does not run")
         return None
-    return build_application(ChatService(engine, DbWorld(engine)), settings)
+    world = DbWorld(engine)
+    world.warm()
+    return build_application(ChatService(engine, world), settings)
 
 
 async def _start_receiving(bot: Bot, settings: BotSettings) -> None:

@@ -33,7 +33,9 @@ def run_bot(lang: LangOption = Lang.ZH) -> None:
         raise fail("TELEGRAM_WEBHOOK_URL is set: webhooks are received by `yinqi serve`.")
     _logging()
     engine = open_database(lang)
-    application = build_application(ChatService(engine, DbWorld(engine)), settings)
+    world = DbWorld(engine)
+    world.warm()
+    application = build_application(ChatService(engine, world), settings)
     application.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
 
 

@@ -3,6 +3,7 @@ progress and erasure, each through storage's queries and use cases."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
@@ -26,6 +27,8 @@ from matching.i18n import Lang
 from matching.names import NameIndex
 from matching.request import parse_request
 
+log = logging.getLogger(__name__)
+
 NAMES_MAX_AGE_S = 60.0
 """How stale the index of known firm names may grow before it is rebuilt (when it changed)."""
 
@@ -34,6 +37,10 @@ class DbWorld:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._names = _KnownNames(engine)
+
+    def warm(self) -> None:
+        """Index the known names now, so the first firm to type a name does not wait for it."""
+        threading.Thread(target=self._names.search, args=("",), daemon=True).start()
 
     def catalog(self) -> Catalog:
         with reading(self.engine) as session:
@@ -115,53 +122,68 @@ def request_of(draft: dict[str, Any]) -> dict[str, Any]:
 
 
 class _KnownNames:
-    """Registered firms and campaign-list entries, indexed for "您是不是指 …？"; rebuilt when
-    older than `NAMES_MAX_AGE_S` and the tables changed."""
+    """Registered firms and campaign-list entries, indexed for "您是不是指 …？". Each list is
+    indexed on its own: campaign lists are large (600k names take seconds to index) and change
+    rarely, registered firms change all day."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._lock = threading.Lock()
-        self._built_at = float("-inf")
-        self._key: tuple[Any, ...] | None = None
-        self._index: NameIndex | None = None
-        self._usccs: list[str] = []
+        firms = select(Enterprise.name, Enterprise.uscc).where(col(Enterprise.erased_at).is_(None))
+        self._lists = (
+            _IndexedNames(engine, Enterprise, firms),
+            _IndexedNames(engine, CampaignEntry, select(CampaignEntry.name, CampaignEntry.uscc)),
+        )
 
     def search(self, name: str) -> tuple[KnownName, ...]:
-        index = self._current()
-        found = index.search(name, limit=3) if index is not None else ()
-        return tuple(KnownName(m.name, self._usccs[m.index]) for m in found)
-
-    def _current(self) -> NameIndex | None:
-        with self._lock:
-            if time.monotonic() - self._built_at < NAMES_MAX_AGE_S:
-                return self._index
-            with reading(self.engine) as session:
-                key = _tables_key(session)
-                if key != self._key:
-                    names, usccs = _all_names(session)
-                    self._index = NameIndex(names) if names else None
-                    self._usccs, self._key = usccs, key
-            self._built_at = time.monotonic()
-            return self._index
+        found: dict[str, tuple[float, KnownName]] = {}
+        for names in self._lists:
+            index, usccs = names.current()
+            for match in index.search(name, limit=3) if index is not None else ():
+                known = KnownName(match.name, usccs[match.index])
+                if match.name not in found or found[match.name][0] < match.score:
+                    found[match.name] = (match.score, known)
+        ranked = sorted(found.values(), key=lambda pair: -pair[0])
+        return tuple(known for _, known in ranked[:3])
 
 
-def _tables_key(session: Session) -> tuple[Any, ...]:
-    firms = session.exec(select(func.max(Enterprise.id), func.count())).one()
-    entries = session.exec(select(func.max(CampaignEntry.id), func.count())).one()
-    return (*firms, *entries)
+class _IndexedNames:
+    """One table's names in a `NameIndex`: built on first use, then rebuilt in the background
+    (the old index answering meanwhile) when older than `NAMES_MAX_AGE_S` and the table changed."""
 
+    def __init__(self, engine: Engine, table: Any, rows: Any) -> None:
+        self.engine, self.table, self.rows = engine, table, rows
+        self._lock = threading.Lock()
+        self._checked_at = float("-inf")
+        self._key: tuple[Any, ...] | None = None
+        self._index: tuple[NameIndex | None, list[str]] | None = None
 
-def _all_names(session: Session) -> tuple[list[str], list[str]]:
-    """Names and USCCs of known firms: registered (not erased) first, then campaign lists."""
-    names: list[str] = []
-    usccs: list[str] = []
-    firms = select(Enterprise.name, Enterprise.uscc).where(col(Enterprise.erased_at).is_(None))
-    entries = select(CampaignEntry.name, CampaignEntry.uscc)
-    seen: set[str] = set()
-    for query in (firms, entries):
-        for name, uscc in session.exec(query):
-            if name and name not in seen:
-                seen.add(name)
-                names.append(name)
-                usccs.append(uscc or "")
-    return names, usccs
+    def current(self) -> tuple[NameIndex | None, list[str]]:
+        if self._index is None:
+            with self._lock:
+                if self._index is None:
+                    self._refresh()
+        elif time.monotonic() - self._checked_at >= NAMES_MAX_AGE_S and self._lock.acquire(False):
+            self._checked_at = time.monotonic()
+            threading.Thread(target=self._refresh_and_release, daemon=True).start()
+        assert self._index is not None
+        return self._index
+
+    def _refresh_and_release(self) -> None:
+        try:
+            self._refresh()
+        except Exception:  # the old index keeps answering; try again after the next interval
+            log.exception("rebuilding the index of %s names failed", self.table.__tablename__)
+        finally:
+            self._lock.release()
+
+    def _refresh(self) -> None:
+        with reading(self.engine) as session:
+            key = tuple(session.exec(select(func.max(self.table.id), func.count())).one())
+            if key != self._key or self._index is None:
+                names, usccs = [], []
+                for name, uscc in session.exec(self.rows):
+                    if name:
+                        names.append(name)
+                        usccs.append(uscc or "")
+                self._index = (NameIndex(names) if names else None, usccs)
+                self._key = key
+        self._checked_at = time.monotonic()
