@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.databases import PG_ENV, PostgresSchema, SqliteTemplate, backends, postgres_schema
+from tests.db.builders import Seeded, seed
 
 
 def pytest_report_header() -> str:
@@ -36,3 +37,9 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     fresh = request.getfixturevalue("sqlite_template").fresh(tmp_path)
     yield fresh
     fresh.dispose()
+
+
+@pytest.fixture
+def seeded(engine: Engine) -> Seeded:
+    """The sample catalog with a manager and an admin per bank, a coordinator and an admin."""
+    return seed(engine, managers_per_bank=1)

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from db.qr_sources import create_source
 from tests.bot.driver import Driver
-from tests.db.builders import Seeded, seed
+from tests.db.builders import Seeded
 
 PARK = "xc-gxq"  # 新昌高新技术产业园小微企业园 (sample catalog), in 绍兴市 新昌县
-
-
-@pytest.fixture
-def seeded(engine: Engine) -> Seeded:
-    return seed(engine, managers_per_bank=1)
 
 
 @pytest.fixture
