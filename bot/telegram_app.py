@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 
 CONCURRENT_UPDATES = 16
 """Updates of different chats handled at once; one chat's updates always one after another."""
+CONNECTIONS = 8
+"""HTTP connections to the Bot API. Few is faster: httpcore scans its whole pool on every
+request (measured with the stand-in: 260 exchanges/s with 8, 82 with PTB's default of 256)."""
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
@@ -79,6 +82,8 @@ def build_application(
         .base_url(base)
         .base_file_url(base.removesuffix("/bot") + "/file/bot")
         .concurrent_updates(ChatOrderedProcessor(CONCURRENT_UPDATES))
+        .connection_pool_size(CONNECTIONS)
+        .pool_timeout(30.0)  # wait for a free connection rather than fail under a burst
         .post_init(set_commands)
     )
     if settings.telegram_max_rate > 0:
