@@ -11,6 +11,7 @@ import typer
 
 from api.cli_common import LangOption, fail
 from api.cli_lists import list_app
+from api.cli_qr import qr_app
 from api.cli_storage import register as register_storage_commands
 from matching.catalog import Catalog
 from matching.catalog_yaml import parse_catalog
@@ -34,6 +35,7 @@ catalog_app = typer.Typer(
 )
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(list_app, name="list")
+app.add_typer(qr_app, name="qr")
 
 CatalogOption = Annotated[
     Path | None,
