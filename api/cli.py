@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from api.cli_bot import register as register_bot_commands
 from api.cli_common import LangOption, fail
 from api.cli_lists import list_app
 from api.cli_qr import qr_app
@@ -151,6 +152,7 @@ def catalog_check(
 
 
 register_storage_commands(app, catalog_app)
+register_bot_commands(app)
 
 
 def main() -> None:
