@@ -7,27 +7,16 @@ from typing import Any
 from bot.events import Button, Event, Typed
 from bot.flow import Go, Next, StepDef
 from bot.result import registered
-from bot.state import Step
+from bot.state import ORDER, Step
 from bot.steps_need import yuan
 from bot.turn import Turn, data, pressed_value, rows
 from bot.world import Refused
 from matching.model import Standard
 
-CHANGEABLE: tuple[Step, ...] = (
-    Step.ENTITY,
-    Step.NAME,
-    Step.USCC,
-    Step.CITY,
-    Step.INDUSTRY,
-    Step.TAGS,
-    Step.AMOUNT,
-    Step.PURPOSE,
-    Step.TERM,
-    Step.COLLATERAL,
-    Step.BANKS,
-    Step.STANDARDS,
-    Step.CONTACT,
+CHANGEABLE: tuple[Step, ...] = tuple(
+    s for s in ORDER if s not in (Step.CONSENT, Step.COUNTY, Step.CREDIT)
 )
+"""What the summary offers to change (county with the city, credit with the banks)."""
 
 
 def lines(turn: Turn) -> list[str]:
