@@ -349,7 +349,9 @@ def report(runs: list[tuple[dict[str, Any], bool, list[str]]], database: str) ->
     """Each run, the medians and the verdict; 0 if every user registered and the target is met."""
     for n, (figures, _, notes) in enumerate(runs, 1):
         calls = ", ".join(f"{figures['calls'].get(m, 0):,} {m}" for m in CALLS)
-        print(f"run {n}     {describe(figures)}\n          Bot API calls: {calls}")
+        sent = sum(figures["calls"].get(m, 0) for m in CALLS[:2]) / figures["wall s"]
+        print(f"run {n}     {describe(figures)}\n          Bot API calls: {calls} "
+              f"({sent:.0f} messages/s sent or edited)")  # fmt: skip
         for note in notes:
             print(f"          {note[:240]}")
     keys = [k for k in runs[0][0] if k != "calls"]
