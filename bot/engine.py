@@ -120,11 +120,7 @@ def _start(turn: Turn, payload: str) -> None:
 
 def _fresh(turn: Turn) -> None:
     """A new registration: consent kept if given, earlier answers offered as defaults."""
-    draft = turn.draft
-    answers = {k: v for k, v in draft.items() if not k.startswith("_")} or draft.get("_defaults")
-    turn.state.draft = {k: draft[k] for k in ("_consent", "_source") if k in draft}
-    if answers:
-        turn.state.draft["_defaults"] = answers
+    turn.state.set_aside()
     _prefill(turn)
     step = first_open(turn.draft)
     turn.state.step = step
@@ -179,11 +175,7 @@ def _cancel(turn: Turn, _: str) -> None:
     if turn.state.step in RESTING:
         turn.say(turn.t("bot.cancel.nothing"))
         return
-    draft = turn.draft
-    answers = {k: v for k, v in draft.items() if not k.startswith("_")}
-    turn.state.draft = {k: draft[k] for k in ("_consent", "_source", "_defaults") if k in draft}
-    if answers:
-        turn.state.draft["_defaults"] = answers
+    turn.state.set_aside()
     turn.state.step = Step.IDLE
     turn.say(turn.t("bot.cancel.done"))
 

@@ -73,6 +73,19 @@ class ChatState:
     def copy(self) -> ChatState:
         return ChatState(self.step, self.lang, copy.deepcopy(self.draft))
 
+    def answers(self) -> dict[str, Any]:
+        """The answers in the draft, without the conversation's bookkeeping."""
+        return {k: v for k, v in self.draft.items() if not k.startswith("_")}
+
+    def set_aside(self) -> None:
+        """Start a fresh draft: consent and QR source kept, the answers so far (or the defaults
+        they started from) offered as defaults of the next registration."""
+        answers = self.answers() or self.draft.get("_defaults")
+        kept: dict[str, Any] = {
+            k: self.draft[k] for k in ("_consent", "_source") if k in self.draft
+        }
+        self.draft = {**kept, "_defaults": answers} if answers else kept
+
     @property
     def source(self) -> dict[str, Any] | None:
         """The QR source this conversation was started from: id, token, kind, target, label."""

@@ -153,22 +153,22 @@ def answer_collateral(turn: Turn, event: Event) -> Next:
     return went
 
 
-def _bank_options(turn: Turn) -> tuple[Option, ...]:
-    """The catalog's banks that serve the firm's place (their names are not in the catalog of
-    texts: a bank's name is its name in both languages)."""
+def _bank_names(turn: Turn) -> tuple[str, ...]:
+    """The catalog's banks that serve the firm's place (a bank's name is its name in both
+    languages, so not a text of the catalogs)."""
     catalog = turn.world.catalog()
     city, county = turn.draft.get("city", ""), turn.draft.get("county", "")
-    return tuple(Option(b.name, "") for b in catalog.banks_in(city) if b.serves(city, county))
+    return tuple(b.name for b in catalog.banks_in(city) if b.serves(city, county))
 
 
 def ask_banks(turn: Turn) -> None:
-    options = _bank_options(turn)
+    names = _bank_names(turn)
     chosen: list[str] = turn.draft.setdefault("_pick", list(turn.previous("banks") or []))
     marks = [
-        Button(f"{'✅' if o.value in chosen else '▫️'} {o.value}", data(Step.BANKS, "t", str(i)))
-        for i, o in enumerate(options)
+        Button(f"{'✅' if name in chosen else '▫️'} {name}", data(Step.BANKS, "t", str(i)))
+        for i, name in enumerate(names)
     ]
-    typed = [c for c in chosen if all(c != o.value for o in options)]
+    typed = [c for c in chosen if c not in names]
     marks += [Button(f"✅ {name[:30]}", data(Step.BANKS, "x", str(i))) for i, name in
               enumerate(typed)]
     extra = (
@@ -179,13 +179,13 @@ def ask_banks(turn: Turn) -> None:
 
 
 def answer_banks(turn: Turn, event: Event) -> Next:
-    options = _bank_options(turn)
+    names = _bank_names(turn)
     chosen: list[str] = list(turn.draft.get("_pick") or [])
-    typed_names = [c for c in chosen if all(c != o.value for o in options)]
+    typed_names = [c for c in chosen if c not in names]
     index = pressed_value(event, Step.BANKS, "t")
     extra = pressed_value(event, Step.BANKS, "x")
-    if index is not None and index.isdigit() and int(index) < len(options):
-        turn.draft["_pick"] = toggle(chosen, options[int(index)].value)
+    if index is not None and index.isdigit() and int(index) < len(names):
+        turn.draft["_pick"] = toggle(chosen, names[int(index)])
     elif extra is not None and extra.isdigit() and int(extra) < len(typed_names):
         turn.draft["_pick"] = toggle(chosen, typed_names[int(extra)])
     elif isinstance(event, Typed):

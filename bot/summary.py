@@ -104,9 +104,7 @@ def submit(turn: Turn) -> Next:
     turn.marks.add("submitted")
     turn.confirm_choice(turn.t("bot.summary.title"), turn.t("bot.summary.submitted"))
     registered(turn, registration)
-    answers = {k: v for k, v in turn.draft.items() if not k.startswith("_")}
-    keep: dict[str, Any] = {k: turn.draft[k] for k in ("_consent", "_source") if k in turn.draft}
-    turn.state.draft = {**keep, "_defaults": answers}
+    turn.state.set_aside()  # the answers become the defaults of /new
     turn.state.step = Step.DONE
     return Go.STAY
 
