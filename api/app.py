@@ -1,4 +1,4 @@
-"""The HTTP app `yinqi serve` runs: health, the Telegram webhook, and (next) the bank API.
+"""The HTTP app `yinqi serve` runs: the bank and coordination API, health, the Telegram webhook.
 
 The bot runs inside the app's lifespan when a token is set: polling in development, or taking
 updates at `/telegram/webhook` when `TELEGRAM_WEBHOOK_URL` is set, each delivery checked against
@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, HTTPException, Request
@@ -18,17 +19,40 @@ from sqlalchemy import Engine
 from telegram import Update
 from telegram.ext import Application
 
+from api import errors
+from api.routes import leads, needs, pool
 from bot.chat import ChatService
 from bot.config import BotSettings
 from bot.db_world import DbWorld
 from bot.telegram_app import build_application, set_commands
+from db.models import utcnow
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
 
 
-def create_app(engine: Engine, bot_settings: BotSettings) -> FastAPI:
+DESCRIPTION = """
+Bank account managers pull the leads assigned to them, claim open needs from the pool and record
+every follow-up; coordination teams register needs met in person and track progress.
+
+Authenticate with `Authorization: Bearer <token>` (a token from `yinqi users add`). A lead or
+need the caller may not see answers 404, exactly like one that does not exist. Errors are JSON:
+`{"error": {"code", "message", "field"}}`, the message in the language of `Accept-Language`
+(Chinese by default, `en` for English). Times are ISO 8601 with their offset.
+"""
+
+TAGS = [
+    {"name": "leads", "description": "A bank's leads: pull, accept, decline, follow up, reassign"},
+    {"name": "pool", "description": "Open needs a bank may still take under the 3/2 limit"},
+    {"name": "needs", "description": "Needs registered in person; a need's leads and timeline"},
+    {"name": "ops", "description": "Health and metrics"},
+]
+
+
+def create_app(
+    engine: Engine, bot_settings: BotSettings, *, clock: Callable[[], datetime] = utcnow
+) -> FastAPI:
     bot = _bot(engine, bot_settings)
 
     @asynccontextmanager
@@ -45,7 +69,18 @@ def create_app(engine: Engine, bot_settings: BotSettings) -> FastAPI:
                 await bot.updater.stop()
             await bot.stop()
 
-    app = FastAPI(title="Yinqi 银企", lifespan=lifespan)
+    app = FastAPI(
+        title="Yinqi 银企 API",
+        version="1",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.clock = clock
+    errors.install(app)
+    for router in (leads.router, pool.router, needs.router):
+        app.include_router(router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, Any]:

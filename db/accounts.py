@@ -13,6 +13,7 @@ from db.errors import InvalidInput, NotFound
 from db.models import ApiToken, Bank, Branch, Staff, utcnow
 from db.unit import use_case
 from db.vocabulary import Role
+from matching.regions import canonical_city, canonical_county
 
 TOKEN_PREFIX = "yq_"
 
@@ -53,6 +54,7 @@ def add_user(
         raise InvalidInput.of("too_long", field="name", limit=100)
     bank = _bank_for(session, role, bank_code)
     branch_id = _branch_id(session, bank, branch_code)
+    region = _region(region)
     staff = Staff(
         name=name.strip(),
         role=role,
@@ -78,6 +80,16 @@ def _bank_for(session: Session, role: Role, bank_code: str | None) -> Bank | Non
     if bank is None:
         raise InvalidInput.of("unknown_bank", field="bank", bank=bank_code)
     return bank
+
+
+def _region(region: str | None) -> str | None:
+    """A coordinator's region as needs record it (绍兴 → 绍兴市, 新昌 → 新昌县); None: all."""
+    if region is None or not region.strip():
+        return None
+    found = canonical_city(region.strip()) or canonical_county(region.strip())
+    if found is None:
+        raise InvalidInput.of("unknown_region", field="region", region=region)
+    return found
 
 
 def _branch_id(session: Session, bank: Bank | None, branch_code: str | None) -> int | None:

@@ -80,7 +80,9 @@ def claim(
     staff = _bank_staff(session, actor)
     need = lock_need(session, need_id)
     candidate = session.get(Candidate, (need_id, staff.bank_id))
-    if candidate is None or need.status != NeedStatus.OPEN or need.route != Route.ASSIGN:
+    if candidate is None:  # never in this bank's pool: as good as not there
+        raise NotFound.of("need_not_found", need_id=need_id)
+    if need.status != NeedStatus.OPEN or need.route != Route.ASSIGN:
         raise NotEligible.of("not_eligible", need_id=need_id)
     bank = session.get(Bank, staff.bank_id)
     assert bank is not None

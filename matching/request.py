@@ -99,7 +99,7 @@ def parse_request(data: Any) -> MatchRequest:
     except ValidationError as err:
         first = err.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "request"
-        raise InputError("request.invalid", _problem(first), field=field) from None
+        raise InputError("request.invalid", describe_problem(first), field=field) from None
     return MatchRequest(
         firm=_firm(raw.firm),
         need=_need(raw.need),
@@ -128,7 +128,7 @@ _PROBLEMS = {
 }
 
 
-def _problem(error: Any) -> Text:
+def describe_problem(error: Any) -> Text:
     """A pydantic error in the catalog's words (its English message for the rare others)."""
     key = _PROBLEMS.get(error["type"])
     if key is None:

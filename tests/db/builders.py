@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from db.accounts import add_user
+from db.accounts import NewUser, add_user
 from db.catalog_store import save_catalog
 from db.models import Bank, Staff
 from db.register import Contact, Registration, register_need
@@ -34,6 +34,11 @@ class Seeded:
     bank_admins: dict[str, Actor] = field(default_factory=dict)
     coordinator: Actor = field(default_factory=Actor.system)
     admin: Actor = field(default_factory=Actor.system)
+    tokens: dict[int, str] = field(default_factory=dict)  # staff id → API token
+
+    def token(self, actor: Actor) -> str:
+        assert actor.staff_id is not None
+        return self.tokens[actor.staff_id]
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -47,18 +52,26 @@ def seed(engine: Engine, *, managers_per_bank: int = 2) -> Seeded:
         save_catalog(session, sample_catalog())
         session.commit()
     seeded = Seeded(engine)
+    users: list[NewUser] = []
     with Session(engine) as session:
         for bank in sample_catalog().banks:
             for i in range(managers_per_bank):
-                add_user(
-                    session,
-                    name=f"{bank.name}客户经理{i + 1}",
-                    role=Role.MANAGER,
-                    bank_code=bank.code,
+                users.append(
+                    add_user(
+                        session,
+                        name=f"{bank.name}客户经理{i + 1}",
+                        role=Role.MANAGER,
+                        bank_code=bank.code,
+                    )
                 )
-            add_user(session, name=f"{bank.name}管理员", role=Role.BANK_ADMIN, bank_code=bank.code)
-        add_user(session, name="专班联络员", role=Role.COORDINATOR, region="绍兴市")
-        add_user(session, name="系统管理员", role=Role.ADMIN)
+            users.append(
+                add_user(
+                    session, name=f"{bank.name}管理员", role=Role.BANK_ADMIN, bank_code=bank.code
+                )
+            )
+        users.append(add_user(session, name="专班联络员", role=Role.COORDINATOR, region="绍兴市"))
+        users.append(add_user(session, name="系统管理员", role=Role.ADMIN))
+        seeded.tokens = {u.staff_id: u.token for u in users}
         bank_of = {b.id: b.code for b in session.exec(select(Bank)).all()}
         for staff in session.exec(select(Staff).order_by(Staff.id)).all():  # type: ignore[arg-type]
             actor = Actor.of(staff)

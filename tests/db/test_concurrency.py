@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from db.assignments import claim, offer, reassign
 from db.engine import reading
-from db.errors import AlreadyHeld, LimitReached, NotEligible, StorageError
+from db.errors import AlreadyHeld, LimitReached, NotEligible, NotFound, StorageError
 from db.views import leads_of_need
 from db.vocabulary import LIVE
 from matching.model import EntityType, Firm
@@ -29,7 +29,13 @@ WINDOW = 16  # needs all workers are on at the same moment
 TURN = 0.5  # the share of needs a worker acts on as it passes: ~8 workers per need fill it
 NOW = MONDAY + timedelta(hours=1)
 OPERATIONS = ("claim", "claim", "offer", "reassign")
-DOMAIN_REFUSALS = {LimitReached.__name__, AlreadyHeld.__name__, NotEligible.__name__}
+# a claim on a need the bank is not a candidate for is NotFound: not in its pool, as good as absent
+DOMAIN_REFUSALS = {
+    LimitReached.__name__,
+    AlreadyHeld.__name__,
+    NotEligible.__name__,
+    NotFound.__name__,
+}
 # Banks a firm may already borrow from: 工商银行 is not in the sample catalog but counts all the
 # same; 绍兴银行 is (sxbank), and is then no new bank for the firm.
 EXISTING = ((), (), (), (), ("工商银行",), ("绍兴银行",))

@@ -16,7 +16,6 @@ from db.errors import (
     InvalidInput,
     LimitReached,
     NotAllowed,
-    NotEligible,
     NotFound,
 )
 from db.models import Assignment, Bank, Candidate, Event, Need, Outbox, Staff
@@ -86,7 +85,7 @@ def test_a_firm_at_its_limit_goes_to_its_own_banks_and_the_coordination_list(
     assert reg.route is Route.EXISTING_BANKS_ONLY
     assert reg.attention is Attention.BANK_LIMIT
     assert [(o.bank_code, o.existing_bank) for o in reg.offers] == [("tlbank", True)]
-    with pytest.raises(NotEligible):
+    with pytest.raises(NotFound):  # not in hxrcb's pool: as good as not there
         _claim(seeded, reg.need_id, "hxrcb")
 
 
@@ -94,13 +93,15 @@ def test_a_firm_failing_good_credit_is_sent_to_credit_repair_not_to_banks(seeded
     reg = register(seeded, standards=Standards(good_credit=False))
     assert reg.route is Route.CREDIT_REPAIR and reg.attention is Attention.CREDIT_REPAIR
     assert reg.offers == ()
-    with pytest.raises(NotEligible):
+    with pytest.raises(NotFound):
         _claim(seeded, reg.need_id, "tlbank")
 
 
-def test_a_bank_with_no_fitting_product_cannot_claim(seeded: Seeded) -> None:
+def test_a_bank_with_no_fitting_product_cannot_claim_nor_learn_the_need_exists(
+    seeded: Seeded,
+) -> None:
     reg = register(seeded)
-    with pytest.raises(NotEligible):
+    with pytest.raises(NotFound):
         _claim(seeded, reg.need_id, "nbcb")
 
 

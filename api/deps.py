@@ -1,0 +1,105 @@
+"""What every route depends on: the database, the clock, the caller and the reader's language.
+
+A caller is whoever the bearer token (made by `yinqi users add`) belongs to; a missing, unknown
+or revoked token is a 401. Reads run in a read-only session (on SQLite they never take the write
+lock); changes go through the use cases, each one transaction of a session of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from db.accounts import staff_for_token
+from db.engine import reading
+from db.unit import Actor
+from db.vocabulary import ActorKind, Role
+from matching.i18n import DEFAULT_LANG, Lang
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="token",
+    description="An API token from `yinqi users add` (shown once; `yinqi users revoke` ends it).",
+)
+
+
+def engine_of(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def now_of(request: Request) -> datetime:
+    """The app's clock (tests set their own)."""
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
+def read_session(request: Request) -> Iterator[Session]:
+    with reading(engine_of(request)) as session:
+        yield session
+
+
+def write_session(request: Request) -> Iterator[Session]:
+    """A session for one use case; the use case commits or rolls back."""
+    with Session(engine_of(request)) as session:
+        yield session
+
+
+def lang_of(request: Request) -> Lang:
+    """English when the client's `Accept-Language` prefers it; Chinese otherwise."""
+    header = request.headers.get("accept-language", "")
+    first = header.split(",")[0].strip().lower()
+    return Lang.EN if first.startswith("en") else DEFAULT_LANG
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The staff member a request acts for."""
+
+    staff_id: int
+    name: str
+    role: Role
+    bank_id: int | None
+    region: str | None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(ActorKind.STAFF, self.staff_id, self.role, self.bank_id)
+
+
+class Unauthorized(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(401, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
+
+
+def current_caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized()
+    token = credentials.credentials
+    if len(token) > 200:
+        raise Unauthorized()
+    with reading(engine_of(request)) as session:
+        staff = staff_for_token(session, token)
+        if staff is None:
+            raise Unauthorized()
+        caller = Caller(staff.id or 0, staff.name, Role(staff.role), staff.bank_id, staff.region)
+    request.state.caller = caller
+    return caller
+
+
+EngineDep = Annotated[Engine, Depends(engine_of)]
+ReadSession = Annotated[Session, Depends(read_session)]
+WriteSession = Annotated[Session, Depends(write_session)]
+CallerDep = Annotated[Caller, Depends(current_caller)]
+Now = Annotated[datetime, Depends(now_of)]
+LangDep = Annotated[Lang, Depends(lang_of)]

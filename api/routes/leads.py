@@ -1,0 +1,149 @@
+"""Leads: what a bank's managers and admins pull, accept, decline and follow up."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
+from sqlalchemy import Engine
+
+from api.deps import Caller, CallerDep, EngineDep, Now, ReadSession, WriteSession
+from api.routes import PREFIX, LeadId, errors
+from api.schemas import DeclineIn, FollowUpIn, LeadOut, LeadPageOut, ReassignIn
+from db import assignments
+from db.engine import reading
+from db.lead_queries import MAX_PAGE, get_lead, list_leads
+from db.vocabulary import AssignmentStatus
+
+router = APIRouter(prefix=PREFIX, tags=["leads"])
+
+
+def read_back(engine: Engine, caller: Caller, lead_id: int, now: datetime) -> LeadOut:
+    """The lead as it is after a change, read in a fresh read-only transaction."""
+    with reading(engine) as reader:
+        return LeadOut.of(get_lead(reader, actor=caller.actor, lead_id=lead_id, now=now))
+
+
+@router.get("/leads", response_model=LeadPageOut, responses=errors(401, 403, 422))
+def leads(
+    session: ReadSession,
+    caller: CallerDep,
+    now: Now,
+    status: Annotated[
+        list[AssignmentStatus] | None,
+        Query(description="only these statuses (repeat the parameter for several)"),
+    ] = None,
+    updated_since: Annotated[
+        AwareDatetime | None,
+        Query(
+            description="only leads changed at or after this time",
+            examples=["2026-11-23T00:00:00+08:00"],
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="page size")] = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="`next_cursor` of the previous page")
+    ] = None,
+) -> LeadPageOut:
+    """The caller's leads, most recently changed first: a manager's own, a bank admin's bank's.
+    Page with `next_cursor`; poll with `updated_since` for what changed."""
+    page = list_leads(
+        session,
+        actor=caller.actor,
+        statuses=status or (),
+        updated_since=updated_since,
+        limit=limit,
+        cursor=cursor,
+        now=now,
+    )
+    return LeadPageOut.of(page)
+
+
+@router.get("/leads/{lead_id}", response_model=LeadOut, responses=errors(401, 403, 404, 422))
+def lead(lead_id: LeadId, session: ReadSession, caller: CallerDep, now: Now) -> LeadOut:
+    """One lead. Another bank's lead is "not found", exactly like one that does not exist."""
+    return LeadOut.of(get_lead(session, actor=caller.actor, lead_id=lead_id, now=now))
+
+
+@router.post(
+    "/leads/{lead_id}/accept", response_model=LeadOut, responses=errors(401, 403, 404, 409, 422)
+)
+def accept(
+    lead_id: LeadId, session: WriteSession, engine: EngineDep, caller: CallerDep, now: Now
+) -> LeadOut:
+    """Accept an offered lead (within 1 working day); the firm's contact becomes visible and
+    the firm is told."""
+    assignments.accept(session, lead_id=lead_id, actor=caller.actor, now=now)
+    return read_back(engine, caller, lead_id, now)
+
+
+@router.post(
+    "/leads/{lead_id}/decline", response_model=LeadOut, responses=errors(401, 403, 404, 409, 422)
+)
+def decline(
+    lead_id: LeadId,
+    body: DeclineIn,
+    session: WriteSession,
+    engine: EngineDep,
+    caller: CallerDep,
+    now: Now,
+) -> LeadOut:
+    """Give the lead up, saying why; the need goes to the next eligible bank."""
+    assignments.decline(
+        session,
+        lead_id=lead_id,
+        actor=caller.actor,
+        reason_code=body.reason_code,
+        detail=body.detail,
+        now=now,
+    )
+    return read_back(engine, caller, lead_id, now)
+
+
+@router.post(
+    "/leads/{lead_id}/events", response_model=LeadOut, responses=errors(401, 403, 404, 409, 422)
+)
+def follow_up(
+    lead_id: LeadId,
+    body: FollowUpIn,
+    session: WriteSession,
+    engine: EngineDep,
+    caller: CallerDep,
+    now: Now,
+) -> LeadOut:
+    """Record a follow-up: contacted, visited (effective or not), credit granted (amount, rate,
+    product), loan issued (amount). Each moves the lead on; steps may be skipped, never undone."""
+    assignments.record_follow_up(
+        session,
+        lead_id=lead_id,
+        actor=caller.actor,
+        kind=body.type,
+        at=body.at,
+        effective=body.effective,
+        amount_yuan=body.amount_yuan,
+        rate_pct=body.rate_pct,
+        product=body.product,
+        note=body.note,
+        now=now,
+    )
+    return read_back(engine, caller, lead_id, now)
+
+
+@router.post(
+    "/leads/{lead_id}/reassign", response_model=LeadOut, responses=errors(401, 403, 404, 409, 422)
+)
+def reassign(
+    lead_id: LeadId,
+    body: ReassignIn,
+    session: WriteSession,
+    engine: EngineDep,
+    caller: CallerDep,
+    now: Now,
+) -> LeadOut:
+    """(bank admin) Hand the lead to another active manager of the bank."""
+    assignments.reassign(
+        session, lead_id=lead_id, manager_id=body.manager, actor=caller.actor, now=now
+    )
+    return read_back(engine, caller, lead_id, now)

@@ -1,0 +1,71 @@
+"""Needs: registered by the coordination team for firms met in person, and looked up."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from api.deps import CallerDep, Now, ReadSession, WriteSession
+from api.routes import PREFIX, NeedId, errors
+from api.schemas import NeedOut, NeedRegistrationIn, RegistrationOut
+from db.errors import InvalidInput, NotAllowed
+from db.lead_queries import get_need
+from db.register import Contact, register_need
+from db.vocabulary import Channel, Role
+from matching.request import parse_request
+
+router = APIRouter(prefix=PREFIX, tags=["needs"])
+
+
+@router.post(
+    "/needs",
+    response_model=RegistrationOut,
+    status_code=201,
+    responses={
+        200: {"description": "The firm already had a live need: that one, unchanged"},
+        **errors(401, 403, 422),
+    },
+)
+def register(
+    body: NeedRegistrationIn,
+    response: Response,
+    session: WriteSession,
+    caller: CallerDep,
+    now: Now,
+) -> RegistrationOut:
+    """(coordinator, admin) Register a firm's need met in person, as the park ledgers require.
+    It goes through the same checks, matching and offers as a registration in the bot, with the
+    channel recorded as `offline`."""
+    if caller.role not in (Role.COORDINATOR, Role.ADMIN):
+        raise NotAllowed.of("coordinators_and_admins_only")
+    request = parse_request(
+        {
+            "firm": body.firm.model_dump(mode="json"),
+            "need": body.need.model_dump(mode="json"),
+            "standards": body.standards.model_dump(mode="json"),
+        }
+    )
+    region = caller.region if caller.role is Role.COORDINATOR else None
+    if region and region not in (request.firm.city, request.firm.county):
+        raise InvalidInput.of("outside_region", field="firm.county", region=region)
+    registration = register_need(
+        session,
+        firm=request.firm,
+        need=request.need,
+        standards=request.standards,
+        contact=Contact(body.contact.name, body.contact.phone),
+        source_token=body.source,
+        channel=Channel.OFFLINE,
+        actor=caller.actor,
+        now=now,
+    )
+    if registration.duplicate:
+        response.status_code = 200
+    return RegistrationOut.of(registration)
+
+
+@router.get("/needs/{need_id}", response_model=NeedOut, responses=errors(401, 403, 404, 422))
+def need(need_id: NeedId, session: ReadSession, caller: CallerDep, now: Now) -> NeedOut:
+    """(coordinator, admin) A need with every bank's lead and its timeline; no contact data. A
+    need outside a coordinator's region is "not found"."""
+    record = get_need(session, actor=caller.actor, region=caller.region, need_id=need_id, now=now)
+    return NeedOut.of(record)

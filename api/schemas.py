@@ -1,0 +1,493 @@
+"""The API's contract: what bank systems and coordinators send and get back (`/openapi.json`).
+
+Request bodies forbid unknown fields, so nothing a client may not set (status, bank, limits) can
+slip in through a body: such a field is a 422 that names it. Responses are built from the read
+models of `db/lead_queries.py`; no personal contact data leaves except `LeadOut.contact`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from db.lead_queries import (
+    FirmView,
+    LeadPage,
+    LeadRecord,
+    NeedFacts,
+    NeedRecord,
+    PoolItem,
+    PoolPage,
+)
+from db.register import Registration
+from db.vocabulary import AssignmentStatus, DeclineReason, FollowUp
+from matching.request import FirmIn, NeedIn, StandardsIn
+from matching.serialize import result_json
+
+MAX_ID = 2**31 - 1
+"""Ids are 32-bit on PostgreSQL (SERIAL): anything larger cannot exist, and is a 422, not a 500."""
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- errors ---
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(examples=["limit_reached"], description="machine-readable, stable")
+    message: str = Field(description="for people, in the language of `Accept-Language` (zh, en)")
+    field: str | None = Field(None, examples=["reason_code"], description="the field at fault")
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+# --- pieces ---
+
+
+class Bilingual(BaseModel):
+    zh: str
+    en: str
+
+
+class BankRef(BaseModel):
+    code: str = Field(examples=["sxbank"])
+    name: str = Field(examples=["绍兴银行"])
+
+
+class ManagerRef(BaseModel):
+    id: int
+    name: str
+
+
+class ParkRef(BaseModel):
+    code: str = Field(examples=["xc-hitech"])
+    name: str = Field(examples=["新昌高新技术产业园小微企业园"])
+
+
+class Deadlines(BaseModel):
+    """The "135" clocks on working days (002): accept in 1, contact in 3; decide in a month."""
+
+    accept_by: datetime
+    contact_by: datetime
+    decide_by: datetime
+    estimated: bool = Field(
+        description="a counted day fell in a year whose holiday calendar is not yet known, so "
+        "Monday to Friday were counted"
+    )
+
+
+Overdue = Literal["accept", "contact", "decide"]
+
+
+class FirmOut(BaseModel):
+    name: str | None = Field(
+        examples=["浙江蓝宇新材料有限公司"], description="null once the firm withdrew its consent"
+    )
+    entity_type: str = Field(examples=["enterprise"])
+    city: str = Field(examples=["绍兴"])
+    county: str = Field(examples=["新昌县"])
+    park: ParkRef | None
+    industry: str = Field(examples=["新材料"])
+    tags: list[str] = Field(examples=[["tech_sme"]])
+    first_loan: bool = Field(description="首贷户: the firm has never had a bank loan")
+
+    @classmethod
+    def of(cls, firm: FirmView) -> FirmOut:
+        park = ParkRef(code=firm.park_code, name=firm.park_name or "") if firm.park_code else None
+        return cls(
+            name=firm.name,
+            entity_type=firm.entity_type,
+            city=firm.city,
+            county=firm.county,
+            park=park,
+            industry=firm.industry,
+            tags=list(firm.tags),
+            first_loan=firm.first_loan,
+        )
+
+
+class NeedFactsOut(BaseModel):
+    amount_yuan: int = Field(examples=[3_000_000])
+    tier: str = Field(examples=["500k_5m"], description="credit-scale tier (000 §四)")
+    purpose: str = Field(examples=["working_capital"])
+    term_months: int = Field(examples=[12])
+    collateral: list[str] = Field(examples=[["none"]])
+
+    @classmethod
+    def of(cls, facts: NeedFacts) -> NeedFactsOut:
+        return cls(
+            amount_yuan=facts.amount_yuan,
+            tier=facts.tier,
+            purpose=facts.purpose,
+            term_months=facts.term_months,
+            collateral=list(facts.collateral),
+        )
+
+
+class GuaranteeOut(BaseModel):
+    name: str = Field(examples=["科创专项保"])
+    code: str | None
+    guarantor: str
+    fee_rate_pct: float = Field(examples=[0.3])
+    reasons: list[Bilingual]
+
+
+class MatchOut(BaseModel):
+    """Why the bank got this need: the matcher's reasons, its fitting products, and the
+    government guarantee products that cover the need."""
+
+    reasons: list[Bilingual]
+    products: list[str] = Field(examples=[["科技贷"]])
+    guarantees: list[GuaranteeOut]
+
+
+class ContactOut(BaseModel):
+    name: str = Field(examples=["王丽"])
+    phone: str = Field(examples=["13857512345"])
+
+
+# --- leads ---
+
+
+class LeadOut(BaseModel):
+    """A lead: one need in the hands of one bank."""
+
+    id: int
+    need_id: int
+    status: AssignmentStatus
+    bank: BankRef
+    manager: ManagerRef | None = Field(description="null: the bank's admins hold it")
+    claimed: bool = Field(description="the bank took it from the pool")
+    existing_bank: bool = Field(description="the bank already lends to the firm")
+    deadlines: Deadlines
+    overdue: list[Overdue] = Field(examples=[["contact"]])
+    firm: FirmOut
+    need: NeedFactsOut
+    match: MatchOut
+    contact: ContactOut | None = Field(
+        description="the firm's contact: only once the bank accepted the lead, while it is live"
+    )
+    source: str | None = Field(examples=["新昌高新园 贷款码"], description="the QR code's label")
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, lead: LeadRecord) -> LeadOut:
+        return cls(
+            id=lead.id,
+            need_id=lead.need_id,
+            status=lead.status,
+            bank=BankRef(code=lead.bank_code, name=lead.bank_name),
+            manager=(
+                ManagerRef(id=lead.manager_id, name=lead.manager_name or "")
+                if lead.manager_id is not None
+                else None
+            ),
+            claimed=lead.claimed,
+            existing_bank=lead.existing_bank,
+            deadlines=Deadlines(
+                accept_by=lead.accept_by,
+                contact_by=lead.contact_by,
+                decide_by=lead.decide_by,
+                estimated=lead.deadlines_estimated,
+            ),
+            overdue=list(lead.overdue),  # type: ignore[arg-type]
+            firm=FirmOut.of(lead.firm),
+            need=NeedFactsOut.of(lead.need),
+            match=MatchOut(
+                reasons=[Bilingual(**r) for r in lead.reasons],
+                products=list(lead.products),
+                guarantees=[GuaranteeOut(**g) for g in lead.guarantees],
+            ),
+            contact=ContactOut(name=lead.contact.name, phone=lead.contact.phone)
+            if lead.contact
+            else None,
+            source=lead.source,
+            created_at=lead.created_at,
+            updated_at=lead.updated_at,
+        )
+
+
+class LeadPageOut(BaseModel):
+    items: list[LeadOut]
+    next_cursor: str | None = Field(
+        description="pass as `cursor` for the next page; null on the last page"
+    )
+
+    @classmethod
+    def of(cls, page: LeadPage) -> LeadPageOut:
+        return cls(items=[LeadOut.of(i) for i in page.items], next_cursor=page.next_cursor)
+
+
+class DeclineIn(_In):
+    """Why the bank gives the lead up (000 §一): the firm's own reasons, the bank's service, or
+    other. The need goes on to the next eligible bank."""
+
+    reason_code: DeclineReason = Field(examples=["firm_reason"])
+    detail: str = Field("", max_length=500, examples=["企业暂无资金需求"])
+
+
+class FollowUpIn(_In):
+    """What the manager did. `visited` says whether the visit was effective (有效走访);
+    `credit_granted` and `loan_issued` carry the amount."""
+
+    type: FollowUp = Field(examples=["visited"])
+    at: AwareDatetime | None = Field(
+        None, examples=["2026-11-23T10:00:00+08:00"], description="when; default now"
+    )
+    effective: bool | None = Field(None, examples=[True])
+    amount_yuan: int | None = Field(None, gt=0, examples=[2_000_000])
+    rate_pct: Decimal | None = Field(None, gt=0, lt=100, examples=["3.45"])
+    product: str | None = Field(None, max_length=100, examples=["科技贷"])
+    note: str = Field("", max_length=500, examples=["已到企业实地走访，负责人在"])
+
+
+class ReassignIn(_In):
+    manager: int = Field(
+        ge=1, le=MAX_ID, description="the staff id of an active manager of the same bank"
+    )
+
+
+# --- the pool ---
+
+
+class PoolItemOut(BaseModel):
+    """An open need the caller's bank may take: no name, no USCC, no contact."""
+
+    need_id: int
+    created_at: datetime
+    entity_type: str
+    city: str
+    county: str
+    park: ParkRef | None
+    industry: str
+    tags: list[str]
+    first_loan: bool
+    need: NeedFactsOut
+    existing_bank: bool = Field(description="the bank already lends to the firm (takes no slot)")
+    bank_limit: int | None = Field(description="3 or 2 banks (001 §七); null above the 10M line")
+    slots_left: int | None
+    match: MatchOut
+
+    @classmethod
+    def of(cls, item: PoolItem) -> PoolItemOut:
+        park = ParkRef(code=item.park_code, name=item.park_name or "") if item.park_code else None
+        return cls(
+            need_id=item.need_id,
+            created_at=item.created_at,
+            entity_type=item.entity_type,
+            city=item.city,
+            county=item.county,
+            park=park,
+            industry=item.industry,
+            tags=list(item.tags),
+            first_loan=item.first_loan,
+            need=NeedFactsOut.of(item.need),
+            existing_bank=item.existing_bank,
+            bank_limit=item.bank_limit,
+            slots_left=item.slots_left,
+            match=MatchOut(
+                reasons=[Bilingual(**r) for r in item.reasons],
+                products=list(item.products),
+                guarantees=[GuaranteeOut(**g) for g in item.guarantees],
+            ),
+        )
+
+
+class PoolPageOut(BaseModel):
+    items: list[PoolItemOut]
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: PoolPage) -> PoolPageOut:
+        return cls(items=[PoolItemOut.of(i) for i in page.items], next_cursor=page.next_cursor)
+
+
+# --- needs registered by the coordination team ---
+
+
+class ContactIn(_In):
+    name: str = Field(min_length=1, max_length=100, examples=["王丽"])
+    phone: str = Field(min_length=11, max_length=11, examples=["13857512345"])
+
+
+class NeedRegistrationIn(_In):
+    """A firm met in person (a park visit, a matching event): the same firm / need / standards
+    as `yinqi match`, with who the banks should call and, optionally, the QR code it came by."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "firm": {
+                        "entity_type": "enterprise",
+                        "name": "浙江麦格智芯科技有限公司",
+                        "city": "绍兴",
+                        "county": "新昌",
+                        "park": "新昌高新技术产业园小微企业园",
+                        "industry": "集成电路设计",
+                        "tags": ["tech_sme"],
+                    },
+                    "need": {"amount": "500万", "purpose": "working_capital", "term_months": 12},
+                    "standards": {
+                        "compliant_operation": True,
+                        "fixed_premises": True,
+                        "real_need": True,
+                        "good_credit": True,
+                        "lawful_purpose": True,
+                    },
+                    "contact": {"name": "王丽", "phone": "13857512345"},
+                }
+            ]
+        },
+    )
+
+    firm: FirmIn
+    need: NeedIn
+    standards: StandardsIn
+    contact: ContactIn
+    source: str | None = Field(None, max_length=64, description="a loan QR code's token")
+
+
+class OfferOut(BaseModel):
+    lead_id: int
+    bank: BankRef
+    status: AssignmentStatus
+    existing_bank: bool
+    deadlines: Deadlines
+
+
+class RegistrationOut(BaseModel):
+    need_id: int
+    duplicate: bool = Field(description="the firm already had a live need: that one is returned")
+    route: str = Field(examples=["assign"])
+    attention: str | None = Field(description="why the coordination team should look at it")
+    offers: list[OfferOut]
+    result: dict[str, Any] | None = Field(
+        description="the match, as `yinqi match` prints it; null for a duplicate"
+    )
+
+    @classmethod
+    def of(cls, reg: Registration) -> RegistrationOut:
+        return cls(
+            need_id=reg.need_id,
+            duplicate=reg.duplicate,
+            route=reg.route.value,
+            attention=reg.attention.value if reg.attention else None,
+            offers=[
+                OfferOut(
+                    lead_id=o.id,
+                    bank=BankRef(code=o.bank_code, name=o.bank),
+                    status=o.status,
+                    existing_bank=o.existing_bank,
+                    deadlines=Deadlines(
+                        accept_by=o.accept_by,
+                        contact_by=o.contact_by,
+                        decide_by=o.decide_by,
+                        estimated=o.deadlines_estimated,
+                    ),
+                )
+                for o in reg.offers
+            ],
+            result=result_json(reg.result) if reg.result else None,
+        )
+
+
+class NeedLeadOut(BaseModel):
+    id: int
+    bank: BankRef
+    status: AssignmentStatus
+    claimed: bool
+    existing_bank: bool
+    deadlines: Deadlines
+    overdue: list[Overdue]
+    decline_reason: str | None
+
+
+class TimelineOut(BaseModel):
+    at: datetime
+    kind: str = Field(examples=["accepted"])
+    bank: str | None = Field(description="the bank's code, for a lead's events")
+    actor_kind: str = Field(examples=["staff"])
+    from_status: str | None
+    to_status: str | None
+    payload: dict[str, Any]
+
+
+class NeedOut(BaseModel):
+    """A need as the coordination team sees it: its route, every bank's lead, its timeline; no
+    contact data."""
+
+    id: int
+    status: str
+    channel: str = Field(examples=["bot"])
+    route: str
+    attention: str | None
+    firm: FirmOut
+    need: NeedFactsOut
+    bank_limit: int | None
+    banks_existing: int
+    standards: dict[str, bool]
+    outcome: dict[str, Any]
+    source: str | None
+    leads: list[NeedLeadOut]
+    timeline: list[TimelineOut]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, need: NeedRecord) -> NeedOut:
+        return cls(
+            id=need.id,
+            status=need.status,
+            channel=need.channel,
+            route=need.route,
+            attention=need.attention,
+            firm=FirmOut.of(need.firm),
+            need=NeedFactsOut.of(need.need),
+            bank_limit=need.bank_limit,
+            banks_existing=need.banks_existing,
+            standards=need.standards,
+            outcome=need.outcome,
+            source=need.source,
+            leads=[
+                NeedLeadOut(
+                    id=lead.id,
+                    bank=BankRef(code=lead.bank_code, name=lead.bank_name),
+                    status=lead.status,
+                    claimed=lead.claimed,
+                    existing_bank=lead.existing_bank,
+                    deadlines=Deadlines(
+                        accept_by=lead.accept_by,
+                        contact_by=lead.contact_by,
+                        decide_by=lead.decide_by,
+                        estimated=lead.deadlines_estimated,
+                    ),
+                    overdue=list(lead.overdue),  # type: ignore[arg-type]
+                    decline_reason=lead.decline_reason,
+                )
+                for lead in need.leads
+            ],
+            timeline=[
+                TimelineOut(
+                    at=e.at,
+                    kind=e.kind,
+                    bank=e.bank_code,
+                    actor_kind=e.actor_kind,
+                    from_status=e.from_status,
+                    to_status=e.to_status,
+                    payload=e.payload,
+                )
+                for e in need.timeline
+            ],
+            created_at=need.created_at,
+            updated_at=need.updated_at,
+        )

@@ -1,0 +1,557 @@
+"""What bank staff and coordinators read: leads, the open pool, needs, each limited by who asks.
+
+Reads only; the use cases (`db/assignments.py`, `db/register.py`) make the changes. Visibility is
+part of every query, never a filter applied afterwards: a manager sees the leads assigned to them,
+a bank admin their bank's, an admin everything; a lead or need the caller may not see is "not
+found", exactly as one that does not exist. A firm's contact is shown to a bank only once it has
+accepted the lead, and never to coordinators.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, true
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from db.errors import InvalidInput, NotAllowed, NotFound
+from db.models import (
+    Assignment,
+    Bank,
+    Candidate,
+    Enterprise,
+    Event,
+    Need,
+    Park,
+    QrSource,
+    Staff,
+)
+from db.unit import Actor
+from db.vocabulary import LIVE, ActorKind, AssignmentStatus, NeedStatus, Role
+from matching.model import Route
+
+CONTACT_VISIBLE = LIVE - {AssignmentStatus.OFFERED}
+"""A bank sees the firm's contact from the moment it accepts the lead until the lead ends."""
+
+UNDECIDED = frozenset(
+    {
+        AssignmentStatus.OFFERED,
+        AssignmentStatus.ACCEPTED,
+        AssignmentStatus.CONTACTED,
+        AssignmentStatus.VISITED,
+    }
+)
+"""Statuses in which the bank still owes the firm a decision (credit granted, or declined)."""
+
+MAX_PAGE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class FirmView:
+    name: str | None  # None once the firm has withdrawn and its name is erased
+    entity_type: str
+    city: str
+    county: str
+    park_code: str | None
+    park_name: str | None
+    industry: str
+    tags: tuple[str, ...]
+    first_loan: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NeedFacts:
+    amount_yuan: int
+    tier: str
+    purpose: str
+    term_months: int
+    collateral: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ContactView:
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class LeadRecord:
+    """A lead as its bank sees it."""
+
+    id: int
+    need_id: int
+    status: AssignmentStatus
+    bank_code: str
+    bank_name: str
+    manager_id: int | None
+    manager_name: str | None
+    claimed: bool
+    existing_bank: bool
+    accept_by: datetime
+    contact_by: datetime
+    decide_by: datetime
+    deadlines_estimated: bool
+    overdue: tuple[str, ...]
+    firm: FirmView
+    need: NeedFacts
+    reasons: tuple[dict[str, str], ...]
+    products: tuple[str, ...]
+    guarantees: tuple[dict[str, Any], ...]
+    contact: ContactView | None
+    source: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LeadPage:
+    items: tuple[LeadRecord, ...]
+    next_cursor: str | None
+
+
+def overdue(
+    status: AssignmentStatus,
+    accept_by: datetime,
+    contact_by: datetime,
+    decide_by: datetime,
+    now: datetime,
+) -> tuple[str, ...]:
+    """Which of the "135" clocks the lead has run past: accept, contact, decide."""
+    late = []
+    if status is AssignmentStatus.OFFERED and accept_by < now:
+        late.append("accept")
+    if status in (AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED) and contact_by < now:
+        late.append("contact")
+    if status in UNDECIDED and decide_by < now:
+        late.append("decide")
+    return tuple(late)
+
+
+def _lead_scope(actor: Actor) -> ColumnElement[bool]:
+    """The leads `actor` may see, as a condition on `assignment`."""
+    if actor.kind is ActorKind.SYSTEM or actor.role is Role.ADMIN:
+        return true()
+    if actor.role is Role.BANK_ADMIN:
+        return col(Assignment.bank_id) == actor.bank_id
+    if actor.role is Role.MANAGER:
+        return and_(
+            col(Assignment.bank_id) == actor.bank_id, col(Assignment.manager_id) == actor.staff_id
+        )
+    raise NotAllowed.of("bank_staff_only")
+
+
+_Manager = aliased(Staff)
+
+
+def _lead_query() -> Any:
+    return (
+        select(Assignment, Need, Bank, Enterprise, Candidate, Park, QrSource, _Manager)  # type: ignore[call-overload]
+        .join(Need, col(Need.id) == col(Assignment.need_id))
+        .join(Bank, col(Bank.id) == col(Assignment.bank_id))
+        .join(Enterprise, col(Enterprise.id) == col(Need.enterprise_id))
+        .outerjoin(
+            Candidate,
+            and_(
+                col(Candidate.need_id) == col(Assignment.need_id),
+                col(Candidate.bank_id) == col(Assignment.bank_id),
+            ),
+        )
+        .outerjoin(Park, col(Park.id) == col(Need.park_id))
+        .outerjoin(QrSource, col(QrSource.id) == col(Need.source_id))
+        .outerjoin(_Manager, col(_Manager.id) == col(Assignment.manager_id))
+    )
+
+
+def list_leads(
+    session: Session,
+    *,
+    actor: Actor,
+    statuses: Sequence[AssignmentStatus] = (),
+    updated_since: datetime | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+    now: datetime,
+) -> LeadPage:
+    """The caller's leads, the most recently changed first, a page at a time (keyset: a cursor
+    names the last lead seen, so leads changing meanwhile never make a page skip or repeat one
+    that did not change)."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput.of("bad_limit", field="limit", limit=MAX_PAGE)
+    query = _lead_query().where(_lead_scope(actor))
+    if statuses:
+        query = query.where(col(Assignment.status).in_([s.value for s in statuses]))
+    if updated_since is not None:
+        query = query.where(col(Assignment.updated_at) >= updated_since)
+    if cursor:
+        at, last_id = decode_cursor(cursor)
+        query = query.where(
+            or_(
+                col(Assignment.updated_at) < at,
+                and_(col(Assignment.updated_at) == at, col(Assignment.id) < last_id),
+            )
+        )
+    query = query.order_by(col(Assignment.updated_at).desc(), col(Assignment.id).desc())
+    rows = session.exec(query.limit(limit + 1)).all()
+    items = tuple(_record(row, actor, now) for row in rows[:limit])
+    more = len(rows) > limit
+    return LeadPage(items, encode_cursor(items[-1].updated_at, items[-1].id) if more else None)
+
+
+def get_lead(session: Session, *, actor: Actor, lead_id: int, now: datetime) -> LeadRecord:
+    """One lead the caller may see; another bank's lead is "not found"."""
+    query = _lead_query().where(col(Assignment.id) == lead_id, _lead_scope(actor))
+    row = session.exec(query).first()
+    if row is None:
+        raise NotFound.of("lead_not_found", lead_id=lead_id)
+    return _record(row, actor, now)
+
+
+def _record(row: Any, actor: Actor, now: datetime) -> LeadRecord:
+    assignment, need, bank, enterprise, candidate, park, source, manager = row
+    status = AssignmentStatus(assignment.status)
+    contact = None
+    if (
+        status in CONTACT_VISIBLE
+        and actor.role is not Role.COORDINATOR
+        and need.contact_name
+        and need.contact_phone
+    ):
+        contact = ContactView(need.contact_name, need.contact_phone)
+    return LeadRecord(
+        id=assignment.id,
+        need_id=need.id,
+        status=status,
+        bank_code=bank.code,
+        bank_name=bank.name,
+        manager_id=assignment.manager_id,
+        manager_name=manager.name if manager else None,
+        claimed=assignment.claimed,
+        existing_bank=assignment.existing_bank,
+        accept_by=assignment.accept_by,
+        contact_by=assignment.contact_by,
+        decide_by=assignment.decide_by,
+        deadlines_estimated=assignment.deadlines_estimated,
+        overdue=overdue(
+            status, assignment.accept_by, assignment.contact_by, assignment.decide_by, now
+        ),
+        firm=_firm(need, enterprise, park),
+        need=_facts(need),
+        reasons=tuple(candidate.reasons) if candidate else (),
+        products=tuple(candidate.products) if candidate else (),
+        guarantees=_guarantees(need),
+        contact=contact,
+        source=source.label if source else None,
+        created_at=assignment.created_at,
+        updated_at=assignment.updated_at,
+    )
+
+
+def _firm(need: Need, enterprise: Enterprise, park: Park | None) -> FirmView:
+    return FirmView(
+        name=None if enterprise.erased_at is not None else enterprise.name,
+        entity_type=need.entity_type,
+        city=need.city,
+        county=need.county,
+        park_code=park.code if park else None,
+        park_name=park.name if park else None,
+        industry=need.industry,
+        tags=tuple(need.tags),
+        first_loan=need.first_loan,
+    )
+
+
+def _facts(need: Need) -> NeedFacts:
+    return NeedFacts(
+        amount_yuan=need.amount_yuan,
+        tier=need.tier,
+        purpose=need.purpose,
+        term_months=need.term_months,
+        collateral=tuple(need.collateral),
+    )
+
+
+def _guarantees(need: Need) -> tuple[dict[str, Any], ...]:
+    """The guarantee products that fit the need, as the matcher found them."""
+    return tuple(
+        {
+            "name": g["name"],
+            "code": g.get("code"),
+            "guarantor": g["guarantor"],
+            "fee_rate_pct": g["fee_rate_pct"],
+            "reasons": g["reasons"],
+        }
+        for g in need.outcome.get("guarantees", [])
+    )
+
+
+def encode_cursor(updated_at: datetime, lead_id: int) -> str:
+    raw = f"{updated_at.astimezone(UTC).isoformat()}|{lead_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """The (updated_at, id) a cursor from `list_leads` names; anything else is refused."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, last_id = raw.split("|")
+        moment = datetime.fromisoformat(at)
+        if moment.tzinfo is None:
+            raise ValueError(at)
+        return moment, int(last_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidInput.of("bad_cursor", field="cursor") from None
+
+
+# --- the pool: open needs a bank may still take ---
+
+
+@dataclass(frozen=True, slots=True)
+class PoolItem:
+    """An open need the caller's bank is eligible for and may take, without who the firm is."""
+
+    need_id: int
+    created_at: datetime
+    entity_type: str
+    city: str
+    county: str
+    park_code: str | None
+    park_name: str | None
+    industry: str
+    tags: tuple[str, ...]
+    first_loan: bool
+    need: NeedFacts
+    existing_bank: bool
+    bank_limit: int | None
+    slots_left: int | None
+    reasons: tuple[dict[str, str], ...]
+    products: tuple[str, ...]
+    guarantees: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PoolPage:
+    items: tuple[PoolItem, ...]
+    next_cursor: str | None
+
+
+def open_pool(
+    session: Session, *, actor: Actor, limit: int = 50, cursor: str | None = None
+) -> PoolPage:
+    """Open needs the caller's bank is a candidate for, does not hold and never held, with a
+    slot free under the 3/2 limit (or already lending to the firm: it takes no slot); newest
+    first. What the bank may take can change at any moment: `claim` decides, under the lock."""
+    if actor.role not in (Role.MANAGER, Role.BANK_ADMIN) or actor.bank_id is None:
+        raise NotAllowed.of("bank_staff_only")
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput.of("bad_limit", field="limit", limit=MAX_PAGE)
+    live_new = (
+        select(func.count())
+        .where(
+            col(Assignment.need_id) == col(Need.id),
+            col(Assignment.status).in_([s.value for s in LIVE]),
+            col(Assignment.existing_bank).is_(False),
+        )
+        .scalar_subquery()
+    )
+    held = select(Assignment.id).where(
+        col(Assignment.need_id) == col(Need.id), col(Assignment.bank_id) == actor.bank_id
+    )
+    slots = col(Need.bank_limit) - col(Need.banks_existing) - live_new
+    query = (
+        select(Need, Candidate, Park, slots)
+        .join(Candidate, col(Candidate.need_id) == col(Need.id))
+        .outerjoin(Park, col(Park.id) == col(Need.park_id))
+        .where(
+            col(Candidate.bank_id) == actor.bank_id,
+            col(Need.status) == NeedStatus.OPEN,
+            col(Need.route) == Route.ASSIGN,
+            ~held.exists(),
+            or_(col(Need.bank_limit).is_(None), col(Candidate.existing).is_(True), slots > 0),
+        )
+    )
+    if cursor:
+        query = query.where(col(Need.id) < _pool_cursor(cursor))
+    rows = session.exec(query.order_by(col(Need.id).desc()).limit(limit + 1)).all()
+    items = tuple(_pool_item(*row) for row in rows[:limit])
+    more = len(rows) > limit
+    return PoolPage(items, _encode_id(items[-1].need_id) if more else None)
+
+
+def _pool_item(need: Need, candidate: Candidate, park: Park | None, slots: int | None) -> PoolItem:
+    return PoolItem(
+        need_id=need.id or 0,
+        created_at=need.created_at,
+        entity_type=need.entity_type,
+        city=need.city,
+        county=need.county,
+        park_code=park.code if park else None,
+        park_name=park.name if park else None,
+        industry=need.industry,
+        tags=tuple(need.tags),
+        first_loan=need.first_loan,
+        need=_facts(need),
+        existing_bank=candidate.existing,
+        bank_limit=need.bank_limit,
+        slots_left=None if need.bank_limit is None else max(0, int(slots or 0)),
+        reasons=tuple(candidate.reasons),
+        products=tuple(candidate.products),
+        guarantees=_guarantees(need),
+    )
+
+
+def _encode_id(need_id: int) -> str:
+    return base64.urlsafe_b64encode(f"n|{need_id}".encode()).decode().rstrip("=")
+
+
+def _pool_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        tag, need_id = raw.split("|")
+        if tag != "n":
+            raise ValueError(tag)
+        return int(need_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidInput.of("bad_cursor", field="cursor") from None
+
+
+# --- needs, as the coordination team sees them ---
+
+
+@dataclass(frozen=True, slots=True)
+class NeedLead:
+    id: int
+    bank_code: str
+    bank_name: str
+    status: AssignmentStatus
+    claimed: bool
+    existing_bank: bool
+    accept_by: datetime
+    contact_by: datetime
+    decide_by: datetime
+    deadlines_estimated: bool
+    overdue: tuple[str, ...]
+    decline_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    bank_code: str | None
+    actor_kind: str
+    from_status: str | None
+    to_status: str | None
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class NeedRecord:
+    """A need with its route, offers and timeline, as coordinators see it (no contact)."""
+
+    id: int
+    status: str
+    channel: str
+    route: str
+    attention: str | None
+    firm: FirmView
+    need: NeedFacts
+    bank_limit: int | None
+    banks_existing: int
+    standards: dict[str, bool]
+    outcome: dict[str, Any]
+    source: str | None
+    leads: tuple[NeedLead, ...]
+    timeline: tuple[TimelineEntry, ...]
+    created_at: datetime
+    updated_at: datetime
+
+
+def region_scope(actor: Actor, region: str | None) -> ColumnElement[bool]:
+    """The needs a coordinator of `region` (a city or a county; None: the whole province) sees."""
+    if actor.kind is ActorKind.SYSTEM or actor.role is Role.ADMIN:
+        return true()
+    if actor.role is not Role.COORDINATOR:
+        raise NotAllowed.of("coordinators_and_admins_only")
+    if not region:
+        return true()
+    return or_(col(Need.city) == region, col(Need.county) == region)
+
+
+def get_need(
+    session: Session, *, actor: Actor, region: str | None, need_id: int, now: datetime
+) -> NeedRecord:
+    """One need, its leads and its timeline; outside the caller's region it is "not found"."""
+    query = (
+        select(Need, Enterprise, Park, QrSource)
+        .join(Enterprise, col(Enterprise.id) == col(Need.enterprise_id))
+        .outerjoin(Park, col(Park.id) == col(Need.park_id))
+        .outerjoin(QrSource, col(QrSource.id) == col(Need.source_id))
+        .where(col(Need.id) == need_id, region_scope(actor, region))
+    )
+    row = session.exec(query).first()
+    if row is None:
+        raise NotFound.of("need_not_found", need_id=need_id)
+    need, enterprise, park, source = row
+    leads = session.exec(
+        select(Assignment, Bank)
+        .join(Bank, col(Bank.id) == col(Assignment.bank_id))
+        .where(col(Assignment.need_id) == need_id)
+        .order_by(col(Assignment.id))
+    ).all()
+    bank_of = {a.id: b.code for a, b in leads}
+    events = session.exec(
+        select(Event).where(col(Event.need_id) == need_id).order_by(col(Event.id))
+    ).all()
+    return NeedRecord(
+        id=need.id or 0,
+        status=need.status,
+        channel=need.channel,
+        route=need.route,
+        attention=need.attention,
+        firm=_firm(need, enterprise, park),
+        need=_facts(need),
+        bank_limit=need.bank_limit,
+        banks_existing=need.banks_existing,
+        standards=dict(need.standards),
+        outcome={k: need.outcome.get(k) for k in ("banks", "guarantees", "blocked", "notes")},
+        source=source.label if source else None,
+        leads=tuple(
+            NeedLead(
+                id=a.id or 0,
+                bank_code=b.code,
+                bank_name=b.name,
+                status=AssignmentStatus(a.status),
+                claimed=a.claimed,
+                existing_bank=a.existing_bank,
+                accept_by=a.accept_by,
+                contact_by=a.contact_by,
+                decide_by=a.decide_by,
+                deadlines_estimated=a.deadlines_estimated,
+                overdue=overdue(
+                    AssignmentStatus(a.status), a.accept_by, a.contact_by, a.decide_by, now
+                ),
+                decline_reason=a.decline_reason,
+            )
+            for a, b in leads
+        ),
+        timeline=tuple(
+            TimelineEntry(
+                at=e.at,
+                kind=e.kind,
+                bank_code=bank_of.get(e.assignment_id) if e.assignment_id else None,
+                actor_kind=e.actor_kind,
+                from_status=e.from_status,
+                to_status=e.to_status,
+                payload=dict(e.payload),
+            )
+            for e in events
+        ),
+        created_at=need.created_at,
+        updated_at=need.updated_at,
+    )

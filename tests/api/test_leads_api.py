@@ -1,0 +1,259 @@
+"""`/api/v1/leads`: a bank's managers pull their leads, accept, decline, follow up, reassign."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from db.models import Assignment, Event, Need
+from db.vocabulary import AssignmentStatus
+from tests.api.conftest import Api
+from tests.db.builders import Seeded, firm, register
+
+LEADS = "/api/v1/leads"
+
+
+def _offered(api: Api, **kwargs: object) -> tuple[int, int, str]:
+    """A registered need's first offer: (lead id, need id, bank code)."""
+    reg = register(api.seeded, **kwargs)  # type: ignore[arg-type]
+    lead = reg.offers[0]
+    return lead.id, reg.need_id, lead.bank_code
+
+
+def test_a_manager_sees_the_offered_lead_with_the_firm_the_match_and_the_deadlines_but_no_contact(
+    api: Api,
+) -> None:
+    lead_id, need_id, bank = _offered(api)
+    page = api.as_(api.seeded.manager(bank)).get(LEADS).json()
+    [item] = page["items"]
+    assert page["next_cursor"] is None
+    assert (item["id"], item["need_id"], item["status"]) == (lead_id, need_id, "offered")
+    assert item["bank"]["code"] == bank
+    assert item["firm"]["name"] == "绍兴蓝宇新材料有限公司" and item["firm"]["county"] == "越城区"
+    assert item["firm"]["first_loan"] is True
+    assert item["need"] == {
+        "amount_yuan": 1_000_000,
+        "tier": "500k_5m",
+        "purpose": "working_capital",
+        "term_months": 12,
+        "collateral": ["property"],
+    }
+    assert item["match"]["reasons"] and item["match"]["products"]
+    assert {g["name"] for g in item["match"]["guarantees"]} == {"政策性担保"}
+    assert set(item["deadlines"]) == {"accept_by", "contact_by", "decide_by", "estimated"}
+    assert item["overdue"] == []
+    assert item["contact"] is None
+
+
+def test_accepting_shows_the_contact_and_logs_the_manager_as_actor(api: Api) -> None:
+    lead_id, _, bank = _offered(api)
+    manager = api.seeded.manager(bank)
+    answer = api.as_(manager).post(f"{LEADS}/{lead_id}/accept")
+    assert answer.status_code == 200
+    assert answer.json()["status"] == "accepted"
+    assert answer.json()["contact"] == {"name": "王经理", "phone": "13800138000"}
+    with Session(api.seeded.engine) as s:
+        event = s.exec(select(Event).where(Event.kind == "accepted")).one()
+    assert (event.actor_kind, event.actor_staff_id) == ("staff", manager.staff_id)
+
+
+def test_accepting_twice_is_a_conflict_that_names_what_is_allowed(api: Api) -> None:
+    lead_id, _, bank = _offered(api)
+    caller = api.as_(api.seeded.manager(bank), **{"Accept-Language": "en"})
+    assert caller.post(f"{LEADS}/{lead_id}/accept").status_code == 200
+    again = caller.post(f"{LEADS}/{lead_id}/accept")
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "illegal_transition"
+    assert "contacted" in again.json()["error"]["message"]
+
+
+def test_declining_with_a_reason_passes_the_need_to_the_next_bank(api: Api) -> None:
+    lead_id, need_id, bank = _offered(api)
+    answer = api.as_(api.seeded.manager(bank)).post(
+        f"{LEADS}/{lead_id}/decline", json={"reason_code": "firm_reason", "detail": "暂无需求"}
+    )
+    assert answer.status_code == 200 and answer.json()["status"] == "declined"
+    need = api.as_(api.seeded.admin).get(f"/api/v1/needs/{need_id}").json()
+    assert [(lead["bank"]["code"], lead["status"]) for lead in need["leads"]] == [
+        (bank, "declined"),
+        ("hxrcb", "offered"),
+    ]
+    assert need["leads"][0]["decline_reason"] == "firm_reason"
+
+
+def test_a_decline_without_a_known_reason_is_refused_naming_the_field(api: Api) -> None:
+    lead_id, _, bank = _offered(api)
+    caller = api.as_(api.seeded.manager(bank))
+    for body in ({"reason_code": "bored"}, {}, {"reason_code": "other", "detail": "x" * 501}):
+        answer = caller.post(f"{LEADS}/{lead_id}/decline", json=body)
+        assert answer.status_code == 422, body
+        assert answer.json()["error"]["field"] in {"reason_code", "detail"}
+    assert caller.get(f"{LEADS}/{lead_id}").json()["status"] == "offered"
+
+
+def test_follow_ups_move_the_lead_to_a_loan_and_keep_their_facts(api: Api) -> None:
+    lead_id, need_id, bank = _offered(api)
+    caller = api.as_(api.seeded.manager(bank))
+    caller.post(f"{LEADS}/{lead_id}/accept")
+    at = (api.clock.now - timedelta(minutes=30)).isoformat()
+    steps = [
+        {"type": "contacted", "at": at, "note": "电话联系了王经理"},
+        {"type": "visited", "effective": True},
+        {"type": "credit_granted", "amount_yuan": 800_000, "rate_pct": "3.45", "product": "科技贷"},
+        {"type": "loan_issued", "amount_yuan": 800_000},
+    ]
+    for step in steps:
+        answer = caller.post(f"{LEADS}/{lead_id}/events", json=step)
+        assert answer.status_code == 200, answer.json()
+        assert answer.json()["status"] == step["type"]
+    with Session(api.seeded.engine) as s:
+        assignment = s.get(Assignment, lead_id)
+        assert assignment is not None
+        assert assignment.credit_amount_yuan == 800_000 and assignment.loan_amount_yuan == 800_000
+        assert str(assignment.credit_rate_pct) == "3.450"
+        assert assignment.contacted_at is not None
+        assert assignment.contacted_at.isoformat() == at.replace("+00:00", "+00:00")
+        need = s.get(Need, need_id)
+        assert need is not None and need.status == "fulfilled"
+        visit = s.exec(select(Event).where(Event.kind == "visited")).one()
+        assert visit.payload["effective"] is True
+
+
+def test_a_follow_up_is_checked_before_anything_changes(api: Api) -> None:
+    lead_id, _, bank = _offered(api)
+    caller = api.as_(api.seeded.manager(bank))
+    early = caller.post(f"{LEADS}/{lead_id}/events", json={"type": "visited", "effective": True})
+    assert early.status_code == 409 and early.json()["error"]["code"] == "illegal_transition"
+    caller.post(f"{LEADS}/{lead_id}/accept")
+    bad = [
+        ({"type": "visited"}, "effective"),
+        ({"type": "credit_granted"}, "amount_yuan"),
+        ({"type": "credit_granted", "amount_yuan": -5}, "amount_yuan"),
+        ({"type": "contacted", "at": "2026-11-23T10:00:00"}, "at"),  # no offset
+        ({"type": "contacted", "at": "2099-01-01T00:00:00+08:00"}, "at"),
+        ({"type": "phoned"}, "type"),
+    ]
+    for body, field in bad:
+        answer = caller.post(f"{LEADS}/{lead_id}/events", json=body)
+        assert answer.status_code == 422, body
+        assert answer.json()["error"]["field"] == field, (body, answer.json())
+    assert caller.get(f"{LEADS}/{lead_id}").json()["status"] == "accepted"
+
+
+def test_a_bank_admin_reassigns_a_lead_to_another_manager_of_the_bank(api: Api) -> None:
+    lead_id, _, bank = _offered(api)
+    seeded: Seeded = api.seeded
+    other = seeded.manager(bank, 1)
+    answer = api.as_(seeded.bank_admins[bank]).post(
+        f"{LEADS}/{lead_id}/reassign", json={"manager": other.staff_id}
+    )
+    assert answer.status_code == 200
+    assert answer.json()["manager"]["id"] == other.staff_id
+    assert [i["id"] for i in api.as_(other).get(LEADS).json()["items"]] == [lead_id]
+    assert api.as_(seeded.manager(bank)).get(LEADS).json()["items"] == []
+
+
+def test_only_a_bank_admin_reassigns_and_only_inside_the_bank(api: Api) -> None:
+    lead_id, _, bank = _offered(api)
+    seeded: Seeded = api.seeded
+    other = seeded.manager(bank, 1)
+    by_manager = api.as_(seeded.manager(bank)).post(
+        f"{LEADS}/{lead_id}/reassign", json={"manager": other.staff_id}
+    )
+    assert by_manager.status_code == 403
+    foreign = seeded.manager("sxbank").staff_id
+    answer = api.as_(seeded.bank_admins[bank]).post(
+        f"{LEADS}/{lead_id}/reassign", json={"manager": foreign}
+    )
+    assert answer.status_code == 422 and answer.json()["error"]["field"] == "manager"
+
+
+def test_the_list_pages_by_keyset_without_skipping_or_repeating(api: Api) -> None:
+    seeded: Seeded = api.seeded
+    for i in range(7):
+        register(seeded, firm=firm(name=f"绍兴第{i}号新材料有限公司"), chat_id=2000 + i)
+    admin = api.as_(seeded.admin)  # sees every bank's leads
+    seen: list[int] = []
+    cursor = None
+    pages = 0
+    while True:
+        params = {"limit": 3, **({"cursor": cursor} if cursor else {})}
+        page = admin.get(LEADS, params=params).json()
+        seen += [i["id"] for i in page["items"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    with Session(seeded.engine) as s:
+        expected = s.exec(
+            select(Assignment.id).order_by(col(Assignment.updated_at).desc(), col(Assignment.id).desc())
+        ).all()
+    assert seen == list(expected) and len(seen) == 7 and pages == 3
+
+
+def test_the_list_filters_by_status_and_by_what_changed_since(api: Api) -> None:
+    seeded: Seeded = api.seeded
+    first, _, _ = _offered(api)
+    second, _, bank = _offered(api, firm=firm(name="绍兴第二新材料有限公司"), chat_id=3001)
+    admin = api.as_(seeded.admin)
+    api.clock.now += timedelta(hours=1)
+    api.as_(seeded.bank_admins[bank]).post(f"{LEADS}/{second}/accept")
+    accepted = admin.get(LEADS, params={"status": "accepted"}).json()["items"]
+    assert [i["id"] for i in accepted] == [second]
+    both = admin.get(LEADS, params=[("status", "accepted"), ("status", "offered")]).json()
+    assert [i["id"] for i in both["items"]] == [second, first]
+    since = (api.clock.now - timedelta(minutes=1)).isoformat()
+    changed = admin.get(LEADS, params={"updated_since": since}).json()["items"]
+    assert [i["id"] for i in changed] == [second]
+
+
+def test_bad_list_parameters_name_the_field(api: Api) -> None:
+    caller = api.as_(api.seeded.manager("tlbank"))
+    for params, field in (
+        ({"limit": 0}, "limit"),
+        ({"limit": 201}, "limit"),
+        ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"status": "lost"}, "status"),
+        ({"updated_since": "yesterday"}, "updated_since"),
+    ):
+        answer = caller.get(LEADS, params=params)
+        assert answer.status_code == 422, params
+        assert answer.json()["error"]["field"] == field, params
+
+
+def test_overdue_clocks_show_once_passed(api: Api) -> None:
+    lead_id, _, bank = _offered(api)
+    caller = api.as_(api.seeded.manager(bank))
+    api.clock.now += timedelta(days=2)  # Wednesday: past the 1-working-day accept deadline
+    assert caller.get(f"{LEADS}/{lead_id}").json()["overdue"] == ["accept"]
+    api.clock.now += timedelta(days=14)
+    assert caller.get(f"{LEADS}/{lead_id}").json()["overdue"] == ["accept", "contact", "decide"]
+
+
+def test_coordinators_do_not_pull_leads(api: Api) -> None:
+    answer = api.as_(api.seeded.coordinator).get(LEADS)
+    assert answer.status_code == 403
+    assert answer.json()["error"]["code"] == "bank_staff_only"
+
+
+def test_a_withdrawn_firm_has_no_name_and_no_contact_in_its_leads(api: Api) -> None:
+    from db.unit import Actor
+    from db.withdrawal import withdraw
+
+    lead_id, need_id, bank = _offered(api)
+    caller = api.as_(api.seeded.manager(bank))
+    caller.post(f"{LEADS}/{lead_id}/accept")
+    with Session(api.seeded.engine) as s:
+        withdraw(s, need_id=need_id, actor=Actor.firm())
+    item = caller.get(f"{LEADS}/{lead_id}").json()
+    assert item["status"] == "withdrawn"
+    assert item["firm"]["name"] is None and item["contact"] is None
+
+
+def test_statuses_in_the_api_are_the_storage_statuses() -> None:
+    from api.schemas import LeadOut
+
+    schema = LeadOut.model_json_schema()
+    status = schema["$defs"]["AssignmentStatus"]["enum"]
+    assert status == [s.value for s in AssignmentStatus]
