@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -32,6 +33,7 @@ class Clock:
 class Api:
     """A test client, and who calls: `api.as_(actor).get(...)`."""
 
+    app: FastAPI
     client: TestClient
     seeded: Seeded
     clock: Clock
@@ -77,4 +79,4 @@ def clock() -> Clock:
 def api(seeded: Seeded, clock: Clock) -> Iterator[Api]:
     app = create_app(seeded.engine, BotSettings(telegram_bot_token=None), clock=clock)
     with TestClient(app) as client:
-        yield Api(client, seeded, clock)
+        yield Api(app, client, seeded, clock)

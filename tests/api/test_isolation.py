@@ -1,0 +1,180 @@
+"""Who sees what: every route that takes an id, called by every role with ids that are not
+theirs, answers exactly as for an id that does not exist (404, or 403 where the role may not use
+the route at all), changes nothing and leaks nothing. A new route with an id in its path fails
+`test_every_id_bearing_route_has_an_isolation_case` until it gets a case here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlmodel import Session, col, select
+
+from db.models import Assignment, Event, Need
+from matching.model import Standards
+from tests.api.conftest import Api
+from tests.db.builders import Seeded, firm, register
+
+MISSING = 999_999
+
+
+@dataclass(frozen=True)
+class World:
+    """A firm in 越城区 offered to tlbank (lead `offered`, its first manager) and claimed by
+    hxrcb (lead `claimed`); a firm in 宁波 outside the coordinator's region (need `far`); a firm
+    sent to credit repair, in no bank's pool (need `unpooled`)."""
+
+    need: int
+    unpooled: int
+    offered: int
+    claimed: int
+    far: int
+    far_lead: int
+
+
+@dataclass(frozen=True)
+class Case:
+    """How to call a route for one id: which id of the world is another's, and the body."""
+
+    foreign: Callable[[World], int]
+    body: Callable[[Seeded, str], Any] = lambda seeded, bank: None
+
+
+def _own_manager(seeded: Seeded, bank: str) -> dict[str, int]:
+    """A valid body naming a manager of the caller's own bank, so only the id is at fault."""
+    return {"manager": seeded.manager(bank, 1).staff_id or 0}
+
+
+LEAD_CASE = Case(lambda w: w.offered)
+ID_ROUTES: dict[tuple[str, str], Case] = {
+    ("GET", "/api/v1/leads/{lead_id}"): LEAD_CASE,
+    ("POST", "/api/v1/leads/{lead_id}/accept"): LEAD_CASE,
+    ("POST", "/api/v1/leads/{lead_id}/decline"): Case(
+        lambda w: w.offered, lambda s, b: {"reason_code": "other"}
+    ),
+    ("POST", "/api/v1/leads/{lead_id}/events"): Case(
+        lambda w: w.claimed, lambda s, b: {"type": "contacted"}
+    ),
+    ("POST", "/api/v1/leads/{lead_id}/reassign"): Case(lambda w: w.offered, _own_manager),
+    ("POST", "/api/v1/pool/{need_id}/claim"): Case(lambda w: w.unpooled),
+    ("GET", "/api/v1/needs/{need_id}"): Case(lambda w: w.far),
+}
+
+# (who, their bank) — each sees none of the world's ids that the cases pick for them
+ROLES = {
+    "manager of a bank with no part in it": ("manager", "nbcb"),
+    "admin of a bank with no part in it": ("bank_admin", "nbcb"),
+    "another manager of the offered bank": ("manager1", "tlbank"),
+    "coordinator of another region": ("coordinator", ""),
+}
+
+
+def _world(seeded: Seeded) -> World:
+    near = register(seeded)
+    offered = near.offers[0]
+    assert offered.bank_code == "tlbank"
+    from db.assignments import claim
+
+    with seeded.session() as s:
+        claimed = claim(s, need_id=near.need_id, actor=seeded.manager("hxrcb"))
+    ningbo = firm(name="宁波甬光电子有限公司", city="宁波市", county="镇海区")
+    far = register(seeded, firm=ningbo, chat_id=7001)
+    assert far.offers, "the sample catalog has banks in 镇海"
+    repair = register(
+        seeded,
+        firm=firm(name="绍兴欠信纺织有限公司"),
+        standards=Standards(good_credit=False),
+        chat_id=7002,
+    )
+    assert repair.offers == ()
+    return World(
+        near.need_id, repair.need_id, offered.id, claimed.id, far.need_id, far.offers[0].id
+    )
+
+
+def _caller(seeded: Seeded, role: str, bank: str) -> Any:
+    if role == "manager":
+        return seeded.manager(bank)
+    if role == "manager1":
+        return seeded.manager(bank, 1)
+    if role == "bank_admin":
+        return seeded.bank_admins[bank]
+    return seeded.coordinator
+
+
+def _state(seeded: Seeded) -> tuple[Any, ...]:
+    with Session(seeded.engine) as s:
+        events = s.exec(select(Event.id).order_by(col(Event.id))).all()
+        leads = s.exec(
+            select(Assignment.id, Assignment.status, Assignment.manager_id).order_by(
+                col(Assignment.id)
+            )
+        ).all()
+        needs = s.exec(select(Need.id, Need.status).order_by(col(Need.id))).all()
+    return tuple(events), tuple(leads), tuple(needs)
+
+
+def test_every_id_bearing_route_has_an_isolation_case(api: Api) -> None:
+    routes = {  # the OpenAPI document: every route of the contract is in it
+        (method.upper(), path)
+        for path, operations in api.app.openapi()["paths"].items()
+        if "{" in path
+        for method in operations
+    }
+    assert routes == set(ID_ROUTES), "give each new route with an id an isolation case"
+
+
+@pytest.mark.parametrize("who", list(ROLES))
+def test_ids_of_others_answer_as_if_they_did_not_exist(api: Api, who: str) -> None:
+    seeded: Seeded = api.seeded
+    world = _world(seeded)
+    role, bank = ROLES[who]
+    caller = api.as_(_caller(seeded, role, bank))
+    before = _state(seeded)
+    for (method, path), case in ID_ROUTES.items():
+        body = case.body(seeded, bank) if bank else case.body(seeded, "tlbank")
+        name = path.split("{")[1].split("}")[0]
+        foreign = caller.request(
+            method, path.replace(f"{{{name}}}", str(case.foreign(world))), body
+        )
+        missing = caller.request(method, path.replace(f"{{{name}}}", str(MISSING)), body)
+        where = f"{who}: {method} {path}"
+        assert foreign.status_code in (403, 404), (where, foreign.status_code, foreign.text)
+        assert foreign.status_code == missing.status_code, where
+        assert foreign.json()["error"]["code"] == missing.json()["error"]["code"], where
+        assert set(foreign.json()) == {"error"}, where
+        text = json.dumps(foreign.json(), ensure_ascii=False)
+        for secret in ("蓝宇", "甬光", "王经理", "13800138000"):
+            assert secret not in text, (where, text)
+    assert _state(seeded) == before, f"{who} changed something through ids not theirs"
+
+
+def test_the_lists_hold_only_the_callers_own(api: Api) -> None:
+    seeded: Seeded = api.seeded
+    world = _world(seeded)
+    lists = {
+        "manager of a bank with no part in it": [],
+        "another manager of the offered bank": [],
+        "first manager of the offered bank": [world.offered],
+        "admin of the claiming bank": [world.claimed],
+        "admin": None,  # everything
+    }
+    callers = {
+        "manager of a bank with no part in it": seeded.manager("nbcb"),
+        "another manager of the offered bank": seeded.manager("tlbank", 1),
+        "first manager of the offered bank": seeded.manager("tlbank"),
+        "admin of the claiming bank": seeded.bank_admins["hxrcb"],
+        "admin": seeded.admin,
+    }
+    for who, expected in lists.items():
+        items = api.as_(callers[who]).get("/api/v1/leads").json()["items"]
+        if expected is None:
+            assert len(items) == 3, who
+        else:
+            assert [i["id"] for i in items] == expected, who
+    far_pool = api.as_(seeded.manager("nbcb")).get("/api/v1/pool").json()["items"]
+    assert world.need not in [i["need_id"] for i in far_pool]
