@@ -12,6 +12,7 @@ from db.assignments import expire_locked
 from db.engine import reading
 from db.leads import lock_assignment
 from db.models import Assignment, utcnow
+from db.sweeps import each_apart
 from db.unit import use_case
 from db.vocabulary import AssignmentStatus
 from matching.policy import DEFAULT_POLICY, Policy
@@ -22,14 +23,16 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class ExpiryRun:
     expired: int  # offers turned into `expired`
+    failed: int = 0  # offers that could not be expired this time (logged; tried next run)
 
 
 def expire_overdue(
     session: Session, *, now: datetime | None = None, policy: Policy = DEFAULT_POLICY
 ) -> ExpiryRun:
     """Expire every offer whose accept deadline has passed, one transaction per offer (so one
-    need's lock is never held while another's is waited for); each freed slot is offered to the
-    next ranked eligible bank that never held the need."""
+    need's lock is never held while another's is waited for, and one failing offer is logged
+    and passed over); each freed slot is offered to the next ranked eligible bank that never
+    held the need."""
     now = now or utcnow()
     query = (
         select(Assignment.id)
@@ -38,10 +41,14 @@ def expire_overdue(
     )
     with reading(session.get_bind().engine) as reader:  # no write lock for the look
         overdue = reader.exec(query).all()
-    expired = sum(_expire_one(session, lead_id or 0, now=now, policy=policy) for lead_id in overdue)
-    if expired:
-        log.info("expired %d overdue offers", expired)
-    return ExpiryRun(expired)
+    swept = each_apart(
+        (lead_id or 0 for lead_id in overdue),
+        lambda lead_id: _expire_one(session, lead_id, now=now, policy=policy),
+        "expiring an overdue offer",
+    )
+    if swept.done:
+        log.info("expired %d overdue offers", swept.done)
+    return ExpiryRun(swept.done, swept.failed)
 
 
 @use_case

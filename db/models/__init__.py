@@ -1,6 +1,6 @@
 """The tables. Importing this package registers every table on `metadata`."""
 
-from db.models.access import ApiToken, Staff
+from db.models.access import ApiToken, LinkCode, Staff
 from db.models.base import NAMING_CONVENTION, UtcDateTime, metadata, utcnow
 from db.models.catalog import (
     Bank,
@@ -27,6 +27,7 @@ __all__ = [
     "Event",
     "GuaranteeProduct",
     "LeadNote",
+    "LinkCode",
     "LoanProduct",
     "Need",
     "Outbox",

@@ -32,6 +32,9 @@ class Staff(SQLModel, table=True):
     telegram_user_id: int | None = Field(
         default=None, sa_column=Column(BigInteger, unique=True, nullable=True)
     )
+    language: str = Field(  # of the notices sent to them on Telegram
+        default="zh", max_length=5, sa_column_kwargs={"server_default": "zh"}
+    )
     created_at: datetime = Field(sa_column=at_column())
 
 
@@ -47,3 +50,17 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(sa_column=at_column())
     last_used_at: datetime | None = Field(default=None, sa_column=at_column(nullable=True))
     revoked_at: datetime | None = Field(default=None, sa_column=at_column(nullable=True))
+
+
+class LinkCode(SQLModel, table=True):
+    """A one-time code that links a Telegram account to a staff member (`/link CODE` in the
+    bot); stored only as its SHA-256, void once used or expired."""
+
+    __tablename__ = "link_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_column=at_column())
+    expires_at: datetime = Field(sa_column=at_column())
+    used_at: datetime | None = Field(default=None, sa_column=at_column(nullable=True))

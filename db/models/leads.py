@@ -151,6 +151,9 @@ class Assignment(SQLModel, table=True):
     loan_amount_yuan: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     decline_reason: str | None = Field(default=None, sa_column=code_column(nullable=True))
     decline_detail: str | None = Field(default=None, max_length=500)
+    # when the worker flagged the lead overdue (once each): not contacted, not decided in time
+    contact_overdue_at: datetime | None = Field(default=None, sa_column=at_column(nullable=True))
+    decide_overdue_at: datetime | None = Field(default=None, sa_column=at_column(nullable=True))
     created_at: datetime = Field(sa_column=at_column())
     updated_at: datetime = Field(sa_column=at_column())
 
@@ -190,7 +193,11 @@ class LeadNote(SQLModel, table=True):
 
 
 class Outbox(SQLModel, table=True):
-    """A notification to send (at least once): to a firm about its need, or to a staff member."""
+    """A notification to send (at least once): to a firm about its need, or to a staff member.
+
+    A row is due while neither sent nor given up and `next_attempt_at` has passed; a sender
+    claims it by moving `next_attempt_at` a lease ahead (db/outbox.py).
+    """
 
     __tablename__ = "outbox"
     __table_args__ = (
@@ -209,3 +216,6 @@ class Outbox(SQLModel, table=True):
     attempts: int = 0
     sent_at: datetime | None = Field(default=None, sa_column=at_column(nullable=True))
     last_error: str | None = Field(default=None, max_length=500)
+    # done without being sent: no channel to the recipient, or a failure retrying cannot mend
+    given_up_at: datetime | None = Field(default=None, sa_column=at_column(nullable=True))
+    give_up_reason: str | None = Field(default=None, sa_column=code_column(nullable=True))
