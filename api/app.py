@@ -20,7 +20,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from api import errors
-from api.routes import leads, needs, pool
+from api.routes import leads, needs, pool, qr
 from bot.chat import ChatService
 from bot.config import BotSettings
 from bot.db_world import DbWorld
@@ -46,6 +46,7 @@ TAGS = [
     {"name": "leads", "description": "A bank's leads: pull, accept, decline, follow up, reassign"},
     {"name": "pool", "description": "Open needs a bank may still take under the 3/2 limit"},
     {"name": "needs", "description": "Needs registered in person; a need's leads and timeline"},
+    {"name": "qr", "description": "Loan QR codes (贷款码) and their funnels (admins)"},
     {"name": "ops", "description": "Health and metrics"},
 ]
 
@@ -78,8 +79,9 @@ def create_app(
     )
     app.state.engine = engine
     app.state.clock = clock
+    app.state.bot_settings = bot_settings
     errors.install(app)
-    for router in (leads.router, pool.router, needs.router):
+    for router in (leads.router, pool.router, needs.router, qr.router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["ops"])

@@ -22,8 +22,9 @@ from db.lead_queries import (
     PoolItem,
     PoolPage,
 )
+from db.qr_sources import Funnel, SourceView
 from db.register import Registration
-from db.vocabulary import AssignmentStatus, DeclineReason, FollowUp
+from db.vocabulary import AssignmentStatus, DeclineReason, FollowUp, QrKind
 from matching.request import FirmIn, NeedIn, StandardsIn
 from matching.serialize import result_json
 
@@ -491,3 +492,74 @@ class NeedOut(BaseModel):
             created_at=need.created_at,
             updated_at=need.updated_at,
         )
+
+
+# --- loan QR codes ---
+
+
+class QrIn(_In):
+    kind: QrKind = Field(examples=["park"])
+    target: str = Field(
+        min_length=1,
+        max_length=100,
+        examples=["xc-hitech"],
+        description="a park or branch code, a manager's staff id, a campaign or event name",
+    )
+    label: str = Field(min_length=1, max_length=200, examples=["新昌高新园 贷款码"])
+    token: str | None = Field(
+        None,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="the token to use (default: a new random one)",
+    )
+
+
+class FunnelOut(BaseModel):
+    """How far the firms of one code got: scanned → consented → submitted → offered →
+    accepted → credit granted."""
+
+    scanned: int
+    consented: int
+    submitted: int
+    offered: int
+    accepted: int
+    credit_granted: int
+
+    @classmethod
+    def of(cls, funnel: Funnel) -> FunnelOut:
+        return cls(
+            scanned=funnel.scanned,
+            consented=funnel.consented,
+            submitted=funnel.submitted,
+            offered=funnel.offered,
+            accepted=funnel.accepted,
+            credit_granted=funnel.credit_granted,
+        )
+
+
+class QrOut(BaseModel):
+    token: str
+    kind: QrKind
+    target: str
+    label: str
+    active: bool
+    link: str = Field(examples=["https://t.me/YinqiLoanBot?start=pk-xc-hitech-7Hq2"])
+    created_at: datetime
+    funnel: FunnelOut
+
+    @classmethod
+    def of(cls, source: SourceView, link: str) -> QrOut:
+        return cls(
+            token=source.token,
+            kind=source.kind,
+            target=source.target,
+            label=source.label,
+            active=source.active,
+            link=link,
+            created_at=source.created_at,
+            funnel=FunnelOut.of(source.funnel or Funnel()),
+        )
+
+
+class QrListOut(BaseModel):
+    items: list[QrOut]

@@ -207,6 +207,7 @@ MESSAGES: dict[str, str] = {
     "error.qr_token_taken": "The token {token} is already used by another QR code",
     "error.unknown_qr_token": "No QR code with the token {token}",
     # --- the HTTP API (api/) ---
+    "error.admins_only": "Only an admin may do this",
     "error.bad_limit": "The page size must be between 1 and {limit}",
     "error.bad_cursor": "Invalid cursor: pass the next_cursor of the previous page",
     "error.coordinators_and_admins_only": "Only the coordination team or an admin may do this",

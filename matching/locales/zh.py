@@ -196,6 +196,7 @@ MESSAGES: dict[str, str] = {
     "error.qr_token_taken": "令牌 {token} 已被另一个二维码使用",
     "error.unknown_qr_token": "没有令牌为 {token} 的二维码",
     # --- the HTTP API (api/) ---
+    "error.admins_only": "只有系统管理员可以这样操作",
     "error.bad_limit": "每页条数应在1到{limit}之间",
     "error.bad_cursor": "翻页游标无效：请使用上一页返回的 next_cursor",
     "error.coordinators_and_admins_only": "只有融资协调工作专班或系统管理员可以这样操作",

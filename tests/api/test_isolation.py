@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
-from db.models import Assignment, Event, Need
+from db.models import Assignment, Event, Need, QrSource
+from db.qr_sources import create_source
 from matching.model import Standards
 from tests.api.conftest import Api
 from tests.db.builders import Seeded, firm, register
 
-MISSING = 999_999
+MISSING = 999_999  # as an id; as a token, "999999" names no code either
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class World:
 
     need: int
     unpooled: int
+    qr: str
     offered: int
     claimed: int
     far: int
@@ -40,7 +42,7 @@ class World:
 class Case:
     """How to call a route for one id: which id of the world is another's, and the body."""
 
-    foreign: Callable[[World], int]
+    foreign: Callable[[World], int | str]
     body: Callable[[Seeded, str], Any] = lambda seeded, bank: None
 
 
@@ -62,6 +64,11 @@ ID_ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/leads/{lead_id}/reassign"): Case(lambda w: w.offered, _own_manager),
     ("POST", "/api/v1/pool/{need_id}/claim"): Case(lambda w: w.unpooled),
     ("GET", "/api/v1/needs/{need_id}"): Case(lambda w: w.far),
+    # QR codes are for admins only: any other role gets 403 for every token, real or not
+    ("GET", "/api/v1/qr/{token}"): Case(lambda w: w.qr),
+    ("GET", "/api/v1/qr/{token}.png"): Case(lambda w: w.qr),
+    ("GET", "/api/v1/qr/{token}.svg"): Case(lambda w: w.qr),
+    ("POST", "/api/v1/qr/{token}/deactivate"): Case(lambda w: w.qr),
 }
 
 # (who, their bank) — each sees none of the world's ids that the cases pick for them
@@ -91,8 +98,16 @@ def _world(seeded: Seeded) -> World:
         chat_id=7002,
     )
     assert repair.offers == ()
+    with seeded.session() as s:
+        code = create_source(s, kind="park", target="xc-gxq", label="新昌高新园")
     return World(
-        near.need_id, repair.need_id, offered.id, claimed.id, far.need_id, far.offers[0].id
+        near.need_id,
+        repair.need_id,
+        code.token,
+        offered.id,
+        claimed.id,
+        far.need_id,
+        far.offers[0].id,
     )
 
 
@@ -115,7 +130,8 @@ def _state(seeded: Seeded) -> tuple[Any, ...]:
             )
         ).all()
         needs = s.exec(select(Need.id, Need.status).order_by(col(Need.id))).all()
-    return tuple(events), tuple(leads), tuple(needs)
+        codes = s.exec(select(QrSource.token, QrSource.active)).all()
+    return tuple(events), tuple(leads), tuple(needs), tuple(codes)
 
 
 def test_every_id_bearing_route_has_an_isolation_case(api: Api) -> None:
