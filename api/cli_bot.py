@@ -3,7 +3,10 @@ the terminal."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 from typing import Annotated
 
 import typer
@@ -20,6 +23,7 @@ def register(app: typer.Typer) -> None:
     app.command("bot")(run_bot)
     app.command("serve")(serve)
     app.command("chat")(chat)
+    app.command("worker")(worker)
 
 
 def run_bot(lang: LangOption = Lang.ZH) -> None:
@@ -71,6 +75,51 @@ def chat(lang: LangOption = Lang.ZH) -> None:
         if line.strip() in ("/quit", "/exit"):
             return
         terminal.send(line)
+
+
+def worker(
+    expiry_every: Annotated[
+        float, typer.Option(help="Seconds between two runs of expiry and reassignment.")
+    ] = 60.0,
+    overdue_every: Annotated[
+        float, typer.Option(help="Seconds between two looks for overdue contacts and decisions.")
+    ] = 300.0,
+    outbox_every: Annotated[
+        float, typer.Option(help="Seconds between two looks for notices to send.")
+    ] = 3.0,
+    once: Annotated[bool, typer.Option("--once", help="Run one pass and exit.")] = False,
+    lang: LangOption = Lang.ZH,
+) -> None:
+    """Run the background worker alone until Ctrl-C or SIGTERM: expire overdue offers and pass
+    them to the next bank, flag overdue contacts and decisions, and send the outbox through
+    Telegram (when TELEGRAM_BOT_TOKEN is set; otherwise notices stay queued)."""
+    from api.worker import Intervals, Worker
+    from bot.notify import make_bot
+
+    _logging()
+    engine = open_database(lang)
+    settings = get_settings()
+    bot = make_bot(settings) if settings.telegram_bot_token is not None else None
+    intervals = Intervals(expiry_every, overdue_every, outbox_every)
+    runner = Worker(engine, bot=bot, intervals=intervals)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            if once:
+                summary = (await runner.run_once()).summary()
+                logging.getLogger("api.worker").info("worker pass: %s", summary or "nothing to do")
+            else:
+                await runner.run(stop)
+        finally:
+            if bot is not None:
+                with contextlib.suppress(Exception):  # never initialised, or already gone
+                    await bot.shutdown()
+
+    asyncio.run(main())
 
 
 def _logging() -> None:

@@ -19,14 +19,18 @@ from db.engine import make_engine
 from db.errors import StorageError
 from db.migrate import current_revision, upgrade
 from db.models import ApiToken, Bank, Staff
+from db.staff_links import issue_link_code
 from db.vocabulary import Role
 from matching.catalog_yaml import parse_catalog
 from matching.data import sample_catalog
 from matching.errors import MatchingError
 from matching.i18n import Lang, t
 from matching.serialize import catalog_json
+from matching.workdays import to_china_time
 
-users_app = typer.Typer(help="Staff and their API tokens.", no_args_is_help=True)
+users_app = typer.Typer(
+    help="Staff, their API tokens and Telegram link codes.", no_args_is_help=True
+)
 
 
 class CatalogPart(StrEnum):
@@ -184,3 +188,21 @@ def users_revoke(
         except StorageError as err:
             raise fail(err.render(lang)) from None
     typer.echo(t("cli.revoked", lang, count=count, id=staff_id))
+
+
+@users_app.command("link-code")
+def users_link_code(
+    staff_id: Annotated[int, typer.Argument(help="The staff member's id (see `users list`).")],
+    lang: LangOption = Lang.ZH,
+) -> None:
+    """Print a one-time code (valid 24 hours) that links a staff member's Telegram account:
+    they send `/link CODE` to the bot, and new leads reach them there with Accept / Decline."""
+    with Session(open_database(lang)) as session:
+        try:
+            issued = issue_link_code(session, staff_id=staff_id)
+        except StorageError as err:
+            raise fail(err.render(lang)) from None
+    expires = f"{to_china_time(issued.expires_at):%Y-%m-%d %H:%M}"
+    typer.echo(t("cli.link_code", lang, name=issued.name, id=issued.staff_id, expires=expires))
+    typer.echo(issued.code)
+    typer.echo(t("cli.link_code_how", lang, code=issued.code), err=True)

@@ -25,14 +25,19 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
     ContextTypes,
     TypeHandler,
+    filters,
 )
 
 from bot.chat import ChatService
 from bot.config import BotSettings
 from bot.engine import COMMANDS
 from bot.events import Command, ContactShared, Event, Pressed, Reply, Typed, Unsupported
+from bot.staff import PREFIX as STAFF_PREFIX
+from bot.staff import StaffDesk
 from matching.i18n import Lang, t
 
 log = logging.getLogger(__name__)
@@ -91,6 +96,10 @@ def build_application(
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB types its args None
     application = builder.build()
     application.bot_data["service"] = service
+    application.bot_data["staff"] = StaffDesk(service.engine)
+    # staff commands and buttons first: they never reach the firms' conversation
+    application.add_handler(CommandHandler("link", _on_link, filters.ChatType.PRIVATE))
+    application.add_handler(CallbackQueryHandler(_on_staff_button, pattern=f"^{STAFF_PREFIX}"))
     application.add_handler(TypeHandler(Update, _on_update))
     application.add_error_handler(_on_error)
     return application
@@ -140,6 +149,28 @@ async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await _deliver(update, context, chat.id, replies)
 
 
+async def _on_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/link CODE` from a staff member: link their Telegram account."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    desk: StaffDesk = context.bot_data["staff"]
+    code = " ".join(context.args or [])
+    replies = await asyncio.to_thread(desk.link, user.id, code, user.language_code)
+    await _deliver(update, context, chat.id, replies)
+
+
+async def _on_staff_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Accept / Decline on a new-lead notice, acted on as the staff member the presser is."""
+    query, chat = update.callback_query, update.effective_chat
+    if query is None or chat is None:
+        return
+    desk: StaffDesk = context.bot_data["staff"]
+    language = query.from_user.language_code
+    replies = await asyncio.to_thread(desk.press, query.from_user.id, query.data or "", language)
+    await _deliver(update, context, chat.id, replies)
+
+
 async def _deliver(
     update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: tuple[Reply, ...]
 ) -> None:
@@ -171,7 +202,7 @@ async def _edit(
     context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int, reply: Reply
 ) -> bool:
     """Replace the pressed message; False when Telegram will not (too old, deleted)."""
-    markup = _inline(reply)
+    markup = inline_markup(reply)
     try:
         await context.bot.edit_message_text(
             reply.text, chat_id=chat_id, message_id=message_id, reply_markup=markup
@@ -184,7 +215,8 @@ async def _edit(
     return True
 
 
-def _inline(reply: Reply) -> InlineKeyboardMarkup | None:
+def inline_markup(reply: Reply) -> InlineKeyboardMarkup | None:
+    """A reply's inline buttons as Telegram's keyboard; None when it has none."""
     if not reply.buttons:
         return None
     return InlineKeyboardMarkup(
@@ -203,7 +235,7 @@ def _markup(
         return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
     if reply.clear_keyboard:
         return ReplyKeyboardRemove()
-    return _inline(reply)
+    return inline_markup(reply)
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

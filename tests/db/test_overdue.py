@@ -92,8 +92,14 @@ def test_a_decided_or_merely_offered_lead_is_not_flagged(seeded: Seeded, accepte
     with seeded.session() as session:
         record_follow_up(session, lead_id=accepted.id, actor=manager, kind="contacted", now=MONDAY)
     with seeded.session() as session:
-        granted = {"kind": "credit_granted", "amount_yuan": 500_000, "now": MONDAY}
-        record_follow_up(session, lead_id=accepted.id, actor=manager, **granted)
+        record_follow_up(
+            session,
+            lead_id=accepted.id,
+            actor=manager,
+            kind="credit_granted",
+            amount_yuan=500_000,
+            now=MONDAY,
+        )
     register(seeded, firm=_other_firm())  # offered only: expiry's business, not this
     assert _flag(seeded, AFTER_DECIDE_BY) == (0, 0)
 

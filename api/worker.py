@@ -1,0 +1,171 @@
+"""The background worker: expiry and reassignment on the working-day clocks, overdue flags, and
+the outbox sent through Telegram. It runs inside `yinqi serve` (beside the bot, sharing its rate
+limiter) and alone as `yinqi worker`; several may run at once (each step locks what it changes).
+
+Every failure is logged and survived: a job that raises is tried again at its next turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+from telegram import Bot
+
+from bot.notify import Notifier, SendRun
+from db.expiry import ExpiryRun, expire_overdue
+from db.models import utcnow
+from db.outbox import BATCH, LEASE
+from db.overdue import OverdueRun, flag_overdue
+from matching.policy import DEFAULT_POLICY, Policy
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+JOBS = ("expiry", "overdue", "outbox")
+
+
+@dataclass(frozen=True, slots=True)
+class Intervals:
+    """Seconds between two runs of each job."""
+
+    expiry_s: float = 60.0
+    overdue_s: float = 300.0
+    outbox_s: float = 3.0  # a full batch is followed by the next one at once
+
+    def seconds(self) -> tuple[float, float, float]:
+        return self.expiry_s, self.overdue_s, self.outbox_s
+
+
+@dataclass(frozen=True, slots=True)
+class Pass:
+    """What one pass of the worker did (None: the job was not due, or failed)."""
+
+    expiry: ExpiryRun | None = None
+    overdue: OverdueRun | None = None
+    outbox: SendRun | None = None
+    failed: tuple[str, ...] = ()  # jobs that raised
+
+    def summary(self) -> str | None:
+        """One log line, or None when the pass did nothing worth saying."""
+        parts = []
+        if self.expiry and (self.expiry.expired or self.expiry.failed):
+            parts.append(f"{self.expiry.expired} offers expired ({self.expiry.failed} failed)")
+        if self.overdue and (self.overdue.contact or self.overdue.decide or self.overdue.failed):
+            parts.append(
+                f"{self.overdue.contact} leads flagged not contacted and {self.overdue.decide} "
+                f"not decided in time ({self.overdue.failed} failed)"
+            )
+        if self.outbox and self.outbox.busy:
+            parts.append(
+                f"{self.outbox.sent} notices sent, {self.outbox.retry} to retry, "
+                f"{self.outbox.given_up} given up"
+            )
+        if self.failed:
+            parts.append(f"failed: {', '.join(self.failed)}")
+        return "; ".join(parts) or None
+
+
+class Worker:
+    """`await worker.run(stop)` runs until `stop` is set; or `start()` and later `await stop()`.
+
+    `bot`: a python-telegram-bot `Bot` to send the outbox with — the running `Application`'s
+    `application.bot` when the bot runs in the same process (its rate limiter then paces replies
+    and notices together). Without one the outbox is left queued.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        bot: Bot | None = None,
+        intervals: Intervals = Intervals(),
+        policy: Policy = DEFAULT_POLICY,
+        batch: int = BATCH,
+        lease: timedelta = LEASE,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.engine, self.intervals, self.policy, self.clock = engine, intervals, policy, clock
+        self.batch = batch
+        self.notifier: Notifier | None = None
+        if bot is not None:
+            self.notifier = Notifier(engine, bot, batch=batch, lease=lease, clock=clock)
+        self._stop: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Run in the background of the running event loop until `stop()`."""
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(self.run(self._stop), name="yinqi-worker")
+
+    async def stop(self) -> None:
+        """Let the pass under way finish, then stop."""
+        if self._stop is None or self._task is None:
+            return
+        self._stop.set()
+        await self._task
+        self._stop = self._task = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run each job at its interval until `stop` is set."""
+        if self.notifier is None:
+            log.warning("worker: no Telegram bot, so notices stay queued in the outbox")
+        every = dict(zip(JOBS, self.intervals.seconds(), strict=True))
+        log.info("worker: started (every %ss: expiry, %ss: overdue, %ss: outbox)", *every.values())
+        loop = asyncio.get_running_loop()
+        due = dict.fromkeys(JOBS, 0.0)
+        while not stop.is_set():
+            started = loop.time()
+            jobs = {job for job in JOBS if due[job] <= started}
+            done = await self.run_once(jobs=jobs)
+            due.update({job: started + every[job] for job in jobs})
+            if done.outbox is not None and done.outbox.claimed >= self.batch:
+                due["outbox"] = started  # more are waiting: the next batch at once
+            if (line := done.summary()) is not None:
+                log.info("worker pass: %s", line)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), max(0.0, min(due.values()) - loop.time()))
+        log.info("worker: stopped")
+
+    async def run_once(self, now: datetime | None = None, *, jobs: Collection[str] = JOBS) -> Pass:
+        """One pass of `jobs` (default all): expiry, then overdue flags, then the outbox, so the
+        notices the first two queued go out in the same pass."""
+        failed: list[str] = []
+        expiry = overdue = outbox = None
+        if "expiry" in jobs:
+            expiry = await self._job("expiry", failed, self._expire, now)
+        if "overdue" in jobs:
+            overdue = await self._job("overdue", failed, self._flag, now)
+        if "outbox" in jobs and self.notifier is not None:
+            try:
+                outbox = await self.notifier.send_due(now or self.clock())
+            except Exception:
+                log.exception("worker: sending the outbox failed; trying again next time")
+                failed.append("outbox")
+        return Pass(expiry, overdue, outbox, tuple(failed))
+
+    async def _job(
+        self, name: str, failed: list[str], work: Callable[[datetime], T], now: datetime | None
+    ) -> T | None:
+        try:
+            return await asyncio.to_thread(work, now or self.clock())
+        except Exception:
+            log.exception("worker: %s failed; trying again next time", name)
+            failed.append(name)
+            return None
+
+    def _expire(self, now: datetime) -> ExpiryRun:
+        with Session(self.engine) as session:
+            return expire_overdue(session, now=now, policy=self.policy)
+
+    def _flag(self, now: datetime) -> OverdueRun:
+        with Session(self.engine) as session:
+            return flag_overdue(session, now=now)
