@@ -58,20 +58,24 @@ class Pass:
         """One log line, or None when the pass did nothing worth saying."""
         parts = []
         if self.expiry and (self.expiry.expired or self.expiry.failed):
-            parts.append(f"{self.expiry.expired} offers expired ({self.expiry.failed} failed)")
+            parts.append(f"offers expired: {self.expiry.expired}" + _failed(self.expiry.failed))
         if self.overdue and (self.overdue.contact or self.overdue.decide or self.overdue.failed):
             parts.append(
-                f"{self.overdue.contact} leads flagged not contacted and {self.overdue.decide} "
-                f"not decided in time ({self.overdue.failed} failed)"
+                f"flagged overdue: {self.overdue.contact} not contacted, "
+                f"{self.overdue.decide} not decided" + _failed(self.overdue.failed)
             )
         if self.outbox and self.outbox.busy:
             parts.append(
-                f"{self.outbox.sent} notices sent, {self.outbox.retry} to retry, "
+                f"notices: {self.outbox.sent} sent, {self.outbox.retry} to retry, "
                 f"{self.outbox.given_up} given up"
             )
         if self.failed:
-            parts.append(f"failed: {', '.join(self.failed)}")
+            parts.append(f"jobs failed: {', '.join(self.failed)}")
         return "; ".join(parts) or None
+
+
+def _failed(count: int) -> str:
+    return f" ({count} failed)" if count else ""
 
 
 class Worker:

@@ -25,6 +25,7 @@ from db.assignments import accept
 from db.models import Assignment, Bank, Staff, utcnow
 from db.views import Lead
 from matching.workdays import CHINA_TZ
+from tests.bot.harness import RunningBot
 from tests.bot.standin import StandIn
 from tests.db.builders import MONDAY, YUECHENG_BANKS, Seeded, register
 
@@ -91,7 +92,7 @@ def test_an_offer_past_its_deadline_expires_and_the_next_bank_gets_it(seeded: Se
     told = bot.to(1001)  # the firm, in the same pass: its bank was late, the next one has it
     assert any("没有按时受理" in text for text in told)
     assert any("已推送给" in text for text in told)
-    assert "offers expired" in (done.summary() or "")
+    assert done.summary() == "offers expired: 1; notices: 2 sent, 0 to retry, 2 given up"
 
 
 def test_overdue_contacts_are_flagged_once_and_the_admins_told(seeded: Seeded) -> None:
@@ -151,9 +152,26 @@ def test_the_worker_runs_until_told_to_stop(
 
     with caplog.at_level(logging.INFO, logger="api.worker"):
         assert asyncio.run(scenario()) == 1
-    assert "worker pass: 1 notices sent" in caplog.text
+    assert "worker pass: notices: 1 sent" in caplog.text
     assert caplog.text.count("worker pass:") == 1  # quiet passes say nothing
     assert "worker: stopped" in caplog.text
+
+
+def test_beside_the_bot_the_worker_sends_with_the_bots_own_rate_limited_bot(
+    seeded: Seeded,
+) -> None:
+    accepted(seeded, now=utcnow())  # the firm is due a notice now
+    standin = StandIn()
+    with standin.running():
+        firm_user = standin.user(1001)
+        running = RunningBot(seeded.engine, standin).start()  # as `yinqi serve` runs it
+        try:
+            beside = Worker(seeded.engine, bot=running.application.bot)
+            done = asyncio.run_coroutine_threadsafe(beside.run_once(), running.loop).result(30)
+            firm_user.wait_for("已受理您的融资需求", since=0)
+        finally:
+            running.stop()
+    assert done.outbox is not None and done.outbox.sent == 1
 
 
 def test_a_pass_that_did_nothing_says_nothing() -> None:
@@ -182,7 +200,7 @@ def test_yinqi_worker_once_runs_one_pass(
     finally:
         db_settings.cache_clear()
     assert result.exit_code == 0, result.output
-    assert "worker pass: 1 offers expired" in caplog.text
+    assert "worker pass: offers expired: 1" in caplog.text
 
 
 def test_yinqi_worker_alone_sends_through_telegram_until_sigterm(seeded: Seeded) -> None:
@@ -212,7 +230,7 @@ def test_yinqi_worker_alone_sends_through_telegram_until_sigterm(seeded: Seeded)
             process.send_signal(signal.SIGTERM)
             _, log = process.communicate(timeout=30)
     assert process.returncode == 0, log
-    assert "worker pass: 1 offers expired" in log and "worker: stopped" in log
+    assert "worker pass: offers expired: 1" in log and "worker: stopped" in log
     assert held(seeded, need_id)[:2] == [
         (YUECHENG_BANKS[0], "expired"),
         (YUECHENG_BANKS[1], "offered"),

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -27,20 +27,6 @@ from tests.bot.standin import Sent, SimUser, StandIn
 from tests.db.builders import Seeded, firm, register
 
 FIRM_CHAT = 1001  # the chat builders.register registers from
-
-
-@pytest.fixture
-def standin() -> Iterator[StandIn]:
-    server = StandIn()
-    with server.running():
-        yield server
-
-
-@pytest.fixture
-def running(seeded: Seeded, standin: StandIn) -> Iterator[RunningBot]:
-    bot = RunningBot(seeded.engine, standin).start()
-    yield bot
-    bot.stop()
 
 
 def settings(standin: StandIn) -> BotSettings:
@@ -73,6 +59,13 @@ def manager_of(seeded: Seeded, lead: Lead) -> Actor:
     return next(m for m in seeded.managers[lead.bank_code] if m.staff_id == lead.manager_id)
 
 
+def accepted_now(seeded: Seeded) -> Lead:
+    """A need registered just now and accepted by its bank: the firm is due a notice."""
+    lead = register_now(seeded)
+    with Session(seeded.engine) as session:
+        return accept(session, lead_id=lead.id, actor=manager_of(seeded, lead))
+
+
 def link(seeded: Seeded, user: SimUser, actor: Actor) -> None:
     with Session(seeded.engine) as session:
         code = issue_link_code(session, staff_id=actor.staff_id or 0).code
@@ -98,9 +91,7 @@ def test_a_firm_is_told_of_each_change_in_its_chat_and_a_notice_goes_once(
     seeded: Seeded, standin: StandIn
 ) -> None:
     firm_user = standin.user(FIRM_CHAT)
-    lead = register_now(seeded)
-    with Session(seeded.engine) as session:
-        accept(session, lead_id=lead.id, actor=manager_of(seeded, lead))
+    lead = accepted_now(seeded)
     run = send_outbox(seeded, standin)
     assert (run.sent, run.given_up) == (1, 1)  # the firm; the manager has no Telegram
     told = firm_user.wait_for("已受理您的融资需求", since=0)
@@ -110,9 +101,7 @@ def test_a_firm_is_told_of_each_change_in_its_chat_and_a_notice_goes_once(
 
 
 def test_a_chat_telegram_does_not_know_is_given_up(seeded: Seeded, standin: StandIn) -> None:
-    lead = register_now(seeded)  # no user 1001 at the stand-in: "chat not found"
-    with Session(seeded.engine) as session:
-        accept(session, lead_id=lead.id, actor=manager_of(seeded, lead))
+    accepted_now(seeded)  # no user 1001 at the stand-in: "chat not found"
     run = send_outbox(seeded, standin)
     assert run.sent == 0 and run.given_up == 2
     firm_row = next(r for r in outbox(seeded) if r.need_id is not None)
@@ -142,9 +131,7 @@ def test_the_outbox_survives_a_crash_between_sending_and_marking(
     seeded: Seeded, standin: StandIn
 ) -> None:
     firm_user = standin.user(FIRM_CHAT)
-    lead = register_now(seeded)
-    with Session(seeded.engine) as session:
-        accept(session, lead_id=lead.id, actor=manager_of(seeded, lead))
+    accepted_now(seeded)
     now = utcnow()
 
     async def crash() -> None:
@@ -192,9 +179,7 @@ class FailingBot:
 def test_failures_are_given_up_or_retried_as_telegram_says(
     seeded: Seeded, error: Callable[[], Exception], reason: str | None, wait: timedelta | None
 ) -> None:
-    lead = register_now(seeded)
-    with Session(seeded.engine) as session:
-        accept(session, lead_id=lead.id, actor=manager_of(seeded, lead))
+    accepted_now(seeded)
     now = utcnow()
     bot = FailingBot(error())
     run = asyncio.run(Notifier(seeded.engine, cast(Bot, bot), clock=lambda: now).send_due(now))

@@ -3,9 +3,6 @@ scanning a park's QR code and registering with buttons, typed answers and a shar
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlmodel import Session, select
 
 from db.models import Assignment, Bank, Conversation, Need
@@ -13,20 +10,6 @@ from tests.bot.harness import RunningBot
 from tests.bot.standin import SimUser, StandIn
 from tests.bot.test_engine import ENTERPRISE_USCC
 from tests.db.builders import Seeded
-
-
-@pytest.fixture
-def standin() -> Iterator[StandIn]:
-    server = StandIn()
-    with server.running():
-        yield server
-
-
-@pytest.fixture
-def running(seeded: Seeded, standin: StandIn) -> Iterator[RunningBot]:
-    bot = RunningBot(seeded.engine, standin).start()
-    yield bot
-    bot.stop()
 
 
 def answer_firm_questions(user: SimUser, token: str) -> None:
