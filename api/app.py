@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from telegram import Update
 from telegram.ext import Application
 
-from api import errors
+from api import errors, metrics
 from api.routes import leads, needs, pool, qr
 from bot.chat import ChatService
 from bot.config import BotSettings
@@ -81,6 +81,7 @@ def create_app(
     app.state.clock = clock
     app.state.bot_settings = bot_settings
     errors.install(app)
+    metrics.install(app, engine)
     for router in (leads.router, pool.router, needs.router, qr.router):
         app.include_router(router)
 

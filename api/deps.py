@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from db.accounts import staff_for_token
 from db.engine import reading
+from db.errors import InvalidInput
 from db.unit import Actor
 from db.vocabulary import ActorKind, Role
 from matching.i18n import DEFAULT_LANG, Lang
@@ -57,6 +58,28 @@ def lang_of(request: Request) -> Lang:
     header = request.headers.get("accept-language", "")
     first = header.split(",")[0].strip().lower()
     return Lang.EN if first.startswith("en") else DEFAULT_LANG
+
+
+def known_query(request: Request) -> None:
+    """Refuse a query parameter the route does not take: `?stauts=offered` must not quietly
+    return every lead."""
+    if not request.query_params:
+        return
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    allowed = _query_names(dependant)
+    for name in request.query_params:
+        if name not in allowed:
+            raise InvalidInput.of("unknown_parameter", field=name or "?", name=name)
+
+
+def _query_names(dependant: Any) -> frozenset[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return frozenset(names)
 
 
 @dataclass(frozen=True, slots=True)

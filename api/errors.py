@@ -7,6 +7,7 @@ field; a missing or unknown token a 401. Messages are in the reader's language.
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -67,6 +68,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, err: StarletteHTTPException) -> JSONResponse:
+        if err.status_code == 400:  # a body that could not be read as JSON at all
+            return error_json(422, "invalid", t("api.bad_json", lang_of(request)), "body")
         code = _HTTP_CODES.get(err.status_code, "error")
         key = f"api.http_{err.status_code}"
         lang = lang_of(request)
@@ -74,4 +77,21 @@ def install(app: FastAPI) -> None:
         response = error_json(err.status_code, code, message)
         for name, value in (err.headers or {}).items():
             response.headers[name] = value
+        if err.status_code == 405:
+            response.headers["Allow"] = ", ".join(_allowed(request))
         return response
+
+
+def _allowed(request: Request) -> list[str]:
+    """Every method any route takes at this path (Starlette names only the first route's)."""
+    templates: list[tuple[re.Pattern[str], list[str]]] | None = getattr(
+        request.app.state, "path_templates", None
+    )
+    if templates is None:
+        templates = [
+            (re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(path)) + "$"), list(ops))
+            for path, ops in request.app.openapi()["paths"].items()
+        ]
+        request.app.state.path_templates = templates
+    path = request.url.path
+    return sorted({m.upper() for pattern, ops in templates if pattern.match(path) for m in ops})

@@ -7,11 +7,12 @@ models of `db/lead_queries.py`; no personal contact data leaves except `LeadOut.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from db.lead_queries import (
     FirmView,
@@ -25,15 +26,31 @@ from db.lead_queries import (
 from db.qr_sources import Funnel, SourceView
 from db.register import Registration
 from db.vocabulary import AssignmentStatus, DeclineReason, FollowUp, QrKind
-from matching.request import FirmIn, NeedIn, StandardsIn
+from matching.request import FirmIn, NeedIn, StandardsIn, no_nul
 from matching.serialize import result_json
 
 MAX_ID = 2**31 - 1
 """Ids are 32-bit on PostgreSQL (SERIAL): anything larger cannot exist, and is a 422, not a 500."""
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]")
+
+
+def _text_only(value: object) -> object:
+    """A time comes as ISO 8601 text; a number is not taken for a Unix timestamp."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise ValueError("give a time as ISO 8601 text with its offset: 2026-11-23T10:00:00+08:00")
+
+
+IsoTime = Annotated[AwareDatetime, BeforeValidator(_text_only)]
+"""A moment with its offset, as ISO 8601 text (`2026-11-23T10:00:00+08:00`)."""
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    _no_nul = field_validator("*", mode="before")(no_nul)
 
 
 # --- errors ---
@@ -240,7 +257,7 @@ class FollowUpIn(_In):
     `credit_granted` and `loan_issued` carry the amount."""
 
     type: FollowUp = Field(examples=["visited"])
-    at: AwareDatetime | None = Field(
+    at: IsoTime | None = Field(
         None, examples=["2026-11-23T10:00:00+08:00"], description="when; default now"
     )
     effective: bool | None = Field(None, examples=[True])

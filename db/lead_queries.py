@@ -555,3 +555,13 @@ def get_need(
         created_at=need.created_at,
         updated_at=need.updated_at,
     )
+
+
+def leads_by_status(session: Session) -> dict[str, int]:
+    """How many leads are in each status (for monitoring), every status listed."""
+    rows = session.exec(
+        select(Assignment.status, func.count()).group_by(col(Assignment.status))
+    ).all()
+    counts = {status.value: 0 for status in AssignmentStatus}
+    counts.update({status: int(n) for status, n in rows})
+    return counts

@@ -30,8 +30,19 @@ from matching.rules import uscc_fits_entity
 from matching.uscc import parse_uscc
 
 
+def no_nul(value: Any) -> Any:
+    """Refuse text holding a NUL character (\\u0000): no person types one, and PostgreSQL cannot
+    store it. For a `field_validator("*", mode="before")`."""
+    texts = value if isinstance(value, list | tuple) else (value,)
+    if any(isinstance(text, str) and "\x00" in text for text in texts):
+        raise ValueError("text must not contain a NUL character (\\u0000)")
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    _no_nul = field_validator("*", mode="before")(no_nul)
 
 
 class FirmIn(_Strict):

@@ -5,19 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy import Engine
 
-from api.deps import Caller, CallerDep, EngineDep, Now, ReadSession, WriteSession
+from api.deps import Caller, CallerDep, EngineDep, Now, ReadSession, WriteSession, known_query
 from api.routes import PREFIX, LeadId, errors
-from api.schemas import DeclineIn, FollowUpIn, LeadOut, LeadPageOut, ReassignIn
+from api.schemas import DeclineIn, FollowUpIn, IsoTime, LeadOut, LeadPageOut, ReassignIn
 from db import assignments
 from db.engine import reading
 from db.lead_queries import MAX_PAGE, get_lead, list_leads
 from db.vocabulary import AssignmentStatus
 
-router = APIRouter(prefix=PREFIX, tags=["leads"])
+router = APIRouter(prefix=PREFIX, tags=["leads"], dependencies=[Depends(known_query)])
 
 
 def read_back(engine: Engine, caller: Caller, lead_id: int, now: datetime) -> LeadOut:
@@ -36,7 +35,7 @@ def leads(
         Query(description="only these statuses (repeat the parameter for several)"),
     ] = None,
     updated_since: Annotated[
-        AwareDatetime | None,
+        IsoTime | None,
         Query(
             description="only leads changed at or after this time",
             examples=["2026-11-23T00:00:00+08:00"],

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 
-from api.deps import CallerDep, Now, ReadSession, WriteSession
+from api.deps import CallerDep, Now, ReadSession, WriteSession, known_query
 from api.routes import PREFIX, NeedId, errors
 from api.schemas import NeedOut, NeedRegistrationIn, RegistrationOut
 from db.errors import InvalidInput, NotAllowed
@@ -13,7 +13,7 @@ from db.register import Contact, register_need
 from db.vocabulary import Channel, Role
 from matching.request import parse_request
 
-router = APIRouter(prefix=PREFIX, tags=["needs"])
+router = APIRouter(prefix=PREFIX, tags=["needs"], dependencies=[Depends(known_query)])
 
 
 @router.post(

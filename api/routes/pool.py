@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
-from api.deps import CallerDep, EngineDep, Now, ReadSession, WriteSession
+from api.deps import CallerDep, EngineDep, Now, ReadSession, WriteSession, known_query
 from api.routes import PREFIX, NeedId, errors
 from api.routes.leads import read_back
 from api.schemas import LeadOut, PoolPageOut
 from db import assignments
 from db.lead_queries import MAX_PAGE, open_pool
 
-router = APIRouter(prefix=PREFIX, tags=["pool"])
+router = APIRouter(prefix=PREFIX, tags=["pool"], dependencies=[Depends(known_query)])
 
 
 @router.get("/pool", response_model=PoolPageOut, responses=errors(401, 403, 422))

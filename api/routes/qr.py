@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from api.deps import Caller, CallerDep, ReadSession, WriteSession
+from api.deps import Caller, CallerDep, ReadSession, WriteSession, known_query
 from api.routes import PREFIX, errors
 from api.schemas import QrIn, QrListOut, QrOut
 from bot.config import BotSettings
@@ -17,7 +17,7 @@ from db.qr_sources import create_source, deactivate_source, list_sources
 from db.qr_tokens import TOKEN_MAX
 from db.vocabulary import QrKind, Role
 
-router = APIRouter(prefix=PREFIX, tags=["qr"])
+router = APIRouter(prefix=PREFIX, tags=["qr"], dependencies=[Depends(known_query)])
 
 Token = Annotated[
     str,

@@ -74,7 +74,9 @@ def test_the_openapi_document_describes_every_route_with_schemas_and_examples(ap
         assert op.get("description") or op.get("summary"), where
         assert op.get("security") == [{"token": []}], where
         ok = next(code for code in op["responses"] if code.startswith("2"))
-        assert "application/json" in op["responses"][ok]["content"], where
+        media = "image/png" if path.endswith(".png") else "application/json"
+        media = "image/svg+xml" if path.endswith(".svg") else media
+        assert media in op["responses"][ok]["content"], where
         for code in ("401", "422"):
             error = op["responses"][code]["content"]["application/json"]["schema"]
             assert error == {"$ref": "#/components/schemas/ErrorOut"}, where
@@ -88,3 +90,29 @@ def test_the_openapi_document_describes_every_route_with_schemas_and_examples(ap
 def test_the_interactive_docs_are_served(api: Api) -> None:
     page = api.client.get("/docs")
     assert page.status_code == 200 and "/openapi.json" in page.text
+
+
+def test_a_misspelt_query_parameter_is_refused_not_ignored(api: Api) -> None:
+    answer = api.as_(api.seeded.manager("tlbank")).get(LEADS, params={"stauts": "offered"})
+    assert answer.status_code == 422
+    assert answer.json()["error"] == answer.json()["error"] | {
+        "code": "unknown_parameter",
+        "field": "stauts",
+    }
+
+
+def test_text_with_a_nul_character_is_refused_before_it_reaches_the_database(api: Api) -> None:
+    admin = api.as_(api.seeded.admin)
+    answer = admin.post("/api/v1/qr", json={"kind": "park", "target": "yc-gxq", "label": "a\x00"})
+    assert answer.status_code == 422 and answer.json()["error"]["field"] == "label"
+    need = {
+        "firm": {"entity_type": "enterprise", "name": "绍兴\x00公司", "city": "绍兴"},
+        "need": {"amount": "100万", "purpose": "working_capital"},
+        "standards": dict.fromkeys(
+            ("compliant_operation", "fixed_premises", "real_need", "good_credit", "lawful_purpose"),
+            True,
+        ),
+        "contact": {"name": "李红", "phone": "13957500001"},
+    }
+    answer = admin.post("/api/v1/needs", json=need)
+    assert answer.status_code == 422 and answer.json()["error"]["field"] == "firm.name"

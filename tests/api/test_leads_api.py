@@ -187,7 +187,9 @@ def test_the_list_pages_by_keyset_without_skipping_or_repeating(api: Api) -> Non
             break
     with Session(seeded.engine) as s:
         expected = s.exec(
-            select(Assignment.id).order_by(col(Assignment.updated_at).desc(), col(Assignment.id).desc())
+            select(Assignment.id).order_by(
+                col(Assignment.updated_at).desc(), col(Assignment.id).desc()
+            )
         ).all()
     assert seen == list(expected) and len(seen) == 7 and pages == 3
 

@@ -1,0 +1,106 @@
+"""`GET /metrics` in the Prometheus text format: requests and their latencies by route, leads by
+status, and the outbox's backlog (read from the database at each scrape).
+
+Each app has a registry of its own, so several apps in one process (tests) never collide.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import generate_latest
+from prometheus_client.registry import Collector
+from sqlalchemy import Engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from db.engine import reading
+from db.lead_queries import leads_by_status
+from db.outbox import backlog
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class _Storage(Collector):
+    """Figures read from the database when Prometheus scrapes."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        with reading(self.engine) as session:
+            by_status = leads_by_status(session)
+            outbox = backlog(session)
+        leads = GaugeMetricFamily("yinqi_leads", "Leads (assignments) by status", labels=["status"])
+        for status, count in by_status.items():
+            leads.add_metric([status], count)
+        yield leads
+        yield GaugeMetricFamily(
+            "yinqi_outbox_pending", "Notifications neither sent nor given up", value=outbox.pending
+        )
+        yield GaugeMetricFamily(
+            "yinqi_outbox_due", "Pending notifications due now", value=outbox.due
+        )
+        yield GaugeMetricFamily(
+            "yinqi_outbox_given_up", "Notifications given up on", value=outbox.given_up
+        )
+
+
+class _Timing:
+    """Pure ASGI middleware: counts each request and times it, by its route's path template (so
+    `/api/v1/leads/7` and `/api/v1/leads/8` are one series)."""
+
+    def __init__(self, app: ASGIApp, requests: Counter, latency: Histogram) -> None:
+        self.app = app
+        self.requests = requests
+        self.latency = latency
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            route: Any = scope.get("route")
+            path = getattr(route, "path", None) or "unmatched"
+            method = scope["method"]
+            self.requests.labels(method, path, str(status)).inc()
+            self.latency.labels(method, path).observe(time.perf_counter() - started)
+
+
+def install(app: FastAPI, engine: Engine) -> None:
+    registry = CollectorRegistry()
+    requests = Counter(
+        "yinqi_http_requests",
+        "HTTP requests by method, route and status",
+        ["method", "route", "status"],
+        registry=registry,
+    )
+    latency = Histogram(
+        "yinqi_http_request_duration_seconds",
+        "HTTP request latency by method and route",
+        ["method", "route"],
+        buckets=LATENCY_BUCKETS,
+        registry=registry,
+    )
+    registry.register(_Storage(engine))
+    app.add_middleware(_Timing, requests=requests, latency=latency)
+
+    @app.get("/metrics", tags=["ops"], response_class=Response)
+    def metrics(request: Request) -> Response:
+        """Prometheus metrics: requests, latencies, leads by status, the outbox's backlog."""
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

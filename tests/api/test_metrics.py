@@ -1,0 +1,43 @@
+"""`/metrics`: Prometheus text with requests by route template, latencies, leads by status and
+the outbox backlog."""
+
+from __future__ import annotations
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.api.conftest import Api
+from tests.db.builders import register
+
+
+def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def test_metrics_count_requests_by_route_and_read_leads_and_outbox_from_storage(
+    api: Api,
+) -> None:
+    reg = register(api.seeded)  # one lead offered, one notice queued for its bank
+    manager = api.as_(api.seeded.manager(reg.offers[0].bank_code))
+    for _ in range(3):
+        assert manager.get(f"/api/v1/leads/{reg.offers[0].id}").status_code == 200
+    assert manager.get("/api/v1/leads/424242").status_code == 404
+    answer = api.client.get("/metrics")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/plain")
+    samples = _samples(answer.text)
+    route = "/api/v1/leads/{lead_id}"
+    ok = ("yinqi_http_requests_total", (("method", "GET"), ("route", route), ("status", "200")))
+    missing = (
+        "yinqi_http_requests_total",
+        (("method", "GET"), ("route", route), ("status", "404")),
+    )
+    assert samples[ok] == 3 and samples[missing] == 1
+    count = ("yinqi_http_request_duration_seconds_count", (("method", "GET"), ("route", route)))
+    assert samples[count] == 4
+    assert samples[("yinqi_leads", (("status", "offered"),))] == 1
+    assert samples[("yinqi_leads", (("status", "accepted"),))] == 0
+    assert samples[("yinqi_outbox_pending", ())] >= 1
