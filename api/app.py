@@ -7,6 +7,7 @@ updates at `/telegram/webhook` when `TELEGRAM_WEBHOOK_URL` is set, each delivery
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -21,6 +22,7 @@ from telegram.ext import Application
 
 from api import errors, metrics
 from api.routes import leads, needs, pool, qr
+from api.worker import Intervals, Worker
 from bot.chat import ChatService
 from bot.config import BotSettings
 from bot.db_world import DbWorld
@@ -52,23 +54,30 @@ TAGS = [
 
 
 def create_app(
-    engine: Engine, bot_settings: BotSettings, *, clock: Callable[[], datetime] = utcnow
+    engine: Engine,
+    bot_settings: BotSettings,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    worker: Intervals | None = None,
 ) -> FastAPI:
+    """The app on `engine`; the bot runs inside it when a token is set, and the background
+    worker (expiry, overdue flags, the outbox, sent by the bot) when `worker` gives its pace."""
     bot = _bot(engine, bot_settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if bot is None:
+        async with contextlib.AsyncExitStack() as stack:
+            if bot is not None:
+                await stack.enter_async_context(bot)
+                await set_commands(bot)
+                await _start_receiving(bot, bot_settings)
+                await bot.start()
+                stack.push_async_callback(_stop_bot, bot)
+            if worker is not None:
+                runner = Worker(engine, bot=bot.bot if bot else None, intervals=worker, clock=clock)
+                runner.start()
+                stack.push_async_callback(runner.stop)
             yield
-            return
-        async with bot:
-            await set_commands(bot)
-            await _start_receiving(bot, bot_settings)
-            await bot.start()
-            yield
-            if bot.updater is not None and bot.updater.running:
-                await bot.updater.stop()
-            await bot.stop()
 
     app = FastAPI(
         title="Yinqi 银企 API",
@@ -96,6 +105,12 @@ def create_app(
 
 
 Bot = Application[Any, Any, Any, Any, Any, Any]
+
+
+async def _stop_bot(bot: Bot) -> None:
+    if bot.updater is not None and bot.updater.running:
+        await bot.updater.stop()
+    await bot.stop()
 
 
 def _bot(engine: Engine, settings: BotSettings) -> Bot | None:

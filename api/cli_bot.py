@@ -46,17 +46,28 @@ def run_bot(lang: LangOption = Lang.ZH) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    with_worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Run the background worker inside (expiry, overdue flags, notices); turn it off "
+            "when `yinqi worker` runs on its own.",
+        ),
+    ] = True,
     lang: LangOption = Lang.ZH,
 ) -> None:
-    """Serve the HTTP API, with the bot when TELEGRAM_BOT_TOKEN is set (polling, or the
-    webhook at /telegram/webhook when TELEGRAM_WEBHOOK_URL is set)."""
+    """Serve the HTTP API (docs at /docs), with the bot when TELEGRAM_BOT_TOKEN is set (polling,
+    or the webhook at /telegram/webhook when TELEGRAM_WEBHOOK_URL is set) and the background
+    worker."""
     import uvicorn
 
     from api.app import create_app
+    from api.worker import Intervals
 
     _logging()
     engine = open_database(lang)
-    uvicorn.run(create_app(engine, get_settings()), host=host, port=port)
+    app = create_app(engine, get_settings(), worker=Intervals() if with_worker else None)
+    uvicorn.run(app, host=host, port=port)
 
 
 def chat(lang: LangOption = Lang.ZH) -> None:
