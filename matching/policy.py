@@ -20,11 +20,19 @@ class Policy:
     max_banks_listed: int = 3  # when the limit does not apply
     max_guarantees_listed: int = 3
     clock: ClockPolicy = field(default_factory=ClockPolicy)
+    # share of a park's firms that should have credit, by the park's stars (001 §一): the first
+    # pair whose least star rating the park reaches gives its target
+    coverage_targets: tuple[tuple[int, float], ...] = ((4, 0.70), (3, 0.60), (0, 0.50))
 
     def limit_for(self, entity_type: EntityType) -> int:
         if entity_type is EntityType.ENTERPRISE:
             return self.enterprise_bank_limit
         return self.small_bank_limit
+
+    def coverage_target(self, stars: int) -> float:
+        """The share of a park's firms that should have credit: ≥70% in 4–5 star parks, ≥60% in
+        3 star parks, ≥50% in others (001 §一)."""
+        return next(target for least, target in self.coverage_targets if stars >= least)
 
 
 DEFAULT_POLICY = Policy()

@@ -1,0 +1,90 @@
+"""Who a report is for and which days it covers: a coordinator sees their region (a city or a
+county), a bank its own leads, an admin everything; a period is whole days in China time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import or_
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import col
+
+from db.errors import InvalidInput, NotAllowed
+from db.models import Assignment, Need, Staff
+from db.vocabulary import Role
+from matching.regions import canonical_city, canonical_county
+from matching.workdays import CHINA_TZ
+
+
+@dataclass(frozen=True, slots=True)
+class ReportScope:
+    """What a report may count: needs of one region (a city or county name, as needs record
+    them) or of all; leads of one bank or of all."""
+
+    region: str | None = None
+    bank_id: int | None = None
+
+    @classmethod
+    def of(cls, staff: Staff) -> ReportScope:
+        """What a staff member may see: a coordinator their region, bank staff their bank."""
+        role = Role(staff.role)
+        if role is Role.ADMIN:
+            return cls()
+        if role.of_a_bank:
+            return cls(bank_id=staff.bank_id)
+        if staff.region is None:  # a coordinator of nowhere sees nothing, not everything
+            raise NotAllowed.of("report_no_region")
+        return cls(region=staff.region)
+
+    @classmethod
+    def for_region(cls, region: str | None) -> ReportScope:
+        """A region as typed (绍兴, 新昌县) made canonical; None or blank: everywhere."""
+        if region is None or not region.strip():
+            return cls()
+        found = canonical_city(region.strip()) or canonical_county(region.strip())
+        if found is None:
+            raise InvalidInput.of("unknown_region", field="region", region=region)
+        return cls(region=found)
+
+
+def in_scope(scope: ReportScope, *, leads: bool = True) -> list[ColumnElement[bool]]:
+    """Conditions on `need` (and `assignment`, when `leads`) that keep a query in scope."""
+    where: list[ColumnElement[bool]] = []
+    if scope.region is not None:
+        where.append(or_(col(Need.city) == scope.region, col(Need.county) == scope.region))
+    if scope.bank_id is not None and leads:
+        where.append(col(Assignment.bank_id) == scope.bank_id)
+    return where
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Whole days in China time, both ends included."""
+
+    date_from: date
+    date_to: date
+
+    @classmethod
+    def of(cls, date_from: date, date_to: date) -> Period:
+        if date_to < date_from:
+            raise InvalidInput.of("report_dates", field="to", start=date_from, end=date_to)
+        return cls(date_from, date_to)
+
+    @property
+    def start(self) -> datetime:
+        """The first moment of the period, in UTC."""
+        return datetime.combine(self.date_from, time.min, tzinfo=CHINA_TZ).astimezone(UTC)
+
+    @property
+    def end(self) -> datetime:
+        """The first moment after the period, in UTC."""
+        after = self.date_to + timedelta(days=1)
+        return datetime.combine(after, time.min, tzinfo=CHINA_TZ).astimezone(UTC)
+
+
+def within(moment: Any, period: Period) -> ColumnElement[bool]:
+    """`moment` falls in the period."""
+    condition: ColumnElement[bool] = (moment >= period.start) & (moment < period.end)
+    return condition

@@ -1,0 +1,50 @@
+"""The SQL reports need that SQLite and PostgreSQL spell differently: hours between two moments
+(stored as UTC: PostgreSQL `timestamptz`, SQLite text `YYYY-MM-DD HH:MM:SS…`), and a median per
+group on SQLite, which has no ordered-set aggregate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Float, Integer, and_, cast, func, select
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session
+
+
+def dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def hours_between(name: str, later: Any, earlier: Any) -> ColumnElement[float]:
+    """Hours from `earlier` to `later`, as a float."""
+    if name == "postgresql":
+        return cast(func.extract("epoch", later - earlier) / 3600.0, Float)
+    return cast((_epoch(later) - _epoch(earlier)) / 3600.0, Float)
+
+
+def _epoch(moment: Any) -> ColumnElement[int]:
+    """Whole seconds since 1970 of a moment stored by SQLite as UTC text."""
+    return cast(func.strftime("%s", moment), Integer)
+
+
+def medians(
+    session: Session, *, key: ColumnElement[Any] | None, value: ColumnElement[float], rows: Any
+) -> dict[Any, float]:
+    """SQLite: the median of `value` per `key` (None: over all, under the key None) over the
+    `rows` a select gives. SQLite has no ordered-set aggregate: the rows are numbered per group
+    by a window function inside the database and only the one or two middle rows of each group
+    come out (their mean is the median, as PostgreSQL's percentile_cont has it)."""
+    keys = [key] if key is not None else []
+    partition = keys or None
+    numbered = rows.with_only_columns(
+        *(k.label("k") for k in keys),
+        value.label("v"),
+        func.row_number().over(partition_by=partition, order_by=value).label("n"),
+        func.count().over(partition_by=partition).label("c"),
+    ).subquery()
+    n, c = numbered.c.n, numbered.c.c
+    middle = and_(n >= (c + 1) // 2, n <= c // 2 + 1)  # the middle row, or the two
+    grouped = [numbered.c.k] if keys else []
+    query = select(*grouped, func.avg(numbered.c.v)).where(middle).group_by(*grouped)
+    found = [(None, *row) if key is None else tuple(row) for row in session.execute(query)]
+    return {k: float(m) for k, m in found if m is not None}
