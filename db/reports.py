@@ -1,12 +1,11 @@
 """Read-only reports for the coordination team (DOMAIN 10; 001 §六): progress per bank, park,
-county, QR source or week; with the key-problem list and park credit coverage
-(`db/report_lists.py`), re-exported here.
+county, QR source or week; with the key-problem list (`db/report_problems.py`) and park credit
+coverage (`db/report_coverage.py`), re-exported here.
 
 Every figure is an SQL aggregate (`db/report_figures.py`), so a report costs a handful of
 grouped queries however many leads there are. A figure counts what happened in the period,
 placed by the moment it happened (a lead accepted on Tuesday counts in Tuesday's week, whenever
-it was offered). Reports hold no
-personal contact data.
+it was offered). Reports hold no personal contact data.
 """
 
 from __future__ import annotations
@@ -22,17 +21,9 @@ from sqlmodel import Session, col
 
 from db.errors import InvalidInput
 from db.models import Bank, Park, QrSource, utcnow
+from db.report_coverage import Coverage, ParkCoverage, coverage
 from db.report_figures import TOTAL, progress_figures
-from db.report_lists import (
-    Coverage,
-    ParkCoverage,
-    Problem,
-    ProblemCount,
-    ProblemKind,
-    Problems,
-    coverage,
-    problems,
-)
+from db.report_problems import Problem, ProblemCount, ProblemKind, Problems, problems
 from db.report_scope import Period, ReportScope
 
 __all__ = [
