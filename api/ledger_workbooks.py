@@ -1,0 +1,161 @@
+"""The quarterly ledgers of a park as Excel workbooks (000 §五): the classification ledger
+(分类建档基础台账, 附表1) and the financing-need and financing-cost summary (附表2)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from api.xlsx import (
+    COUNT,
+    DAY,
+    PERCENT,
+    RATE,
+    TEXT,
+    WAN,
+    Column,
+    add_table,
+    cause_text,
+    new_workbook,
+    title_line,
+    to_bytes,
+    wan,
+)
+from db.ledgers import Ledger, LedgerRow, Quarter, ledger
+from db.models import utcnow
+from db.needs_summary import NeedsSummary, SummaryRow, needs_summary
+from db.report_scope import ReportScope
+from matching.i18n import Lang, t
+
+
+def ledger_xlsx(
+    session: Session,
+    *,
+    scope: ReportScope,
+    park_code: str,
+    quarter: Quarter | str,
+    now: datetime | None = None,
+    lang: Lang = Lang.ZH,
+) -> bytes:
+    """附表1, the classification ledger of a park for a quarter: one row per firm."""
+    found: Ledger = ledger(session, scope=scope, park_code=park_code, quarter=quarter)
+    park, q = found.park, found.quarter
+    title = t("workbook.ledger.title", lang, place=park.county or park.city, park=park.name)
+    when = t("workbook.ledger.quarter", lang, year=q.year, quarter=q.number)
+    annex = t("workbook.annex", lang, number=1)
+    subtitle = title_line(lang, f"{annex}　{when}", now or utcnow(), money=True)
+    book = new_workbook()
+    add_table(
+        book,
+        sheet=t("workbook.sheet.ledger", lang),
+        title=title,
+        subtitle=subtitle,
+        columns=_ledger_columns(lang),
+        rows=list(enumerate(found.rows, start=1)),
+        frozen_columns=2,
+    )
+    return to_bytes(book)
+
+
+def _ledger_columns(lang: Lang) -> list[Column]:
+    """The columns of 附表1, each reading a (number, row) pair."""
+
+    def yes_no(value: bool) -> str:
+        return t("workbook.yes" if value else "workbook.no", lang)
+
+    def standards(row: LedgerRow) -> str:
+        if not row.failed_standards:
+            return t("workbook.standards.met", lang)
+        return cause_text("standards_failed", ",".join(row.failed_standards), lang)
+
+    def banks(row: LedgerRow) -> str:
+        stages = (
+            f"{lead.bank}：{t(f'workbook.stage.{lead.stage.value}', lang)}" for lead in row.leads
+        )
+        return "；".join(stages)
+
+    def col(
+        key: str, value: Callable[[LedgerRow], Any], number_format: str | None = None
+    ) -> Column:
+        return Column(t(f"workbook.col.{key}", lang), lambda n_r: value(n_r[1]), number_format)
+
+    return [
+        Column(t("workbook.col.number", lang), lambda n_r: n_r[0], COUNT),
+        col("firm", lambda r: r.firm),
+        col("uscc", lambda r: r.uscc or "", TEXT),
+        col("entity_type", lambda r: t(f"entity.{r.entity_type}", lang)),
+        col("industry", lambda r: r.industry),
+        col("tags", lambda r: "、".join(t(f"tag.{tag}", lang) for tag in r.tags)),
+        col("first_loan", lambda r: yes_no(r.first_loan)),
+        col("banks_existing", lambda r: r.banks_existing, COUNT),
+        col("existing_credit", lambda r: wan(r.existing_credit_yuan), WAN),
+        col("need_amount", lambda r: wan(r.amount_yuan), WAN),
+        col("tier", lambda r: t(f"tier.{r.tier}", lang)),
+        col("purpose", lambda r: t(f"purpose.{r.purpose}", lang)),
+        col("term", lambda r: r.term_months, COUNT),
+        col("standards", standards),
+        col("category", lambda r: t(f"workbook.category.{r.category.value}", lang)),
+        col("banks", banks),
+        col("credit_amount", lambda r: wan(r.credit_amount_yuan), WAN),
+        col("credit_rate", lambda r: r.credit_rate_pct, RATE),
+        col("loan_amount", lambda r: wan(r.loan_amount_yuan), WAN),
+        col("registered_on", lambda r: r.registered_on, DAY),
+    ]
+
+
+def needs_summary_xlsx(
+    session: Session,
+    *,
+    scope: ReportScope,
+    quarter: Quarter | str,
+    park_code: str | None = None,
+    now: datetime | None = None,
+    lang: Lang = Lang.ZH,
+) -> bytes:
+    """附表2, needs and the cost of the credit granted, per credit-scale tier, for a park or
+    for every park of the scope."""
+    found: NeedsSummary = needs_summary(session, scope=scope, quarter=quarter, park_code=park_code)
+    q = found.quarter
+    if found.park is not None:
+        place, park = found.park.city, found.park.name
+    else:
+        place = found.region or t("workbook.all_regions", lang)
+        park = t("workbook.summary.all_parks", lang)
+    title = t("workbook.summary.title", lang, place=place, park=park)
+    when = t("workbook.summary.quarter", lang, year=q.year, quarter=q.number)
+    annex = t("workbook.annex", lang, number=2)
+    subtitle = title_line(lang, f"{annex}　{when}", now or utcnow(), money=True)
+
+    def tier(row: SummaryRow) -> str:
+        return t(f"tier.{row.tier}", lang) if row.tier else t("workbook.total", lang)
+
+    def col(key: str, value: Any, number_format: str | None = None) -> Column:
+        return Column(t(f"workbook.col.{key}", lang), value, number_format)
+
+    book = new_workbook()
+    add_table(
+        book,
+        sheet=t("workbook.sheet.summary", lang),
+        title=title,
+        subtitle=subtitle,
+        columns=[
+            col("tier", tier),
+            col("firms_with_need", lambda r: r.firms_with_need, COUNT),
+            col("need_total", lambda r: wan(r.need_amount_yuan), WAN),
+            col("first_loan_firms", lambda r: r.first_loan_firms, COUNT),
+            col("credit_firms", lambda r: r.firms_with_credit, COUNT),
+            col("credit_amount", lambda r: wan(r.credit_amount_yuan), WAN),
+            col("loan_firms", lambda r: r.firms_with_loan, COUNT),
+            col("loan_amount", lambda r: wan(r.loan_amount_yuan), WAN),
+            col("met_ratio", lambda r: r.met_ratio, PERCENT),
+            col("average_rate", lambda r: r.average_rate_pct, RATE),
+            col("lowest_rate", lambda r: r.lowest_rate_pct, RATE),
+            col("highest_rate", lambda r: r.highest_rate_pct, RATE),
+        ],
+        rows=found.rows,
+        total=found.total,
+    )
+    return to_bytes(book)

@@ -1,0 +1,201 @@
+"""The coordination team's Excel workbooks, ready to forward as they are: the weekly progress
+workbook, and per park and quarter the classification ledger (分类建档基础台账, 附表1) and the
+financing-need and financing-cost summary (融资需求及融资成本情况汇总表, 附表2) of 000 §五
+(`api/ledger_workbooks.py`, re-exported here).
+
+Headers come from the text catalogs (Chinese by default); money is in 万元 (ten thousand yuan),
+as the ledgers keep it; ratios are percentages. No personal contact data is written.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from api.ledger_workbooks import ledger_xlsx, needs_summary_xlsx
+from api.xlsx import (
+    COUNT,
+    HOURS,
+    MOMENT,
+    PERCENT,
+    WAN,
+    Column,
+    add_table,
+    cause_text,
+    local,
+    new_workbook,
+    title_line,
+    to_bytes,
+    wan,
+)
+from db.models import utcnow
+from db.reports import (
+    Coverage,
+    GroupBy,
+    ParkCoverage,
+    Problem,
+    ProblemCount,
+    Problems,
+    Progress,
+    ProgressReport,
+    ReportScope,
+    coverage,
+    problems,
+    progress,
+)
+from matching.i18n import Lang, t
+
+
+def weekly_xlsx(
+    session: Session,
+    *,
+    scope: ReportScope,
+    date_from: date,
+    date_to: date,
+    now: datetime | None = None,
+    lang: Lang = Lang.ZH,
+) -> bytes:
+    """The weekly progress workbook: progress by bank, by park and by county, the key-problem
+    list, its counts by cause, and park credit coverage."""
+    now = now or utcnow()
+    book = new_workbook()
+    region = scope.region or t("workbook.all_regions", lang)
+    title = t("workbook.weekly.title", lang, region=region)
+    period = t("workbook.weekly.period", lang, start=date_from, end=date_to)
+    subtitle = title_line(lang, period, now, money=True)
+    for group in (GroupBy.BANK, GroupBy.PARK, GroupBy.COUNTY):
+        report = progress(
+            session, scope=scope, date_from=date_from, date_to=date_to, group_by=group, now=now
+        )
+        _progress_sheet(book, report, title, subtitle, lang)
+    found = problems(session, scope=scope, date_from=date_from, date_to=date_to)
+    _problem_sheets(book, found, title, subtitle, lang)
+    _coverage_sheet(book, coverage(session, scope=scope), title, title_line(lang, "", now), lang)
+    return to_bytes(book)
+
+
+def _progress_sheet(
+    book: Any, report: ProgressReport, title: str, subtitle: str, lang: Lang
+) -> None:
+    group = report.group_by.value
+    none = t(f"workbook.none.{group}", lang) if group in ("park", "county") else ""
+
+    def name(row: Progress) -> str:
+        return t("workbook.total", lang) if row is report.total else row.label or none
+
+    figures = [
+        ("needs", "needs", COUNT), ("offered", "offered", COUNT), ("accepted", "accepted", COUNT),
+        ("contacted", "contacted", COUNT), ("visits", "visits", COUNT),
+        ("effective_visits", "effective_visits", COUNT),
+        ("effective_visit_ratio", "effective_visit_ratio", PERCENT),
+        ("credit_granted", "credit_granted", COUNT),
+        ("credit_amount", "credit_amount_yuan", WAN),
+        ("first_loan_credit", "first_loan_credit", COUNT),
+        ("first_loan_ratio", "first_loan_ratio", PERCENT),
+        ("loans_issued", "loans_issued", COUNT), ("loan_amount", "loan_amount_yuan", WAN),
+        ("online_rate", "online_rate", PERCENT),
+        ("hours_to_accept", "median_hours_to_accept", HOURS),
+        ("hours_to_contact", "median_hours_to_contact", HOURS),
+        ("overdue_accept", "overdue_accept", COUNT), ("overdue_contact", "overdue_contact", COUNT),
+        ("overdue_decide", "overdue_decide", COUNT),
+    ]  # fmt: skip
+    if report.group_by is GroupBy.BANK:  # a bank holds a need once: its needs are its leads
+        figures = figures[1:]
+    columns = [Column(t(f"workbook.col.{group}", lang), name)]
+    columns += [_figure(t(f"workbook.col.{key}", lang), attr, fmt) for key, attr, fmt in figures]
+    add_table(
+        book,
+        sheet=t(f"workbook.sheet.{group}", lang),
+        title=title,
+        subtitle=subtitle,
+        columns=columns,
+        rows=report.rows,
+        total=report.total,
+    )
+
+
+def _figure(header: str, attr: str, number_format: str) -> Column:
+    if number_format == WAN:
+        return Column(header, lambda row: wan(getattr(row, attr)), WAN)
+    return Column(header, lambda row: getattr(row, attr), number_format)
+
+
+def _problem_sheets(book: Any, found: Problems, title: str, subtitle: str, lang: Lang) -> None:
+    """The key-problem list, newest first, and its counts by cause (whole, even when the list
+    was cut at its limit)."""
+
+    def cause(problem: Problem | ProblemCount) -> str:
+        return cause_text(problem.kind.value, problem.cause, lang)
+
+    def kind(problem: Problem | ProblemCount) -> str:
+        return t(f"workbook.problem.{problem.kind.value}", lang)
+
+    columns = [
+        Column(t("workbook.col.number", lang), lambda n_p: n_p[0], COUNT),
+        Column(t("workbook.col.kind", lang), lambda n_p: kind(n_p[1])),
+        Column(t("workbook.col.cause", lang), lambda n_p: cause(n_p[1])),
+        Column(t("workbook.col.at", lang), lambda n_p: local(n_p[1].at), MOMENT),
+        Column(t("workbook.col.need_id", lang), lambda n_p: n_p[1].need_id),
+        Column(t("workbook.col.firm", lang), lambda n_p: n_p[1].firm),
+        Column(
+            t("workbook.col.entity_type", lang), lambda n_p: t(f"entity.{n_p[1].entity_type}", lang)
+        ),
+        Column(t("workbook.col.county", lang), lambda n_p: n_p[1].county),
+        Column(t("workbook.col.park", lang), lambda n_p: n_p[1].park_name or ""),
+        Column(t("workbook.col.amount", lang), lambda n_p: wan(n_p[1].amount_yuan), WAN),
+        Column(t("workbook.col.tier", lang), lambda n_p: t(f"tier.{n_p[1].tier}", lang)),
+        Column(t("workbook.col.bank", lang), lambda n_p: n_p[1].bank_name or ""),
+    ]
+    add_table(
+        book,
+        sheet=t("workbook.sheet.problems", lang),
+        title=title,
+        subtitle=subtitle,
+        columns=columns,
+        rows=list(enumerate(found.items, start=1)),
+        frozen_columns=2,
+    )
+    counts = [(kind(c), cause(c), c.count) for c in found.by_cause]
+    add_table(
+        book,
+        sheet=t("workbook.sheet.causes", lang),
+        title=title,
+        subtitle=subtitle,
+        columns=[
+            Column(t("workbook.col.kind", lang), lambda row: row[0]),
+            Column(t("workbook.col.cause", lang), lambda row: row[1]),
+            Column(t("workbook.col.count", lang), lambda row: row[2], COUNT),
+        ],
+        rows=counts,
+        total=(t("workbook.total", lang), "", sum(c for _, _, c in counts)),
+    )
+
+
+def _coverage_sheet(book: Any, found: Coverage, title: str, subtitle: str, lang: Lang) -> None:
+    def meets(park: ParkCoverage) -> str:
+        return t("workbook.misses" if park.below_target else "workbook.meets", lang)
+
+    add_table(
+        book,
+        sheet=t("workbook.sheet.coverage", lang),
+        title=title,
+        subtitle=subtitle,
+        columns=[
+            Column(t("workbook.col.park", lang), lambda p: p.name),
+            Column(t("workbook.col.park_code", lang), lambda p: p.code),
+            Column(t("workbook.col.city", lang), lambda p: p.city),
+            Column(t("workbook.col.county", lang), lambda p: p.county),
+            Column(t("workbook.col.stars", lang), lambda p: p.stars, COUNT),
+            Column(t("workbook.col.firms", lang), lambda p: p.firms, COUNT),
+            Column(t("workbook.col.firms_with_credit", lang), lambda p: p.firms_with_credit, COUNT),
+            Column(t("workbook.col.coverage", lang), lambda p: p.ratio, PERCENT),
+            Column(t("workbook.col.target", lang), lambda p: p.target, PERCENT),
+            Column(t("workbook.col.meets", lang), meets),
+        ],
+        rows=found.parks,
+    )
+
+
+__all__ = ["ledger_xlsx", "needs_summary_xlsx", "weekly_xlsx"]

@@ -1,0 +1,153 @@
+"""How Yinqi's Excel tables look: a merged title row and a merged line under it, a header row,
+the rows, a bold total; number formats by kind of figure; panes frozen under the header and right
+of the first columns; widths from what the columns hold (a Chinese character takes two)."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Final
+
+from openpyxl import Workbook  # type: ignore[import-untyped]
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side  # type: ignore[import-untyped]
+from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+
+from matching.i18n import Lang, t
+from matching.workdays import to_china_time
+
+YUAN_PER_WAN: Final = 10_000
+# number formats
+COUNT: Final = "#,##0"
+WAN: Final = "#,##0.00"  # amounts in 万元
+PERCENT: Final = "0.0%"
+HOURS: Final = "0.0"
+RATE: Final = "0.00"  # interest rates, in percent
+DAY: Final = "yyyy-mm-dd"
+MOMENT: Final = "yyyy-mm-dd hh:mm"
+TEXT: Final = "@"
+
+HEADER_ROW: Final = 3
+_THIN = Side(style="thin", color="A6A6A6")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
+_MIN_WIDTH, _MAX_WIDTH = 6, 48
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column: its header, how to read its cell from a row, and its number format."""
+
+    header: str
+    value: Callable[[Any], Any]
+    number_format: str | None = None
+
+
+def wan(yuan: int | None) -> float | None:
+    """Yuan as 万元 (ten thousand yuan), as the ledgers count money."""
+    return None if yuan is None else yuan / YUAN_PER_WAN
+
+
+def local(moment: datetime | None) -> datetime | None:
+    """China time without a zone: Excel has no time zones."""
+    return None if moment is None else to_china_time(moment).replace(tzinfo=None)
+
+
+def new_workbook() -> Any:
+    book = Workbook()
+    book.remove(book.active)
+    return book
+
+
+def add_table(
+    book: Any,
+    *,
+    sheet: str,
+    title: str,
+    subtitle: str,
+    columns: Sequence[Column],
+    rows: Sequence[Any],
+    total: Any = None,
+    frozen_columns: int = 1,
+) -> Any:
+    """A sheet holding one table, with `total` (a row like the others) in bold at the end."""
+    ws = book.create_sheet(sheet[:31])  # Excel's limit on sheet names
+    width = len(columns)
+    for row, text, size in ((1, title, 14), (2, subtitle, 10)):
+        ws.cell(row, 1, text).font = Font(bold=row == 1, size=size)
+        ws.cell(row, 1).alignment = Alignment(horizontal="center" if row == 1 else "left")
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+    ws.row_dimensions[1].height = 24
+    for i, column in enumerate(columns, start=1):
+        cell = ws.cell(HEADER_ROW, i, column.header)
+        cell.font, cell.fill, cell.border = Font(bold=True), _HEADER_FILL, _BOX
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    body = [*rows, total] if total is not None else list(rows)
+    for r, item in enumerate(body, start=HEADER_ROW + 1):
+        for i, column in enumerate(columns, start=1):
+            cell = ws.cell(r, i, column.value(item))
+            cell.border = _BOX
+            if column.number_format:
+                cell.number_format = column.number_format
+            if total is not None and item is total:
+                cell.font, cell.fill = Font(bold=True), _TOTAL_FILL
+    ws.freeze_panes = ws.cell(HEADER_ROW + 1, frozen_columns + 1)
+    _fit_widths(ws, columns, body)
+    return ws
+
+
+def _fit_widths(ws: Any, columns: Sequence[Column], rows: Sequence[Any]) -> None:
+    """Each column as wide as its longest value, its header wrapped over at most two lines."""
+    for i, column in enumerate(columns, start=1):
+        header = (_display_width(column.header) + 1) // 2 + 2
+        cells = [_display_width(_shown(column.value(row), column.number_format)) for row in rows]
+        ws.column_dimensions[get_column_letter(i)].width = max(
+            _MIN_WIDTH, min(_MAX_WIDTH, max([header, *(c + 2 for c in cells)]))
+        )
+
+
+def _shown(value: Any, number_format: str | None) -> str:
+    """Roughly what Excel will show, to size the column."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return "2026-11-23 10:00"
+    if isinstance(value, date):
+        return "2026-11-23"
+    if isinstance(value, float) and number_format in (PERCENT, HOURS, RATE, WAN):
+        return f"{value:,.2f}"
+    if isinstance(value, int | float):
+        return f"{value:,}"
+    return str(value)
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def to_bytes(book: Any) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def title_line(lang: Lang, first: str, now: datetime, *, money: bool = False) -> str:
+    """The line under a title: what it covers, when it was made, and the unit of money."""
+    parts = [first, t("workbook.made", lang, made=f"{local(now):%Y-%m-%d %H:%M}")]
+    if money:
+        parts.append(t("workbook.in_wan", lang))
+    return "　".join(p for p in parts if p)
+
+
+def cause_text(kind: str, cause: str, lang: Lang) -> str:
+    """A problem's cause in words: the standards not met, the decline reason (000 §一: the
+    firm's own reasons, the bank's service, other), or the kind itself."""
+    if kind in ("standards_failed", "credit_repair") and cause != kind:
+        standards = "、".join(t(f"standard.{s}", lang) for s in cause.split(","))
+        return t("workbook.cause.failed", lang, standards=standards)
+    if kind == "declined":
+        return t(f"workbook.cause.{cause}", lang)
+    return t(f"workbook.problem.{kind}", lang)

@@ -1,0 +1,244 @@
+"""The coordination team's workbooks, opened again with openpyxl: titles merged over the table,
+Chinese headers, number formats, frozen panes, widths, and the figures of the fortnight in
+tests/db/report_story.py."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from typing import Any
+
+import openpyxl  # type: ignore[import-untyped]
+import pytest
+
+from api.workbooks import ledger_xlsx, needs_summary_xlsx, weekly_xlsx
+from db.errors import InvalidInput, NotFound
+from db.reports import ReportScope
+from matching.i18n import Lang
+from tests.db.builders import Seeded
+from tests.db.report_story import AFTER_WEEK1, WEEK1, Story, play
+
+ALL = ReportScope()
+
+
+@pytest.fixture
+def story(seeded: Seeded) -> Story:
+    return play(seeded)
+
+
+def _open(data: bytes) -> Any:
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def _weekly(story: Story, scope: ReportScope = ALL, lang: Lang = Lang.ZH) -> Any:
+    with story.seeded.session() as s:
+        return _open(
+            weekly_xlsx(
+                s, scope=scope, date_from=WEEK1[0], date_to=WEEK1[1], now=AFTER_WEEK1, lang=lang
+            )
+        )
+
+
+def _row(ws: Any, first_cell: object) -> list[Any]:
+    """The cells of the row whose first cell holds `first_cell`."""
+    for row in ws.iter_rows(min_row=4):
+        if row[0].value == first_cell:
+            return list(row)
+    raise AssertionError(f"no row {first_cell!r}")
+
+
+def _headers(ws: Any) -> list[str]:
+    return [cell.value for cell in ws[3]]
+
+
+def _all_text(book: Any) -> str:
+    return " ".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row)
+
+
+def test_the_weekly_workbook_has_its_sheets_titled_and_frozen(story: Story) -> None:
+    book = _weekly(story)
+    assert book.sheetnames == [
+        "按银行",
+        "按园区",
+        "按区县",
+        "重点问题清单",
+        "问题原因汇总",
+        "园区授信覆盖",
+    ]
+    for ws in book.worksheets:
+        width = ws.max_column
+        assert {str(r) for r in ws.merged_cells.ranges} >= {
+            f"A1:{_letter(width)}1",
+            f"A2:{_letter(width)}2",
+        }
+        assert ws["A1"].value == "全部地区银企融资对接工作进度周报"
+        assert ws["A1"].font.bold
+        assert ws["A3"].font.bold
+        assert ws.freeze_panes in ("B4", "C4")
+    period = book["按银行"]["A2"].value
+    assert "2026-11-23 至 2026-11-29" in period and "金额单位：万元" in period
+    assert "2026-11-30 12:00" in period  # made at, China time
+
+
+def _letter(n: int) -> str:
+    return openpyxl.utils.get_column_letter(n)
+
+
+def test_progress_by_bank_in_wan_with_ratios_as_percentages(story: Story) -> None:
+    ws = _weekly(story)["按银行"]
+    headers = _headers(ws)
+    assert headers[:4] == ["银行", "推送线索（笔）", "受理（笔）", "首次联系（笔）"]
+    assert "登记需求（户）" not in headers  # a bank holds a need once: its needs are its leads
+    sx = dict(zip(headers, _row(ws, "绍兴银行"), strict=True))
+    assert (
+        sx["授信金额（万元）"].value == 100 and sx["授信金额（万元）"].number_format == "#,##0.00"
+    )
+    assert sx["放款金额（万元）"].value == 80
+    assert sx["有效走访对接比例"].value == 1 and sx["有效走访对接比例"].number_format == "0.0%"
+    assert (
+        sx["受理用时中位数（小时）"].value == 2
+        and sx["受理用时中位数（小时）"].number_format == "0.0"
+    )
+    total = dict(zip(headers, _row(ws, "合计"), strict=True))
+    assert total["银行"].font.bold
+    assert total["首贷户占比"].value == 0.5
+    assert total["线上对接率"].value == pytest.approx(6 / 7)
+    assert total["超时未受理（笔）"].value == 1 and total["超时未联系（笔）"].value == 1
+    assert ws.column_dimensions["A"].width >= 8  # 恒信农商银行 fits
+
+
+def test_progress_by_park_and_county_name_the_rows_without_one(story: Story) -> None:
+    book = _weekly(story)
+    parks = book["按园区"]
+    assert _headers(parks)[:2] == ["园区", "登记需求（户）"]
+    assert [c.value for c in _row(parks, "未入园")][:3] == ["未入园", 4, 2]
+    assert [c.value for c in _row(parks, "越城高新区小微企业园")][:3] == [
+        "越城高新区小微企业园",
+        2,
+        3,
+    ]
+    counties = book["按区县"]
+    assert [r[0].value for r in counties.iter_rows(min_row=4)] == [
+        "新昌县",
+        "西湖区",
+        "越城区",
+        "合计",
+    ]
+
+
+def test_the_problem_sheets_list_each_cause_without_contact_data(story: Story) -> None:
+    book = _weekly(story)
+    ws = book["重点问题清单"]
+    assert _headers(ws)[:4] == ["序号", "问题类型", "原因", "发生时间"]
+    first = [c.value for c in _row(ws, 1)]
+    assert first[1:4] == ["银行超时未受理", "银行超时未受理", datetime(2026, 11, 25, 8, 0)]  # noqa: DTZ001 (Excel's)
+    assert first[5] == "新昌丙轴承有限公司" and first[8] == "新昌高新技术产业园小微企业园"
+    assert first[9] == 100 and first[11] == "新昌农商银行"
+    assert _row(ws, 1)[3].number_format == "yyyy-mm-dd hh:mm"
+    declined = [c.value for c in _row(ws, 2)]
+    assert declined[1:3] == ["银行退回", "银行服务原因"]
+    assert [c.value for c in _row(ws, 5)][1:3] == ["不符合五项标准", "未满足：有固定经营场所"]
+    causes = book["问题原因汇总"]
+    assert [c.value for c in _row(causes, "合计")] == ["合计", None, 5]
+    assert [c.value for c in _row(causes, "需信用修复")] == [
+        "需信用修复",
+        "未满足：信用状况良好",
+        1,
+    ]
+    text = _all_text(book)
+    assert "13800138000" not in text and "王经理" not in text and "额度已满" not in text
+
+
+def test_the_coverage_sheet_compares_each_park_with_its_target(story: Story) -> None:
+    ws = _weekly(story, ReportScope(region="绍兴市"))["园区授信覆盖"]
+    assert ws["A1"].value == "绍兴市银企融资对接工作进度周报"
+    yc = _row(ws, "越城高新区小微企业园")
+    assert [c.value for c in yc] == [
+        "越城高新区小微企业园", "yc-gxq", "绍兴市", "越城区", 4, 2, 1, 0.5, 0.7, "未达标",
+    ]  # fmt: skip
+    assert yc[7].number_format == "0.0%" and yc[8].number_format == "0.0%"
+    assert ws.max_row == 3 + 6  # the six parks of 绍兴
+
+
+def test_the_weekly_workbook_in_english(story: Story) -> None:
+    book = _weekly(story, lang=Lang.EN)
+    assert book.sheetnames[0] == "By bank"
+    assert _headers(book["By bank"])[:2] == ["Bank", "Leads offered"]
+
+
+def test_the_classification_ledger_of_a_park(story: Story) -> None:
+    with story.seeded.session() as s:
+        book = _open(
+            ledger_xlsx(s, scope=ALL, park_code="yc-gxq", quarter="2026Q4", now=AFTER_WEEK1)
+        )
+    ws = book["分类建档基础台账"]
+    assert ws["A1"].value == "越城区越城高新区小微企业园分类建档基础台账"
+    assert "A1:T1" in {str(r) for r in ws.merged_cells.ranges}
+    assert ws["A2"].value.startswith("附表1　2026年第4季度")
+    assert ws.freeze_panes == "C4"
+    headers = _headers(ws)
+    assert headers[:3] == ["序号", "企业名称", "统一社会信用代码"]
+    jia = dict(zip(headers, _row(ws, 1), strict=True))
+    assert jia["企业名称"].value == "绍兴甲材料有限公司"
+    assert jia["首贷户"].value == "是" and jia["分类"].value == "已获授信"
+    assert jia["对接银行及进展"].value == "绍兴银行：已放款；恒信农商银行：已授信"
+    assert jia["授信金额（万元）"].value == 150  # 100 at 3.95% and 50 at 4.35%
+    assert jia["授信利率（%）"].value == pytest.approx(4.0833, abs=1e-4)
+    assert jia["授信利率（%）"].number_format == "0.00"
+    assert jia["统一社会信用代码"].number_format == "@"
+    ji = dict(zip(headers, _row(ws, 2), strict=True))
+    assert (ji["分类"].value, ji["融资需求（万元）"].value, ji["授信规模"].value) == (
+        "对接中", 30, "10万–50万元",
+    )  # fmt: skip
+    assert (
+        ji["登记日期"].value == datetime(2026, 11, 23)  # noqa: DTZ001 (Excel has no zones)
+        and ji["登记日期"].number_format == "yyyy-mm-dd"
+    )
+    assert "13800138000" not in _all_text(book)
+
+
+def test_a_banks_ledger_holds_the_firms_it_had_a_lead_for(story: Story) -> None:
+    with story.seeded.session() as s:
+        scope = ReportScope(bank_id=story.bank_ids["mtbank"])
+        ws = _open(ledger_xlsx(s, scope=scope, park_code="yc-gxq", quarter="2026Q4"))[
+            "分类建档基础台账"
+        ]
+    assert [r[1].value for r in ws.iter_rows(min_row=4)] == ["绍兴己电子有限公司"]
+
+
+def test_the_needs_and_cost_summary_per_tier(story: Story) -> None:
+    with story.seeded.session() as s:
+        book = _open(
+            needs_summary_xlsx(
+                s, scope=ReportScope(region="绍兴市"), quarter="2026Q4", now=AFTER_WEEK1
+            )
+        )
+        one_park = _open(needs_summary_xlsx(s, scope=ALL, quarter="2026Q4", park_code="xc-gxq"))
+    ws = book["融资需求及成本汇总"]
+    assert ws["A1"].value == "绍兴市小微企业园融资需求及融资成本情况汇总表"
+    assert ws["A2"].value.startswith("附表2　2026年第4季度")
+    assert ws.freeze_panes == "B4"
+    assert [r[0].value for r in ws.iter_rows(min_row=4)] == [
+        "10万元以下", "10万–50万元", "50万–500万元", "500万–1000万元", "1000万元以上", "合计",
+    ]  # fmt: skip
+    middle = [c.value for c in _row(ws, "50万–500万元")]
+    assert middle[:8] == ["50万–500万元", 2, 200, 2, 1, 150, 1, 80]
+    assert middle[8] == 0.5
+    assert middle[9] == pytest.approx(4.083, abs=1e-3) and middle[10:] == [3.95, 4.35]
+    total = _row(ws, "合计")
+    assert [c.value for c in total][1:3] == [3, 230] and total[0].font.bold
+    assert total[8].value == pytest.approx(1 / 3) and total[8].number_format == "0.0%"
+    xc = one_park["融资需求及成本汇总"]
+    assert xc["A1"].value == "绍兴市新昌高新技术产业园小微企业园融资需求及融资成本情况汇总表"
+    assert [c.value for c in _row(xc, "合计")][1:5] == [1, 100, 1, 0]
+
+
+def test_an_unknown_park_or_quarter_is_refused(story: Story) -> None:
+    with story.seeded.session() as s:
+        with pytest.raises(NotFound):
+            ledger_xlsx(s, scope=ALL, park_code="nowhere", quarter="2026Q4")
+        with pytest.raises(NotFound):  # outside the coordinator's region: as if it did not exist
+            ledger_xlsx(s, scope=ReportScope(region="宁波市"), park_code="yc-gxq", quarter="2026Q4")
+        with pytest.raises(InvalidInput) as bad:
+            needs_summary_xlsx(s, scope=ALL, quarter="2026Q5")
+        assert bad.value.field == "quarter"
