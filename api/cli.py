@@ -13,6 +13,7 @@ from api.cli_bot import register as register_bot_commands
 from api.cli_common import LangOption, fail
 from api.cli_lists import list_app
 from api.cli_qr import qr_app
+from api.cli_report import report_app
 from api.cli_storage import register as register_storage_commands
 from matching.catalog import Catalog
 from matching.catalog_yaml import parse_catalog
@@ -37,6 +38,7 @@ catalog_app = typer.Typer(
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(list_app, name="list")
 app.add_typer(qr_app, name="qr")
+app.add_typer(report_app, name="report")
 
 CatalogOption = Annotated[
     Path | None,

@@ -1,0 +1,120 @@
+"""`yinqi report weekly|ledger|needs-summary` against a real database, as an operator runs them."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl  # type: ignore[import-untyped]
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from db.config import get_settings
+from tests.db.builders import Seeded
+from tests.db.report_story import Story, play
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def story(seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> Iterator[Story]:
+    """The fortnight of tests/db/report_story.py, in the database `DATABASE_URL` names."""
+    url = seeded.engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield play(seeded)
+    get_settings.cache_clear()
+
+
+def _yinqi(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["report", *args])
+    return result.exit_code, result.output
+
+
+def _book(path: Path) -> Any:
+    return openpyxl.load_workbook(io.BytesIO(path.read_bytes()))
+
+
+def test_weekly_writes_the_progress_workbook_of_the_days_asked(
+    story: Story, tmp_path: Path
+) -> None:
+    out = tmp_path / "周报.xlsx"
+    code, said = _yinqi("weekly", "--out", str(out), "--from", "2026-11-23", "--to", "2026-11-29")
+    assert code == 0, said
+    assert said.strip() == f"已写入 {out}"
+    book = _book(out)
+    assert book.sheetnames[:3] == ["按银行", "按园区", "按区县"]
+    assert "2026-11-23 至 2026-11-29" in book["按银行"]["A2"].value
+    total = [r for r in book["按园区"].iter_rows(min_row=4, values_only=True) if r[0] == "合计"]
+    assert total[0][1:3] == (7, 7)  # needs registered, leads offered
+
+
+def test_weekly_for_a_region_and_by_default_last_week(story: Story, tmp_path: Path) -> None:
+    out = tmp_path / "xinchang.xlsx"
+    code, said = _yinqi("weekly", "--out", str(out), "--from", "2026-11-23", "--region", "新昌")
+    assert code == 0, said
+    bank_sheet = _book(out)["按银行"]
+    assert bank_sheet["A1"].value == "新昌县银企融资对接工作进度周报"
+    assert "2026-11-23 至 2026-11-29" in bank_sheet["A2"].value  # a week from --from
+    code, said = _yinqi("weekly", "--out", str(tmp_path / "last.xlsx"), "--lang", "en")
+    assert code == 0, said
+    assert said.startswith("Written: ")
+
+
+def test_ledger_and_needs_summary_of_a_park_and_quarter(story: Story, tmp_path: Path) -> None:
+    ledger = tmp_path / "ledger.xlsx"
+    code, said = _yinqi("ledger", "--park", "yc-gxq", "--quarter", "2026Q4", "--out", str(ledger))
+    assert code == 0, said
+    rows = list(_book(ledger)["分类建档基础台账"].iter_rows(min_row=4, values_only=True))
+    assert [r[1] for r in rows] == ["绍兴甲材料有限公司", "绍兴己电子有限公司"]
+    summary = tmp_path / "summary.xlsx"
+    code, said = _yinqi(
+        "needs-summary", "--quarter", "2026q4", "--region", "绍兴", "--out", str(summary)
+    )
+    assert code == 0, said
+    assert (
+        _book(summary)["融资需求及成本汇总"]["A1"].value
+        == "绍兴市小微企业园融资需求及融资成本情况汇总表"
+    )
+    one = tmp_path / "one.xlsx"
+    code, said = _yinqi(
+        "needs-summary", "--quarter", "2026Q4", "--park", "xc-gxq", "--out", str(one)
+    )
+    assert code == 0, said
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("ledger", "--park", "nowhere", "--quarter", "2026Q4"), "没有代码为 nowhere 的园区"),
+        (("ledger", "--park", "yc-gxq", "--quarter", "2026Q5"), "季度“2026Q5”看不懂"),
+        (("needs-summary", "--quarter", "Q4"), "请写成 2026Q4"),
+        (("needs-summary", "--quarter", "2026Q4", "--region", "火星"), "没有找到地区“火星”"),
+        (("weekly", "--from", "23.11.2026"), "日期“23.11.2026”看不懂"),
+        (("weekly", "--from", "2026-11-29", "--to", "2026-11-23"), "早于开始日期"),
+    ],
+)
+def test_bad_input_says_what_is_wrong_and_exits_2(
+    story: Story, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    out = tmp_path / "never.xlsx"
+    code, said = _yinqi(*args, "--out", str(out))
+    assert code == 2 and message in said, said
+    assert not out.exists()
+
+
+def test_the_output_must_be_an_xlsx_file_that_can_be_written(story: Story, tmp_path: Path) -> None:
+    code, said = _yinqi("weekly", "--out", str(tmp_path / "report.csv"))
+    assert code == 2 and ".xlsx" in said
+    code, said = _yinqi("weekly", "--out", str(tmp_path / "no-such-dir" / "report.xlsx"))
+    assert code == 2 and "无法写入" in said
+
+
+def test_help_names_the_three_workbooks() -> None:
+    result = runner.invoke(app, ["report", "--help"])
+    assert result.exit_code == 0
+    for command in ("weekly", "ledger", "needs-summary"):
+        assert command in result.output
