@@ -75,15 +75,17 @@ def progress_figures(
         return key
 
     figures: Figures = defaultdict(dict)
+    needs_too = group in (PARK, COUNTY, SOURCE) or scope.region is not None
     by_bank = group == BANK or scope.bank_id is not None
     measures = _lead_measures(as_of, name, by_bank=by_bank)
     counted = [m for m in measures if m.median is None]
     _count_leads(session, figures, scope, period, key_of(None), counted)
     if scope.bank_id is None:  # needs registered; by bank, the total only (each need once)
         _count_needs(session, figures, scope, period, key_of, total_only=group == BANK)
-    _count_visits(session, figures, scope, period, key_of)
+    _count_visits(session, figures, scope, period, key_of, join_need=needs_too)
     for measure in (m for m in measures if m.median is not None):
-        _median(session, figures, scope, period, key_of(measure.moment), measure)
+        key = key_of(measure.moment)
+        _median(session, figures, _leads(scope, period, join_need=needs_too), key, measure, period)
     return dict(figures)
 
 
@@ -223,25 +225,21 @@ def _lead_measures(as_of: datetime, name: str, *, by_bank: bool) -> list[_Measur
     ]
 
 
-def _aggregate(measure: _Measure, when: ColumnElement[bool]) -> Any:
-    if measure.condition is not None:
-        when = and_(when, measure.condition)
+def _aggregate(measure: _Measure, period: Period) -> Any:
+    when = _when(measure, period)
     if measure.summed is not None:
         return func.sum(measure.summed).filter(when)
     return func.count().filter(when)
 
 
-def _leads(scope: ReportScope, period: Period) -> Any:
+def _leads(scope: ReportScope, period: Period, *, join_need: bool = True) -> Any:
     """The leads with a moment or a deadline that may fall in the period, joined to their needs
-    (see the module's docstring for the bounds)."""
+    unless no figure, key or scope asks for them (see the module's docstring for the bounds)."""
     a = Assignment
     changed = and_(col(a.updated_at) >= period.start - CLOCK_SKEW, col(a.created_at) < period.end)
     due = and_(col(a.decide_by) >= period.start, col(a.accept_by) < period.end)
-    return (
-        select(col(a.id))
-        .join(Need, col(Need.id) == col(a.need_id))
-        .where(or_(changed, due), *in_scope(scope))
-    )
+    query = select(col(a.id)).where(or_(changed, due), *in_scope(scope))
+    return query.join(Need, col(Need.id) == col(a.need_id)) if join_need else query
 
 
 def _count_leads(
@@ -253,23 +251,27 @@ def _count_leads(
     measures: Sequence[_Measure],
 ) -> None:
     """One pass over the leads; each figure filters on its own moment."""
-    named = [(m.name, _aggregate(m, within(m.moment, period))) for m in measures]
+    named = [(m.name, _aggregate(m, period)) for m in measures]
     _run(session, figures, key, named, _leads(scope, period))
 
 
 def _count_visits(
-    session: Session, figures: Figures, scope: ReportScope, period: Period, key_of: KeyOf
+    session: Session,
+    figures: Figures,
+    scope: ReportScope,
+    period: Period,
+    key_of: KeyOf,
+    *,
+    join_need: bool,
 ) -> None:
     """Visits recorded in the period (placed by the event log's time, when the manager recorded
     them), and those the manager marked effective."""
     at = col(Event.at)
     effective = col(Event.payload)["effective"].as_boolean()
-    query = (
-        select(col(Event.id))
-        .join(Assignment, col(Assignment.id) == col(Event.assignment_id))
-        .join(Need, col(Need.id) == col(Assignment.need_id))
-        .where(col(Event.kind) == "visited", within(at, period), *in_scope(scope))
-    )
+    query = select(col(Event.id)).join(Assignment, col(Assignment.id) == col(Event.assignment_id))
+    if join_need:
+        query = query.join(Need, col(Need.id) == col(Assignment.need_id))
+    query = query.where(col(Event.kind) == "visited", within(at, period), *in_scope(scope))
     named = [("visits", func.count()), ("effective_visits", func.count().filter(effective))]
     _run(session, figures, key_of(at), named, query)
 
@@ -277,15 +279,13 @@ def _count_visits(
 def _median(
     session: Session,
     figures: Figures,
-    scope: ReportScope,
-    period: Period,
+    leads: Any,
     key: ColumnElement[Any] | None,
     measure: _Measure,
+    period: Period,
 ) -> None:
-    where = [within(measure.moment, period)]
-    if measure.condition is not None:
-        where.append(measure.condition)
-    leads = _leads(scope, period).where(*where)
+    """The median of a measure over the `leads` whose moment falls in the period."""
+    leads = leads.where(_when(measure, period))
     if dialect(session) == "postgresql":
         percentile = func.percentile_cont(0.5).within_group(measure.median)
         _run(session, figures, key, [(measure.name, percentile)], leads)
@@ -293,3 +293,8 @@ def _median(
     for k in (key, None) if key is not None else (None,):
         for found, median in medians(session, key=k, value=measure.median, rows=leads).items():
             figures[TOTAL if k is None else found][measure.name] = median
+
+
+def _when(measure: _Measure, period: Period) -> ColumnElement[bool]:
+    when = within(measure.moment, period)
+    return when if measure.condition is None else and_(when, measure.condition)
