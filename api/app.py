@@ -21,7 +21,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from api import errors, metrics
-from api.routes import leads, needs, pool, qr
+from api.routes import leads, needs, pool, qr, reports
 from api.worker import Intervals, Worker
 from bot.chat import ChatService
 from bot.config import BotSettings
@@ -48,6 +48,7 @@ TAGS = [
     {"name": "leads", "description": "A bank's leads: pull, accept, decline, follow up, reassign"},
     {"name": "pool", "description": "Open needs a bank may still take under the 3/2 limit"},
     {"name": "needs", "description": "Needs registered in person; a need's leads and timeline"},
+    {"name": "reports", "description": "Progress, key problems, park coverage, Excel ledgers"},
     {"name": "qr", "description": "Loan QR codes (贷款码) and their funnels (admins)"},
     {"name": "ops", "description": "Health and metrics"},
 ]
@@ -91,7 +92,7 @@ def create_app(
     app.state.bot_settings = bot_settings
     errors.install(app)
     metrics.install(app, engine)
-    for router in (leads.router, pool.router, needs.router, qr.router):
+    for router in (leads.router, pool.router, needs.router, reports.router, qr.router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["ops"])

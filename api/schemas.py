@@ -8,7 +8,7 @@ models of `db/lead_queries.py`; no personal contact data leaves except `LeadOut.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -45,6 +45,19 @@ def _text_only(value: object) -> object:
 
 IsoTime = Annotated[AwareDatetime, BeforeValidator(_text_only)]
 """A moment with its offset, as ISO 8601 text (`2026-11-23T10:00:00+08:00`)."""
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _day_only(value: object) -> object:
+    """A day comes as ISO 8601 text (2026-11-23); a number is not taken for a timestamp."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DAY.match(value)):
+        return value
+    raise ValueError("give a day as ISO 8601 text: 2026-11-23")
+
+
+IsoDate = Annotated[date, BeforeValidator(_day_only)]
+"""A day, as ISO 8601 text (`2026-11-23`)."""
 
 
 class _In(BaseModel):

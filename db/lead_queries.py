@@ -473,13 +473,13 @@ class NeedRecord:
 
 
 def region_scope(actor: Actor, region: str | None) -> ColumnElement[bool]:
-    """The needs a coordinator of `region` (a city or a county; None: the whole province) sees."""
+    """The needs a coordinator of `region` (a city or a county) sees; an admin sees all."""
     if actor.kind is ActorKind.SYSTEM or actor.role is Role.ADMIN:
         return true()
     if actor.role is not Role.COORDINATOR:
         raise NotAllowed.of("coordinators_and_admins_only")
-    if not region:
-        return true()
+    if not region:  # a coordinator of nowhere sees nothing, not everything
+        raise NotAllowed.of("report_no_region")
     return or_(col(Need.city) == region, col(Need.county) == region)
 
 

@@ -44,6 +44,8 @@ def register(
             "standards": body.standards.model_dump(mode="json"),
         }
     )
+    if caller.role is Role.COORDINATOR and caller.region is None:
+        raise NotAllowed.of("report_no_region")
     region = caller.region if caller.role is Role.COORDINATOR else None
     if region and region not in (request.firm.city, request.firm.county):
         raise InvalidInput.of("outside_region", field="firm.county", region=region)

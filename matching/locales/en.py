@@ -209,6 +209,7 @@ MESSAGES: dict[str, str] = {
     # --- the HTTP API (api/) ---
     "error.admins_only": "Only an admin may do this",
     "error.unknown_parameter": "Unknown parameter “{name}”: check its spelling",
+    "error.report_too_long": "A report covers at most {days} days",
     "error.bad_limit": "The page size must be between 1 and {limit}",
     "error.bad_cursor": "Invalid cursor: pass the next_cursor of the previous page",
     "error.coordinators_and_admins_only": "Only the coordination team or an admin may do this",

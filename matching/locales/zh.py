@@ -198,6 +198,7 @@ MESSAGES: dict[str, str] = {
     # --- the HTTP API (api/) ---
     "error.admins_only": "只有系统管理员可以这样操作",
     "error.unknown_parameter": "不认识参数“{name}”，请检查拼写",
+    "error.report_too_long": "统计期间最长{days}天",
     "error.bad_limit": "每页条数应在1到{limit}之间",
     "error.bad_cursor": "翻页游标无效：请使用上一页返回的 next_cursor",
     "error.coordinators_and_admins_only": "只有融资协调工作专班或系统管理员可以这样操作",
@@ -471,7 +472,7 @@ MESSAGES: dict[str, str] = {
     "bot.staff.declined": "已退回线索 {lead_id}（需求 {need_id}），原因：{reason}。系统会推送给下一家符合条件的银行。",
     "bot.staff.declined_toast": "已退回",
     # --- workbooks (api/workbooks.py) ---
-    "error.report_no_region": "这个协调员账号没有设置地区，看不到报表；请管理员设置地区",
+    "error.report_no_region": "这个协调员账号没有设置地区，看不到需求和报表；请管理员用 --region 设置地区",
     "error.report_group_by": "不能按这个分组；可用：{allowed}",
     "error.report_dates": "结束日期 {end} 早于开始日期 {start}",
     "error.bad_quarter": "季度“{value}”看不懂：请写成 2026Q4",

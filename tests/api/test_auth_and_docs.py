@@ -74,8 +74,11 @@ def test_the_openapi_document_describes_every_route_with_schemas_and_examples(ap
         assert op.get("description") or op.get("summary"), where
         assert op.get("security") == [{"token": []}], where
         ok = next(code for code in op["responses"] if code.startswith("2"))
-        media = "image/png" if path.endswith(".png") else "application/json"
-        media = "image/svg+xml" if path.endswith(".svg") else media
+        media = {
+            "png": "image/png",
+            "svg": "image/svg+xml",
+            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }.get(path.rsplit(".", 1)[-1], "application/json")
         assert media in op["responses"][ok]["content"], where
         for code in ("401", "422"):
             error = op["responses"][code]["content"]["application/json"]["schema"]

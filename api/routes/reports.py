@@ -1,0 +1,204 @@
+"""Reports for the coordination team: weekly progress, the key-problem list, park coverage, and
+the Excel ledgers a coordinator forwards as they are. Coordinators see their region; admins
+everything (or one region with `region`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from api.deps import Caller, CallerDep, LangDep, Now, ReadSession, known_query
+from api.ledger_workbooks import ledger_xlsx, needs_summary_xlsx
+from api.report_schemas import CoverageOut, ProblemsOut, ProgressOut
+from api.routes import PREFIX, errors
+from api.schemas import IsoDate
+from api.workbooks import weekly_xlsx
+from db.errors import InvalidInput, NotAllowed
+from db.report_coverage import coverage
+from db.report_problems import problems
+from db.report_scope import ReportScope
+from db.reports import GroupBy, progress
+from db.vocabulary import Role
+from matching.workdays import to_china_time
+
+router = APIRouter(
+    prefix=f"{PREFIX}/reports", tags=["reports"], dependencies=[Depends(known_query)]
+)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_DAYS = 3660
+
+From = Annotated[
+    IsoDate | None,
+    Query(alias="from", description="first day (China time); default: last week's Monday"),
+]
+To = Annotated[
+    IsoDate | None, Query(description="last day, included; default: 6 days after `from`")
+]
+Region = Annotated[
+    str | None,
+    Query(max_length=40, description="(admin) only this city or county", examples=["绍兴"]),
+]
+QuarterQ = Annotated[str, Query(max_length=10, description="the quarter", examples=["2026Q4"])]
+_XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {XLSX: {}}, "description": "the workbook"}
+}
+
+
+def scope_of(caller: Caller, region: str | None) -> ReportScope:
+    """What the caller may count: a coordinator their region, an admin all or one region."""
+    if caller.role is Role.ADMIN:
+        return ReportScope.for_region(region)
+    if caller.role is not Role.COORDINATOR:
+        raise NotAllowed.of("coordinators_and_admins_only")
+    if caller.region is None:  # a coordinator of nowhere sees nothing, not everything
+        raise NotAllowed.of("report_no_region")
+    return ReportScope(region=caller.region)
+
+
+def period(first: date | None, last: date | None, now: datetime) -> tuple[date, date]:
+    """The days asked for; by default last week, Monday to Sunday (China time)."""
+    if first is None and last is None:
+        today = to_china_time(now).date()
+        first = today - timedelta(days=today.weekday() + 7)
+    if first is None:
+        assert last is not None
+        first = last - timedelta(days=6)
+    last = last or first + timedelta(days=6)
+    if (last - first).days > MAX_DAYS:
+        raise InvalidInput.of("report_too_long", field="to", days=MAX_DAYS)
+    return first, last
+
+
+@router.get("/progress", response_model=ProgressOut, responses=errors(401, 403, 422))
+def progress_report(
+    session: ReadSession,
+    caller: CallerDep,
+    now: Now,
+    date_from: From = None,
+    to: To = None,
+    group_by: Annotated[GroupBy, Query(description="how to group the figures")] = GroupBy.BANK,
+    region: Region = None,
+) -> ProgressOut:
+    """Weekly visit progress (百行进万企): needs, offers, acceptances, contacts, visits and the
+    effective-visit ratio, first-loan ratio, online matching rate, credit granted and loans
+    issued (count, amount), median hours to accept and to contact, missed deadlines."""
+    first, last = period(date_from, to, now)
+    report = progress(
+        session,
+        scope=scope_of(caller, region),
+        date_from=first,
+        date_to=last,
+        group_by=group_by,
+        now=now,
+    )
+    return ProgressOut.of(report)
+
+
+@router.get("/problems", response_model=ProblemsOut, responses=errors(401, 403, 422))
+def problem_list(
+    session: ReadSession,
+    caller: CallerDep,
+    now: Now,
+    date_from: From = None,
+    to: To = None,
+    region: Region = None,
+    limit: Annotated[int, Query(ge=1, le=5000, description="at most this many items")] = 1000,
+) -> ProblemsOut:
+    """The key-problem list: needs with no bank, failed standards, declines by reason code,
+    expiries, each with its cause."""
+    first, last = period(date_from, to, now)
+    found = problems(
+        session, scope=scope_of(caller, region), date_from=first, date_to=last, limit=limit
+    )
+    return ProblemsOut.of(found)
+
+
+@router.get("/coverage", response_model=CoverageOut, responses=errors(401, 403, 422))
+def park_coverage(session: ReadSession, caller: CallerDep, region: Region = None) -> CoverageOut:
+    """Per park: firms, firms with credit, and coverage against the star-rating target (≥ 70%
+    for 4–5 stars, ≥ 60% for 3, ≥ 50% otherwise)."""
+    return CoverageOut.of(coverage(session, scope=scope_of(caller, region)))
+
+
+def _xlsx(data: bytes, name: str) -> Response:
+    ascii_name = name.encode("ascii", "replace").decode().replace("?", "_")
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})
+
+
+@router.get(
+    "/ledger.xlsx",
+    response_class=Response,
+    responses={**_XLSX_RESPONSE, **errors(401, 403, 404, 422)},
+)
+def ledger_workbook(
+    session: ReadSession,
+    caller: CallerDep,
+    now: Now,
+    lang: LangDep,
+    park: Annotated[str, Query(max_length=40, description="the park's code", examples=["yc-gxq"])],
+    quarter: QuarterQ,
+) -> Response:
+    """分类建档基础台账 (附表1): a park's classification ledger for a quarter, one row per firm."""
+    data = ledger_xlsx(
+        session,
+        scope=scope_of(caller, None),
+        park_code=park,
+        quarter=quarter,
+        now=now,
+        lang=lang,
+    )
+    return _xlsx(data, f"ledger-{park}-{quarter}.xlsx")
+
+
+@router.get(
+    "/needs-summary.xlsx",
+    response_class=Response,
+    responses={**_XLSX_RESPONSE, **errors(401, 403, 404, 422)},
+)
+def needs_summary_workbook(
+    session: ReadSession,
+    caller: CallerDep,
+    now: Now,
+    lang: LangDep,
+    quarter: QuarterQ,
+    park: Annotated[
+        str | None, Query(max_length=40, description="one park (default: every park in scope)")
+    ] = None,
+    region: Region = None,
+) -> Response:
+    """融资需求及融资成本情况汇总表 (附表2): needs and the cost of the credit granted, by tier."""
+    data = needs_summary_xlsx(
+        session,
+        scope=scope_of(caller, region),
+        quarter=quarter,
+        park_code=park,
+        now=now,
+        lang=lang,
+    )
+    return _xlsx(data, f"needs-summary-{park or 'all'}-{quarter}.xlsx")
+
+
+@router.get(
+    "/weekly.xlsx", response_class=Response, responses={**_XLSX_RESPONSE, **errors(401, 403, 422)}
+)
+def weekly_workbook(
+    session: ReadSession,
+    caller: CallerDep,
+    now: Now,
+    lang: LangDep,
+    date_from: From = None,
+    to: To = None,
+    region: Region = None,
+) -> Response:
+    """The weekly progress workbook (what `yinqi report weekly` writes): progress by bank, park
+    and county, the key problems and their causes, park coverage."""
+    first, last = period(date_from, to, now)
+    data = weekly_xlsx(
+        session, scope=scope_of(caller, region), date_from=first, date_to=last, now=now, lang=lang
+    )
+    return _xlsx(data, f"weekly-{first}-{last}.xlsx")

@@ -1,0 +1,153 @@
+"""`/api/v1/reports/…` over the fortnight of tests/db/report_story.py: the figures the storage
+tests check, now as the coordination team gets them over HTTP, limited to their region; and the
+Excel workbooks, opened again."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import openpyxl
+import pytest
+from sqlmodel import Session
+
+from db.accounts import add_user
+from tests.api.conftest import Api
+from tests.db.report_story import AFTER_WEEK1, Story, play
+
+REPORTS = "/api/v1/reports"
+WEEK1 = {"from": "2026-11-23", "to": "2026-11-29"}
+
+
+@pytest.fixture
+def story(api: Api) -> Story:
+    played = play(api.seeded)
+    api.clock.now = AFTER_WEEK1
+    return played
+
+
+def _hangzhou(api: Api) -> str:
+    with Session(api.seeded.engine) as s:
+        return add_user(s, name="杭州专班", role="coordinator", region="杭州").token
+
+
+def test_progress_by_bank_for_the_coordinators_region(api: Api, story: Story) -> None:
+    answer = api.as_(api.seeded.coordinator).get(
+        f"{REPORTS}/progress", params={**WEEK1, "group_by": "bank"}
+    )
+    assert answer.status_code == 200, answer.json()
+    report = answer.json()
+    assert report["scope"] == {"region": "绍兴市"}
+    assert (report["date_from"], report["date_to"], report["group_by"]) == (
+        "2026-11-23",
+        "2026-11-29",
+        "bank",
+    )
+    rows = {r["key"]: r for r in report["rows"]}
+    assert list(rows) == ["sxbank", "xcrcb", "tlbank", "hxrcb", "abc", "mtbank"]
+    sx = rows["sxbank"]
+    assert (sx["needs"], sx["offered"], sx["accepted"], sx["contacted"]) == (1, 1, 1, 1)
+    assert (sx["credit_granted"], sx["credit_amount_yuan"]) == (1, 1_000_000)
+    assert (sx["loans_issued"], sx["loan_amount_yuan"]) == (1, 800_000)
+    assert (sx["median_hours_to_accept"], sx["median_hours_to_contact"]) == (2.0, 5.0)
+    assert rows["abc"]["visits"] == 2 and rows["abc"]["effective_visits"] == 1
+    assert rows["abc"]["effective_visit_ratio"] == 0.5
+    assert rows["xcrcb"]["overdue_accept"] == 1 and rows["mtbank"]["overdue_contact"] == 1
+    text = json.dumps(report, ensure_ascii=False)
+    assert "138" not in text  # no phone number anywhere
+
+
+def test_a_coordinator_of_another_region_counts_none_of_it(api: Api, story: Story) -> None:
+    token = _hangzhou(api)
+    answer = api.client.get(
+        f"{REPORTS}/progress",
+        params={**WEEK1, "group_by": "county"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    report = answer.json()
+    assert report["scope"] == {"region": "杭州市"}
+    assert report["total"]["needs"] == 1  # 庚, the one firm in 杭州
+    assert {r["key"] for r in report["rows"]} <= {None, "西湖区", "上城区", "拱墅区", "滨江区"}
+
+
+def test_an_admin_sees_everything_or_one_region(api: Api, story: Story) -> None:
+    admin = api.as_(api.seeded.admin)
+    everywhere = admin.get(f"{REPORTS}/progress", params={**WEEK1, "group_by": "week"}).json()
+    shaoxing = admin.get(
+        f"{REPORTS}/progress", params={**WEEK1, "group_by": "week", "region": "绍兴"}
+    ).json()
+    assert everywhere["total"]["needs"] == shaoxing["total"]["needs"] + 1
+    assert [r["key"] for r in everywhere["rows"]] == ["2026-11-23"]
+
+
+def test_the_key_problem_list_gives_each_cause(api: Api, story: Story) -> None:
+    answer = api.as_(api.seeded.coordinator).get(f"{REPORTS}/problems", params=WEEK1)
+    assert answer.status_code == 200
+    found = answer.json()
+    assert found["by_kind"]["declined"] == 1 and found["by_kind"]["expired"] == 1
+    assert found["by_kind"]["standards_failed"] == 1 and found["by_kind"]["credit_repair"] == 1
+    causes = {(c["kind"], c["cause"]) for c in found["by_cause"]}
+    assert ("declined", "bank_service") in causes
+    assert ("standards_failed", "fixed_premises") in causes
+    assert not found["truncated"]
+    assert all(i["county"] != "西湖区" for i in found["items"])  # 杭州's 庚 is not theirs
+
+
+def test_park_coverage_against_the_star_targets(api: Api, story: Story) -> None:
+    found = api.as_(api.seeded.coordinator).get(f"{REPORTS}/coverage").json()
+    parks = {p["code"]: p for p in found["parks"]}
+    yc = parks["yc-gxq"]
+    assert (yc["stars"], yc["target"]) == (4, 0.7)
+    assert yc["firms"] >= 1 and yc["firms_with_credit"] >= 1
+    assert yc["below_target"] == (yc["ratio"] < 0.7)
+    assert all(p["city"] == "绍兴市" for p in found["parks"])
+
+
+def test_the_ledgers_download_as_workbooks_that_open_again(api: Api, story: Story) -> None:
+    coordinator = api.as_(api.seeded.coordinator)
+    ledger = coordinator.get(
+        f"{REPORTS}/ledger.xlsx", params={"park": "yc-gxq", "quarter": "2026Q4"}
+    )
+    assert ledger.status_code == 200, ledger.text
+    assert ledger.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert "ledger-yc-gxq-2026Q4.xlsx" in ledger.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(ledger.content))
+    sheet = book.worksheets[0]
+    assert "分类建档基础台账" in str(sheet["A1"].value) or "附表1" in str(sheet["A1"].value)
+    assert sheet.freeze_panes is not None
+    summary = coordinator.get(f"{REPORTS}/needs-summary.xlsx", params={"quarter": "2026Q4"})
+    assert summary.status_code == 200
+    assert openpyxl.load_workbook(io.BytesIO(summary.content)).worksheets
+    weekly = coordinator.get(f"{REPORTS}/weekly.xlsx", params=WEEK1)
+    assert weekly.status_code == 200
+    names = openpyxl.load_workbook(io.BytesIO(weekly.content)).sheetnames
+    assert len(names) >= 5
+
+
+def test_report_requests_are_checked(api: Api, story: Story) -> None:
+    coordinator = api.as_(api.seeded.coordinator)
+    for path, params, status, field in (
+        ("progress", {"group_by": "moon"}, 422, "group_by"),
+        ("progress", {"from": "2026-11-30", "to": "2026-11-23"}, 422, "to"),
+        ("progress", {"from": "yesterday"}, 422, "from"),
+        ("progress", {"from": "2000-01-01", "to": "2026-01-01"}, 422, "to"),
+        ("ledger.xlsx", {"park": "yc-gxq", "quarter": "Q5"}, 422, "quarter"),
+        ("ledger.xlsx", {"quarter": "2026Q4"}, 422, "park"),
+    ):
+        answer = coordinator.get(f"{REPORTS}/{path}", params=params)
+        assert answer.status_code == status, (path, params, answer.json())
+        assert answer.json()["error"]["field"] == field, (path, params, answer.json())
+    far = coordinator.get(f"{REPORTS}/ledger.xlsx", params={"park": "zh-zgl", "quarter": "2026Q4"})
+    assert far.status_code == 404  # a park outside 绍兴 is not theirs, like one that is not there
+
+
+def test_banks_get_no_reports(api: Api, story: Story) -> None:
+    for path in ("progress", "problems", "coverage", "weekly.xlsx"):
+        answer = api.as_(api.seeded.bank_admins["sxbank"]).get(f"{REPORTS}/{path}")
+        assert answer.status_code == 403, path
+
+
+def test_the_default_period_is_last_week(api: Api, story: Story) -> None:
+    api.clock.now = AFTER_WEEK1  # Monday 11-30
+    report = api.as_(api.seeded.coordinator).get(f"{REPORTS}/progress").json()
+    assert (report["date_from"], report["date_to"]) == ("2026-11-23", "2026-11-29")
