@@ -194,3 +194,60 @@ def test_the_lists_hold_only_the_callers_own(api: Api) -> None:
             assert [i["id"] for i in items] == expected, who
     far_pool = api.as_(seeded.manager("nbcb")).get("/api/v1/pool").json()["items"]
     assert world.need not in [i["need_id"] for i in far_pool]
+
+
+def test_no_body_sets_what_a_client_may_not(api: Api) -> None:
+    """Mass assignment: status, bank, limits, route or actor sent in any body are refused by
+    name, and nothing changes."""
+    seeded: Seeded = api.seeded
+    world = _world(seeded)
+    manager = api.as_(seeded.manager("tlbank"))
+    admin = api.as_(seeded.admin)
+    lead = f"/api/v1/leads/{world.offered}"
+    attempts = [
+        (manager, f"{lead}/decline", {"reason_code": "other", "status": "accepted"}, "status"),
+        (manager, f"{lead}/events", {"type": "contacted", "bank_id": 2}, "bank_id"),
+        (manager, f"{lead}/events", {"type": "contacted", "manager_id": 1}, "manager_id"),
+        (
+            api.as_(seeded.bank_admins["tlbank"]),
+            f"{lead}/reassign",
+            {"manager": seeded.manager("tlbank", 1).staff_id, "bank": "hxrcb"},
+            "bank",
+        ),
+        (
+            admin,
+            "/api/v1/qr",
+            {"kind": "park", "target": "yc-gxq", "label": "x", "active": 0},
+            "active",
+        ),
+    ]
+    registration = {
+        "firm": {"entity_type": "enterprise", "name": "绍兴甲乙有限公司", "city": "绍兴"},
+        "need": {"amount": "100万", "purpose": "working_capital"},
+        "standards": dict.fromkeys(
+            ("compliant_operation", "fixed_premises", "real_need", "good_credit", "lawful_purpose"),
+            True,
+        ),
+        "contact": {"name": "李红", "phone": "13957500001"},
+    }
+    for extra, field in (
+        ({"status": "fulfilled"}, "status"),
+        ({"route": "assign"}, "route"),
+        ({"channel": "bot"}, "channel"),
+        ({"bank_limit": 9}, "bank_limit"),
+    ):
+        attempts.append((admin, "/api/v1/needs", registration | extra, field))
+    attempts.append(
+        (
+            admin,
+            "/api/v1/needs",
+            registration | {"firm": registration["firm"] | {"bank_limit": 9}},
+            "firm.bank_limit",
+        )
+    )
+    before = _state(seeded)
+    for caller, path, body, field in attempts:
+        answer = caller.post(path, json=body)
+        assert answer.status_code == 422, (path, body, answer.text)
+        assert answer.json()["error"]["field"] == field, (path, body, answer.json())
+    assert _state(seeded) == before
