@@ -19,12 +19,14 @@ from db.lead_queries import (
     LeadPage,
     LeadRecord,
     NeedFacts,
+    NeedLead,
     NeedRecord,
     PoolItem,
     PoolPage,
 )
 from db.qr_sources import Funnel, SourceView
 from db.register import Registration
+from db.views import Lead
 from db.vocabulary import AssignmentStatus, DeclineReason, FollowUp, QrKind
 from matching.request import FirmIn, NeedIn, StandardsIn, no_nul
 from matching.serialize import result_json
@@ -112,6 +114,15 @@ class Deadlines(BaseModel):
         description="a counted day fell in a year whose holiday calendar is not yet known, so "
         "Monday to Friday were counted"
     )
+
+    @classmethod
+    def of(cls, lead: LeadRecord | NeedLead | Lead) -> Deadlines:
+        return cls(
+            accept_by=lead.accept_by,
+            contact_by=lead.contact_by,
+            decide_by=lead.decide_by,
+            estimated=lead.deadlines_estimated,
+        )
 
 
 Overdue = Literal["accept", "contact", "decide"]
@@ -223,12 +234,7 @@ class LeadOut(BaseModel):
             ),
             claimed=lead.claimed,
             existing_bank=lead.existing_bank,
-            deadlines=Deadlines(
-                accept_by=lead.accept_by,
-                contact_by=lead.contact_by,
-                decide_by=lead.decide_by,
-                estimated=lead.deadlines_estimated,
-            ),
+            deadlines=Deadlines.of(lead),
             overdue=list(lead.overdue),  # type: ignore[arg-type]
             firm=FirmOut.of(lead.firm),
             need=NeedFactsOut.of(lead.need),
@@ -419,12 +425,7 @@ class RegistrationOut(BaseModel):
                     bank=BankRef(code=o.bank_code, name=o.bank),
                     status=o.status,
                     existing_bank=o.existing_bank,
-                    deadlines=Deadlines(
-                        accept_by=o.accept_by,
-                        contact_by=o.contact_by,
-                        decide_by=o.decide_by,
-                        estimated=o.deadlines_estimated,
-                    ),
+                    deadlines=Deadlines.of(o),
                 )
                 for o in reg.offers
             ],
@@ -496,12 +497,7 @@ class NeedOut(BaseModel):
                     status=lead.status,
                     claimed=lead.claimed,
                     existing_bank=lead.existing_bank,
-                    deadlines=Deadlines(
-                        accept_by=lead.accept_by,
-                        contact_by=lead.contact_by,
-                        decide_by=lead.decide_by,
-                        estimated=lead.deadlines_estimated,
-                    ),
+                    deadlines=Deadlines.of(lead),
                     overdue=list(lead.overdue),  # type: ignore[arg-type]
                     decline_reason=lead.decline_reason,
                 )

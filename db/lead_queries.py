@@ -291,21 +291,39 @@ def _guarantees(need: Need) -> tuple[dict[str, Any], ...]:
 
 
 def encode_cursor(updated_at: datetime, lead_id: int) -> str:
-    raw = f"{updated_at.astimezone(UTC).isoformat()}|{lead_id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return _pack("l", updated_at.astimezone(UTC).isoformat(), str(lead_id))
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     """The (updated_at, id) a cursor from `list_leads` names; anything else is refused."""
+    parts = _unpack(cursor, "l")
+    if len(parts) != 2:
+        raise InvalidInput.of("bad_cursor", field="cursor")
+    at, last_id = parts
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, last_id = raw.split("|")
         moment = datetime.fromisoformat(at)
         if moment.tzinfo is None:
             raise ValueError(at)
         return moment, int(last_id)
+    except ValueError:
+        raise InvalidInput.of("bad_cursor", field="cursor") from None
+
+
+def _pack(tag: str, *parts: str) -> str:
+    """An opaque cursor: the tag of the list it pages and the keys of the last row seen."""
+    raw = "|".join((tag, *parts))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _unpack(cursor: str, tag: str) -> list[str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise InvalidInput.of("bad_cursor", field="cursor") from None
+    found, *parts = raw.split("|")
+    if found != tag or len(parts) < 1:
+        raise InvalidInput.of("bad_cursor", field="cursor")
+    return parts
 
 
 # --- the pool: open needs a bank may still take ---
@@ -406,18 +424,14 @@ def _pool_item(need: Need, candidate: Candidate, park: Park | None, slots: int |
 
 
 def _encode_id(need_id: int) -> str:
-    return base64.urlsafe_b64encode(f"n|{need_id}".encode()).decode().rstrip("=")
+    return _pack("n", str(need_id))
 
 
 def _pool_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        tag, need_id = raw.split("|")
-        if tag != "n":
-            raise ValueError(tag)
-        return int(need_id)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidInput.of("bad_cursor", field="cursor") from None
+    parts = _unpack(cursor, "n")
+    if len(parts) != 1 or not parts[0].isdigit():
+        raise InvalidInput.of("bad_cursor", field="cursor")
+    return int(parts[0])
 
 
 # --- needs, as the coordination team sees them ---
