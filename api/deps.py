@@ -75,11 +75,22 @@ def known_query(request: Request) -> None:
             raise InvalidInput.of("unknown_parameter", field=name or "?", name=name)
 
 
+_QUERY_NAMES: dict[int, frozenset[str]] = {}  # id of a route's dependant → its query names
+
+
 def _query_names(dependant: Any) -> frozenset[str]:
+    """The query parameters a route takes, its dependencies' included (worked out once)."""
+    names = _QUERY_NAMES.get(id(dependant))
+    if names is None:
+        names = _QUERY_NAMES[id(dependant)] = frozenset(_walk_query_names(dependant))
+    return names
+
+
+def _walk_query_names(dependant: Any) -> set[str]:
     names = {param.alias for param in dependant.query_params}
     for sub in dependant.dependencies:
-        names |= _query_names(sub)
-    return frozenset(names)
+        names |= _walk_query_names(sub)
+    return names
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,6 +103,10 @@ class ParkRef(BaseModel):
     code: str = Field(examples=["xc-hitech"])
     name: str = Field(examples=["新昌高新技术产业园小微企业园"])
 
+    @classmethod
+    def of(cls, firm: FirmView) -> ParkRef | None:
+        return cls(code=firm.park_code, name=firm.park_name or "") if firm.park_code else None
+
 
 class Deadlines(BaseModel):
     """The "135" clocks on working days (002): accept in 1, contact in 3; decide in a month."""
@@ -142,13 +146,12 @@ class FirmOut(BaseModel):
 
     @classmethod
     def of(cls, firm: FirmView) -> FirmOut:
-        park = ParkRef(code=firm.park_code, name=firm.park_name or "") if firm.park_code else None
         return cls(
             name=firm.name,
             entity_type=firm.entity_type,
             city=firm.city,
             county=firm.county,
-            park=park,
+            park=ParkRef.of(firm),
             industry=firm.industry,
             tags=list(firm.tags),
             first_loan=firm.first_loan,
@@ -315,17 +318,17 @@ class PoolItemOut(BaseModel):
 
     @classmethod
     def of(cls, item: PoolItem) -> PoolItemOut:
-        park = ParkRef(code=item.park_code, name=item.park_name or "") if item.park_code else None
+        firm = item.firm
         return cls(
             need_id=item.need_id,
             created_at=item.created_at,
-            entity_type=item.entity_type,
-            city=item.city,
-            county=item.county,
-            park=park,
-            industry=item.industry,
-            tags=list(item.tags),
-            first_loan=item.first_loan,
+            entity_type=firm.entity_type,
+            city=firm.city,
+            county=firm.county,
+            park=ParkRef.of(firm),
+            industry=firm.industry,
+            tags=list(firm.tags),
+            first_loan=firm.first_loan,
             need=NeedFactsOut.of(item.need),
             existing_bank=item.existing_bank,
             bank_limit=item.bank_limit,

@@ -11,9 +11,9 @@ from sqlmodel import Session, col, select
 
 from db.errors import InvalidInput, NotFound
 from db.models import ApiToken, Bank, Branch, Staff, utcnow
+from db.report_scope import ReportScope
 from db.unit import use_case
 from db.vocabulary import Role
-from matching.regions import canonical_city, canonical_county
 
 TOKEN_PREFIX = "yq_"
 
@@ -54,7 +54,7 @@ def add_user(
         raise InvalidInput.of("too_long", field="name", limit=100)
     bank = _bank_for(session, role, bank_code)
     branch_id = _branch_id(session, bank, branch_code)
-    region = _region(region)
+    region = ReportScope.for_region(region).region  # 绍兴 → 绍兴市, 新昌 → 新昌县
     staff = Staff(
         name=name.strip(),
         role=role,
@@ -80,16 +80,6 @@ def _bank_for(session: Session, role: Role, bank_code: str | None) -> Bank | Non
     if bank is None:
         raise InvalidInput.of("unknown_bank", field="bank", bank=bank_code)
     return bank
-
-
-def _region(region: str | None) -> str | None:
-    """A coordinator's region as needs record it (绍兴 → 绍兴市, 新昌 → 新昌县); None: all."""
-    if region is None or not region.strip():
-        return None
-    found = canonical_city(region.strip()) or canonical_county(region.strip())
-    if found is None:
-        raise InvalidInput.of("unknown_region", field="region", region=region)
-    return found
 
 
 def _branch_id(session: Session, bank: Bank | None, branch_code: str | None) -> int | None:

@@ -32,6 +32,7 @@ from db.models import (
     QrSource,
     Staff,
 )
+from db.report_scope import ReportScope, in_scope
 from db.unit import Actor
 from db.vocabulary import LIVE, ActorKind, AssignmentStatus, NeedStatus, Role
 from matching.model import Route
@@ -252,9 +253,11 @@ def _record(row: Any, actor: Actor, now: datetime) -> LeadRecord:
     )
 
 
-def _firm(need: Need, enterprise: Enterprise, park: Park | None) -> FirmView:
+def _firm(need: Need, enterprise: Enterprise | None, park: Park | None) -> FirmView:
+    """The firm as the need recorded it; its name only where `enterprise` is given and kept."""
+    named = enterprise is not None and enterprise.erased_at is None
     return FirmView(
-        name=None if enterprise.erased_at is not None else enterprise.name,
+        name=enterprise.name if enterprise is not None and named else None,
         entity_type=need.entity_type,
         city=need.city,
         county=need.county,
@@ -335,14 +338,7 @@ class PoolItem:
 
     need_id: int
     created_at: datetime
-    entity_type: str
-    city: str
-    county: str
-    park_code: str | None
-    park_name: str | None
-    industry: str
-    tags: tuple[str, ...]
-    first_loan: bool
+    firm: FirmView  # its name left out
     need: NeedFacts
     existing_bank: bool
     bank_limit: int | None
@@ -405,14 +401,7 @@ def _pool_item(need: Need, candidate: Candidate, park: Park | None, slots: int |
     return PoolItem(
         need_id=need.id or 0,
         created_at=need.created_at,
-        entity_type=need.entity_type,
-        city=need.city,
-        county=need.county,
-        park_code=park.code if park else None,
-        park_name=park.name if park else None,
-        industry=need.industry,
-        tags=tuple(need.tags),
-        first_loan=need.first_loan,
+        firm=_firm(need, None, park),
         need=_facts(need),
         existing_bank=candidate.existing,
         bank_limit=need.bank_limit,
@@ -494,7 +483,7 @@ def region_scope(actor: Actor, region: str | None) -> ColumnElement[bool]:
         raise NotAllowed.of("coordinators_and_admins_only")
     if not region:  # a coordinator of nowhere sees nothing, not everything
         raise NotAllowed.of("report_no_region")
-    return or_(col(Need.city) == region, col(Need.county) == region)
+    return and_(true(), *in_scope(ReportScope(region=region), leads=False))
 
 
 def get_need(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -113,7 +113,7 @@ def test_follow_ups_move_the_lead_to_a_loan_and_keep_their_facts(api: Api) -> No
         assert assignment.credit_amount_yuan == 800_000 and assignment.loan_amount_yuan == 800_000
         assert str(assignment.credit_rate_pct) == "3.450"
         assert assignment.contacted_at is not None
-        assert assignment.contacted_at.isoformat() == at.replace("+00:00", "+00:00")
+        assert assignment.contacted_at == datetime.fromisoformat(at)
         need = s.get(Need, need_id)
         assert need is not None and need.status == "fulfilled"
         visit = s.exec(select(Event).where(Event.kind == "visited")).one()
