@@ -22,9 +22,9 @@ from sqlmodel import Session
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
-from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.bot_http import StreamRequest
 from bot.config import BotSettings
 from bot.events import Reply
 from bot.staff import offer_keyboard, offer_text
@@ -74,7 +74,7 @@ def make_bot(settings: BotSettings) -> ExtBot[Any]:
         settings.telegram_bot_token.get_secret_value(),
         base_url=base,
         base_file_url=base.removesuffix("/bot") + "/file/bot",
-        request=HTTPXRequest(connection_pool_size=CONNECTIONS, pool_timeout=30.0),
+        request=StreamRequest(CONNECTIONS, pool_timeout=30.0),
         rate_limiter=limiter,
     )
 

@@ -32,6 +32,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.bot_http import StreamRequest
 from bot.chat import ChatService
 from bot.config import BotSettings
 from bot.engine import COMMANDS
@@ -45,8 +46,7 @@ log = logging.getLogger(__name__)
 CONCURRENT_UPDATES = 16
 """Updates of different chats handled at once; one chat's updates always one after another."""
 CONNECTIONS = 8
-"""HTTP connections to the Bot API. Few is faster: httpcore scans its whole pool on every
-request (measured with the stand-in: 260 exchanges/s with 8, 82 with PTB's default of 256)."""
+"""HTTP connections to the Bot API (bot/bot_http.py): enough for the updates handled at once."""
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
@@ -87,8 +87,9 @@ def build_application(
         .base_url(base)
         .base_file_url(base.removesuffix("/bot") + "/file/bot")
         .concurrent_updates(ChatOrderedProcessor(CONCURRENT_UPDATES))
-        .connection_pool_size(CONNECTIONS)
-        .pool_timeout(30.0)  # wait for a free connection rather than fail under a burst
+        # wait for a free connection rather than fail under a burst
+        .request(StreamRequest(CONNECTIONS, pool_timeout=30.0))
+        .get_updates_request(StreamRequest(1))
         .post_init(set_commands)
     )
     if settings.telegram_max_rate > 0:
