@@ -10,14 +10,12 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from bot.engine import Outcome, handle
 from bot.events import Event, Reply
 from bot.state import ChatState, Step
 from bot.world import World
 from db.conversations import StaleConversation, StoredChat, forget_chat, load_chat, save_chat
-from db.engine import reading
 from matching.i18n import Lang
 
 log = logging.getLogger(__name__)
@@ -33,8 +31,7 @@ class ChatService:
     def handle(self, chat_id: int, event: Event, update_id: int | None = None) -> tuple[Reply, ...]:
         """The replies to one event; () for an update already handled."""
         for attempt in range(1, ATTEMPTS + 1):
-            with reading(self.engine) as session:
-                stored = load_chat(session, chat_id)
+            stored = load_chat(self.engine, chat_id)
             if _seen(stored, update_id):
                 log.info("chat %s: update %s already handled", chat_id, update_id)
                 return ()
@@ -51,21 +48,20 @@ class ChatService:
         self, chat_id: int, stored: StoredChat | None, outcome: Outcome, update_id: int | None
     ) -> None:
         state, marks = outcome.state, outcome.marks
-        with Session(self.engine) as session:
-            if outcome.forget:
-                forget_chat(session, chat_id=chat_id)
-                return
-            save_chat(
-                session,
-                chat_id=chat_id,
-                step=state.step.value,
-                draft=state.draft,
-                language=state.lang.value,
-                read_version=stored.version if stored else None,
-                update_id=update_id if update_id is not None else _last(stored),
-                scanned="scanned" in marks,
-                consented="consented" in marks,
-            )
+        if outcome.forget:
+            forget_chat(self.engine, chat_id=chat_id)
+            return
+        save_chat(
+            self.engine,
+            chat_id=chat_id,
+            step=state.step.value,
+            draft=state.draft,
+            language=state.lang.value,
+            read_version=stored.version if stored else None,
+            update_id=update_id if update_id is not None else _last(stored),
+            scanned="scanned" in marks,
+            consented="consented" in marks,
+        )
 
 
 def _seen(stored: StoredChat | None, update_id: int | None) -> bool:

@@ -2,6 +2,10 @@
 
 Writes are optimistic: a save names the version it read, and a save from a stale read (another
 worker answered the same chat meanwhile) is refused with `StaleConversation`, to be tried again.
+
+Every update of every chat reads and writes here, so these are plain Core statements on a
+connection of their own, built once: through an ORM session they cost several times more (a
+third of the bot's CPU per update, bench/bot.py).
 """
 
 from __future__ import annotations
@@ -10,13 +14,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
 
+from db.engine import READ_ONLY
 from db.errors import Conflict
 from db.models import Conversation, Scan, utcnow
-from db.unit import use_case
+
+_CHAT = Conversation.__table__.c  # type: ignore[attr-defined]
+_SCAN = Scan.__table__.c  # type: ignore[attr-defined]
+_LOAD = select(
+    _CHAT.step, _CHAT.draft, _CHAT.language, _CHAT.version, _CHAT.last_update_id
+).where(_CHAT.chat_id == bindparam("chat_id"))
+_SAVE = (  # the new values come with the parameters: {"chat", "read", "step", "draft", …}
+    update(Conversation)
+    .where(_CHAT.chat_id == bindparam("chat"), _CHAT.version == bindparam("read"))
+    .values(version=bindparam("read") + 1)
+)
+_INSERT = insert(Conversation)
+_SCANNED = insert(Scan).returning(_SCAN.id)
+_CONSENTED = update(Scan).where(_SCAN.id == bindparam("scan_id"))
+_FORGET = delete(Conversation).where(_CHAT.chat_id == bindparam("chat_id"))
 
 
 class StaleConversation(Conflict):
@@ -32,16 +50,21 @@ class StoredChat:
     last_update_id: int | None
 
 
-def load_chat(session: Session, chat_id: int) -> StoredChat | None:
-    row = session.exec(select(Conversation).where(Conversation.chat_id == chat_id)).first()
+def load_chat(engine: Engine, chat_id: int) -> StoredChat | None:
+    """The chat's stored state (a read: on SQLite it takes no write lock)."""
+    with engine.connect() as connection:
+        found = connection.execution_options(**{READ_ONLY: True}).execute(
+            _LOAD, {"chat_id": chat_id}
+        )
+        row = found.first()
+        connection.rollback()
     if row is None:
         return None
     return StoredChat(row.step, dict(row.draft), row.language, row.version, row.last_update_id)
 
 
-@use_case
 def save_chat(
-    session: Session,
+    engine: Engine,
     *,
     chat_id: int,
     step: str,
@@ -53,49 +76,51 @@ def save_chat(
     consented: bool = False,
     now: datetime | None = None,
 ) -> None:
-    """Store the chat's state over the version read (None: there was none). `scanned` records
-    a scan of the draft's QR source, `consented` stamps that scan: the top of its funnel."""
+    """Store the chat's state over the version read (None: there was none), in one transaction.
+    `scanned` records a scan of the draft's QR source, `consented` stamps that scan: the top of
+    its funnel."""
     now = now or utcnow()
     draft = dict(draft)
     source = draft.get("_source") or {}
-    if scanned and source.get("id"):
-        scan = Scan(source_id=source["id"], scanned_at=now)
-        session.add(scan)
-        session.flush()
-        draft["_scan"] = scan.id
-    if consented and draft.get("_scan"):
-        session.execute(
-            update(Scan).where(col(Scan.id) == draft["_scan"]).values(consented_at=now)
-        )
     values = {
         "step": step,
-        "draft": draft,
         "language": language,
         "source_id": source.get("id"),
         "last_update_id": update_id,
         "updated_at": now,
     }
-    if read_version is None:
-        _insert(session, chat_id, values, now)
-        return
-    done = session.execute(
-        update(Conversation)
-        .where(col(Conversation.chat_id) == chat_id, col(Conversation.version) == read_version)
-        .values(version=read_version + 1, **values)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        raise StaleConversation.of("conversation_changed")
-
-
-def _insert(session: Session, chat_id: int, values: dict[str, Any], now: datetime) -> None:
     try:
-        with session.begin_nested():
-            session.add(Conversation(chat_id=chat_id, version=0, created_at=now, **values))
-    except IntegrityError:
+        with engine.begin() as connection:
+            _record_scan(connection, draft, scanned=scanned, consented=consented, now=now)
+            if read_version is None:
+                connection.execute(
+                    _INSERT,
+                    {"chat_id": chat_id, "version": 0, "created_at": now, "draft": draft, **values},
+                )
+                return
+            done = connection.execute(
+                _SAVE, {"chat": chat_id, "read": read_version, "draft": draft, **values}
+            )
+            if done.rowcount != 1:
+                raise StaleConversation.of("conversation_changed")
+    except IntegrityError:  # another worker stored this chat's first state meanwhile
         raise StaleConversation.of("conversation_changed") from None
 
 
-@use_case
-def forget_chat(session: Session, *, chat_id: int) -> None:
+def _record_scan(
+    connection: Connection, draft: dict[str, Any], *, scanned: bool, consented: bool,
+    now: datetime,
+) -> None:  # fmt: skip
+    source = draft.get("_source") or {}
+    if scanned and source.get("id"):
+        draft["_scan"] = connection.execute(
+            _SCANNED, {"source_id": source["id"], "scanned_at": now}
+        ).scalar_one()
+    if consented and draft.get("_scan"):
+        connection.execute(_CONSENTED, {"scan_id": draft["_scan"], "consented_at": now})
+
+
+def forget_chat(engine: Engine, *, chat_id: int) -> None:
     """Keep nothing of a chat: consent declined, or its data erased."""
-    session.execute(delete(Conversation).where(col(Conversation.chat_id) == chat_id))
+    with engine.begin() as connection:
+        connection.execute(_FORGET, {"chat_id": chat_id})
