@@ -41,6 +41,7 @@ class Turn:
     redraw: bool = False  # ask again by replacing the pressed message (a toggle changed)
     forget: bool = False  # consent declined or data erased: keep no conversation row
     marks: set[str] = field(default_factory=set)  # funnel steps taken: scanned, consented
+    _record: Reply | None = None  # the pressed message as the record of its answer
 
     @property
     def lang(self) -> Lang:
@@ -57,18 +58,24 @@ class Turn:
         self.replies.append(Reply(text, buttons, **options))
 
     def ask(self, text: str, buttons: Keyboard = (), **options: Any) -> None:
-        """Ask a question, after saying what was wrong with the last answer, if anything."""
+        """Ask a question, after saying what was wrong with the last answer, if anything. After
+        a pressed answer the pressed message becomes this question, under the record of that
+        answer (one Bot API call instead of two, and one message instead of two); a question
+        with the phone keyboard cannot be an edit, so it comes as a new message."""
         if self.problem:
             text = f"{self.problem}\n\n{text}"
             self.problem = None
         if self.redraw:
             options["edit"], self.redraw = True, False
+        elif self.replies and self.replies[-1] is self._record and not options:
+            text, options["edit"] = f"{self.replies.pop().text}\n\n{text}", True
         self.say(text, buttons, **options)
 
     def confirm_choice(self, question: str, answer: str) -> None:
         """Turn the pressed message into a record of the answer, so old buttons disappear."""
         if self.pressed:
             self.say(f"{question}\n✔ {answer}", edit=True)
+            self._record = self.replies[-1]
 
     def toast(self, text: str) -> None:
         self.replies.append(Reply("", toast=text))

@@ -90,6 +90,18 @@ def test_declining_consent_ends_politely_and_keeps_nothing(
     assert count(seeded, Scan, col(Scan.consented_at).is_(None)) == 1  # scanned, anonymously
 
 
+def test_a_pressed_answer_turns_its_message_into_the_next_question(user: Driver) -> None:
+    user.send("/start")
+    [reply] = user.press("同意并开始")
+    assert reply.edit and "✔ 同意并开始" in reply.text and "您是以什么身份申请" in reply.text
+    assert "企业" in user.labels
+    [reply] = user.press("企业")  # a question to type the answer of: still the same message
+    assert reply.edit and "✔ 企业" in reply.text and "请输入企业或个体工商户的名称" in reply.text
+    user.send("新昌县鑫达精密机械有限公司")
+    [reply] = user.replies
+    assert not reply.edit  # after a typed answer, a new message
+
+
 def test_english_from_the_first_screen(user: Driver) -> None:
     user.send("/start")
     user.press("English")

@@ -14,9 +14,10 @@ from tests.db.builders import Seeded
 
 def answer_firm_questions(user: SimUser, token: str) -> None:
     user.send(f"/start {token}")
-    user.wait_for("登记前请确认")
+    asked = user.wait_for("登记前请确认")
     user.press("同意并开始")
-    user.wait_for("您是以什么身份申请")
+    entity = user.wait_for("您是以什么身份申请")  # the pressed message, now the next question
+    assert entity.edited and entity.message_id == asked.message_id and "✔ 同意并开始" in entity.text
     user.press("企业")
     user.wait_for("请输入企业或个体工商户的名称")
     user.send("新昌县鑫达精密机械有限公司")
