@@ -21,14 +21,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.ext import AIORateLimiter, ExtBot
+from telegram.ext import ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.bot_http import StreamRequest
+from bot import telegram_bot
 from bot.config import BotSettings
 from bot.events import Reply
 from bot.staff import offer_keyboard, offer_text
-from bot.telegram_app import CONNECTIONS, inline_markup
+from bot.telegram_app import inline_markup
 from db.engine import reading
 from db.lead_cards import lead_card
 from db.models import utcnow
@@ -62,21 +62,7 @@ class SendRun:
 
 def make_bot(settings: BotSettings) -> ExtBot[Any]:
     """A bot for sending alone (`yinqi worker`), rate-limited like the one the bot runs."""
-    if settings.telegram_bot_token is None:
-        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    base = settings.telegram_api_base_url.rstrip("/")
-    limiter = (
-        AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3)
-        if settings.telegram_max_rate > 0
-        else None
-    )
-    return ExtBot(
-        settings.telegram_bot_token.get_secret_value(),
-        base_url=base,
-        base_file_url=base.removesuffix("/bot") + "/file/bot",
-        request=StreamRequest(CONNECTIONS, pool_timeout=30.0),
-        rate_limiter=limiter,
-    )
+    return telegram_bot.make_bot(settings)
 
 
 class Notifier:

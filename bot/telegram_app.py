@@ -14,14 +14,10 @@ from telegram import (
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
     Update,
 )
 from telegram.error import BadRequest
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
@@ -32,21 +28,19 @@ from telegram.ext import (
     filters,
 )
 
-from bot.bot_http import StreamRequest
 from bot.chat import ChatService
 from bot.config import BotSettings
 from bot.engine import COMMANDS
 from bot.events import Command, ContactShared, Event, Pressed, Reply, Typed, Unsupported
 from bot.staff import PREFIX as STAFF_PREFIX
 from bot.staff import StaffDesk
+from bot.telegram_bot import ReplyingBot, make_bot
 from matching.i18n import Lang, t
 
 log = logging.getLogger(__name__)
 
 CONCURRENT_UPDATES = 16
 """Updates of different chats handled at once; one chat's updates always one after another."""
-CONNECTIONS = 8
-"""HTTP connections to the Bot API (bot/bot_http.py): enough for the updates handled at once."""
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
@@ -78,23 +72,12 @@ def build_application(
     service: ChatService, settings: BotSettings
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The bot, ready to poll or to take webhook updates."""
-    if settings.telegram_bot_token is None:
-        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    base = settings.telegram_api_base_url.rstrip("/")
     builder = (
         ApplicationBuilder()
-        .token(settings.telegram_bot_token.get_secret_value())
-        .base_url(base)
-        .base_file_url(base.removesuffix("/bot") + "/file/bot")
+        .bot(make_bot(settings))
         .concurrent_updates(ChatOrderedProcessor(CONCURRENT_UPDATES))
-        # wait for a free connection rather than fail under a burst
-        .request(StreamRequest(CONNECTIONS, pool_timeout=30.0))
-        .get_updates_request(StreamRequest(1))
         .post_init(set_commands)
     )
-    if settings.telegram_max_rate > 0:
-        limiter = AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3)
-        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB types its args None
     application = builder.build()
     application.bot_data["service"] = service
     application.bot_data["staff"] = StaffDesk(service.engine)
@@ -186,28 +169,21 @@ async def _deliver(
             await query.answer(toasts[0] if toasts else None)
         except BadRequest as err:  # too old to answer (a restart in between); replies still go
             log.info("cannot answer callback query of chat %s: %s", chat_id, err)
+    bot = context.bot
+    assert isinstance(bot, ReplyingBot)  # build_application's
     for reply in replies:
         if not reply.text:
             continue
-        message = query.message if query is not None else None
-        if (
-            reply.edit
-            and message is not None
-            and await _edit(context, chat_id, message.message_id, reply)
-        ):
+        pressed = query.message.message_id if query is not None and query.message else None
+        if reply.edit and pressed is not None and await _edit(bot, chat_id, pressed, reply):
             continue
-        await context.bot.send_message(chat_id, reply.text, reply_markup=_markup(reply))
+        await bot.send(chat_id, reply)
 
 
-async def _edit(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int, reply: Reply
-) -> bool:
+async def _edit(bot: ReplyingBot, chat_id: int, message_id: int, reply: Reply) -> bool:
     """Replace the pressed message; False when Telegram will not (too old, deleted)."""
-    markup = inline_markup(reply)
     try:
-        await context.bot.edit_message_text(
-            reply.text, chat_id=chat_id, message_id=message_id, reply_markup=markup
-        )
+        await bot.replace(chat_id, message_id, reply)
     except BadRequest as err:
         if "not modified" in str(err).lower():
             return True
@@ -226,17 +202,6 @@ def inline_markup(reply: Reply) -> InlineKeyboardMarkup | None:
             for row in reply.buttons
         ]
     )
-
-
-def _markup(
-    reply: Reply,
-) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
-    if reply.ask_contact:
-        button = KeyboardButton(reply.contact_label, request_contact=True)
-        return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
-    if reply.clear_keyboard:
-        return ReplyKeyboardRemove()
-    return inline_markup(reply)
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
