@@ -31,20 +31,27 @@ log = logging.getLogger(__name__)
 
 NAMES_MAX_AGE_S = 60.0
 """How stale the index of known firm names may grow before it is rebuilt (when it changed)."""
+CATALOG_MAX_AGE_S = 5.0
+"""How long the catalog is used before its version is read again (a question about banks or
+places asks for it: reading the version each time cost 3% of the bot's CPU, bench/bot.py)."""
 
 
 class DbWorld:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._names = _KnownNames(engine)
+        self._catalog: tuple[float, Catalog] | None = None  # when read, what
 
     def warm(self) -> None:
         """Index the known names now, so the first firm to type a name does not wait for it."""
         threading.Thread(target=self._names.search, args=("",), daemon=True).start()
 
     def catalog(self) -> Catalog:
-        with reading(self.engine) as session:
-            return load_catalog(session)
+        read = self._catalog
+        if read is None or time.monotonic() - read[0] >= CATALOG_MAX_AGE_S:
+            with reading(self.engine) as session:
+                read = self._catalog = (time.monotonic(), load_catalog(session))
+        return read[1]
 
     def source(self, payload: str) -> SourceRef | None:
         with reading(self.engine) as session:
