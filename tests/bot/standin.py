@@ -42,6 +42,9 @@ API, JSON in and ``{"ok": true, "result": ...}`` out:
   "kwargs"?: {}}``:
   runs a SimUser action (send, press, press_data, share_contact, send_sticker, send_photo,
   send_voice); the result is the new update id; a button not found is a 400.
+- ``POST /_control/ask``: the same, and ``"contains": [...]``, ``"wait"``: an action and the
+  bot's answer to it in one request, ``{"update_id", "sent"}``: the first bot message after the
+  action whose text contains one of ``contains`` (``Sent`` as JSON), or null after ``wait`` s.
 - ``POST /_control/updates`` ``{"message": {...}}``: enqueues a raw update, returns its id.
 - ``GET /_control/sent?chat_id=&after=&wait=``: bot messages (``Sent`` as JSON) with ``seq``
   above ``after`` (all chats without ``chat_id``), waiting up to ``wait`` s for the first one.
@@ -640,14 +643,23 @@ class StandIn:
 
     async def _control(self, verb: str, what: str, p: Json) -> tuple[int, bytes]:
         try:
-            if what == "act" and p.get("action") in USER_ACTIONS:
+            if what in ("act", "ask") and p.get("action") in USER_ACTIONS:
                 user = self.user(
                     int(p["chat_id"]),
                     p.get("first_name", "张三"),
                     p.get("language_code", "zh-hans"),
                 )
                 action = getattr(user, p["action"])
-                return self._ok(action(*p.get("args", []), **p.get("kwargs", {})))
+                update_id = action(*p.get("args", []), **p.get("kwargs", {}))
+                if what == "act":
+                    return self._ok(update_id)
+                wanted = [str(w) for w in p["contains"]]
+                sent = await self._await_sent(
+                    user.chat_id, update_id, lambda s: any(w in s.text for w in wanted),
+                    float(p.get("wait", 0)),
+                )  # fmt: skip
+                reply = dataclasses.asdict(sent[0]) if sent else None
+                return self._ok({"update_id": update_id, "sent": reply})
             if what == "updates":
                 return self._ok(self.enqueue(p))
             if what == "redeliver":

@@ -330,6 +330,9 @@ def test_the_control_api_drives_a_stand_in_in_another_process() -> None:
             assert http.get("/_control/idle", params={"timeout": 5}).json()["result"] is True
             stats = http.get("/_control/stats").json()["result"]
             assert stats["counts"]["answerCallbackQuery"] == 1 and stats["pending"] == 0
+            ask = {"chat_id": 42, "action": "send", "args": ["再来"], "contains": ["再"], "wait": 5}
+            answer = http.post("/_control/ask", json=ask).json()["result"]
+            assert answer["update_id"] > update_id and answer["sent"]["text"] == "echo: 再来"
             missing = {"chat_id": 42, "action": "press", "args": ["无此按钮"]}
             assert http.post("/_control/act", json=missing).status_code == 400
     finally:
