@@ -105,7 +105,12 @@ class ParkRef(BaseModel):
 
     @classmethod
     def of(cls, firm: FirmView) -> ParkRef | None:
-        return cls(code=firm.park_code, name=firm.park_name or "") if firm.park_code else None
+        found = cls.data(firm)
+        return None if found is None else cls.model_validate(found)
+
+    @staticmethod
+    def data(firm: FirmView) -> dict[str, Any] | None:
+        return {"code": firm.park_code, "name": firm.park_name or ""} if firm.park_code else None
 
 
 class Deadlines(BaseModel):
@@ -121,12 +126,16 @@ class Deadlines(BaseModel):
 
     @classmethod
     def of(cls, lead: LeadRecord | NeedLead | Lead) -> Deadlines:
-        return cls(
-            accept_by=lead.accept_by,
-            contact_by=lead.contact_by,
-            decide_by=lead.decide_by,
-            estimated=lead.deadlines_estimated,
-        )
+        return cls.model_validate(cls.data(lead))
+
+    @staticmethod
+    def data(lead: LeadRecord | NeedLead | Lead) -> dict[str, Any]:
+        return {
+            "accept_by": lead.accept_by,
+            "contact_by": lead.contact_by,
+            "decide_by": lead.decide_by,
+            "estimated": lead.deadlines_estimated,
+        }
 
 
 Overdue = Literal["accept", "contact", "decide"]
@@ -146,16 +155,20 @@ class FirmOut(BaseModel):
 
     @classmethod
     def of(cls, firm: FirmView) -> FirmOut:
-        return cls(
-            name=firm.name,
-            entity_type=firm.entity_type,
-            city=firm.city,
-            county=firm.county,
-            park=ParkRef.of(firm),
-            industry=firm.industry,
-            tags=list(firm.tags),
-            first_loan=firm.first_loan,
-        )
+        return cls.model_validate(cls.data(firm))
+
+    @staticmethod
+    def data(firm: FirmView) -> dict[str, Any]:
+        return {
+            "name": firm.name,
+            "entity_type": firm.entity_type,
+            "city": firm.city,
+            "county": firm.county,
+            "park": ParkRef.data(firm),
+            "industry": firm.industry,
+            "tags": firm.tags,
+            "first_loan": firm.first_loan,
+        }
 
 
 class NeedFactsOut(BaseModel):
@@ -167,13 +180,17 @@ class NeedFactsOut(BaseModel):
 
     @classmethod
     def of(cls, facts: NeedFacts) -> NeedFactsOut:
-        return cls(
-            amount_yuan=facts.amount_yuan,
-            tier=facts.tier,
-            purpose=facts.purpose,
-            term_months=facts.term_months,
-            collateral=list(facts.collateral),
-        )
+        return cls.model_validate(cls.data(facts))
+
+    @staticmethod
+    def data(facts: NeedFacts) -> dict[str, Any]:
+        return {
+            "amount_yuan": facts.amount_yuan,
+            "tier": facts.tier,
+            "purpose": facts.purpose,
+            "term_months": facts.term_months,
+            "collateral": facts.collateral,
+        }
 
 
 class GuaranteeOut(BaseModel):
@@ -225,34 +242,40 @@ class LeadOut(BaseModel):
 
     @classmethod
     def of(cls, lead: LeadRecord) -> LeadOut:
-        return cls(
-            id=lead.id,
-            need_id=lead.need_id,
-            status=lead.status,
-            bank=BankRef(code=lead.bank_code, name=lead.bank_name),
-            manager=(
-                ManagerRef(id=lead.manager_id, name=lead.manager_name or "")
+        return cls.model_validate(cls.data(lead))
+
+    @staticmethod
+    def data(lead: LeadRecord) -> dict[str, Any]:
+        """The lead as plain values, validated in one go by whoever holds them: one call into
+        pydantic's core for a whole page rather than one per nested model."""
+        return {
+            "id": lead.id,
+            "need_id": lead.need_id,
+            "status": lead.status,
+            "bank": {"code": lead.bank_code, "name": lead.bank_name},
+            "manager": (
+                {"id": lead.manager_id, "name": lead.manager_name or ""}
                 if lead.manager_id is not None
                 else None
             ),
-            claimed=lead.claimed,
-            existing_bank=lead.existing_bank,
-            deadlines=Deadlines.of(lead),
-            overdue=list(lead.overdue),  # type: ignore[arg-type]
-            firm=FirmOut.of(lead.firm),
-            need=NeedFactsOut.of(lead.need),
-            match=MatchOut(
-                reasons=[Bilingual(**r) for r in lead.reasons],
-                products=list(lead.products),
-                guarantees=[GuaranteeOut(**g) for g in lead.guarantees],
+            "claimed": lead.claimed,
+            "existing_bank": lead.existing_bank,
+            "deadlines": Deadlines.data(lead),
+            "overdue": lead.overdue,
+            "firm": FirmOut.data(lead.firm),
+            "need": NeedFactsOut.data(lead.need),
+            "match": {
+                "reasons": lead.reasons,
+                "products": lead.products,
+                "guarantees": lead.guarantees,
+            },
+            "contact": (
+                {"name": lead.contact.name, "phone": lead.contact.phone} if lead.contact else None
             ),
-            contact=ContactOut(name=lead.contact.name, phone=lead.contact.phone)
-            if lead.contact
-            else None,
-            source=lead.source,
-            created_at=lead.created_at,
-            updated_at=lead.updated_at,
-        )
+            "source": lead.source,
+            "created_at": lead.created_at,
+            "updated_at": lead.updated_at,
+        }
 
 
 class LeadPageOut(BaseModel):
@@ -263,7 +286,8 @@ class LeadPageOut(BaseModel):
 
     @classmethod
     def of(cls, page: LeadPage) -> LeadPageOut:
-        return cls(items=[LeadOut.of(i) for i in page.items], next_cursor=page.next_cursor)
+        items = [LeadOut.data(i) for i in page.items]
+        return cls.model_validate({"items": items, "next_cursor": page.next_cursor})
 
 
 class DeclineIn(_In):

@@ -50,7 +50,6 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -58,7 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 import sqlalchemy as sa
-from sqlalchemy import Alias, Connection, Engine, Row, Select, event, insert
+from sqlalchemy import Connection, Engine, Row, Select, event, insert
 from sqlmodel import Session, col
 
 from db.assignments import claim, record_follow_up
@@ -238,76 +237,63 @@ def prepare(engine: Engine, batch_sizes: list[int]) -> Data:
 
 # -- the bare app ------------------------------------------------------------------------------
 
-READ_BACK: Select[Any] = _lead_query()  # what get_lead runs, the lead's id added
 
-
-@cache
-def _positions(statement: Select[Any]) -> dict[tuple[str, str], int]:
-    """Where each (table, column) of a lead query sits in its rows (the manager: "manager")."""
-    found: dict[tuple[str, str], int] = {}
-    for i, column in enumerate(statement.selected_columns):
-        table = getattr(column, "table", None)
-        name = str(getattr(table, "name", ""))
-        if isinstance(table, Alias) and getattr(table.element, "name", "") == "staff":
-            name = "manager"
-        found.setdefault((name, str(column.key)), i)
-    return found
+def read_back(lead_id: int) -> Select[Any]:
+    """What get_lead runs for one lead (its scope left out: the claim has just made it)."""
+    return _lead_query(sa.select(col(Assignment.id)).where(col(Assignment.id) == lead_id)
+                       .scalar_subquery())  # fmt: skip
 
 
 def list_statement(engine: Engine, actor: Actor) -> Select[Any]:
     """The statement `list_leads` runs for the first page, caught on its way to the database:
     the bare endpoint sends the very same SQL, whatever shape db/lead_queries gives it."""
     caught: list[Select[Any]] = []
-    with Session(engine) as session:
-        event.listen(session, "do_orm_execute", lambda state: caught.append(state.statement))
-        list_leads(session, actor=actor, limit=PAGE, now=utcnow())
-        session.rollback()
-    return caught[0]
+
+    def catch(conn: Connection, statement: Any, *args: Any) -> None:
+        if isinstance(statement, Select):
+            caught.append(statement)
+
+    event.listen(engine, "before_execute", catch)
+    try:
+        with Session(engine) as session:
+            list_leads(session, actor=actor, limit=PAGE, now=utcnow())
+            session.rollback()
+    finally:
+        event.remove(engine, "before_execute", catch)
+    (statement,) = caught
+    return statement
 
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def lead_json(row: Row[Any], at: dict[tuple[str, str], int], now: datetime) -> dict[str, Any]:
+def lead_json(row: Row[Any], now: datetime) -> dict[str, Any]:
     """A row of the lead query as the JSON of a lead (`LeadOut`), by hand."""
-
-    def v(table: str, key: str) -> Any:
-        return row[at[(table, key)]]
-
-    status = AssignmentStatus(v("assignment", "status"))
-    accept, contact, decide = (v("assignment", k) for k in ("accept_by", "contact_by", "decide_by"))
-    phone, park, manager = (
-        v("need", "contact_phone"),
-        v("park", "code"),
-        v("assignment", "manager_id"),
-    )
+    v = row._mapping
+    status = AssignmentStatus(v["status"])
+    accept, contact, decide = v["accept_by"], v["contact_by"], v["decide_by"]
+    phone, park, manager = v["contact_phone"], v["park_code"], v["manager_id"]
     keys = ("name", "code", "guarantor", "fee_rate_pct", "reasons")
     return {
-        "id": v("assignment", "id"), "need_id": v("assignment", "need_id"), "status": status.value,
-        "bank": {"code": v("bank", "code"), "name": v("bank", "name")},
-        "manager": {"id": manager, "name": v("manager", "name")} if manager else None,
-        "claimed": v("assignment", "claimed"), "existing_bank": v("assignment", "existing_bank"),
+        "id": v["id"], "need_id": v["need_id"], "status": status.value,
+        "bank": {"code": v["bank_code"], "name": v["bank_name"]},
+        "manager": {"id": manager, "name": v["manager_name"]} if manager else None,
+        "claimed": v["claimed"], "existing_bank": v["existing_bank"],
         "deadlines": {"accept_by": _iso(accept), "contact_by": _iso(contact),
-                      "decide_by": _iso(decide),
-                      "estimated": v("assignment", "deadlines_estimated")},
+                      "decide_by": _iso(decide), "estimated": v["deadlines_estimated"]},
         "overdue": list(overdue(status, accept, contact, decide, now)),
-        "firm": {"name": None if v("enterprise", "erased_at") else v("enterprise", "name"),
-                 "entity_type": v("need", "entity_type"), "city": v("need", "city"),
-                 "county": v("need", "county"),
-                 "park": {"code": park, "name": v("park", "name")} if park else None,
-                 "industry": v("need", "industry"), "tags": v("need", "tags"),
-                 "first_loan": v("need", "first_loan")},
-        "need": {k: v("need", k)
-                 for k in ("amount_yuan", "tier", "purpose", "term_months", "collateral")},
-        "match": {"reasons": v("candidate", "reasons") or [],
-                  "products": v("candidate", "products") or [],
-                  "guarantees": [{k: g.get(k) for k in keys}
-                                 for g in v("need", "outcome").get("guarantees", [])]},
-        "contact": ({"name": v("need", "contact_name"), "phone": phone}
+        "firm": {"name": None if v["erased_at"] else v["firm_name"],
+                 "entity_type": v["entity_type"], "city": v["city"], "county": v["county"],
+                 "park": {"code": park, "name": v["park_name"]} if park else None,
+                 "industry": v["industry"], "tags": v["tags"], "first_loan": v["first_loan"]},
+        "need": {k: v[k] for k in ("amount_yuan", "tier", "purpose", "term_months", "collateral")},
+        "match": {"reasons": v["reasons"] or [], "products": v["products"] or [],
+                  "guarantees": [{k: g.get(k) for k in keys} for g in v["guarantees"] or []]},
+        "contact": ({"name": v["contact_name"], "phone": phone}
                     if status in LIVE - {AssignmentStatus.OFFERED} and phone else None),
-        "source": v("qr_source", "label"), "created_at": _iso(v("assignment", "created_at")),
-        "updated_at": _iso(v("assignment", "updated_at")),
+        "source": v["source"], "created_at": _iso(v["created_at"]),
+        "updated_at": _iso(v["updated_at"]),
     }  # fmt: skip
 
 
@@ -362,9 +348,9 @@ def bare_claim(engine: Engine, need_id: int, actor: Actor, now: datetime) -> dic
                     "dedupe_key": f"e{event_id}:firm", "created_at": now,
                     "next_attempt_at": now})  # fmt: skip
         reader = conn.execution_options(**{READ_ONLY: True})
-        row = reader.execute(READ_BACK.where(col(Assignment.id) == lead_id)).one()
+        row = reader.execute(read_back(lead_id)).one()
         conn.rollback()
-    return lead_json(row, _positions(READ_BACK), now)
+    return lead_json(row, now)
 
 
 def bare_app(engine: Engine) -> Any:
@@ -388,8 +374,7 @@ def bare_app(engine: Engine) -> Any:
         with reader.connect() as conn:
             rows = conn.execute(statements[actor]).all()
             conn.rollback()
-        at = _positions(statements[actor])
-        items = [lead_json(row, at, now) for row in rows[:PAGE]]
+        items = [lead_json(row, now) for row in rows[:PAGE]]
         return JSONResponse({"items": items, "next_cursor": "…" if len(rows) > PAGE else None})
 
     def claim_need(request: Request) -> JSONResponse:

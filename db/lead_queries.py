@@ -14,6 +14,7 @@ import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, true
@@ -149,10 +150,53 @@ def _lead_scope(actor: Actor) -> ColumnElement[bool]:
 
 _Manager = aliased(Staff)
 
+_LEAD_COLUMNS: tuple[Any, ...] = (
+    *(
+        col(getattr(Assignment, name))
+        for name in (
+            "id", "need_id", "status", "manager_id", "claimed", "existing_bank", "accept_by",
+            "contact_by", "decide_by", "deadlines_estimated", "created_at", "updated_at",
+        )
+    ),
+    col(Bank.code).label("bank_code"),
+    col(Bank.name).label("bank_name"),
+    col(_Manager.name).label("manager_name"),
+    col(Enterprise.name).label("firm_name"),
+    col(Enterprise.erased_at).label("erased_at"),
+    *(
+        col(getattr(Need, name))
+        for name in (
+            "entity_type", "city", "county", "industry", "tags", "first_loan", "amount_yuan",
+            "tier", "purpose", "term_months", "collateral", "contact_name", "contact_phone",
+        )
+    ),
+    col(Need.outcome)["guarantees"].label("guarantees"),
+    col(Park.code).label("park_code"),
+    col(Park.name).label("park_name"),
+    col(Candidate.reasons),
+    col(Candidate.products),
+    col(QrSource.label).label("source"),
+)  # fmt: skip
+"""What a lead shows, and nothing more: a need's whole outcome or standards, or a firm's other
+fields, would only be decoded to be thrown away (JSON decoding was most of a page's cost). The
+rows are plain Core rows: no ORM object is made for a read that only turns them into values."""
 
-def _lead_query() -> Any:
+
+def _lead_query(page: Any) -> Any:
+    """The leads whose ids `page` selects, newest change first, each with what it shows."""
     return (
-        select(Assignment, Need, Bank, Enterprise, Candidate, Park, QrSource, _Manager)  # type: ignore[call-overload]
+        _lead_joins()
+        .where(col(Assignment.id).in_(page))
+        .order_by(col(Assignment.updated_at).desc(), col(Assignment.id).desc())
+    )
+
+
+@cache
+def _lead_joins() -> Any:
+    """A lead's row and what it is joined to; built once (statements are immutable)."""
+    return (
+        select(*_LEAD_COLUMNS)
+        .select_from(Assignment)
         .join(Need, col(Need.id) == col(Assignment.need_id))
         .join(Bank, col(Bank.id) == col(Assignment.bank_id))
         .join(Enterprise, col(Enterprise.id) == col(Need.enterprise_id))
@@ -181,24 +225,24 @@ def list_leads(
 ) -> LeadPage:
     """The caller's leads, the most recently changed first, a page at a time (keyset: a cursor
     names the last lead seen, so leads changing meanwhile never make a page skip or repeat one
-    that did not change)."""
+    that did not change). The page's ids are chosen on `assignment` alone, then joined."""
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput.of("bad_limit", field="limit", limit=MAX_PAGE)
-    query = _lead_query().where(_lead_scope(actor))
+    page = select(Assignment.id).where(_lead_scope(actor))
     if statuses:
-        query = query.where(col(Assignment.status).in_([s.value for s in statuses]))
+        page = page.where(col(Assignment.status).in_([s.value for s in statuses]))
     if updated_since is not None:
-        query = query.where(col(Assignment.updated_at) >= updated_since)
+        page = page.where(col(Assignment.updated_at) >= updated_since)
     if cursor:
         at, last_id = decode_cursor(cursor)
-        query = query.where(
+        page = page.where(
             or_(
                 col(Assignment.updated_at) < at,
                 and_(col(Assignment.updated_at) == at, col(Assignment.id) < last_id),
             )
         )
-    query = query.order_by(col(Assignment.updated_at).desc(), col(Assignment.id).desc())
-    rows = session.exec(query.limit(limit + 1)).all()
+    page = page.order_by(col(Assignment.updated_at).desc(), col(Assignment.id).desc())
+    rows = session.connection().execute(_lead_query(page.limit(limit + 1).scalar_subquery())).all()
     items = tuple(_record(row, actor, now) for row in rows[:limit])
     more = len(rows) > limit
     return LeadPage(items, encode_cursor(items[-1].updated_at, items[-1].id) if more else None)
@@ -206,50 +250,63 @@ def list_leads(
 
 def get_lead(session: Session, *, actor: Actor, lead_id: int, now: datetime) -> LeadRecord:
     """One lead the caller may see; another bank's lead is "not found"."""
-    query = _lead_query().where(col(Assignment.id) == lead_id, _lead_scope(actor))
-    row = session.exec(query).first()
+    mine = select(Assignment.id).where(col(Assignment.id) == lead_id, _lead_scope(actor))
+    row = session.connection().execute(_lead_query(mine.scalar_subquery())).first()
     if row is None:
         raise NotFound.of("lead_not_found", lead_id=lead_id)
     return _record(row, actor, now)
 
 
 def _record(row: Any, actor: Actor, now: datetime) -> LeadRecord:
-    assignment, need, bank, enterprise, candidate, park, source, manager = row
-    status = AssignmentStatus(assignment.status)
+    status = AssignmentStatus(row.status)
     contact = None
     if (
         status in CONTACT_VISIBLE
         and actor.role is not Role.COORDINATOR
-        and need.contact_name
-        and need.contact_phone
+        and row.contact_name
+        and row.contact_phone
     ):
-        contact = ContactView(need.contact_name, need.contact_phone)
+        contact = ContactView(row.contact_name, row.contact_phone)
     return LeadRecord(
-        id=assignment.id,
-        need_id=need.id,
+        id=row.id,
+        need_id=row.need_id,
         status=status,
-        bank_code=bank.code,
-        bank_name=bank.name,
-        manager_id=assignment.manager_id,
-        manager_name=manager.name if manager else None,
-        claimed=assignment.claimed,
-        existing_bank=assignment.existing_bank,
-        accept_by=assignment.accept_by,
-        contact_by=assignment.contact_by,
-        decide_by=assignment.decide_by,
-        deadlines_estimated=assignment.deadlines_estimated,
-        overdue=overdue(
-            status, assignment.accept_by, assignment.contact_by, assignment.decide_by, now
+        bank_code=row.bank_code,
+        bank_name=row.bank_name,
+        manager_id=row.manager_id,
+        manager_name=row.manager_name,
+        claimed=row.claimed,
+        existing_bank=row.existing_bank,
+        accept_by=row.accept_by,
+        contact_by=row.contact_by,
+        decide_by=row.decide_by,
+        deadlines_estimated=row.deadlines_estimated,
+        overdue=overdue(status, row.accept_by, row.contact_by, row.decide_by, now),
+        firm=FirmView(
+            name=row.firm_name if row.erased_at is None else None,
+            entity_type=row.entity_type,
+            city=row.city,
+            county=row.county,
+            park_code=row.park_code,
+            park_name=row.park_name,
+            industry=row.industry,
+            tags=tuple(row.tags),
+            first_loan=row.first_loan,
         ),
-        firm=_firm(need, enterprise, park),
-        need=_facts(need),
-        reasons=tuple(candidate.reasons) if candidate else (),
-        products=tuple(candidate.products) if candidate else (),
-        guarantees=_guarantees(need),
+        need=NeedFacts(
+            amount_yuan=row.amount_yuan,
+            tier=row.tier,
+            purpose=row.purpose,
+            term_months=row.term_months,
+            collateral=tuple(row.collateral),
+        ),
+        reasons=tuple(row.reasons or ()),
+        products=tuple(row.products or ()),
+        guarantees=_guarantee_views(row.guarantees),
         contact=contact,
-        source=source.label if source else None,
-        created_at=assignment.created_at,
-        updated_at=assignment.updated_at,
+        source=row.source,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -281,6 +338,10 @@ def _facts(need: Need) -> NeedFacts:
 
 def _guarantees(need: Need) -> tuple[dict[str, Any], ...]:
     """The guarantee products that fit the need, as the matcher found them."""
+    return _guarantee_views(need.outcome.get("guarantees"))
+
+
+def _guarantee_views(found: list[dict[str, Any]] | None) -> tuple[dict[str, Any], ...]:
     return tuple(
         {
             "name": g["name"],
@@ -289,7 +350,7 @@ def _guarantees(need: Need) -> tuple[dict[str, Any], ...]:
             "fee_rate_pct": g["fee_rate_pct"],
             "reasons": g["reasons"],
         }
-        for g in need.outcome.get("guarantees", [])
+        for g in found or ()
     )
 
 
