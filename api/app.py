@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Header, HTTPException, Request
 from sqlalchemy import Engine
 from telegram import Update
@@ -32,6 +33,11 @@ from db.models import utcnow
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
+THREADS = 8
+"""Threads for blocking work (routes and dependencies that are plain `def`). More would not run
+more Python at once (one interpreter lock), only ask for more database connections than the
+pool keeps, so each extra request paid for a connection of its own; the others wait their turn
+in the event loop, in order."""
 
 
 DESCRIPTION = """
@@ -67,6 +73,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
         async with contextlib.AsyncExitStack() as stack:
             if bot is not None:
                 await stack.enter_async_context(bot)

@@ -31,12 +31,20 @@ _bearer = HTTPBearer(
 )
 
 
+# Dependencies that only look at the request are `async`: FastAPI runs a plain `def` dependency
+# in the thread pool, and a hop there and back costs more than they do.
+
+
 def engine_of(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
 
-def now_of(request: Request) -> datetime:
+async def engine_dep(request: Request) -> Engine:
+    return engine_of(request)
+
+
+async def now_of(request: Request) -> datetime:
     """The app's clock (tests set their own)."""
     clock: Callable[[], datetime] = request.app.state.clock
     return clock()
@@ -53,6 +61,10 @@ def write_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+async def lang_dep(request: Request) -> Lang:
+    return lang_of(request)
+
+
 def lang_of(request: Request) -> Lang:
     """English when the client's `Accept-Language` prefers it; Chinese otherwise."""
     header = request.headers.get("accept-language", "")
@@ -60,7 +72,7 @@ def lang_of(request: Request) -> Lang:
     return Lang.EN if first.startswith("en") else DEFAULT_LANG
 
 
-def known_query(request: Request) -> None:
+async def known_query(request: Request) -> None:
     """Refuse a query parameter the route does not take: `?stauts=offered` must not quietly
     return every lead."""
     if not request.query_params:
@@ -126,14 +138,16 @@ def current_caller(
         staff = staff_for_token(session, token)
         if staff is None:
             raise Unauthorized()
-        caller = Caller(staff.id or 0, staff.name, Role(staff.role), staff.bank_id, staff.region)
+        caller = Caller(staff.id, staff.name, staff.role, staff.bank_id, staff.region)
     request.state.caller = caller
     return caller
 
 
-EngineDep = Annotated[Engine, Depends(engine_of)]
-ReadSession = Annotated[Session, Depends(read_session)]
-WriteSession = Annotated[Session, Depends(write_session)]
+EngineDep = Annotated[Engine, Depends(engine_dep)]
+# A session ends as its route function returns, before the answer is written out, so its
+# connection goes back to the pool at once rather than after a slow client has read the answer.
+ReadSession = Annotated[Session, Depends(read_session, scope="function")]
+WriteSession = Annotated[Session, Depends(write_session, scope="function")]
 CallerDep = Annotated[Caller, Depends(current_caller)]
 Now = Annotated[datetime, Depends(now_of)]
-LangDep = Annotated[Lang, Depends(lang_of)]
+LangDep = Annotated[Lang, Depends(lang_dep)]

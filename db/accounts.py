@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -120,15 +121,39 @@ def revoke_tokens(session: Session, *, staff_id: int, now: datetime | None = Non
     return len(tokens)
 
 
-def staff_for_token(session: Session, token: str) -> Staff | None:
-    """The active staff member a live token belongs to, or None."""
-    row = session.exec(
-        select(Staff)
-        .join(ApiToken, col(ApiToken.staff_id) == col(Staff.id))
-        .where(
-            ApiToken.token_hash == hash_token(token),
-            col(ApiToken.revoked_at).is_(None),
-            col(Staff.active).is_(True),
+@dataclass(frozen=True, slots=True)
+class TokenHolder:
+    """Who a live token speaks for: what every API request needs to know of its caller."""
+
+    id: int
+    name: str
+    role: Role
+    bank_id: int | None
+    region: str | None
+
+
+_HOLDER: tuple[Any, ...] = tuple(
+    col(getattr(Staff, name)) for name in ("id", "name", "role", "bank_id", "region")
+)
+
+
+def staff_for_token(session: Session, token: str) -> TokenHolder | None:
+    """The active staff member a live token belongs to, or None. Asked on every API request,
+    so it reads five columns as plain values rather than loading a `Staff`."""
+    row = (
+        session.connection()
+        .execute(
+            select(*_HOLDER)
+            .join(ApiToken, col(ApiToken.staff_id) == col(Staff.id))
+            .where(
+                ApiToken.token_hash == hash_token(token),
+                col(ApiToken.revoked_at).is_(None),
+                col(Staff.active).is_(True),
+            )
         )
-    ).first()
-    return row
+        .first()
+    )
+    if row is None:
+        return None
+    staff_id, name, role, bank_id, region = row
+    return TokenHolder(staff_id, name, Role(role), bank_id, region)

@@ -4,6 +4,9 @@ SQLite (the embedded default): WAL, foreign keys on, a busy timeout, and write t
 take the write lock up front (`BEGIN IMMEDIATE`), so two writers never both read and then both
 write; reads that need no lock use `reading()`. PostgreSQL (production): READ COMMITTED, with the
 use cases locking the rows they guard (`SELECT … FOR UPDATE`).
+
+The pools keep a connection for each request an API under load has in flight: one made afresh
+for a request and thrown away after it cost more than the request's own query.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ def make_engine(url: str | None = None, *, busy_timeout_s: float | None = None) 
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, timeout)
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20)
     backend = parsed.get_backend_name()
     raise ValueError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
 
@@ -41,8 +44,10 @@ def _sqlite_engine(url: str, timeout_s: float) -> Engine:
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": timeout_s},
-        pool_size=10,
-        max_overflow=30,
+        # A connection is a file handle, cheap to keep; a new one costs its PRAGMAs and the
+        # schema's parsing. Keep enough for a busy API (a connection per request in flight).
+        pool_size=40,
+        max_overflow=40,
         pool_timeout=timeout_s,
     )
 
