@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from telegram import Update
 from telegram.ext import Application
 
-from api import errors, metrics
+from api import docs, errors, metrics
 from api.routes import leads, needs, pool, qr, reports
 from api.worker import Intervals, Worker
 from bot.chat import ChatService
@@ -93,11 +93,14 @@ def create_app(
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,  # served by api.docs, without a CDN
+        redoc_url=None,
     )
     app.state.engine = engine
     app.state.clock = clock
     app.state.bot_settings = bot_settings
     errors.install(app)
+    docs.install(app)
     metrics.install(app, engine)
     for router in (leads.router, pool.router, needs.router, reports.router, qr.router):
         app.include_router(router)

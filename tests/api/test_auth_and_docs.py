@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from sqlmodel import Session
 
 from db.accounts import revoke_tokens
@@ -90,9 +93,21 @@ def test_the_openapi_document_describes_every_route_with_schemas_and_examples(ap
     assert schemas["DeclineIn"]["additionalProperties"] is False
 
 
-def test_the_interactive_docs_are_served(api: Api) -> None:
-    page = api.client.get("/docs")
-    assert page.status_code == 200 and "/openapi.json" in page.text
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_the_docs_pages_load_everything_from_the_app_itself(api: Api, page: str) -> None:
+    """No CDN: behind a bank's firewall (or offline) the pages would otherwise be blank."""
+    html = api.client.get(page)
+    assert html.status_code == 200 and "/openapi.json" in html.text
+    links = re.findall(r"""(?:src|href)\s*=\s*['"]([^'"]+)['"]""", html.text)
+    links += re.findall(r"""(?:url|openapi_url)\s*:\s*['"]([^'"]+)['"]""", html.text)
+    assert links and not [link for link in links if not link.startswith("/")], links
+    assets = [link for link in links if link.endswith((".js", ".css"))]
+    assert len(assets) == (2 if page == "/docs" else 1), assets
+    for asset in assets:
+        served = api.client.get(asset)
+        assert served.status_code == 200 and len(served.content) > 100_000, asset
+        kind = "javascript" if asset.endswith(".js") else "css"
+        assert kind in served.headers["content-type"], asset
 
 
 def test_a_misspelt_query_parameter_is_refused_not_ignored(api: Api) -> None:
