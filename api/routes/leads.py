@@ -6,23 +6,27 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import Engine
+from sqlmodel import Session
 
-from api.deps import Caller, CallerDep, EngineDep, Now, ReadSession, WriteSession, known_query
+from api.deps import Caller, CallerDep, Now, ReadSession, WriteSession, known_query
 from api.routes import PREFIX, LeadId, errors
 from api.schemas import DeclineIn, FollowUpIn, IsoTime, LeadOut, LeadPageOut, ReassignIn
 from db import assignments
-from db.engine import reading
+from db.engine import READ_ONLY
 from db.lead_queries import MAX_PAGE, get_lead, list_leads
 from db.vocabulary import AssignmentStatus
 
 router = APIRouter(prefix=PREFIX, tags=["leads"], dependencies=[Depends(known_query)])
 
 
-def read_back(engine: Engine, caller: Caller, lead_id: int, now: datetime) -> LeadOut:
-    """The lead as it is after a change, read in a fresh read-only transaction."""
-    with reading(engine) as reader:
-        return LeadOut.of(get_lead(reader, actor=caller.actor, lead_id=lead_id, now=now))
+def read_back(session: Session, caller: Caller, lead_id: int, now: datetime) -> LeadOut:
+    """The lead as it is after a change: read in a new, read-only transaction of the session
+    the change was made (and committed) in."""
+    session.connection(execution_options={READ_ONLY: True})
+    try:
+        return LeadOut.of(get_lead(session, actor=caller.actor, lead_id=lead_id, now=now))
+    finally:
+        session.rollback()
 
 
 @router.get("/leads", response_model=LeadPageOut, responses=errors(401, 403, 422))
@@ -69,13 +73,11 @@ def lead(lead_id: LeadId, session: ReadSession, caller: CallerDep, now: Now) -> 
 @router.post(
     "/leads/{lead_id}/accept", response_model=LeadOut, responses=errors(401, 403, 404, 409, 422)
 )
-def accept(
-    lead_id: LeadId, session: WriteSession, engine: EngineDep, caller: CallerDep, now: Now
-) -> LeadOut:
+def accept(lead_id: LeadId, session: WriteSession, caller: CallerDep, now: Now) -> LeadOut:
     """Accept an offered lead (within 1 working day); the firm's contact becomes visible and
     the firm is told."""
     assignments.accept(session, lead_id=lead_id, actor=caller.actor, now=now)
-    return read_back(engine, caller, lead_id, now)
+    return read_back(session, caller, lead_id, now)
 
 
 @router.post(
@@ -85,7 +87,6 @@ def decline(
     lead_id: LeadId,
     body: DeclineIn,
     session: WriteSession,
-    engine: EngineDep,
     caller: CallerDep,
     now: Now,
 ) -> LeadOut:
@@ -98,7 +99,7 @@ def decline(
         detail=body.detail,
         now=now,
     )
-    return read_back(engine, caller, lead_id, now)
+    return read_back(session, caller, lead_id, now)
 
 
 @router.post(
@@ -108,7 +109,6 @@ def follow_up(
     lead_id: LeadId,
     body: FollowUpIn,
     session: WriteSession,
-    engine: EngineDep,
     caller: CallerDep,
     now: Now,
 ) -> LeadOut:
@@ -127,7 +127,7 @@ def follow_up(
         note=body.note,
         now=now,
     )
-    return read_back(engine, caller, lead_id, now)
+    return read_back(session, caller, lead_id, now)
 
 
 @router.post(
@@ -137,7 +137,6 @@ def reassign(
     lead_id: LeadId,
     body: ReassignIn,
     session: WriteSession,
-    engine: EngineDep,
     caller: CallerDep,
     now: Now,
 ) -> LeadOut:
@@ -145,4 +144,4 @@ def reassign(
     assignments.reassign(
         session, lead_id=lead_id, manager_id=body.manager, actor=caller.actor, now=now
     )
-    return read_back(engine, caller, lead_id, now)
+    return read_back(session, caller, lead_id, now)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import CallerDep, EngineDep, Now, ReadSession, WriteSession, known_query
+from api.deps import CallerDep, Now, ReadSession, WriteSession, known_query
 from api.routes import PREFIX, NeedId, errors
 from api.routes.leads import read_back
 from api.schemas import LeadOut, PoolPageOut
@@ -36,12 +36,10 @@ def pool(
     status_code=201,
     responses=errors(401, 403, 404, 409, 422),
 )
-def claim(
-    need_id: NeedId, session: WriteSession, engine: EngineDep, caller: CallerDep, now: Now
-) -> LeadOut:
+def claim(need_id: NeedId, session: WriteSession, caller: CallerDep, now: Now) -> LeadOut:
     """Take an open need from the pool: it is the caller's bank's lead at once, accepted (a
     manager's own; a bank admin's goes to the bank's best-placed manager). 409 with the reason
     when the firm is at its bank limit or the bank holds or held it; claims racing for the last
     slot never break the limit."""
     taken = assignments.claim(session, need_id=need_id, actor=caller.actor, now=now)
-    return read_back(engine, caller, taken.id, now)
+    return read_back(session, caller, taken.id, now)
