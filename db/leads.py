@@ -116,6 +116,12 @@ def add_assignment(
         accepted_at=now if claimed else None,
         created_at=now,
         updated_at=now,
+        city=need.city,
+        county=need.county,
+        park_id=need.park_id,
+        source_id=need.source_id,
+        channel=need.channel,
+        first_loan=need.first_loan,
     )
     session.add(assignment)
     session.flush()

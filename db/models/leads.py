@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     UniqueConstraint,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -45,6 +46,7 @@ class Need(SQLModel, table=True):
         CheckConstraint("bank_limit IS NULL OR bank_limit > 0", name="bank_limit"),
         CheckConstraint("amount_yuan > 0", name="amount"),
         Index(None, "status", "created_at"),
+        Index(None, "created_at"),  # a report's needs in a period
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -120,6 +122,7 @@ class Assignment(SQLModel, table=True):
         Index(None, "manager_id", "status"),
         Index(None, "status", "accept_by"),
         Index(None, "updated_at"),
+        Index(None, "decide_by"),  # with updated_at: the leads a report's period may touch
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -156,6 +159,17 @@ class Assignment(SQLModel, table=True):
     decide_overdue_at: datetime | None = Field(default=None, sa_column=at_column(nullable=True))
     created_at: datetime = Field(sa_column=at_column())
     updated_at: datetime = Field(sa_column=at_column())
+    # the need's, copied when the lead is made so reports count leads without joining needs:
+    # they are the firm as registered and never change (NULL only if written around the use case)
+    city: str | None = Field(default=None, max_length=40)
+    county: str | None = Field(default=None, max_length=40)
+    park_id: int | None = None
+    source_id: int | None = None
+    channel: str | None = Field(default=None, sa_column=code_column(nullable=True))
+    first_loan: bool | None = None
+
+
+_VISITED = text("kind = 'visited'")
 
 
 class Event(SQLModel, table=True):
@@ -165,7 +179,12 @@ class Event(SQLModel, table=True):
     """
 
     __tablename__ = "event"
-    __table_args__ = (CheckConstraint(one_of("actor_kind", ActorKind), name="actor_kind"),)
+    __table_args__ = (
+        CheckConstraint(one_of("actor_kind", ActorKind), name="actor_kind"),
+        Index(  # a report's visits in a period
+            "ix_event_visited_at", "at", postgresql_where=_VISITED, sqlite_where=_VISITED
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_column=at_column(index=True))
