@@ -1,36 +1,45 @@
 """The queries behind `db.reports.progress`: a few grouped aggregates, however many leads.
 
 - needs: over `need` (by bank: over the leads, a bank holding a need at most once);
-- leads: one pass over `assignment` ⋈ `need`, a filtered aggregate per figure, each counting the
-  leads whose own moment (accepted_at, a deadline …) falls in the period;
-- visits: over the event log's `visited` events;
-- medians: `percentile_cont` on PostgreSQL; on SQLite the middle rows found by a window function.
+- leads: one pass over `assignment` alone (a lead carries its need's city, county, park, source,
+  channel and first-loan flag), a filtered aggregate per figure (`db/report_leads.py`), each
+  counting the leads whose own moment (accepted_at, a deadline …) falls in the period; by week,
+  the pass groups the leads by the week of every moment at once, and each figure goes to the
+  week of its own moment;
+- visits: over the event log's `visited` events and their leads;
+- medians: `percentile_cont` on PostgreSQL, those of one key in one pass; on SQLite the middle
+  rows found by a window function.
 
-On PostgreSQL each query also yields the total of the scope (GROUPING SETS ((key), ())); on
-SQLite it runs a second time without the key. By week, the passes run once a week: a week's row
-is the figures of that week, each figure in the week of its own moment.
-
-Which leads a pass reads is bounded without an index per moment: a lead's moments all lie
-between its creation and its last change, give or take the clock skew a manager may report
-(`updated_at`, indexed), and its deadlines all lie between `accept_by` and `decide_by`.
+Each lead, need and visit falls in one group, so a counted figure's total is the sum of its
+groups; a median's is not: PostgreSQL yields it with the groups (GROUPING SETS ((key), ())),
+SQLite runs the median again without the key.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import case, func, or_, select, tuple_
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col
 
-from db.assignments import CLOCK_SKEW
 from db.models import Assignment, Event, Need
+from db.report_leads import (
+    Measure,
+    aggregate,
+    changed,
+    falls_in,
+    hours_of,
+    lead_measures,
+    moments,
+    touched,
+)
 from db.report_scope import Period, ReportScope, in_scope, within
-from db.report_sql import dialect, hours_between, medians
+from db.report_sql import dialect, medians, week_key, week_of
 from db.vocabulary import Channel, NeedStatus
 
 TOTAL: Final = "total"
@@ -38,119 +47,95 @@ TOTAL: Final = "total"
 
 BANK, PARK, COUNTY, SOURCE, WEEK = "bank", "park", "county", "source", "week"
 Figures = dict[Any, dict[str, Any]]
-KeyOf = Callable[[Any], ColumnElement[Any] | None]
+_COPIED: Final = {BANK: "bank_id", PARK: "park_id", COUNTY: "county", SOURCE: "source_id"}
 
 
 @dataclass(frozen=True, slots=True)
-class _Measure:
-    """A figure over leads whose `moment` falls in the period and `condition` holds: counted,
-    or `summed`, or the median of `median`."""
+class _Grouping:
+    """What the report is grouped by (None: the whole scope only) on which database."""
 
-    name: str
-    moment: Any
-    condition: ColumnElement[bool] | None = None
-    summed: Any = None
-    median: Any = None
+    by: str | None
+    dialect: str
+
+    def key(self, rows: type[Need | Assignment], moment: Any) -> ColumnElement[Any] | None:
+        """The group of a row of `need` or `assignment` (or of a visit to a lead) whose figure
+        counts at `moment`; None: the whole scope only (needs by bank: each need once)."""
+        if self.by is None or (self.by == BANK and rows is Need):
+            return None
+        if self.by == WEEK:
+            return week_of(self.dialect, moment)
+        key: ColumnElement[Any] = getattr(rows, _COPIED[self.by])
+        return key
+
+    def found(self, key: Any) -> Any:
+        """A group's key as the report has it: a week's Monday as ISO text, any other as is."""
+        return week_key(key) if self.by == WEEK else key
 
 
 def progress_figures(
     session: Session, scope: ReportScope, period: Period, group: str | None, as_of: datetime
 ) -> Figures:
     """Figures per raw group key (a bank, park or source id, a county, a week's Monday as ISO
-    text), and for the whole scope under TOTAL (only that, when `group` is None)."""
-    if group == WEEK:
-        return _by_week(session, scope, period, as_of)
-    name = dialect(session)
-
-    def key_of(moment: Any) -> ColumnElement[Any] | None:
-        if group is None:
-            return None
-        keys: dict[str, Any] = {
-            BANK: col(Assignment.bank_id),
-            PARK: col(Need.park_id),
-            COUNTY: col(Need.county),
-            SOURCE: col(Need.source_id),
-        }
-        key: ColumnElement[Any] = keys[group]
-        return key
-
+    text), and for the whole scope under TOTAL (only that, when `group` is None). By week, each
+    week of the period has its row (the first and the last cut to the period)."""
+    mondays = _mondays(period) if group == WEEK else []
+    if len(mondays) == 1:  # the period's figures are its one week's
+        total = progress_figures(session, scope, period, None, as_of).get(TOTAL, {})
+        return {mondays[0]: total, TOTAL: total}
+    grouping = _Grouping(group, dialect(session))
     figures: Figures = defaultdict(dict)
-    needs_too = group in (PARK, COUNTY, SOURCE) or scope.region is not None
+    figures.update({monday: {} for monday in mondays})
     by_bank = group == BANK or scope.bank_id is not None
-    measures = _lead_measures(as_of, name, by_bank=by_bank)
+    leads, kept = touched(scope, period, superseded_apart=by_bank)
+    measures = lead_measures(as_of, kept)
     counted = [m for m in measures if m.median is None]
-    _count_leads(session, figures, scope, period, key_of(None), counted)
-    if scope.bank_id is None:  # needs registered; by bank, the total only (each need once)
-        _count_needs(session, figures, scope, period, key_of, total_only=group == BANK)
-    _count_visits(session, figures, scope, period, key_of, join_need=needs_too)
-    for measure in (m for m in measures if m.median is not None):
-        key = key_of(measure.moment)
-        _median(session, figures, _leads(scope, period, join_need=needs_too), key, measure, period)
+    if group == WEEK:
+        _count_leads_by_week(session, figures, leads, period, counted)
+    else:
+        named = [(m.name, aggregate(m, period)) for m in counted]
+        _run(session, figures, grouping, grouping.key(Assignment, None), named, leads)
+    if scope.bank_id is None:  # needs registered; by bank, only the total's (each need once,
+        _count_needs(session, figures, scope, period, grouping)  # not the sum of the banks')
+    _count_visits(session, figures, scope, period, grouping)
+    _medians(session, figures, leads, grouping, [m for m in measures if m.median], period)
     return dict(figures)
 
 
-def _by_week(session: Session, scope: ReportScope, period: Period, as_of: datetime) -> Figures:
-    """Each week's figures (Monday to Sunday, cut to the period) are the period's figures for
-    that week, each figure in the week of its own moment; then the total of the period."""
-    figures: Figures = {}
-    monday = period.date_from - timedelta(days=period.date_from.weekday())
-    while monday <= period.date_to:
-        week = Period(
-            max(monday, period.date_from), min(monday + timedelta(days=6), period.date_to)
-        )
-        found = progress_figures(session, scope, week, None, min(as_of, week.end))
-        figures[monday.isoformat()] = found.get(TOTAL, {})
-        monday += timedelta(days=7)
-    if len(figures) == 1:
-        figures[TOTAL] = next(iter(figures.values()))
-    else:
-        figures[TOTAL] = progress_figures(session, scope, period, None, as_of).get(TOTAL, {})
-    return figures
+def _mondays(period: Period) -> list[str]:
+    first = period.date_from - timedelta(days=period.date_from.weekday())
+    weeks = (period.date_to - first).days // 7 + 1
+    return [(first + timedelta(weeks=n)).isoformat() for n in range(weeks)]
 
 
 def _run(
     session: Session,
     figures: Figures,
+    grouping: _Grouping,
     key: ColumnElement[Any] | None,
     named: Sequence[tuple[str, Any]],
     query: Any,
 ) -> None:
-    """Run `query` with the `named` aggregates per `key` and for the whole scope (or for the
-    whole scope only, when `key` is None); add the values to `figures`."""
+    """Run `query` with the `named` counts and sums per `key`, adding each group's values to
+    the group's figures and to the total's; with no key, the values are the total's."""
     aggregates = [aggregate for _, aggregate in named]
     names = [n for n, _ in named]
     if key is None:
         for row in session.execute(query.with_only_columns(*aggregates)).all():
-            _put(figures[TOTAL], names, list(row))
+            figures[TOTAL].update(zip(names, (int(v or 0) for v in row), strict=True))
         return
-    if dialect(session) == "postgresql":
-        grouped = query.with_only_columns(key, func.grouping(key), *aggregates).group_by(
-            func.grouping_sets(tuple_(key), tuple_())
-        )
-        for k, is_total, *found in session.execute(grouped).all():
-            _put(figures[TOTAL if is_total else k], names, found)
-        return
-    for k, *found in session.execute(query.with_only_columns(key, *aggregates).group_by(key)):
-        _put(figures[k], names, found)
-    _run(session, figures, None, named, query)
+    grouped = query.with_only_columns(key, *aggregates).group_by(key)
+    for k, *found in session.execute(grouped).all():
+        for into in (figures[grouping.found(k)], figures[TOTAL]):
+            _add(into, names, found)
 
 
-def _put(into: dict[str, Any], names: list[str], found: list[Any]) -> None:
+def _add(into: dict[str, Any], names: Sequence[str], found: Sequence[Any]) -> None:
     for name, value in zip(names, found, strict=True):
-        if name.startswith("median"):
-            into[name] = float(value) if value is not None else None
-        else:
-            into[name] = int(value or 0)
+        into[name] = into.get(name, 0) + int(value or 0)
 
 
 def _count_needs(
-    session: Session,
-    figures: Figures,
-    scope: ReportScope,
-    period: Period,
-    key_of: KeyOf,
-    *,
-    total_only: bool,
+    session: Session, figures: Figures, scope: ReportScope, period: Period, grouping: _Grouping
 ) -> None:
     """Needs registered in the period, leaving out those superseded when the firm registered
     again."""
@@ -165,136 +150,96 @@ def _count_needs(
         ("online_needs", func.count().filter(col(Need.channel) == Channel.BOT)),
         ("first_loan_needs", func.count().filter(col(Need.first_loan).is_(True))),
     ]
-    _run(session, figures, None if total_only else key_of(moment), named, query)
-
-
-def _first_contact() -> Any:
-    """When the bank first reached the firm: a call, or a visit made without calling first."""
-    return func.coalesce(col(Assignment.contacted_at), col(Assignment.visited_at))
-
-
-def _lead_measures(as_of: datetime, name: str, *, by_bank: bool) -> list[_Measure]:
-    a = Assignment
-    created, accepted, ended = col(a.created_at), col(a.accepted_at), col(a.ended_at)
-    credit, loan, contact = col(a.credit_granted_at), col(a.loan_issued_at), _first_contact()
-    first_loan = col(Need.first_loan).is_(True)
-
-    def missed(deadline: Any, done: Any, *, after_acceptance: bool) -> ColumnElement[bool]:
-        """The deadline passed (before `as_of`) with the step not done by then, the lead still
-        running at that moment (and accepted, for the steps that follow acceptance)."""
-        conditions = [
-            deadline < as_of,
-            or_(done.is_(None), done > deadline),
-            or_(ended.is_(None), ended > deadline),
-        ]
-        if after_acceptance:
-            conditions.append(accepted.is_not(None))
-        return and_(*conditions)
-
-    accept_by, contact_by, decide_by = col(a.accept_by), col(a.contact_by), col(a.decide_by)
-    needs = []
-    if by_bank:  # the needs a bank received: one lead each, as a bank holds a need only once
-        kept = col(Need.status) != NeedStatus.SUPERSEDED
-        needs = [
-            _Measure("needs", created, kept),
-            _Measure("online_needs", created, and_(kept, col(Need.channel) == Channel.BOT)),
-            _Measure("first_loan_needs", created, and_(kept, first_loan)),
-        ]
-    return [
-        *needs,
-        _Measure("offered", created),
-        _Measure("accepted", accepted),
-        _Measure(  # claims are accepted as they are made: left out
-            "median_hours_to_accept",
-            accepted,
-            col(a.claimed).is_(False),
-            median=hours_between(name, accepted, created),
-        ),
-        _Measure("contacted", contact),
-        _Measure(  # the "135" contact clock runs from the lead's creation, claims included
-            "median_hours_to_contact", contact, median=hours_between(name, contact, created)
-        ),
-        _Measure("credit_granted", credit),
-        _Measure("credit_amount_yuan", credit, summed=col(a.credit_amount_yuan)),
-        _Measure("first_loan_credit", credit, first_loan),
-        _Measure("loans_issued", loan),
-        _Measure("loan_amount_yuan", loan, summed=col(a.loan_amount_yuan)),
-        _Measure("overdue_accept", accept_by, missed(accept_by, accepted, after_acceptance=False)),
-        _Measure("overdue_contact", contact_by, missed(contact_by, contact, after_acceptance=True)),
-        _Measure("overdue_decide", decide_by, missed(decide_by, credit, after_acceptance=True)),
-    ]
-
-
-def _aggregate(measure: _Measure, period: Period) -> Any:
-    when = _when(measure, period)
-    if measure.summed is not None:
-        return func.sum(measure.summed).filter(when)
-    return func.count().filter(when)
-
-
-def _leads(scope: ReportScope, period: Period, *, join_need: bool = True) -> Any:
-    """The leads with a moment or a deadline that may fall in the period, joined to their needs
-    unless no figure, key or scope asks for them (see the module's docstring for the bounds)."""
-    a = Assignment
-    changed = and_(col(a.updated_at) >= period.start - CLOCK_SKEW, col(a.created_at) < period.end)
-    due = and_(col(a.decide_by) >= period.start, col(a.accept_by) < period.end)
-    query = select(col(a.id)).where(or_(changed, due), *in_scope(scope))
-    return query.join(Need, col(Need.id) == col(a.need_id)) if join_need else query
-
-
-def _count_leads(
-    session: Session,
-    figures: Figures,
-    scope: ReportScope,
-    period: Period,
-    key: ColumnElement[Any] | None,
-    measures: Sequence[_Measure],
-) -> None:
-    """One pass over the leads; each figure filters on its own moment."""
-    named = [(m.name, _aggregate(m, period)) for m in measures]
-    _run(session, figures, key, named, _leads(scope, period))
+    _run(session, figures, grouping, grouping.key(Need, moment), named, query)
 
 
 def _count_visits(
-    session: Session,
-    figures: Figures,
-    scope: ReportScope,
-    period: Period,
-    key_of: KeyOf,
-    *,
-    join_need: bool,
+    session: Session, figures: Figures, scope: ReportScope, period: Period, grouping: _Grouping
 ) -> None:
     """Visits recorded in the period (placed by the event log's time, when the manager recorded
     them), and those the manager marked effective."""
     at = col(Event.at)
     effective = col(Event.payload)["effective"].as_boolean()
-    query = select(col(Event.id)).join(Assignment, col(Assignment.id) == col(Event.assignment_id))
-    if join_need:
-        query = query.join(Need, col(Need.id) == col(Assignment.need_id))
-    query = query.where(col(Event.kind) == "visited", within(at, period), *in_scope(scope))
+    query = (
+        select(col(Event.id))
+        .join(Assignment, col(Assignment.id) == col(Event.assignment_id))
+        .where(col(Event.kind) == "visited", within(at, period), *in_scope(scope))
+        .where(changed(period))  # recording a visit stamps its lead's updated_at: fewer to join
+    )
     named = [("visits", func.count()), ("effective_visits", func.count().filter(effective))]
-    _run(session, figures, key_of(at), named, query)
+    _run(session, figures, grouping, grouping.key(Assignment, at), named, query)
 
 
-def _median(
+def _count_leads_by_week(
+    session: Session, figures: Figures, leads: Any, period: Period, measures: Sequence[Measure]
+) -> None:
+    """One pass grouped by the week of each moment at once (NULL where the moment falls outside
+    the period): a few thousand groups however many leads, as a lead's steps follow each other
+    within weeks; each figure then goes to the week of its own moment, and to the total."""
+    name = dialect(session)
+    used = {m: at for m, at in moments().items() if any(x.moment == m for x in measures)}
+    weeks = [case((within(at, period), week_of(name, at))) for at in used.values()]
+    aggregates = [aggregate(m, None) for m in measures]
+    query = leads.with_only_columns(*weeks, *aggregates).group_by(*weeks)
+    slot = {m: i for i, m in enumerate(used)}
+    for row in session.execute(query).all():
+        for measure, value in zip(measures, row[len(weeks) :], strict=True):
+            week = week_key(row[slot[measure.moment]])
+            if week is not None:
+                for into in (figures[week], figures[TOTAL]):
+                    _add(into, [measure.name], [value])
+
+
+def _medians(
     session: Session,
     figures: Figures,
     leads: Any,
-    key: ColumnElement[Any] | None,
-    measure: _Measure,
+    grouping: _Grouping,
+    measures: Sequence[Measure],
     period: Period,
 ) -> None:
-    """The median of a measure over the `leads` whose moment falls in the period."""
-    leads = leads.where(_when(measure, period))
-    if dialect(session) == "postgresql":
-        percentile = func.percentile_cont(0.5).within_group(measure.median)
-        _run(session, figures, key, [(measure.name, percentile)], leads)
+    """Each measure's median over the `leads` whose moment falls in the period, per group and
+    over the whole scope: on PostgreSQL, those with one key (all but by week) in one pass."""
+    name = dialect(session)
+    if name != "postgresql":
+        for measure in measures:
+            _median_sqlite(session, figures, leads, grouping, measure, period)
         return
+    for batch in [[m] for m in measures] if grouping.by == WEEK else [list(measures)]:
+        whens = [falls_in(m, period) for m in batch]
+        medians = [
+            func.percentile_cont(0.5).within_group(hours_of(name, m)).filter(when)
+            for m, when in zip(batch, whens, strict=True)
+        ]
+        rows = leads.where(or_(*whens))
+        key = grouping.key(Assignment, moments()[batch[0].moment])
+        if key is None:
+            found = [(TOTAL, *row) for row in session.execute(rows.with_only_columns(*medians))]
+        else:
+            grouped = rows.with_only_columns(key, func.grouping(key), *medians).group_by(
+                func.grouping_sets(tuple_(key), tuple_())
+            )
+            found = [
+                (TOTAL if is_total else grouping.found(k), *values)
+                for k, is_total, *values in session.execute(grouped)
+            ]
+        for k, *values in found:
+            for measure, value in zip(batch, values, strict=True):
+                figures[k][measure.name] = float(value) if value is not None else None
+
+
+def _median_sqlite(
+    session: Session,
+    figures: Figures,
+    leads: Any,
+    grouping: _Grouping,
+    measure: Measure,
+    period: Period,
+) -> None:
+    """SQLite: one median per group, then over the whole scope (see `report_sql.medians`)."""
+    key = grouping.key(Assignment, moments()[measure.moment])
+    rows = leads.where(falls_in(measure, period))
+    hours = hours_of("sqlite", measure)
     for k in (key, None) if key is not None else (None,):
-        for found, median in medians(session, key=k, value=measure.median, rows=leads).items():
-            figures[TOTAL if k is None else found][measure.name] = median
-
-
-def _when(measure: _Measure, period: Period) -> ColumnElement[bool]:
-    when = within(measure.moment, period)
-    return when if measure.condition is None else and_(when, measure.condition)
+        for found, median in medians(session, key=k, value=hours, rows=rows).items():
+            figures[TOTAL if k is None else grouping.found(found)][measure.name] = median

@@ -172,8 +172,7 @@ def _lead_counts(session: Session, scope: ReportScope, period: Period) -> list[P
     status, reason = col(Assignment.status), col(Assignment.decline_reason)
     query = (
         select(status, reason, func.count())
-        .join(Need, col(Need.id) == col(Assignment.need_id))
-        .where(*_lead_where(scope, period))
+        .where(*_lead_where(scope, period))  # a lead carries its need's region: no join
         .group_by(status, reason)
     )
     return [

@@ -50,10 +50,12 @@ class ReportScope:
 
 
 def in_scope(scope: ReportScope, *, leads: bool = True) -> list[ColumnElement[bool]]:
-    """Conditions on `need` (and `assignment`, when `leads`) that keep a query in scope."""
+    """Conditions that keep a query in scope: on `assignment` when `leads` (a lead carries its
+    need's city and county), else on `need`."""
     where: list[ColumnElement[bool]] = []
     if scope.region is not None:
-        where.append(or_(col(Need.city) == scope.region, col(Need.county) == scope.region))
+        place = Assignment if leads else Need
+        where.append(or_(col(place.city) == scope.region, col(place.county) == scope.region))
     if scope.bank_id is not None and leads:
         where.append(col(Assignment.bank_id) == scope.bank_id)
     return where

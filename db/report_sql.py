@@ -1,18 +1,37 @@
 """The SQL reports need that SQLite and PostgreSQL spell differently: hours between two moments
-(stored as UTC: PostgreSQL `timestamptz`, SQLite text `YYYY-MM-DD HH:MM:SS…`), and a median per
-group on SQLite, which has no ordered-set aggregate."""
+and the week a moment falls in (stored as UTC: PostgreSQL `timestamptz`, SQLite text
+`YYYY-MM-DD HH:MM:SS…`), and a median per group on SQLite, which has no ordered-set aggregate."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import timedelta
+from typing import Any, Final
 
-from sqlalchemy import Float, Integer, and_, cast, func, select
+from sqlalchemy import Date, Float, Integer, and_, cast, func, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
+
+from matching.workdays import CHINA_TZ
+
+_CHINA_OFFSET: Final = CHINA_TZ.utcoffset(None) or timedelta()
 
 
 def dialect(session: Session) -> str:
     return session.get_bind().dialect.name
+
+
+def week_of(name: str, moment: Any) -> ColumnElement[Any]:
+    """The Monday (China time) of the week `moment` falls in; `week_key` makes it ISO text."""
+    if name == "postgresql":
+        china = func.timezone(str(CHINA_TZ), moment)  # China has kept UTC+8, no summer time
+        return cast(func.date_trunc("week", china), Date)
+    offset = f"{_CHINA_OFFSET.total_seconds():+.0f} seconds"
+    return func.date(moment, offset, "weekday 0", "-6 days")  # on to Sunday, back to Monday
+
+
+def week_key(value: Any) -> str | None:
+    """A week's Monday as `week_of` gives it (a date, or ISO text on SQLite), as ISO text."""
+    return None if value is None else str(value)
 
 
 def hours_between(name: str, later: Any, earlier: Any) -> ColumnElement[float]:

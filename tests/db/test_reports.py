@@ -4,26 +4,29 @@ fortnight played through the real use cases (tests/db/report_story.py), on both 
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlmodel import select
 
-from db.assignments import record_follow_up
+from db.assignments import decline, record_follow_up
 from db.errors import InvalidInput, NotAllowed
 from db.models import Staff
 from db.reports import (
     GroupBy,
     ProblemKind,
     Progress,
+    ProgressReport,
     ReportScope,
     coverage,
     problems,
     progress,
 )
+from db.views import Lead, leads_of_need
 from matching.policy import DEFAULT_POLICY
-from tests.db.builders import Seeded
+from matching.uscc import uscc_check_char
+from tests.db.builders import MONDAY, Seeded, firm, register
 from tests.db.report_story import AFTER_FORTNIGHT, AFTER_WEEK1, FORTNIGHT, WEEK1, Story, cn, play
 
 ALL = ReportScope()
@@ -32,6 +35,7 @@ FOLLOW_UP = ("visits", "effective_visits", "credit_granted", "credit_amount_yuan
 RESULTS = ("first_loan_credit", "loans_issued", "loan_amount_yuan")
 CLOCKS = ("median_hours_to_accept", "median_hours_to_contact")
 OVERDUE = ("overdue_accept", "overdue_contact", "overdue_decide")
+USCC = "91330602MA2B00011" + uscc_check_char("91330602MA2B00011")
 
 
 @pytest.fixture
@@ -130,6 +134,67 @@ def test_by_week_each_figure_counts_in_the_week_it_happened(story: Story) -> Non
 
 def _counts(row: Progress) -> dict[str, object]:
     return {k: v for k, v in asdict(row).items() if k not in ("key", "label")}
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [ALL, ReportScope(region="新昌县"), ReportScope(region="绍兴市")],
+    ids=["everyone", "county", "city"],
+)
+@pytest.mark.parametrize(
+    "days",
+    [FORTNIGHT, (date(2026, 11, 16), date(2026, 12, 6)), (date(2026, 11, 25), date(2026, 12, 2))],
+    ids=["fortnight", "an-empty-week-first", "wednesday-to-wednesday"],
+)
+def test_by_week_each_week_has_the_figures_of_that_week_alone(
+    story: Story, scope: ReportScope, days: tuple[date, date]
+) -> None:
+    """By week, one grouped pass gives what a report of each week (cut to the period) gives."""
+    with story.seeded.session() as s:
+
+        def report(first: date, last: date, group_by: str) -> ProgressReport:
+            return progress(
+                s, scope=scope, date_from=first, date_to=last, group_by=group_by,
+                now=AFTER_FORTNIGHT,
+            )  # fmt: skip
+
+        by_week = report(*days, GroupBy.WEEK)
+        mondays = [days[0] - timedelta(days=days[0].weekday())]
+        while mondays[-1] + timedelta(days=7) <= days[1]:
+            mondays.append(mondays[-1] + timedelta(days=7))
+        assert [row.key for row in by_week.rows] == [m.isoformat() for m in mondays]
+        for row, monday in zip(by_week.rows, mondays, strict=True):
+            first, last = max(monday, days[0]), min(monday + timedelta(days=6), days[1])
+            assert _counts(row) == _counts(report(first, last, GroupBy.COUNTY).total)
+        assert by_week.total == report(*days, GroupBy.COUNTY).total
+    assert any(row.offered for row in by_week.rows) or scope.region == "新昌县"
+
+
+def test_by_bank_a_need_superseded_after_every_bank_let_it_go_is_not_counted(
+    seeded: Seeded,
+) -> None:
+    """Whether a need still stands is the one fact of a need a lead does not carry: it changes
+    when the firm registers again."""
+    first = register(seeded, firm=firm(uscc=USCC))
+    while live := [lead for lead in _leads_of(seeded, first.need_id) if lead.status == "offered"]:
+        with seeded.session() as s:
+            decline(
+                s, lead_id=live[0].id, actor=seeded.bank_admins[live[0].bank_code],
+                reason_code="bank_service", now=MONDAY + timedelta(hours=1),
+            )  # fmt: skip
+    declined = {lead.bank_code for lead in _leads_of(seeded, first.need_id)}
+    again = register(seeded, firm=firm(uscc=USCC), now=MONDAY + timedelta(hours=2))
+    assert not again.duplicate and again.need_id != first.need_id
+    later = {lead.bank_code for lead in _leads_of(seeded, again.need_id)}
+    with seeded.session() as s:
+        report = progress(
+            s, scope=ALL, date_from=WEEK1[0], date_to=WEEK1[1], group_by=GroupBy.BANK,
+            now=AFTER_WEEK1,
+        )  # fmt: skip
+    rows = {row.key: row for row in report.rows}
+    assert declined and all(rows[bank].offered >= 1 for bank in declined)
+    assert all(rows[bank].needs == (bank in later) for bank in declined)
+    assert report.total.needs == 1
 
 
 def test_a_coordinator_sees_their_region_and_a_bank_its_own_leads(story: Story) -> None:
@@ -252,3 +317,8 @@ def test_an_empty_period_has_no_rows_and_a_zero_total(seeded: Seeded) -> None:
     assert report.rows == ()
     assert report.total == Progress(None, "")
     assert report.total.effective_visit_ratio is None
+
+
+def _leads_of(seeded: Seeded, need_id: int) -> tuple[Lead, ...]:
+    with seeded.session() as s:
+        return leads_of_need(s, need_id)
