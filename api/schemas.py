@@ -286,8 +286,11 @@ class LeadPageOut(BaseModel):
 
     @classmethod
     def of(cls, page: LeadPage) -> LeadPageOut:
-        items = [LeadOut.data(i) for i in page.items]
-        return cls.model_validate({"items": items, "next_cursor": page.next_cursor})
+        return cls.model_validate(cls.data(page))
+
+    @staticmethod
+    def data(page: LeadPage) -> dict[str, Any]:
+        return {"items": [LeadOut.data(i) for i in page.items], "next_cursor": page.next_cursor}
 
 
 class DeclineIn(_In):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from sqlmodel import Session
 
 from api.deps import Caller, CallerDep, Now, ReadSession, WriteSession, known_query
-from api.routes import PREFIX, LeadId, errors
+from api.routes import PREFIX, LeadId, errors, shaped
 from api.schemas import DeclineIn, FollowUpIn, IsoTime, LeadOut, LeadPageOut, ReassignIn
 from db import assignments
 from db.engine import READ_ONLY
@@ -49,7 +49,7 @@ def leads(
     cursor: Annotated[
         str | None, Query(max_length=200, description="`next_cursor` of the previous page")
     ] = None,
-) -> LeadPageOut:
+) -> Response:
     """The caller's leads, most recently changed first: a manager's own, a bank admin's bank's.
     Page with `next_cursor`; poll with `updated_since` for what changed."""
     page = list_leads(
@@ -61,7 +61,7 @@ def leads(
         cursor=cursor,
         now=now,
     )
-    return LeadPageOut.of(page)
+    return shaped(LeadPageOut.data(page))
 
 
 @router.get("/leads/{lead_id}", response_model=LeadOut, responses=errors(401, 403, 404, 422))

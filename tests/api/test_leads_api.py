@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from api.schemas import LeadPageOut
 from db.models import Assignment, Event, Need
 from db.vocabulary import AssignmentStatus
 from tests.api.conftest import Api
@@ -259,3 +260,21 @@ def test_statuses_in_the_api_are_the_storage_statuses() -> None:
     schema = LeadOut.model_json_schema()
     status = schema["$defs"]["AssignmentStatus"]["enum"]
     assert status == [s.value for s in AssignmentStatus]
+
+
+def test_a_page_of_leads_is_exactly_what_its_response_model_would_write(api: Api) -> None:
+    """The list is written without pydantic validating it again (api.routes.shaped): it must
+    still be, field for field and format for format, what `LeadPageOut` would write."""
+    register(api.seeded, firm=firm(name="绍兴第9号新材料有限公司"), chat_id=2999)
+    lead_id, _, bank = _offered(api)
+    accepted = api.as_(api.seeded.manager(bank)).post(f"{LEADS}/{lead_id}/accept")
+    assert accepted.status_code == 200  # now with a manager and a contact
+    admin = api.as_(api.seeded.admin)  # sees both banks' leads
+    first = admin.get(LEADS, params={"limit": 1}).json()
+    assert first["next_cursor"] and first["items"][0]["contact"]
+    everything = admin.get(LEADS).json()
+    assert len(everything["items"]) == 2 and everything["next_cursor"] is None
+    for page in (first, everything):
+        assert LeadPageOut.model_validate(page).model_dump(mode="json") == page
+        for item in page["items"]:  # each as the validated route for one lead writes it
+            assert admin.get(f"{LEADS}/{item['id']}").json() == item
