@@ -2,47 +2,67 @@
 
 PTB's default transport (httpx) spent about 1.5 ms of CPU per Bot API call, most of it in its
 connection pool, which made it the largest cost of an update (bench/bot.py, py-spy); this one
-spends about 0.2 ms. It does only what the Bot API needs: a form POSTed (or a GET), an answer with
-a Content-Length or chunked. Uploads (multipart) and servers reached through a proxy (the
-`HTTPS_PROXY` … variables httpx honours) still go through PTB's `HTTPXRequest`.
+spends about 0.2 ms. It does only what the Bot API needs: a form POSTed, an answer with a
+Content-Length, chunked, or ended by the server closing. Everything else goes through PTB's own
+`HTTPXRequest`: uploads (multipart), downloads (GET), and servers that httpx might reach through a
+proxy (`HTTPS_PROXY` …). What PTB sees is what `HTTPXRequest` would give it
+(tests/bot/test_bot_http_*.py): the same status and body, `TimedOut` for any timeout,
+`NetworkError` for anything else that goes wrong on the way, a bad certificate included.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import ssl
+import select
 import time
+import zlib
+from contextlib import suppress
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
-from urllib.parse import urlencode, urlsplit
-from urllib.request import getproxies, proxy_bypass
+from urllib.parse import quote, urlencode, urlsplit
+from urllib.request import getproxies
 
+import httpx
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 log = logging.getLogger(__name__)
 
-KEEP_IDLE_S = 30.0
-"""A connection idle longer than this is closed rather than reused (servers drop them too)."""
+KEEP_IDLE_S = 5.0
+"""A connection idle longer than this is closed rather than reused (httpx's keepalive_expiry)."""
+HAPPY_EYEBALLS_S = 0.25
+"""While a host's first address does not answer, its next one is tried after this (as anyio)."""
 USER_AGENT = "Yinqi (python-telegram-bot)"
 Server = tuple[str, str, int]  # scheme, host, port
 _DEFAULT = type(BaseRequest.DEFAULT_NONE)  # a timeout not given: this request's own
+_PATH_SAFE = "/%:@!$&'()*+,;=~"  # RFC 3986 pchar and "/": kept; spaces, controls … escaped
+_BROKEN = (OSError, EOFError, ValueError, zlib.error, asyncio.LimitOverrunError)
 
 
-@dataclass(slots=True)
+class _Stale(Exception):
+    """A reused connection failed before any answer: the server may have dropped it just then."""
+
+
+@dataclass(slots=True, eq=False)
 class _Connection:
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
     idle_since: float = 0.0
+    reused: bool = False
 
-    def usable(self, now: float) -> bool:
-        """Not closed by the server meanwhile (its EOF is read in the background), not stale."""
-        return not self.reader.at_eof() and now - self.idle_since < KEEP_IDLE_S
-
-    def close(self) -> None:
-        self.writer.close()
+    def alive(self, now: float) -> bool:
+        """Not closed, reset or stale; the last check (as httpcore's) asks the socket itself, as
+        the event loop may not have read the server's goodbye yet."""
+        if (
+            self.writer.is_closing()
+            or self.reader.at_eof()
+            or self.reader.exception() is not None
+            or now - self.idle_since >= KEEP_IDLE_S
+        ):
+            return False
+        sock = self.writer.get_extra_info("socket")
+        return sock is None or not select.select([sock], [], [], 0)[0]  # readable: EOF or junk
 
 
 class StreamRequest(BaseRequest):
@@ -66,7 +86,10 @@ class StreamRequest(BaseRequest):
         }
         self._slots = asyncio.Semaphore(connections)
         self._idle: dict[Server, list[_Connection]] = {}
-        self._tls = ssl.create_default_context()
+        self._open: set[_Connection] = set()
+        self._tls = httpx.create_ssl_context()  # certifi, or SSL_CERT_FILE/DIR: as httpx trusts
+        self._closing = False
+        self._proxies = getproxies()  # read once, as httpx reads them when its client is made
         self._fallback = HTTPXRequest(
             connection_pool_size=connections,
             connect_timeout=connect_timeout,
@@ -80,13 +103,20 @@ class StreamRequest(BaseRequest):
         return self._timeouts["read"]
 
     async def initialize(self) -> None:
+        self._closing = False
         await self._fallback.initialize()
 
     async def shutdown(self) -> None:
-        for connections in self._idle.values():
-            for connection in connections:
-                connection.close()
-        self._idle.clear()
+        """Every connection closed, busy ones too (their requests fail with NetworkError)."""
+        self._closing = True
+        connections, self._idle = list(self._open), {}
+        self._open.clear()
+        for connection in connections:
+            connection.writer.close()
+        for connection in connections:
+            with suppress(Exception):
+                async with asyncio.timeout(1):
+                    await connection.writer.wait_closed()
         await self._fallback.shutdown()
 
     async def do_request(
@@ -101,18 +131,29 @@ class StreamRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         parts = urlsplit(url)
         scheme, host = parts.scheme, parts.hostname or ""
-        if (request_data is not None and request_data.contains_files) or not _direct(
-            scheme, host
+        if (
+            method != "POST"
+            or (request_data is not None and request_data.contains_files)
+            or scheme not in ("http", "https")
+            or parts.username is not None
+            or not host.isascii()
+            or not self._direct(scheme, host)
         ):
             return await self._fallback.do_request(
                 url, method, request_data, read_timeout, write_timeout, connect_timeout,
                 pool_timeout,
             )  # fmt: skip
-        server = (scheme, host, parts.port or (443 if scheme == "https" else 80))
+        default_port = 443 if scheme == "https" else 80
+        server = (scheme, host, parts.port or default_port)
         body = urlencode(request_data.json_parameters).encode() if request_data else b""
-        path = f"{parts.path or '/'}?{parts.query}" if parts.query else parts.path or "/"
+        path = quote(parts.path or "/", safe=_PATH_SAFE)
+        if parts.query:
+            path += "?" + quote(parts.query, safe=_PATH_SAFE + "?")
+        netloc = f"[{host}]" if ":" in host else host
+        if parts.port and parts.port != default_port:
+            netloc += f":{parts.port}"
         head = (
-            f"{method} {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nUser-Agent: {USER_AGENT}\r\n"
+            f"POST {path} HTTP/1.1\r\nHost: {netloc}\r\nUser-Agent: {USER_AGENT}\r\n"
             "Accept: application/json\r\nContent-Type: application/x-www-form-urlencoded\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         )
@@ -125,86 +166,151 @@ class StreamRequest(BaseRequest):
             async with asyncio.timeout(limits["pool"]):
                 await self._slots.acquire()
         except TimeoutError:
-            raise TimedOut("Pool timeout: all connections to the Bot API are busy") from None
+            raise TimedOut(
+                "Pool timeout: all connections to the Bot API are busy. Request was *not* sent"
+            ) from None
+        # a read-only call (getUpdates, getMe, getChat …) may be repeated; a sendMessage may not
+        repeatable = parts.path.rsplit("/", 1)[-1].startswith("get")
         try:
-            return await self._exchange(server, head.encode() + body, limits)
+            try:
+                return await self._exchange(server, head.encode() + body, limits)
+            except _Stale as err:
+                if not repeatable or self._closing:
+                    raise NetworkError(f"Bot API connection dropped: {err}") from err
+                log.debug("retrying on a new connection: %s", err)
+            return await self._exchange(server, head.encode() + body, limits, fresh=True)
+        except _Stale as err:
+            raise NetworkError(f"Bot API connection dropped: {err}") from err
         finally:
             self._slots.release()
 
+    def _direct(self, scheme: str, host: str) -> bool:
+        """Whether httpx would surely reach `host` without a proxy (if unsure, httpx decides)."""
+        if not (self._proxies.get(scheme) or self._proxies.get("all")):
+            return True
+        bypass = {name.strip() for name in self._proxies.get("no", "").split(",")}
+        return "*" in bypass or host in bypass
+
     async def _exchange(
-        self, server: Server, request: bytes, limits: dict[str, float | None]
+        self,
+        server: Server,
+        request: bytes,
+        limits: dict[str, float | None],
+        *,
+        fresh: bool = False,
     ) -> tuple[int, bytes]:
         """One request and its answer on an idle or a new connection, which is kept if the
         answer was read to its end and the server keeps it open."""
-        connection = await self._connection(server, within=limits["connect"])
-        keep = False
+        connection = await self._connection(server, within=limits["connect"], fresh=fresh)
+        keep = answered = False
         try:
             connection.writer.write(request)
             async with asyncio.timeout(limits["write"]):
                 await connection.writer.drain()
             async with asyncio.timeout(limits["read"]):
-                status, body, keep = await _response(connection.reader)
+                head = await connection.reader.readuntil(b"\r\n\r\n")
+                answered = True
+                status, body, keep = await _response(connection.reader, head)
         except TimeoutError:
             raise TimedOut() from None
-        except (OSError, EOFError, ValueError, asyncio.IncompleteReadError,
-                asyncio.LimitOverrunError) as err:  # fmt: skip
+        except _BROKEN as err:
+            if connection.reused and not answered and not isinstance(err, ValueError):
+                raise _Stale(f"{type(err).__name__}: {err}") from err
             raise NetworkError(f"Bot API connection: {type(err).__name__}: {err}") from err
         finally:
-            if keep:
-                connection.idle_since = time.monotonic()
+            if keep and connection in self._open:
+                connection.idle_since, connection.reused = time.monotonic(), True
                 self._idle.setdefault(server, []).append(connection)
             else:
-                connection.close()
+                self._close(connection)
         return status, body
 
-    async def _connection(self, server: Server, *, within: float | None) -> _Connection:
-        idle, now = self._idle.get(server, []), time.monotonic()
-        while idle:
+    async def _connection(
+        self, server: Server, *, within: float | None, fresh: bool
+    ) -> _Connection:
+        now = time.monotonic()
+        idle = self._idle.get(server, [])
+        while idle and not fresh:
             connection = idle.pop()
-            if connection.usable(now):
+            if connection.alive(now):
                 return connection
-            connection.close()
+            self._close(connection)
         scheme, host, port = server
         try:
             async with asyncio.timeout(within):
                 reader, writer = await asyncio.open_connection(
-                    host, port, ssl=self._tls if scheme == "https" else None
+                    host,
+                    port,
+                    ssl=self._tls if scheme == "https" else None,
+                    happy_eyeballs_delay=HAPPY_EYEBALLS_S,
                 )
         except TimeoutError:
             raise TimedOut(f"connecting to {host}:{port} timed out") from None
-        except OSError as err:
+        except OSError as err:  # ssl.SSLError too: a certificate not trusted, or not the host's
             raise NetworkError(f"cannot connect to {host}:{port}: {err}") from err
-        return _Connection(reader, writer)
+        connection = _Connection(reader, writer)
+        self._open.add(connection)
+        return connection
+
+    def _close(self, connection: _Connection) -> None:
+        self._open.discard(connection)
+        connection.writer.close()
 
 
-async def _response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
-    """Status, body, and whether the connection may be used again."""
-    lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-    version, status = lines[0].split(" ", 2)[:2]
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip().lower()
-    keep = version == "HTTP/1.1" and headers.get("connection") != "close"
-    if "chunked" in headers.get("transfer-encoding", ""):
-        return int(status), await _chunks(reader), keep
-    if "content-length" in headers:
-        return int(status), await reader.readexactly(int(headers["content-length"])), keep
-    return int(status), await reader.read(), False  # delimited by the server closing
+async def _response(reader: asyncio.StreamReader, head: bytes) -> tuple[int, bytes, bool]:
+    """Status, body, and whether the connection may be used again, from an answer's `head` on;
+    interim (1xx) answers skipped, the body decoded as httpx decodes it (gzip, deflate)."""
+    while True:
+        lines = head.decode("latin-1").split("\r\n")
+        version, status = lines[0].split(" ", 2)[:2]
+        if not version.startswith("HTTP/1.") or len(status) != 3:
+            raise ValueError(f"not an HTTP/1.x status line: {lines[0][:40]!r}")
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip().lower()
+        if not 100 <= int(status) < 200:
+            break
+        head = await reader.readuntil(b"\r\n\r\n")
+    tokens = {token.strip() for token in headers.get("connection", "").split(",")}
+    keep = version == "HTTP/1.1" and "close" not in tokens
+    codings = [c.strip() for c in headers.get("transfer-encoding", "").split(",") if c.strip()]
+    if int(status) in (204, 304):
+        body = b""
+    elif codings and codings[-1] == "chunked":
+        body = await _chunks(reader)
+    elif not codings and "content-length" in headers:
+        length = int(headers["content-length"])
+        if length < 0:
+            raise ValueError(f"Content-Length {length}")
+        body = await reader.readexactly(length)
+    else:  # delimited by the server closing
+        body, keep = await reader.read(), False
+    return int(status), _decoded(body, headers.get("content-encoding", "")), keep
 
 
 async def _chunks(reader: asyncio.StreamReader) -> bytes:
     body = bytearray()
     while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+        if size < 0:
+            raise ValueError(f"chunk size {size}")
         body += await reader.readexactly(size)
-        await reader.readexactly(2)
+        if await reader.readexactly(2) != b"\r\n":
+            raise ValueError("a chunk longer than its size")
     while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers, then the blank line
         pass
     return bytes(body)
 
 
-@cache
-def _direct(scheme: str, host: str) -> bool:
-    """Whether `host` is reached without a proxy (as httpx would decide from the environment)."""
-    proxies = getproxies()
-    return not (proxies.get(scheme) or proxies.get("all")) or bool(proxy_bypass(host))
+def _decoded(body: bytes, encodings: str) -> bytes:
+    """The body without the encodings httpx undoes (in the order applied, the last first);
+    others it leaves alone, so this does too."""
+    for coding in reversed([c.strip() for c in encodings.split(",")]):
+        if coding in ("gzip", "x-gzip"):
+            body = zlib.decompress(body, zlib.MAX_WBITS | 16)
+        elif coding == "deflate":
+            try:
+                body = zlib.decompress(body)
+            except zlib.error:
+                body = zlib.decompress(body, -zlib.MAX_WBITS)  # raw deflate, as httpx allows
+    return body
