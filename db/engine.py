@@ -81,28 +81,23 @@ def _sqlite_engine(url: str, timeout_s: float) -> Engine:
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            _end_turn(connection)
+            _end_turn(connection.info)
             raise
 
-    event.listen(engine, "commit", _end_turn)
-    event.listen(engine, "rollback", _end_turn)
-    event.listen(engine, "checkin", lambda _dbapi, record: _end_record_turn(record))
+    # The transaction ends (its COMMIT or ROLLBACK follows at once), or a connection goes back
+    # to the pool without ending it (an error): the next writer's turn.
+    event.listen(engine, "commit", lambda connection: _end_turn(connection.info))
+    event.listen(engine, "rollback", lambda connection: _end_turn(connection.info))
+    event.listen(engine, "checkin", lambda _dbapi, record: _end_turn(record.info))
     return engine
 
 
 _TURN = "yinqi_write_turn"
 
 
-def _end_turn(connection: Any) -> None:
-    """The transaction ends (its COMMIT or ROLLBACK follows at once): the next writer's turn."""
-    held = connection.info.pop(_TURN, None)
-    if held is not None:
-        held.release()
-
-
-def _end_record_turn(record: Any) -> None:
-    """A connection back in the pool without its transaction ended (an error): the same."""
-    held = record.info.pop(_TURN, None)
+def _end_turn(info: dict[Any, Any]) -> None:
+    """Give up the write turn a connection holds, if it holds one."""
+    held = info.pop(_TURN, None)
     if held is not None:
         held.release()
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
@@ -47,3 +48,50 @@ def test_an_in_memory_sqlite_database_is_refused() -> None:
 def test_a_database_other_than_sqlite_or_postgresql_is_refused() -> None:
     with pytest.raises(ValueError, match="unsupported database 'mysql'"):
         make_engine("mysql://root@127.0.0.1/test")
+
+
+def _counter(tmp_path: Path, busy_timeout_s: float = 0.5) -> Engine:
+    engine = make_engine(f"sqlite:///{tmp_path / 'turns.db'}", busy_timeout_s=busy_timeout_s)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE counter (n INTEGER NOT NULL)")
+        conn.exec_driver_sql("INSERT INTO counter VALUES (0)")
+    return engine
+
+
+def _bump(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE counter SET n = n + 1")
+
+
+def test_a_writer_gives_up_its_turn_however_its_transaction_ends(tmp_path: Path) -> None:
+    """Committed, rolled back by an error, or left open on a connection that is closed: the next
+    writer of the process goes at once (a turn kept would make it wait, then fail)."""
+    engine = _counter(tmp_path)
+    with pytest.raises(ZeroDivisionError), engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE counter SET n = n + 100")
+        raise ZeroDivisionError
+    with engine.connect() as conn:  # rolled back, begun again on the same connection
+        for _ in range(2):
+            conn.exec_driver_sql("UPDATE counter SET n = n + 100")
+            conn.rollback()
+    conn = engine.connect()
+    conn.exec_driver_sql("UPDATE counter SET n = n + 100")  # begun, never ended
+    conn.close()
+    with Session(engine) as session:  # a session's transaction, ended by close()
+        session.execute(text("UPDATE counter SET n = n + 100"))
+    _bump(engine)
+    with reading(engine) as reader:
+        assert reader.execute(text("SELECT n FROM counter")).scalar() == 1
+    engine.dispose()
+
+
+def test_a_reader_takes_no_turn_and_writers_of_many_threads_all_get_one(tmp_path: Path) -> None:
+    engine = _counter(tmp_path, busy_timeout_s=10)
+    with reading(engine) as reader:  # open across every write below, which do not wait for it
+        reader.execute(text("SELECT n FROM counter")).scalar()
+        with ThreadPoolExecutor(8) as pool:
+            for done in [pool.submit(_bump, engine) for _ in range(200)]:
+                done.result()
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT n FROM counter").scalar() == 200
+    engine.dispose()
