@@ -11,6 +11,7 @@ from db.models.catalog import (
     ParkPartner,
     Setting,
 )
+from db.models.dashboard import DashboardSession
 from db.models.firms import CampaignEntry, Conversation, Enterprise, QrSource, Scan
 from db.models.leads import Assignment, Candidate, Event, LeadNote, Need, Outbox
 
@@ -23,6 +24,7 @@ __all__ = [
     "CampaignEntry",
     "Candidate",
     "Conversation",
+    "DashboardSession",
     "Enterprise",
     "Event",
     "GuaranteeProduct",
