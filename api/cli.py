@@ -11,6 +11,7 @@ import typer
 
 from api.cli_bot import register as register_bot_commands
 from api.cli_common import LangOption, fail
+from api.cli_demo import register as register_demo_command
 from api.cli_lists import list_app
 from api.cli_qr import qr_app
 from api.cli_report import report_app
@@ -155,6 +156,7 @@ def catalog_check(
 
 register_storage_commands(app, catalog_app)
 register_bot_commands(app)
+register_demo_command(app)
 
 
 def main() -> None:

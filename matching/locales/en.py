@@ -237,6 +237,12 @@ MESSAGES: dict[str, str] = {
     "cli.inactive": "(inactive)",
     "cli.tokens": "{count} live token(s)",
     "cli.revoked": "Revoked {count} token(s) of staff member {id}",
+    "cli.demo_refused": "The database {url} already holds needs: `yinqi demo` fills an empty one. Run `yinqi demo --replace` to empty it first (the catalog is kept), or set DATABASE_URL to another database.",
+    "cli.demo_emptied": "Emptied the database {url}; the catalog and campaign lists are kept.",
+    "cli.demo_progress": "Playing {weeks} weeks of matchmaking (firms registered)",
+    "cli.demo_made": "Demo season {start} – {end}, made in {seconds} s: {firms} firms, {needs} needs, {leads} leads, {visits} visits, {credit} leads granted credit, {loans} loans issued; {sources} loan QR codes scanned {scans} times. All of it is generated SAMPLE data.",
+    "cli.demo_staff": "Demo staff (role, bank, API token, name); the tokens are shown only this once:",
+    "cli.demo_look": "To look: run `yinqi serve`, open http://127.0.0.1:8000/dashboard and sign in with the coordinator's token:\n{token}",
     # --- campaign lists (db.campaign_lists) ---
     "list.missing_name": "The firm's name is missing",
     "list.bad_uscc": "Bad unified social credit code: {reason}",

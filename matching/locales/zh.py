@@ -226,6 +226,12 @@ MESSAGES: dict[str, str] = {
     "cli.inactive": "（已停用）",
     "cli.tokens": "有效令牌{count}个",
     "cli.revoked": "已吊销工作人员 {id} 的{count}个令牌",
+    "cli.demo_refused": "数据库 {url} 里已有融资需求：`yinqi demo` 只填充空数据库。运行 `yinqi demo --replace` 先清空（目录保留），或把 DATABASE_URL 指向另一个数据库。",
+    "cli.demo_emptied": "已清空数据库 {url}；目录和名单保留。",
+    "cli.demo_progress": "正在模拟{weeks}周的银企对接（已登记企业）",
+    "cli.demo_made": "演示数据 {start} 至 {end}，用时 {seconds} 秒：企业{firms}家，融资需求{needs}条，线索{leads}条，走访{visits}次，授信{credit}笔，放款{loans}笔；贷款码{sources}个，扫码{scans}次。以上均为生成的示例数据。",
+    "cli.demo_staff": "演示账号（角色、银行、API 令牌、姓名）；令牌只显示这一次：",
+    "cli.demo_look": "查看方法：运行 `yinqi serve`，打开 http://127.0.0.1:8000/dashboard，用专班联络员的令牌登录：\n{token}",
     # --- campaign lists (db.campaign_lists) ---
     "list.missing_name": "缺少企业名称",
     "list.bad_uscc": "统一社会信用代码有误：{reason}",
