@@ -11,6 +11,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from telegram import (
+    Bot,
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -92,9 +93,14 @@ def build_application(
 async def set_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """The command menu, in Chinese by default and in English for English-speaking clients
     (`run_polling` calls it; whoever starts the application otherwise calls it itself)."""
+    await publish_commands(application.bot)
+
+
+async def publish_commands(bot: Bot) -> None:
+    """`setMyCommands` for Chinese (the default) and English."""
     for lang, code in ((Lang.ZH, None), (Lang.EN, "en")):
         commands = [BotCommand(name, t(f"bot.command.{name}", lang)) for name in COMMANDS]
-        await application.bot.set_my_commands(commands, language_code=code)
+        await bot.set_my_commands(commands, language_code=code)
 
 
 def event_of(update: Update) -> Event | None:

@@ -8,6 +8,7 @@ Nothing reads that message, so `send` and `replace` go without it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from telegram.ext import AIORateLimiter, ExtBot
@@ -21,6 +22,17 @@ CONNECTIONS = 8
 
 
 class ReplyingBot(ExtBot[Any]):
+    async def raw_updates(
+        self, offset: int | None, wait_s: float, allowed: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """`getUpdates` as Telegram's JSON, not made into `Update`s (bot/shards.py's receiver
+        only reads each one's chat and passes it on)."""
+        data: dict[str, Any] = {"timeout": wait_s, "allowed_updates": list(allowed)}
+        if offset is not None:
+            data["offset"] = offset
+        result = await self._post("getUpdates", data, read_timeout=wait_s + 5)
+        return list(result) if isinstance(result, list) else []
+
     async def send(self, chat_id: int, reply: Reply) -> None:
         """A new message: the reply's text and its keyboard (inline, the phone button, none)."""
         data = {"chat_id": chat_id, "text": reply.text, "reply_markup": keyboard(reply)}

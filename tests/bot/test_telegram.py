@@ -27,6 +27,10 @@ def answer_firm_questions(user: SimUser, token: str) -> None:
 def answer_the_rest(user: SimUser) -> None:
     user.send(ENTERPRISE_USCC)
     user.wait_for("哪个行业")
+    answer_from_industry(user)
+
+
+def answer_from_industry(user: SimUser) -> None:
     user.press("制造业")
     user.wait_for("符合下面哪些情况")
     user.press("专精特新")
