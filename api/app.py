@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from telegram import Update
 from telegram.ext import Application
 
-from api import docs, errors, metrics
+from api import dashboard, docs, errors, metrics
 from api.routes import leads, needs, pool, qr, reports
 from api.worker import Intervals, Worker
 from bot.chat import ChatService
@@ -104,6 +104,7 @@ def create_app(
     metrics.install(app, engine)
     for router in (leads.router, pool.router, needs.router, reports.router, qr.router):
         app.include_router(router)
+    dashboard.install(app)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, Any]:

@@ -1,0 +1,254 @@
+"""The dashboard's pages: sign in and out, the overview, the drill-downs (a bank, a park, a QR
+source, a need's timeline) and the Excel downloads, each for the viewer's scope only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from importlib.resources import files
+from typing import Annotated, Any
+
+import anyio.to_thread
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from api.dashboard import views
+from api.dashboard.auth import (
+    COOKIE,
+    PATH,
+    clock_of,
+    current_viewer,
+    form,
+    safe_next,
+    same_site,
+    session_id,
+    set_session_cookie,
+)
+from api.dashboard.filters import Filters, narrow
+from api.dashboard.render import SECURITY_HEADERS, page
+from api.deps import engine_of
+from api.ledger_workbooks import ledger_xlsx, needs_summary_xlsx
+from api.routes.reports import _xlsx
+from api.workbooks import weekly_xlsx
+from db.dashboard_sessions import Viewer, sign_in, sign_out
+from db.engine import reading
+from db.errors import NotFound, StorageError
+from db.ledgers import Quarter
+from matching.i18n import DEFAULT_LANG, Lang, t
+
+router = APIRouter(prefix=PATH, include_in_schema=False)
+ViewerDep = Annotated[Viewer, Depends(current_viewer)]
+Code = Annotated[str, Path(max_length=64)]
+
+
+def _lang(request: Request) -> Lang:
+    return Lang.EN if request.query_params.get("lang") == "en" else DEFAULT_LANG
+
+
+def _shown(
+    request: Request, viewer: Viewer, build: Callable[[Session, Filters], dict[str, Any]], name: str
+) -> Response:
+    """Render `name` with what `build` gathers, or the refusal as a page of its own."""
+    lang = _lang(request)
+    try:
+        filters = Filters.parse(request.query_params, clock_of(request))
+        with reading(engine_of(request)) as session:
+            context = build(session, filters)
+    except StorageError as err:
+        return page("error.html", lang, err.status, viewer=viewer, message=err.render(lang))
+    return page(name, filters.lang, viewer=viewer, filters=filters, **context)
+
+
+@router.get("")
+def overview(request: Request, viewer: ViewerDep) -> Response:
+    now = clock_of(request)
+    return _shown(
+        request,
+        viewer,
+        lambda s, f: views.overview_context(s, viewer, f, now),
+        "overview.html",
+    )
+
+
+@router.get("/bank/{code}")
+def bank(request: Request, viewer: ViewerDep, code: Code) -> Response:
+    now = clock_of(request)
+    return _shown(
+        request,
+        viewer,
+        lambda s, f: views.drill_context(s, viewer, replace(f, bank=code), now, "bank"),
+        "drill.html",
+    )
+
+
+@router.get("/park/{code}")
+def park(request: Request, viewer: ViewerDep, code: Code) -> Response:
+    now = clock_of(request)
+    return _shown(
+        request,
+        viewer,
+        lambda s, f: views.drill_context(s, viewer, replace(f, park=code), now, "park"),
+        "drill.html",
+    )
+
+
+@router.get("/source/{token}")
+def source(request: Request, viewer: ViewerDep, token: Code) -> Response:
+    now = clock_of(request)
+    return _shown(
+        request,
+        viewer,
+        lambda s, f: views.drill_context(s, viewer, replace(f, source=token), now, "source"),
+        "drill.html",
+    )
+
+
+@router.get("/need/{need_id}")
+def need(request: Request, viewer: ViewerDep, need_id: Annotated[int, Path(ge=1)]) -> Response:
+    now = clock_of(request)
+    return _shown(
+        request,
+        viewer,
+        lambda s, f: views.need_context(s, viewer, f, need_id, now),
+        "need.html",
+    )
+
+
+def _download(
+    request: Request, viewer: Viewer, make: Callable[[Session, Filters], tuple[bytes, str]]
+) -> Response:
+    lang = _lang(request)
+    try:
+        filters = Filters.parse(request.query_params, clock_of(request))
+        with reading(engine_of(request)) as session:
+            data, name = make(session, filters)
+    except StorageError as err:
+        return page("error.html", lang, err.status, viewer=viewer, message=err.render(lang))
+    response = _xlsx(data, name)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/weekly.xlsx")
+def weekly(request: Request, viewer: ViewerDep) -> Response:
+    """The weekly workbook (`yinqi report weekly`) for the viewer's region or bank, narrowed to
+    the filters' city, county or bank, over the filters' period."""
+    now = clock_of(request)
+
+    def make(session: Session, f: Filters) -> tuple[bytes, str]:
+        scope = narrow(session, viewer, f).scope
+        data = weekly_xlsx(
+            session, scope=scope, date_from=f.date_from, date_to=f.date_to, now=now, lang=f.lang
+        )
+        return data, f"weekly-{f.date_from}-{f.date_to}.xlsx"
+
+    return _download(request, viewer, make)
+
+
+def _quarter(f: Filters) -> Quarter:
+    return Quarter(f.date_to.year, (f.date_to.month - 1) // 3 + 1)
+
+
+@router.get("/needs-summary.xlsx")
+def needs_summary(request: Request, viewer: ViewerDep) -> Response:
+    """附表2 for the quarter the period ends in, for the filters' park or every park in scope."""
+    now = clock_of(request)
+
+    def make(session: Session, f: Filters) -> tuple[bytes, str]:
+        scope = narrow(session, viewer, f).scope
+        quarter = _quarter(f)
+        data = needs_summary_xlsx(
+            session, scope=scope, quarter=quarter, park_code=f.park, now=now, lang=f.lang
+        )
+        return data, f"needs-summary-{f.park or 'all'}-{quarter}.xlsx"
+
+    return _download(request, viewer, make)
+
+
+@router.get("/ledger.xlsx")
+def ledger(request: Request, viewer: ViewerDep) -> Response:
+    """附表1 of the filters' park for the quarter the period ends in."""
+    now = clock_of(request)
+
+    def make(session: Session, f: Filters) -> tuple[bytes, str]:
+        if f.park is None:
+            raise NotFound.of("unknown_park", park="")
+        scope = narrow(session, viewer, f).scope
+        quarter = _quarter(f)
+        data = ledger_xlsx(
+            session, scope=scope, park_code=f.park, quarter=quarter, now=now, lang=f.lang
+        )
+        return data, f"ledger-{f.park}-{quarter}.xlsx"
+
+    return _download(request, viewer, make)
+
+
+@router.get("/sign-in")
+def sign_in_form(request: Request) -> Response:
+    lang = _lang(request)
+    wanted = safe_next(request.query_params.get("next"))
+    return page("sign_in.html", lang, next=wanted, message=None, viewer=None)
+
+
+@router.post("/sign-in")
+async def sign_in_post(request: Request) -> Response:
+    fields = await form(request)
+    lang = Lang.EN if fields.get("lang") == "en" else DEFAULT_LANG
+    wanted = safe_next(fields.get("next"))
+    if not same_site(request):
+        return page("error.html", lang, 403, viewer=None, message=t("dashboard.cross_site", lang))
+    token = fields.get("token", "").strip()
+    if not token or len(token) > 200:
+        return _refused(lang, wanted, "dashboard.token_missing", 401)
+    engine, now = engine_of(request), clock_of(request)
+
+    def open_session() -> str:
+        with Session(engine) as session:
+            sid, _ = sign_in(session, token=token, now=now)
+            return sid
+
+    try:
+        sid = await anyio.to_thread.run_sync(open_session)
+    except StorageError as err:
+        status = 403 if err.code == "dashboard_not_for_managers" else 401
+        return page(
+            "sign_in.html", lang, status, next=wanted, message=err.render(lang), viewer=None
+        )
+    response = RedirectResponse(wanted, status_code=303)
+    set_session_cookie(response, sid)
+    return response
+
+
+def _refused(lang: Lang, wanted: str, key: str, status: int) -> Response:
+    return page("sign_in.html", lang, status, next=wanted, message=t(key, lang), viewer=None)
+
+
+@router.post("/sign-out")
+async def sign_out_post(request: Request) -> Response:
+    fields = await form(request)
+    lang = Lang.EN if fields.get("lang") == "en" else DEFAULT_LANG
+    if not same_site(request):
+        return page("error.html", lang, 403, viewer=None, message=t("dashboard.cross_site", lang))
+    sid = session_id(request)
+    if sid is not None:
+        engine, now = engine_of(request), clock_of(request)
+
+        def end() -> None:
+            with Session(engine) as session:
+                sign_out(session, session_id=sid, now=now)
+
+        await anyio.to_thread.run_sync(end)
+    query = "?lang=en" if lang is Lang.EN else ""
+    response = RedirectResponse(f"{PATH}/sign-in{query}", status_code=303)
+    response.delete_cookie(COOKIE, path=PATH, secure=True, httponly=True, samesite="strict")
+    return response
+
+
+_CSS = files("api.dashboard").joinpath("static/dashboard.css")
+
+
+@router.get("/static/dashboard.css")
+def stylesheet() -> Response:
+    headers = {**SECURITY_HEADERS, "Cache-Control": "public, max-age=3600"}
+    return Response(_CSS.read_bytes(), media_type="text/css", headers=headers)
