@@ -26,6 +26,7 @@ from db.reports import (
 )
 
 PROBLEM_LIMIT: Final = 200
+_BY_STANDARD: Final = ("standards_failed", "credit_repair")  # counted once per failed standard
 TREND_WEEKS: Final = 8
 
 
@@ -78,7 +79,7 @@ class Overview:
     overdue: tuple[OverdueLead, ...]
     overdue_total: int
     problems: tuple[Problem, ...]
-    problem_counts: tuple[tuple[str, int], ...]  # kind → count, zeros left out
+    problem_counts: tuple[tuple[str, str, int], ...]  # (kind, cause, count) that occurred
     problems_cut: bool
     row_scoped: bool  # figures are a park's or a source's row: the bank chart is not narrowed
 
@@ -156,13 +157,14 @@ def overview(session: Session, filters: Filters, narrowed: Narrowed, now: dateti
         limit=PROBLEM_LIMIT,
     )
     items = found.items
-    counts = tuple((kind.value, n) for kind, n in found.by_kind if n)
-    if filters.park is not None:  # the list counted again for the park's own items
+    counts = tuple((c.kind.value, c.cause, c.count) for c in found.by_cause)
+    if filters.park is not None:  # the park's own items, counted by their causes
         items = tuple(p for p in items if p.park == filters.park)
-        tally: dict[str, int] = {}
+        tally: dict[tuple[str, str], int] = {}
         for p in items:
-            tally[p.kind.value] = tally.get(p.kind.value, 0) + 1
-        counts = tuple(tally.items())
+            for cause in p.cause.split(",") if p.kind.value in _BY_STANDARD else [p.cause]:
+                tally[p.kind.value, cause] = tally.get((p.kind.value, cause), 0) + 1
+        counts = tuple((kind, cause, n) for (kind, cause), n in tally.items())
     parks = coverage(session, scope=narrowed.scope).parks
     if filters.park is not None:
         parks = tuple(p for p in parks if p.code == filters.park)

@@ -11,6 +11,7 @@ from typing import Any, Final
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from api.xlsx import cause_text
 from matching.i18n import CATALOGS, Lang, Yuan, t
 from matching.workdays import to_china_time
 
@@ -49,6 +50,10 @@ class Words:
     def maybe(self, key: str, fallback: str) -> str:
         """The text for `key` when the catalog has one (event kinds, causes), else `fallback`."""
         return t(key, self.lang) if key in CATALOGS[self.lang] else fallback
+
+    def cause(self, kind: str, cause: str) -> str:
+        """A key problem's cause in words, as the weekly workbook writes it."""
+        return cause_text(kind, cause, self.lang)
 
     def count(self, value: float | None) -> str:
         return "—" if value is None else f"{value:,.0f}"
