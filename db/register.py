@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, text, true
+from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, text, true
 from sqlmodel import Session, col, select
 
 from db.assignments import _offer_to
@@ -42,6 +42,39 @@ SAME_NAME_WINDOW = timedelta(days=30)
 with its earlier need still open, is the same firm."""
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+# A registration's queries, built once with their parameters bound at each call: built anew
+# every time (columns compared, clauses coerced) they cost a fifth of a registration's CPU, and
+# every firm registering through the bot runs them (bench/bot.py).
+_SOURCE = select(QrSource).where(QrSource.token == bindparam("token"))
+_BY_USCC = (
+    select(Enterprise)
+    .where(Enterprise.uscc == bindparam("uscc"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_PARK_ID = select(Park.id).where(Park.code == bindparam("code"))
+_OPEN_NEEDS = select(Need).where(Need.status == NeedStatus.OPEN).order_by(col(Need.id).desc())
+_OPEN_NEED_OF_FIRM = _OPEN_NEEDS.where(Need.enterprise_id == bindparam("firm")).limit(1)
+_OPEN_NEEDS_BY_NAME = _OPEN_NEEDS.join(
+    Enterprise, col(Enterprise.id) == col(Need.enterprise_id)
+).where(
+    Enterprise.name_key == bindparam("name_key"),
+    Enterprise.county == bindparam("county"),
+    col(Need.created_at) >= bindparam("since"),
+    Enterprise.id != bindparam("not_firm"),  # 0 (no row has it) when the firm is not known
+)
+_LOADS = (
+    select(Bank.code, func.count())
+    .join(Assignment, col(Assignment.bank_id) == col(Bank.id))
+    .where(col(Assignment.status).in_(OPEN_WORK))
+    .group_by(col(Bank.code))
+)
+_BANK_IDS = select(Bank.code, Bank.id).where(col(Bank.code).in_(bindparam("codes", expanding=True)))
+_BRANCH_IDS = select(Branch.code, Branch.id).where(
+    col(Branch.code).in_(bindparam("codes", expanding=True))
+)
+_CANDIDATES = insert(Candidate)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +192,7 @@ def _source(session: Session, token: str | None) -> QrSource | None:
     """The active QR source of a token; an unknown or inactive one attributes nothing."""
     if not token:
         return None
-    found = session.exec(select(QrSource).where(QrSource.token == token)).first()
+    found = session.exec(_SOURCE, params={"token": token}).first()
     return found if found is not None and found.active else None
 
 
@@ -179,8 +212,7 @@ def _by_uscc(session: Session, uscc: str) -> Enterprise | None:
     """The firm already known by this USCC, its row locked."""
     if not uscc:
         return None
-    query = select(Enterprise).where(Enterprise.uscc == uscc).with_for_update()
-    return session.exec(query.execution_options(populate_existing=True)).first()
+    return session.exec(_BY_USCC, params={"uscc": uscc}).first()
 
 
 def _save_enterprise(
@@ -219,7 +251,7 @@ def _park_id(session: Session, firm: Firm, catalog: Catalog) -> int | None:
     park = catalog.park(firm.park)
     if park is None:
         return None
-    return session.exec(select(Park.id).where(Park.code == park.code)).first()
+    return session.exec(_PARK_ID, params={"code": park.code}).first()
 
 
 def _live_need(
@@ -227,21 +259,19 @@ def _live_need(
 ) -> Need | None:
     """The firm's need still open: by the same USCC, or by a near-identical name (same core) in
     the same county registered within the last 30 days."""
-    open_needs = select(Need).where(Need.status == NeedStatus.OPEN).order_by(col(Need.id).desc())
     if known is not None:
-        found = session.exec(open_needs.where(Need.enterprise_id == known.id)).first()
+        found = session.exec(_OPEN_NEED_OF_FIRM, params={"firm": known.id}).first()
         if found is not None:
             return found
     if not name_key:
         return None
-    same_name = open_needs.join(Enterprise, col(Enterprise.id) == col(Need.enterprise_id)).where(
-        Enterprise.name_key == name_key,
-        Enterprise.county == firm.county,
-        col(Need.created_at) >= now - SAME_NAME_WINDOW,
-    )
-    if known is not None:
-        same_name = same_name.where(Enterprise.id != known.id)
-    for candidate in session.exec(same_name).all():
+    same_name = {
+        "name_key": name_key,
+        "county": firm.county,
+        "since": now - SAME_NAME_WINDOW,
+        "not_firm": known.id if known is not None else 0,
+    }
+    for candidate in session.exec(_OPEN_NEEDS_BY_NAME, params=same_name).all():
         other = session.get(Enterprise, candidate.enterprise_id)
         if other is not None and (not other.uscc or not firm.uscc):  # two USCCs: two firms
             return candidate
@@ -269,38 +299,43 @@ def _duplicate(session: Session, need: Need, actor: Actor, now: datetime) -> Reg
 
 def _loads(session: Session) -> dict[str, int]:
     """Open leads per bank code, so ties go to the bank with the fewest."""
-    query = (
-        select(Bank.code, func.count())
-        .join(Assignment, col(Assignment.bank_id) == col(Bank.id))
-        .where(col(Assignment.status).in_(OPEN_WORK))
-        .group_by(col(Bank.code))
-    )
-    return {code: int(n) for code, n in session.exec(query).all()}
+    return {code: int(n) for code, n in session.exec(_LOADS).all()}
 
 
 def _banks_on_earlier_needs(session: Session, enterprise: Enterprise) -> frozenset[str]:
     """Banks still serving the firm through its earlier needs (they count against the limit):
     needs of this firm's row, and of rows of the same name core in the same county whose USCC
     does not say they are another firm (a firm registering by name only gets a row each time)."""
-    same_firm: ColumnElement[bool] = col(Enterprise.id) == enterprise.id
-    if enterprise.name_key:
+    shape = "no name" if not enterprise.name_key else "uscc" if enterprise.uscc else "name only"
+    params = {"firm": enterprise.id, "name_key": enterprise.name_key,
+              "county": enterprise.county, "uscc": enterprise.uscc}  # fmt: skip
+    return frozenset(session.exec(_EARLIER_BANKS[shape], params=params).all())
+
+
+def _earlier_banks(shape: str) -> Any:
+    """The query of `_banks_on_earlier_needs` for a firm with no name core, with a name core and
+    a USCC, or with a name core only."""
+    same_firm: ColumnElement[bool] = col(Enterprise.id) == bindparam("firm")
+    if shape != "no name":
         other_uscc: ColumnElement[bool] = col(Enterprise.uscc).is_(None)
-        if enterprise.uscc:
-            other_uscc = or_(other_uscc, col(Enterprise.uscc) == enterprise.uscc)
+        if shape == "uscc":
+            other_uscc = or_(other_uscc, col(Enterprise.uscc) == bindparam("uscc"))
         same_name = and_(
-            col(Enterprise.name_key) == enterprise.name_key,
-            col(Enterprise.county) == enterprise.county,
-            other_uscc if enterprise.uscc else true(),
+            col(Enterprise.name_key) == bindparam("name_key"),
+            col(Enterprise.county) == bindparam("county"),
+            other_uscc if shape == "uscc" else true(),
         )
         same_firm = or_(same_firm, same_name)
-    query = (
+    return (
         select(Bank.code)
         .join(Assignment, col(Assignment.bank_id) == col(Bank.id))
         .join(Need, col(Need.id) == col(Assignment.need_id))
         .join(Enterprise, col(Enterprise.id) == col(Need.enterprise_id))
         .where(same_firm, col(Assignment.status).in_(LIVE))
     )
-    return frozenset(session.exec(query).all())
+
+
+_EARLIER_BANKS = {shape: _earlier_banks(shape) for shape in ("no name", "uscc", "name only")}
 
 
 def _attention(result: MatchResult, standards: Standards) -> Attention | None:
@@ -376,23 +411,28 @@ def _store_need(
 def _store_candidates(
     session: Session, row: Need, queue: tuple[BankChoice, ...], firm: Firm, catalog: Catalog
 ) -> None:
-    """The banks, best first, that offers and claims may draw on for this need."""
-    bank_ids = dict(session.exec(select(Bank.code, Bank.id)).all())
-    branch_ids = dict(session.exec(select(Branch.code, Branch.id)).all())
-    for rank, choice in enumerate(queue):
-        branch = catalog.branch_for(choice.bank_code, firm.city, firm.county)
-        session.add(
-            Candidate(
-                need_id=row.id or 0,
-                bank_id=bank_ids[choice.bank_code] or 0,
-                rank=rank,
-                branch_id=branch_ids.get(branch.code) if branch else None,
-                existing=choice.existing,
-                products=list(choice.products),
-                reasons=[text_json(r) for r in choice.reasons],
-            )
-        )
-    session.flush()
+    """The banks, best first, that offers and claims may draw on for this need (one INSERT of
+    many rows; nothing reads them back as objects before the offers' query)."""
+    if not queue:
+        return
+    branches = [catalog.branch_for(c.bank_code, firm.city, firm.county) for c in queue]
+    codes = sorted({c.bank_code for c in queue})
+    bank_ids = dict(session.exec(_BANK_IDS, params={"codes": codes}).all())
+    branch_codes = sorted({b.code for b in branches if b is not None})
+    branch_ids = dict(session.exec(_BRANCH_IDS, params={"codes": branch_codes}).all())
+    rows = [
+        {
+            "need_id": row.id or 0,
+            "bank_id": bank_ids[choice.bank_code] or 0,
+            "rank": rank,
+            "branch_id": branch_ids.get(branch.code) if branch else None,
+            "existing": choice.existing,
+            "products": list(choice.products),
+            "reasons": [text_json(r) for r in choice.reasons],
+        }
+        for rank, (choice, branch) in enumerate(zip(queue, branches, strict=True))
+    ]
+    session.execute(_CANDIDATES, rows)
 
 
 def _make_offers(
