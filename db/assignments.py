@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from db.errors import Conflict, InvalidInput, NotAllowed, NotEligible, NotFound
 from db.leads import (
+    NewLead,
     add_assignment,
     lock_assignment,
     lock_need,
@@ -38,12 +39,17 @@ from matching.policy import DEFAULT_POLICY, Policy
 CLOCK_SKEW = timedelta(minutes=5)  # how far in the future a reported time may lie
 
 
-def _bank_staff(session: Session, actor: Actor) -> Staff:
-    """The acting staff member of a bank (manager or bank admin), active."""
-    staff = session.get(Staff, actor.staff_id) if actor.staff_id is not None else None
-    if staff is None or not staff.active or not Role(staff.role).of_a_bank:
+def _bank_staff(session: Session, actor: Actor) -> tuple[int, int, Role]:
+    """The acting staff member of a bank (manager or bank admin), active: id, bank, role."""
+    found = None
+    if actor.staff_id is not None:
+        query = select(Staff.bank_id, Staff.role).where(
+            Staff.id == actor.staff_id, col(Staff.active).is_(True)
+        )
+        found = session.exec(query).first()
+    if found is None or found[0] is None or not Role(found[1]).of_a_bank:
         raise NotAllowed.of("bank_staff_only")
-    return staff
+    return actor.staff_id or 0, found[0], Role(found[1])
 
 
 def _visible(assignment: Assignment, actor: Actor) -> bool:
@@ -77,17 +83,17 @@ def claim(
     """A bank's manager (or admin) takes an open need the bank is eligible for; it is theirs,
     accepted, at once. Refused when the firm is at its bank limit or the bank holds it already."""
     now = now or utcnow()
-    staff = _bank_staff(session, actor)
+    staff_id, bank_id, role = _bank_staff(session, actor)
     need = lock_need(session, need_id)
-    candidate = session.get(Candidate, (need_id, staff.bank_id))
+    candidate = session.get(Candidate, (need_id, bank_id))
     if candidate is None:  # never in this bank's pool: as good as not there
         raise NotFound.of("need_not_found", need_id=need_id)
     if need.status != NeedStatus.OPEN or need.route != Route.ASSIGN:
         raise NotEligible.of("not_eligible", need_id=need_id)
-    bank = session.get(Bank, staff.bank_id)
+    bank = session.get(Bank, bank_id)
     assert bank is not None
-    manager = staff if staff.role == Role.MANAGER else None  # an admin claims for the bank
-    assignment, event = add_assignment(
+    manager_id = staff_id if role == Role.MANAGER else None  # an admin claims for the bank
+    new, event_id = add_assignment(
         session,
         need,
         bank,
@@ -96,12 +102,12 @@ def claim(
         actor=actor,
         policy=policy,
         claimed=True,
-        manager=manager,
+        manager_id=manager_id,
     )
-    if manager is None:
-        notify_bank(session, assignment, event, Notice.BANK_NEW_LEAD, now)
-    notify_firm(session, need, event, Notice.FIRM_ACCEPTED, now, bank=bank.name)
-    return lead(session, assignment)
+    if manager_id is None:
+        notify_bank(session, new, event_id, Notice.BANK_NEW_LEAD, now)
+    notify_firm(session, need, event_id, Notice.FIRM_ACCEPTED, now, bank=bank.name)
+    return Lead.of(new, bank)
 
 
 @use_case
@@ -125,8 +131,8 @@ def offer(
     candidate = session.get(Candidate, (need_id, bank.id))
     if candidate is None or need.status != NeedStatus.OPEN:
         raise NotEligible.of("not_eligible", need_id=need_id)
-    assignment = _offer_to(session, need, bank, candidate, now=now, actor=actor, policy=policy)
-    return lead(session, assignment)
+    new = _offer_to(session, need, bank, candidate, now=now, actor=actor, policy=policy)
+    return Lead.of(new, bank)
 
 
 def _offer_to(
@@ -139,19 +145,19 @@ def _offer_to(
     actor: Actor,
     policy: Policy,
     tell_firm: bool = True,
-) -> Assignment:
-    assignment, event = add_assignment(
+) -> NewLead:
+    new, event_id = add_assignment(
         session, need, bank, candidate, now=now, actor=actor, policy=policy
     )
-    notify_bank(session, assignment, event, Notice.BANK_NEW_LEAD, now)
+    notify_bank(session, new, event_id, Notice.BANK_NEW_LEAD, now)
     if tell_firm:
-        notify_firm(session, need, event, Notice.FIRM_OFFERED, now, bank=bank.name)
-    return assignment
+        notify_firm(session, need, event_id, Notice.FIRM_OFFERED, now, bank=bank.name)
+    return new
 
 
 def offer_next(
     session: Session, need: Need, *, now: datetime, actor: Actor, policy: Policy
-) -> Assignment | None:
+) -> NewLead | None:
     """After a bank dropped out: offer the (locked) need to the next ranked eligible bank that
     never held it, while fewer than `offer_count` banks hold it and a slot is free. A need no
     bank holds and none is left for goes on the coordination team's list."""
@@ -186,9 +192,9 @@ def accept(session: Session, *, lead_id: int, actor: Actor, now: datetime | None
     """The bank takes the offered lead; the firm's contact becomes visible to it."""
     now = now or utcnow()
     assignment, need = _lead_for(session, lead_id, actor)
-    event = move(session, assignment, AssignmentStatus.ACCEPTED, now=now, actor=actor)
+    event_id = move(session, assignment, AssignmentStatus.ACCEPTED, now=now, actor=actor)
     bank = session.get(Bank, assignment.bank_id)
-    notify_firm(session, need, event, Notice.FIRM_ACCEPTED, now, bank=bank.name if bank else "")
+    notify_firm(session, need, event_id, Notice.FIRM_ACCEPTED, now, bank=bank.name if bank else "")
     return lead(session, assignment)
 
 
@@ -217,11 +223,11 @@ def decline(
     assignment, need = _lead_for(session, lead_id, actor)
     assignment.decline_reason, assignment.decline_detail = reason, detail.strip() or None
     payload = {"reason_code": reason.value}
-    event = move(
+    event_id = move(
         session, assignment, AssignmentStatus.DECLINED, now=now, actor=actor, payload=payload
     )
     bank = session.get(Bank, assignment.bank_id)
-    notify_firm(session, need, event, Notice.FIRM_DECLINED, now, bank=bank.name if bank else "")
+    notify_firm(session, need, event_id, Notice.FIRM_DECLINED, now, bank=bank.name if bank else "")
     offer_next(session, need, now=now, actor=Actor.system(), policy=policy)
     return lead(session, assignment)
 
@@ -247,10 +253,10 @@ def expire_locked(
     session: Session, assignment: Assignment, need: Need, *, now: datetime, policy: Policy
 ) -> None:
     system = Actor.system()
-    event = move(session, assignment, AssignmentStatus.EXPIRED, now=now, actor=system)
+    event_id = move(session, assignment, AssignmentStatus.EXPIRED, now=now, actor=system)
     bank = session.get(Bank, assignment.bank_id)
-    notify_bank(session, assignment, event, Notice.BANK_EXPIRED, now)
-    notify_firm(session, need, event, Notice.FIRM_EXPIRED, now, bank=bank.name if bank else "")
+    notify_bank(session, assignment, event_id, Notice.BANK_EXPIRED, now)
+    notify_firm(session, need, event_id, Notice.FIRM_EXPIRED, now, bank=bank.name if bank else "")
     offer_next(session, need, now=now, actor=system, policy=policy)
 
 
@@ -282,10 +288,10 @@ def reassign(
     assignment.updated_at = now
     session.add(assignment)
     payload = {"from_manager": previous, "to_manager": manager.id}
-    event = record(
+    event_id = record(
         session, actor=actor, at=now, kind="reassigned", assignment=assignment, payload=payload
     )
-    notify_bank(session, assignment, event, Notice.BANK_NEW_LEAD, now)
+    notify_bank(session, assignment, event_id, Notice.BANK_NEW_LEAD, now)
     return lead(session, assignment)
 
 
@@ -314,7 +320,7 @@ def record_follow_up(
     if happened < assignment.created_at:
         raise InvalidInput.of("before_lead", field="at")
     target = AssignmentStatus(step.value)
-    event = move(
+    event_id = move(
         session,
         assignment,
         target,
@@ -325,9 +331,7 @@ def record_follow_up(
     )
     if note.strip():
         session.add(
-            LeadNote(
-                assignment_id=lead_id, event_id=event.id or 0, text=note.strip(), created_at=now
-            )
+            LeadNote(assignment_id=lead_id, event_id=event_id, text=note.strip(), created_at=now)
         )
     bank = session.get(Bank, assignment.bank_id)
     bank_name = bank.name if bank else ""
@@ -335,12 +339,12 @@ def record_follow_up(
         assignment.credit_amount_yuan = amount_yuan
         assignment.credit_rate_pct = rate_pct
         assignment.credit_product = product
-        notify_firm(session, need, event, Notice.FIRM_CREDIT_GRANTED, now, bank=bank_name)
+        notify_firm(session, need, event_id, Notice.FIRM_CREDIT_GRANTED, now, bank=bank_name)
     elif step is FollowUp.LOAN_ISSUED:
         assignment.loan_amount_yuan = amount_yuan
         need.status, need.updated_at = NeedStatus.FULFILLED, now
         session.add(need)
-        notify_firm(session, need, event, Notice.FIRM_LOAN_ISSUED, now, bank=bank_name)
+        notify_firm(session, need, event_id, Notice.FIRM_LOAN_ISSUED, now, bank=bank_name)
     return lead(session, assignment)
 
 

@@ -9,14 +9,15 @@ one bank, one assignment per need, ever.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Connection, bindparam, func, insert
 from sqlmodel import Session, col, select
 
 from db.errors import AlreadyHeld, LimitReached, NotFound
-from db.models import Assignment, Bank, Branch, Candidate, Event, Need, Outbox, Staff
+from db.models import Assignment, Bank, Branch, Candidate, Need, Staff, metadata
 from db.transitions import check_transition
 from db.unit import Actor
 from db.vocabulary import LIVE, OPEN_WORK, AssignmentStatus, NeedStatus, Notice, Role
@@ -30,6 +31,27 @@ _FIRST_REACHED = {
     AssignmentStatus.CREDIT_GRANTED: "credit_granted_at",
     AssignmentStatus.LOAN_ISSUED: "loan_issued_at",
 }
+
+# The statements of the write path, built once: a claim runs each once, inside SQLite's only
+# write lock, where building a statement and its cache key cost more than running it.
+_LEADS, _EVENTS, _OUTBOX = (metadata.tables[name] for name in ("assignment", "event", "outbox"))
+_HELD = select(_LEADS.c.status).where(
+    _LEADS.c.need_id == bindparam("need_id"), _LEADS.c.bank_id == bindparam("bank_id")
+)
+_LIVE_NEW_BANKS = select(func.count()).where(
+    _LEADS.c.need_id == bindparam("need_id"),
+    _LEADS.c.status.in_(sorted(LIVE)),
+    _LEADS.c.existing_bank.is_(False),
+)
+_ADD_LEAD = insert(_LEADS).returning(_LEADS.c.id)
+_LOG_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+_QUEUE = insert(_OUTBOX)
+
+
+def _connection(session: Session) -> Connection:
+    """The session's connection, in its transaction, for the prebuilt Core statements (what
+    they write is not kept by the session: nothing pending needs flushing first)."""
+    return session.connection()
 
 
 def lock_need(session: Session, need_id: int) -> Need:
@@ -55,12 +77,7 @@ def lock_assignment(session: Session, assignment_id: int) -> tuple[Assignment, N
 
 def live_new_banks(session: Session, need_id: int) -> int:
     """Banks holding a live assignment on the need that did not lend to the firm before."""
-    query = select(func.count()).where(
-        Assignment.need_id == need_id,
-        col(Assignment.status).in_(LIVE),
-        col(Assignment.existing_bank).is_(False),
-    )
-    return int(session.exec(query).one())
+    return int(_connection(session).execute(_LIVE_NEW_BANKS, {"need_id": need_id}).scalar_one())
 
 
 def slots_left(session: Session, need: Need) -> int | None:
@@ -68,6 +85,24 @@ def slots_left(session: Session, need: Need) -> int | None:
     if need.bank_limit is None:
         return None
     return max(0, need.bank_limit - need.banks_existing - live_new_banks(session, need.id or 0))
+
+
+@dataclass(frozen=True, slots=True)
+class NewLead:
+    """An assignment just added: its row is written with one INSERT and not kept by the session
+    (an ORM object and its flush cost more than the rest of a claim)."""
+
+    id: int
+    need_id: int
+    bank_id: int
+    manager_id: int | None
+    status: AssignmentStatus
+    existing_bank: bool
+    claimed: bool
+    accept_by: datetime
+    contact_by: datetime
+    decide_by: datetime
+    deadlines_estimated: bool
 
 
 def add_assignment(
@@ -80,57 +115,69 @@ def add_assignment(
     actor: Actor,
     policy: Policy,
     claimed: bool = False,
-    manager: Staff | None = None,
-) -> tuple[Assignment, Event]:
-    """Give the (locked) need to one more bank: offered, or accepted when the bank claimed it.
+    manager_id: int | None = None,
+) -> tuple[NewLead, int]:
+    """Give the (locked) need to one more bank: offered, or accepted when the bank claimed it;
+    the new lead and its event's id.
 
     Refuses a bank that holds or held the need, and any new bank beyond the firm's limit. The
-    lead goes to `manager`, or to the bank's best-placed manager (`pick_manager`).
+    lead goes to `manager_id`, or to the bank's best-placed manager (`pick_manager`).
     """
-    held = session.exec(
-        select(Assignment).where(Assignment.need_id == need.id, Assignment.bank_id == bank.id)
-    ).first()
+    need_id, bank_id = need.id or 0, bank.id or 0
+    held = _connection(session).execute(_HELD, {"need_id": need_id, "bank_id": bank_id}).scalar()
     if held is not None:
-        key = "already_held" if AssignmentStatus(held.status).live else "held_before"
-        raise AlreadyHeld.of(key, bank=bank.name, status=held.status)
+        key = "already_held" if AssignmentStatus(held).live else "held_before"
+        raise AlreadyHeld.of(key, bank=bank.name, status=held)
     if not candidate.existing:  # a bank already lending takes no slot
         free = slots_left(session, need)
         if free == 0:
             raise LimitReached.of("limit_reached", limit=need.bank_limit, need_id=need.id)
     clocks = deadlines(now, policy.clock)
-    manager = manager or pick_manager(session, bank.id, need.county)
+    if manager_id is None:
+        manager_id = pick_manager(session, bank.id, need.county)
     status = AssignmentStatus.ACCEPTED if claimed else AssignmentStatus.OFFERED
-    assignment = Assignment(
-        need_id=need.id or 0,
-        bank_id=bank.id or 0,
-        branch_id=candidate.branch_id,
-        manager_id=manager.id if manager else None,
+    values = {
+        "need_id": need_id,
+        "bank_id": bank_id,
+        "branch_id": candidate.branch_id,
+        "manager_id": manager_id,
+        "status": status,
+        "existing_bank": candidate.existing,
+        "claimed": claimed,
+        "accept_by": clocks.accept_by,
+        "contact_by": clocks.contact_by,
+        "decide_by": clocks.decide_by,
+        "final_by": clocks.final_by,
+        "deadlines_estimated": clocks.estimated,
+        "accepted_at": now if claimed else None,
+        "created_at": now,
+        "updated_at": now,
+        "city": need.city,
+        "county": need.county,
+        "park_id": need.park_id,
+        "source_id": need.source_id,
+        "channel": need.channel,
+        "first_loan": need.first_loan,
+    }
+    new = NewLead(
+        id=_connection(session).execute(_ADD_LEAD, values).scalar_one(),
+        need_id=need_id,
+        bank_id=bank_id,
+        manager_id=manager_id,
         status=status,
         existing_bank=candidate.existing,
         claimed=claimed,
         accept_by=clocks.accept_by,
         contact_by=clocks.contact_by,
         decide_by=clocks.decide_by,
-        final_by=clocks.final_by,
         deadlines_estimated=clocks.estimated,
-        accepted_at=now if claimed else None,
-        created_at=now,
-        updated_at=now,
-        city=need.city,
-        county=need.county,
-        park_id=need.park_id,
-        source_id=need.source_id,
-        channel=need.channel,
-        first_loan=need.first_loan,
     )
-    session.add(assignment)
-    session.flush()
     kind = "claimed" if claimed else "offered"
-    event = record(session, actor=actor, at=now, kind=kind, assignment=assignment, to_status=status)
-    return assignment, event
+    event_id = record(session, actor=actor, at=now, kind=kind, assignment=new, to_status=status)
+    return new, event_id
 
 
-def pick_manager(session: Session, bank_id: int | None, county: str) -> Staff | None:
+def pick_manager(session: Session, bank_id: int | None, county: str) -> int | None:
     """An active manager of the bank: one of a branch in the firm's county where there is one,
     with the fewest open leads; None when the bank has no active manager (its admins see it)."""
     open_leads = (
@@ -140,7 +187,7 @@ def pick_manager(session: Session, bank_id: int | None, county: str) -> Staff | 
     )
     local = func.coalesce(Branch.county == county, False)
     query = (
-        select(Staff)
+        select(Staff.id)
         .outerjoin(Branch, col(Staff.branch_id) == col(Branch.id))
         .where(Staff.bank_id == bank_id, Staff.role == Role.MANAGER, col(Staff.active).is_(True))
         .order_by(local.desc(), open_leads, col(Staff.id))
@@ -158,8 +205,8 @@ def move(
     actor: Actor,
     happened_at: datetime | None = None,
     payload: dict[str, Any] | None = None,
-) -> Event:
-    """Move a lead to `target` if its status allows, stamp when, and log it."""
+) -> int:
+    """Move a lead to `target` if its status allows, stamp when, and log it (the event's id)."""
     current = AssignmentStatus(assignment.status)
     check_transition(current, target)
     assignment.status = target
@@ -189,41 +236,39 @@ def record(
     at: datetime,
     kind: str,
     need_id: int | None = None,
-    assignment: Assignment | None = None,
+    assignment: Assignment | NewLead | None = None,
     from_status: str | None = None,
     to_status: str | None = None,
     payload: dict[str, Any] | None = None,
-) -> Event:
-    """Append to the event log (never personal data in the payload)."""
-    event = Event(
-        at=at,
-        actor_kind=actor.kind,
-        actor_staff_id=actor.staff_id,
-        need_id=assignment.need_id if assignment else need_id,
-        assignment_id=assignment.id if assignment else None,
-        kind=kind,
-        from_status=from_status,
-        to_status=to_status,
-        payload=payload or {},
-    )
-    session.add(event)
-    session.flush()
-    return event
+) -> int:
+    """Append to the event log (never personal data in the payload); the event's id."""
+    values = {
+        "at": at,
+        "actor_kind": actor.kind,
+        "actor_staff_id": actor.staff_id,
+        "need_id": assignment.need_id if assignment else need_id,
+        "assignment_id": assignment.id if assignment else None,
+        "kind": kind,
+        "from_status": from_status,
+        "to_status": to_status,
+        "payload": payload or {},
+    }
+    return int(_connection(session).execute(_LOG_EVENT, values).scalar_one())
 
 
 def notify_firm(
-    session: Session, need: Need, event: Event, notice: Notice, now: datetime, **params: Any
+    session: Session, need: Need, event_id: int, notice: Notice, now: datetime, **params: Any
 ) -> None:
     """Queue a message to the firm about its need, through the bot (if it came by the bot)."""
     if need.chat_id is None or need.status == NeedStatus.WITHDRAWN:
         return
-    _queue(session, f"e{event.id}:firm", notice, now, params, need_id=need.id)
+    _queue(session, f"e{event_id}:firm", notice, now, params, need_id=need.id)
 
 
 def notify_bank(
     session: Session,
-    assignment: Assignment,
-    event: Event,
+    assignment: Assignment | NewLead,
+    event_id: int,
     notice: Notice,
     now: datetime,
     **params: Any,
@@ -240,7 +285,7 @@ def notify_bank(
         recipients = [staff_id for staff_id in session.exec(query).all() if staff_id is not None]
     params = {"lead_id": assignment.id, "need_id": assignment.need_id, **params}
     for staff_id in recipients:
-        _queue(session, f"e{event.id}:s{staff_id}", notice, now, params, staff_id=staff_id)
+        _queue(session, f"e{event_id}:s{staff_id}", notice, now, params, staff_id=staff_id)
 
 
 def _queue(
@@ -253,14 +298,14 @@ def _queue(
     need_id: int | None = None,
     staff_id: int | None = None,
 ) -> None:
-    session.add(
-        Outbox(
-            need_id=need_id,
-            staff_id=staff_id,
-            template=notice.value,
-            params=params,
-            dedupe_key=key,
-            created_at=now,
-            next_attempt_at=now,
-        )
-    )
+    queued = {
+        "need_id": need_id,
+        "staff_id": staff_id,
+        "template": notice.value,
+        "params": params,
+        "dedupe_key": key,
+        "created_at": now,
+        "next_attempt_at": now,
+        "attempts": 0,
+    }
+    _connection(session).execute(_QUEUE, queued)

@@ -85,8 +85,8 @@ def _withdraw_leads(session: Session, need: Need, actor: Actor, now: datetime) -
         )
     ).all()
     for assignment in leads:
-        event = move(session, assignment, AssignmentStatus.WITHDRAWN, now=now, actor=actor)
-        notify_bank(session, assignment, event, Notice.BANK_WITHDRAWN, now)
+        event_id = move(session, assignment, AssignmentStatus.WITHDRAWN, now=now, actor=actor)
+        notify_bank(session, assignment, event_id, Notice.BANK_WITHDRAWN, now)
     return len(leads)
 
 
