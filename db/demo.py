@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from db.accounts import add_user
 from db.catalog_store import load_catalog, save_catalog
 from db.demo_firms import applicants
-from db.demo_play import Cast, Season
+from db.demo_play import Cast, Season, Tally
 from db.models import (
     Assignment,
     Bank,
@@ -39,7 +39,7 @@ from matching.catalog import Catalog
 from matching.data import sample_catalog
 from matching.workdays import CHINA_TZ
 
-CATALOG_TABLES: Final = frozenset(
+KEPT_TABLES: Final = frozenset(
     {
         "bank",
         "branch",
@@ -83,7 +83,8 @@ class DemoSeason:
     loans_issued: int
     sources: int
     scans: int
-    refused: int  # steps the use cases refused (claims over the 3/2 limit, late steps …)
+    refused: int  # steps the use cases refused (a step too late, a bank that held it …)
+    refused_at_limit: int  # of those, claims refused because the firm was at its 3/2 limit
     staff: tuple[DemoStaff, ...]
 
     def of_role(self, role: Role) -> tuple[DemoStaff, ...]:
@@ -147,7 +148,7 @@ def fill_season(
     _store_scans(engine, rng, season.tally.scans, end)
     _close_outbox(engine, end)
     report(total, total)
-    return _counted(engine, start, end, season.tally.refused, staff)
+    return _counted(engine, start, end, season.tally, staff)
 
 
 def has_needs(engine: Engine) -> bool:
@@ -157,20 +158,29 @@ def has_needs(engine: Engine) -> bool:
 
 def empty_season(engine: Engine) -> None:
     """Delete every row but the catalog's, the campaign lists' and the schema version's, in one
-    transaction; only tables of this schema are touched, and no file is removed."""
-    present = set(inspect(engine).get_table_names())
-    tables = [
-        t.name
-        for t in reversed(metadata.sorted_tables)
-        if t.name in present and t.name not in CATALOG_TABLES
-    ]
+    transaction, from this database's own tables; no file is removed. The event log refuses
+    deletes (a trigger, migration 0001): on SQLite its triggers are dropped and made again
+    within the transaction; PostgreSQL's TRUNCATE does not fire them."""
+    present = set(inspect(engine).get_table_names()) - KEPT_TABLES
+    known = [t.name for t in reversed(metadata.sorted_tables) if t.name in present]
+    tables = known + sorted(present - set(known))  # tables of no model (report copies) last
+    if not tables:
+        return
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             names = ", ".join(f'"{name}"' for name in tables)
             connection.execute(text(f"TRUNCATE TABLE {names} RESTART IDENTITY"))
             return
+        triggers = connection.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND sql IS NOT NULL")
+        ).all()
+        connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+        for name, _ in triggers:
+            connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
         for name in tables:
-            connection.execute(text(f'DELETE FROM "{name}"'))
+            connection.exec_driver_sql(f'DELETE FROM "{name}"')
+        for _, sql in triggers:
+            connection.exec_driver_sql(sql)
 
 
 def _catalog(engine: Engine) -> Catalog:
@@ -233,7 +243,9 @@ def _sources(
         for city in sorted({b.city for b in catalog.branches}):
             for branch in [b for b in catalog.branches if b.city == city][:3]:
                 make(session, QrKind.BRANCH, branch.code, f"{branch.name}贷款码", city)
-        staff = session.exec(select(Staff).where(Staff.role == Role.MANAGER)).all()
+        staff = session.exec(
+            select(Staff).where(Staff.role == Role.MANAGER).order_by(col(Staff.id))
+        ).all()
         branch_city = {b.code: b.city for b in catalog.branches}
         for manager in list(staff)[::7]:
             city = _manager_city(session, manager, branch_city)
@@ -282,7 +294,7 @@ def _close_outbox(engine: Engine, now: datetime) -> None:
 
 
 def _counted(
-    engine: Engine, start: datetime, end: datetime, refused: int, staff: list[DemoStaff]
+    engine: Engine, start: datetime, end: datetime, tally: Tally, staff: list[DemoStaff]
 ) -> DemoSeason:
     with Session(engine) as session:
 
@@ -302,6 +314,7 @@ def _counted(
             loans_issued=count(Assignment, col(Assignment.loan_issued_at).is_not(None)),
             sources=count(QrSource),
             scans=count(Scan),
-            refused=refused,
+            refused=tally.refused,
+            refused_at_limit=tally.refused_at_limit,
             staff=tuple(staff),
         )

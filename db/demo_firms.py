@@ -106,12 +106,12 @@ def applicants(
         day = rng.choices(calendar, day_weights)[0][0]
         kind = _entity_type(rng)
         industry = rng.choice(_INDUSTRIES.get(park.code if park else "", _GENERAL))
-        firm = _firm(rng, catalog, kind, names[i], city, county, park, industry)
+        drive = momentum[park.code] if park else 0.6
+        firm = _firm(rng, catalog, kind, names[i], city, county, park, industry, drive)
         channel = Channel.OFFLINE if rng.random() < 0.18 else Channel.BOT
         source = _source_kind(rng, park, day, channel)
         at = _moment(rng, day, event=source is QrKind.EVENT, offline=channel is Channel.OFFLINE)
-        drive = momentum[park.code] if park else 0.6
-        standards = _standards(rng, drive)
+        standards = _standards(rng, i, drive)
         out.append(
             Applicant(
                 firm=firm,
@@ -161,6 +161,7 @@ def _firm(
     county: str,
     park: Park | None,
     industry: str,
+    drive: float,
 ) -> Firm:
     place = county.rstrip("区县市") if len(county) > 2 else county
     if kind is EntityType.ENTERPRISE:
@@ -169,7 +170,7 @@ def _firm(
         name, industry = f"{place}{core}家庭农场", "农业"
     else:
         name = f"{place}{core}{industry}经营部"
-    existing = _existing_banks(rng, catalog, kind, city)
+    existing = _existing_banks(rng, catalog, kind, city, drive)
     per_bank = rng.choice((500_000, 1_000_000, 2_000_000, 3_000_000))
     credit = per_bank * len(existing) * (6 if rng.random() < 0.04 else 1)
     return Firm(
@@ -188,9 +189,12 @@ def _firm(
 
 
 def _existing_banks(
-    rng: random.Random, catalog: Catalog, kind: EntityType, city: str
+    rng: random.Random, catalog: Catalog, kind: EntityType, city: str, drive: float
 ) -> tuple[str, ...]:
-    """The banks the firm already borrows from, as typed; some at their 3/2 limit."""
+    """The banks the firm already borrows from, as typed; some at their 3/2 limit. Parks that
+    do well bring more first-loan firms (百行进万企 seeks out firms without a loan, 001 §六)."""
+    if rng.random() < 0.4 * drive:
+        return ()
     if kind is EntityType.ENTERPRISE:
         count = rng.choices((0, 1, 2, 3), (0.42, 0.28, 0.18, 0.12))[0]
     else:
@@ -269,13 +273,15 @@ def _need(rng: random.Random, firm: Firm) -> Need:
     )
 
 
-def _standards(rng: random.Random, drive: float) -> Standards:
-    """Most firms meet the five standards; some fail good credit only (credit repair), some
-    another one; fewer in parks that prepare their firms well."""
-    roll = rng.random() * (1 + 3 * drive)
-    if roll < 0.05:
+def _standards(rng: random.Random, i: int, drive: float) -> Standards:
+    """Most firms meet the five standards; about one in thirty fails good credit only (credit
+    repair) and one in forty another one; none in the parks that prepare their firms best.
+    Spread evenly over the firms, so that a small season has some of each."""
+    if drive >= 0.9:
+        return Standards()
+    if i % 30 == 3:
         return Standards(good_credit=False)
-    if roll < 0.09:
+    if i % 40 == 7:
         failed = rng.choice([s for s in Standard if s is not Standard.GOOD_CREDIT])
         return Standards(**{failed.value: False})
     return Standards()

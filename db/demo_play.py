@@ -21,7 +21,7 @@ from db.assignments import accept, claim, decline, reassign, record_follow_up
 from db.demo_clock import staff_delay
 from db.demo_firms import Applicant
 from db.engine import reading
-from db.errors import StorageError
+from db.errors import LimitReached, StorageError
 from db.expiry import expire_overdue
 from db.models import Assignment, Candidate
 from db.overdue import flag_overdue
@@ -30,7 +30,7 @@ from db.unit import Actor
 from db.vocabulary import AssignmentStatus, Channel, DeclineReason, FollowUp, QrKind
 from db.withdrawal import withdraw
 from matching.model import Route, Standards
-from matching.workdays import CHINA_TZ
+from matching.workdays import CHINA_TZ, deadlines
 
 SWEEPS = (time(8, 30), time(13, 0), time(18, 30))
 """When the season's worker expires overdue offers and flags overdue leads (China time)."""
@@ -70,6 +70,7 @@ class _Due:
 class Tally:
     registrations: int = 0
     refused: int = 0  # steps a use case refused (a claim over the limit, a step too late …)
+    refused_at_limit: int = 0
     scans: list[tuple[str, datetime, datetime | None]] = field(default_factory=list)
 
 
@@ -118,8 +119,9 @@ class Season:
         with Session(self.engine) as session:
             try:
                 result = run(session)
-            except StorageError:
+            except StorageError as refusal:
                 self.tally.refused += 1
+                self.tally.refused_at_limit += isinstance(refusal, LimitReached)
                 return None
         if leads:
             self._new_leads(now)
@@ -192,14 +194,14 @@ class Season:
         """What the firm does next: repairs its credit and comes back, registers again by
         mistake, withdraws; and whether another bank claims it from the pool."""
         rng = self.rng
-        if route is Route.CREDIT_REPAIR and not again and rng.random() < 0.5:
-            later = now + timedelta(days=rng.uniform(12, 40))
+        if route is Route.CREDIT_REPAIR and not again and rng.random() < 0.7:
+            later = now + timedelta(days=rng.uniform(3, 21))
             self.register(replace(applicant, standards=Standards(), at=later), again=True)
-        elif route is Route.ASSIGN and not again and rng.random() < 0.04:
+        elif route is Route.ASSIGN and not again and rng.random() < 0.06:
             later = now + timedelta(days=rng.uniform(0.5, 9))
             self.register(replace(applicant, at=later), again=True)
-        if rng.random() < 0.012:
-            later = now + timedelta(days=rng.uniform(1, 30))
+        if self.tally.registrations % 70 == 11:  # one firm in seventy withdraws its consent
+            later = now + timedelta(days=rng.uniform(0.5, 6))
             self.at(
                 later,
                 lambda when: self._step(
@@ -243,9 +245,10 @@ class Season:
                 return manager
         return self.cast.bank_admins[lead.bank_id]
 
-    def _momentum(self, lead_id: int) -> float:
+    def _lapse(self, lead_id: int) -> float:
+        """0–1: how likely the lead's bank and firm are to let it slide (parks differ)."""
         need = self.needs.get(self.leads[lead_id].need_id)
-        return need.momentum if need else 0.6
+        return 1 - (need.momentum if need else 0.6)
 
     def _then(
         self,
@@ -266,12 +269,14 @@ class Season:
         self.at(when, act)
 
     def _offered(self, lead_id: int, now: datetime) -> None:
-        rng, momentum = self.rng, self._momentum(lead_id)
+        rng, lapse = self.rng, self._lapse(lead_id)
         roll = rng.random()
-        if roll < 0.1 - 0.06 * momentum:
+        if roll < 0.02 + 0.12 * lapse:
             return  # nobody looks at it: it expires
-        when = staff_delay(rng, now, 3.5 * (1.6 - momentum), 1.1)
-        if roll < 0.15 - 0.08 * momentum:
+        when = staff_delay(rng, now, 1.5 + 5 * lapse, 0.6 + 0.9 * lapse)
+        if roll > 1 - 0.06 * lapse:  # accepted first thing after the deadline, before the sweep
+            when = _early_next_morning(rng, deadlines(now).accept_by)
+        elif roll < 0.04 + 0.2 * lapse:
             self._decline(lead_id, when)
             return
         self._then(
@@ -291,17 +296,17 @@ class Season:
         )
 
     def _accepted(self, lead_id: int, now: datetime) -> None:
-        rng, momentum = self.rng, self._momentum(lead_id)
+        rng, lapse = self.rng, self._lapse(lead_id)
         roll = rng.random()
-        if roll < 0.05:
+        if roll < 0.01 + 0.08 * lapse:
             self._decline(lead_id, staff_delay(rng, now, 12, 1.0))
             return
-        if roll < 0.11:
+        if roll < 0.02 + 0.18 * lapse:
             return  # left lying: it goes overdue
         managers = self.cast.managers.get(self.leads[lead_id].bank_id, [])
         if len(managers) > 1 and rng.random() < 0.05:
             self._reassign(lead_id, staff_delay(rng, now, 3, 0.8), managers)
-        when = staff_delay(rng, now, 7 * (1.5 - momentum), 1.2)
+        when = staff_delay(rng, now, 4 + 8 * lapse, 1.2)
         if rng.random() < 0.15:  # went round without calling first
             self._visit(lead_id, when)
         else:
@@ -341,25 +346,26 @@ class Season:
         )
 
     def _contacted(self, lead_id: int, now: datetime) -> None:
-        rng = self.rng
+        rng, lapse = self.rng, self._lapse(lead_id)
         roll = rng.random()
-        if roll < 0.82:
-            self._visit(lead_id, staff_delay(rng, now, 14, 0.9))
-        elif roll < 0.9:
-            self._grant(lead_id, staff_delay(rng, now, 20, 1.0))
+        if roll < 0.85:
+            self._visit(lead_id, staff_delay(rng, now, 8 + 12 * lapse, 0.9))
         elif roll < 0.95:
+            self._grant(lead_id, staff_delay(rng, now, 20, 1.0))
+        elif roll < 0.98 or rng.random() > lapse:
             self._decline(lead_id, staff_delay(rng, now, 16, 1.0))
+        # else: contacted, and nothing more
 
     def _visit(self, lead_id: int, when: datetime) -> None:
-        effective = self.rng.random() < 0.45 + 0.35 * self._momentum(lead_id)
+        effective = self.rng.random() < 0.85 - 0.5 * self._lapse(lead_id)
         self._follow(lead_id, when, FollowUp.VISITED, self._visited, effective=effective)
 
     def _visited(self, lead_id: int, now: datetime) -> None:
-        rng, momentum = self.rng, self._momentum(lead_id)
-        if rng.random() < 0.08:
+        rng, lapse = self.rng, self._lapse(lead_id)
+        if rng.random() < 0.07:
             self._visit(lead_id, staff_delay(rng, now, 20, 0.8))  # a second visit
-        elif rng.random() < 0.35 + 0.55 * momentum:
-            self._grant(lead_id, staff_delay(rng, now, 18, 1.0))
+        elif rng.random() < 0.97 - 0.7 * lapse:
+            self._grant(lead_id, staff_delay(rng, now, 10 + 16 * lapse, 1.0))
         elif rng.random() < 0.6:
             self._decline(lead_id, staff_delay(rng, now, 24, 1.0))
         # else: still undecided, past its decision deadline
@@ -392,6 +398,15 @@ class Season:
                 )
 
         self._then(lead_id, when, grant, granted)
+
+
+def _early_next_morning(rng: random.Random, deadline: datetime) -> datetime:
+    """A moment between 07:40 and 08:25 (China time) of the day after `deadline`: before the
+    worker's morning pass (SWEEPS) expires the offer."""
+    day = deadline.astimezone(CHINA_TZ).date() + timedelta(days=1)
+    return datetime.combine(day, time(7, 40), tzinfo=CHINA_TZ) + timedelta(
+        minutes=rng.uniform(0, 45)
+    )
 
 
 def _product(session: Session, lead_id: int, bank_id: int) -> str | None:
