@@ -12,12 +12,14 @@ import sys
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 
 from api.cli_common import LangOption, fail, open_database
 from bot.chat import ChatService
 from bot.config import BotSettings, get_settings
 from bot.db_world import DbWorld
 from bot.terminal import TerminalChat
+from db.engine import is_sqlite
 from matching.i18n import Lang
 
 
@@ -35,8 +37,8 @@ def run_bot(
             "--workers",
             min=1,
             help="Processes handling updates: one receiver polls Telegram and passes each chat's "
-            "updates, in order, to the same one of N workers (default: the number of CPUs; "
-            "1: one process polls and handles).",
+            "updates, in order, to the same one of N workers (default: the number of CPUs on "
+            "PostgreSQL, 1 on SQLite; 1: one process polls and handles).",
         ),
     ] = None,
     shard_of: Annotated[int, typer.Option("--shard-of", hidden=True, min=0)] = 0,
@@ -62,7 +64,7 @@ def run_bot(
         world.warm()
         serve_worker(build_application(ChatService(engine, world), share))
         return
-    count = workers or default_workers()
+    count = workers or default_workers(engine)
     if count > 1:
         engine.dispose()  # the workers open their own
         _run_receiver(settings, count, lang)
@@ -73,8 +75,12 @@ def run_bot(
     application.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
 
 
-def default_workers() -> int:
-    """One worker per CPU; one process on a single CPU."""
+def default_workers(engine: Engine) -> int:
+    """One worker per CPU on PostgreSQL; one process on SQLite, which lets one transaction write
+    at a time: worker processes would only wait for each other (in SQLite's busy handler, which
+    sleeps past the moment the lock comes free; bench/bot.py)."""
+    if is_sqlite(engine):
+        return 1
     return max(1, os.cpu_count() or 1)
 
 

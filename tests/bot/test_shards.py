@@ -7,11 +7,15 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 from sqlmodel import Session, select
 
+from api.cli_bot import default_workers
 from bot.shards import chat_of, shard_of
+from db.engine import make_engine
 from db.models import Conversation, Need
 from tests.bot.harness import ShardedBot
 from tests.bot.standin import StandIn
@@ -114,3 +118,12 @@ def test_a_worker_killed_mid_conversation_the_user_continues(
     assert need.chat_id == CHATS[0]
     asked_industry = [m for m in user.replies(since=0) if "哪个行业" in m.text and not m.edited]
     assert len(asked_industry) == 1  # the answer handled once, by the new worker
+
+
+def test_one_process_on_sqlite_one_worker_per_cpu_on_postgresql(tmp_path: Path) -> None:
+    """`yinqi bot` without --workers: SQLite writes one transaction at a time, so its workers
+    would only wait for each other."""
+    sqlite = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    postgresql = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")  # never connected
+    assert default_workers(sqlite) == 1
+    assert default_workers(postgresql) == max(1, os.cpu_count() or 1)
