@@ -7,17 +7,20 @@ Target (issue "bench/bot.py"): processing is never the bottleneck: the bot handl
 Telegram's own ceiling of about 30 messages/s, in updates handled per second, on this 2-core
 machine.
 
-Three processes, as in production: the stand-in (`python -m tests.bot.standin`); the bot
-(`yinqi bot` polling it, on a fresh database made by `yinqi init`: a SQLite file in a temporary
-directory, or a PostgreSQL schema of its own, dropped afterwards); and this script, playing the
+The processes, as in production: the stand-in (`python -m tests.bot.standin`); the bot
+(`yinqi bot [--workers N]` polling it: one process, or a receiver and N worker processes; on a
+fresh database made by `yinqi init`: a SQLite file in a temporary directory, or a PostgreSQL
+schema of its own, dropped afterwards); and this script, playing the
 users through the stand-in's control API (asyncio; a keep-alive connection per user, which acts
 and waits for the reply in one request: `POST /_control/ask`). Each user, a firm of its own, scans a
 park's code (`/start <token>`) and answers the questions of tests/bot/test_telegram.py, waiting
 for the bot's reply before its next action, as a person does; a reply's latency runs from the
 action to the bot's message asking the next question. `--rate 0` (the default) turns the bot's
 rate limiter off (TELEGRAM_MAX_RATE=0) to measure processing alone. CPU seconds come from
-/proc/<pid>/stat (all threads), the bot's peak RSS from /proc/<pid>/status (VmHWM); the bot's pid
-goes to stderr with the progress, for `py-spy record --pid PID` to profile it.
+/proc/<pid>/stat (all threads) of every bot process, the stand-in and this script, and are shown
+as shares of the machine's cores over the run (they all share them), the bot's peak RSS (summed
+over its processes) from /proc/<pid>/status (VmHWM); the bot's pids go to stderr with the
+progress, for `py-spy record --pid PID` to profile them.
 
 Exit status 0 when every user registered, the database holds exactly one need per user, each with
 its chat id, and the target is met.
