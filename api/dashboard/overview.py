@@ -5,15 +5,19 @@ worked out here; only read from a report's row and set beside the previous perio
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Final, TypeVar
 
 from sqlmodel import Session
 
 from api.dashboard.filters import Filters, Narrowed
 from db.dashboard_queries import OverdueLead, SourceFunnel, overdue_leads, source_funnels
-from db.report_scope import Period
+from db.engine import reading
+from db.report_problems import DEFAULT_LIMIT
+from db.report_scope import Period, ReportScope
 from db.reports import (
     GroupBy,
     ParkCoverage,
@@ -25,7 +29,10 @@ from db.reports import (
     progress,
 )
 
-PROBLEM_LIMIT: Final = 200
+PROBLEM_LIMIT: Final = 50
+_POOL: Final = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dashboard")
+"""Threads for the overview's parts; their reads wait on the database, not on Python."""
+T = TypeVar("T")
 _BY_STANDARD: Final = ("standards_failed", "credit_repair")  # counted once per failed standard
 TREND_WEEKS: Final = 8
 
@@ -136,59 +143,125 @@ def trend(
     return report.rows
 
 
+def one_week(filters: Filters) -> bool:
+    """The period is one calendar week, Monday to Sunday."""
+    return filters.days == 7 and filters.date_from.weekday() == 0
+
+
 def overview(session: Session, filters: Filters, narrowed: Narrowed, now: datetime) -> Overview:
-    current, before, key = figures(session, filters, narrowed, now, GroupBy.BANK)
-    by_bank = current if current.group_by is GroupBy.BANK else None
-    if by_bank is None:
-        by_bank = progress(
-            session,
-            scope=narrowed.scope,
+    """Everything the overview shows. The parts are independent reads, so they run at once,
+    each in a read-only session of its own (SQLite and PostgreSQL both read in parallel)."""
+    engine = session.get_bind()
+    scope = narrowed.scope
+
+    def read(part: Callable[[Session], T]) -> Future[T]:
+        def run() -> T:
+            with reading(engine) as own:  # type: ignore[arg-type]
+                return part(own)
+
+        return _POOL.submit(run)
+
+    def bank_report(s: Session) -> ProgressReport:
+        return progress(
+            s,
+            scope=scope,
             date_from=filters.date_from,
             date_to=filters.date_to,
             group_by=GroupBy.BANK,
             now=now,
         )
-    period = Period.of(filters.date_from, filters.date_to)
-    found = problems(
-        session,
-        scope=narrowed.scope,
-        date_from=filters.date_from,
-        date_to=filters.date_to,
-        limit=PROBLEM_LIMIT,
+
+    whole = filters.park is None and filters.source is None
+    weeks_f = read(lambda s: trend(s, filters, narrowed, now))
+    banks_f = read(bank_report)
+    earlier_f = (
+        None
+        if whole and one_week(filters)
+        else read(lambda s: _headline_rows(s, filters, narrowed, now))
     )
-    items = found.items
-    counts = tuple((c.kind.value, c.cause, c.count) for c in found.by_cause)
-    if filters.park is not None:  # the park's own items, counted by their causes
-        items = tuple(p for p in items if p.park == filters.park)
-        tally: dict[tuple[str, str], int] = {}
-        for p in items:
-            for cause in p.cause.split(",") if p.kind.value in _BY_STANDARD else [p.cause]:
-                tally[p.kind.value, cause] = tally.get((p.kind.value, cause), 0) + 1
-        counts = tuple((kind, cause, n) for (kind, cause), n in tally.items())
-    parks = coverage(session, scope=narrowed.scope).parks
-    if filters.park is not None:
-        parks = tuple(p for p in parks if p.code == filters.park)
-    late, late_total = overdue_leads(
-        session,
-        scope=narrowed.scope,
-        now=now,
-        park_id=narrowed.park_id,
-        source_id=narrowed.source_id,
-    )
+    problems_f = read(lambda s: _problems(s, filters, scope))
+    rest_f = read(lambda s: _lists(s, filters, narrowed, now))
+    weeks, by_bank = weeks_f.result(), banks_f.result()
+    if earlier_f is None:
+        # the weekly trend holds this week's figures and the week before's, as each week's own
+        # report gives them (the figures headlined are counted ones, never medians)
+        shown = headlines(weeks[-1], weeks[-2])
+    else:
+        now_row, before_row = earlier_f.result()
+        shown = headlines(now_row or by_bank.total, before_row)
+    items, counts, cut = problems_f.result()
+    funnels, parks, late, late_total = rest_f.result()
     return Overview(
         filters=filters,
         narrowed=narrowed,
-        headlines=headlines(_row(current, key), _row(before, key)),
+        headlines=shown,
         by_bank=tuple(r for r in by_bank.rows if r.key is not None),
-        weeks=trend(session, filters, narrowed, now),
-        funnels=source_funnels(
-            session, scope=narrowed.scope, period=period, source_id=narrowed.source_id
-        ),
+        weeks=weeks,
+        funnels=funnels,
         parks=parks,
         overdue=late,
         overdue_total=late_total,
         problems=items,
         problem_counts=counts,
-        problems_cut=found.truncated,
-        row_scoped=key is not None,
+        problems_cut=cut,
+        row_scoped=not whole,
     )
+
+
+def _headline_rows(
+    session: Session, filters: Filters, narrowed: Narrowed, now: datetime
+) -> tuple[Progress | None, Progress]:
+    """The headline row now (None: the whole scope's, read from the bank report) and before."""
+    if filters.park is None and filters.source is None:
+        previous = filters.previous()
+        before = progress(
+            session,
+            scope=narrowed.scope,
+            date_from=previous.date_from,
+            date_to=previous.date_to,
+            group_by=GroupBy.BANK,
+            now=now,
+        )
+        return None, before.total
+    current, earlier, key = figures(session, filters, narrowed, now, GroupBy.BANK)
+    return _row(current, key), _row(earlier, key)
+
+
+def _problems(
+    session: Session, filters: Filters, scope: ReportScope
+) -> tuple[tuple[Problem, ...], tuple[tuple[str, str, int], ...], bool]:
+    """The newest key problems, their counts by cause, whether the list was cut; for a park,
+    its own items among the whole list, counted again by their causes."""
+    found = problems(
+        session,
+        scope=scope,
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        limit=PROBLEM_LIMIT if filters.park is None else DEFAULT_LIMIT,
+    )
+    if filters.park is None:
+        counts = tuple((c.kind.value, c.cause, c.count) for c in found.by_cause)
+        return found.items, counts, found.truncated
+    items = tuple(p for p in found.items if p.park == filters.park)
+    tally: dict[tuple[str, str], int] = {}
+    for p in items:
+        for cause in p.cause.split(",") if p.kind.value in _BY_STANDARD else [p.cause]:
+            tally[p.kind.value, cause] = tally.get((p.kind.value, cause), 0) + 1
+    counts = tuple((kind, cause, n) for (kind, cause), n in tally.items())
+    return items[:PROBLEM_LIMIT], counts, found.truncated or len(items) > PROBLEM_LIMIT
+
+
+def _lists(
+    session: Session, filters: Filters, narrowed: Narrowed, now: datetime
+) -> tuple[tuple[SourceFunnel, ...], tuple[ParkCoverage, ...], tuple[OverdueLead, ...], int]:
+    """The QR funnels, the parks' coverage, the leads past a deadline (and how many)."""
+    scope = narrowed.scope
+    period = Period.of(filters.date_from, filters.date_to)
+    funnels = source_funnels(session, scope=scope, period=period, source_id=narrowed.source_id)
+    parks = coverage(session, scope=scope).parks
+    if filters.park is not None:
+        parks = tuple(p for p in parks if p.code == filters.park)
+    late, total = overdue_leads(
+        session, scope=scope, now=now, park_id=narrowed.park_id, source_id=narrowed.source_id
+    )
+    return funnels, parks, late, total
