@@ -159,3 +159,29 @@ def test_nothing_is_loaded_from_another_site(dash: Dashboard) -> None:
     css = client.get("/dashboard/static/dashboard.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     assert "url(" not in css.text and "@import" not in css.text
+
+
+def test_a_week_is_any_day_of_it_and_a_bank_filter_narrows_the_figures(dash: Dashboard) -> None:
+    client = dash.sign_in(dash.seeded.coordinator)
+    week = client.get("/dashboard?week=2026-11-25").text
+    assert 'id="period">2026-11-23 – 2026-11-29<' in week
+    assert headline(week, "offered") == headline(client.get(f"/dashboard?{WEEK}").text, "offered")
+    with Session(dash.seeded.engine) as session:
+        report = progress(
+            session, scope=ReportScope(region="绍兴市", bank_id=dash.story.bank_ids["abc"]),
+            date_from=WEEK1[0], date_to=WEEK1[1], group_by=GroupBy.BANK, now=dash.clock.now,
+        )  # fmt: skip
+    abc = client.get(f"/dashboard?{WEEK}&bank=abc").text
+    assert headline(abc, "offered") == str(report.total.offered)
+    assert headline(abc, "offered") != headline(week, "offered")
+
+
+def test_a_qr_codes_drill_down_shows_its_funnel(dash: Dashboard) -> None:
+    client = dash.sign_in(dash.seeded.coordinator)
+    page = client.get(f"/dashboard?from={WEEK1[0]}&to=2026-12-06").text
+    link = re.search(r'href="(/dashboard/source/[^"?]+)[^"]*">越城高新区贷款码<', page)
+    assert link, "no link to the park's code"
+    drill = client.get(html.unescape(link.group(1)) + f"?{WEEK}")
+    assert drill.status_code == 200
+    assert "越城高新区贷款码" in drill.text and 'id="funnels"' in drill.text
+    assert client.get("/dashboard/source/no-such-code").status_code == 404
