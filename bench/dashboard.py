@@ -14,7 +14,8 @@ HTTP by a signed-in client (a coordinator, a bank admin, an admin), once to warm
 `--repeat` times: the median and the slowest beside the target, and the CPU the process spent
 per answer (server and client; the machine is shared, so wall time alone misleads). With chromium at
 /usr/bin/chromium (Debian's, driven by Playwright), the overview is also loaded in a headless
-browser and its first contentful paint is reported. Prints the load average, as the machine is
+browser, its first contentful paint reported and a screenshot saved to
+test-artifacts/dashboard-demo-overview.png. Prints the load average, as the machine is
 shared.
 """
 
@@ -51,6 +52,7 @@ from db.vocabulary import Role
 CACHE = Path(__file__).resolve().parent / ".cache"
 TARGET_S = 1.0
 REGION = "绍兴市"
+SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts"  # git-ignored
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,8 @@ def first_paint(base: str, token: str, path: str, repeat: int) -> list[float] | 
             )
             if i and fcp is not None:
                 paints.append(fcp / 1000)
+        SHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SHOTS / "dashboard-demo-overview.png"), full_page=True)
         browser.close()
     return paints
 

@@ -29,7 +29,8 @@ from db.reports import (
     progress,
 )
 
-PROBLEM_LIMIT: Final = 50
+PROBLEM_LIMIT: Final = 30
+OVERDUE_SHOWN: Final = 20  # the overview's share of the list; a drill-down shows more
 _POOL: Final = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dashboard")
 """Threads for the overview's parts; their reads wait on the database, not on Python."""
 T = TypeVar("T")
@@ -262,6 +263,11 @@ def _lists(
     if filters.park is not None:
         parks = tuple(p for p in parks if p.code == filters.park)
     late, total = overdue_leads(
-        session, scope=scope, now=now, park_id=narrowed.park_id, source_id=narrowed.source_id
+        session,
+        scope=scope,
+        now=now,
+        park_id=narrowed.park_id,
+        source_id=narrowed.source_id,
+        limit=OVERDUE_SHOWN,
     )
     return funnels, parks, late, total
