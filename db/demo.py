@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Final
 
@@ -100,6 +100,7 @@ class DemoSeason:
 
 
 def china_today() -> date:
+    """Today's date in China, where the season's days are counted."""
     return datetime.now(CHINA_TZ).date()
 
 
@@ -122,13 +123,9 @@ def fill_season(
     start = end - timedelta(weeks=weeks)
     rng = random.Random(seed)
     catalog = _catalog(engine)
-    staff, cast = _staff(engine, catalog, start - timedelta(days=3))
-    cast = Cast(
-        cast.coordinator,
-        cast.managers,
-        cast.bank_admins,
-        _sources(engine, catalog, cast, start - timedelta(days=3)),
-    )
+    before = start - timedelta(days=3)  # staff and codes are in place when the season opens
+    staff, cast = _staff(engine, catalog, before)
+    cast = replace(cast, tokens=_sources(engine, catalog, before))
     season = Season(engine, rng, cast, end)
     firms_of_season = applicants(rng, catalog, firms, start.date(), weeks * 7)
     for applicant in firms_of_season:
@@ -225,7 +222,7 @@ def _staff(engine: Engine, catalog: Catalog, now: datetime) -> tuple[list[DemoSt
 
 
 def _sources(
-    engine: Engine, catalog: Catalog, cast: Cast, now: datetime
+    engine: Engine, catalog: Catalog, now: datetime
 ) -> dict[tuple[QrKind, str], list[str]]:
     """QR codes: one per park, some branches' and managers', the 百行进万企 campaign's and the
     Wednesday matching event's, by (kind, park code or city)."""
