@@ -1,12 +1,16 @@
-"""The queries behind `db.reports.progress`: a few grouped aggregates, however many leads.
+"""The queries behind `db.reports.progress`: a few grouped aggregates over narrow rows.
 
-- needs: over `need` (by bank: over the leads, a bank holding a need at most once);
-- leads: one pass over `assignment` alone (a lead carries its need's city, county, park, source,
-  channel and first-loan flag), a filtered aggregate per figure (`db/report_leads.py`), each
-  counting the leads whose own moment (accepted_at, a deadline …) falls in the period; by week,
-  the pass groups the leads by the week of every moment at once, and each figure goes to the
-  week of its own moment;
-- visits: over the event log's `visited` events and their leads;
+They read the report's copies of leads, needs and visits (`db/report_copies.py`: each as the
+report counts it, copied where unchanged since the copies were made, fresh where changed), so
+a season costs one pass over ~40 bytes a lead, not over whole leads, needs and event rows:
+
+- needs: over the need rows (by bank: over the leads, a bank holding a need at most once);
+- leads: one pass over the lead rows a period touches, a filtered aggregate per figure
+  (`db/report_leads.py`), each counting the leads whose own day (accepted, a deadline …) falls
+  in the period; by week, the pass groups the leads by the week of every day at once, and each
+  figure goes to the week of its own day; deadlines due on the report's own day, before its
+  moment, are counted from the leads themselves;
+- visits: over the visit rows;
 - medians: `percentile_cont` on PostgreSQL, those of one key in one pass; on SQLite the middle
   rows found by a window function.
 
@@ -20,27 +24,28 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, Final
 
-from sqlalchemy import case, func, or_, select, tuple_
+from sqlalchemy import and_, case, func, or_, select, tuple_
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col
 
-from db.models import Assignment, Event, Need
+from db.assignments import CLOCK_SKEW
+from db.models import Assignment
+from db.report_copies import Mark, lead_rows, mark_of, need_rows, visit_rows
 from db.report_leads import (
     Measure,
     aggregate,
-    changed,
+    due_between,
     falls_in,
-    hours_of,
     lead_measures,
-    moments,
-    touched,
+    on_days,
+    overdue_today,
 )
-from db.report_scope import Period, ReportScope, in_scope, within
-from db.report_sql import dialect, medians, week_key, week_of
-from db.vocabulary import Channel, NeedStatus
+from db.report_scope import Period, ReportScope
+from db.report_sql import day_of, dialect, medians, monday_of, week_key_of_day
+from matching.workdays import CHINA_TZ
 
 TOTAL: Final = "total"
 """The key under which the figures of the whole scope come back."""
@@ -52,24 +57,33 @@ _COPIED: Final = {BANK: "bank_id", PARK: "park_id", COUNTY: "county", SOURCE: "s
 
 @dataclass(frozen=True, slots=True)
 class _Grouping:
-    """What the report is grouped by (None: the whole scope only) on which database."""
+    """What the report is grouped by (None: the whole scope only)."""
 
     by: str | None
-    dialect: str
 
-    def key(self, rows: type[Need | Assignment], moment: Any) -> ColumnElement[Any] | None:
-        """The group of a row of `need` or `assignment` (or of a visit to a lead) whose figure
-        counts at `moment`; None: the whole scope only (needs by bank: each need once)."""
-        if self.by is None or (self.by == BANK and rows is Need):
+    def key(self, rows: Any, day: str, *, needs: bool = False) -> Any:
+        """The group of a lead, need or visit row whose figure falls on its `day` column; None:
+        the whole scope only (needs by bank: each need once)."""
+        if self.by is None or (self.by == BANK and needs):
             return None
         if self.by == WEEK:
-            return week_of(self.dialect, moment)
-        key: ColumnElement[Any] = getattr(rows, _COPIED[self.by])
-        return key
+            return monday_of(rows.c[day])
+        return rows.c[_COPIED[self.by]]
 
     def found(self, key: Any) -> Any:
         """A group's key as the report has it: a week's Monday as ISO text, any other as is."""
-        return week_key(key) if self.by == WEEK else key
+        return week_key_of_day(key) if self.by == WEEK else key
+
+
+@dataclass(frozen=True, slots=True)
+class _Report:
+    session: Session
+    scope: ReportScope
+    period: Period
+    days: tuple[int, int]  # the period's first and last day numbers
+    grouping: _Grouping
+    mark: Mark
+    dialect: str
 
 
 def progress_figures(
@@ -82,22 +96,31 @@ def progress_figures(
     if len(mondays) == 1:  # the period's figures are its one week's
         total = progress_figures(session, scope, period, None, as_of).get(TOTAL, {})
         return {mondays[0]: total, TOTAL: total}
-    grouping = _Grouping(group, dialect(session))
+    days = (day_of(period.date_from), day_of(period.date_to))
+    report = _Report(
+        session, scope, period, days, _Grouping(group), mark_of(session), dialect(session)
+    )
     figures: Figures = defaultdict(dict)
     figures.update({monday: {} for monday in mondays})
-    by_bank = group == BANK or scope.bank_id is not None
-    leads, kept = touched(scope, period, superseded_apart=by_bank)
-    measures = lead_measures(as_of, kept)
+    today = as_of.astimezone(CHINA_TZ).date()
+    measures = lead_measures(day_of(today), by_bank=group == BANK or scope.bank_id is not None)
+    leads = lead_rows(session, report.mark, scope, report.dialect)
+    touched = _touched(leads, period, days)
     counted = [m for m in measures if m.median is None]
     if group == WEEK:
-        _count_leads_by_week(session, figures, leads, period, counted)
+        _count_leads_by_week(report, figures, leads, touched, counted)
     else:
-        named = [(m.name, aggregate(m, period)) for m in counted]
-        _run(session, figures, grouping, grouping.key(Assignment, None), named, leads)
+        named = [(m.name, aggregate(m, leads, days)) for m in counted]
+        key = report.grouping.key(leads, "created_day")
+        _run(report, figures, key, named, select().select_from(leads).where(touched))
+    since = datetime.combine(today, time.min, tzinfo=CHINA_TZ).astimezone(UTC)
+    if since < as_of and since < period.end and as_of > period.start:
+        _count_overdue_today(report, figures, since, as_of)
     if scope.bank_id is None:  # needs registered; by bank, only the total's (each need once,
-        _count_needs(session, figures, scope, period, grouping)  # not the sum of the banks')
-    _count_visits(session, figures, scope, period, grouping)
-    _medians(session, figures, leads, grouping, [m for m in measures if m.median], period)
+        _count_needs(report, figures)  # not the sum of the banks')
+    _count_visits(report, figures)
+    medians = [m for m in measures if m.median]
+    _medians(report, figures, leads, touched, medians)
     return dict(figures)
 
 
@@ -107,25 +130,41 @@ def _mondays(period: Period) -> list[str]:
     return [(first + timedelta(weeks=n)).isoformat() for n in range(weeks)]
 
 
+def _touched(leads: Any, period: Period, days: tuple[int, int]) -> ColumnElement[bool]:
+    """The leads with a moment or a deadline that may fall in the period: made before it ends
+    and changed since it began (less the clock skew: a step's reported time may lie that far
+    after the change that recorded it), or with deadlines spanning part of it (a lead's
+    deadlines all lie between `accept_by` and `decide_by`)."""
+    first, last = days
+    r = leads.c
+    changed = and_(r.updated_at >= period.start - CLOCK_SKEW, r.created_day <= last)
+    return or_(changed, and_(r.decide_by_day >= first, r.accept_by_day <= last))
+
+
 def _run(
-    session: Session,
+    report: _Report,
     figures: Figures,
-    grouping: _Grouping,
-    key: ColumnElement[Any] | None,
+    key: Any,
     named: Sequence[tuple[str, Any]],
     query: Any,
+    *,
+    replace: bool = False,
 ) -> None:
     """Run `query` with the `named` counts and sums per `key`, adding each group's values to
-    the group's figures and to the total's; with no key, the values are the total's."""
+    the group's figures and to the total's; with no key, the values are added to the total's
+    (or `replace` them: by bank, the needs registered replace the sum of each bank's)."""
     aggregates = [aggregate for _, aggregate in named]
     names = [n for n, _ in named]
     if key is None:
-        for row in session.execute(query.with_only_columns(*aggregates)).all():
-            figures[TOTAL].update(zip(names, (int(v or 0) for v in row), strict=True))
+        for row in report.session.execute(query.with_only_columns(*aggregates)).all():
+            if replace:
+                figures[TOTAL].update(zip(names, (int(v or 0) for v in row), strict=True))
+            else:
+                _add(figures[TOTAL], names, row)
         return
     grouped = query.with_only_columns(key, *aggregates).group_by(key)
-    for k, *found in session.execute(grouped).all():
-        for into in (figures[grouping.found(k)], figures[TOTAL]):
+    for k, *found in report.session.execute(grouped).all():
+        for into in (figures[report.grouping.found(k)], figures[TOTAL]):
             _add(into, names, found)
 
 
@@ -134,94 +173,113 @@ def _add(into: dict[str, Any], names: Sequence[str], found: Sequence[Any]) -> No
         into[name] = into.get(name, 0) + int(value or 0)
 
 
-def _count_needs(
-    session: Session, figures: Figures, scope: ReportScope, period: Period, grouping: _Grouping
-) -> None:
+def _count_needs(report: _Report, figures: Figures) -> None:
     """Needs registered in the period, leaving out those superseded when the firm registered
     again."""
-    moment = col(Need.created_at)
-    query = select(col(Need.id)).where(
-        within(moment, period),
-        col(Need.status) != NeedStatus.SUPERSEDED,
-        *in_scope(scope, leads=False),
-    )
+    needs = need_rows(report.session, report.mark, report.scope, report.dialect)
+    query = select().select_from(needs).where(on_days(needs.c.created_day, *report.days))
+    query = query.where(needs.c.kept.is_(True))
     named = [
         ("needs", func.count()),
-        ("online_needs", func.count().filter(col(Need.channel) == Channel.BOT)),
-        ("first_loan_needs", func.count().filter(col(Need.first_loan).is_(True))),
+        ("online_needs", func.count().filter(needs.c.online.is_(True))),
+        ("first_loan_needs", func.count().filter(needs.c.first_loan.is_(True))),
     ]
-    _run(session, figures, grouping, grouping.key(Need, moment), named, query)
+    key = report.grouping.key(needs, "created_day", needs=True)
+    _run(report, figures, key, named, query, replace=True)
 
 
-def _count_visits(
-    session: Session, figures: Figures, scope: ReportScope, period: Period, grouping: _Grouping
-) -> None:
+def _count_visits(report: _Report, figures: Figures) -> None:
     """Visits recorded in the period (placed by the event log's time, when the manager recorded
     them), and those the manager marked effective."""
-    at = col(Event.at)
-    effective = col(Event.payload)["effective"].as_boolean()
+    visits = visit_rows(report.session, report.mark, report.scope, report.dialect)
+    query = select().select_from(visits).where(on_days(visits.c.day, *report.days))
+    named = [
+        ("visits", func.count()),
+        ("effective_visits", func.count().filter(visits.c.effective.is_(True))),
+    ]
+    _run(report, figures, report.grouping.key(visits, "day"), named, query)
+
+
+def _count_overdue_today(
+    report: _Report, figures: Figures, since: datetime, as_of: datetime
+) -> None:
+    """The deadlines due on the report's own day, before its moment, and missed: counted from
+    the leads themselves (the rows count only the days wholly before it)."""
+    deadlines = overdue_today(report.scope, report.period, since, as_of)
+    named = [(f"overdue_{d.removesuffix('_by')}", func.count().filter(c)) for d, _, c in deadlines]
     query = (
-        select(col(Event.id))
-        .join(Assignment, col(Assignment.id) == col(Event.assignment_id))
-        .where(col(Event.kind) == "visited", within(at, period), *in_scope(scope))
-        .where(changed(period))  # recording a visit stamps its lead's updated_at: fewer to join
+        select()
+        .select_from(Assignment)
+        .where(col(Assignment.id).in_(due_between(report.scope, since, as_of)))
     )
-    named = [("visits", func.count()), ("effective_visits", func.count().filter(effective))]
-    _run(session, figures, grouping, grouping.key(Assignment, at), named, query)
+    by = report.grouping.by
+    if by == WEEK:  # all due on the one day: one week
+        monday = since.astimezone(CHINA_TZ).date()
+        monday -= timedelta(days=monday.weekday())
+        for row in report.session.execute(query.with_only_columns(*(a for _, a in named))):
+            counted = [(n, v) for (n, _), v in zip(named, row, strict=True) if v]
+            for into in (figures[monday.isoformat()], figures[TOTAL]):
+                _add(into, [n for n, _ in counted], [v for _, v in counted])
+        return
+    key = getattr(Assignment, _COPIED[by]) if by is not None else None
+    _run(report, figures, key, named, query)
 
 
 def _count_leads_by_week(
-    session: Session, figures: Figures, leads: Any, period: Period, measures: Sequence[Measure]
+    report: _Report,
+    figures: Figures,
+    leads: Any,
+    touched: ColumnElement[bool],
+    measures: Sequence[Measure],
 ) -> None:
-    """One pass grouped by the week of each moment at once (NULL where the moment falls outside
-    the period): a few thousand groups however many leads, as a lead's steps follow each other
-    within weeks; each figure then goes to the week of its own moment, and to the total."""
-    name = dialect(session)
-    used = {m: at for m, at in moments().items() if any(x.moment == m for x in measures)}
-    weeks = [case((within(at, period), week_of(name, at))) for at in used.values()]
-    aggregates = [aggregate(m, None) for m in measures]
-    query = leads.with_only_columns(*weeks, *aggregates).group_by(*weeks)
-    slot = {m: i for i, m in enumerate(used)}
-    for row in session.execute(query).all():
+    """One pass grouped by the week of each day at once (NULL where the day falls outside the
+    period): a few thousand groups however many leads, as a lead's steps follow each other
+    within weeks; each figure then goes to the week of its own day, and to the total."""
+    used = list(dict.fromkeys(m.day for m in measures))
+    weeks = [case((on_days(leads.c[day], *report.days), monday_of(leads.c[day]))) for day in used]
+    aggregates = [aggregate(m, leads, None) for m in measures]
+    query = select(*weeks, *aggregates).select_from(leads).where(touched).group_by(*weeks)
+    slot = {day: i for i, day in enumerate(used)}
+    for row in report.session.execute(query).all():
         for measure, value in zip(measures, row[len(weeks) :], strict=True):
-            week = week_key(row[slot[measure.moment]])
+            week = week_key_of_day(row[slot[measure.day]])
             if week is not None:
                 for into in (figures[week], figures[TOTAL]):
                     _add(into, [measure.name], [value])
 
 
 def _medians(
-    session: Session,
+    report: _Report,
     figures: Figures,
     leads: Any,
-    grouping: _Grouping,
+    touched: ColumnElement[bool],
     measures: Sequence[Measure],
-    period: Period,
 ) -> None:
-    """Each measure's median over the `leads` whose moment falls in the period, per group and
-    over the whole scope: on PostgreSQL, those with one key (all but by week) in one pass."""
-    name = dialect(session)
-    if name != "postgresql":
+    """Each measure's median over the leads whose day falls in the period, per group and over
+    the whole scope: on PostgreSQL, those with one key (all but by week) in one pass."""
+    grouping = report.grouping
+    if report.dialect != "postgresql":
         for measure in measures:
-            _median_sqlite(session, figures, leads, grouping, measure, period)
+            _median_sqlite(report, figures, leads, touched, measure)
         return
     for batch in [[m] for m in measures] if grouping.by == WEEK else [list(measures)]:
-        whens = [falls_in(m, period) for m in batch]
-        medians = [
-            func.percentile_cont(0.5).within_group(hours_of(name, m)).filter(when)
+        whens = [falls_in(m, leads, report.days) for m in batch]
+        found_medians = [
+            func.percentile_cont(0.5).within_group(leads.c[m.median]).filter(when)
             for m, when in zip(batch, whens, strict=True)
         ]
-        rows = leads.where(or_(*whens))
-        key = grouping.key(Assignment, moments()[batch[0].moment])
+        rows = select().select_from(leads).where(touched, or_(*whens))
+        key = grouping.key(leads, batch[0].day)
         if key is None:
-            found = [(TOTAL, *row) for row in session.execute(rows.with_only_columns(*medians))]
+            query = rows.with_only_columns(*found_medians)
+            found = [(TOTAL, *row) for row in report.session.execute(query)]
         else:
-            grouped = rows.with_only_columns(key, func.grouping(key), *medians).group_by(
+            grouped = rows.with_only_columns(key, func.grouping(key), *found_medians).group_by(
                 func.grouping_sets(tuple_(key), tuple_())
             )
             found = [
                 (TOTAL if is_total else grouping.found(k), *values)
-                for k, is_total, *values in session.execute(grouped)
+                for k, is_total, *values in report.session.execute(grouped)
             ]
         for k, *values in found:
             for measure, value in zip(batch, values, strict=True):
@@ -229,17 +287,17 @@ def _medians(
 
 
 def _median_sqlite(
-    session: Session,
+    report: _Report,
     figures: Figures,
     leads: Any,
-    grouping: _Grouping,
+    touched: ColumnElement[bool],
     measure: Measure,
-    period: Period,
 ) -> None:
     """SQLite: one median per group, then over the whole scope (see `report_sql.medians`)."""
-    key = grouping.key(Assignment, moments()[measure.moment])
-    rows = leads.where(falls_in(measure, period))
-    hours = hours_of("sqlite", measure)
+    key = report.grouping.key(leads, measure.day)
+    rows = select(leads.c.id).where(touched, falls_in(measure, leads, report.days))
+    value = leads.c[measure.median]
     for k in (key, None) if key is not None else (None,):
-        for found, median in medians(session, key=k, value=hours, rows=rows).items():
-            figures[TOTAL if k is None else grouping.found(found)][measure.name] = median
+        for found, median in medians(report.session, key=k, value=value, rows=rows).items():
+            into = TOTAL if k is None else report.grouping.found(found)
+            figures[into][measure.name] = median

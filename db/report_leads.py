@@ -1,148 +1,150 @@
-"""What the progress report counts of a lead: the moment each figure is placed by and the
-condition it asks, and which leads a period may touch.
+"""What the progress report counts of a lead: the day each figure is placed by and the condition
+it asks, over the lead rows of `db/report_copies.py` (a lead as the report counts it: its
+moments as China days, whether each deadline was missed, hours to accept and to contact).
 
-Which leads a pass reads is bounded without an index per moment: a lead's moments all lie
-between its creation and its last change, give or take the clock skew a manager may report
-(`updated_at`, indexed), and its deadlines all lie between `accept_by` and `decide_by` (indexed).
+Whether a deadline has passed depends on the moment the report is made (`as_of`): the rows say
+only whether the step was missed by the deadline, so a deadline counts from the rows when its
+whole day lies before as_of's day, and the deadlines due on as_of's own day before as_of are
+counted from the leads themselves (`overdue_today`), a day's worth at most.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col
 
-from db.assignments import CLOCK_SKEW
-from db.models import Assignment, Need
+from db.models import Assignment
 from db.report_scope import Period, ReportScope, in_scope, within
-from db.report_sql import hours_between
-from db.vocabulary import Channel, NeedStatus
+
+Condition = Callable[[Any], ColumnElement[bool]]
+
+DEADLINES: Final = {  # the deadline's day, whether it was missed, the moment it was due
+    "accept_by": ("accept_by_day", "missed_accept"),
+    "contact_by": ("contact_by_day", "missed_contact"),
+    "decide_by": ("decide_by_day", "missed_decide"),
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Measure:
-    """A figure over the leads whose `moment` (a key of `moments`) falls in the period and
-    `condition` holds: counted, or `summed`, or the median of `median`."""
+    """A figure over the lead rows whose `day` (a day column) falls in the period and whose
+    `condition` holds: counted, or the sum of the column `summed`, or the median of the column
+    `median`."""
 
     name: str
-    moment: str
-    condition: ColumnElement[bool] | None = None
-    summed: Any = None
-    median: Any = None
+    day: str
+    condition: Condition | None = None
+    summed: str | None = None
+    median: str | None = None
 
 
-def touched(
-    scope: ReportScope, period: Period, *, superseded_apart: bool
-) -> tuple[Any, ColumnElement[bool] | None]:
-    """The leads with a moment or a deadline that may fall in the period (see the module's
-    docstring for the bounds); with `superseded_apart`, also whether a lead's need is still
-    kept, not superseded when the firm registered again (the one fact of a need that changes)."""
-    a = Assignment
-    due = and_(col(a.decide_by) >= period.start, col(a.accept_by) < period.end)
-    query = select(col(a.id)).where(or_(changed(period), due), *in_scope(scope))
-    if not superseded_apart:
-        return query, None
-    superseded = (  # few: a need is superseded only when every bank let it go
-        select(col(Need.id))
-        .where(col(Need.status) == NeedStatus.SUPERSEDED, col(Need.created_at) < period.end)
-        .subquery()
-    )
-    query = query.outerjoin(superseded, superseded.c.id == col(a.need_id))
-    return query, superseded.c.id.is_(None)
+def lead_measures(as_of_day: int, *, by_bank: bool) -> list[Measure]:
+    """The lead figures; `by_bank`, also the needs each bank received (one lead each, as a
+    bank holds a need once; a need superseded when the firm registered again left out)."""
 
-
-def changed(period: Period) -> ColumnElement[bool]:
-    """The leads made before the period ends and changed since it began (less the clock skew:
-    a step's reported time may lie that far after the change that recorded it)."""
-    a = Assignment
-    return and_(col(a.updated_at) >= period.start - CLOCK_SKEW, col(a.created_at) < period.end)
-
-
-def moments() -> dict[str, Any]:
-    """When each step of a lead happened, or fell due."""
-    a = Assignment
-    return {
-        "created": col(a.created_at),
-        "accepted": col(a.accepted_at),
-        # the bank first reached the firm: a call, or a visit made without calling first
-        "contacted": func.coalesce(col(a.contacted_at), col(a.visited_at)),
-        "credit": col(a.credit_granted_at),
-        "loan": col(a.loan_issued_at),
-        "accept_by": col(a.accept_by),
-        "contact_by": col(a.contact_by),
-        "decide_by": col(a.decide_by),
-    }
-
-
-def lead_measures(as_of: datetime, kept: ColumnElement[bool] | None) -> list[Measure]:
-    """The lead figures; with `kept` (by bank), also the needs each bank received."""
-    a, at = Assignment, moments()
-    first_loan, accepted, ended = col(a.first_loan).is_(True), at["accepted"], col(a.ended_at)
-
-    def missed(deadline: str, done: str, *, after: bool) -> ColumnElement[bool]:
-        """The deadline passed (before `as_of`) with the step not done by then, the lead still
-        running at that moment (and accepted, for the steps `after` acceptance)."""
-        due, step = at[deadline], at[done]
-        conditions = [
-            due < as_of,
-            or_(step.is_(None), step > due),
-            or_(ended.is_(None), ended > due),
-        ]
-        if after:
-            conditions.append(accepted.is_not(None))
-        return and_(*conditions)
+    def missed(deadline: str) -> Condition:
+        day, flag = DEADLINES[deadline]
+        return lambda r: and_(r.c[flag].is_(True), r.c[day] < as_of_day)
 
     needs = []
-    if kept is not None:  # the needs a bank received: one lead each, as a bank holds a need once
+    if by_bank:
         needs = [
-            Measure("needs", "created", kept),
-            Measure("online_needs", "created", and_(kept, col(a.channel) == Channel.BOT)),
-            Measure("first_loan_needs", "created", and_(kept, first_loan)),
+            Measure("needs", "created_day", lambda r: r.c.kept.is_(True)),
+            Measure("online_needs", "created_day", lambda r: and_(r.c.kept, r.c.online.is_(True))),
+            Measure(
+                "first_loan_needs",
+                "created_day",
+                lambda r: and_(r.c.kept, r.c.first_loan.is_(True)),
+            ),
         ]
-    created, contacted = at["created"], at["contacted"]
     return [
         *needs,
-        Measure("offered", "created"),
-        Measure("accepted", "accepted"),
-        Measure(  # claims are accepted as they are made: left out
-            "median_hours_to_accept",
-            "accepted",
-            col(a.claimed).is_(False),
-            median=(accepted, created),
-        ),
-        Measure("contacted", "contacted"),
-        Measure(  # the "135" contact clock runs from the lead's creation, claims included
-            "median_hours_to_contact", "contacted", median=(contacted, created)
-        ),
-        Measure("credit_granted", "credit"),
-        Measure("credit_amount_yuan", "credit", summed=col(a.credit_amount_yuan)),
-        Measure("first_loan_credit", "credit", first_loan),
-        Measure("loans_issued", "loan"),
-        Measure("loan_amount_yuan", "loan", summed=col(a.loan_amount_yuan)),
-        Measure("overdue_accept", "accept_by", missed("accept_by", "accepted", after=False)),
-        Measure("overdue_contact", "contact_by", missed("contact_by", "contacted", after=True)),
-        Measure("overdue_decide", "decide_by", missed("decide_by", "credit", after=True)),
+        Measure("offered", "created_day"),
+        Measure("accepted", "accepted_day"),
+        # claims are accepted as they are made: they have no hours to accept
+        Measure("median_hours_to_accept", "accepted_day", median="hours_to_accept"),
+        Measure("contacted", "contacted_day"),  # a call, or a visit made without calling first
+        # the "135" contact clock runs from the lead's creation, claims included
+        Measure("median_hours_to_contact", "contacted_day", median="hours_to_contact"),
+        Measure("credit_granted", "credit_day"),
+        Measure("credit_amount_yuan", "credit_day", summed="credit_amount_yuan"),
+        Measure("first_loan_credit", "credit_day", lambda r: r.c.first_loan.is_(True)),
+        Measure("loans_issued", "loan_day"),
+        Measure("loan_amount_yuan", "loan_day", summed="loan_amount_yuan"),
+        Measure("overdue_accept", "accept_by_day", missed("accept_by")),
+        Measure("overdue_contact", "contact_by_day", missed("contact_by")),
+        Measure("overdue_decide", "decide_by_day", missed("decide_by")),
     ]
 
 
-def aggregate(measure: Measure, period: Period | None) -> Any:
-    """The measure over the rows whose moment falls in the `period` (None: over every row, the
-    caller placing the moments itself)."""
-    aggregate = func.count() if measure.summed is None else func.sum(measure.summed)
-    when = falls_in(measure, period) if period is not None else measure.condition
-    return aggregate if when is None else aggregate.filter(when)
+def on_days(day: Any, first: int, last: int) -> ColumnElement[bool]:
+    """A day column's day falls between the day numbers `first` and `last`, both included."""
+    condition: ColumnElement[bool] = (day >= first) & (day <= last)
+    return condition
 
 
-def falls_in(measure: Measure, period: Period) -> ColumnElement[bool]:
-    """The measure's moment falls in the period, and its condition holds."""
-    when = within(moments()[measure.moment], period)
-    return when if measure.condition is None else and_(when, measure.condition)
+def aggregate(measure: Measure, rows: Any, days: tuple[int, int] | None) -> Any:
+    """The measure over the `rows` whose day falls in `days` (None: over every row, the caller
+    placing the days itself)."""
+    summed = func.count() if measure.summed is None else func.sum(rows.c[measure.summed])
+    when = falls_in(measure, rows, days) if days is not None else _condition(measure, rows)
+    return summed if when is None else summed.filter(when)
 
 
-def hours_of(name: str, measure: Measure) -> ColumnElement[float]:
-    later, earlier = measure.median
-    return hours_between(name, later, earlier)
+def falls_in(measure: Measure, rows: Any, days: tuple[int, int]) -> ColumnElement[bool]:
+    """The measure's day falls in `days`, its condition holds, and it has a value to take the
+    median of."""
+    when = on_days(rows.c[measure.day], *days)
+    condition = _condition(measure, rows)
+    return when if condition is None else and_(when, condition)
+
+
+def _condition(measure: Measure, rows: Any) -> ColumnElement[bool] | None:
+    conditions = [measure.condition(rows)] if measure.condition is not None else []
+    if measure.median is not None:
+        conditions.append(rows.c[measure.median].is_not(None))
+    return and_(*conditions) if conditions else None
+
+
+def overdue_today(
+    scope: ReportScope, period: Period, since: datetime, as_of: datetime
+) -> list[tuple[str, Any, ColumnElement[bool]]]:
+    """For each deadline: its name, its moment, and the leads whose deadline fell due in the
+    period between `since` (as_of's day's start) and `as_of` and was missed: the step not done
+    by then while the lead still ran (and accepted, for the steps after acceptance)."""
+    a = Assignment
+    accepted, ended = col(a.accepted_at), col(a.ended_at)
+    steps = {
+        "accept_by": accepted,
+        "contact_by": func.coalesce(col(a.contacted_at), col(a.visited_at)),
+        "decide_by": col(a.credit_granted_at),
+    }
+    found = []
+    for deadline, step in steps.items():
+        due = getattr(a, deadline)
+        conditions = [
+            due >= since,
+            due < as_of,
+            within(due, period),
+            or_(step.is_(None), step > due),
+            or_(ended.is_(None), ended > due),
+        ]
+        if deadline != "accept_by":
+            conditions.append(accepted.is_not(None))
+        found.append((deadline, due, and_(*conditions)))
+    return found
+
+
+def due_between(scope: ReportScope, since: datetime, as_of: datetime) -> Any:
+    """The leads with a deadline between `since` and `as_of` (deadlines all lie between
+    `accept_by` and `decide_by`, both indexed)."""
+    a = Assignment
+    return select(col(a.id)).where(
+        col(a.decide_by) >= since, col(a.accept_by) < as_of, *in_scope(scope)
+    )

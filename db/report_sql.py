@@ -4,7 +4,7 @@ and the week a moment falls in (stored as UTC: PostgreSQL `timestamptz`, SQLite 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, Final
 
 from sqlalchemy import Date, Float, Integer, and_, cast, func, select
@@ -32,6 +32,37 @@ def week_of(name: str, moment: Any) -> ColumnElement[Any]:
 def week_key(value: Any) -> str | None:
     """A week's Monday as `week_of` gives it (a date, or ISO text on SQLite), as ISO text."""
     return None if value is None else str(value)
+
+
+EPOCH: Final = date(1970, 1, 1)
+
+
+def day_number(name: str, moment: Any) -> ColumnElement[int]:
+    """The China day `moment` falls in, as days since 1970-01-01 (China keeps UTC+8 all year)."""
+    offset = int(_CHINA_OFFSET.total_seconds())
+    if name == "postgresql":
+        seconds: Any = func.extract("epoch", moment)
+        return cast(func.floor((seconds + offset).op("/", precedence=100)(86400)), Integer)
+    # whole seconds cut from the text: SQLite's date functions round 23:59:59.999999 up to the
+    # next day; integers divide whole
+    seconds = cast(func.strftime("%s", func.substr(moment, 1, 19)), Integer)
+    day: ColumnElement[int] = (seconds + offset).op("/", precedence=100)(86400)
+    return day
+
+
+def day_of(value: date) -> int:
+    """A date's day number, as `day_number` gives it."""
+    return (value - EPOCH).days
+
+
+def monday_of(day: Any) -> Any:
+    """The day number of the Monday of the week a day number falls in (1970-01-01: a Thursday)."""
+    return day - (day + 3) % 7
+
+
+def week_key_of_day(value: Any) -> str | None:
+    """A Monday's day number as ISO text (the key of a week's row)."""
+    return None if value is None else (EPOCH + timedelta(days=int(value))).isoformat()
 
 
 def hours_between(name: str, later: Any, earlier: Any) -> ColumnElement[float]:

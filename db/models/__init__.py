@@ -14,6 +14,7 @@ from db.models.catalog import (
 from db.models.dashboard import DashboardSession
 from db.models.firms import CampaignEntry, Conversation, Enterprise, QrSource, Scan
 from db.models.leads import Assignment, Candidate, Event, LeadNote, Need, Outbox
+from db.models.report_copies import report_copy_mark, report_lead, report_need, report_visit
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -41,5 +42,9 @@ __all__ = [
     "Staff",
     "UtcDateTime",
     "metadata",
+    "report_copy_mark",
+    "report_lead",
+    "report_need",
+    "report_visit",
     "utcnow",
 ]

@@ -1,0 +1,94 @@
+"""The report's copies (`db/report_copies.py`): each lead, need and visit as the progress report
+counts it (China days as day numbers, hours to accept and to contact, whether each deadline was
+missed), narrow enough to read a whole season quickly. They are kept up to date lazily, at
+report time, from the event log; `report_copy_mark` says how far they have been brought."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, Column, Float, Index, Integer, String, Table
+
+from db.models.base import UtcDateTime, metadata
+
+
+def _day(name: str) -> Column[int]:
+    """A China day as a day number (days since 1970-01-01)."""
+    return Column(name, Integer, nullable=True)
+
+
+report_lead = Table(
+    "report_lead",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # the assignment's
+    Column("bank_id", Integer, nullable=False),
+    Column("park_id", Integer, nullable=True),
+    Column("source_id", Integer, nullable=True),
+    Column("city", String(40), nullable=True),
+    Column("county", String(40), nullable=True),
+    Column("online", Boolean, nullable=True),  # the need came through the bot
+    Column("first_loan", Boolean, nullable=True),
+    Column("kept", Boolean, nullable=False),  # its need not superseded
+    _day("created_day"),
+    _day("accepted_day"),
+    _day("contacted_day"),  # a call, or a visit without one
+    _day("credit_day"),
+    _day("loan_day"),
+    _day("accept_by_day"),
+    _day("contact_by_day"),
+    _day("decide_by_day"),
+    # the step not done by its deadline while the lead still ran (as the row stands now)
+    Column("missed_accept", Boolean, nullable=False),
+    Column("missed_contact", Boolean, nullable=False),
+    Column("missed_decide", Boolean, nullable=False),
+    Column("credit_amount_yuan", BigInteger, nullable=True),
+    Column("loan_amount_yuan", BigInteger, nullable=True),
+    Column("hours_to_accept", Float, nullable=True),  # offers only: claims left out
+    Column("hours_to_contact", Float, nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),  # which leads a period touches
+    Index(None, "updated_at"),  # with decide_by_day: the leads a short period may touch
+    Index(None, "decide_by_day"),
+    Index(None, "city"),  # a coordinator's region: a city or a county
+    Index(None, "county"),
+)
+
+report_need = Table(
+    "report_need",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # the need's
+    _day("created_day"),
+    Column("park_id", Integer, nullable=True),
+    Column("source_id", Integer, nullable=True),
+    Column("city", String(40), nullable=True),
+    Column("county", String(40), nullable=True),
+    Column("online", Boolean, nullable=True),
+    Column("first_loan", Boolean, nullable=True),
+    Column("kept", Boolean, nullable=False),  # not superseded
+    Index(None, "created_day"),
+    Index(None, "city"),
+    Index(None, "county"),
+)
+
+report_visit = Table(
+    "report_visit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # the event's
+    _day("day"),  # when it was recorded
+    Column("effective", Boolean, nullable=True),
+    Column("bank_id", Integer, nullable=False),
+    Column("park_id", Integer, nullable=True),
+    Column("source_id", Integer, nullable=True),
+    Column("city", String(40), nullable=True),
+    Column("county", String(40), nullable=True),
+    Index(None, "day"),
+    Index(None, "city"),
+    Index(None, "county"),
+)
+
+report_copy_mark = Table(
+    "report_copy_mark",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1: one row
+    # the copies hold every lead, need and visit up to these ids, as they stood after them
+    Column("event_id", BigInteger, nullable=False),
+    Column("assignment_id", BigInteger, nullable=False),
+    Column("need_id", BigInteger, nullable=False),
+)

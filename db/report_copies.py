@@ -1,0 +1,371 @@
+"""The progress report's copies: each lead, need and visit as the report counts it, in narrow
+rows (`report_lead`, `report_need`, `report_visit`), so a season's report reads ~40 bytes a lead
+instead of whole leads, needs and event rows.
+
+Exact, whatever changes: a report reads the copies only for what has not changed since they
+were made, and everything else fresh from the source tables, by the same expressions. The
+event log says what changed: every change to a lead or a need goes through a use case that
+appends an event (its lead's and need's ids on it), and ids only grow. `report_copy_mark` holds
+how far the copies go (the last event, lead and need they took in); a report reads fresh
+
+- the leads with an event after the mark, made after the mark, or whose need was superseded
+  after it (a lead of a superseded need no longer counts among its bank's needs);
+- the needs with an event after the mark, or made after it;
+- the visits logged after the mark (a visit never changes: copies up to the mark, fresh after).
+
+So a lead changed at any time, backdated, reassigned or ended, is read as it stands now; a
+lead not changed since the mark is as its copy says. `refresh` brings the copies up to date
+(the changed rows copied again, the mark moved on) and is run by the report itself before it
+reads, in a transaction of its own; without it reports stay exact, only slower.
+
+On PostgreSQL, ids are handed out before commit, so a writer still running may commit an
+event with an id below one already seen: `refresh` moves the mark only to ids every writer of
+the moment has committed or given up (it waits for those holding a write lock on the source
+tables, or leaves the mark where it is).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    union,
+    union_all,
+    update,
+)
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import ColumnElement, Subquery
+from sqlmodel import Session, col
+
+from db.engine import _TURN
+from db.models import Assignment, Event, Need
+from db.models.report_copies import report_copy_mark, report_lead, report_need, report_visit
+from db.report_scope import ReportScope
+from db.report_sql import day_number, hours_between
+from db.vocabulary import Channel, NeedStatus
+
+log = logging.getLogger(__name__)
+
+WAIT_S: Final = 5.0
+"""How long `refresh` waits on PostgreSQL for writers already running to end."""
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """How far the copies go: the last event, lead and need they took in."""
+
+    event_id: int = 0
+    assignment_id: int = 0
+    need_id: int = 0
+
+
+def mark_of(connection: Connection | Session) -> Mark:
+    row = connection.execute(
+        select(
+            report_copy_mark.c.event_id,
+            report_copy_mark.c.assignment_id,
+            report_copy_mark.c.need_id,
+        ).where(report_copy_mark.c.id == 1)
+    ).first()
+    return Mark(*row) if row is not None else Mark()
+
+
+# ---- what changed since a mark -------------------------------------------------------------
+
+
+def changed_leads(mark: Mark, upto: Mark | None = None) -> Any:
+    """The ids of the leads that may differ from their copies (see the module's docstring);
+    with `upto`, only those changed up to it."""
+    e, a = col(Event.id), col(Assignment.id)
+    events = [e > mark.event_id] + ([e <= upto.event_id] if upto else [])
+    leads = [a > mark.assignment_id] + ([a <= upto.assignment_id] if upto else [])
+    superseded = (
+        select(a)
+        .join(Event, col(Event.need_id) == col(Assignment.need_id))
+        .where(*events, col(Event.kind) == "superseded")
+    )
+    logged = select(col(Event.assignment_id)).where(*events, col(Event.assignment_id).is_not(None))
+    return union(logged, select(a).where(*leads), superseded)
+
+
+def changed_needs(mark: Mark, upto: Mark | None = None) -> Any:
+    """The ids of the needs that may differ from their copies."""
+    e, n = col(Event.id), col(Need.id)
+    events = [e > mark.event_id] + ([e <= upto.event_id] if upto else [])
+    needs = [n > mark.need_id] + ([n <= upto.need_id] if upto else [])
+    logged = select(col(Event.need_id)).where(*events, col(Event.need_id).is_not(None))
+    return union(logged, select(n).where(*needs))
+
+
+# ---- the rows as the report counts them, fresh from the source tables ---------------------
+
+
+def fresh_leads(name: str) -> Any:
+    """Each lead as `report_lead` copies it, computed from `assignment` now."""
+    a = Assignment
+    created, accepted = col(a.created_at), col(a.accepted_at)
+    contacted = func.coalesce(col(a.contacted_at), col(a.visited_at))
+    credit, ended = col(a.credit_granted_at), col(a.ended_at)
+
+    def missed(due: Any, step: Any, *, after: bool) -> ColumnElement[bool]:
+        """The step not done by the deadline, the lead still running then (and accepted, for
+        the steps after acceptance); whether the deadline has passed is the report's to ask."""
+        conditions = [or_(step.is_(None), step > due), or_(ended.is_(None), ended > due)]
+        if after:
+            conditions.append(accepted.is_not(None))
+        return and_(*conditions)
+
+    superseded = Need.__table__.alias("superseded")  # type: ignore[attr-defined]
+
+    def day(moment: Any) -> ColumnElement[int]:
+        return day_number(name, moment)
+
+    query: Any = select(
+        col(a.id).label("id"),
+        col(a.bank_id).label("bank_id"),
+        col(a.park_id).label("park_id"),
+        col(a.source_id).label("source_id"),
+        col(a.city).label("city"),
+        col(a.county).label("county"),
+        (col(a.channel) == Channel.BOT).label("online"),
+        col(a.first_loan).label("first_loan"),
+        superseded.c.id.is_(None).label("kept"),
+        day(created).label("created_day"),
+        day(accepted).label("accepted_day"),
+        day(contacted).label("contacted_day"),
+        day(credit).label("credit_day"),
+        day(col(a.loan_issued_at)).label("loan_day"),
+        day(col(a.accept_by)).label("accept_by_day"),
+        day(col(a.contact_by)).label("contact_by_day"),
+        day(col(a.decide_by)).label("decide_by_day"),
+        missed(col(a.accept_by), accepted, after=False).label("missed_accept"),
+        missed(col(a.contact_by), contacted, after=True).label("missed_contact"),
+        missed(col(a.decide_by), credit, after=True).label("missed_decide"),
+        col(a.credit_amount_yuan).label("credit_amount_yuan"),
+        col(a.loan_amount_yuan).label("loan_amount_yuan"),
+        case(  # claims are accepted as they are made: left out
+            (col(a.claimed).is_(False), hours_between(name, accepted, created))
+        ).label("hours_to_accept"),
+        hours_between(name, contacted, created).label("hours_to_contact"),
+        col(a.updated_at).label("updated_at"),
+    ).outerjoin(
+        superseded,
+        and_(superseded.c.id == col(a.need_id), superseded.c.status == NeedStatus.SUPERSEDED),
+    )
+    return query
+
+
+def fresh_needs(name: str) -> Any:
+    """Each need as `report_need` copies it, computed from `need` now."""
+    n = Need
+    query: Any = select(
+        col(n.id).label("id"),
+        day_number(name, col(n.created_at)).label("created_day"),
+        col(n.park_id).label("park_id"),
+        col(n.source_id).label("source_id"),
+        col(n.city).label("city"),
+        col(n.county).label("county"),
+        (col(n.channel) == Channel.BOT).label("online"),
+        col(n.first_loan).label("first_loan"),
+        (col(n.status) != NeedStatus.SUPERSEDED).label("kept"),
+    )
+    return query
+
+
+def fresh_visits(name: str) -> Select[Any]:
+    """Each visit as `report_visit` copies it: placed by when the manager recorded it, counted
+    where its lead is."""
+    a = Assignment
+    return (
+        select(
+            col(Event.id).label("id"),
+            day_number(name, col(Event.at)).label("day"),
+            col(Event.payload)["effective"].as_boolean().label("effective"),
+            col(a.bank_id).label("bank_id"),
+            col(a.park_id).label("park_id"),
+            col(a.source_id).label("source_id"),
+            col(a.city).label("city"),
+            col(a.county).label("county"),
+        )
+        .join(Assignment, col(a.id) == col(Event.assignment_id))
+        .where(col(Event.kind) == "visited")
+    )
+
+
+# ---- what a report reads -------------------------------------------------------------------
+
+
+def _region(rows: Any, scope: ReportScope) -> list[ColumnElement[bool]]:
+    if scope.region is None:
+        return []
+    return [or_(rows.c.city == scope.region, rows.c.county == scope.region)]
+
+
+def _scoped(rows: Any, scope: ReportScope, *, leads: bool = True) -> list[ColumnElement[bool]]:
+    where = _region(rows, scope)
+    if scope.bank_id is not None and leads:
+        where.append(rows.c.bank_id == scope.bank_id)
+    return where
+
+
+def lead_rows(session: Session, mark: Mark, scope: ReportScope, name: str) -> Subquery:
+    """The leads in scope as the report counts them: copies where unchanged, fresh elsewhere."""
+    changed = changed_leads(mark)
+    fresh = fresh_leads(name).subquery("fresh_lead")
+    return union_all(
+        select(report_lead).where(report_lead.c.id.not_in(changed), *_scoped(report_lead, scope)),
+        select(fresh).where(fresh.c.id.in_(changed), *_scoped(fresh, scope)),
+    ).subquery("lead_rows")
+
+
+def need_rows(session: Session, mark: Mark, scope: ReportScope, name: str) -> Subquery:
+    """The needs in scope as the report counts them."""
+    changed = changed_needs(mark)
+    fresh = fresh_needs(name).subquery("fresh_need")
+    return union_all(
+        select(report_need).where(
+            report_need.c.id.not_in(changed), *_scoped(report_need, scope, leads=False)
+        ),
+        select(fresh).where(fresh.c.id.in_(changed), *_scoped(fresh, scope, leads=False)),
+    ).subquery("need_rows")
+
+
+def visit_rows(session: Session, mark: Mark, scope: ReportScope, name: str) -> Subquery:
+    """The visits in scope: copied up to the mark, fresh after it."""
+    fresh = fresh_visits(name).subquery("fresh_visit")
+    return union_all(
+        select(report_visit).where(
+            report_visit.c.id <= mark.event_id, *_scoped(report_visit, scope)
+        ),
+        select(fresh).where(fresh.c.id > mark.event_id, *_scoped(fresh, scope)),
+    ).subquery("visit_rows")
+
+
+# ---- bringing the copies up to date --------------------------------------------------------
+
+
+def holds_write_turn(connection: Connection) -> bool:
+    """SQLite: whether this connection is its process's writer of the moment (db/engine.py), so
+    that another connection of the same thread would wait for it in vain."""
+    return _TURN in connection.info
+
+
+def refresh(engine: Engine, *, wait_s: float = WAIT_S, besides: int | None = None) -> bool:
+    """Copy again what changed since the mark and move the mark on; False when it could not
+    (another refresh running, or writers still running after `wait_s` on PostgreSQL, other
+    than the server process `besides`: the report's own)."""
+    name = engine.dialect.name
+    try:
+        with engine.connect() as connection:
+            if name == "postgresql":
+                upto = _settled(connection, wait_s, besides)
+                if upto is None:
+                    return False
+            else:
+                upto = None  # SQLite: read under the write lock, the one writer
+            with connection.begin():
+                return _refresh(connection, name, upto)
+    except DBAPIError as error:  # locked by another refresh, or busy: the next report's turn
+        log.info("report copies not refreshed: %s", error.orig)
+        return False
+
+
+def _newest(connection: Connection) -> Mark:
+    found = connection.execute(
+        select(
+            select(func.max(col(Event.id))).scalar_subquery(),
+            select(func.max(col(Assignment.id))).scalar_subquery(),
+            select(func.max(col(Need.id))).scalar_subquery(),
+        )
+    ).one()
+    return Mark(*(int(v or 0) for v in found))
+
+
+_WRITING: Final = text(
+    "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity s ON s.pid = l.pid "
+    "WHERE l.relation IN ('event'::regclass, 'assignment'::regclass, 'need'::regclass) "
+    "AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid() AND l.pid <> :besides "
+    "AND s.xact_start <= :seen"
+)
+
+
+def _settled(connection: Connection, wait_s: float, besides: int | None) -> Mark | None:
+    """PostgreSQL: the newest ids, once every transaction that was writing the source tables
+    when they were read has ended (so no id below them can still appear); None after
+    `wait_s`."""
+    with connection.begin():
+        upto = _newest(connection)
+        seen: datetime = connection.execute(select(func.clock_timestamp())).scalar_one()
+    deadline = time.monotonic() + wait_s
+    while True:
+        with connection.begin():
+            writing = {"seen": seen, "besides": besides or 0}
+            if not connection.execute(_WRITING, writing).scalar_one():
+                return upto
+        if time.monotonic() > deadline:
+            log.info("report copies not refreshed: writers still running after %s s", wait_s)
+            return None
+        time.sleep(0.01)
+
+
+def _refresh(connection: Connection, name: str, upto: Mark | None) -> bool:
+    """Under the mark's lock: copy again the leads, needs and visits changed since the mark
+    and up to `upto` (None: the newest, SQLite's one writer holding the lock), and move the
+    mark there."""
+    mark = _locked_mark(connection, name)
+    upto = upto or _newest(connection)
+    if upto != mark:
+        leads = changed_leads(mark, upto)
+        fresh = fresh_leads(name).subquery("fresh_lead")
+        connection.execute(delete(report_lead).where(report_lead.c.id.in_(leads)))
+        columns = [c.name for c in report_lead.c]
+        chosen = select(*(fresh.c[c] for c in columns)).where(fresh.c.id.in_(leads))
+        connection.execute(insert(report_lead).from_select(columns, chosen))
+        needs = changed_needs(mark, upto)
+        fresh = fresh_needs(name).subquery("fresh_need")
+        connection.execute(delete(report_need).where(report_need.c.id.in_(needs)))
+        columns = [c.name for c in report_need.c]
+        chosen = select(*(fresh.c[c] for c in columns)).where(fresh.c.id.in_(needs))
+        connection.execute(insert(report_need).from_select(columns, chosen))
+        fresh = fresh_visits(name).subquery("fresh_visit")
+        columns = [c.name for c in report_visit.c]
+        logged = and_(fresh.c.id > mark.event_id, fresh.c.id <= upto.event_id)
+        chosen = select(*(fresh.c[c] for c in columns)).where(logged)
+        connection.execute(insert(report_visit).from_select(columns, chosen))
+        moved = {
+            "event_id": max(upto.event_id, mark.event_id),
+            "assignment_id": max(upto.assignment_id, mark.assignment_id),
+            "need_id": max(upto.need_id, mark.need_id),
+        }
+        connection.execute(update(report_copy_mark).where(report_copy_mark.c.id == 1), moved)
+    return True
+
+
+def _locked_mark(connection: Connection, name: str) -> Mark:
+    """The mark, locked for this transaction (made if missing; on PostgreSQL, an error if
+    another refresh holds it; on SQLite this transaction is the one writer)."""
+    query = select(report_copy_mark).where(report_copy_mark.c.id == 1)
+    if name == "postgresql":
+        query = query.with_for_update(nowait=True)
+    if connection.execute(query).first() is None:
+        connection.execute(
+            insert(report_copy_mark).values(id=1, event_id=0, assignment_id=0, need_id=0)
+        )
+        if name == "postgresql":
+            connection.execute(query)
+    return mark_of(connection)
