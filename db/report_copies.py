@@ -61,8 +61,9 @@ from db.vocabulary import Channel, NeedStatus
 
 log = logging.getLogger(__name__)
 
-WAIT_S: Final = 5.0
-"""How long `refresh` waits on PostgreSQL for writers already running to end."""
+WAIT_S: Final = 0.5
+"""How long `refresh` waits on PostgreSQL for writers already running to end (a report that
+would wait longer reads what they may have changed fresh instead, as exact)."""
 
 
 @dataclass(frozen=True, slots=True)
