@@ -11,8 +11,10 @@ from db.errors import Conflict, InvalidInput, NotAllowed, NotEligible, NotFound
 from db.leads import (
     NewLead,
     add_assignment,
+    fit_of,
     lock_assignment,
     lock_need,
+    lock_need_facts,
     move,
     notify_bank,
     notify_firm,
@@ -84,20 +86,18 @@ def claim(
     accepted, at once. Refused when the firm is at its bank limit or the bank holds it already."""
     now = now or utcnow()
     staff_id, bank_id, role = _bank_staff(session, actor)
-    need = lock_need(session, need_id)
-    candidate = session.get(Candidate, (need_id, bank_id))
-    if candidate is None:  # never in this bank's pool: as good as not there
+    need = lock_need_facts(session, need_id)
+    fit = fit_of(session, need_id, bank_id)
+    if fit is None:  # never in this bank's pool: as good as not there
         raise NotFound.of("need_not_found", need_id=need_id)
     if need.status != NeedStatus.OPEN or need.route != Route.ASSIGN:
         raise NotEligible.of("not_eligible", need_id=need_id)
-    bank = session.get(Bank, bank_id)
-    assert bank is not None
     manager_id = staff_id if role == Role.MANAGER else None  # an admin claims for the bank
     new, event_id = add_assignment(
         session,
         need,
-        bank,
-        candidate,
+        fit,
+        fit,
         now=now,
         actor=actor,
         policy=policy,
@@ -106,8 +106,8 @@ def claim(
     )
     if manager_id is None:
         notify_bank(session, new, event_id, Notice.BANK_NEW_LEAD, now)
-    notify_firm(session, need, event_id, Notice.FIRM_ACCEPTED, now, bank=bank.name)
-    return Lead.of(new, bank)
+    notify_firm(session, need, event_id, Notice.FIRM_ACCEPTED, now, bank=fit.name)
+    return Lead.of(new, fit)
 
 
 @use_case

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, bindparam, func, insert
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from db.errors import AlreadyHeld, LimitReached, NotFound
-from db.models import Assignment, Bank, Branch, Candidate, Need, Staff, metadata
+from db.models import Assignment, Branch, Need, Staff, metadata
 from db.transitions import check_transition
 from db.unit import Actor
 from db.vocabulary import LIVE, OPEN_WORK, AssignmentStatus, NeedStatus, Notice, Role
@@ -34,7 +35,25 @@ _FIRST_REACHED = {
 
 # The statements of the write path, built once: a claim runs each once, inside SQLite's only
 # write lock, where building a statement and its cache key cost more than running it.
-_LEADS, _EVENTS, _OUTBOX = (metadata.tables[name] for name in ("assignment", "event", "outbox"))
+_LEADS, _EVENTS, _OUTBOX, _NEEDS, _CANDIDATES, _BANKS = (
+    metadata.tables[name] for name in ("assignment", "event", "outbox", "need", "candidate", "bank")
+)
+_LOCK_NEED = (
+    core_select(
+        _NEEDS.c.id, _NEEDS.c.status, _NEEDS.c.route, _NEEDS.c.chat_id, _NEEDS.c.bank_limit,
+        _NEEDS.c.banks_existing, _NEEDS.c.city, _NEEDS.c.county, _NEEDS.c.park_id,
+        _NEEDS.c.source_id, _NEEDS.c.channel, _NEEDS.c.first_loan,
+    )
+    .where(_NEEDS.c.id == bindparam("need_id"))
+    .with_for_update()
+)  # fmt: skip
+_FIT = (
+    core_select(_CANDIDATES.c.branch_id, _CANDIDATES.c.existing, _BANKS.c.id, _BANKS.c.code,
+           _BANKS.c.name)
+    .join(_BANKS, _BANKS.c.id == _CANDIDATES.c.bank_id)
+    .where(_CANDIDATES.c.need_id == bindparam("need_id"),
+           _CANDIDATES.c.bank_id == bindparam("bank_id"))
+)  # fmt: skip
 _HELD = select(_LEADS.c.status).where(
     _LEADS.c.need_id == bindparam("need_id"), _LEADS.c.bank_id == bindparam("bank_id")
 )
@@ -63,6 +82,72 @@ def lock_need(session: Session, need_id: int) -> Need:
     return need
 
 
+class NeedFacts(Protocol):
+    """What adding a lead and telling the firm read of a (locked) need: a `Need`, or the row
+    `lock_need_facts` reads."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def route(self) -> str: ...
+    @property
+    def chat_id(self) -> int | None: ...
+    @property
+    def bank_limit(self) -> int | None: ...
+    @property
+    def banks_existing(self) -> int: ...
+    @property
+    def city(self) -> str: ...
+    @property
+    def county(self) -> str: ...
+    @property
+    def park_id(self) -> int | None: ...
+    @property
+    def source_id(self) -> int | None: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def first_loan(self) -> bool: ...
+
+
+class BankFacts(Protocol):
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+class FitFacts(Protocol):
+    """A bank's fit for a need (its `Candidate` row): the branch to serve it, and whether the
+    bank already lends to the firm."""
+
+    @property
+    def branch_id(self) -> int | None: ...
+    @property
+    def existing(self) -> bool: ...
+
+
+class BankFit(FitFacts, BankFacts, Protocol):
+    """A bank and its fit for a need, read in one statement."""
+
+
+def lock_need_facts(session: Session, need_id: int) -> NeedFacts:
+    """What a claim reads of a need, its row locked as `lock_need` locks it."""
+    found = _connection(session).execute(_LOCK_NEED, {"need_id": need_id}).first()
+    if found is None:
+        raise NotFound.of("need_not_found", need_id=need_id)
+    return found
+
+
+def fit_of(session: Session, need_id: int, bank_id: int) -> BankFit | None:
+    """The bank and its fit for the need, or None when the bank is not eligible for it."""
+    return _connection(session).execute(_FIT, {"need_id": need_id, "bank_id": bank_id}).first()
+
+
 def lock_assignment(session: Session, assignment_id: int) -> tuple[Assignment, Need]:
     """An assignment and its need, the need's row locked first (every change to a need's
     assignments is made under that lock), then the assignment read fresh."""
@@ -80,7 +165,7 @@ def live_new_banks(session: Session, need_id: int) -> int:
     return int(_connection(session).execute(_LIVE_NEW_BANKS, {"need_id": need_id}).scalar_one())
 
 
-def slots_left(session: Session, need: Need) -> int | None:
+def slots_left(session: Session, need: NeedFacts) -> int | None:
     """How many more banks may serve the firm (None: the limit does not apply)."""
     if need.bank_limit is None:
         return None
@@ -107,9 +192,9 @@ class NewLead:
 
 def add_assignment(
     session: Session,
-    need: Need,
-    bank: Bank,
-    candidate: Candidate,
+    need: NeedFacts,
+    bank: BankFacts,
+    candidate: FitFacts,
     *,
     now: datetime,
     actor: Actor,
@@ -257,7 +342,7 @@ def record(
 
 
 def notify_firm(
-    session: Session, need: Need, event_id: int, notice: Notice, now: datetime, **params: Any
+    session: Session, need: NeedFacts, event_id: int, notice: Notice, now: datetime, **params: Any
 ) -> None:
     """Queue a message to the firm about its need, through the bot (if it came by the bot)."""
     if need.chat_id is None or need.status == NeedStatus.WITHDRAWN:

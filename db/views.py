@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from db.leads import NewLead
+from db.leads import BankFacts, NewLead
 from db.models import Assignment, Bank, Need
 from db.vocabulary import AssignmentStatus
 
@@ -30,7 +30,7 @@ class Lead:
     deadlines_estimated: bool
 
     @classmethod
-    def of(cls, assignment: Assignment | NewLead, bank: Bank) -> Lead:
+    def of(cls, assignment: Assignment | NewLead, bank: BankFacts) -> Lead:
         return cls(
             id=assignment.id or 0,
             need_id=assignment.need_id,
