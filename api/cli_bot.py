@@ -165,12 +165,16 @@ def worker(
     outbox_every: Annotated[
         float, typer.Option(help="Seconds between two looks for notices to send.")
     ] = 3.0,
+    copies_every: Annotated[
+        float, typer.Option(help="Seconds between two updates of the reports' copies.")
+    ] = 120.0,
     once: Annotated[bool, typer.Option("--once", help="Run one pass and exit.")] = False,
     lang: LangOption = Lang.ZH,
 ) -> None:
     """Run the background worker alone until Ctrl-C or SIGTERM: expire overdue offers and pass
-    them to the next bank, flag overdue contacts and decisions, and send the outbox through
-    Telegram (when TELEGRAM_BOT_TOKEN is set; otherwise notices stay queued)."""
+    them to the next bank, flag overdue contacts and decisions, send the outbox through
+    Telegram (when TELEGRAM_BOT_TOKEN is set; otherwise notices stay queued), and keep the
+    reports' copies up to date."""
     from api.worker import Intervals, Worker
     from bot.notify import make_bot
 
@@ -178,7 +182,7 @@ def worker(
     engine = open_database(lang)
     settings = get_settings()
     bot = make_bot(settings) if settings.telegram_bot_token is not None else None
-    intervals = Intervals(expiry_every, overdue_every, outbox_every)
+    intervals = Intervals(expiry_every, overdue_every, outbox_every, copies_every)
     runner = Worker(engine, bot=bot, intervals=intervals)
 
     async def main() -> None:

@@ -1,6 +1,8 @@
-"""The background worker: expiry and reassignment on the working-day clocks, overdue flags, and
-the outbox sent through Telegram. It runs inside `yinqi serve` (beside the bot, sharing its rate
-limiter) and alone as `yinqi worker`; several may run at once (each step locks what it changes).
+"""The background worker: expiry and reassignment on the working-day clocks, overdue flags, the
+outbox sent through Telegram, and the report copies kept up to date (db/report_copies.py: a
+report then finds little to copy before it reads, instead of a season's changes). It runs
+inside `yinqi serve` (beside the bot, sharing its rate limiter) and alone as `yinqi worker`;
+several may run at once (each step locks what it changes).
 
 Every failure is logged and survived: a job that raises is tried again at its next turn.
 """
@@ -24,13 +26,14 @@ from db.expiry import ExpiryRun, expire_overdue
 from db.models import utcnow
 from db.outbox import BATCH, LEASE
 from db.overdue import OverdueRun, flag_overdue
+from db.report_copies import refresh
 from matching.policy import DEFAULT_POLICY, Policy
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-JOBS = ("expiry", "overdue", "outbox")
+JOBS = ("expiry", "overdue", "outbox", "copies")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +43,10 @@ class Intervals:
     expiry_s: float = 60.0
     overdue_s: float = 300.0
     outbox_s: float = 3.0  # a full batch is followed by the next one at once
+    copies_s: float = 120.0
 
-    def seconds(self) -> tuple[float, float, float]:
-        return self.expiry_s, self.overdue_s, self.outbox_s
+    def seconds(self) -> tuple[float, float, float, float]:
+        return self.expiry_s, self.overdue_s, self.outbox_s, self.copies_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,7 @@ class Pass:
     expiry: ExpiryRun | None = None
     overdue: OverdueRun | None = None
     outbox: SendRun | None = None
+    copies: bool | None = None  # True: the report copies were brought up to date
     failed: tuple[str, ...] = ()  # jobs that raised
 
     def summary(self) -> str | None:
@@ -123,7 +128,10 @@ class Worker:
         if self.notifier is None:
             log.warning("worker: no Telegram bot, so notices stay queued in the outbox")
         every = dict(zip(JOBS, self.intervals.seconds(), strict=True))
-        log.info("worker: started (every %ss: expiry, %ss: overdue, %ss: outbox)", *every.values())
+        log.info(
+            "worker: started (every %ss: expiry, %ss: overdue, %ss: outbox, %ss: report copies)",
+            *every.values(),
+        )
         loop = asyncio.get_running_loop()
         due = dict.fromkeys(JOBS, 0.0)
         while not stop.is_set():
@@ -141,9 +149,9 @@ class Worker:
 
     async def run_once(self, now: datetime | None = None, *, jobs: Collection[str] = JOBS) -> Pass:
         """One pass of `jobs` (default all): expiry, then overdue flags, then the outbox, so the
-        notices the first two queued go out in the same pass."""
+        notices the first two queued go out in the same pass; then the report copies."""
         failed: list[str] = []
-        expiry = overdue = outbox = None
+        expiry = overdue = outbox = copies = None
         if "expiry" in jobs:
             expiry = await self._job("expiry", failed, self._expire, now)
         if "overdue" in jobs:
@@ -154,7 +162,9 @@ class Worker:
             except Exception:
                 log.exception("worker: sending the outbox failed; trying again next time")
                 failed.append("outbox")
-        return Pass(expiry, overdue, outbox, tuple(failed))
+        if "copies" in jobs:
+            copies = await self._job("copies", failed, self._copy, now)
+        return Pass(expiry, overdue, outbox, copies, tuple(failed))
 
     async def _job(
         self, name: str, failed: list[str], work: Callable[[datetime], T], now: datetime | None
@@ -169,6 +179,9 @@ class Worker:
     def _expire(self, now: datetime) -> ExpiryRun:
         with Session(self.engine) as session:
             return expire_overdue(session, now=now, policy=self.policy)
+
+    def _copy(self, _now: datetime) -> bool:
+        return refresh(self.engine)
 
     def _flag(self, now: datetime) -> OverdueRun:
         with Session(self.engine) as session:

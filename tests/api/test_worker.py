@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 from telegram import Bot
 from typer.testing import CliRunner
@@ -22,7 +23,8 @@ from typer.testing import CliRunner
 from api.cli import app as cli
 from api.worker import Intervals, Pass, Worker
 from db.assignments import accept
-from db.models import Assignment, Bank, Staff, utcnow
+from db.models import Assignment, Bank, Event, Staff, utcnow
+from db.report_copies import mark_of
 from db.views import Lead
 from matching.workdays import CHINA_TZ
 from tests.bot.harness import RunningBot
@@ -235,3 +237,14 @@ def test_yinqi_worker_alone_sends_through_telegram_until_sigterm(seeded: Seeded)
         (YUECHENG_BANKS[0], "expired"),
         (YUECHENG_BANKS[1], "offered"),
     ]
+
+
+def test_a_pass_brings_the_report_copies_up_to_date(seeded: Seeded) -> None:
+    register(seeded)
+    with Session(seeded.engine) as session:
+        newest = session.exec(select(func.max(col(Event.id)))).one()
+        assert newest and mark_of(session).event_id < newest
+    done = asyncio.run(worker(seeded).run_once(AFTER_TUESDAY, jobs={"copies"}))
+    assert done.copies is True and done.failed == ()
+    with Session(seeded.engine) as session:
+        assert mark_of(session).event_id == newest
