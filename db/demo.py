@@ -54,6 +54,7 @@ KEPT_TABLES: Final = frozenset(
 )
 """What `empty_season` keeps: the catalog, imported campaign lists and the schema's version."""
 
+COORDINATOR_REGION: Final = "绍兴市"  # the demo coordinator's region (a coordinator sees one)
 _MANAGER_NAMES: Final = ("张伟", "李娜", "王磊", "刘洋", "陈静", "杨帆", "赵敏", "周杰", "吴昊")
 
 
@@ -189,18 +190,27 @@ def _catalog(engine: Engine) -> Catalog:
 
 
 def _staff(engine: Engine, catalog: Catalog, now: datetime) -> tuple[list[DemoStaff], Cast]:
-    """A coordinator and an admin; per bank an admin and a manager for each of (up to three of)
-    its branches."""
+    """A coordinator (of 绍兴市) and an admin; per bank an admin and a manager for each of (up to
+    three of) its branches."""
     made: list[DemoStaff] = []
 
     def add(
-        session: Session, name: str, role: Role, bank: str | None = None, branch: str | None = None
+        session: Session,
+        name: str,
+        role: Role,
+        bank: str | None = None,
+        branch: str | None = None,
+        region: str | None = None,
     ) -> None:
-        user = add_user(session, name=name, role=role, bank_code=bank, branch_code=branch, now=now)
+        user = add_user(
+            session, name=name, role=role, bank_code=bank, branch_code=branch, region=region,
+            now=now,
+        )  # fmt: skip
         made.append(DemoStaff(user.staff_id, user.name, role, bank, user.token))
 
     with Session(engine) as session:
-        add(session, "专班联络员（演示）", Role.COORDINATOR)
+        # A coordinator sees the reports of a region; 绍兴市 has most of the sample's parks.
+        add(session, "绍兴市专班联络员（演示）", Role.COORDINATOR, region=COORDINATOR_REGION)
         add(session, "系统管理员（演示）", Role.ADMIN)
         for i, bank in enumerate(catalog.banks):
             add(session, f"{bank.name}管理员（演示）", Role.BANK_ADMIN, bank.code)

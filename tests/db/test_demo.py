@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from db.accounts import staff_for_token
 from db.catalog_store import load_catalog
-from db.demo import DemoSeason, empty_season, fill_season, has_needs
+from db.demo import COORDINATOR_REGION, DemoSeason, empty_season, fill_season, has_needs
 from db.demo_firms import applicants
 from db.models import Assignment, Bank, Enterprise, Event, Need, QrSource, Scan, Staff
 from db.qr_sources import funnel
@@ -211,7 +211,18 @@ def test_the_demo_staff_can_sign_in_with_their_tokens(played: Played) -> None:
         for member in season.staff:
             holder = staff_for_token(session, member.token)
             assert holder is not None and holder.role is member.role
-        assert session.get(Staff, season.coordinator.staff_id).region is None  # sees everything
+        coordinator = session.get(Staff, season.coordinator.staff_id)
+        assert coordinator is not None and coordinator.region == COORDINATOR_REGION
+        # a coordinator of no region is refused every report: this one has a region with needs
+        mine = progress(
+            session,
+            scope=ReportScope(region=COORDINATOR_REGION),
+            date_from=season.start.date(),
+            date_to=(season.end - timedelta(days=1)).date(),
+            group_by="bank",
+            now=season.end,
+        )
+    assert mine.total.needs > 0
 
 
 def test_a_database_with_needs_is_refused(played: Played) -> None:
