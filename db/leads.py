@@ -68,8 +68,10 @@ _QUEUE = insert(_OUTBOX)
 
 
 def _connection(session: Session) -> Connection:
-    """The session's connection, in its transaction, for the prebuilt Core statements (what
-    they write is not kept by the session: nothing pending needs flushing first)."""
+    """The session's connection, in its transaction, for the prebuilt Core statements; what
+    the session holds pending is flushed first, as its own queries would (a lead just moved
+    must count as moved; a flush with nothing pending costs nothing)."""
+    session.flush()
     return session.connection()
 
 
