@@ -71,37 +71,32 @@ def overview(request: Request, viewer: ViewerDep) -> Response:
     )
 
 
-@router.get("/bank/{code}")
-def bank(request: Request, viewer: ViewerDep, code: Code) -> Response:
+def _drill(
+    request: Request, viewer: Viewer, kind: str, narrowed: Callable[[Filters], Filters]
+) -> Response:
+    """A bank's, a park's or a QR source's page: the overview's filters with that one set."""
     now = clock_of(request)
     return _shown(
         request,
         viewer,
-        lambda s, f: views.drill_context(s, viewer, replace(f, bank=code), now, "bank"),
+        lambda s, f: views.drill_context(s, viewer, narrowed(f), now, kind),
         "drill.html",
     )
+
+
+@router.get("/bank/{code}")
+def bank(request: Request, viewer: ViewerDep, code: Code) -> Response:
+    return _drill(request, viewer, "bank", lambda f: replace(f, bank=code))
 
 
 @router.get("/park/{code}")
 def park(request: Request, viewer: ViewerDep, code: Code) -> Response:
-    now = clock_of(request)
-    return _shown(
-        request,
-        viewer,
-        lambda s, f: views.drill_context(s, viewer, replace(f, park=code), now, "park"),
-        "drill.html",
-    )
+    return _drill(request, viewer, "park", lambda f: replace(f, park=code))
 
 
 @router.get("/source/{token}")
 def source(request: Request, viewer: ViewerDep, token: Code) -> Response:
-    now = clock_of(request)
-    return _shown(
-        request,
-        viewer,
-        lambda s, f: views.drill_context(s, viewer, replace(f, source=token), now, "source"),
-        "drill.html",
-    )
+    return _drill(request, viewer, "source", lambda f: replace(f, source=token))
 
 
 @router.get("/need/{need_id}")
