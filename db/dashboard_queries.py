@@ -53,8 +53,6 @@ def overdue_leads(
     *,
     scope: ReportScope,
     now: datetime,
-    park_id: int | None = None,
-    source_id: int | None = None,
     limit: int = OVERDUE_LIMIT,
 ) -> tuple[tuple[OverdueLead, ...], int]:
     """The scope's live leads past a deadline at `now`, the newest breach first (at most
@@ -65,10 +63,6 @@ def overdue_leads(
         (decide, col(a.decide_by)), (contact, col(a.contact_by)), else_=col(a.accept_by)
     ).label("breach")
     where = [or_(accept, contact, decide), *in_scope(scope)]
-    if park_id is not None:
-        where.append(col(a.park_id) == park_id)
-    if source_id is not None:
-        where.append(col(a.source_id) == source_id)
     total = session.execute(select(func.count()).select_from(a).where(*where)).scalar_one()
     rows = session.execute(
         select(
@@ -142,16 +136,15 @@ class SourceFunnel:
 
 
 def source_funnels(
-    session: Session, *, scope: ReportScope, period: Period, source_id: int | None = None
+    session: Session, *, scope: ReportScope, period: Period
 ) -> tuple[SourceFunnel, ...]:
     """Per QR source, the firms of the period: scans made in it; needs registered in it from
     the source (a bank's scope: those the bank got a lead for), and how far they got (with the
     bank's scope, with that bank)."""
-    sources = session.execute(
-        select(QrSource, _placed(scope)).order_by(col(QrSource.id))
-        if source_id is None
-        else select(QrSource, _placed(scope)).where(col(QrSource.id) == source_id)
-    ).all()
+    chosen = select(QrSource, _placed(scope)).order_by(col(QrSource.id))
+    if scope.source_id is not None:
+        chosen = chosen.where(col(QrSource.id) == scope.source_id)
+    sources = session.execute(chosen).all()
     if not sources:
         return ()
     counts: dict[int, dict[str, int]] = {s.id or 0: {} for s, _ in sources}
@@ -188,12 +181,19 @@ def source_funnels(
 
 def _placed(scope: ReportScope) -> ColumnElement[Any]:
     """Whether a source's code stands in the scope: its park or branch in the region, its
-    branch or manager at the bank; every code, for everyone's scope."""
-    if scope.region is None and scope.bank_id is None:
-        return literal(True)
-    conditions = []
+    branch or manager at the bank, its park the scope's park, itself the scope's source; every
+    code, for everyone's scope."""
+    conditions: list[ColumnElement[Any]] = []
     target = col(QrSource.target)
     kind = col(QrSource.kind)
+    if scope.source_id is not None:
+        conditions.append(col(QrSource.id) == scope.source_id)
+    if scope.park_id is not None:
+        code = select(col(Park.code)).where(col(Park.id) == scope.park_id).scalar_subquery()
+        conditions.append(and_(kind == QrKind.PARK, target == code))
+    if scope.region is None and scope.bank_id is None:
+        return and_(*conditions) if conditions else literal(True)
+    where = []
     park = select(col(Park.code))
     branch = select(col(Branch.code))
     manager = select(cast(col(Staff.id), String))
@@ -209,11 +209,10 @@ def _placed(scope: ReportScope) -> ColumnElement[Any]:
         branch = branch.where(col(Branch.bank_id) == scope.bank_id)
         manager = manager.where(col(Staff.bank_id) == scope.bank_id)
     if scope.bank_id is None:
-        conditions.append(and_(kind == QrKind.PARK, target.in_(park)))
-    conditions.append(and_(kind == QrKind.BRANCH, target.in_(branch)))
-    conditions.append(and_(kind == QrKind.MANAGER, target.in_(manager)))
-    placed: ColumnElement[Any] = or_(*conditions)
-    return placed
+        where.append(and_(kind == QrKind.PARK, target.in_(park)))
+    where.append(and_(kind == QrKind.BRANCH, target.in_(branch)))
+    where.append(and_(kind == QrKind.MANAGER, target.in_(manager)))
+    return and_(or_(*where), *conditions)
 
 
 def _need_counts(scope: ReportScope, period: Period, ids: list[int]) -> Any:

@@ -218,7 +218,12 @@ def _region(rows: Any, scope: ReportScope) -> list[ColumnElement[bool]]:
 
 
 def _scoped(rows: Any, scope: ReportScope, *, leads: bool = True) -> list[ColumnElement[bool]]:
+    """As `report_scope.in_scope`, on the copies' columns."""
     where = _region(rows, scope)
+    if scope.park_id is not None:
+        where.append(rows.c.park_id == scope.park_id)
+    if scope.source_id is not None:
+        where.append(rows.c.source_id == scope.source_id)
     if scope.bank_id is not None and leads:
         where.append(rows.c.bank_id == scope.bank_id)
     return where

@@ -71,6 +71,8 @@ def coverage(session: Session, *, scope: ReportScope, policy: Policy = DEFAULT_P
     )
     if scope.region is not None:
         query = query.where(or_(col(Park.city) == scope.region, col(Park.county) == scope.region))
+    if scope.park_id is not None:
+        query = query.where(col(Park.id) == scope.park_id)
     parks = tuple(
         ParkCoverage(
             code=park.code,

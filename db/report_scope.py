@@ -21,10 +21,13 @@ from matching.workdays import CHINA_TZ
 @dataclass(frozen=True, slots=True)
 class ReportScope:
     """What a report may count: needs of one region (a city or county name, as needs record
-    them) or of all; leads of one bank or of all."""
+    them) or of all; leads of one bank or of all; and, narrower still, the needs of one park or
+    of one QR source (a lead carries its need's park and source)."""
 
     region: str | None = None
     bank_id: int | None = None
+    park_id: int | None = None
+    source_id: int | None = None
 
     @classmethod
     def of(cls, staff: Staff) -> ReportScope:
@@ -51,11 +54,15 @@ class ReportScope:
 
 def in_scope(scope: ReportScope, *, leads: bool = True) -> list[ColumnElement[bool]]:
     """Conditions that keep a query in scope: on `assignment` when `leads` (a lead carries its
-    need's city and county), else on `need`."""
+    need's city, county, park and source), else on `need`."""
     where: list[ColumnElement[bool]] = []
+    place = Assignment if leads else Need
     if scope.region is not None:
-        place = Assignment if leads else Need
         where.append(or_(col(place.city) == scope.region, col(place.county) == scope.region))
+    if scope.park_id is not None:
+        where.append(col(place.park_id) == scope.park_id)
+    if scope.source_id is not None:
+        where.append(col(place.source_id) == scope.source_id)
     if scope.bank_id is not None and leads:
         where.append(col(Assignment.bank_id) == scope.bank_id)
     return where

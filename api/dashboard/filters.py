@@ -117,13 +117,11 @@ def _text(value: str | None) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Narrowed:
-    """The scope a viewer's filters give: what the reports count (region, bank), and the park
-    or QR source whose row of the report the figures are read from."""
+    """The scope a viewer's filters give (region, bank, park, QR source), and the names of what
+    they chose, for the page's titles."""
 
     scope: ReportScope
-    park_id: int | None = None
     park_name: str | None = None
-    source_id: int | None = None
     source_label: str | None = None
     bank_name: str | None = None
 
@@ -159,7 +157,6 @@ def narrow(session: Session, viewer: Viewer, filters: Filters) -> Narrowed:
         if bank is None or (own.bank_id is not None and bank.id != own.bank_id):
             raise NotFound.of("dashboard_unknown_bank", bank=filters.bank)
         bank_id, bank_name = bank.id, bank.name
-    scope = ReportScope(region=region, bank_id=bank_id)
     park_id = park_name = None
     if filters.park is not None:
         park = session.exec(select(Park).where(Park.code == filters.park)).first()
@@ -172,4 +169,5 @@ def narrow(session: Session, viewer: Viewer, filters: Filters) -> Narrowed:
         if source is None:
             raise NotFound.of("unknown_qr_token", token=filters.source)
         source_id, source_label = source.id, source.label
-    return Narrowed(scope, park_id, park_name, source_id, source_label, bank_name)
+    scope = ReportScope(region=region, bank_id=bank_id, park_id=park_id, source_id=source_id)
+    return Narrowed(scope, park_name, source_label, bank_name)

@@ -16,7 +16,6 @@ from sqlmodel import Session
 from api.dashboard.filters import Filters, Narrowed
 from db.dashboard_queries import OverdueLead, SourceFunnel, overdue_leads, source_funnels
 from db.engine import reading
-from db.report_problems import DEFAULT_LIMIT
 from db.report_scope import Period, ReportScope
 from db.reports import (
     GroupBy,
@@ -34,7 +33,6 @@ OVERDUE_SHOWN: Final = 20  # the overview's share of the list; a drill-down show
 _POOL: Final = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dashboard")
 """Threads for the overview's parts; their reads wait on the database, not on Python."""
 T = TypeVar("T")
-_BY_STANDARD: Final = ("standards_failed", "credit_repair")  # counted once per failed standard
 TREND_WEEKS: Final = 8
 
 
@@ -89,31 +87,16 @@ class Overview:
     problems: tuple[Problem, ...]
     problem_counts: tuple[tuple[str, str, int], ...]  # (kind, cause, count) that occurred
     problems_cut: bool
-    row_scoped: bool  # figures are a park's or a source's row: the bank chart is not narrowed
-
-
-def _row(report: ProgressReport, key: str | None) -> Progress:
-    """The figures of one group of the report (the whole scope's when `key` is None)."""
-    if key is None:
-        return report.total
-    found = [row for row in report.rows if row.key == key]
-    return found[0] if found else Progress(key, "")
 
 
 def figures(
-    session: Session, filters: Filters, narrowed: Narrowed, now: datetime, group: GroupBy
-) -> tuple[ProgressReport, ProgressReport, str | None]:
-    """This period's report and the previous one's, by `group` unless a park or a source
-    filter asks for that group's row; and the key of that row (None: the whole scope)."""
-    key: str | None = None
-    if filters.park is not None:
-        group, key = GroupBy.PARK, filters.park
-    elif filters.source is not None:
-        group, key = GroupBy.SOURCE, filters.source
-    reports = tuple(
+    session: Session, scope: ReportScope, filters: Filters, now: datetime, group: GroupBy
+) -> tuple[ProgressReport, ProgressReport]:
+    """This period's report and the previous one's, by `group`."""
+    current, before = (
         progress(
             session,
-            scope=narrowed.scope,
+            scope=scope,
             date_from=f.date_from,
             date_to=f.date_to,
             group_by=group,
@@ -121,7 +104,7 @@ def figures(
         )
         for f in (filters, filters.previous())
     )
-    return reports[0], reports[1], key
+    return current, before
 
 
 def trend(
@@ -172,24 +155,18 @@ def overview(session: Session, filters: Filters, narrowed: Narrowed, now: dateti
             now=now,
         )
 
-    whole = filters.park is None and filters.source is None
     weeks_f = read(lambda s: trend(s, filters, narrowed, now))
     banks_f = read(bank_report)
-    earlier_f = (
-        None
-        if whole and one_week(filters)
-        else read(lambda s: _headline_rows(s, filters, narrowed, now))
-    )
+    before_f = None if one_week(filters) else read(lambda s: _before(s, filters, scope, now))
     problems_f = read(lambda s: _problems(s, filters, scope))
-    rest_f = read(lambda s: _lists(s, filters, narrowed, now))
+    rest_f = read(lambda s: _lists(s, filters, scope, now))
     weeks, by_bank = weeks_f.result(), banks_f.result()
-    if earlier_f is None:
+    if before_f is None:
         # the weekly trend holds this week's figures and the week before's, as each week's own
         # report gives them (the figures headlined are counted ones, never medians)
         shown = headlines(weeks[-1], weeks[-2])
     else:
-        now_row, before_row = earlier_f.result()
-        shown = headlines(now_row or by_bank.total, before_row)
+        shown = headlines(by_bank.total, before_f.result())
     items, counts, cut = problems_f.result()
     funnels, parks, late, late_total = rest_f.result()
     return Overview(
@@ -205,69 +182,44 @@ def overview(session: Session, filters: Filters, narrowed: Narrowed, now: dateti
         problems=items,
         problem_counts=counts,
         problems_cut=cut,
-        row_scoped=not whole,
     )
 
 
-def _headline_rows(
-    session: Session, filters: Filters, narrowed: Narrowed, now: datetime
-) -> tuple[Progress | None, Progress]:
-    """The headline row now (None: the whole scope's, read from the bank report) and before."""
-    if filters.park is None and filters.source is None:
-        previous = filters.previous()
-        before = progress(
-            session,
-            scope=narrowed.scope,
-            date_from=previous.date_from,
-            date_to=previous.date_to,
-            group_by=GroupBy.BANK,
-            now=now,
-        )
-        return None, before.total
-    current, earlier, key = figures(session, filters, narrowed, now, GroupBy.BANK)
-    return _row(current, key), _row(earlier, key)
+def _before(session: Session, filters: Filters, scope: ReportScope, now: datetime) -> Progress:
+    """The whole scope's figures in the previous period."""
+    previous = filters.previous()
+    report = progress(
+        session,
+        scope=scope,
+        date_from=previous.date_from,
+        date_to=previous.date_to,
+        group_by=GroupBy.BANK,
+        now=now,
+    )
+    return report.total
 
 
 def _problems(
     session: Session, filters: Filters, scope: ReportScope
 ) -> tuple[tuple[Problem, ...], tuple[tuple[str, str, int], ...], bool]:
-    """The newest key problems, their counts by cause, whether the list was cut; for a park,
-    its own items among the whole list, counted again by their causes."""
+    """The newest key problems, their counts by cause, whether the list was cut."""
     found = problems(
         session,
         scope=scope,
         date_from=filters.date_from,
         date_to=filters.date_to,
-        limit=PROBLEM_LIMIT if filters.park is None else DEFAULT_LIMIT,
+        limit=PROBLEM_LIMIT,
     )
-    if filters.park is None:
-        counts = tuple((c.kind.value, c.cause, c.count) for c in found.by_cause)
-        return found.items, counts, found.truncated
-    items = tuple(p for p in found.items if p.park == filters.park)
-    tally: dict[tuple[str, str], int] = {}
-    for p in items:
-        for cause in p.cause.split(",") if p.kind.value in _BY_STANDARD else [p.cause]:
-            tally[p.kind.value, cause] = tally.get((p.kind.value, cause), 0) + 1
-    counts = tuple((kind, cause, n) for (kind, cause), n in tally.items())
-    return items[:PROBLEM_LIMIT], counts, found.truncated or len(items) > PROBLEM_LIMIT
+    counts = tuple((c.kind.value, c.cause, c.count) for c in found.by_cause)
+    return found.items, counts, found.truncated
 
 
 def _lists(
-    session: Session, filters: Filters, narrowed: Narrowed, now: datetime
+    session: Session, filters: Filters, scope: ReportScope, now: datetime
 ) -> tuple[tuple[SourceFunnel, ...], tuple[ParkCoverage, ...], tuple[OverdueLead, ...], int]:
     """The QR funnels, the parks' coverage, the leads past a deadline (and how many)."""
-    scope = narrowed.scope
     period = Period.of(filters.date_from, filters.date_to)
-    funnels = source_funnels(session, scope=scope, period=period, source_id=narrowed.source_id)
+    funnels = source_funnels(session, scope=scope, period=period)
     parks = coverage(session, scope=scope).parks
-    if filters.park is not None:
-        parks = tuple(p for p in parks if p.code == filters.park)
-    late, total = overdue_leads(
-        session,
-        scope=scope,
-        now=now,
-        park_id=narrowed.park_id,
-        source_id=narrowed.source_id,
-        limit=OVERDUE_SHOWN,
-    )
+    late, total = overdue_leads(session, scope=scope, now=now, limit=OVERDUE_SHOWN)
     return funnels, parks, late, total

@@ -163,24 +163,16 @@ def drill_context(
     narrowed = narrow(session, viewer, filters)
     tr = Words(filters.lang)
     group = GroupBy.PARK if kind == "bank" else GroupBy.BANK
-    current, before, key = figures(session, filters, narrowed, now, group)
-    row = current.total if key is None else next((r for r in current.rows if r.key == key), None)
-    prev = before.total if key is None else next((r for r in before.rows if r.key == key), None)
-    empty = Progress(key, "")
+    scope = narrowed.scope
+    current, before = figures(session, scope, filters, now, group)
     weeks = trend(session, filters, narrowed, now)
-    late, late_total = overdue_leads(
-        session,
-        scope=narrowed.scope,
-        now=now,
-        park_id=narrowed.park_id,
-        source_id=narrowed.source_id,
-    )
+    late, late_total = overdue_leads(session, scope=scope, now=now)
     context: dict[str, Any] = {
         **_common(session, viewer, filters),
         "kind": kind,
         "title": _title(narrowed, kind),
         "narrowed": narrowed,
-        "headlines": headlines(row or empty, prev or empty),
+        "headlines": headlines(current.total, before.total),
         "week_chart": week_chart(weeks, tr),
         "overdue": late,
         "overdue_total": late_total,
@@ -191,13 +183,11 @@ def drill_context(
     if kind == "bank":
         context["parts"] = tuple(r for r in current.rows if r.key is not None)
     elif kind == "park":
-        parks = tuple(p for p in coverage(session, scope=narrowed.scope).parks if p.code == key)
+        parks = coverage(session, scope=scope).parks
         context["coverage_chart"] = coverage_chart(parks, filters, tr)
     else:
         period = Period.of(filters.date_from, filters.date_to)
-        found = source_funnels(
-            session, scope=narrowed.scope, period=period, source_id=narrowed.source_id
-        )
+        found = source_funnels(session, scope=scope, period=period)
         context["funnels"] = _funnels(found, filters, tr)
     context["back"] = _href("", filters, **{kind: None})
     return context

@@ -640,7 +640,6 @@ MESSAGES: dict[str, str] = {
     "dashboard.all": "All",
     "dashboard.source": "Loan QR code",
     "dashboard.apply": "Show",
-    "dashboard.row_scoped": "With a park or a QR code chosen, the headline figures are that park's or code's; the per-bank visit chart is not narrowed to it.",
     "dashboard.headlines": "This period's figures (against the previous period)",
     "dashboard.vs_previous": "before: {value}",
     "dashboard.points": "pp",

@@ -629,7 +629,6 @@ MESSAGES: dict[str, str] = {
     "dashboard.all": "全部",
     "dashboard.source": "贷款码",
     "dashboard.apply": "查看",
-    "dashboard.row_scoped": "按园区或贷款码筛选时，主要指标取该园区或贷款码的数据；分银行走访图不按园区或贷款码细分。",
     "dashboard.headlines": "本期主要指标（与上一期相比）",
     "dashboard.vs_previous": "上期 {value}",
     "dashboard.points": "个百分点",

@@ -51,7 +51,11 @@ def test_the_headline_figures_are_the_reports_and_a_filter_changes_them(dash: Da
     assert headline(other_week, "needs") != str(region)
 
 
-def test_a_park_filter_reads_the_parks_row(dash: Dashboard) -> None:
+def section(page: str, name: str) -> str:
+    return page.split(f'id="{name}"')[1].split("</section>")[0]
+
+
+def test_a_park_filter_narrows_every_part_of_the_page(dash: Dashboard) -> None:
     client = dash.sign_in(dash.seeded.coordinator)
     with Session(dash.seeded.engine) as session:
         report = progress(
@@ -59,9 +63,19 @@ def test_a_park_filter_reads_the_parks_row(dash: Dashboard) -> None:
             group_by=GroupBy.PARK, now=dash.clock.now,
         )  # fmt: skip
     row = next(r for r in report.rows if r.key == "yc-gxq")
+    whole = client.get(f"/dashboard?{WEEK}").text
     page = client.get(f"/dashboard?{WEEK}&park=yc-gxq").text
     assert headline(page, "offered") == str(row.offered)
-    assert headline(page, "needs") == str(row.needs)
+    assert headline(page, "needs") == str(row.needs) != headline(whole, "needs")
+    # 丙's banks (新昌高新区) are in the region's bank chart, not in the park's
+    assert "/dashboard/bank/xcrcb" in section(whole, "banks")
+    assert "/dashboard/bank/xcrcb" not in section(page, "banks")
+    assert "/dashboard/bank/sxbank" in section(page, "banks")  # 甲's
+    xinchang = "新昌高新技术产业园小微企业园"
+    assert xinchang in section(whole, "coverage")
+    assert xinchang not in section(page, "coverage") and "越城高新区" in section(page, "coverage")
+    bing = "新昌丙轴承"  # expired at xcrcb: a key problem of 新昌高新区's
+    assert bing in section(whole, "problems") and bing not in section(page, "problems")
 
 
 @pytest.mark.parametrize("who", ["coordinator", "bank_admin"])

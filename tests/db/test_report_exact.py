@@ -21,7 +21,7 @@ from db.assignments import accept, claim, decline, reassign, record_follow_up
 from db.engine import reading
 from db.errors import StorageError
 from db.expiry import expire_overdue
-from db.models import Assignment, Bank, Candidate, Need, report_lead
+from db.models import Assignment, Bank, Candidate, Need, Park, QrSource, report_lead
 from db.qr_sources import create_source
 from db.report_copies import refresh
 from db.report_figures import TOTAL, progress_figures
@@ -167,8 +167,11 @@ class Play:
 def _scopes(seeded: Seeded) -> list[ReportScope]:
     with seeded.session() as session:
         sxbank = session.exec(select(Bank.id).where(Bank.code == "sxbank")).one()
+        park = session.exec(select(Park.id).where(Park.code == "yc-gxq")).one()
+        event = session.exec(select(QrSource.id).where(QrSource.kind == "event")).one()
     return [ReportScope(), ReportScope(region="绍兴市"), ReportScope(region="新昌县"),
-            ReportScope(bank_id=sxbank)]  # fmt: skip
+            ReportScope(bank_id=sxbank), ReportScope(park_id=park),
+            ReportScope(bank_id=sxbank, source_id=event)]  # fmt: skip
 
 
 def _periods(play: Play) -> list[tuple[Period, datetime]]:

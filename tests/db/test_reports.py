@@ -12,8 +12,9 @@ from sqlmodel import select
 
 from db.assignments import decline, record_follow_up
 from db.errors import InvalidInput, NotAllowed
-from db.models import Staff
+from db.models import Park, QrSource, Staff
 from db.reports import (
+    FIGURES,
     GroupBy,
     ProblemKind,
     Progress,
@@ -207,6 +208,38 @@ def test_a_coordinator_sees_their_region_and_a_bank_its_own_leads(story: Story) 
     assert _figures(abc["TOTAL"], COUNTS) == (2, 1, 1, 2, 2, 1)  # the needs abc received
     with pytest.raises(InvalidInput):
         ReportScope.for_region("火星")
+
+
+def test_a_park_or_a_qr_code_narrows_every_report_to_its_own_row(story: Story) -> None:
+    """Narrowed to one park or one QR code, a report's total is that park's or code's row of
+    the report grouped by it (every figure: medians and overdue counts too), and the problems
+    and coverage are that park's alone."""
+    with story.seeded.session() as s:
+        park_ids = {p.code: p.id for p in s.exec(select(Park)).all()}
+        source_ids = {q.label: q.id for q in s.exec(select(QrSource)).all()}
+    by_park = _week1(story, "park")
+    by_source = {row.label: row for row in _week1(story, "source").values()}
+    assert by_park["yc-gxq"].needs == 2 and by_source["周三对接会"].needs == 1  # not empty
+    for code in ("yc-gxq", "xc-gxq"):
+        narrowed = _week1(story, "bank", ReportScope(park_id=park_ids[code]))["TOTAL"]
+        assert _figures(narrowed, FIGURES) == _figures(by_park[code], FIGURES), code
+    for label in ("越城高新区贷款码", "周三对接会"):
+        narrowed = _week1(story, "week", ReportScope(source_id=source_ids[label]))["TOTAL"]
+        assert _figures(narrowed, FIGURES) == _figures(by_source[label], FIGURES), label
+    abc = ReportScope(bank_id=story.bank_ids["abc"])
+    abc_xc = ReportScope(bank_id=abc.bank_id, park_id=park_ids["xc-gxq"])
+    assert _figures(_week1(story, "bank", abc_xc)["TOTAL"], FIGURES) == _figures(
+        _week1(story, "park", abc)["xc-gxq"], FIGURES
+    )
+    with story.seeded.session() as s:
+        xc = ReportScope(park_id=park_ids["xc-gxq"])
+        found = problems(s, scope=xc, date_from=WEEK1[0], date_to=WEEK1[1])
+        everywhere = problems(s, scope=ALL, date_from=WEEK1[0], date_to=WEEK1[1])
+        parks = coverage(s, scope=xc).parks
+    assert found.items and {p.park for p in found.items} == {"xc-gxq"}
+    assert len(found.items) < len(everywhere.items)
+    assert sum(n for _, n in found.by_kind) == len(found.items)
+    assert [p.code for p in parks] == ["xc-gxq"]
 
 
 def test_a_staff_members_scope_follows_their_role(story: Story) -> None:
