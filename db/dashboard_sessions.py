@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlmodel import Session, col
 
 from db.accounts import hash_token
@@ -21,6 +21,10 @@ from db.vocabulary import Role
 
 LIFETIME: Final = timedelta(hours=12)
 """How long a sign-in lasts: a working day, then the token is asked for again."""
+
+KEPT: Final = timedelta(days=7)
+"""How long a session that ended or expired is kept (who signed in when) before a later
+sign-in deletes it."""
 
 ROLES: Final = frozenset({Role.COORDINATOR, Role.BANK_ADMIN, Role.ADMIN})
 """Who may use the dashboard: managers work their leads through the API and the bot."""
@@ -51,7 +55,8 @@ def _viewer(row: Any) -> Viewer:
 def sign_in(session: Session, *, token: str, now: datetime | None = None) -> tuple[str, Viewer]:
     """Open a session for the holder of a live API token: the session id (for the cookie, never
     stored) and who it is. An unknown or revoked token is None-like: NotAllowed("…token");
-    a manager's token is refused with its own reason."""
+    a manager's token is refused with its own reason. Sessions over for more than `KEPT` are
+    deleted on the way."""
     now = now or utcnow()
     row = session.execute(
         select(col(ApiToken.id), *_VIEWER)
@@ -68,6 +73,12 @@ def sign_in(session: Session, *, token: str, now: datetime | None = None) -> tup
     viewer = _viewer(holder)
     if viewer.role not in ROLES:
         raise NotAllowed.of("dashboard_not_for_managers")
+    gone = now - KEPT
+    session.execute(
+        delete(DashboardSession).where(
+            or_(col(DashboardSession.expires_at) < gone, col(DashboardSession.ended_at) < gone)
+        )
+    )
     session_id = secrets.token_urlsafe(32)
     session.add(
         DashboardSession(

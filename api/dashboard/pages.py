@@ -29,7 +29,7 @@ from api.dashboard.filters import Filters, narrow
 from api.dashboard.render import SECURITY_HEADERS, page
 from api.deps import engine_of
 from api.ledger_workbooks import ledger_xlsx, needs_summary_xlsx
-from api.routes.reports import _xlsx
+from api.routes.reports import xlsx_response
 from api.workbooks import weekly_xlsx
 from db.dashboard_sessions import Viewer, sign_in, sign_out
 from db.engine import reading
@@ -120,7 +120,7 @@ def _download(
             data, name = make(session, filters)
     except StorageError as err:
         return page("error.html", lang, err.status, viewer=viewer, message=err.render(lang))
-    response = _xlsx(data, name)
+    response = xlsx_response(data, name)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -124,7 +124,7 @@ def park_coverage(session: ReadSession, caller: CallerDep, region: Region = None
     return CoverageOut.of(coverage(session, scope=scope_of(caller, region)))
 
 
-def _xlsx(data: bytes, name: str) -> Response:
+def xlsx_response(data: bytes, name: str) -> Response:
     ascii_name = name.encode("ascii", "replace").decode().replace("?", "_")
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     return Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})
@@ -152,7 +152,7 @@ def ledger_workbook(
         now=now,
         lang=lang,
     )
-    return _xlsx(data, f"ledger-{park}-{quarter}.xlsx")
+    return xlsx_response(data, f"ledger-{park}-{quarter}.xlsx")
 
 
 @router.get(
@@ -180,7 +180,7 @@ def needs_summary_workbook(
         now=now,
         lang=lang,
     )
-    return _xlsx(data, f"needs-summary-{park or 'all'}-{quarter}.xlsx")
+    return xlsx_response(data, f"needs-summary-{park or 'all'}-{quarter}.xlsx")
 
 
 @router.get(
@@ -201,4 +201,4 @@ def weekly_workbook(
     data = weekly_xlsx(
         session, scope=scope_of(caller, region), date_from=first, date_to=last, now=now, lang=lang
     )
-    return _xlsx(data, f"weekly-{first}-{last}.xlsx")
+    return xlsx_response(data, f"weekly-{first}-{last}.xlsx")

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from db.accounts import hash_token, revoke_tokens
-from db.dashboard_sessions import LIFETIME
+from db.dashboard_sessions import KEPT, LIFETIME
 from db.models import DashboardSession
 from tests.dashboard.conftest import Dashboard
 
@@ -93,6 +93,30 @@ def test_a_session_expires(dash: Dashboard) -> None:
     assert client.get("/dashboard").status_code == 200
     dash.clock.now += timedelta(minutes=2)
     assert client.get("/dashboard").status_code == 303
+
+
+def test_sessions_over_for_a_week_are_deleted_at_a_later_sign_in(dash: Dashboard) -> None:
+    def stored() -> set[int]:
+        with Session(dash.seeded.engine) as session:
+            return {s.id or 0 for s in session.exec(select(DashboardSession)).all()}
+
+    start = dash.clock.now
+    expiring = dash.sign_in(dash.seeded.coordinator)
+    (a,) = stored()
+    ended = dash.sign_in(dash.seeded.coordinator)
+    (b,) = stored() - {a}
+    dash.clock.now = start + timedelta(hours=1)
+    assert ended.post("/dashboard/sign-out").status_code == 303
+    dash.clock.now = start + KEPT + timedelta(minutes=30)
+    dash.sign_in(dash.seeded.coordinator)
+    assert {a, b} < stored()  # over, but not for a week yet
+    dash.clock.now = start + timedelta(hours=1) + KEPT + timedelta(minutes=1)
+    dash.sign_in(dash.seeded.coordinator)
+    assert a in stored() and b not in stored()  # signed out a week ago
+    dash.clock.now = start + LIFETIME + KEPT + timedelta(minutes=1)
+    dash.sign_in(dash.seeded.coordinator)
+    assert a not in stored() and len(stored()) == 3  # expired a week ago; the three newest kept
+    assert expiring.get("/dashboard").status_code == 303
 
 
 def test_after_sign_in_the_browser_goes_back_only_to_a_dashboard_page(dash: Dashboard) -> None:
