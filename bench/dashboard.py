@@ -232,6 +232,7 @@ def main(argv: list[str] | None = None) -> None:
         ("admin", "overview, last week", "/dashboard"),
         ("admin", "overview, last 4 weeks", "/dashboard?from={four}&to={last}"),
         ("admin", "overview, whole season", "/dashboard?from={first}&to={last}"),
+        ("coordinator", "one park, whole season", "/dashboard?from={first}&to={last}&park=yc-gxq"),
         ("admin", "bank drill-down", f"/dashboard/bank/{played.bank_code}"),
     ]
     fmt = {
