@@ -38,9 +38,13 @@ class LoadReport:
         return any(self.added.values()) or any(self.updated.values())
 
 
+_VERSION = select(col(Setting.value)).where(col(Setting.key) == VERSION_KEY)
+
+
 def catalog_version(session: Session) -> str | None:
-    row = session.get(Setting, VERSION_KEY)
-    return row.value if row else None
+    """The stored catalog's version (a new one each time it changes); None before any."""
+    value: str | None = session.exec(_VERSION).first()
+    return value
 
 
 def load_catalog(session: Session) -> m.Catalog:

@@ -264,23 +264,33 @@ def add_assignment(
     return new, event_id
 
 
+_OPEN_LEADS_OF_MANAGER = (
+    core_select(func.count())
+    .where(col(Assignment.manager_id) == col(Staff.id), col(Assignment.status).in_(OPEN_WORK))
+    .scalar_subquery()
+)
+_PICK_MANAGER = (
+    core_select(col(Staff.id))
+    .outerjoin(Branch, col(Staff.branch_id) == col(Branch.id))
+    .where(
+        col(Staff.bank_id) == bindparam("bank"),
+        col(Staff.role) == Role.MANAGER,
+        col(Staff.active).is_(True),
+    )
+    .order_by(
+        func.coalesce(col(Branch.county) == bindparam("county"), False).desc(),
+        _OPEN_LEADS_OF_MANAGER,
+        col(Staff.id),
+    )
+    .limit(1)
+)
+
+
 def pick_manager(session: Session, bank_id: int | None, county: str) -> int | None:
     """An active manager of the bank: one of a branch in the firm's county where there is one,
     with the fewest open leads; None when the bank has no active manager (its admins see it)."""
-    open_leads = (
-        select(func.count())
-        .where(Assignment.manager_id == Staff.id, col(Assignment.status).in_(OPEN_WORK))
-        .scalar_subquery()
-    )
-    local = func.coalesce(Branch.county == county, False)
-    query = (
-        select(Staff.id)
-        .outerjoin(Branch, col(Staff.branch_id) == col(Branch.id))
-        .where(Staff.bank_id == bank_id, Staff.role == Role.MANAGER, col(Staff.active).is_(True))
-        .order_by(local.desc(), open_leads, col(Staff.id))
-        .limit(1)
-    )
-    return session.exec(query).first()
+    params = {"bank": bank_id, "county": county}
+    return session.execute(_PICK_MANAGER, params).scalar_one_or_none()
 
 
 def move(
