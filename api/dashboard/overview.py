@@ -89,22 +89,28 @@ class Overview:
     problems_cut: bool
 
 
+def report(
+    session: Session, scope: ReportScope, days: Filters, now: datetime, group: GroupBy
+) -> ProgressReport:
+    """The progress report of the scope over the filters' days, by `group`."""
+    return progress(
+        session,
+        scope=scope,
+        date_from=days.date_from,
+        date_to=days.date_to,
+        group_by=group,
+        now=now,
+    )
+
+
 def figures(
     session: Session, scope: ReportScope, filters: Filters, now: datetime, group: GroupBy
 ) -> tuple[ProgressReport, ProgressReport]:
     """This period's report and the previous one's, by `group`."""
-    current, before = (
-        progress(
-            session,
-            scope=scope,
-            date_from=f.date_from,
-            date_to=f.date_to,
-            group_by=group,
-            now=now,
-        )
-        for f in (filters, filters.previous())
+    return (
+        report(session, scope, filters, now, group),
+        report(session, scope, filters.previous(), now, group),
     )
-    return current, before
 
 
 def trend(
@@ -145,19 +151,13 @@ def overview(session: Session, filters: Filters, narrowed: Narrowed, now: dateti
 
         return _POOL.submit(run)
 
-    def bank_report(s: Session) -> ProgressReport:
-        return progress(
-            s,
-            scope=scope,
-            date_from=filters.date_from,
-            date_to=filters.date_to,
-            group_by=GroupBy.BANK,
-            now=now,
-        )
-
     weeks_f = read(lambda s: trend(s, filters, narrowed, now))
-    banks_f = read(bank_report)
-    before_f = None if one_week(filters) else read(lambda s: _before(s, filters, scope, now))
+    banks_f = read(lambda s: report(s, scope, filters, now, GroupBy.BANK))
+    before_f = (
+        None
+        if one_week(filters)
+        else read(lambda s: report(s, scope, filters.previous(), now, GroupBy.BANK).total)
+    )
     problems_f = read(lambda s: _problems(s, filters, scope))
     rest_f = read(lambda s: _lists(s, filters, scope, now))
     weeks, by_bank = weeks_f.result(), banks_f.result()
@@ -183,20 +183,6 @@ def overview(session: Session, filters: Filters, narrowed: Narrowed, now: dateti
         problem_counts=counts,
         problems_cut=cut,
     )
-
-
-def _before(session: Session, filters: Filters, scope: ReportScope, now: datetime) -> Progress:
-    """The whole scope's figures in the previous period."""
-    previous = filters.previous()
-    report = progress(
-        session,
-        scope=scope,
-        date_from=previous.date_from,
-        date_to=previous.date_to,
-        group_by=GroupBy.BANK,
-        now=now,
-    )
-    return report.total
 
 
 def _problems(
