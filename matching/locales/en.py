@@ -657,6 +657,7 @@ MESSAGES: dict[str, str] = {
     "dashboard.chart.weeks": "Visits and effective visits per week",
     "dashboard.chart.coverage": "Park credit coverage against the star targets",
     "dashboard.coverage_ratio": "coverage",
+    "dashboard.coverage_whole_parks": "Coverage counts all of a park's firms; the QR code filter does not change it.",
     "dashboard.coverage_target": "target",
     "dashboard.funnels": "Funnel per loan QR code (this period)",
     "dashboard.funnel_note": "Scans and consents are counted only for the codes of parks, branches or managers within your scope; the later steps count the needs of your scope registered in the period.",

@@ -646,6 +646,7 @@ MESSAGES: dict[str, str] = {
     "dashboard.chart.weeks": "每周走访与有效走访",
     "dashboard.chart.coverage": "园区授信覆盖率与星级目标",
     "dashboard.coverage_ratio": "授信覆盖率",
+    "dashboard.coverage_whole_parks": "覆盖率按园区全部企业统计，不随贷款码筛选变化。",
     "dashboard.coverage_target": "目标",
     "dashboard.funnels": "各贷款码转化漏斗（本期）",
     "dashboard.funnel_note": "扫码和同意数只统计位于您范围内的园区、网点或客户经理的贷款码；其余各步统计本期登记、属于您范围的需求。",

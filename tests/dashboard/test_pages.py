@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from sqlmodel import Session, col, select
 
-from db.models import Park
+from db.models import Park, QrSource
 from db.report_scope import ReportScope
 from db.reports import GroupBy, progress
 from matching.model import Standards
@@ -76,6 +76,23 @@ def test_a_park_filter_narrows_every_part_of_the_page(dash: Dashboard) -> None:
     assert xinchang not in section(page, "coverage") and "越城高新区" in section(page, "coverage")
     bing = "新昌丙轴承"  # expired at xcrcb: a key problem of 新昌高新区's
     assert bing in section(whole, "problems") and bing not in section(page, "problems")
+
+
+def test_a_qr_code_filter_narrows_the_figures_and_says_coverage_is_whole_parks(
+    dash: Dashboard,
+) -> None:
+    client = dash.sign_in(dash.seeded.coordinator)
+    with Session(dash.seeded.engine) as session:
+        event = session.exec(select(QrSource).where(col(QrSource.kind) == "event")).one()
+        report = progress(
+            session, scope=ReportScope(region="绍兴市", source_id=event.id), date_from=WEEK1[0],
+            date_to=WEEK1[1], group_by=GroupBy.BANK, now=dash.clock.now,
+        )  # fmt: skip
+    page = client.get(f"/dashboard?{WEEK}&source={event.token}").text
+    assert report.total.needs == 1  # 己, from the Wednesday event
+    assert headline(page, "needs") == "1" and headline(page, "offered") == str(report.total.offered)
+    assert "不随贷款码筛选变化" in section(page, "coverage")
+    assert "不随贷款码筛选变化" not in client.get(f"/dashboard?{WEEK}").text
 
 
 @pytest.mark.parametrize("who", ["coordinator", "bank_admin"])
