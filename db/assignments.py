@@ -54,7 +54,7 @@ def _bank_staff(session: Session, actor: Actor) -> tuple[int, int, Role]:
     return actor.staff_id or 0, found[0], Role(found[1])
 
 
-def _visible(assignment: Assignment, actor: Actor) -> bool:
+def visible_to(assignment: Assignment, actor: Actor) -> bool:
     """Whether the actor may see and act on the lead: its manager, its bank's admins, admins."""
     if actor.kind is ActorKind.SYSTEM or actor.role is Role.ADMIN:
         return True
@@ -68,7 +68,7 @@ def _lead_for(session: Session, lead_id: int, actor: Actor) -> tuple[Assignment,
     if actor.kind is ActorKind.FIRM or actor.role is Role.COORDINATOR:
         raise NotAllowed.of("bank_staff_only")
     assignment, need = lock_assignment(session, lead_id)
-    if not _visible(assignment, actor):
+    if not visible_to(assignment, actor):
         raise NotFound.of("lead_not_found", lead_id=lead_id)
     return assignment, need
 
@@ -131,11 +131,11 @@ def offer(
     candidate = session.get(Candidate, (need_id, bank.id))
     if candidate is None or need.status != NeedStatus.OPEN:
         raise NotEligible.of("not_eligible", need_id=need_id)
-    new = _offer_to(session, need, bank, candidate, now=now, actor=actor, policy=policy)
+    new = offer_to(session, need, bank, candidate, now=now, actor=actor, policy=policy)
     return Lead.of(new, bank)
 
 
-def _offer_to(
+def offer_to(
     session: Session,
     need: Need,
     bank: Bank,
@@ -179,7 +179,7 @@ def offer_next(
             return None
         if free == 0 and not candidate.existing:
             continue
-        return _offer_to(session, need, bank, candidate, now=now, actor=actor, policy=policy)
+        return offer_to(session, need, bank, candidate, now=now, actor=actor, policy=policy)
     if not live:
         need.attention, need.attention_at = Attention.BANKS_EXHAUSTED, now
         session.add(need)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -93,6 +93,12 @@ def _sqlite_engine(url: str, timeout_s: float) -> Engine:
 
 
 _TURN = "yinqi_write_turn"
+
+
+def holds_write_turn(connection: Connection) -> bool:
+    """SQLite: whether this connection is its process's writer of the moment, so that another
+    connection of the same thread would wait for it in vain."""
+    return _TURN in connection.info
 
 
 def _end_turn(info: dict[Any, Any]) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from db.assignments import _visible
+from db.assignments import visible_to
 from db.models import Assignment, Bank, Enterprise, Need, Staff
 from db.unit import Actor
 from db.vocabulary import LIVE, AssignmentStatus
@@ -38,7 +38,7 @@ def lead_card(session: Session, lead_id: int, staff_id: int) -> LeadCard | None:
     assignment = session.get(Assignment, lead_id)
     if staff is None or not staff.active or assignment is None:
         return None
-    if not _visible(assignment, Actor.of(staff)):
+    if not visible_to(assignment, Actor.of(staff)):
         return None
     need = session.get(Need, assignment.need_id)
     bank = session.get(Bank, assignment.bank_id)

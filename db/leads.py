@@ -359,7 +359,7 @@ def notify_firm(
     """Queue a message to the firm about its need, through the bot (if it came by the bot)."""
     if need.chat_id is None or need.status == NeedStatus.WITHDRAWN:
         return
-    _queue(session, f"e{event_id}:firm", notice, now, params, need_id=need.id)
+    queue_notice(session, f"e{event_id}:firm", notice, now, params, need_id=need.id)
 
 
 def notify_bank(
@@ -382,10 +382,10 @@ def notify_bank(
         recipients = [staff_id for staff_id in session.exec(query).all() if staff_id is not None]
     params = {"lead_id": assignment.id, "need_id": assignment.need_id, **params}
     for staff_id in recipients:
-        _queue(session, f"e{event_id}:s{staff_id}", notice, now, params, staff_id=staff_id)
+        queue_notice(session, f"e{event_id}:s{staff_id}", notice, now, params, staff_id=staff_id)
 
 
-def _queue(
+def queue_notice(
     session: Session,
     key: str,
     notice: Notice,

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from db.engine import reading
-from db.leads import _queue, lock_assignment, record
+from db.leads import lock_assignment, queue_notice, record
 from db.models import Assignment, Staff, utcnow
 from db.sweeps import Swept, each_apart
 from db.unit import Actor, use_case
@@ -99,7 +99,7 @@ def _flag_one(session: Session, lead_id: int, clock: Clock, *, now: datetime) ->
     params = {"lead_id": assignment.id, "need_id": assignment.need_id}
     for admin_id in _admins(session, assignment.bank_id):
         key = f"{clock.kind}:a{assignment.id}:s{admin_id}"
-        _queue(session, key, clock.notice, now, params, staff_id=admin_id)
+        queue_notice(session, key, clock.notice, now, params, staff_id=admin_id)
     return True
 
 

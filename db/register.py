@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, text, true
 from sqlmodel import Session, col, select
 
-from db.assignments import _offer_to
+from db.assignments import offer_to
 from db.catalog_store import load_catalog
 from db.errors import InvalidInput
 from db.leads import lock_need, record
@@ -450,6 +450,6 @@ def _make_offers(
     for candidate, bank in session.exec(query.limit(policy.offer_count)).all():
         if bank.code not in chosen:  # only banks the match picked within the limit
             break
-        _offer_to(
+        offer_to(
             session, row, bank, candidate, now=now, actor=system, policy=policy, tell_firm=False
         )

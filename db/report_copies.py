@@ -52,7 +52,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ColumnElement, Subquery
 from sqlmodel import Session, col
 
-from db.engine import _TURN
 from db.models import Assignment, Event, Need
 from db.models.report_copies import report_copy_mark, report_lead, report_need, report_visit
 from db.report_scope import ReportScope
@@ -263,12 +262,6 @@ def visit_rows(session: Session, mark: Mark, scope: ReportScope, name: str) -> S
 
 
 # ---- bringing the copies up to date --------------------------------------------------------
-
-
-def holds_write_turn(connection: Connection) -> bool:
-    """SQLite: whether this connection is its process's writer of the moment (db/engine.py), so
-    that another connection of the same thread would wait for it in vain."""
-    return _TURN in connection.info
 
 
 def refresh(engine: Engine, *, wait_s: float = WAIT_S, besides: int | None = None) -> bool:

@@ -19,9 +19,10 @@ from typing import Any, Final
 from sqlalchemy import Engine, func, select, text
 from sqlmodel import Session, col
 
+from db.engine import holds_write_turn
 from db.errors import InvalidInput
 from db.models import Bank, Park, QrSource, utcnow
-from db.report_copies import holds_write_turn, refresh
+from db.report_copies import refresh
 from db.report_coverage import Coverage, ParkCoverage, coverage
 from db.report_figures import TOTAL, progress_figures
 from db.report_problems import Problem, ProblemCount, ProblemKind, Problems, problems
