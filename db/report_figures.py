@@ -218,6 +218,8 @@ def _count_overdue_today(
         monday -= timedelta(days=monday.weekday())
         for row in report.session.execute(query.with_only_columns(*(a for _, a in named))):
             counted = [(n, v) for (n, _), v in zip(named, row, strict=True) if v]
+            if not counted:  # none: no group made for it (as the other figures do)
+                continue
             for into in (figures[monday.isoformat()], figures[TOTAL]):
                 _add(into, [n for n, _ in counted], [v for _, v in counted])
         return

@@ -101,7 +101,7 @@ class Play:
             if status is not None:
                 statuses = (status,) if isinstance(status, str) else status
                 query = query.where(col(Assignment.status).in_(statuses))
-            leads = session.exec(query).all()
+            leads = session.exec(query.order_by(Assignment.id)).all()  # the same on every run
         if leads:
             lead_id, bank = self.rng.choice(leads)
             act(lead_id, bank)  # type: ignore[operator]
@@ -125,6 +125,7 @@ class Play:
                 .join(Bank, Bank.id == Candidate.bank_id)
                 .join(Need, Need.id == Candidate.need_id)
                 .where(Need.status == "open")
+                .order_by(Candidate.need_id, Candidate.rank)
             ).all()
         if pool:
             need_id, bank = self.rng.choice(pool)
