@@ -15,10 +15,14 @@ from db.reports import Progress, ProgressReport
 
 class ScopeOut(BaseModel):
     region: str | None = Field(description="the city or county counted; null: everywhere")
+    park: str | None = Field(default=None, description="only this park's needs (its code)")
+    source: str | None = Field(default=None, description="only this QR code's needs (its token)")
 
     @classmethod
-    def of(cls, scope: ReportScope) -> ScopeOut:
-        return cls(region=scope.region)
+    def of(
+        cls, scope: ReportScope, *, park: str | None = None, source: str | None = None
+    ) -> ScopeOut:
+        return cls(region=scope.region, park=park, source=source)
 
 
 class ProgressRow(BaseModel):

@@ -3,16 +3,16 @@ county), a bank its own leads, an admin everything; a period is whole days in Ch
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import or_
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import col
+from sqlmodel import Session, col, select
 
-from db.errors import InvalidInput, NotAllowed
-from db.models import Assignment, Need, Staff
+from db.errors import InvalidInput, NotAllowed, NotFound
+from db.models import Assignment, Need, Park, QrSource, Staff
 from db.vocabulary import Role
 from matching.regions import canonical_city, canonical_county
 from matching.workdays import CHINA_TZ
@@ -50,6 +50,27 @@ class ReportScope:
         if found is None:
             raise InvalidInput.of("unknown_region", field="region", region=region)
         return cls(region=found)
+
+
+def narrowed(
+    session: Session, scope: ReportScope, *, park: str | None = None, source: str | None = None
+) -> tuple[ReportScope, Park | None, QrSource | None]:
+    """The scope narrowed to one park (by its code) and to one QR code (by its token), with the
+    park and the code it names. A park outside the scope's region, or an unknown code, is "not
+    found", as an id of another's is."""
+    found_park = found_source = None
+    if park is not None:
+        found_park = session.exec(select(Park).where(col(Park.code) == park)).first()
+        region = scope.region
+        if found_park is None or region not in (None, found_park.city, found_park.county):
+            raise NotFound.of("unknown_park", park=park)
+        scope = replace(scope, park_id=found_park.id)
+    if source is not None:
+        found_source = session.exec(select(QrSource).where(col(QrSource.token) == source)).first()
+        if found_source is None:
+            raise NotFound.of("unknown_qr_token", token=source)
+        scope = replace(scope, source_id=found_source.id)
+    return scope, found_park, found_source
 
 
 def in_scope(scope: ReportScope, *, leads: bool = True) -> list[ColumnElement[bool]]:

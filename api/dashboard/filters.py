@@ -10,12 +10,12 @@ from datetime import date, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import urlencode
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from db.dashboard_sessions import Viewer
 from db.errors import InvalidInput, NotAllowed, NotFound
-from db.models import Bank, Park, QrSource
-from db.report_scope import ReportScope
+from db.models import Bank
+from db.report_scope import ReportScope, narrowed
 from db.vocabulary import Role
 from matching.i18n import DEFAULT_LANG, Lang
 from matching.regions import city_of_county
@@ -157,17 +157,12 @@ def narrow(session: Session, viewer: Viewer, filters: Filters) -> Narrowed:
         if bank is None or (own.bank_id is not None and bank.id != own.bank_id):
             raise NotFound.of("dashboard_unknown_bank", bank=filters.bank)
         bank_id, bank_name = bank.id, bank.name
-    park_id = park_name = None
-    if filters.park is not None:
-        park = session.exec(select(Park).where(Park.code == filters.park)).first()
-        if park is None or (region is not None and region not in (park.city, park.county)):
-            raise NotFound.of("unknown_park", park=filters.park)
-        park_id, park_name = park.id, park.name
-    source_id = source_label = None
-    if filters.source is not None:
-        source = session.exec(select(QrSource).where(col(QrSource.token) == filters.source)).first()
-        if source is None:
-            raise NotFound.of("unknown_qr_token", token=filters.source)
-        source_id, source_label = source.id, source.label
-    scope = ReportScope(region=region, bank_id=bank_id, park_id=park_id, source_id=source_id)
+    scope, park, source = narrowed(
+        session,
+        ReportScope(region=region, bank_id=bank_id),
+        park=filters.park,
+        source=filters.source,
+    )
+    park_name = park.name if park is not None else None
+    source_label = source.label if source is not None else None
     return Narrowed(scope, park_name, source_label, bank_name)

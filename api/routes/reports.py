@@ -9,17 +9,18 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Response
+from sqlmodel import Session
 
 from api.deps import Caller, CallerDep, LangDep, Now, ReadSession, known_query
 from api.ledger_workbooks import ledger_xlsx, needs_summary_xlsx
-from api.report_schemas import CoverageOut, ProblemsOut, ProgressOut
+from api.report_schemas import CoverageOut, ProblemsOut, ProgressOut, ScopeOut
 from api.routes import PREFIX, errors
 from api.schemas import IsoDate
 from api.workbooks import weekly_xlsx
 from db.errors import InvalidInput, NotAllowed
 from db.report_coverage import coverage
 from db.report_problems import problems
-from db.report_scope import ReportScope
+from db.report_scope import ReportScope, narrowed
 from db.reports import GroupBy, progress
 from db.vocabulary import Role
 from matching.workdays import to_china_time
@@ -42,10 +43,26 @@ Region = Annotated[
     str | None,
     Query(max_length=40, description="(admin) only this city or county", examples=["绍兴"]),
 ]
+ParkQ = Annotated[
+    str | None,
+    Query(max_length=40, description="only the needs of this park (its code)", examples=["yc-gxq"]),
+]
+SourceQ = Annotated[
+    str | None,
+    Query(max_length=64, description="only the needs that came through this QR code (its token)"),
+]
 QuarterQ = Annotated[str, Query(max_length=10, description="the quarter", examples=["2026Q4"])]
 _XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {XLSX: {}}, "description": "the workbook"}
 }
+
+
+def narrowed_scope(
+    session: Session, caller: Caller, region: str | None, park: str | None, source: str | None
+) -> ReportScope:
+    """The caller's scope (see `scope_of`), narrowed to a park or a QR code when asked; a park
+    outside it, or an unknown code, answers 404."""
+    return narrowed(session, scope_of(caller, region), park=park, source=source)[0]
 
 
 def scope_of(caller: Caller, region: str | None) -> ReportScope:
@@ -73,7 +90,7 @@ def period(first: date | None, last: date | None, now: datetime) -> tuple[date, 
     return first, last
 
 
-@router.get("/progress", response_model=ProgressOut, responses=errors(401, 403, 422))
+@router.get("/progress", response_model=ProgressOut, responses=errors(401, 403, 404, 422))
 def progress_report(
     session: ReadSession,
     caller: CallerDep,
@@ -82,6 +99,8 @@ def progress_report(
     to: To = None,
     group_by: Annotated[GroupBy, Query(description="how to group the figures")] = GroupBy.BANK,
     region: Region = None,
+    park: ParkQ = None,
+    source: SourceQ = None,
 ) -> ProgressOut:
     """Weekly visit progress (百行进万企): needs, offers, acceptances, contacts, visits and the
     effective-visit ratio, first-loan ratio, online matching rate, credit granted and loans
@@ -89,16 +108,18 @@ def progress_report(
     first, last = period(date_from, to, now)
     report = progress(
         session,
-        scope=scope_of(caller, region),
+        scope=narrowed_scope(session, caller, region, park, source),
         date_from=first,
         date_to=last,
         group_by=group_by,
         now=now,
     )
-    return ProgressOut.of(report)
+    out = ProgressOut.of(report)
+    out.scope = ScopeOut.of(report.scope, park=park, source=source)
+    return out
 
 
-@router.get("/problems", response_model=ProblemsOut, responses=errors(401, 403, 422))
+@router.get("/problems", response_model=ProblemsOut, responses=errors(401, 403, 404, 422))
 def problem_list(
     session: ReadSession,
     caller: CallerDep,
@@ -106,15 +127,18 @@ def problem_list(
     date_from: From = None,
     to: To = None,
     region: Region = None,
+    park: ParkQ = None,
+    source: SourceQ = None,
     limit: Annotated[int, Query(ge=1, le=5000, description="at most this many items")] = 1000,
 ) -> ProblemsOut:
     """The key-problem list: needs with no bank, failed standards, declines by reason code,
     expiries, each with its cause."""
     first, last = period(date_from, to, now)
-    found = problems(
-        session, scope=scope_of(caller, region), date_from=first, date_to=last, limit=limit
-    )
-    return ProblemsOut.of(found)
+    scope = narrowed_scope(session, caller, region, park, source)
+    found = problems(session, scope=scope, date_from=first, date_to=last, limit=limit)
+    out = ProblemsOut.of(found)
+    out.scope = ScopeOut.of(found.scope, park=park, source=source)
+    return out
 
 
 @router.get("/coverage", response_model=CoverageOut, responses=errors(401, 403, 422))

@@ -9,9 +9,10 @@ import json
 
 import openpyxl
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from db.accounts import add_user
+from db.models import Park
 from tests.api.conftest import Api
 from tests.db.report_story import AFTER_WEEK1, Story, play
 
@@ -37,7 +38,7 @@ def test_progress_by_bank_for_the_coordinators_region(api: Api, story: Story) ->
     )
     assert answer.status_code == 200, answer.json()
     report = answer.json()
-    assert report["scope"] == {"region": "绍兴市"}
+    assert report["scope"] == {"region": "绍兴市", "park": None, "source": None}
     assert (report["date_from"], report["date_to"], report["group_by"]) == (
         "2026-11-23",
         "2026-11-29",
@@ -65,9 +66,34 @@ def test_a_coordinator_of_another_region_counts_none_of_it(api: Api, story: Stor
         headers={"Authorization": f"Bearer {token}"},
     )
     report = answer.json()
-    assert report["scope"] == {"region": "杭州市"}
+    assert report["scope"] == {"region": "杭州市", "park": None, "source": None}
     assert report["total"]["needs"] == 1  # 庚, the one firm in 杭州
     assert {r["key"] for r in report["rows"]} <= {None, "西湖区", "上城区", "拱墅区", "滨江区"}
+
+
+def test_a_park_or_a_qr_code_narrows_the_progress_report_and_the_problems(
+    api: Api, story: Story
+) -> None:
+    coordinator = api.as_(api.seeded.coordinator)
+    by_park = coordinator.get(f"{REPORTS}/progress", params={**WEEK1, "group_by": "park"}).json()
+    row = next(r for r in by_park["rows"] if r["key"] == "xc-gxq")
+    answer = coordinator.get(f"{REPORTS}/progress", params={**WEEK1, "park": "xc-gxq"})
+    assert answer.status_code == 200, answer.json()
+    narrowed = answer.json()
+    assert narrowed["scope"] == {"region": "绍兴市", "park": "xc-gxq", "source": None}
+    assert {k: v for k, v in narrowed["total"].items() if k not in ("key", "label")} == {
+        k: v for k, v in row.items() if k not in ("key", "label")
+    }
+    assert narrowed["total"]["needs"] == 1 < by_park["total"]["needs"]  # 丙 alone
+    problems = coordinator.get(f"{REPORTS}/problems", params={**WEEK1, "park": "xc-gxq"}).json()
+    assert problems["items"] and {p["park"] for p in problems["items"]} == {"xc-gxq"}
+    with Session(api.seeded.engine) as s:
+        elsewhere = s.exec(select(Park.code).where(Park.city != "绍兴市")).first()
+    assert elsewhere is not None
+    outside = coordinator.get(f"{REPORTS}/progress", params={**WEEK1, "park": elsewhere})
+    assert outside.status_code == 404 and outside.json()["error"]["code"] == "unknown_park"
+    unknown = coordinator.get(f"{REPORTS}/problems", params={**WEEK1, "source": "nope"})
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "unknown_qr_token"
 
 
 def test_an_admin_sees_everything_or_one_region(api: Api, story: Story) -> None:
