@@ -18,9 +18,9 @@ from typing import Final
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from db.errors import InvalidInput, NotFound
-from db.models import Assignment, Bank, Enterprise, Need, Park
-from db.report_scope import Period, ReportScope
+from db.errors import InvalidInput
+from db.models import Assignment, Bank, Enterprise, Need
+from db.report_scope import Period, ReportScope, narrowed
 from db.vocabulary import ENDED, AssignmentStatus, Attention, NeedStatus
 from matching.model import Standard
 from matching.workdays import to_china_time
@@ -122,9 +122,8 @@ class Ledger:
 
 def park_in_scope(session: Session, scope: ReportScope, code: str) -> tuple[int, ParkInfo]:
     """The park of this code, if the scope's region holds it; otherwise "not found"."""
-    park = session.scalars(select(Park).where(col(Park.code) == code)).first()
-    if park is None or scope.region not in (None, park.city, park.county):
-        raise NotFound.of("unknown_park", park=code)
+    park = narrowed(session, scope, park=code)[1]
+    assert park is not None  # or narrowed raised NotFound
     return park.id or 0, ParkInfo(park.code, park.name, park.city, park.county, park.stars)
 
 
