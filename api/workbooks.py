@@ -9,6 +9,7 @@ as the ledgers keep it; ratios are percentages. No personal contact data is writ
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -56,13 +57,19 @@ def weekly_xlsx(
     date_to: date,
     now: datetime | None = None,
     lang: Lang = Lang.ZH,
+    focus: Sequence[str | None] = (),
 ) -> bytes:
     """The weekly progress workbook: progress by bank, by park and by county, the key-problem
-    list, its counts by cause, and park credit coverage."""
+    list, its counts by cause, and park credit coverage. `focus` names what the scope is
+    narrowed to beyond its region (a bank, a park, a QR code; None for what was not chosen),
+    for the title."""
     now = now or utcnow()
     book = new_workbook()
     region = scope.region or t("workbook.all_regions", lang)
     title = t("workbook.weekly.title", lang, region=region)
+    named = tuple(name for name in focus if name)
+    if named:
+        title = t("workbook.weekly.title_focus", lang, title=title, focus=named)
     period = t("workbook.weekly.period", lang, start=date_from, end=date_to)
     subtitle = title_line(lang, period, now, money=True)
     for group in (GroupBy.BANK, GroupBy.PARK, GroupBy.COUNTY):

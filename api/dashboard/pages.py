@@ -128,13 +128,20 @@ def _download(
 @router.get("/weekly.xlsx")
 def weekly(request: Request, viewer: ViewerDep) -> Response:
     """The weekly workbook (`yinqi report weekly`) for the viewer's region or bank, narrowed to
-    the filters' city, county or bank, over the filters' period."""
+    the filters' city, county, bank, park or QR code (named in its title), over the filters'
+    period."""
     now = clock_of(request)
 
     def make(session: Session, f: Filters) -> tuple[bytes, str]:
-        scope = narrow(session, viewer, f).scope
+        narrowed = narrow(session, viewer, f)
         data = weekly_xlsx(
-            session, scope=scope, date_from=f.date_from, date_to=f.date_to, now=now, lang=f.lang
+            session,
+            scope=narrowed.scope,
+            date_from=f.date_from,
+            date_to=f.date_to,
+            now=now,
+            lang=f.lang,
+            focus=(narrowed.bank_name, narrowed.park_name, narrowed.source_label),
         )
         return data, f"weekly-{f.date_from}-{f.date_to}.xlsx"
 

@@ -208,7 +208,9 @@ def needs_summary_workbook(
 
 
 @router.get(
-    "/weekly.xlsx", response_class=Response, responses={**_XLSX_RESPONSE, **errors(401, 403, 422)}
+    "/weekly.xlsx",
+    response_class=Response,
+    responses={**_XLSX_RESPONSE, **errors(401, 403, 404, 422)},
 )
 def weekly_workbook(
     session: ReadSession,
@@ -218,11 +220,18 @@ def weekly_workbook(
     date_from: From = None,
     to: To = None,
     region: Region = None,
+    park: ParkQ = None,
+    source: SourceQ = None,
 ) -> Response:
     """The weekly progress workbook (what `yinqi report weekly` writes): progress by bank, park
-    and county, the key problems and their causes, park coverage."""
+    and county, the key problems and their causes, park coverage; narrowed to a park or a QR
+    code when asked (named in its title)."""
     first, last = period(date_from, to, now)
+    scope, found_park, found_source = narrowed(
+        session, scope_of(caller, region), park=park, source=source
+    )
+    focus = (found_park.name if found_park else None, found_source.label if found_source else None)
     data = weekly_xlsx(
-        session, scope=scope_of(caller, region), date_from=first, date_to=last, now=now, lang=lang
+        session, scope=scope, date_from=first, date_to=last, now=now, lang=lang, focus=focus
     )
     return xlsx_response(data, f"weekly-{first}-{last}.xlsx")

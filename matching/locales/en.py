@@ -501,6 +501,7 @@ MESSAGES: dict[str, str] = {
     "workbook.made": "Made: {made}",
     "workbook.in_wan": "Amounts in 10,000 yuan (万元)",
     "workbook.weekly.title": "Bank–enterprise financing matchmaking: weekly progress, {region}",
+    "workbook.weekly.title_focus": "{title} ({focus})",
     "workbook.weekly.period": "Period: {start} to {end} (China time)",
     "workbook.sheet.bank": "By bank",
     "workbook.sheet.park": "By park",

@@ -490,6 +490,7 @@ MESSAGES: dict[str, str] = {
     "workbook.made": "生成时间：{made}",
     "workbook.in_wan": "金额单位：万元",
     "workbook.weekly.title": "{region}银企融资对接工作进度周报",
+    "workbook.weekly.title_focus": "{title}（{focus}）",
     "workbook.weekly.period": "统计期间：{start} 至 {end}（北京时间）",
     "workbook.sheet.bank": "按银行",
     "workbook.sheet.park": "按园区",

@@ -148,6 +148,13 @@ def test_the_ledgers_download_as_workbooks_that_open_again(api: Api, story: Stor
     assert weekly.status_code == 200
     names = openpyxl.load_workbook(io.BytesIO(weekly.content)).sheetnames
     assert len(names) >= 5
+    one_park = coordinator.get(f"{REPORTS}/weekly.xlsx", params={**WEEK1, "park": "xc-gxq"})
+    assert one_park.status_code == 200
+    titles = {
+        str(sheet["A1"].value)
+        for sheet in openpyxl.load_workbook(io.BytesIO(one_park.content)).worksheets
+    }
+    assert titles == {"绍兴市银企融资对接工作进度周报（新昌高新技术产业园小微企业园）"}
 
 
 def test_report_requests_are_checked(api: Api, story: Story) -> None:

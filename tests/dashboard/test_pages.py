@@ -169,6 +169,8 @@ def test_the_workbooks_download_for_the_filters_shown(dash: Dashboard) -> None:
         assert book.sheetnames
     weekly = client.get(html.unescape(links["download-weekly"]))
     assert f"weekly-{WEEK1[0]}-{WEEK1[1]}.xlsx" in weekly.headers["content-disposition"]
+    title = openpyxl.load_workbook(io.BytesIO(weekly.content)).worksheets[0]["A1"].value
+    assert title == "绍兴市银企融资对接工作进度周报（越城高新区小微企业园）"  # the park chosen
     assert client.get("/dashboard/weekly.xlsx?county=西湖区").status_code == 403
 
 
