@@ -96,9 +96,12 @@ class ProgressOut(BaseModel):
     total: ProgressRow = Field(description="the whole scope, each need counted once")
 
     @classmethod
-    def of(cls, report: ProgressReport) -> ProgressOut:
+    def of(
+        cls, report: ProgressReport, *, park: str | None = None, source: str | None = None
+    ) -> ProgressOut:
+        """`park` and `source`: the code and token the scope was narrowed to, as asked."""
         return cls(
-            scope=ScopeOut.of(report.scope),
+            scope=ScopeOut.of(report.scope, park=park, source=source),
             group_by=report.group_by.value,
             date_from=report.period.date_from,
             date_to=report.period.date_to,
@@ -166,9 +169,11 @@ class ProblemsOut(BaseModel):
     truncated: bool = Field(description="more problems than `limit`: narrow the period")
 
     @classmethod
-    def of(cls, found: Problems) -> ProblemsOut:
+    def of(
+        cls, found: Problems, *, park: str | None = None, source: str | None = None
+    ) -> ProblemsOut:
         return cls(
-            scope=ScopeOut.of(found.scope),
+            scope=ScopeOut.of(found.scope, park=park, source=source),
             date_from=found.period.date_from,
             date_to=found.period.date_to,
             by_kind={kind.value: n for kind, n in found.by_kind},

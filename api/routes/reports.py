@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from api.deps import Caller, CallerDep, LangDep, Now, ReadSession, known_query
 from api.ledger_workbooks import ledger_xlsx, needs_summary_xlsx
-from api.report_schemas import CoverageOut, ProblemsOut, ProgressOut, ScopeOut
+from api.report_schemas import CoverageOut, ProblemsOut, ProgressOut
 from api.routes import PREFIX, errors
 from api.schemas import IsoDate
 from api.workbooks import weekly_xlsx
@@ -114,9 +114,7 @@ def progress_report(
         group_by=group_by,
         now=now,
     )
-    out = ProgressOut.of(report)
-    out.scope = ScopeOut.of(report.scope, park=park, source=source)
-    return out
+    return ProgressOut.of(report, park=park, source=source)
 
 
 @router.get("/problems", response_model=ProblemsOut, responses=errors(401, 403, 404, 422))
@@ -136,9 +134,7 @@ def problem_list(
     first, last = period(date_from, to, now)
     scope = narrowed_scope(session, caller, region, park, source)
     found = problems(session, scope=scope, date_from=first, date_to=last, limit=limit)
-    out = ProblemsOut.of(found)
-    out.scope = ScopeOut.of(found.scope, park=park, source=source)
-    return out
+    return ProblemsOut.of(found, park=park, source=source)
 
 
 @router.get("/coverage", response_model=CoverageOut, responses=errors(401, 403, 422))
