@@ -35,12 +35,14 @@ from typing import Any, Final
 from sqlalchemy import (
     Connection,
     Engine,
+    Integer,
     Select,
     and_,
     case,
     delete,
     func,
     insert,
+    literal,
     or_,
     select,
     text,
@@ -54,6 +56,7 @@ from sqlmodel import Session, col
 
 from db.models import Assignment, Event, Need
 from db.models.report_copies import report_copy_mark, report_lead, report_need, report_visit
+from db.report_day_sums import add_day_sums
 from db.report_scope import ReportScope
 from db.report_sql import day_number, hours_between
 from db.vocabulary import Channel, NeedStatus
@@ -74,14 +77,18 @@ class Mark:
     need_id: int = 0
 
 
-def mark_of(connection: Connection | Session) -> Mark:
-    row = connection.execute(
-        select(
-            report_copy_mark.c.event_id,
-            report_copy_mark.c.assignment_id,
-            report_copy_mark.c.need_id,
-        ).where(report_copy_mark.c.id == 1)
-    ).first()
+def mark_of(connection: Connection | Session, *, held: bool = False) -> Mark:
+    """The mark; `held`: on PostgreSQL, no refresh moves it (nor the copies, nor the day sums)
+    until this transaction ends (a refresh already running is waited for; one starting later
+    gives up: the next report's turn). SQLite's reads see one snapshot anyway."""
+    query = select(
+        report_copy_mark.c.event_id,
+        report_copy_mark.c.assignment_id,
+        report_copy_mark.c.need_id,
+    ).where(report_copy_mark.c.id == 1)
+    if held:
+        query = query.with_for_update(read=True)
+    row = connection.execute(query).first()
     return Mark(*row) if row is not None else Mark()
 
 
@@ -228,13 +235,20 @@ def _scoped(rows: Any, scope: ReportScope, *, leads: bool = True) -> list[Column
     return where
 
 
+def _weighed(rows: Any, weight: int) -> Any:
+    """The rows' columns, and how much each counts (`db.report_leads.aggregate`)."""
+    return [*rows.c, literal(weight, Integer).label("weight")]
+
+
 def lead_rows(session: Session, mark: Mark, scope: ReportScope, name: str) -> Subquery:
     """The leads in scope as the report counts them: copies where unchanged, fresh elsewhere."""
     changed = changed_leads(mark)
     fresh = fresh_leads(name).subquery("fresh_lead")
     return union_all(
-        select(report_lead).where(report_lead.c.id.not_in(changed), *_scoped(report_lead, scope)),
-        select(fresh).where(fresh.c.id.in_(changed), *_scoped(fresh, scope)),
+        select(*_weighed(report_lead, 1)).where(
+            report_lead.c.id.not_in(changed), *_scoped(report_lead, scope)
+        ),
+        select(*_weighed(fresh, 1)).where(fresh.c.id.in_(changed), *_scoped(fresh, scope)),
     ).subquery("lead_rows")
 
 
@@ -243,10 +257,12 @@ def need_rows(session: Session, mark: Mark, scope: ReportScope, name: str) -> Su
     changed = changed_needs(mark)
     fresh = fresh_needs(name).subquery("fresh_need")
     return union_all(
-        select(report_need).where(
+        select(*_weighed(report_need, 1)).where(
             report_need.c.id.not_in(changed), *_scoped(report_need, scope, leads=False)
         ),
-        select(fresh).where(fresh.c.id.in_(changed), *_scoped(fresh, scope, leads=False)),
+        select(*_weighed(fresh, 1)).where(
+            fresh.c.id.in_(changed), *_scoped(fresh, scope, leads=False)
+        ),
     ).subquery("need_rows")
 
 
@@ -254,11 +270,51 @@ def visit_rows(session: Session, mark: Mark, scope: ReportScope, name: str) -> S
     """The visits in scope: copied up to the mark, fresh after it."""
     fresh = fresh_visits(name).subquery("fresh_visit")
     return union_all(
-        select(report_visit).where(
+        select(*_weighed(report_visit, 1)).where(
             report_visit.c.id <= mark.event_id, *_scoped(report_visit, scope)
         ),
-        select(fresh).where(fresh.c.id > mark.event_id, *_scoped(fresh, scope)),
+        select(*_weighed(fresh, 1)).where(fresh.c.id > mark.event_id, *_scoped(fresh, scope)),
     ).subquery("visit_rows")
+
+
+# ---- what changed since the day sums were made (`db/report_day_sums.py`) -----------------
+
+
+def lead_changes(session: Session, mark: Mark, scope: ReportScope, name: str) -> Subquery:
+    """What the leads changed since the mark add to the copies' figures: each such lead as it
+    is now (weight 1), and as its copy has it (weight -1)."""
+    changed = changed_leads(mark)
+    fresh = fresh_leads(name).subquery("fresh_lead")
+    return union_all(
+        select(*_weighed(fresh, 1)).where(fresh.c.id.in_(changed), *_scoped(fresh, scope)),
+        select(*_weighed(report_lead, -1)).where(
+            report_lead.c.id.in_(changed), *_scoped(report_lead, scope)
+        ),
+    ).subquery("lead_changes")
+
+
+def need_changes(session: Session, mark: Mark, scope: ReportScope, name: str) -> Subquery:
+    """What the needs changed since the mark add to the copies' figures."""
+    changed = changed_needs(mark)
+    fresh = fresh_needs(name).subquery("fresh_need")
+    return union_all(
+        select(*_weighed(fresh, 1)).where(
+            fresh.c.id.in_(changed), *_scoped(fresh, scope, leads=False)
+        ),
+        select(*_weighed(report_need, -1)).where(
+            report_need.c.id.in_(changed), *_scoped(report_need, scope, leads=False)
+        ),
+    ).subquery("need_changes")
+
+
+def visit_changes(session: Session, mark: Mark, scope: ReportScope, name: str) -> Subquery:
+    """The visits logged since the mark (a visit never changes)."""
+    fresh = fresh_visits(name).subquery("fresh_visit")
+    return (
+        select(*_weighed(fresh, 1))
+        .where(fresh.c.id > mark.event_id, *_scoped(fresh, scope))
+        .subquery("visit_changes")
+    )
 
 
 # ---- bringing the copies up to date --------------------------------------------------------
@@ -330,22 +386,31 @@ def _refresh(connection: Connection, name: str, upto: Mark | None) -> bool:
     upto = upto or _newest(connection)
     if upto != mark:
         leads = changed_leads(mark, upto)
+        copied = _copies(report_lead, leads)
+        add_day_sums(connection, name, leads=copied(-1))  # taken away as copied, added anew
         fresh = fresh_leads(name).subquery("fresh_lead")
         connection.execute(delete(report_lead).where(report_lead.c.id.in_(leads)))
         columns = [c.name for c in report_lead.c]
         chosen = select(*(fresh.c[c] for c in columns)).where(fresh.c.id.in_(leads))
         connection.execute(insert(report_lead).from_select(columns, chosen))
+        add_day_sums(connection, name, leads=copied(1))
         needs = changed_needs(mark, upto)
+        copied = _copies(report_need, needs)
+        add_day_sums(connection, name, needs=copied(-1))
         fresh = fresh_needs(name).subquery("fresh_need")
         connection.execute(delete(report_need).where(report_need.c.id.in_(needs)))
         columns = [c.name for c in report_need.c]
         chosen = select(*(fresh.c[c] for c in columns)).where(fresh.c.id.in_(needs))
         connection.execute(insert(report_need).from_select(columns, chosen))
+        add_day_sums(connection, name, needs=copied(1))
         fresh = fresh_visits(name).subquery("fresh_visit")
         columns = [c.name for c in report_visit.c]
         logged = and_(fresh.c.id > mark.event_id, fresh.c.id <= upto.event_id)
         chosen = select(*(fresh.c[c] for c in columns)).where(logged)
         connection.execute(insert(report_visit).from_select(columns, chosen))
+        new_visits = and_(report_visit.c.id > mark.event_id, report_visit.c.id <= upto.event_id)
+        visits = select(*_weighed(report_visit, 1)).where(new_visits).subquery("visits")
+        add_day_sums(connection, name, visits=visits)
         moved = {
             "event_id": max(upto.event_id, mark.event_id),
             "assignment_id": max(upto.assignment_id, mark.assignment_id),
@@ -353,6 +418,12 @@ def _refresh(connection: Connection, name: str, upto: Mark | None) -> bool:
         }
         connection.execute(update(report_copy_mark).where(report_copy_mark.c.id == 1), moved)
     return True
+
+
+def _copies(table: Any, ids: Any) -> Any:
+    """The copies of `ids` in `table`, each counting `weight` (1 or -1), as it stands when
+    the day sums are told of them."""
+    return lambda weight: select(*_weighed(table, weight)).where(table.c.id.in_(ids)).subquery()
 
 
 def _locked_mark(connection: Connection, name: str) -> Mark:

@@ -14,6 +14,13 @@ a season costs one pass over ~40 bytes a lead, not over whole leads, needs and e
 - medians: `percentile_cont` on PostgreSQL, those of one key in one pass; on SQLite the middle
   rows found by a window function.
 
+For everyone (no region, bank, park or QR code), the counted figures come instead from the day
+sums (`db/report_day_sums.py`: each day's figures per bank, park, county and QR source), plus
+what changed since the copies' mark, counted the same way over those leads, needs and visits
+alone (as they are now, less as their copies have them); and on PostgreSQL the medians are read
+off indexes (`db/report_medians.py`). A season for everyone then reads a few thousand sums and
+two index walks instead of every lead.
+
 Each lead, need and visit falls in one group, so a counted figure's total is the sum of its
 groups; a median's is not: PostgreSQL yields it with the groups (GROUPING SETS ((key), ())),
 SQLite runs the median again without the key.
@@ -33,8 +40,20 @@ from sqlmodel import Session, col
 
 from db.assignments import CLOCK_SKEW
 from db.models import Assignment
-from db.report_copies import Mark, lead_rows, mark_of, need_rows, visit_rows
+from db.report_copies import (
+    Mark,
+    lead_changes,
+    lead_rows,
+    mark_of,
+    need_changes,
+    need_rows,
+    visit_changes,
+    visit_rows,
+)
+from db.report_day_sums import DIMS, WHOLE, read_day_sums
 from db.report_leads import (
+    NEED_MEASURES,
+    VISIT_MEASURES,
     Measure,
     aggregate,
     due_between,
@@ -42,7 +61,9 @@ from db.report_leads import (
     lead_measures,
     on_days,
     overdue_today,
+    timed,
 )
+from db.report_medians import rank_medians
 from db.report_scope import Period, ReportScope
 from db.report_sql import day_of, dialect, medians, monday_of, week_key_of_day
 from matching.workdays import CHINA_TZ
@@ -84,6 +105,7 @@ class _Report:
     grouping: _Grouping
     mark: Mark
     dialect: str
+    summed: bool  # read the day sums and what changed since the copies' mark (for everyone)
 
 
 def progress_figures(
@@ -91,22 +113,31 @@ def progress_figures(
 ) -> Figures:
     """Figures per raw group key (a bank, park or source id, a county, a week's Monday as ISO
     text), and for the whole scope under TOTAL (only that, when `group` is None). By week, each
-    week of the period has its row (the first and the last cut to the period)."""
+    week of the period has its row (the first and the last cut to the period). A group, or a
+    figure, with nothing to count is left out (a count of 0, a median of none)."""
     mondays = _mondays(period) if group == WEEK else []
     if len(mondays) == 1:  # the period's figures are its one week's
         total = progress_figures(session, scope, period, None, as_of).get(TOTAL, {})
-        return {mondays[0]: total, TOTAL: total}
+        return {mondays[0]: total, **({TOTAL: total} if total else {})}
     days = (day_of(period.date_from), day_of(period.date_to))
-    report = _Report(
-        session, scope, period, days, _Grouping(group), mark_of(session), dialect(session)
-    )
+    summed = scope == ReportScope()
+    # the day sums are exact with the changes since the mark they were made at: both are held
+    # still while the report reads them (copies alone are exact whenever they move)
+    mark = mark_of(session, held=summed)
+    report = _Report(session, scope, period, days, _Grouping(group), mark, dialect(session), summed)
     figures: Figures = defaultdict(dict)
-    figures.update({monday: {} for monday in mondays})
     today = as_of.astimezone(CHINA_TZ).date()
     measures = lead_measures(day_of(today), by_bank=group == BANK or scope.bank_id is not None)
-    leads = lead_rows(session, report.mark, scope, report.dialect)
-    touched = _touched(leads, period, days)
     counted = [m for m in measures if m.median is None]
+    medians = [m for m in measures if m.median]
+    if summed:  # in one read: the leads', the visits', and but by bank the needs' day sums
+        counted += [timed(m) for m in medians]
+        needs = NEED_MEASURES if group != BANK else ()
+        _add_day_sums(report, figures, [*counted, *VISIT_MEASURES, *needs])
+        leads = lead_changes(session, report.mark, scope, report.dialect)
+    else:
+        leads = lead_rows(session, report.mark, scope, report.dialect)
+    touched = _touched(leads, period, days)
     if group == WEEK:
         _count_leads_by_week(report, figures, leads, touched, counted)
     else:
@@ -119,9 +150,46 @@ def progress_figures(
     if scope.bank_id is None:  # needs registered; by bank, only the total's (each need once,
         _count_needs(report, figures)  # not the sum of the banks')
     _count_visits(report, figures)
-    medians = [m for m in measures if m.median]
-    _medians(report, figures, leads, touched, medians)
-    return dict(figures)
+    if summed and report.dialect == "postgresql":
+        rank_medians(session, report.mark, figures, medians, days, group)
+    else:
+        all_leads = lead_rows(session, report.mark, scope, report.dialect)
+        _medians(report, figures, all_leads, _touched(all_leads, period, days), medians)
+    listed = {k: _counted(f) for k, f in figures.items()}
+    listed = {k: f for k, f in listed.items() if f}
+    return {**{monday: {} for monday in mondays}, **listed}
+
+
+def _counted(found: dict[str, Any]) -> dict[str, Any]:
+    """A group's figures less those with nothing to count (and the medians' counts)."""
+    return {
+        n: v
+        for n, v in found.items()
+        if v is not None and (v != 0 or isinstance(v, float)) and not n.endswith("_n")
+    }
+
+
+def _add_day_sums(
+    report: _Report, figures: Figures, measures: Sequence[Measure], *, needs: bool = False
+) -> None:
+    """Add the day sums of the measures to each group's figures and to the total's (by bank,
+    the needs registered only to the total's: each need once)."""
+    by = report.grouping.by
+    if by == BANK and needs:
+        by = None
+    dim = by if by in DIMS else WHOLE
+    found = read_day_sums(
+        report.session,
+        dim=dim,
+        by=None if by is None else WEEK if by == WEEK else "key",
+        days=report.days,
+        measures=measures,
+    )
+    names = [m.name for m in measures]
+    for k, values in found.items():
+        if by is not None:
+            _add(figures[report.grouping.found(k)], names, values)
+        _add(figures[TOTAL], names, values)
 
 
 def _mondays(period: Period) -> list[str]:
@@ -147,20 +215,14 @@ def _run(
     key: Any,
     named: Sequence[tuple[str, Any]],
     query: Any,
-    *,
-    replace: bool = False,
 ) -> None:
     """Run `query` with the `named` counts and sums per `key`, adding each group's values to
-    the group's figures and to the total's; with no key, the values are added to the total's
-    (or `replace` them: by bank, the needs registered replace the sum of each bank's)."""
+    the group's figures and to the total's; with no key, to the total's alone."""
     aggregates = [aggregate for _, aggregate in named]
     names = [n for n, _ in named]
     if key is None:
         for row in report.session.execute(query.with_only_columns(*aggregates)).all():
-            if replace:
-                figures[TOTAL].update(zip(names, (int(v or 0) for v in row), strict=True))
-            else:
-                _add(figures[TOTAL], names, row)
+            _add(figures[TOTAL], names, row)
         return
     grouped = query.with_only_columns(key, *aggregates).group_by(key)
     for k, *found in report.session.execute(grouped).all():
@@ -175,28 +237,36 @@ def _add(into: dict[str, Any], names: Sequence[str], found: Sequence[Any]) -> No
 
 def _count_needs(report: _Report, figures: Figures) -> None:
     """Needs registered in the period, leaving out those superseded when the firm registered
-    again."""
-    needs = need_rows(report.session, report.mark, report.scope, report.dialect)
+    again: by bank, the total's alone, in place of the sum of the banks' (each need once)."""
+    by_bank = report.grouping.by == BANK
+    found: Figures = defaultdict(dict)
+    if report.summed:  # the day sums' are in (by bank, the total's are read here)
+        if by_bank:
+            _add_day_sums(report, found, NEED_MEASURES, needs=True)
+        needs = need_changes(report.session, report.mark, report.scope, report.dialect)
+    else:
+        needs = need_rows(report.session, report.mark, report.scope, report.dialect)
     query = select().select_from(needs).where(on_days(needs.c.created_day, *report.days))
-    query = query.where(needs.c.kept.is_(True))
-    named = [
-        ("needs", func.count()),
-        ("online_needs", func.count().filter(needs.c.online.is_(True))),
-        ("first_loan_needs", func.count().filter(needs.c.first_loan.is_(True))),
-    ]
+    named = [(m.name, aggregate(m, needs, report.days)) for m in NEED_MEASURES]
     key = report.grouping.key(needs, "created_day", needs=True)
-    _run(report, figures, key, named, query, replace=True)
+    _run(report, found, key, named, query)
+    if by_bank:
+        figures[TOTAL].update(found[TOTAL])
+        return
+    for k, values in found.items():
+        _add(figures[k], list(values), list(values.values()))
 
 
 def _count_visits(report: _Report, figures: Figures) -> None:
     """Visits recorded in the period (placed by the event log's time, when the manager recorded
     them), and those the manager marked effective."""
-    visits = visit_rows(report.session, report.mark, report.scope, report.dialect)
+    scope, mark = report.scope, report.mark
+    if report.summed:  # the day sums' are in: what was logged since
+        visits = visit_changes(report.session, mark, scope, report.dialect)
+    else:
+        visits = visit_rows(report.session, mark, scope, report.dialect)
     query = select().select_from(visits).where(on_days(visits.c.day, *report.days))
-    named = [
-        ("visits", func.count()),
-        ("effective_visits", func.count().filter(visits.c.effective.is_(True))),
-    ]
+    named = [(m.name, aggregate(m, visits, report.days)) for m in VISIT_MEASURES]
     _run(report, figures, report.grouping.key(visits, "day"), named, query)
 
 

@@ -33,24 +33,28 @@ DEADLINES: Final = {  # the deadline's day, whether it was missed, the moment it
 
 @dataclass(frozen=True, slots=True)
 class Measure:
-    """A figure over the lead rows whose `day` (a day column) falls in the period and whose
+    """A figure over the rows whose `day` (a day column) falls in the period and whose
     `condition` holds: counted, or the sum of the column `summed`, or the median of the column
-    `median`."""
+    `median`; with `before`, only the days before that day number count (a deadline counts as
+    missed once its whole day has passed)."""
 
     name: str
     day: str
     condition: Condition | None = None
     summed: str | None = None
     median: str | None = None
+    before: int | None = None
 
 
-def lead_measures(as_of_day: int, *, by_bank: bool) -> list[Measure]:
+def lead_measures(as_of_day: int | None, *, by_bank: bool) -> list[Measure]:
     """The lead figures; `by_bank`, also the needs each bank received (one lead each, as a
-    bank holds a need once; a need superseded when the firm registered again left out)."""
+    bank holds a need once; a need superseded when the firm registered again left out). With
+    no `as_of_day`, missed deadlines count on every day (the day sums: the report cuts them)."""
 
-    def missed(deadline: str) -> Condition:
+    def missed(deadline: str) -> Measure:
         day, flag = DEADLINES[deadline]
-        return lambda r: and_(r.c[flag].is_(True), r.c[day] < as_of_day)
+        name = f"overdue_{deadline.removesuffix('_by')}"
+        return Measure(name, day, lambda r: r.c[flag].is_(True), before=as_of_day)
 
     needs = []
     if by_bank:
@@ -77,10 +81,27 @@ def lead_measures(as_of_day: int, *, by_bank: bool) -> list[Measure]:
         Measure("first_loan_credit", "credit_day", lambda r: r.c.first_loan.is_(True)),
         Measure("loans_issued", "loan_day"),
         Measure("loan_amount_yuan", "loan_day", summed="loan_amount_yuan"),
-        Measure("overdue_accept", "accept_by_day", missed("accept_by")),
-        Measure("overdue_contact", "contact_by_day", missed("contact_by")),
-        Measure("overdue_decide", "decide_by_day", missed("decide_by")),
+        missed("accept_by"),
+        missed("contact_by"),
+        missed("decide_by"),
     ]
+
+
+def timed(median: Measure) -> Measure:
+    """How many rows a median is taken over: `hours_to_accept_n` for `hours_to_accept`."""
+    assert median.median is not None
+    return Measure(f"{median.median}_n", median.day, lambda r: r.c[median.median].is_not(None))
+
+
+NEED_MEASURES: Final = (  # over the need rows: a superseded need is not counted
+    Measure("needs", "created_day", lambda r: r.c.kept.is_(True)),
+    Measure("online_needs", "created_day", lambda r: and_(r.c.kept, r.c.online.is_(True))),
+    Measure("first_loan_needs", "created_day", lambda r: and_(r.c.kept, r.c.first_loan.is_(True))),
+)
+VISIT_MEASURES: Final = (  # over the visit rows
+    Measure("visits", "day"),
+    Measure("effective_visits", "day", lambda r: r.c.effective.is_(True)),
+)
 
 
 def on_days(day: Any, first: int, last: int) -> ColumnElement[bool]:
@@ -91,8 +112,9 @@ def on_days(day: Any, first: int, last: int) -> ColumnElement[bool]:
 
 def aggregate(measure: Measure, rows: Any, days: tuple[int, int] | None) -> Any:
     """The measure over the `rows` whose day falls in `days` (None: over every row, the caller
-    placing the days itself)."""
-    summed = func.count() if measure.summed is None else func.sum(rows.c[measure.summed])
+    placing the days itself). Each row counts its `weight`: 1, or -1 for a row taken back."""
+    weight = rows.c.weight
+    summed = func.sum(weight if measure.summed is None else rows.c[measure.summed] * weight)
     when = falls_in(measure, rows, days) if days is not None else _condition(measure, rows)
     return summed if when is None else summed.filter(when)
 
@@ -107,6 +129,8 @@ def falls_in(measure: Measure, rows: Any, days: tuple[int, int]) -> ColumnElemen
 
 def _condition(measure: Measure, rows: Any) -> ColumnElement[bool] | None:
     conditions = [measure.condition(rows)] if measure.condition is not None else []
+    if measure.before is not None:
+        conditions.append(rows.c[measure.day] < measure.before)
     if measure.median is not None:
         conditions.append(rows.c[measure.median].is_not(None))
     return and_(*conditions) if conditions else None

@@ -5,9 +5,20 @@ report time, from the event log; `report_copy_mark` says how far they have been 
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Float, Index, Integer, String, Table
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+)
 
 from db.models.base import UtcDateTime, metadata
+from db.report_sql import monday_of
 
 
 def _day(name: str) -> Column[int]:
@@ -50,6 +61,25 @@ report_lead = Table(
     Index(None, "county"),
 )
 
+# The medians of a whole season's leads (`db/report_medians.py`): each group's hours in order,
+# so that its middle value is read without sorting (a group key, the hours, and what the
+# report filters by: the day the hours are placed by, and the lead).
+MEDIAN_KEYS = ("bank_id", "park_id", "county", "source_id", "week", None)
+MEDIAN_HOURS = {"hours_to_accept": "accepted_day", "hours_to_contact": "contacted_day"}
+
+
+def _median_indexes() -> None:
+    c = report_lead.c
+    for hours, day in MEDIAN_HOURS.items():
+        for key in MEDIAN_KEYS:
+            keyed = [] if key is None else [monday_of(c[day]) if key == "week" else c[key]]
+            name = f"ix_report_lead_{hours}_{key or 'all'}"
+            timed = c[hours].is_not(None)
+            Index(name, *keyed, c[hours], c[day], c.id, postgresql_where=timed, sqlite_where=timed)
+
+
+_median_indexes()
+
 report_need = Table(
     "report_need",
     metadata,
@@ -81,6 +111,40 @@ report_visit = Table(
     Index(None, "day"),
     Index(None, "city"),
     Index(None, "county"),
+)
+
+# Each day's sums of the counted figures, per bank, park, county and QR source (`dim`, `key`: the
+# id or the county, "" for none), as the copies count them (`db/report_day_sums.py`): a season's
+# report for everyone reads these instead of every lead.
+DAY_SUMS = (
+    "needs",  # by bank: the needs each bank received a lead for; else the needs registered
+    "online_needs",
+    "first_loan_needs",
+    "offered",
+    "accepted",
+    "contacted",
+    "credit_granted",
+    "credit_amount_yuan",
+    "first_loan_credit",
+    "loans_issued",
+    "loan_amount_yuan",
+    "overdue_accept",  # missed deadlines, by the deadline's day
+    "overdue_contact",
+    "overdue_decide",
+    "visits",
+    "effective_visits",
+    "hours_to_accept_n",  # how many leads have hours to accept on the day: the medians' counts
+    "hours_to_contact_n",
+)
+
+report_day = Table(
+    "report_day",
+    metadata,
+    Column("dim", String(8), nullable=False),
+    Column("key", String(40), nullable=False),
+    Column("day", Integer, nullable=False),
+    *(Column(name, BigInteger, nullable=False) for name in DAY_SUMS),
+    PrimaryKeyConstraint("dim", "key", "day"),
 )
 
 report_copy_mark = Table(

@@ -19,6 +19,14 @@ def test_upgrade_head_brings_an_empty_database_to_the_newest_revision(engine: En
     assert current_revision(engine) == head_revision()
 
 
+# SQLite's reflection cannot read an index on an expression (report_lead's medians by week):
+# Alembic and SQLAlchemy say they skip those two, and compare everything else
+NOT_COMPARED = pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified")
+NOT_REFLECTED = pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression")
+
+
+@NOT_COMPARED
+@NOT_REFLECTED
 def test_the_models_and_the_migrations_agree(engine: Engine) -> None:
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
@@ -30,6 +38,7 @@ def test_running_the_migrations_again_changes_nothing(engine: Engine) -> None:
     assert current_revision(engine) == head_revision()
 
 
+@NOT_REFLECTED
 def test_every_constraint_and_index_is_named_by_the_convention(engine: Engine) -> None:
     prefixes = tuple(f"{p}_" for p in NAMING_CONVENTION)
     found = inspect(engine)
