@@ -77,19 +77,23 @@ class Mark:
     need_id: int = 0
 
 
-def mark_of(connection: Connection | Session, *, held: bool = False) -> Mark:
-    """The mark; `held`: on PostgreSQL, no refresh moves it (nor the copies, nor the day sums)
-    until this transaction ends (a refresh already running is waited for; one starting later
-    gives up: the next report's turn). SQLite's reads see one snapshot anyway."""
-    query = select(
-        report_copy_mark.c.event_id,
-        report_copy_mark.c.assignment_id,
-        report_copy_mark.c.need_id,
-    ).where(report_copy_mark.c.id == 1)
-    if held:
-        query = query.with_for_update(read=True)
-    row = connection.execute(query).first()
+_MARK: Final = select(
+    report_copy_mark.c.event_id, report_copy_mark.c.assignment_id, report_copy_mark.c.need_id
+).where(report_copy_mark.c.id == 1)
+
+
+def mark_of(connection: Connection | Session) -> Mark:
+    row = connection.execute(_MARK).first()
     return Mark(*row) if row is not None else Mark()
+
+
+def held_mark(session: Session) -> Mark | None:
+    """The mark, held still with the copies and the day sums until this transaction ends: on
+    PostgreSQL no refresh may move them meanwhile (one starting gives up: the next report's
+    turn); None when a refresh is moving them now, or none was ever made. SQLite's reads see
+    one snapshot anyway."""
+    row = session.execute(_MARK.with_for_update(read=True, skip_locked=True)).first()
+    return Mark(*row) if row is not None else None
 
 
 # ---- what changed since a mark -------------------------------------------------------------
@@ -409,7 +413,7 @@ def _refresh(connection: Connection, name: str, upto: Mark | None) -> bool:
         chosen = select(*(fresh.c[c] for c in columns)).where(logged)
         connection.execute(insert(report_visit).from_select(columns, chosen))
         new_visits = and_(report_visit.c.id > mark.event_id, report_visit.c.id <= upto.event_id)
-        visits = select(*_weighed(report_visit, 1)).where(new_visits).subquery("visits")
+        visits = select(*_weighed(report_visit, 1)).where(new_visits).cte("visits")
         add_day_sums(connection, name, visits=visits)
         moved = {
             "event_id": max(upto.event_id, mark.event_id),
@@ -422,8 +426,9 @@ def _refresh(connection: Connection, name: str, upto: Mark | None) -> bool:
 
 def _copies(table: Any, ids: Any) -> Any:
     """The copies of `ids` in `table`, each counting `weight` (1 or -1), as it stands when
-    the day sums are told of them."""
-    return lambda weight: select(*_weighed(table, weight)).where(table.c.id.in_(ids)).subquery()
+    the day sums are told of them: read once (a CTE), however many sums read them."""
+    name = f"{table.name}_copies"
+    return lambda weight: select(*_weighed(table, weight)).where(table.c.id.in_(ids)).cte(name)
 
 
 def _locked_mark(connection: Connection, name: str) -> Mark:

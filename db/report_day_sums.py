@@ -20,7 +20,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
-from sqlalchemy import Connection, Integer, String, cast, func, literal, select, true, union_all
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    cast,
+    func,
+    literal_column,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
@@ -41,6 +51,7 @@ DIMS: Final = {"bank": "bank_id", "park": "park_id", "county": "county", "source
 WHOLE: Final = "county"
 """The dimension whose sums add up to the whole (every row has one county, or none)."""
 _NUMBERED: Final = {"bank", "park", "source"}  # keyed by an id, written as text
+_ZERO: Final = literal_column("0", Integer)  # written into the SQL: no parameter to bind
 
 
 def lead_day_measures(dim: str) -> list[Measure]:
@@ -95,10 +106,10 @@ def _branches(dim: str, rows: Any, column: str, measures: Iterable[Measure]) -> 
         sums = {m.name: func.coalesce(aggregate(m, rows, None), 0) for m in placed}
         found.append(
             select(
-                literal(dim, String).label("dim"),
+                literal_column(f"'{dim}'", String).label("dim"),  # one of DIMS
                 key.label("key"),
                 rows.c[day].label("day"),
-                *(sums.get(n, literal(0, Integer)).label(n) for n in DAY_SUMS),
+                *(sums.get(n, _ZERO).label(n) for n in DAY_SUMS),
             )
             .where(rows.c[day].is_not(None))
             .group_by(rows.c[column], rows.c[day])

@@ -42,6 +42,7 @@ from db.assignments import CLOCK_SKEW
 from db.models import Assignment
 from db.report_copies import (
     Mark,
+    held_mark,
     lead_changes,
     lead_rows,
     mark_of,
@@ -120,10 +121,12 @@ def progress_figures(
         total = progress_figures(session, scope, period, None, as_of).get(TOTAL, {})
         return {mondays[0]: total, **({TOTAL: total} if total else {})}
     days = (day_of(period.date_from), day_of(period.date_to))
-    summed = scope == ReportScope()
-    # the day sums are exact with the changes since the mark they were made at: both are held
-    # still while the report reads them (copies alone are exact whenever they move)
-    mark = mark_of(session, held=summed)
+    # for everyone, the day sums, exact with the changes since the mark they were made at, if
+    # no refresh is moving them (held still while the report reads); else the copies, exact
+    # whenever they move
+    held = held_mark(session) if scope == ReportScope() else None
+    summed = held is not None
+    mark = held if held is not None else mark_of(session)
     report = _Report(session, scope, period, days, _Grouping(group), mark, dialect(session), summed)
     figures: Figures = defaultdict(dict)
     today = as_of.astimezone(CHINA_TZ).date()

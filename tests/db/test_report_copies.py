@@ -1,15 +1,17 @@
 """A lead carries its need's city, county, park, QR source, channel and first-loan flag, so the
 reports count leads without joining needs: set when the lead is made, and filled in by migration
-0004 for the leads made before it."""
+0004 for the leads made before it. Which report reads the day sums, which the copies."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
+import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect, text
 
 from db.migrate import alembic_config, current_revision, head_revision, upgrade
+from db.report_copies import refresh
 from db.reports import GroupBy, ReportScope, progress
 from tests.db.builders import Seeded
 from tests.db.report_story import AFTER_FORTNIGHT, FORTNIGHT, play
@@ -70,3 +72,42 @@ def test_migration_0004_fills_in_the_leads_made_before_it(seeded: Seeded) -> Non
     pairs = _leads_and_needs(engine)
     assert len(pairs) == 7 and all(lead == need for lead, need in pairs)
     assert _reports(seeded) == before
+
+
+def _offered(seeded: Seeded, scope: ReportScope) -> int:
+    with seeded.session() as s:
+        report = progress(
+            s, scope=scope, date_from=FORTNIGHT[0], date_to=FORTNIGHT[1],
+            group_by=GroupBy.BANK, now=AFTER_FORTNIGHT,
+        )  # fmt: skip
+    return report.total.offered
+
+
+def test_a_report_for_everyone_adds_up_the_day_sums_a_narrowed_one_reads_the_copies(
+    seeded: Seeded,
+) -> None:
+    """The day sums are what a report for everyone counts (here made wrong on purpose, to see
+    which report reads them); a report for a region reads the copies."""
+    play(seeded)
+    assert refresh(seeded.engine)  # (a session that writes, as here, does not refresh on SQLite)
+    everyone, region = _offered(seeded, ReportScope()), _offered(seeded, ReportScope("绍兴市"))
+    assert everyone == region == 7
+    with seeded.engine.begin() as conn:
+        conn.execute(text("UPDATE report_day SET offered = offered + 1000 WHERE dim = 'bank'"))
+    assert _offered(seeded, ReportScope()) > 1000
+    assert _offered(seeded, ReportScope("绍兴市")) == region
+
+
+def test_while_a_refresh_moves_the_day_sums_a_report_for_everyone_reads_the_copies(
+    seeded: Seeded,
+) -> None:
+    engine = seeded.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite: a report reads one snapshot, whatever a refresh commits meanwhile")
+    play(seeded)
+    everyone = _reports(seeded)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE report_day SET offered = offered + 1000"))
+    with engine.begin() as conn:  # as a refresh holds the mark while it moves the copies
+        conn.execute(text("SELECT 1 FROM report_copy_mark WHERE id = 1 FOR UPDATE"))
+        assert _reports(seeded) == everyone  # the copies, not the (wrong) sums
