@@ -244,30 +244,34 @@ def _weighed(rows: Any, weight: int) -> Any:
     return [*rows.c, literal(weight, Integer).label("weight")]
 
 
+def _merged(
+    copies: Any, fresh: Any, changed: Any, scope: ReportScope, name: str, *, changes: bool
+) -> Subquery:
+    """The copies not `changed` and the fresh rows `changed`: the rows as the report counts
+    them; or (`changes`) what the changed rows add to the copies' figures: each as it is now,
+    and its copy taken back (weight -1)."""
+    leads = "bank_id" in copies.c  # a need is not a bank's: a bank's scope keeps them all
+    copied = copies.c.id.in_(changed) if changes else copies.c.id.not_in(changed)
+    return union_all(
+        select(*_weighed(copies, -1 if changes else 1)).where(
+            copied, *_scoped(copies, scope, leads=leads)
+        ),
+        select(*_weighed(fresh, 1)).where(
+            fresh.c.id.in_(changed), *_scoped(fresh, scope, leads=leads)
+        ),
+    ).subquery(name)
+
+
 def lead_rows(session: Session, mark: Mark, scope: ReportScope, name: str) -> Subquery:
     """The leads in scope as the report counts them: copies where unchanged, fresh elsewhere."""
-    changed = changed_leads(mark)
     fresh = fresh_leads(name).subquery("fresh_lead")
-    return union_all(
-        select(*_weighed(report_lead, 1)).where(
-            report_lead.c.id.not_in(changed), *_scoped(report_lead, scope)
-        ),
-        select(*_weighed(fresh, 1)).where(fresh.c.id.in_(changed), *_scoped(fresh, scope)),
-    ).subquery("lead_rows")
+    return _merged(report_lead, fresh, changed_leads(mark), scope, "lead_rows", changes=False)
 
 
 def need_rows(session: Session, mark: Mark, scope: ReportScope, name: str) -> Subquery:
     """The needs in scope as the report counts them."""
-    changed = changed_needs(mark)
     fresh = fresh_needs(name).subquery("fresh_need")
-    return union_all(
-        select(*_weighed(report_need, 1)).where(
-            report_need.c.id.not_in(changed), *_scoped(report_need, scope, leads=False)
-        ),
-        select(*_weighed(fresh, 1)).where(
-            fresh.c.id.in_(changed), *_scoped(fresh, scope, leads=False)
-        ),
-    ).subquery("need_rows")
+    return _merged(report_need, fresh, changed_needs(mark), scope, "need_rows", changes=False)
 
 
 def visit_rows(session: Session, mark: Mark, scope: ReportScope, name: str) -> Subquery:
@@ -285,30 +289,15 @@ def visit_rows(session: Session, mark: Mark, scope: ReportScope, name: str) -> S
 
 
 def lead_changes(session: Session, mark: Mark, scope: ReportScope, name: str) -> Subquery:
-    """What the leads changed since the mark add to the copies' figures: each such lead as it
-    is now (weight 1), and as its copy has it (weight -1)."""
-    changed = changed_leads(mark)
+    """What the leads changed since the mark add to the copies' figures."""
     fresh = fresh_leads(name).subquery("fresh_lead")
-    return union_all(
-        select(*_weighed(fresh, 1)).where(fresh.c.id.in_(changed), *_scoped(fresh, scope)),
-        select(*_weighed(report_lead, -1)).where(
-            report_lead.c.id.in_(changed), *_scoped(report_lead, scope)
-        ),
-    ).subquery("lead_changes")
+    return _merged(report_lead, fresh, changed_leads(mark), scope, "lead_changes", changes=True)
 
 
 def need_changes(session: Session, mark: Mark, scope: ReportScope, name: str) -> Subquery:
     """What the needs changed since the mark add to the copies' figures."""
-    changed = changed_needs(mark)
     fresh = fresh_needs(name).subquery("fresh_need")
-    return union_all(
-        select(*_weighed(fresh, 1)).where(
-            fresh.c.id.in_(changed), *_scoped(fresh, scope, leads=False)
-        ),
-        select(*_weighed(report_need, -1)).where(
-            report_need.c.id.in_(changed), *_scoped(report_need, scope, leads=False)
-        ),
-    ).subquery("need_changes")
+    return _merged(report_need, fresh, changed_needs(mark), scope, "need_changes", changes=True)
 
 
 def visit_changes(session: Session, mark: Mark, scope: ReportScope, name: str) -> Subquery:
