@@ -74,7 +74,7 @@ TOTAL: Final = "total"
 
 BANK, PARK, COUNTY, SOURCE, WEEK = "bank", "park", "county", "source", "week"
 Figures = dict[Any, dict[str, Any]]
-_COPIED: Final = {BANK: "bank_id", PARK: "park_id", COUNTY: "county", SOURCE: "source_id"}
+_COPIED: Final = DIMS  # the copies' column of each grouping but by week
 
 
 @dataclass(frozen=True, slots=True)

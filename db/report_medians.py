@@ -34,11 +34,11 @@ from sqlmodel import Session
 
 from db.models.report_copies import report_lead
 from db.report_copies import Mark, changed_leads, fresh_leads
+from db.report_day_sums import DIMS
 from db.report_leads import Measure, on_days
 from db.report_sql import day_of, monday_of
 
 TOTAL: Final = "total"
-_KEYS: Final = {"bank": "bank_id", "park": "park_id", "county": "county", "source": "source_id"}
 
 
 def rank_medians(
@@ -94,7 +94,7 @@ class _Values:
         if self.group == "week":
             week: ColumnElement[Any] = monday_of(rows.c[self.day])  # the index's expression
             return week
-        key: ColumnElement[Any] = rows.c[_KEYS[self.group or ""]]
+        key: ColumnElement[Any] = rows.c[DIMS[self.group or ""]]
         return key
 
     def _parts(self) -> list[tuple[Any, Any]]:
