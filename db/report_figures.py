@@ -156,8 +156,10 @@ def progress_figures(
     if summed and report.dialect == "postgresql":
         rank_medians(session, report.mark, figures, medians, days, group)
     else:
-        all_leads = lead_rows(session, report.mark, scope, report.dialect)
-        _medians(report, figures, all_leads, _touched(all_leads, period, days), medians)
+        if summed:  # SQLite: the medians want every lead's row, not the changes alone
+            leads = lead_rows(session, report.mark, scope, report.dialect)
+            touched = _touched(leads, period, days)
+        _medians(report, figures, leads, touched, medians)
     listed = {k: _counted(f) for k, f in figures.items()}
     listed = {k: f for k, f in listed.items() if f}
     return {**{monday: {} for monday in mondays}, **listed}
