@@ -31,7 +31,7 @@ from api.xlsx import (
     to_bytes,
     wan,
 )
-from db.models import utcnow
+from db.models import Bank, utcnow
 from db.reports import (
     Coverage,
     GroupBy,
@@ -60,14 +60,15 @@ def weekly_xlsx(
     focus: Sequence[str | None] = (),
 ) -> bytes:
     """The weekly progress workbook: progress by bank, by park and by county, the key-problem
-    list, its counts by cause, and park credit coverage. `focus` names what the scope is
-    narrowed to beyond its region (a bank, a park, a QR code; None for what was not chosen),
-    for the title."""
+    list, its counts by cause, and park credit coverage. Its title names the scope's region and
+    bank, and `focus`, what the scope is narrowed to beyond them (a park, a QR code; None for
+    what was not chosen)."""
     now = now or utcnow()
     book = new_workbook()
     region = scope.region or t("workbook.all_regions", lang)
     title = t("workbook.weekly.title", lang, region=region)
-    named = tuple(name for name in focus if name)
+    bank = session.get(Bank, scope.bank_id) if scope.bank_id is not None else None
+    named = tuple(name for name in (bank.name if bank else None, *focus) if name)
     if named:
         title = t("workbook.weekly.title_focus", lang, title=title, focus=named)
     period = t("workbook.weekly.period", lang, start=date_from, end=date_to)

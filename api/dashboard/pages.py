@@ -141,7 +141,7 @@ def weekly(request: Request, viewer: ViewerDep) -> Response:
             date_to=f.date_to,
             now=now,
             lang=f.lang,
-            focus=(narrowed.bank_name, narrowed.park_name, narrowed.source_label),
+            focus=(narrowed.park_name, narrowed.source_label),
         )
         return data, f"weekly-{f.date_from}-{f.date_to}.xlsx"
 

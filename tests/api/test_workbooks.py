@@ -160,6 +160,14 @@ def test_the_coverage_sheet_compares_each_park_with_its_target(story: Story) -> 
     assert ws.max_row == 3 + 6  # the six parks of 绍兴
 
 
+def test_a_banks_weekly_workbook_names_the_bank_in_its_title(story: Story) -> None:
+    book = _weekly(story, ReportScope(bank_id=story.bank_ids["mtbank"]))
+    banks = [row[0].value for row in book["按银行"].iter_rows(min_row=4)]
+    assert banks == ["民泰银行", "合计"]
+    for ws in book.worksheets:
+        assert ws["A1"].value == "全部地区银企融资对接工作进度周报（民泰银行）"
+
+
 def test_the_weekly_workbook_in_english(story: Story) -> None:
     book = _weekly(story, lang=Lang.EN)
     assert book.sheetnames[0] == "By bank"
