@@ -248,14 +248,15 @@ def read_back(lead_id: int) -> Select[Any]:
                        .scalar_subquery())  # fmt: skip
 
 
-def list_statement(engine: Engine, actor: Actor) -> Select[Any]:
-    """The statement `list_leads` runs for the first page, caught on its way to the database:
-    the bare endpoint sends the very same SQL, whatever shape db/lead_queries gives it."""
-    caught: list[Select[Any]] = []
+def list_statement(engine: Engine, actor: Actor) -> tuple[Select[Any], dict[str, Any]]:
+    """The statement `list_leads` runs for the first page, and its parameters, caught on their
+    way to the database: the bare endpoint sends the very same SQL, whatever shape
+    db/lead_queries gives it."""
+    caught: list[tuple[Select[Any], dict[str, Any]]] = []
 
-    def catch(conn: Connection, statement: Any, *args: Any) -> None:
+    def catch(conn: Connection, statement: Any, multiparams: Any, params: Any, *_: Any) -> None:
         if isinstance(statement, Select):
-            caught.append(statement)
+            caught.append((statement, {k: v for p in multiparams for k, v in p.items()} | params))
 
     event.listen(engine, "before_execute", catch)
     try:
@@ -264,8 +265,8 @@ def list_statement(engine: Engine, actor: Actor) -> Select[Any]:
             session.rollback()
     finally:
         event.remove(engine, "before_execute", catch)
-    (statement,) = caught
-    return statement
+    (found,) = caught
+    return found
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -365,7 +366,7 @@ def bare_app(engine: Engine) -> Any:
     from starlette.routing import Route
 
     reader = engine.execution_options(**{READ_ONLY: True})
-    statements: dict[Actor, Select[Any]] = {}
+    statements: dict[Actor, tuple[Select[Any], dict[str, Any]]] = {}
 
     def actor_of(request: Request) -> Actor:
         staff, bank = (int(request.query_params[k]) for k in ("staff", "bank"))
@@ -376,7 +377,7 @@ def bare_app(engine: Engine) -> Any:
         if actor not in statements:
             statements[actor] = list_statement(engine, actor)
         with reader.connect() as conn:
-            rows = conn.execute(statements[actor]).all()
+            rows = conn.execute(*statements[actor]).all()
             conn.rollback()
         items = [lead_json(row, now) for row in rows[:PAGE]]
         return JSONResponse({"items": items, "next_cursor": "…" if len(rows) > PAGE else None})

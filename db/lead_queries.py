@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections import namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, true
+from sqlalchemy import ColumnElement, Integer, and_, bindparam, func, or_, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -135,17 +136,25 @@ def overdue(
     return tuple(late)
 
 
-def _lead_scope(actor: Actor) -> ColumnElement[bool]:
-    """The leads `actor` may see, as a condition on `assignment`."""
+def _lead_scope(actor: Actor) -> tuple[str, dict[str, int | None]]:
+    """The leads `actor` may see: which condition on `assignment` (`_SCOPES`), and its values."""
     if actor.kind is ActorKind.SYSTEM or actor.role is Role.ADMIN:
-        return true()
+        return "all", {}
     if actor.role is Role.BANK_ADMIN:
-        return col(Assignment.bank_id) == actor.bank_id
+        return "bank", {"bank_id": actor.bank_id}
     if actor.role is Role.MANAGER:
-        return and_(
-            col(Assignment.bank_id) == actor.bank_id, col(Assignment.manager_id) == actor.staff_id
-        )
+        return "manager", {"bank_id": actor.bank_id, "staff_id": actor.staff_id}
     raise NotAllowed.of("bank_staff_only")
+
+
+_SCOPES: dict[str, ColumnElement[bool]] = {
+    "all": true(),
+    "bank": col(Assignment.bank_id) == bindparam("bank_id"),
+    "manager": and_(
+        col(Assignment.bank_id) == bindparam("bank_id"),
+        col(Assignment.manager_id) == bindparam("staff_id"),
+    ),
+}
 
 
 _Manager = aliased(Staff)
@@ -228,33 +237,66 @@ def list_leads(
     that did not change). The page's ids are chosen on `assignment` alone, then joined."""
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput.of("bad_limit", field="limit", limit=MAX_PAGE)
-    page = select(Assignment.id).where(_lead_scope(actor))
+    scope, ids = _lead_scope(actor)
+    values: dict[str, Any] = {**ids, "limit": limit + 1}
     if statuses:
-        page = page.where(col(Assignment.status).in_([s.value for s in statuses]))
+        values["statuses"] = [s.value for s in statuses]
     if updated_since is not None:
-        page = page.where(col(Assignment.updated_at) >= updated_since)
+        values["since"] = updated_since
     if cursor:
-        at, last_id = decode_cursor(cursor)
-        page = page.where(
-            or_(
-                col(Assignment.updated_at) < at,
-                and_(col(Assignment.updated_at) == at, col(Assignment.id) < last_id),
-            )
-        )
-    page = page.order_by(col(Assignment.updated_at).desc(), col(Assignment.id).desc())
-    rows = session.connection().execute(_lead_query(page.limit(limit + 1).scalar_subquery())).all()
-    items = tuple(_record(row, actor, now) for row in rows[:limit])
+        values["at"], values["last_id"] = decode_cursor(cursor)
+    statement = _page_query(scope, bool(statuses), updated_since is not None, bool(cursor))
+    rows = session.connection().execute(statement, values).all()
+    items = tuple(_record(_LeadRow._make(row), actor, now) for row in rows[:limit])
     more = len(rows) > limit
     return LeadPage(items, encode_cursor(items[-1].updated_at, items[-1].id) if more else None)
 
 
 def get_lead(session: Session, *, actor: Actor, lead_id: int, now: datetime) -> LeadRecord:
     """One lead the caller may see; another bank's lead is "not found"."""
-    mine = select(Assignment.id).where(col(Assignment.id) == lead_id, _lead_scope(actor))
-    row = session.connection().execute(_lead_query(mine.scalar_subquery())).first()
+    scope, values = _lead_scope(actor)
+    row = session.connection().execute(_one_query(scope), {**values, "lead_id": lead_id}).first()
     if row is None:
         raise NotFound.of("lead_not_found", lead_id=lead_id)
-    return _record(row, actor, now)
+    return _record(_LeadRow._make(row), actor, now)
+
+
+# The statements are built once for each shape and given their values as parameters: building
+# one, its cache key, and matching a cached statement's result columns to a new one's cost more
+# than SQLite took to run it.
+
+
+@cache
+def _page_query(scope: str, statuses: bool, since: bool, after: bool) -> Any:
+    """A page of leads in `scope` (`_SCOPES`), optionally of some statuses, changed since a
+    moment, after a cursor's lead; newest change first."""
+    page = select(Assignment.id).where(_SCOPES[scope])
+    if statuses:
+        page = page.where(col(Assignment.status).in_(bindparam("statuses", expanding=True)))
+    if since:
+        page = page.where(col(Assignment.updated_at) >= bindparam("since"))
+    if after:
+        at: Any = bindparam("at")
+        page = page.where(
+            or_(
+                col(Assignment.updated_at) < at,
+                and_(col(Assignment.updated_at) == at, col(Assignment.id) < bindparam("last_id")),
+            )
+        )
+    page = page.order_by(col(Assignment.updated_at).desc(), col(Assignment.id).desc())
+    return _lead_query(page.limit(bindparam("limit", type_=Integer)).scalar_subquery())
+
+
+@cache
+def _one_query(scope: str) -> Any:
+    """The lead `lead_id` if it is in `scope`."""
+    mine = select(Assignment.id).where(col(Assignment.id) == bindparam("lead_id"), _SCOPES[scope])
+    return _lead_query(mine.scalar_subquery())
+
+
+_LeadRow = namedtuple("_LeadRow", _lead_joins().selected_columns.keys())  # type: ignore[misc]
+"""A row of the lead query: its values read by name as fast as by place (a Core row's lookup
+by name cost as much as the rest of turning it into a lead)."""
 
 
 def _record(row: Any, actor: Actor, now: datetime) -> LeadRecord:
