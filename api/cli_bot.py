@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import Engine
 
-from api.cli_common import LangOption, fail, open_database
+from api.cli_common import LangOption, fail, freeze_startup, open_database
 from bot.chat import ChatService
 from bot.config import BotSettings, get_settings
 from bot.db_world import DbWorld
@@ -62,7 +62,9 @@ def run_bot(
         )
         world = DbWorld(engine)
         world.warm()
-        serve_worker(build_application(ChatService(engine, world), share))
+        application = build_application(ChatService(engine, world), share)
+        freeze_startup()
+        serve_worker(application)
         return
     count = workers or default_workers(engine)
     if count > 1:
@@ -72,6 +74,7 @@ def run_bot(
     world = DbWorld(engine)
     world.warm()
     application = build_application(ChatService(engine, world), settings)
+    freeze_startup()
     application.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
 
 
@@ -134,6 +137,7 @@ def serve(
     _logging()
     engine = open_database(lang)
     app = create_app(engine, get_settings(), worker=Intervals() if with_worker else None)
+    freeze_startup()
     uvicorn.run(app, host=host, port=port)
 
 
@@ -201,6 +205,7 @@ def worker(
                 with contextlib.suppress(Exception):  # never initialised, or already gone
                     await bot.shutdown()
 
+    freeze_startup()
     asyncio.run(main())
 
 

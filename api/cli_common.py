@@ -3,6 +3,7 @@ the database a command works on."""
 
 from __future__ import annotations
 
+import gc
 from typing import Annotated
 
 import typer
@@ -43,3 +44,12 @@ def open_database(lang: Lang) -> Engine:
     if not ready:
         raise fail(t("cli.db_not_initialised", lang, url=shown(engine)))
     return engine
+
+
+def freeze_startup() -> None:
+    """Before a long-running process (server, bot, worker) starts its work: put what starting
+    made — modules, the app, its routes, schemas and texts, some 200,000 objects living as long
+    as the process — out of the garbage collector's sight. Each full collection scanned them
+    all, pausing every request in flight for ~0.1 s; now it scans only what came after."""
+    gc.collect()
+    gc.freeze()

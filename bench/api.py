@@ -63,6 +63,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Engine, Row, Select, event, insert
 from sqlmodel import Session, col
 
+from api.cli_common import freeze_startup
 from db.assignments import claim, record_follow_up
 from db.engine import READ_ONLY, make_engine
 from db.lead_queries import _lead_query, list_leads, overdue
@@ -406,10 +407,11 @@ def serve(app: str, url: str, port: int) -> None:
         from api.app import create_app
         from bot.config import BotSettings
 
-        uvicorn.run(create_app(engine, BotSettings(telegram_bot_token=None)), host="127.0.0.1",
-                    port=port)  # fmt: skip
+        served = create_app(engine, BotSettings(telegram_bot_token=None))
     else:
-        uvicorn.run(bare_app(engine), host="127.0.0.1", port=port)
+        served = bare_app(engine)
+    freeze_startup()  # as `yinqi serve` does; the bare app's process alike
+    uvicorn.run(served, host="127.0.0.1", port=port)
 
 
 # -- the load --------------------------------------------------------------------------------
