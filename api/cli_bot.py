@@ -205,7 +205,8 @@ def worker(
                 with contextlib.suppress(Exception):  # never initialised, or already gone
                     await bot.shutdown()
 
-    freeze_startup()
+    if not once:
+        freeze_startup()
     asyncio.run(main())
 
 
