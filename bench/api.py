@@ -245,8 +245,7 @@ def prepare(engine: Engine, batch_sizes: list[int]) -> Data:
 
 def read_back(lead_id: int) -> Select[Any]:
     """What get_lead runs for one lead (its scope left out: the claim has just made it)."""
-    return _lead_query(sa.select(col(Assignment.id)).where(col(Assignment.id) == lead_id)
-                       .scalar_subquery())  # fmt: skip
+    return _lead_query(sa.select(col(Assignment.id)).where(col(Assignment.id) == lead_id))
 
 
 def list_statement(engine: Engine, actor: Actor) -> tuple[Select[Any], dict[str, Any]]:

@@ -5,8 +5,11 @@ take the write lock up front (`BEGIN IMMEDIATE`), so two writers never both read
 write; reads that need no lock use `reading()`. PostgreSQL (production): READ COMMITTED, with the
 use cases locking the rows they guard (`SELECT … FOR UPDATE`).
 
-The pools keep a connection for each request an API under load has in flight: one made afresh
-for a request and thrown away after it cost more than the request's own query.
+The pools keep a connection for each request an API under load has in flight
+(`DATABASE_POOL_SIZE`): one made afresh for a request and thrown away after it cost more than the
+request's own query (on PostgreSQL, a new server process, and the statements it had prepared
+lost with it: psycopg prepares a statement run a few times on one connection, and PostgreSQL
+then plans it no more; planning the leads query cost as much as running it).
 """
 
 from __future__ import annotations
@@ -31,15 +34,16 @@ def make_engine(url: str | None = None, *, busy_timeout_s: float | None = None) 
     url = url or settings.database_url
     timeout = busy_timeout_s if busy_timeout_s is not None else settings.database_busy_timeout_s
     parsed = make_url(url)
+    size = settings.database_pool_size
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, timeout)
+        return _sqlite_engine(url, timeout, size)
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20)
+        return create_engine(url, pool_pre_ping=True, pool_size=size, max_overflow=size // 2)
     backend = parsed.get_backend_name()
     raise ValueError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
 
 
-def _sqlite_engine(url: str, timeout_s: float) -> Engine:
+def _sqlite_engine(url: str, timeout_s: float, pool_size: int) -> Engine:
     if make_url(url).database in (None, "", ":memory:"):
         raise ValueError("an in-memory SQLite database is private to one connection: use a file")
     engine = create_engine(
@@ -47,8 +51,8 @@ def _sqlite_engine(url: str, timeout_s: float) -> Engine:
         connect_args={"check_same_thread": False, "timeout": timeout_s},
         # A connection is a file handle, cheap to keep; a new one costs its PRAGMAs and the
         # schema's parsing. Keep enough for a busy API (a connection per request in flight).
-        pool_size=40,
-        max_overflow=40,
+        pool_size=pool_size,
+        max_overflow=pool_size,
         pool_timeout=timeout_s,
     )
 

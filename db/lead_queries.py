@@ -192,20 +192,14 @@ rows are plain Core rows: no ORM object is made for a read that only turns them 
 
 
 def _lead_query(page: Any) -> Any:
-    """The leads whose ids `page` selects, newest change first, each with what it shows."""
-    return (
-        _lead_joins()
-        .where(col(Assignment.id).in_(page))
-        .order_by(col(Assignment.updated_at).desc(), col(Assignment.id).desc())
-    )
-
-
-@cache
-def _lead_joins() -> Any:
-    """A lead's row and what it is joined to; built once (statements are immutable)."""
+    """The leads whose ids `page` selects, newest change first, each with what it shows. The
+    joins start from the page's ids, so the database reads those leads alone (with `id IN
+    (page)`, PostgreSQL joined every lead of the tables, then kept the page's)."""
+    chosen = page.subquery("page")
     return (
         select(*_LEAD_COLUMNS)
-        .select_from(Assignment)
+        .select_from(chosen)
+        .join(Assignment, col(Assignment.id) == chosen.c.id)
         .join(Need, col(Need.id) == col(Assignment.need_id))
         .join(Bank, col(Bank.id) == col(Assignment.bank_id))
         .join(Enterprise, col(Enterprise.id) == col(Need.enterprise_id))
@@ -219,6 +213,7 @@ def _lead_joins() -> Any:
         .outerjoin(Park, col(Park.id) == col(Need.park_id))
         .outerjoin(QrSource, col(QrSource.id) == col(Need.source_id))
         .outerjoin(_Manager, col(_Manager.id) == col(Assignment.manager_id))
+        .order_by(col(Assignment.updated_at).desc(), col(Assignment.id).desc())
     )
 
 
@@ -284,17 +279,17 @@ def _page_query(scope: str, statuses: bool, since: bool, after: bool) -> Any:
             )
         )
     page = page.order_by(col(Assignment.updated_at).desc(), col(Assignment.id).desc())
-    return _lead_query(page.limit(bindparam("limit", type_=Integer)).scalar_subquery())
+    return _lead_query(page.limit(bindparam("limit", type_=Integer)))
 
 
 @cache
 def _one_query(scope: str) -> Any:
     """The lead `lead_id` if it is in `scope`."""
     mine = select(Assignment.id).where(col(Assignment.id) == bindparam("lead_id"), _SCOPES[scope])
-    return _lead_query(mine.scalar_subquery())
+    return _lead_query(mine)
 
 
-_LeadRow = namedtuple("_LeadRow", _lead_joins().selected_columns.keys())  # type: ignore[misc]
+_LeadRow = namedtuple("_LeadRow", select(*_LEAD_COLUMNS).selected_columns.keys())  # type: ignore[misc]
 """A row of the lead query: its values read by name as fast as by place (a Core row's lookup
 by name cost as much as the rest of turning it into a lead)."""
 

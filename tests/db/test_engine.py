@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import cast
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, QueuePool, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from db.config import get_settings
 from db.engine import make_engine, reading
 from tests.databases import SqliteTemplate
 
@@ -48,6 +50,21 @@ def test_an_in_memory_sqlite_database_is_refused() -> None:
 def test_a_database_other_than_sqlite_or_postgresql_is_refused() -> None:
     with pytest.raises(ValueError, match="unsupported database 'mysql'"):
         make_engine("mysql://root@127.0.0.1/test")
+
+
+def test_each_process_keeps_database_pool_size_connections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "7")
+    get_settings.cache_clear()
+    try:
+        urls = (f"sqlite:///{tmp_path / 'pool.db'}", "postgresql+psycopg://nobody@127.0.0.1/none")
+        engines = [make_engine(url) for url in urls]  # no connection is made yet
+    finally:
+        get_settings.cache_clear()
+    assert [cast(QueuePool, e.pool).size() for e in engines] == [7, 7]
+    monkeypatch.delenv("DATABASE_POOL_SIZE")
+    assert cast(QueuePool, make_engine(urls[0]).pool).size() == 40  # the default
 
 
 def _counter(tmp_path: Path, busy_timeout_s: float = 0.5) -> Engine:
