@@ -30,6 +30,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, Final
 
 from sqlalchemy import (
@@ -38,6 +39,7 @@ from sqlalchemy import (
     Integer,
     Select,
     and_,
+    bindparam,
     case,
     delete,
     func,
@@ -56,7 +58,7 @@ from sqlmodel import Session, col
 
 from db.models import Assignment, Event, Need
 from db.models.report_copies import report_copy_mark, report_lead, report_need, report_visit
-from db.report_day_sums import add_day_sums
+from db.report_day_sums import day_sums_added
 from db.report_scope import ReportScope
 from db.report_sql import day_number, hours_between
 from db.vocabulary import Channel, NeedStatus
@@ -378,39 +380,55 @@ def _refresh(connection: Connection, name: str, upto: Mark | None) -> bool:
     mark = _locked_mark(connection, name)
     upto = upto or _newest(connection)
     if upto != mark:
-        leads = changed_leads(mark, upto)
-        copied = _copies(report_lead, leads)
-        add_day_sums(connection, name, leads=copied(-1))  # taken away as copied, added anew
-        fresh = fresh_leads(name).subquery("fresh_lead")
-        connection.execute(delete(report_lead).where(report_lead.c.id.in_(leads)))
-        columns = [c.name for c in report_lead.c]
-        chosen = select(*(fresh.c[c] for c in columns)).where(fresh.c.id.in_(leads))
-        connection.execute(insert(report_lead).from_select(columns, chosen))
-        add_day_sums(connection, name, leads=copied(1))
-        needs = changed_needs(mark, upto)
-        copied = _copies(report_need, needs)
-        add_day_sums(connection, name, needs=copied(-1))
-        fresh = fresh_needs(name).subquery("fresh_need")
-        connection.execute(delete(report_need).where(report_need.c.id.in_(needs)))
-        columns = [c.name for c in report_need.c]
-        chosen = select(*(fresh.c[c] for c in columns)).where(fresh.c.id.in_(needs))
-        connection.execute(insert(report_need).from_select(columns, chosen))
-        add_day_sums(connection, name, needs=copied(1))
-        fresh = fresh_visits(name).subquery("fresh_visit")
-        columns = [c.name for c in report_visit.c]
-        logged = and_(fresh.c.id > mark.event_id, fresh.c.id <= upto.event_id)
-        chosen = select(*(fresh.c[c] for c in columns)).where(logged)
-        connection.execute(insert(report_visit).from_select(columns, chosen))
-        new_visits = and_(report_visit.c.id > mark.event_id, report_visit.c.id <= upto.event_id)
-        visits = select(*_weighed(report_visit, 1)).where(new_visits).cte("visits")
-        add_day_sums(connection, name, visits=visits)
-        moved = {
-            "event_id": max(upto.event_id, mark.event_id),
-            "assignment_id": max(upto.assignment_id, mark.assignment_id),
-            "need_id": max(upto.need_id, mark.need_id),
-        }
+        marks = {f"{end}_{k}": getattr(at, k) for end, at in (("from", mark), ("upto", upto))
+                 for k in _MARK_FIELDS}  # fmt: skip
+        for statement in _refresh_statements(name):
+            connection.execute(statement, marks)
+        moved = {k: max(getattr(upto, k), getattr(mark, k)) for k in _MARK_FIELDS}
         connection.execute(update(report_copy_mark).where(report_copy_mark.c.id == 1), moved)
     return True
+
+
+_MARK_FIELDS: Final = ("event_id", "assignment_id", "need_id")
+
+
+@cache
+def _refresh_statements(name: str) -> tuple[Any, ...]:
+    """What `_refresh` runs, in order, on the database `name`, from the mark `from_…` up to
+    `upto_…` (bound values): built once, as they are the same every time but for the marks
+    (building the day sums' upserts cost more than SQLite took to run them)."""
+    since, upto = (
+        Mark(*(bindparam(f"{end}_{k}", type_=Integer) for k in _MARK_FIELDS))  # type: ignore[arg-type]
+        for end in ("from", "upto")
+    )
+    statements: list[Any] = []
+    leads = changed_leads(since, upto)
+    copied = _copies(report_lead, leads)
+    statements.append(day_sums_added(name, leads=copied(-1)))  # taken away, added anew
+    fresh = fresh_leads(name).subquery("fresh_lead")
+    statements.append(delete(report_lead).where(report_lead.c.id.in_(leads)))
+    columns = [c.name for c in report_lead.c]
+    chosen = select(*(fresh.c[c] for c in columns)).where(fresh.c.id.in_(leads))
+    statements.append(insert(report_lead).from_select(columns, chosen))
+    statements.append(day_sums_added(name, leads=copied(1)))
+    needs = changed_needs(since, upto)
+    copied = _copies(report_need, needs)
+    statements.append(day_sums_added(name, needs=copied(-1)))
+    fresh = fresh_needs(name).subquery("fresh_need")
+    statements.append(delete(report_need).where(report_need.c.id.in_(needs)))
+    columns = [c.name for c in report_need.c]
+    chosen = select(*(fresh.c[c] for c in columns)).where(fresh.c.id.in_(needs))
+    statements.append(insert(report_need).from_select(columns, chosen))
+    statements.append(day_sums_added(name, needs=copied(1)))
+    fresh = fresh_visits(name).subquery("fresh_visit")
+    columns = [c.name for c in report_visit.c]
+    logged = and_(fresh.c.id > since.event_id, fresh.c.id <= upto.event_id)
+    chosen = select(*(fresh.c[c] for c in columns)).where(logged)
+    statements.append(insert(report_visit).from_select(columns, chosen))
+    new_visits = and_(report_visit.c.id > since.event_id, report_visit.c.id <= upto.event_id)
+    visits = select(*_weighed(report_visit, 1)).where(new_visits).cte("visits")
+    statements.append(day_sums_added(name, visits=visits))
+    return tuple(statements)
 
 
 def _copies(table: Any, ids: Any) -> Any:

@@ -2,11 +2,12 @@
 county and QR source, as the copies (`db/report_copies.py`) count them, so that a season's report
 for everyone adds up a few thousand sums instead of reading every lead, need and visit.
 
-`refresh` keeps them beside the copies, in the same transaction: the copies of what changed are
-taken away as they were (weight -1) and added again as they now are (weight 1); new visits are
-added. A row `(dim, key, day)` holds, for each figure, what the copies place on that day: a lead
-accepted on Tuesday adds to Tuesday's `accepted` of its bank, its park, its county and its QR
-source; a missed deadline to its deadline's day (the report leaves out the days not yet over).
+`refresh` keeps them beside the copies, in the same transaction (`day_sums_added`): the copies
+of what changed are taken away as they were (weight -1) and added again as they now are (weight
+1); new visits are added. A row `(dim, key, day)` holds, for each figure, what the copies place
+on that day: a lead accepted on Tuesday adds to Tuesday's `accepted` of its bank, its park, its
+county and its QR source; a missed deadline to its deadline's day (the report leaves out the
+days not yet over).
 
 A report for everyone reads the sums of the dimension it is grouped by (by week, or for the
 total only, the counties': every lead, need and visit has one county or none, so they add up to
@@ -21,7 +22,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 from sqlalchemy import (
-    Connection,
     Integer,
     String,
     cast,
@@ -61,16 +61,15 @@ def lead_day_measures(dim: str) -> list[Measure]:
     return [m for m in measures if m.median is None] + [timed(m) for m in measures if m.median]
 
 
-def add_day_sums(
-    connection: Connection,
+def day_sums_added(
     name: str,
     *,
     leads: Any = None,
     needs: Any = None,
     visits: Any = None,
-) -> None:
-    """Add to the day sums what the given lead, need and visit rows (copies, each with its
-    `weight`) count, day by day."""
+) -> Any:
+    """The statement that adds to the day sums what the given lead, need and visit rows
+    (copies, each with its `weight`) count, day by day, on the database `name`."""
     branches: list[Any] = []
     for dim, column in DIMS.items():
         if leads is not None:
@@ -92,7 +91,7 @@ def add_day_sums(
         index_elements=["dim", "key", "day"],
         set_={n: report_day.c[n] + upsert.excluded[n] for n in DAY_SUMS},
     )
-    connection.execute(upsert)
+    return upsert
 
 
 def _branches(dim: str, rows: Any, column: str, measures: Iterable[Measure]) -> list[Any]:
