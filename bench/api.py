@@ -13,19 +13,20 @@ requests/s yinqi reached (each at its turn, the turns spread evenly; claims: 300
 p99 show how long a request takes when the server is busy but not saturated.
 
 Three processes per database. Our app: `create_app` under uvicorn on 127.0.0.1, one worker, as
-`yinqi serve` runs it. The bare app, under the same uvicorn: Starlette, no auth, no FastAPI, no
-ORM objects, no pydantic; for a page of leads the very statement `db.lead_queries.list_leads`
-sends (caught on its way to the database) through the same engine, rows turned into the same
-JSON by hand; for a claim the statements it needs in one transaction (the need locked, the
-candidate, the bank's lead, the live count, then the lead, its event and the firm's notice),
-then the lead read back. And this script, the load generator: `--clients` keep-alive httpx
-clients in one event loop, each sending its next request as soon as the last is answered. Leads:
-`--warmup` s, then `--seconds` s measured. Claims: a tenth of `--claims` to warm up, then
-`--claims` measured, each batch on needs of its own: each need is claimed by as many of its banks
-as it has slots (201), and about one need in three by one bank more (409, the 3/2 limit). The
-apps take turns within a run; figures are medians of `--runs` runs, the ratio the median of the
-runs' ratios. Server CPU per request comes from /proc/<pid>/stat (all threads; it is steadier than
-requests/s on a shared machine); the servers' pids go to stderr, for `py-spy record --pid PID`.
+`yinqi serve` runs it (what starting made frozen out of the garbage collector's sight, as in the
+bare app's process). The bare app, under the same uvicorn: Starlette, no auth, no FastAPI, no ORM
+objects, no pydantic; for a page of leads the very statement `db.lead_queries.list_leads` sends,
+with its parameters (caught on their way to the database), through the same engine, rows turned into
+the same JSON by hand; for a claim the statements it needs in one transaction (the need locked, the
+candidate, the bank's lead, the live count, then the lead, its event and the firm's notice), then
+the lead read back. And this script, the load generator: `--clients` keep-alive httpx clients in one
+event loop, each sending its next request as soon as the last is answered. Leads: `--warmup` s, then
+`--seconds` s measured. Claims: a tenth of `--claims` to warm up, then `--claims` measured, each
+batch on needs of its own: each need is claimed by as many of its banks as it has slots (201), and
+about one need in three by one bank more (409, the 3/2 limit). The apps take turns within a run;
+figures are medians of `--runs` runs, the ratio the median of the runs' ratios. Server CPU per
+request comes from /proc/<pid>/stat (all threads; it is steadier than requests/s on a shared
+machine); the servers' pids go to stderr, for `py-spy record --pid PID`.
 
 The data go through the real code: the sample catalog and staff with tokens
 (`tests.db.builders.seed`, i.e. `save_catalog` and `add_user`), eight 越城区 firms registered
