@@ -401,25 +401,12 @@ def _refresh_statements(name: str) -> tuple[Any, ...]:
         Mark(*(bindparam(f"{end}_{k}", type_=Integer) for k in _MARK_FIELDS))  # type: ignore[arg-type]
         for end in ("from", "upto")
     )
-    statements: list[Any] = []
-    leads = changed_leads(since, upto)
-    copied = _copies(report_lead, leads)
-    statements.append(day_sums_added(name, leads=copied(-1)))  # taken away, added anew
-    fresh = fresh_leads(name).subquery("fresh_lead")
-    statements.append(delete(report_lead).where(report_lead.c.id.in_(leads)))
-    columns = [c.name for c in report_lead.c]
-    chosen = select(*(fresh.c[c] for c in columns)).where(fresh.c.id.in_(leads))
-    statements.append(insert(report_lead).from_select(columns, chosen))
-    statements.append(day_sums_added(name, leads=copied(1)))
-    needs = changed_needs(since, upto)
-    copied = _copies(report_need, needs)
-    statements.append(day_sums_added(name, needs=copied(-1)))
-    fresh = fresh_needs(name).subquery("fresh_need")
-    statements.append(delete(report_need).where(report_need.c.id.in_(needs)))
-    columns = [c.name for c in report_need.c]
-    chosen = select(*(fresh.c[c] for c in columns)).where(fresh.c.id.in_(needs))
-    statements.append(insert(report_need).from_select(columns, chosen))
-    statements.append(day_sums_added(name, needs=copied(1)))
+    statements = [
+        *_copied_again(name, "leads", report_lead, fresh_leads(name).subquery("fresh_lead"),
+                       changed_leads(since, upto)),
+        *_copied_again(name, "needs", report_need, fresh_needs(name).subquery("fresh_need"),
+                       changed_needs(since, upto)),
+    ]  # fmt: skip
     fresh = fresh_visits(name).subquery("fresh_visit")
     columns = [c.name for c in report_visit.c]
     logged = and_(fresh.c.id > since.event_id, fresh.c.id <= upto.event_id)
@@ -429,6 +416,20 @@ def _refresh_statements(name: str) -> tuple[Any, ...]:
     visits = select(*_weighed(report_visit, 1)).where(new_visits).cte("visits")
     statements.append(day_sums_added(name, visits=visits))
     return tuple(statements)
+
+
+def _copied_again(name: str, kind: str, table: Any, fresh: Any, ids: Any) -> list[Any]:
+    """Statements copying the rows `ids` of `fresh` again into `table`, the day sums told of
+    it: the copies as they were taken away (weight -1), the new ones added."""
+    copied = _copies(table, ids)
+    columns = [c.name for c in table.c]
+    chosen = select(*(fresh.c[c] for c in columns)).where(fresh.c.id.in_(ids))
+    return [
+        day_sums_added(name, **{kind: copied(-1)}),
+        delete(table).where(table.c.id.in_(ids)),
+        insert(table).from_select(columns, chosen),
+        day_sums_added(name, **{kind: copied(1)}),
+    ]
 
 
 def _copies(table: Any, ids: Any) -> Any:
