@@ -33,6 +33,7 @@ from db.models import (
 )
 from db.outbox import claim_due
 from db.qr_sources import create_source
+from db.report_copies import refresh
 from db.unit import Actor
 from db.vocabulary import QrKind, Role
 from matching.catalog import Catalog
@@ -145,6 +146,7 @@ def fill_season(
     season.final_sweep()
     _store_scans(engine, rng, season.tally.scans, end)
     _close_outbox(engine, end)
+    refresh(engine)  # the reports' copies and day sums, made now rather than by the first look
     report(total, total)
     return _counted(engine, start, end, season.tally, staff)
 

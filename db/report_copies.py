@@ -56,6 +56,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ColumnElement, Subquery
 from sqlmodel import Session, col
 
+from db.engine import READ_ONLY
 from db.models import Assignment, Event, Need
 from db.models.report_copies import report_copy_mark, report_lead, report_need, report_visit
 from db.report_day_sums import day_sums_added
@@ -315,11 +316,21 @@ def visit_changes(session: Session, mark: Mark, scope: ReportScope, name: str) -
 # ---- bringing the copies up to date --------------------------------------------------------
 
 
-def refresh(engine: Engine, *, wait_s: float = WAIT_S, besides: int | None = None) -> bool:
+def refresh(
+    engine: Engine,
+    *,
+    wait_s: float = WAIT_S,
+    besides: int | None = None,
+    most: int | None = None,
+) -> bool:
     """Copy again what changed since the mark and move the mark on; False when it could not
     (another refresh running, or writers still running after `wait_s` on PostgreSQL, other
-    than the server process `besides`: the report's own)."""
+    than the server process `besides`: the report's own), or would not: more than `most`
+    events, leads and needs new since the mark."""
     name = engine.dialect.name
+    if most is not None and backlog(engine) > most:
+        log.info("report copies not refreshed: more than %s changes to copy", most)
+        return False
     try:
         with engine.connect() as connection:
             if name == "postgresql":
@@ -333,6 +344,14 @@ def refresh(engine: Engine, *, wait_s: float = WAIT_S, besides: int | None = Non
     except DBAPIError as error:  # locked by another refresh, or busy: the next report's turn
         log.info("report copies not refreshed: %s", error.orig)
         return False
+
+
+def backlog(engine: Engine) -> int:
+    """How many events, leads and needs are new since the mark (the rows a refresh would
+    read, give or take those a rolled-back transaction left no row for)."""
+    with engine.execution_options(**{READ_ONLY: True}).begin() as connection:
+        mark, newest = mark_of(connection), _newest(connection)
+    return sum(getattr(newest, k) - getattr(mark, k) for k in _MARK_FIELDS)
 
 
 def _newest(connection: Connection) -> Mark:

@@ -104,6 +104,12 @@ REFRESH_COPIES = True
 """Whether a report first brings its copies up to date (tests turn it off to see reports read
 copies made before the data changed)."""
 
+REFRESH_MOST = 10_000
+"""The most changes (events, leads and needs new since the copies' mark) a report copies itself
+before it counts: more are left to the worker's copies pass (`yinqi worker --copies-every`), the
+report reading them fresh meanwhile, exact and slower. The first refresh after migration 0007
+copies everything: minutes over a million leads, which no coordinator should wait for."""
+
 FIGURES: Final = tuple(f.name for f in fields(Progress) if f.name not in ("key", "label"))
 
 
@@ -162,10 +168,10 @@ def _refresh_copies(session: Session) -> None:
     if bind.dialect.name == "sqlite":
         if holds_write_turn(connection):  # the one writer is this session: refresh later
             return
-        refresh(bind)
+        refresh(bind, most=REFRESH_MOST)
         return
     pid = connection.execute(select(func.pg_backend_pid())).scalar_one()
-    refresh(bind, besides=pid)
+    refresh(bind, besides=pid, most=REFRESH_MOST)
 
 
 def _group_by(value: GroupBy | str) -> GroupBy:
