@@ -329,7 +329,11 @@ def refresh(
     events, leads and needs new since the mark."""
     name = engine.dialect.name
     if most is not None and backlog(engine) > most:
-        log.info("report copies not refreshed: more than %s changes to copy", most)
+        log.warning(
+            "report copies not refreshed: more than %s changes to copy, left to the worker's"
+            " copies pass (`yinqi worker`, or `yinqi serve` with its worker)",
+            most,
+        )
         return False
     try:
         with engine.connect() as connection:
