@@ -326,15 +326,21 @@ def refresh(
     """Copy again what changed since the mark and move the mark on; False when it could not
     (another refresh running, or writers still running after `wait_s` on PostgreSQL, other
     than the server process `besides`: the report's own), or would not: more than `most`
-    events, leads and needs new since the mark."""
+    events, leads and needs new since the mark. With `most`, nothing new is found without
+    locking anything (a report on SQLite then takes no write lock, nor waits on PostgreSQL for
+    writers to end)."""
     name = engine.dialect.name
-    if most is not None and backlog(engine) > most:
-        log.warning(
-            "report copies not refreshed: more than %s changes to copy, left to the worker's"
-            " copies pass (`yinqi worker`, or `yinqi serve` with its worker)",
-            most,
-        )
-        return False
+    if most is not None:
+        pending = backlog(engine)
+        if pending == 0:
+            return True
+        if pending > most:
+            log.warning(
+                "report copies not refreshed: more than %s changes to copy, left to the"
+                " worker's copies pass (`yinqi worker`, or `yinqi serve` with its worker)",
+                most,
+            )
+            return False
     try:
         with engine.connect() as connection:
             if name == "postgresql":
@@ -352,10 +358,11 @@ def refresh(
 
 def backlog(engine: Engine) -> int:
     """How many events, leads and needs are new since the mark (the rows a refresh would
-    read, give or take those a rolled-back transaction left no row for)."""
+    read, give or take those a rolled-back transaction left no row for); 0 only when the mark
+    is the newest (newest rows deleted since count too)."""
     with engine.execution_options(**{READ_ONLY: True}).begin() as connection:
         mark, newest = mark_of(connection), _newest(connection)
-    return sum(getattr(newest, k) - getattr(mark, k) for k in _MARK_FIELDS)
+    return sum(abs(getattr(newest, k) - getattr(mark, k)) for k in _MARK_FIELDS)
 
 
 def _newest(connection: Connection) -> Mark:

@@ -13,6 +13,7 @@ from alembic import command
 from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session
 
+import db.report_copies
 import db.reports
 from db.engine import reading
 from db.migrate import alembic_config, current_revision, head_revision, upgrade
@@ -139,3 +140,21 @@ def test_a_report_leaves_a_long_backlog_of_changes_to_the_worker_and_counts_them
     monkeypatch.setattr(db.reports, "REFRESH_MOST", changes)
     assert _reports(seeded, reading) == fresh
     assert backlog(engine) == 0  # copied by the report this time
+
+
+def test_with_nothing_new_since_the_mark_a_report_locks_nothing_to_find_it_out(
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report's refresh asks how far behind the copies are before it locks the mark (on
+    SQLite, taking the write lock with it): up to date, it locks nothing."""
+    play(seeded)
+    assert refresh(seeded.engine)
+    assert backlog(seeded.engine) == 0
+
+    def locked(*_: object) -> None:
+        raise AssertionError("the mark was locked")
+
+    monkeypatch.setattr(db.report_copies, "_locked_mark", locked)
+    assert refresh(seeded.engine, most=db.reports.REFRESH_MOST)
+    with pytest.raises(AssertionError, match="the mark was locked"):
+        refresh(seeded.engine)  # without `most`, as the worker's pass: the mark is locked
