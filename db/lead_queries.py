@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Integer, and_, bindparam, func, or_, true
 from sqlalchemy.orm import aliased
@@ -191,6 +191,10 @@ fields, would only be decoded to be thrown away (JSON decoding was most of a pag
 rows are plain Core rows: no ORM object is made for a read that only turns them into values."""
 
 
+_NEWEST_FIRST: Final = (col(Assignment.updated_at).desc(), col(Assignment.id).desc())
+"""The leads' order, the page's and its rows': the order a cursor (`updated_at`, `id`) resumes."""
+
+
 def _lead_query(page: Any) -> Any:
     """The leads whose ids `page` selects, newest change first, each with what it shows. The
     joins start from the page's ids, so the database reads those leads alone (with `id IN
@@ -213,7 +217,7 @@ def _lead_query(page: Any) -> Any:
         .outerjoin(Park, col(Park.id) == col(Need.park_id))
         .outerjoin(QrSource, col(QrSource.id) == col(Need.source_id))
         .outerjoin(_Manager, col(_Manager.id) == col(Assignment.manager_id))
-        .order_by(col(Assignment.updated_at).desc(), col(Assignment.id).desc())
+        .order_by(*_NEWEST_FIRST)
     )
 
 
@@ -278,7 +282,7 @@ def _page_query(scope: str, statuses: bool, since: bool, after: bool) -> Any:
                 and_(col(Assignment.updated_at) == at, col(Assignment.id) < bindparam("last_id")),
             )
         )
-    page = page.order_by(col(Assignment.updated_at).desc(), col(Assignment.id).desc())
+    page = page.order_by(*_NEWEST_FIRST)
     return _lead_query(page.limit(bindparam("limit", type_=Integer)))
 
 
