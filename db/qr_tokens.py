@@ -12,8 +12,12 @@ _PAYLOAD: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def new_token() -> str:
-    """A fresh random token of 16 url-safe characters (96 bits: not guessable, short to print)."""
-    return secrets.token_urlsafe(12)
+    """A fresh random token of 16 url-safe characters (96 bits: not guessable, short to print),
+    never starting with "-": one that did (1 in 64) read as an option when a coordinator typed
+    it after `yinqi qr deactivate`."""
+    while (token := secrets.token_urlsafe(12)).startswith("-"):
+        pass
+    return token
 
 
 def is_payload(text: str) -> bool:

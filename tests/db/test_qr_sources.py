@@ -22,7 +22,7 @@ from db.qr_sources import (
     list_sources,
     source_for_payload,
 )
-from db.qr_tokens import is_payload
+from db.qr_tokens import is_payload, new_token
 from db.views import Lead, leads_of_need
 from db.vocabulary import Channel, QrKind, Role
 from matching.model import Standards
@@ -57,6 +57,12 @@ def test_a_park_code_gets_a_random_token_that_is_a_start_payload(seeded: Seeded)
     )
     assert len(made.token) == 16 and is_payload(made.token)
     assert made.created_at == MONDAY and made.funnel is None
+
+
+def test_a_new_token_never_starts_with_a_dash_so_a_command_line_takes_it_as_it_is() -> None:
+    tokens = [new_token() for _ in range(2000)]  # 1 in 64 would, drawn freely
+    assert all(is_payload(t) and len(t) == 16 and not t.startswith("-") for t in tokens)
+    assert len(set(tokens)) == len(tokens)
 
 
 def test_branch_manager_campaign_and_event_targets(seeded: Seeded) -> None:
