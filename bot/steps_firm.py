@@ -278,8 +278,8 @@ def answer_city(turn: Turn, event: Event) -> Next:
     if city is None:
         turn.problem = turn.t("bot.city.unknown", typed=text[:20]) if text else None
         return Go.AGAIN
-    if turn.draft.get("city") != city:
-        turn.draft.pop("county", None)
+    if turn.draft.get("city") != city or county not in (None, turn.draft.get("county")):
+        turn.draft.pop("county", None)  # a park's code named another place: not its park
         turn.draft.pop("park", None)
     turn.draft["city"] = city
     if county is not None:
@@ -302,6 +302,8 @@ def answer_county(turn: Turn, event: Event) -> Next:
     if county is None:
         turn.problem = turn.t("bot.county.unknown", typed=text[:20], city=city) if text else None
         return Go.AGAIN
+    if turn.draft.get("county") != county:
+        turn.draft.pop("park", None)
     turn.draft["county"] = county
     turn.confirm_choice(turn.t("bot.county.ask", city=city), county)
     return Go.NEXT

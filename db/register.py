@@ -30,7 +30,8 @@ from db.unit import Actor, use_case
 from db.views import Lead, leads_of_need
 from db.vocabulary import LIVE, OPEN_WORK, Attention, Channel, NeedStatus, QrKind
 from matching.catalog import Catalog
-from matching.engine import eligible_banks, match
+from matching.catalog import Park as CatalogPark
+from matching.engine import eligible_banks, firm_park, match
 from matching.model import BankChoice, Firm, MatchResult, Route, Standard, Standards
 from matching.model import Need as NeedIn
 from matching.names import core_name
@@ -123,9 +124,8 @@ def register_need(
     actor = actor or Actor.firm()
     _check(firm, contact)
     catalog = load_catalog(session)
-    source = _source(session, source_token)
-    if source is not None and source.kind == QrKind.PARK and not firm.park:
-        firm = replace(firm, park=source.target)  # a park's code: its partner banks come first
+    source = _source(session, source_token, given=channel is Channel.OFFLINE)
+    firm = _placed(firm, source, catalog, given=channel is Channel.OFFLINE)
     name_key = core_name(firm.name) if firm.name.strip() else ""
     serialize_firm(session, uscc=firm.uscc, name_key=name_key, county=firm.county)
     known = _by_uscc(session, firm.uscc)
@@ -188,12 +188,52 @@ def _check(firm: Firm, contact: Contact | None) -> None:
             raise InvalidInput.of("contact_phone", field="contact.phone")
 
 
-def _source(session: Session, token: str | None) -> QrSource | None:
-    """The active QR source of a token; an unknown or inactive one attributes nothing."""
+def _source(session: Session, token: str | None, *, given: bool) -> QrSource | None:
+    """The active QR source of a token. A scanned code that is unknown or inactive attributes
+    nothing; one `given` by staff registering in person is refused, as a typo would be."""
     if not token:
         return None
     found = session.exec(_SOURCE, params={"token": token}).first()
-    return found if found is not None and found.active else None
+    if found is not None and found.active:
+        return found
+    if given:
+        key = "unknown_qr_token" if found is None else "inactive_qr_token"
+        raise InvalidInput.of(key, field="source", token=token)
+    return None
+
+
+def _placed(firm: Firm, source: QrSource | None, catalog: Catalog, *, given: bool) -> Firm:
+    """The firm with the park it is counted in. A park it names must be where it is. A park's QR
+    code gives its park (and so its partner banks) only to a firm there: one that scanned it but
+    lies elsewhere is still counted in the code's funnel, never in the park's figures. Staff
+    registering in person (`given`) are refused a code whose park is not the firm's."""
+    if firm.park and firm_park(firm, catalog)[0] is None:
+        park = catalog.park(firm.park)
+        if park is None:
+            raise InvalidInput.of("unknown_park", field="firm.park", park=firm.park)
+        raise InvalidInput.of("park_elsewhere", field="firm.park", **_places(park, firm))
+    if source is None or source.kind != QrKind.PARK:
+        return firm
+    mine = catalog.park(firm.park) if firm.park else None
+    if mine is not None and mine.code != source.target and given:
+        raise InvalidInput.of(
+            "source_other_park", field="source", label=source.label, park=mine.name
+        )
+    placed = replace(firm, park=source.target) if mine is None else firm
+    if firm_park(placed, catalog)[0] is not None:
+        return placed
+    park = catalog.park(source.target)
+    if given and park is not None:
+        raise InvalidInput.of(
+            "source_park_elsewhere", field="source", label=source.label, **_places(park, firm)
+        )
+    return firm
+
+
+def _places(park: CatalogPark, firm: Firm) -> dict[str, str]:
+    """The text parameters of a park that is not where the firm is."""
+    place = firm.county or firm.city
+    return {"park": park.name, "county": park.county or park.city, "place": place}
 
 
 def serialize_firm(session: Session, *, uscc: str | None, name_key: str, county: str) -> None:

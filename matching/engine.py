@@ -111,7 +111,7 @@ class _Found:
 
 def _candidates(ctx: Context, catalog: Catalog) -> _Found:
     """Find and rank the banks for a firm, with its park's partner banks first."""
-    park, park_note = _park(ctx.firm, catalog)
+    park, park_note = firm_park(ctx.firm, catalog)
     backing = tuple(g for g in ctx.guarantees if g.backs_loans)
     judged = replace(ctx, guarantees=backing, partners=park.partner_banks if park else ())
     candidates, passed = find_candidates(catalog, judged)
@@ -180,8 +180,9 @@ def _refer(base: MatchResult, ctx: Context, catalog: Catalog, policy: Policy) ->
     )
 
 
-def _park(firm: Firm, catalog: Catalog) -> tuple[Park | None, Text | None]:
-    """The firm's park, if it names one that is where the firm is; otherwise a note why not."""
+def firm_park(firm: Firm, catalog: Catalog) -> tuple[Park | None, Text | None]:
+    """The firm's park, if it names one that is where the firm is (in its city, and in its county
+    when it gives one); otherwise a note why not. Matching, storage and the API all ask this."""
     if not firm.park:
         return None, None
     park = catalog.park(firm.park)

@@ -206,6 +206,10 @@ MESSAGES: dict[str, str] = {
     "error.bad_qr_token": "A token has 1 to {limit} characters, each a letter A–Z or a–z, a digit, _ or -",
     "error.qr_token_taken": "The token {token} is already used by another QR code",
     "error.unknown_qr_token": "No QR code with the token {token}",
+    "error.inactive_qr_token": "The QR code with the token {token} has been deactivated",
+    "error.park_elsewhere": "The park '{park}' is in {county}, not where the firm is ({place})",
+    "error.source_park_elsewhere": "The QR code '{label}' belongs to the park '{park}' in {county}, not where the firm is ({place})",
+    "error.source_other_park": "The QR code '{label}' belongs to another park than the one given ('{park}')",
     # --- the HTTP API (api/) ---
     "error.admins_only": "Only an admin may do this",
     "error.unknown_parameter": "Unknown parameter “{name}”: check its spelling",

@@ -195,6 +195,10 @@ MESSAGES: dict[str, str] = {
     "error.bad_qr_token": "令牌为1到{limit}个字符，只能用英文字母、数字、_ 和 -",
     "error.qr_token_taken": "令牌 {token} 已被另一个二维码使用",
     "error.unknown_qr_token": "没有令牌为 {token} 的二维码",
+    "error.inactive_qr_token": "令牌为 {token} 的二维码已停用",
+    "error.park_elsewhere": "园区“{park}”在{county}，不在这家企业的所在地（{place}）",
+    "error.source_park_elsewhere": "二维码“{label}”属于园区“{park}”（{county}），不在这家企业的所在地（{place}）",
+    "error.source_other_park": "二维码“{label}”属于另一个园区，与填写的园区“{park}”不一致",
     # --- the HTTP API (api/) ---
     "error.admins_only": "只有系统管理员可以这样操作",
     "error.unknown_parameter": "不认识参数“{name}”，请检查拼写",

@@ -359,3 +359,18 @@ def test_a_number_that_is_no_mobile_is_refused(user: Driver) -> None:
     user.press("联系人")
     user.send("张三 0575-8888888")
     assert "没找到11位手机号" in user.text
+
+
+def test_a_firm_from_a_parks_code_that_says_it_is_elsewhere_is_not_counted_in_the_park(
+    seeded: Seeded, user: Driver, park_token: str
+) -> None:
+    walk_to_summary(user, park_token)  # 新昌高新园's code
+    user.press("地区")
+    user.send("嵊州")
+    assert "嵊州市" in user.text and "请核对" in user.text
+    user.press("确认提交")
+    with Session(seeded.engine) as session:
+        need = session.exec(select(Need)).one()
+        enterprise = session.exec(select(Enterprise)).one()
+    assert need.county == "嵊州市" and enterprise.park_id is None
+    assert need.source_id is not None  # the code's funnel still counts the firm
