@@ -28,7 +28,7 @@ from db.qr_sources import Funnel, SourceView
 from db.register import Registration
 from db.views import Lead
 from db.vocabulary import AssignmentStatus, DeclineReason, FollowUp, QrKind
-from matching.request import FirmIn, NeedIn, StandardsIn, no_nul
+from matching.request import FirmIn, NeedIn, NullsAsAbsent, StandardsIn, no_nul
 from matching.serialize import result_json
 
 MAX_ID = 2**31 - 1
@@ -62,7 +62,7 @@ IsoDate = Annotated[date, BeforeValidator(_day_only)]
 """A day, as ISO 8601 text (`2026-11-23`)."""
 
 
-class _In(BaseModel):
+class _In(NullsAsAbsent):
     model_config = ConfigDict(extra="forbid")
 
     _no_nul = field_validator("*", mode="before")(no_nul)

@@ -12,13 +12,17 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     StrictBool,
     StrictFloat,
     StrictInt,
     StrictStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from matching.amounts import parse_amount
 from matching.catalog import Catalog
@@ -39,7 +43,51 @@ def no_nul(value: Any) -> Any:
     return value
 
 
-class _Strict(BaseModel):
+class NullsAsAbsent(BaseModel):
+    """JSON clients send `null` for a field they leave out: an optional field that is null is
+    taken as not given (its default), and the JSON schema says that null is allowed there. A
+    required field that is null is still refused, as missing."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nulls_absent(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        fields = cls.model_fields
+        return {
+            k: v
+            for k, v in data.items()
+            if v is not None or k not in fields or fields[k].is_required()
+        }
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        target = handler.resolve_ref_schema(schema)
+        required = set(target.get("required", ()))
+        properties = target.get("properties", {})
+        for name, prop in properties.items():
+            if name not in required and not _takes_null(prop):
+                outer = {k: prop.pop(k) for k in _OUTER_KEYS if k in prop}
+                properties[name] = {"anyOf": [prop, {"type": "null"}], **outer}
+        return schema
+
+
+_OUTER_KEYS = ("title", "description", "default", "examples")
+
+
+def _takes_null(prop: dict[str, Any]) -> bool:
+    kinds = prop.get("type")
+    return (
+        kinds == "null"
+        or (isinstance(kinds, list) and "null" in kinds)
+        or any(_takes_null(p) for p in prop.get("anyOf", ()))
+    )
+
+
+class _Strict(NullsAsAbsent):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     _no_nul = field_validator("*", mode="before")(no_nul)

@@ -237,3 +237,17 @@ def test_errors_about_the_request_shape_are_in_the_chosen_language() -> None:
 
 def test_a_boolean_is_not_a_term() -> None:
     assert "need.term_months" in _bad(_request(need__term_months=True))
+
+
+def test_a_null_optional_field_is_taken_as_not_given() -> None:
+    request = _request(firm__uscc=None, firm__park=None, firm__months_operating=None)
+    request["rotation"] = None
+    result = _match(request)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["route"] == "assign"
+
+
+def test_a_null_required_field_is_refused_as_missing() -> None:
+    result = _match(_request(need__amount=None))
+    assert result.exit_code == 2
+    assert "need.amount" in result.output
