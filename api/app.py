@@ -23,6 +23,7 @@ from telegram.ext import Application
 
 from api import dashboard, docs, errors, metrics
 from api.routes import leads, needs, pool, qr, reports
+from api.throttle import Throttle
 from api.worker import Intervals, Worker
 from bot.chat import ChatService
 from bot.config import BotSettings
@@ -99,6 +100,7 @@ def create_app(
     app.state.engine = engine
     app.state.clock = clock
     app.state.bot_settings = bot_settings
+    app.state.throttle = Throttle()
     errors.install(app)
     docs.install(app)
     metrics.install(app, engine)

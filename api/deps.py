@@ -17,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from api.throttle import TooManyAttempts, address_of, throttle_of
 from db.accounts import staff_for_token
 from db.engine import reading
 from db.errors import InvalidInput
@@ -131,12 +132,18 @@ def current_caller(
 ) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized()
+    throttle, address = throttle_of(request), address_of(request)
+    wait = throttle.wait(address)
+    if wait is not None:
+        raise TooManyAttempts(wait)
     token = credentials.credentials
     if len(token) > 200:
+        throttle.failed(address)
         raise Unauthorized()
     with reading(engine_of(request)) as session:
         staff = staff_for_token(session, token)
         if staff is None:
+            throttle.failed(address)
             raise Unauthorized()
         caller = Caller(staff.id, staff.name, staff.role, staff.bank_id, staff.region)
     request.state.caller = caller

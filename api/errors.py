@@ -31,6 +31,7 @@ _HTTP_CODES = {
     406: "not_acceptable",
     413: "too_large",
     415: "unsupported_media_type",
+    429: "too_many_requests",
 }
 
 _LOCATIONS = ("body", "query", "path", "header", "cookie")

@@ -224,6 +224,7 @@ MESSAGES: dict[str, str] = {
     "api.http_403": "Not allowed",
     "api.http_404": "No such address",
     "api.http_405": "This address does not take that method",
+    "api.http_429": "Too many failed attempts: please try again later",
     # --- the yinqi command: storage (api.cli_storage) ---
     "cli.db_unreachable": "Cannot reach the database {url}: {error}",
     "cli.db_not_initialised": "The database {url} has no current schema yet: run `yinqi init` first",
@@ -630,6 +631,7 @@ MESSAGES: dict[str, str] = {
     "dashboard.sign_in_help": "Enter your API token (from yinqi users add). This browser then stays signed in for 12 hours.",
     "dashboard.token": "API token",
     "dashboard.token_missing": "Please enter your token",
+    "dashboard.too_many_attempts": "Too many failed attempts: please try again in a few minutes",
     "dashboard.sign_out": "Sign out",
     "dashboard.cross_site": "This request did not come from a page of this site, so it was refused",
     "dashboard.other_lang": "中文",

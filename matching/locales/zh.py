@@ -213,6 +213,7 @@ MESSAGES: dict[str, str] = {
     "api.http_403": "无权这样操作",
     "api.http_404": "找不到这个地址",
     "api.http_405": "这个地址不支持这种请求方法",
+    "api.http_429": "失败的尝试太多，请稍后再试",
     # --- the yinqi command: storage (api.cli_storage) ---
     "cli.db_unreachable": "连不上数据库 {url}：{error}",
     "cli.db_not_initialised": "数据库 {url} 还没有最新的表结构：请先运行 `yinqi init`",
@@ -619,6 +620,7 @@ MESSAGES: dict[str, str] = {
     "dashboard.sign_in_help": "请输入您的 API 令牌（由 yinqi users add 发放）。登录后本浏览器保持登录12小时。",
     "dashboard.token": "API 令牌",
     "dashboard.token_missing": "请输入令牌",
+    "dashboard.too_many_attempts": "失败的尝试太多，请几分钟后再试",
     "dashboard.sign_out": "退出",
     "dashboard.cross_site": "该请求不是从本站页面发出的，已拒绝",
     "dashboard.other_lang": "English",

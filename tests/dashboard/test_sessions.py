@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from api.throttle import MOST_FAILURES, Throttle
 from db.accounts import hash_token, revoke_tokens
 from db.dashboard_sessions import KEPT, LIFETIME
 from db.models import DashboardSession
@@ -128,3 +129,15 @@ def test_after_sign_in_the_browser_goes_back_only_to_a_dashboard_page(dash: Dash
     ]:
         answer = dash.client().post("/dashboard/sign-in", data={"token": token, "next": wanted})
         assert answer.headers["location"] == where
+
+
+def test_failed_dashboard_sign_ins_are_slowed(dash: Dashboard) -> None:
+    dash.app.state.throttle = Throttle(clock=lambda: 1000.0)
+    client = dash.client()
+    for _ in range(MOST_FAILURES):
+        assert dash.post_sign_in(client, "yq_wrong").status_code == 401
+    right = dash.seeded.token(dash.seeded.coordinator)
+    slowed = dash.post_sign_in(client, right)
+    assert slowed.status_code == 429 and "set-cookie" not in slowed.headers
+    assert int(slowed.headers["Retry-After"]) >= 1
+    assert "失败的尝试太多" in slowed.text
