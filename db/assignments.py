@@ -21,7 +21,7 @@ from db.leads import (
     record,
     slots_left,
 )
-from db.models import Assignment, Bank, Candidate, LeadNote, Need, Staff, utcnow
+from db.models import Assignment, Bank, Candidate, Event, LeadNote, Need, Staff, utcnow
 from db.unit import Actor, use_case
 from db.views import Lead, lead
 from db.vocabulary import (
@@ -192,10 +192,24 @@ def accept(session: Session, *, lead_id: int, actor: Actor, now: datetime | None
     """The bank takes the offered lead; the firm's contact becomes visible to it."""
     now = now or utcnow()
     assignment, need = _lead_for(session, lead_id, actor)
+    if assignment.status == AssignmentStatus.ACCEPTED and _accepted_by(session, assignment, actor):
+        return lead(session, assignment)  # a retry after a timeout: the same answer, nothing twice
     event_id = move(session, assignment, AssignmentStatus.ACCEPTED, now=now, actor=actor)
     bank = session.get(Bank, assignment.bank_id)
     notify_firm(session, need, event_id, Notice.FIRM_ACCEPTED, now, bank=bank.name if bank else "")
     return lead(session, assignment)
+
+
+def _accepted_by(session: Session, assignment: Assignment, actor: Actor) -> bool:
+    """Whether this staff member is the one who accepted the lead."""
+    if actor.staff_id is None:
+        return False
+    accepted = select(Event.id).where(
+        Event.assignment_id == assignment.id,
+        Event.to_status == AssignmentStatus.ACCEPTED.value,
+        Event.actor_staff_id == actor.staff_id,
+    )
+    return session.exec(accepted.limit(1)).first() is not None
 
 
 @use_case

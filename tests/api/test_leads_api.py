@@ -59,14 +59,30 @@ def test_accepting_shows_the_contact_and_logs_the_manager_as_actor(api: Api) -> 
     assert (event.actor_kind, event.actor_staff_id) == ("staff", manager.staff_id)
 
 
-def test_accepting_twice_is_a_conflict_that_names_what_is_allowed(api: Api) -> None:
+def test_accepting_again_after_a_timeout_answers_the_lead_and_changes_nothing(api: Api) -> None:
+    lead_id, _, bank = _offered(api)
+    caller = api.as_(api.seeded.manager(bank))
+    first = caller.post(f"{LEADS}/{lead_id}/accept")
+    assert first.status_code == 200
+    again = caller.post(f"{LEADS}/{lead_id}/accept")
+    assert again.status_code == 200, again.json()
+    assert again.json() == first.json()
+    with Session(api.seeded.engine) as s:
+        assert len(s.exec(select(Event).where(Event.kind == "accepted")).all()) == 1
+
+
+def test_accepting_a_lead_someone_else_accepted_or_that_moved_on_is_a_conflict(api: Api) -> None:
     lead_id, _, bank = _offered(api)
     caller = api.as_(api.seeded.manager(bank), **{"Accept-Language": "en"})
+    colleague = api.as_(api.seeded.bank_admins[bank], **{"Accept-Language": "en"})
     assert caller.post(f"{LEADS}/{lead_id}/accept").status_code == 200
-    again = caller.post(f"{LEADS}/{lead_id}/accept")
-    assert again.status_code == 409
-    assert again.json()["error"]["code"] == "illegal_transition"
-    assert "contacted" in again.json()["error"]["message"]
+    theirs = colleague.post(f"{LEADS}/{lead_id}/accept")
+    assert theirs.status_code == 409
+    assert theirs.json()["error"]["code"] == "illegal_transition"
+    assert "contacted" in theirs.json()["error"]["message"]
+    caller.post(f"{LEADS}/{lead_id}/events", json={"type": "contacted"})
+    later = caller.post(f"{LEADS}/{lead_id}/accept")
+    assert later.status_code == 409 and later.json()["error"]["code"] == "illegal_transition"
 
 
 def test_declining_with_a_reason_passes_the_need_to_the_next_bank(api: Api) -> None:
