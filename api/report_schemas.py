@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from pydantic import BaseModel, Field
 
+from api.schemas import ChinaTime
 from db.report_coverage import Coverage, ParkCoverage
 from db.report_problems import Problem, Problems
 from db.report_scope import ReportScope
@@ -91,7 +92,7 @@ class ProgressOut(BaseModel):
     group_by: str = Field(examples=["bank"])
     date_from: date
     date_to: date
-    as_of: datetime = Field(description="deadlines count as missed when passed before this")
+    as_of: ChinaTime = Field(description="deadlines count as missed when passed before this")
     rows: list[ProgressRow]
     total: ProgressRow = Field(description="the whole scope, each need counted once")
 
@@ -117,7 +118,7 @@ class ProblemOut(BaseModel):
         examples=["bank_service"],
         description="the failed standards, the decline reason code, or the kind itself",
     )
-    at: datetime
+    at: ChinaTime
     need_id: int
     lead_id: int | None
     firm: str = Field(description="the firm's name; empty once it withdrew its consent")

@@ -12,7 +12,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 from db.lead_queries import (
     FirmView,
@@ -30,6 +38,7 @@ from db.views import Lead
 from db.vocabulary import AssignmentStatus, DeclineReason, FollowUp, QrKind
 from matching.request import FirmIn, NeedIn, NullsAsAbsent, StandardsIn, no_nul
 from matching.serialize import result_json
+from matching.workdays import to_china_time
 
 MAX_ID = 2**31 - 1
 """Ids are 32-bit on PostgreSQL (SERIAL): anything larger cannot exist, and is a 422, not a 500."""
@@ -47,6 +56,10 @@ def _text_only(value: object) -> object:
 
 IsoTime = Annotated[AwareDatetime, BeforeValidator(_text_only)]
 """A moment with its offset, as ISO 8601 text (`2026-11-23T10:00:00+08:00`)."""
+
+ChinaTime = Annotated[datetime, AfterValidator(to_china_time)]
+"""A moment in an answer, in China time (`2026-11-24T17:30:00+08:00`): the offset the
+managers and coordinators reading it live by, not UTC's `Z`."""
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -116,9 +129,9 @@ class ParkRef(BaseModel):
 class Deadlines(BaseModel):
     """The "135" clocks on working days (002): accept in 1, contact in 3; decide in a month."""
 
-    accept_by: datetime
-    contact_by: datetime
-    decide_by: datetime
+    accept_by: ChinaTime
+    contact_by: ChinaTime
+    decide_by: ChinaTime
     estimated: bool = Field(
         description="a counted day fell in a year whose holiday calendar is not yet known, so "
         "Monday to Friday were counted"
@@ -131,9 +144,9 @@ class Deadlines(BaseModel):
     @staticmethod
     def data(lead: LeadRecord | NeedLead | Lead) -> dict[str, Any]:
         return {
-            "accept_by": lead.accept_by,
-            "contact_by": lead.contact_by,
-            "decide_by": lead.decide_by,
+            "accept_by": to_china_time(lead.accept_by),
+            "contact_by": to_china_time(lead.contact_by),
+            "decide_by": to_china_time(lead.decide_by),
             "estimated": lead.deadlines_estimated,
         }
 
@@ -237,8 +250,8 @@ class LeadOut(BaseModel):
         description="the firm's contact: only once the bank accepted the lead, while it is live"
     )
     source: str | None = Field(examples=["新昌高新园 贷款码"], description="the QR code's label")
-    created_at: datetime
-    updated_at: datetime
+    created_at: ChinaTime
+    updated_at: ChinaTime
 
     @classmethod
     def of(cls, lead: LeadRecord) -> LeadOut:
@@ -273,8 +286,8 @@ class LeadOut(BaseModel):
                 {"name": lead.contact.name, "phone": lead.contact.phone} if lead.contact else None
             ),
             "source": lead.source,
-            "created_at": lead.created_at,
-            "updated_at": lead.updated_at,
+            "created_at": to_china_time(lead.created_at),
+            "updated_at": to_china_time(lead.updated_at),
         }
 
 
@@ -329,7 +342,7 @@ class PoolItemOut(BaseModel):
     """An open need the caller's bank may take: no name, no USCC, no contact."""
 
     need_id: int
-    created_at: datetime
+    created_at: ChinaTime
     entity_type: str
     city: str
     county: str
@@ -475,7 +488,7 @@ class NeedLeadOut(BaseModel):
 
 
 class TimelineOut(BaseModel):
-    at: datetime
+    at: ChinaTime
     kind: str = Field(examples=["accepted"])
     bank: str | None = Field(description="the bank's code, for a lead's events")
     actor_kind: str = Field(examples=["staff"])
@@ -502,8 +515,8 @@ class NeedOut(BaseModel):
     source: str | None
     leads: list[NeedLeadOut]
     timeline: list[TimelineOut]
-    created_at: datetime
-    updated_at: datetime
+    created_at: ChinaTime
+    updated_at: ChinaTime
 
     @classmethod
     def of(cls, need: NeedRecord) -> NeedOut:
@@ -600,7 +613,7 @@ class QrOut(BaseModel):
     label: str
     active: bool
     link: str = Field(examples=["https://t.me/YinqiLoanBot?start=pk-xc-hitech-7Hq2"])
-    created_at: datetime
+    created_at: ChinaTime
     funnel: FunnelOut
 
     @classmethod
