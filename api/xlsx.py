@@ -3,7 +3,8 @@ the rows, a bold total; number formats by kind of figure; panes frozen under the
 of the first columns; widths from what the columns hold (a Chinese character takes two).
 
 Every cell goes through `write_cell`, so text typed by a firm or a bank (a firm named
-`=HYPERLINK(…)`) is stored as text and never run as a formula."""
+`=HYPERLINK(…)`) is stored as text and never run as a formula; `csv_field` does the same for the
+CSV files the command line writes for Excel."""
 
 from __future__ import annotations
 
@@ -79,6 +80,14 @@ def write_cell(ws: Any, row: int, column: int, value: Any) -> Any:
         if value.startswith(FORMULA_START):
             cell.quotePrefix = True
     return cell
+
+
+def csv_field(value: object) -> object:
+    """A CSV field that Excel will not run: text that could start a formula gets a leading
+    apostrophe (OWASP's mitigation, CSV having no cell types); anything else as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return f"'{value}"
+    return value
 
 
 def add_table(

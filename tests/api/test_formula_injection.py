@@ -1,10 +1,11 @@
 """Text typed by a firm or a bank never runs as a formula in the files Yinqi writes (OWASP's
 "CSV Injection"): firms registered over HTTP with names and industries such as
 `=HYPERLINK(…)`, then every workbook fetched the three ways a person gets one (the API, the
-dashboard, the command line), unzipped and opened again."""
+dashboard, the command line), unzipped and opened again; and the CSV of rejected list rows."""
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import zipfile
@@ -18,7 +19,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.cli import app
-from api.xlsx import Column, add_table, new_workbook, to_bytes
+from api.xlsx import Column, add_table, csv_field, new_workbook, to_bytes
 from db.config import get_settings
 from tests.api.conftest import Api
 from tests.db.report_story import cn
@@ -204,3 +205,31 @@ def test_every_kind_of_formula_start_is_written_as_text_and_numbers_as_numbers()
     assert not texts[-1].quotePrefix  # plain text left alone
     numbers = [c for c in cells if c.column_letter == "B" and c.row > 3]
     assert [(c.value, c.data_type) for c in numbers] == [(-2, "n")] * 6 + [(3.5, "n")]
+
+
+def test_csv_fields_that_could_start_a_formula_get_an_apostrophe() -> None:
+    assert [csv_field(typed) for typed in HOSTILE] == [f"'{typed}" for typed in HOSTILE]
+    left_alone = ("绍兴甲材料有限公司", "", 3, -2)  # numbers are no text typed by anyone
+    assert [csv_field(value) for value in left_alone] == list(left_alone)
+
+
+def test_rejected_list_rows_are_written_to_csv_as_text_excel_will_not_run(
+    api: Api, database_url: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    listed = tmp_path / "bhjwq.csv"
+    with listed.open("w", encoding="utf-8", newline="") as out:
+        rows = [(LINK, "123"), (CMD, MINUS), (SUM, "=1+1"), ("绍兴丁印染有限公司", "@1")]
+        csv.writer(out).writerows([("name", "uscc"), *rows])
+    errors = tmp_path / "rejected.csv"
+    result = CliRunner().invoke(app, ["list", "import", str(listed), "--errors", str(errors)])
+    assert result.exit_code == 0, result.output
+    with errors.open(encoding="utf-8-sig", newline="") as written:
+        found = list(csv.reader(written))
+    assert found[0] == ["line", "reason", "name", "uscc"]
+    assert [(line, name, uscc) for line, _, name, uscc in found[1:]] == [
+        ("2", f"'{LINK}", "123"),
+        ("3", f"'{CMD}", f"'{MINUS}"),
+        ("4", f"'{SUM}", "'=1+1"),
+        ("5", "绍兴丁印染有限公司", "'@1"),
+    ]
