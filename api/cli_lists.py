@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from api.cli_common import LangOption, fail, open_database, unreachable
+from api.xlsx import csv_field
 from db.campaign_lists import ImportReport, Rejection, import_list
 from db.errors import StorageError
 from matching.i18n import Lang, t
@@ -122,8 +123,11 @@ def _show_rejections(
 
 
 def _write_rejections(rejected: tuple[Rejection, ...], path: Path) -> None:
-    """Rejected rows as CSV (line, reason, name, uscc), with a BOM so that Excel reads UTF-8."""
+    """Rejected rows as CSV (line, reason, name, uscc), with a BOM so that Excel reads UTF-8;
+    the list's text as fields Excel will not run as formulas."""
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(("line", "reason", "name", "uscc"))
-        writer.writerows((r.line, r.reason, r.name, r.uscc) for r in rejected)
+        writer.writerows(
+            [csv_field(field) for field in (r.line, r.reason, r.name, r.uscc)] for r in rejected
+        )

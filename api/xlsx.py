@@ -1,6 +1,10 @@
 """How Yinqi's Excel tables look: a merged title row and a merged line under it, a header row,
 the rows, a bold total; number formats by kind of figure; panes frozen under the header and right
-of the first columns; widths from what the columns hold (a Chinese character takes two)."""
+of the first columns; widths from what the columns hold (a Chinese character takes two).
+
+Every cell goes through `write_cell`, so text typed by a firm or a bank (a firm named
+`=HYPERLINK(…)`) is stored as text and never run as a formula; `csv_field` does the same for the
+CSV files the command line writes for Excel."""
 
 from __future__ import annotations
 
@@ -35,6 +39,8 @@ _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 _MIN_WIDTH, _MAX_WIDTH = 6, 48
+# What a spreadsheet may take for the start of a formula (OWASP, "CSV Injection").
+FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +68,28 @@ def new_workbook() -> Any:
     return book
 
 
+def write_cell(ws: Any, row: int, column: int, value: Any) -> Any:
+    """Put `value` in a cell, a string always as text: openpyxl would store one starting with
+    "=" as a formula, which Excel evaluates on opening (a live link carrying the sheet's data
+    away, say). The text is shown as typed; one that could start a formula is quote-prefixed
+    too, as Excel marks text typed after an apostrophe, so that it stays text when edited."""
+    cell = ws.cell(row, column)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if value.startswith(FORMULA_START):
+            cell.quotePrefix = True
+    return cell
+
+
+def csv_field(value: object) -> object:
+    """A CSV field that Excel will not run: text that could start a formula gets a leading
+    apostrophe (OWASP's mitigation, CSV having no cell types); anything else as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return f"'{value}"
+    return value
+
+
 def add_table(
     book: Any,
     *,
@@ -77,18 +105,19 @@ def add_table(
     ws = book.create_sheet(sheet[:31])  # Excel's limit on sheet names
     width = len(columns)
     for row, text, size in ((1, title, 14), (2, subtitle, 10)):
-        ws.cell(row, 1, text).font = Font(bold=row == 1, size=size)
-        ws.cell(row, 1).alignment = Alignment(horizontal="center" if row == 1 else "left")
+        cell = write_cell(ws, row, 1, text)
+        cell.font = Font(bold=row == 1, size=size)
+        cell.alignment = Alignment(horizontal="center" if row == 1 else "left")
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
     ws.row_dimensions[1].height = 24
     for i, column in enumerate(columns, start=1):
-        cell = ws.cell(HEADER_ROW, i, column.header)
+        cell = write_cell(ws, HEADER_ROW, i, column.header)
         cell.font, cell.fill, cell.border = Font(bold=True), _HEADER_FILL, _BOX
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     body = [*rows, total] if total is not None else list(rows)
     for r, item in enumerate(body, start=HEADER_ROW + 1):
         for i, column in enumerate(columns, start=1):
-            cell = ws.cell(r, i, column.value(item))
+            cell = write_cell(ws, r, i, column.value(item))
             cell.border = _BOX
             if column.number_format:
                 cell.number_format = column.number_format
