@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any, Final
 
 from openpyxl import Workbook  # type: ignore[import-untyped]
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
@@ -72,8 +73,12 @@ def write_cell(ws: Any, row: int, column: int, value: Any) -> Any:
     """Put `value` in a cell, a string always as text: openpyxl would store one starting with
     "=" as a formula, which Excel evaluates on opening (a live link carrying the sheet's data
     away, say). The text is shown as typed; one that could start a formula is quote-prefixed
-    too, as Excel marks text typed after an apostrophe, so that it stays text when edited."""
+    too, as Excel marks text typed after an apostrophe, so that it stays text when edited.
+    Control characters a spreadsheet cannot hold (a firm named "绍兴\x0b公司") are left out
+    rather than failing the whole workbook for everyone who asks for it."""
     cell = ws.cell(row, column)
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"

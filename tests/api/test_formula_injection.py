@@ -207,6 +207,21 @@ def test_every_kind_of_formula_start_is_written_as_text_and_numbers_as_numbers()
     assert [(c.value, c.data_type) for c in numbers] == [(-2, "n")] * 6 + [(3.5, "n")]
 
 
+def test_control_characters_a_cell_cannot_hold_are_left_out_not_a_failed_workbook() -> None:
+    book = new_workbook()
+    typed = "绍兴\x0b精密\x01机械\x1f有限公司"
+    add_table(
+        book,
+        sheet="表",
+        title="台账",
+        subtitle="",
+        columns=[Column("名称", lambda row: row)],
+        rows=[typed],
+    )
+    [cell] = [c for c in _cells(to_bytes(book))["表"] if c.row > 3]
+    assert cell.value == "绍兴精密机械有限公司"
+
+
 def test_csv_fields_that_could_start_a_formula_get_an_apostrophe() -> None:
     assert [csv_field(typed) for typed in HOSTILE] == [f"'{typed}" for typed in HOSTILE]
     left_alone = ("绍兴甲材料有限公司", "", 3, -2)  # numbers are no text typed by anyone
