@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bot import steps_firm, steps_need, summary
+from bot import scan, steps_firm, steps_need, summary
 from bot.events import Button, Command, Event, Pressed, Reply, Typed, Unsupported
 from bot.flow import Go, Next, StepDef
 from bot.result import show_progress
@@ -120,29 +120,12 @@ def _start(turn: Turn, payload: str) -> None:
 
 def _fresh(turn: Turn) -> None:
     """A new registration: consent kept if given, earlier answers offered as defaults."""
-    turn.state.set_aside()
-    _prefill(turn)
+    scan.begin(turn)
     step = first_open(turn.draft)
     turn.state.step = step
     if step is not Step.CONSENT:
         turn.say(turn.t("bot.new_need"))
     _ask(turn, step)
-
-
-def _prefill(turn: Turn) -> None:
-    """What the QR code already tells: a park's city, county and park; a branch's city."""
-    source = turn.state.source
-    if source is None:
-        return
-    catalog = turn.world.catalog()
-    if source["kind"] == "park":
-        park = catalog.park(source["target"])
-        if park is not None:
-            turn.draft.update(city=park.city, county=park.county, park=park.code)
-    elif source["kind"] == "branch":
-        branch = next((b for b in catalog.branches if b.code == source["target"]), None)
-        if branch is not None:
-            turn.draft["city"] = branch.city
 
 
 def _new(turn: Turn, _: str) -> None:
