@@ -38,6 +38,7 @@ class Step(StrEnum):
     DONE = "done"  # registered; /status and /new from here
     IDLE = "idle"  # nothing under way (cancelled, or never started)
     DELETE = "delete"  # asked to confirm /delete
+    RESCAN = "rescan"  # another QR code scanned part-way: start over with it, or carry on?
 
 
 ORDER: tuple[Step, ...] = (
