@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bot import steps_firm, steps_need, summary
+from bot import rescan, scan, steps_firm, steps_need, summary
 from bot.events import Button, Command, Event, Pressed, Reply, Typed, Unsupported
 from bot.flow import Go, Next, StepDef
 from bot.result import show_progress
@@ -107,42 +107,37 @@ def _command(turn: Turn, command: Command) -> None:
 
 
 def _start(turn: Turn, payload: str) -> None:
-    """`/start [payload]`: a scanned QR code (attributed only to an active, known source)."""
-    source = turn.world.source(payload) if payload else None
-    if source is not None:
-        turn.marks.add("scanned")
-        turn.draft["_source"] = asdict(source)
-    if turn.state.step not in RESTING and turn.state.step is not Step.CONSENT:
-        turn.say(turn.t("bot.welcome_back"))
-        return _resume(turn)
-    _fresh(turn)
+    """`/start [payload]`: a scanned QR code (attributed only to an active, known source). A
+    code other than the conversation's own replaces it before anything is answered, and is
+    asked about part-way through a registration; the same code again, or none, resumes."""
+    found = turn.world.source(payload) if payload else None
+    scanned = asdict(found) if found is not None else None
+    step, current = turn.state.step, turn.state.source
+    if step in RESTING:
+        if scanned is not None:
+            scan.take(turn, scanned)
+        return _fresh(turn)
+    same = scanned is not None and current is not None and scanned["token"] == current["token"]
+    if scanned is None or same:
+        if step is not Step.CONSENT:
+            turn.say(turn.t("bot.welcome_back"))
+        if step is Step.RESCAN and scanned is not None:  # the first code again: carry on
+            return _go(turn, rescan.carry_on(turn))
+        return _ask(turn, step)
+    if step is Step.CONSENT:  # nothing answered yet
+        scan.take(turn, scanned)
+        return _fresh(turn)
+    rescan.hold(turn, scanned)
 
 
 def _fresh(turn: Turn) -> None:
     """A new registration: consent kept if given, earlier answers offered as defaults."""
-    turn.state.set_aside()
-    _prefill(turn)
+    scan.begin(turn)
     step = first_open(turn.draft)
     turn.state.step = step
     if step is not Step.CONSENT:
         turn.say(turn.t("bot.new_need"))
     _ask(turn, step)
-
-
-def _prefill(turn: Turn) -> None:
-    """What the QR code already tells: a park's city, county and park; a branch's city."""
-    source = turn.state.source
-    if source is None:
-        return
-    catalog = turn.world.catalog()
-    if source["kind"] == "park":
-        park = catalog.park(source["target"])
-        if park is not None:
-            turn.draft.update(city=park.city, county=park.county, park=park.code)
-    elif source["kind"] == "branch":
-        branch = next((b for b in catalog.branches if b.code == source["target"]), None)
-        if branch is not None:
-            turn.draft["city"] = branch.city
 
 
 def _new(turn: Turn, _: str) -> None:
@@ -228,5 +223,6 @@ STEPS: dict[Step, StepDef] = {
     **steps_firm.STEPS,
     **steps_need.STEPS,
     **summary.STEPS,
+    **rescan.STEPS,
     Step.DELETE: StepDef(_ask_delete, _answer_delete, lambda d: False),
 }

@@ -38,6 +38,7 @@ class Step(StrEnum):
     DONE = "done"  # registered; /status and /new from here
     IDLE = "idle"  # nothing under way (cancelled, or never started)
     DELETE = "delete"  # asked to confirm /delete
+    RESCAN = "rescan"  # another QR code scanned part-way: start over with it, or carry on?
 
 
 ORDER: tuple[Step, ...] = (
@@ -79,12 +80,14 @@ class ChatState:
 
     def set_aside(self) -> None:
         """Start a fresh draft: consent and QR source kept, the answers so far (or the defaults
-        they started from) offered as defaults of the next registration."""
-        answers = self.answers() or self.draft.get("_defaults")
+        they started from) offered as defaults of the next registration. Never the park: it
+        comes from the QR code alone, so a later code's registration cannot inherit it."""
+        answers = self.answers() or self.draft.get("_defaults") or {}
+        defaults = {k: v for k, v in answers.items() if k != "park"}
         kept: dict[str, Any] = {
             k: self.draft[k] for k in ("_consent", "_source") if k in self.draft
         }
-        self.draft = {**kept, "_defaults": answers} if answers else kept
+        self.draft = {**kept, "_defaults": defaults} if defaults else kept
 
     @property
     def source(self) -> dict[str, Any] | None:

@@ -463,6 +463,14 @@ MESSAGES: dict[str, str] = {
     "bot.delete.no": "No, keep it",
     "bot.delete.done": "Consent withdrawn; your data is deleted ({needs} needs). You are welcome to scan again any time.",
     "bot.delete.kept": "All right, nothing was deleted.",
+    # --- another QR code scanned part-way through (bot/rescan.py) ---
+    "bot.rescan.ask": "You have just scanned \"{new}\", and the financing need you are filling in{current} is not submitted yet. Start over with the new code?",
+    "bot.rescan.current": " (from \"{label}\")",
+    "bot.rescan.restart": "Start over with the new code",
+    "bot.rescan.carry_on": "Continue the current one",
+    "bot.rescan.unclear": "Please tap \"Start over with the new code\" or \"Continue the current one\"",
+    "bot.rescan.restarted": "All right: starting over with \"{label}\". Tap \"Keep\" for answers that are still right.",
+    "bot.rescan.carried_on": "All right, the new code is left aside; carrying on with the current financing need:",
     # --- notifications and staff on Telegram ---
     "notice.bank.contact_overdue": "Lead {lead_id} (need {need_id}) was accepted more than 3 working days ago and the firm has not been contacted: please see that the manager calls soon.",
     "notice.bank.decide_overdue": "Lead {lead_id} (need {need_id}) has gone 5 working days without a credit decision (granted or declined): please follow it up.",

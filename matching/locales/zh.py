@@ -452,6 +452,14 @@ MESSAGES: dict[str, str] = {
     "bot.delete.no": "不删除",
     "bot.delete.done": "已撤回授权，删除了您的资料（需求{needs}笔）。需要时欢迎再扫码登记。",
     "bot.delete.kept": "好的，资料保留不变。",
+    # --- another QR code scanned part-way through (bot/rescan.py) ---
+    "bot.rescan.ask": "您刚扫描了“{new}”，而正在填写的融资需求{current}还没有提交。要用新的贷款码重新开始吗？",
+    "bot.rescan.current": "（来自“{label}”）",
+    "bot.rescan.restart": "用新码重新开始",
+    "bot.rescan.carry_on": "继续当前登记",
+    "bot.rescan.unclear": "请点“用新码重新开始”或“继续当前登记”",
+    "bot.rescan.restarted": "好的，改用“{label}”重新开始登记。上次填过的可以点“沿用”。",
+    "bot.rescan.carried_on": "好的，新扫的码不用，继续填写当前的融资需求：",
     # --- notifications and staff on Telegram ---
     "notice.bank.contact_overdue": "线索 {lead_id}（需求 {need_id}）受理后超过3个工作日仍未联系企业：请督促客户经理尽快联系。",
     "notice.bank.decide_overdue": "线索 {lead_id}（需求 {need_id}）超过5个工作日仍未作出授信决定（授信或退回）：请督促跟进。",
