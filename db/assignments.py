@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
+from db.catalog_store import load_catalog
 from db.errors import Conflict, InvalidInput, NotAllowed, NotEligible, NotFound
 from db.leads import (
     NewLead,
@@ -333,6 +334,8 @@ def record_follow_up(
     assignment, need = _lead_for(session, lead_id, actor)
     if happened < assignment.created_at:
         raise InvalidInput.of("before_lead", field="at")
+    if product is not None and step is FollowUp.CREDIT_GRANTED:
+        product = payload["product"] = _catalog_product(session, assignment.bank_id, product)
     target = AssignmentStatus(step.value)
     event_id = move(
         session,
@@ -360,6 +363,19 @@ def record_follow_up(
         session.add(need)
         notify_firm(session, need, event_id, Notice.FIRM_LOAN_ISSUED, now, bank=bank_name)
     return lead(session, assignment)
+
+
+def _catalog_product(session: Session, bank_id: int, typed: str) -> str:
+    """The catalog's name of the bank's product a follow-up names (by code or name); one the
+    catalog does not know is refused, so that the ledgers never count an unknown product."""
+    bank = session.get(Bank, bank_id)
+    code = bank.code if bank else ""
+    catalog = load_catalog(session)
+    found = catalog.bank_product(code, typed)
+    if found is None:
+        known = "、".join(p.name for p in catalog.bank_products(code)) or "—"
+        raise InvalidInput.of("unknown_product", field="product", product=typed, known=known)
+    return found.name
 
 
 def _follow_up_kind(kind: FollowUp | str) -> FollowUp:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -183,6 +184,18 @@ class Catalog:
     def offers(self, bank: str, purpose: Purpose) -> tuple[LoanProduct, ...]:
         return self._offers.get((bank, purpose), ())
 
+    def bank_products(self, bank: str) -> tuple[LoanProduct, ...]:
+        """The loan products of a bank (its code), in catalog order."""
+        return tuple(p for p in self.products if p.bank == bank)
+
+    def bank_product(self, bank: str, typed: str) -> LoanProduct | None:
+        """A bank's product named by its code or its name, as a bank's system sends it."""
+        key = _folded(typed)
+        for product in self.bank_products(bank):
+            if key in (product.code.casefold(), _folded(product.name)):
+                return product
+        return None
+
     def park(self, key: str) -> Park | None:
         return self.park_by_key.get(key.strip()) if key else None
 
@@ -200,3 +213,8 @@ class Catalog:
             if found and abs(len(found[0]) - len(key)) <= 2:
                 code = self._aliases[found[0]]
         return self.bank_by_code[code] if code else None
+
+
+def _folded(text: str) -> str:
+    """A name as compared: full-width folded, no surrounding spaces, case ignored."""
+    return unicodedata.normalize("NFKC", text).strip().casefold()

@@ -216,6 +216,7 @@ MESSAGES: dict[str, str] = {
     "error.report_too_long": "A report covers at most {days} days",
     "error.bad_limit": "The page size must be between 1 and {limit}",
     "error.bad_cursor": "Invalid cursor: pass the next_cursor of the previous page",
+    "error.unknown_product": "The catalog has no product '{product}' of your bank; its products: {known}. For a product not in the catalog, leave product out and name it in the note",
     "error.coordinators_and_admins_only": "Only the coordination team or an admin may do this",
     "error.outside_region": "This firm is outside your region ({region})",
     "error.unknown_region": "Unknown region “{region}”: give a city or county in Zhejiang, e.g. 绍兴 or 新昌县",

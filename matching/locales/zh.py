@@ -205,6 +205,7 @@ MESSAGES: dict[str, str] = {
     "error.report_too_long": "统计期间最长{days}天",
     "error.bad_limit": "每页条数应在1到{limit}之间",
     "error.bad_cursor": "翻页游标无效：请使用上一页返回的 next_cursor",
+    "error.unknown_product": "产品目录里没有本行的产品“{product}”；本行产品：{known}。不在目录里的产品请不填 product，写在备注（note）里",
     "error.coordinators_and_admins_only": "只有融资协调工作专班或系统管理员可以这样操作",
     "error.outside_region": "这家企业不在您负责的地区（{region}）",
     "error.unknown_region": "没有找到地区“{region}”：请填写浙江省内的地级市或区县，例如 绍兴 或 新昌县",

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from api.schemas import LeadPageOut
 from db.models import Assignment, Event, Need
 from db.vocabulary import AssignmentStatus
+from matching.data import sample_catalog
 from tests.api.conftest import Api
 from tests.db.builders import Seeded, firm, register
 
@@ -99,6 +100,25 @@ def test_declining_with_a_reason_passes_the_need_to_the_next_bank(api: Api) -> N
     assert need["leads"][0]["decline_reason"] == "firm_reason"
 
 
+def test_credit_under_a_product_the_catalog_does_not_know_is_refused(api: Api) -> None:
+    lead_id, _, bank = _offered(api)
+    caller = api.as_(api.seeded.manager(bank))
+    caller.post(f"{LEADS}/{lead_id}/accept")
+    caller.post(f"{LEADS}/{lead_id}/events", json={"type": "contacted"})
+    grant = {"type": "credit_granted", "amount_yuan": 800_000, "product": "神秘贷"}
+    refused = caller.post(f"{LEADS}/{lead_id}/events", json=grant)
+    assert refused.status_code == 422
+    error = refused.json()["error"]
+    assert (error["code"], error["field"]) == ("unknown_product", "product")
+    known = sample_catalog().bank_products(bank)
+    assert all(p.name in error["message"] for p in known)
+    assert caller.get(f"{LEADS}/{lead_id}").json()["status"] == "contacted"
+    named = caller.post(f"{LEADS}/{lead_id}/events", json=grant | {"product": f" {known[0].name} "})
+    assert named.status_code == 200, named.json()
+    with Session(api.seeded.engine) as s:
+        assert s.get(Assignment, lead_id).credit_product == known[0].name  # type: ignore[union-attr]
+
+
 def test_a_decline_without_a_known_reason_is_refused_naming_the_field(api: Api) -> None:
     lead_id, _, bank = _offered(api)
     caller = api.as_(api.seeded.manager(bank))
@@ -114,10 +134,11 @@ def test_follow_ups_move_the_lead_to_a_loan_and_keep_their_facts(api: Api) -> No
     caller = api.as_(api.seeded.manager(bank))
     caller.post(f"{LEADS}/{lead_id}/accept")
     at = (api.clock.now - timedelta(minutes=30)).isoformat()
+    product = sample_catalog().bank_products(bank)[0].code
     steps = [
         {"type": "contacted", "at": at, "note": "电话联系了王经理"},
         {"type": "visited", "effective": True},
-        {"type": "credit_granted", "amount_yuan": 800_000, "rate_pct": "3.45", "product": "科技贷"},
+        {"type": "credit_granted", "amount_yuan": 800_000, "rate_pct": "3.45", "product": product},
         {"type": "loan_issued", "amount_yuan": 800_000},
     ]
     for step in steps:

@@ -177,7 +177,7 @@ def test_a_lead_followed_to_a_loan_fulfils_the_need_and_logs_every_step(seeded: 
         {"kind": "contacted"},
         {"kind": "visited", "effective": True},
         {"kind": "visited", "effective": False, "note": "法人不在，约了下周"},
-        {"kind": "credit_granted", "amount_yuan": 1_000_000, "product": "泰隆小微贷"},
+        {"kind": "credit_granted", "amount_yuan": 1_000_000, "product": "百园万企园区贷"},
         {"kind": "loan_issued", "amount_yuan": 800_000},
     ]
     for step in steps:
