@@ -22,6 +22,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from api import dashboard, docs, errors, metrics
+from api.config import ApiSettings, get_api_settings
 from api.routes import leads, needs, pool, qr, reports
 from api.throttle import Throttle
 from api.worker import Intervals, Worker
@@ -67,6 +68,7 @@ def create_app(
     *,
     clock: Callable[[], datetime] = utcnow,
     worker: Intervals | None = None,
+    api_settings: ApiSettings | None = None,
 ) -> FastAPI:
     """The app on `engine`; the bot runs inside it when a token is set, and the background
     worker (expiry, overdue flags, the outbox, sent by the bot) when `worker` gives its pace."""
@@ -103,7 +105,8 @@ def create_app(
     app.state.throttle = Throttle()
     errors.install(app)
     docs.install(app)
-    metrics.install(app, engine)
+    secret = (api_settings or get_api_settings()).metrics_token
+    metrics.install(app, engine, token=secret.get_secret_value() if secret else None)
     for router in (leads.router, pool.router, needs.router, reports.router, qr.router):
         app.include_router(router)
     dashboard.install(app)

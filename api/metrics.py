@@ -6,11 +6,12 @@ Each app has a registry of its own, so several apps in one process (tests) never
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, HTTPException, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import generate_latest
@@ -82,7 +83,9 @@ class _Timing:
             self.latency.labels(method, path).observe(time.perf_counter() - started)
 
 
-def install(app: FastAPI, engine: Engine) -> None:
+def install(app: FastAPI, engine: Engine, *, token: str | None = None) -> None:
+    """Count and time every request, and serve `/metrics`: to anyone, or with `token` only to
+    a request carrying it as a bearer token."""
     registry = CollectorRegistry()
     requests = Counter(
         "yinqi_http_requests",
@@ -102,5 +105,14 @@ def install(app: FastAPI, engine: Engine) -> None:
 
     @app.get("/metrics", tags=["ops"], response_class=Response)
     def metrics(request: Request) -> Response:
-        """Prometheus metrics: requests, latencies, leads by status, the outbox's backlog."""
+        """Prometheus metrics: requests, latencies, leads by status, the outbox's backlog.
+        With `METRICS_TOKEN` set, only for `Authorization: Bearer <METRICS_TOKEN>`."""
+        if token is not None and not _bearer_is(request, token):
+            raise HTTPException(401, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def _bearer_is(request: Request, token: str) -> bool:
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    given_bytes, token_bytes = given.strip().encode(), token.encode()
+    return scheme.lower() == "bearer" and hmac.compare_digest(given_bytes, token_bytes)

@@ -3,8 +3,13 @@ the outbox backlog."""
 
 from __future__ import annotations
 
+from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
 
+from api.app import create_app
+from api.config import ApiSettings
+from bot.config import BotSettings
 from tests.api.conftest import Api
 from tests.db.builders import register
 
@@ -41,3 +46,18 @@ def test_metrics_count_requests_by_route_and_read_leads_and_outbox_from_storage(
     assert samples[("yinqi_leads", (("status", "offered"),))] == 1
     assert samples[("yinqi_leads", (("status", "accepted"),))] == 0
     assert samples[("yinqi_outbox_pending", ())] >= 1
+
+
+def test_metrics_can_be_kept_to_a_scraper_holding_a_token(api: Api) -> None:
+
+    settings = ApiSettings(metrics_token=SecretStr("scrape-secret"))
+    app = create_app(api.seeded.engine, BotSettings(telegram_bot_token=None), api_settings=settings)
+    with TestClient(app) as client:
+        refused = client.get("/metrics")
+        assert refused.status_code == 401
+        assert refused.json()["error"]["code"] == "unauthorized"
+        wrong = client.get("/metrics", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+        answer = client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"})
+        assert answer.status_code == 200 and "yinqi_http_requests_total" in answer.text
+    assert api.client.get("/metrics").status_code == 200  # unset: open, as before
