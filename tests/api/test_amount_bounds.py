@@ -1,13 +1,19 @@
 """Amounts are held to what is real, 10亿 (`DEFAULT_MAX_YUAN`, the registration cap): a client
-cannot send more (a 422 naming the field, the bound shown in `/openapi.json`)."""
+cannot send more (a 422 naming the field, the bound shown in `/openapi.json`), and an amount
+stored out of bounds all the same (before the bound, or by hand) breaks no report, workbook or
+dashboard, nor the worker's copies: each sum counts it at most 10亿."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlmodel import Session, select
 
+from api.worker import Worker
 from db.assignments import accept, record_follow_up
 from db.errors import InvalidInput
 from db.models import Assignment, Need
@@ -15,7 +21,7 @@ from matching.amounts import DEFAULT_MAX_YUAN
 from matching.i18n import Lang
 from tests.api.conftest import Api
 from tests.db.builders import register
-from tests.db.report_story import FORTNIGHT
+from tests.db.report_story import AFTER_FORTNIGHT, FORTNIGHT, play
 
 HUGE = 2**63 - 1  # the largest BIGINT: what issue 17 sent
 CAP = DEFAULT_MAX_YUAN
@@ -117,3 +123,59 @@ def test_every_amount_a_client_sends_shows_its_bound_in_the_schema_and_is_held_t
         assert answer.json()["error"]["field"] == field, answer.json()
     with Session(api.seeded.engine) as session:
         assert session.exec(select(Need)).all() == []
+
+
+# --- what is stored all the same ---
+
+
+def _plant(api: Api) -> None:
+    """Amounts out of bounds, as a database written before the bound may hold them."""
+    with api.seeded.engine.begin() as connection:
+        for column in ("credit_amount_yuan", "loan_amount_yuan"):
+            connection.execute(
+                text(f"UPDATE assignment SET {column} = {HUGE} WHERE {column} IS NOT NULL")
+            )
+        connection.execute(
+            text(f"UPDATE need SET amount_yuan = {HUGE}, existing_credit_yuan = {HUGE}")
+        )
+
+
+def _progress(api: Api, who: Any, **params: str) -> dict[str, Any]:
+    answer = api.as_(who).get(f"{REPORTS}/progress", params={**PERIOD, **params})
+    assert answer.status_code == 200, answer.text
+    total: dict[str, Any] = answer.json()["total"]
+    return total
+
+
+def test_amounts_stored_out_of_bounds_break_no_report_workbook_dashboard_or_worker(
+    api: Api,
+) -> None:
+    play(api.seeded)  # three credits (1,000,000; 500,000; 500,000) and a loan of 800,000
+    api.clock.now = AFTER_FORTNIGHT
+    _plant(api)
+    done = asyncio.run(Worker(api.seeded.engine).run_once(AFTER_FORTNIGHT, jobs={"copies"}))
+    assert done.copies is True and done.failed == ()
+    seeded = api.seeded
+    for who, params in (
+        (seeded.admin, {"group_by": "week"}),  # for everyone: the day sums
+        (seeded.admin, {"group_by": "county"}),
+        (seeded.coordinator, {"group_by": "bank"}),  # a region: the copies
+    ):
+        total = _progress(api, who, **params)
+        assert (total["credit_granted"], total["credit_amount_yuan"]) == (3, 3 * CAP)
+        assert (total["loans_issued"], total["loan_amount_yuan"]) == (1, CAP)
+    coordinator = api.as_(seeded.coordinator)
+    for path, params in (
+        ("problems", PERIOD),
+        ("weekly.xlsx", PERIOD),
+        ("ledger.xlsx", {"park": "yc-gxq", "quarter": "2026Q4"}),
+        ("needs-summary.xlsx", {"quarter": "2026Q4"}),
+    ):
+        answer = coordinator.get(f"{REPORTS}/{path}", params=params)
+        assert answer.status_code == 200, (path, answer.text)
+    dashboard = TestClient(api.app, base_url="https://testserver", follow_redirects=False)
+    token = seeded.token(seeded.coordinator)
+    signed_in = dashboard.post("/dashboard/sign-in", data={"token": token, "next": "/dashboard"})
+    assert signed_in.status_code == 303
+    page = dashboard.get(f"/dashboard?from={PERIOD['from']}&to={PERIOD['to']}")
+    assert page.status_code == 200, page.text

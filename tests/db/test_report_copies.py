@@ -158,3 +158,24 @@ def test_with_nothing_new_since_the_mark_a_report_locks_nothing_to_find_it_out(
     assert refresh(seeded.engine, most=db.reports.REFRESH_MOST)
     with pytest.raises(AssertionError, match="the mark was locked"):
         refresh(seeded.engine)  # without `most`, as the worker's pass: the mark is locked
+
+
+def test_migration_0008_makes_again_copies_made_of_amounts_out_of_bounds(seeded: Seeded) -> None:
+    """Copies and day sums made before amounts were bounded may hold one far above 10亿 (issue
+    17): the migration empties them, and the next refresh counts each at most 10亿."""
+    engine = seeded.engine
+    play(seeded)
+    before = _reports(seeded)
+    assert refresh(engine)
+    _downgrade(engine, "0007")
+    try:
+        huge = f"credit_amount_yuan = {2**63 - 1} WHERE credit_amount_yuan > 0"
+        with engine.begin() as connection:
+            for table in ("report_lead", "report_day"):
+                connection.execute(text(f"UPDATE {table} SET {huge}"))
+    finally:
+        upgrade(engine)
+    with reading(engine) as session:
+        assert mark_of(session) == Mark()
+    assert refresh(engine)
+    assert _reports(seeded) == before
