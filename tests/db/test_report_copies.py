@@ -4,6 +4,7 @@ reports count leads without joining needs: set when the lead is made, and filled
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import asdict
@@ -11,11 +12,12 @@ from dataclasses import asdict
 import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 import db.report_copies
 import db.reports
-from db.engine import reading
+from db.engine import make_engine, reading
 from db.migrate import alembic_config, current_revision, head_revision, upgrade
 from db.report_copies import Mark, backlog, mark_of, refresh
 from db.reports import GroupBy, ReportScope, progress
@@ -179,3 +181,44 @@ def test_migration_0008_makes_again_copies_made_of_amounts_out_of_bounds(seeded:
         assert mark_of(session) == Mark()
     assert refresh(engine)
     assert _reports(seeded) == before
+
+
+def test_a_refresh_that_fails_is_raised_and_the_report_reads_fresh_all_the_same(
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database error other than a lock held is a failure the worker must see (issue 17);
+    a report, exact without the copies, carries on."""
+    play(seeded)
+    tried = []
+
+    def overflowing(*_: object) -> bool:
+        tried.append(True)
+        raise OperationalError("UPDATE report_day …", None, Exception("integer overflow"))
+
+    monkeypatch.setattr(db.report_copies, "_refresh", overflowing)
+    with pytest.raises(OperationalError, match="integer overflow"):
+        refresh(seeded.engine)
+    found = _reports(seeded, reading)
+    assert len(tried) > 1  # the reports tried too
+    monkeypatch.undo()
+    assert _reports(seeded, reading) == found  # as the copies count, once made
+    with reading(seeded.engine) as session:
+        assert mark_of(session) != Mark()
+
+
+def test_a_refresh_that_finds_another_writer_leaves_it_to_the_next_turn(seeded: Seeded) -> None:
+    """Busy is not a failure: False, logged at INFO (on PostgreSQL, a mark another refresh
+    holds: `test_while_a_refresh_moves_the_day_sums_…`)."""
+    if seeded.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    path = seeded.engine.url.database
+    assert path is not None
+    engine = make_engine(f"sqlite:///{path}", busy_timeout_s=0.1)
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        assert refresh(engine) is False
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        engine.dispose()
