@@ -1,5 +1,6 @@
 """`GET /metrics` in the Prometheus text format: requests and their latencies by route, leads by
-status, and the outbox's backlog (read from the database at each scrape).
+status, the outbox's backlog (read from the database at each scrape), and the failures of the
+worker's passes when it runs in this process.
 
 Each app has a registry of its own, so several apps in one process (tests) never collide.
 """
@@ -12,12 +13,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.worker import JOBS, Worker
 from db.engine import reading
 from db.lead_queries import leads_by_status
 from db.outbox import backlog
@@ -48,6 +50,29 @@ class _Storage(Collector):
         yield GaugeMetricFamily(
             "yinqi_outbox_given_up", "Notifications given up on", value=outbox.given_up
         )
+
+
+class _WorkerPasses(Collector):
+    """The worker's failed passes by job (`pass`: `job` is Prometheus's own label), read from
+    the worker when Prometheus scrapes: in all, and in a row (alert on this one)."""
+
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        failures = CounterMetricFamily(
+            "yinqi_worker_pass_failures", "Worker passes that failed, by pass", labels=["pass"]
+        )
+        failing = GaugeMetricFamily(
+            "yinqi_worker_pass_failing",
+            "Worker passes failed in a row, by pass (0 once one succeeds)",
+            labels=["pass"],
+        )
+        for job in JOBS:
+            failures.add_metric([job], self.worker.failures[job])
+            failing.add_metric([job], self.worker.failing[job])
+        yield failures
+        yield failing
 
 
 class _Timing:
@@ -82,7 +107,7 @@ class _Timing:
             self.latency.labels(method, path).observe(time.perf_counter() - started)
 
 
-def install(app: FastAPI, engine: Engine) -> None:
+def install(app: FastAPI, engine: Engine, worker: Worker | None = None) -> None:
     registry = CollectorRegistry()
     requests = Counter(
         "yinqi_http_requests",
@@ -98,9 +123,12 @@ def install(app: FastAPI, engine: Engine) -> None:
         registry=registry,
     )
     registry.register(_Storage(engine))
+    if worker is not None:
+        registry.register(_WorkerPasses(worker))
     app.add_middleware(_Timing, requests=requests, latency=latency)
 
     @app.get("/metrics", tags=["ops"], response_class=Response)
     def metrics(request: Request) -> Response:
-        """Prometheus metrics: requests, latencies, leads by status, the outbox's backlog."""
+        """Prometheus metrics: requests, latencies, leads by status, the outbox's backlog, the
+        worker's failed passes."""
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
