@@ -73,6 +73,9 @@ def create_app(
     """The app on `engine`; the bot runs inside it when a token is set, and the background
     worker (expiry, overdue flags, the outbox, sent by the bot) when `worker` gives its pace."""
     bot = _bot(engine, bot_settings)
+    runner = None
+    if worker is not None:
+        runner = Worker(engine, bot=bot.bot if bot else None, intervals=worker, clock=clock)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -84,8 +87,7 @@ def create_app(
                 await _start_receiving(bot, bot_settings)
                 await bot.start()
                 stack.push_async_callback(_stop_bot, bot)
-            if worker is not None:
-                runner = Worker(engine, bot=bot.bot if bot else None, intervals=worker, clock=clock)
+            if runner is not None:
                 runner.start()
                 stack.push_async_callback(runner.stop)
             yield
@@ -102,11 +104,12 @@ def create_app(
     app.state.engine = engine
     app.state.clock = clock
     app.state.bot_settings = bot_settings
+    app.state.worker = runner
     app.state.throttle = Throttle()
     errors.install(app)
     docs.install(app)
     secret = (api_settings or get_api_settings()).metrics_token
-    metrics.install(app, engine, token=secret.get_secret_value() if secret else None)
+    metrics.install(app, engine, runner, token=secret.get_secret_value() if secret else None)
     for router in (leads.router, pool.router, needs.router, reports.router, qr.router):
         app.include_router(router)
     dashboard.install(app)

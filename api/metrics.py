@@ -1,5 +1,6 @@
 """`GET /metrics` in the Prometheus text format: requests and their latencies by route, leads by
-status, and the outbox's backlog (read from the database at each scrape).
+status, the outbox's backlog (read from the database at each scrape), and the failures of the
+worker's passes when it runs in this process.
 
 Each app has a registry of its own, so several apps in one process (tests) never collide.
 """
@@ -13,12 +14,13 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.worker import JOBS, Worker
 from db.engine import reading
 from db.lead_queries import leads_by_status
 from db.outbox import backlog
@@ -49,6 +51,29 @@ class _Storage(Collector):
         yield GaugeMetricFamily(
             "yinqi_outbox_given_up", "Notifications given up on", value=outbox.given_up
         )
+
+
+class _WorkerPasses(Collector):
+    """The worker's failed passes by job (`pass`: `job` is Prometheus's own label), read from
+    the worker when Prometheus scrapes: in all, and in a row (alert on this one)."""
+
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        failures = CounterMetricFamily(
+            "yinqi_worker_pass_failures", "Worker passes that failed, by pass", labels=["pass"]
+        )
+        failing = GaugeMetricFamily(
+            "yinqi_worker_pass_failing",
+            "Worker passes failed in a row, by pass (0 once one succeeds)",
+            labels=["pass"],
+        )
+        for job in JOBS:
+            failures.add_metric([job], self.worker.failures[job])
+            failing.add_metric([job], self.worker.failing[job])
+        yield failures
+        yield failing
 
 
 class _Timing:
@@ -83,7 +108,9 @@ class _Timing:
             self.latency.labels(method, path).observe(time.perf_counter() - started)
 
 
-def install(app: FastAPI, engine: Engine, *, token: str | None = None) -> None:
+def install(
+    app: FastAPI, engine: Engine, worker: Worker | None = None, *, token: str | None = None
+) -> None:
     """Count and time every request, and serve `/metrics`: to anyone, or with `token` only to
     a request carrying it as a bearer token."""
     registry = CollectorRegistry()
@@ -101,12 +128,15 @@ def install(app: FastAPI, engine: Engine, *, token: str | None = None) -> None:
         registry=registry,
     )
     registry.register(_Storage(engine))
+    if worker is not None:
+        registry.register(_WorkerPasses(worker))
     app.add_middleware(_Timing, requests=requests, latency=latency)
 
     @app.get("/metrics", tags=["ops"], response_class=Response)
     def metrics(request: Request) -> Response:
-        """Prometheus metrics: requests, latencies, leads by status, the outbox's backlog.
-        With `METRICS_TOKEN` set, only for `Authorization: Bearer <METRICS_TOKEN>`."""
+        """Prometheus metrics: requests, latencies, leads by status, the outbox's backlog, the
+        worker's failed passes. With `METRICS_TOKEN` set, only for `Authorization: Bearer
+        <METRICS_TOKEN>`."""
         if token is not None and not _bearer_is(request, token):
             raise HTTPException(401, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

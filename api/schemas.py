@@ -36,6 +36,7 @@ from db.qr_sources import Funnel, SourceView
 from db.register import Registration
 from db.views import Lead
 from db.vocabulary import AssignmentStatus, DeclineReason, FollowUp, QrKind
+from matching.amounts import DEFAULT_MAX_YUAN
 from matching.request import FirmIn, NeedIn, NullsAsAbsent, StandardsIn, no_nul
 from matching.serialize import result_json
 from matching.workdays import to_china_time
@@ -323,7 +324,7 @@ class FollowUpIn(_In):
         None, examples=["2026-11-23T10:00:00+08:00"], description="when; default now"
     )
     effective: bool | None = Field(None, examples=[True])
-    amount_yuan: int | None = Field(None, gt=0, examples=[2_000_000])
+    amount_yuan: int | None = Field(None, gt=0, le=DEFAULT_MAX_YUAN, examples=[2_000_000])
     rate_pct: Decimal | None = Field(None, gt=0, lt=100, examples=["3.45"])
     product: str | None = Field(None, max_length=100, examples=["科技贷"])
     note: str = Field("", max_length=500, examples=["已到企业实地走访，负责人在"])

@@ -4,7 +4,9 @@ report then finds little to copy before it reads, instead of a season's changes)
 inside `yinqi serve` (beside the bot, sharing its rate limiter) and alone as `yinqi worker`;
 several may run at once (each step locks what it changes).
 
-Every failure is logged and survived: a job that raises is tried again at its next turn.
+Every failure is logged at ERROR, with its traceback, and survived: a job that raises is tried
+again at its next turn. Each job's failures, in all and in a row, show in `/metrics` when the
+worker runs inside `yinqi serve` (`api/metrics.py`).
 """
 
 from __future__ import annotations
@@ -109,6 +111,10 @@ class Worker:
             self.notifier = Notifier(engine, bot, batch=batch, lease=lease, clock=clock)
         self._stop: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
+        self.failures = dict.fromkeys(JOBS, 0)
+        """Each job's passes that raised, since the worker was made."""
+        self.failing = dict.fromkeys(JOBS, 0)
+        """Each job's passes that raised in a row, up to now: 0 once one succeeds."""
 
     def start(self) -> None:
         """Run in the background of the running event loop until `stop()`."""
@@ -160,8 +166,9 @@ class Worker:
             try:
                 outbox = await self.notifier.send_due(now or self.clock())
             except Exception:
-                log.exception("worker: sending the outbox failed; trying again next time")
-                failed.append("outbox")
+                self._failed("outbox", failed)
+            else:
+                self._succeeded("outbox")
         if "copies" in jobs:
             copies = await self._job("copies", failed, self._copy, now)
         return Pass(expiry, overdue, outbox, copies, tuple(failed))
@@ -170,11 +177,26 @@ class Worker:
         self, name: str, failed: list[str], work: Callable[[datetime], T], now: datetime | None
     ) -> T | None:
         try:
-            return await asyncio.to_thread(work, now or self.clock())
+            done = await asyncio.to_thread(work, now or self.clock())
         except Exception:
-            log.exception("worker: %s failed; trying again next time", name)
-            failed.append(name)
+            self._failed(name, failed)
             return None
+        self._succeeded(name)
+        return done
+
+    def _failed(self, name: str, failed: list[str]) -> None:
+        """Log the exception being handled, with the count of failures in a row, and count it."""
+        self.failures[name] += 1
+        self.failing[name] += 1
+        log.exception(
+            "worker: %s failed (%d in a row); trying again next time", name, self.failing[name]
+        )
+        failed.append(name)
+
+    def _succeeded(self, name: str) -> None:
+        if self.failing[name]:
+            log.info("worker: %s works again after %d failures", name, self.failing[name])
+        self.failing[name] = 0
 
     def _expire(self, now: datetime) -> ExpiryRun:
         with Session(self.engine) as session:

@@ -36,6 +36,8 @@ from db.vocabulary import (
     Notice,
     Role,
 )
+from matching.amounts import DEFAULT_MAX_YUAN
+from matching.i18n import Yuan
 from matching.model import Route
 from matching.policy import DEFAULT_POLICY, Policy
 
@@ -418,6 +420,9 @@ def _follow_up_payload(
     if step in (FollowUp.CREDIT_GRANTED, FollowUp.LOAN_ISSUED):
         if amount_yuan is None or amount_yuan <= 0:
             raise InvalidInput.of("amount_required", field="amount_yuan")
+        if amount_yuan > DEFAULT_MAX_YUAN:  # what is real; the reports' sums rely on it too
+            limit = Yuan(DEFAULT_MAX_YUAN)
+            raise InvalidInput.of("amount_too_large", field="amount_yuan", limit=limit)
         payload["amount_yuan"] = amount_yuan
     if step is FollowUp.CREDIT_GRANTED:
         if rate_pct is not None and not Decimal(0) < rate_pct < Decimal(100):

@@ -22,6 +22,7 @@ from db.errors import InvalidInput
 from db.models import Assignment, Bank, Enterprise, Need
 from db.report_scope import Period, ReportScope, narrowed
 from db.vocabulary import ENDED, AssignmentStatus, Attention, NeedStatus
+from matching.amounts import counted_yuan
 from matching.model import Standard
 from matching.workdays import to_china_time
 
@@ -197,11 +198,9 @@ def _row(
         a for a, _ in leads if a.credit_granted_at is not None and a.credit_granted_at < end
     ]
     rated = [a for a in credited if a.credit_rate_pct is not None and a.credit_amount_yuan]
-    weight = sum(a.credit_amount_yuan or 0 for a in rated)
+    weight = sum(_credit(a) for a in rated)
     rate = (
-        float(
-            sum(float(a.credit_rate_pct or 0) * (a.credit_amount_yuan or 0) for a in rated) / weight
-        )
+        float(sum(float(a.credit_rate_pct or 0) * _credit(a) for a in rated) / weight)
         if weight
         else None
     )
@@ -223,11 +222,15 @@ def _row(
         failed_standards=tuple(s.value for s in Standard if need.standards.get(s.value) is False),
         category=_category(need, stages, bool(credited), end),
         leads=tuple(stages),
-        credit_amount_yuan=sum(a.credit_amount_yuan or 0 for a in credited),
+        credit_amount_yuan=sum(_credit(a) for a in credited),
         credit_rate_pct=rate,
-        loan_amount_yuan=sum(a.loan_amount_yuan or 0 for a in loaned),
+        loan_amount_yuan=sum(counted_yuan(a.loan_amount_yuan or 0) for a in loaned),
         registered_on=_china_date(need.created_at),
     )
+
+
+def _credit(lead: Assignment) -> int:
+    return counted_yuan(lead.credit_amount_yuan or 0)
 
 
 def _china_date(moment: datetime) -> date:

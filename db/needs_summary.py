@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 from db.ledgers import ParkInfo, Quarter, park_in_scope
 from db.models import Assignment, Need, Park
 from db.report_scope import Period, ReportScope, within
+from db.report_sql import counted_yuan_column
 from db.vocabulary import NeedStatus
 from matching.model import Tier
 
@@ -108,7 +109,7 @@ def _summary_needs(session: Session, figures: dict[str | None, dict[str, Any]], 
                    in_park: Any, period: Period, scope: ReportScope) -> None:  # fmt: skip
     firm = distinct(col(Need.enterprise_id))
     query = select(
-        func.count(firm), func.sum(col(Need.amount_yuan)),
+        func.count(firm), func.sum(counted_yuan_column(col(Need.amount_yuan))),
         func.count(firm).filter(col(Need.first_loan).is_(True)),
     ).where(in_park, within(col(Need.created_at), period),
             col(Need.status) != NeedStatus.SUPERSEDED)  # fmt: skip
@@ -123,13 +124,14 @@ def _summary_credit(session: Session, figures: dict[str | None, dict[str, Any]],
                     in_park: Any, period: Period, scope: ReportScope) -> None:  # fmt: skip
     a = Assignment
     credit, loan = within(col(a.credit_granted_at), period), within(col(a.loan_issued_at), period)
-    rate, amount = col(a.credit_rate_pct), col(a.credit_amount_yuan)
+    rate, amount = col(a.credit_rate_pct), counted_yuan_column(col(a.credit_amount_yuan))
+    loaned = counted_yuan_column(col(a.loan_amount_yuan))
     rated = and_(credit, rate.is_not(None))
     firm = distinct(col(Need.enterprise_id))
     query = (
         select(
             func.count(firm).filter(credit), func.sum(amount).filter(credit),
-            func.count(firm).filter(loan), func.sum(col(a.loan_amount_yuan)).filter(loan),
+            func.count(firm).filter(loan), func.sum(loaned).filter(loan),
             func.sum(rate * amount).filter(rated) / func.sum(amount).filter(rated),
             func.min(rate).filter(credit), func.max(rate).filter(credit),
         )

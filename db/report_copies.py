@@ -326,9 +326,9 @@ def refresh(
     """Copy again what changed since the mark and move the mark on; False when it could not
     (another refresh running, or writers still running after `wait_s` on PostgreSQL, other
     than the server process `besides`: the report's own), or would not: more than `most`
-    events, leads and needs new since the mark. With `most`, nothing new is found without
-    locking anything (a report on SQLite then takes no write lock, nor waits on PostgreSQL for
-    writers to end)."""
+    events, leads and needs new since the mark. Any other database error is raised. With
+    `most`, nothing new is found without locking anything (a report on SQLite then takes no
+    write lock, nor waits on PostgreSQL for writers to end)."""
     name = engine.dialect.name
     if most is not None:
         pending = backlog(engine)
@@ -351,9 +351,26 @@ def refresh(
                 upto = None  # SQLite: read under the write lock, the one writer
             with connection.begin():
                 return _refresh(connection, name, upto)
-    except DBAPIError as error:  # locked by another refresh, or busy: the next report's turn
+    except DBAPIError as error:
+        if not _busy(error):  # a failure, for the worker to count and log as one
+            raise
         log.info("report copies not refreshed: %s", error.orig)
         return False
+
+
+_BUSY_SQLSTATES: Final = frozenset({"55P03", "40001", "40P01"})
+"""PostgreSQL: lock not available (another refresh), serialization failure, deadlock."""
+_SQLITE_BUSY: Final = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED: another writer
+
+
+def _busy(error: DBAPIError) -> bool:
+    """Another refresh or writer held what this one needed: the next turn's to try; any other
+    database error (an overflow, a missing table) is a failure."""
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in _BUSY_SQLSTATES
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _SQLITE_BUSY  # extended codes keep the primary
 
 
 def backlog(engine: Engine) -> int:

@@ -21,6 +21,7 @@ from sqlmodel import col
 
 from db.models import Assignment
 from db.report_scope import Period, ReportScope, in_scope, within
+from db.report_sql import counted_yuan_column
 
 Condition = Callable[[Any], ColumnElement[bool]]
 
@@ -34,9 +35,10 @@ DEADLINES: Final = {  # the deadline's day, whether it was missed, the moment it
 @dataclass(frozen=True, slots=True)
 class Measure:
     """A figure over the rows whose `day` (a day column) falls in the period and whose
-    `condition` holds: counted, or the sum of the column `summed`, or the median of the column
-    `median`; with `before`, only the days before that day number count (a deadline counts as
-    missed once its whole day has passed)."""
+    `condition` holds: counted, or the sum of the amount column `summed` (each amount at most
+    the cap: `counted_yuan_column`), or the median of the column `median`; with `before`, only
+    the days before that day number count (a deadline counts as missed once its whole day has
+    passed)."""
 
     name: str
     day: str
@@ -114,7 +116,10 @@ def aggregate(measure: Measure, rows: Any, days: tuple[int, int] | None) -> Any:
     """The measure over the `rows` whose day falls in `days` (None: over every row, the caller
     placing the days itself). Each row counts its `weight`: 1, or -1 for a row taken back."""
     weight = rows.c.weight
-    summed = func.sum(weight if measure.summed is None else rows.c[measure.summed] * weight)
+    if measure.summed is None:
+        summed = func.sum(weight)
+    else:
+        summed = func.sum(counted_yuan_column(rows.c[measure.summed]) * weight)
     when = falls_in(measure, rows, days) if days is not None else _condition(measure, rows)
     return summed if when is None else summed.filter(when)
 

@@ -7,10 +7,22 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Date, Float, Integer, and_, cast, func, literal_column, select
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Float,
+    Integer,
+    and_,
+    case,
+    cast,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
+from matching.amounts import DEFAULT_MAX_YUAN
 from matching.workdays import CHINA_TZ
 
 _CHINA_OFFSET: Final = CHINA_TZ.utcoffset(None) or timedelta()
@@ -66,6 +78,14 @@ def monday_of(day: Any) -> Any:
 def week_key_of_day(value: Any) -> str | None:
     """A Monday's day number as ISO text (the key of a week's row)."""
     return None if value is None else (EPOCH + timedelta(days=int(value))).isoformat()
+
+
+def counted_yuan_column(amount: Any) -> ColumnElement[int]:
+    """An amount column as a sum counts it: `matching.amounts.counted_yuan` in SQL (at most the
+    cap), so that no stored value makes SQLite's SUM overflow nor a day sum leave BIGINT."""
+    cap = literal_column(str(DEFAULT_MAX_YUAN), BigInteger)  # in the SQL: no parameter to bind
+    counted: ColumnElement[int] = case((amount > cap, cap), else_=amount)
+    return counted
 
 
 def hours_between(name: str, later: Any, earlier: Any) -> ColumnElement[float]:

@@ -10,6 +10,7 @@ it was offered). Reports hold no personal contact data.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date, datetime
@@ -17,6 +18,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
 from db.engine import holds_write_turn
@@ -27,6 +29,8 @@ from db.report_coverage import Coverage, ParkCoverage, coverage
 from db.report_figures import TOTAL, progress_figures
 from db.report_problems import Problem, ProblemCount, ProblemKind, Problems, problems
 from db.report_scope import Period, ReportScope
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "Coverage",
@@ -158,20 +162,24 @@ def progress(
 
 def _refresh_copies(session: Session) -> None:
     """Bring the report's copies up to date first, in a transaction of their own (the report
-    is exact without it, only slower, reading fresh whatever changed since they were made)."""
+    is exact without it, only slower, reading fresh whatever changed since they were made; a
+    refresh that fails is the worker's to count and log as an error, not the reader's)."""
     if not REFRESH_COPIES:
         return
     bind = session.get_bind()
     if not isinstance(bind, Engine):
         return
     connection = session.connection()
+    besides = None
     if bind.dialect.name == "sqlite":
         if holds_write_turn(connection):  # the one writer is this session: refresh later
             return
-        refresh(bind, most=REFRESH_MOST)
-        return
-    pid = connection.execute(select(func.pg_backend_pid())).scalar_one()
-    refresh(bind, besides=pid, most=REFRESH_MOST)
+    else:
+        besides = connection.execute(select(func.pg_backend_pid())).scalar_one()
+    try:
+        refresh(bind, besides=besides, most=REFRESH_MOST)
+    except DBAPIError as error:
+        log.warning("report copies not refreshed, the report reads fresh: %s", error.orig)
 
 
 def _group_by(value: GroupBy | str) -> GroupBy:

@@ -68,6 +68,13 @@ def parse_amount(value: str | int | float | Decimal, *, max_yuan: int = DEFAULT_
     return _whole_yuan(amount, value, number_text, max_yuan)
 
 
+def counted_yuan(amount: int) -> int:
+    """A stored amount as a sum counts it: at most `DEFAULT_MAX_YUAN`. Every amount taken in is
+    held to that bound, so real sums stay exact; a row from before the bound, or mended by hand,
+    then cannot overflow a sum nor swamp a total (`db.report_sql.counted_yuan_column` in SQL)."""
+    return min(amount, DEFAULT_MAX_YUAN)
+
+
 def _exact(value: int | float | Decimal) -> Decimal:
     """A finite Decimal; floats go through their shortest repr so 0.1 stays 0.1."""
     amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)

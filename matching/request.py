@@ -24,7 +24,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from matching.amounts import parse_amount
+from matching.amounts import DEFAULT_MAX_YUAN, parse_amount
 from matching.catalog import Catalog
 from matching.errors import InputError, MatchingError
 from matching.i18n import Text
@@ -93,6 +93,12 @@ class _Strict(NullsAsAbsent):
     _no_nul = field_validator("*", mode="before")(no_nul)
 
 
+_YUAN: Any = {
+    "description": "yuan as a number, or as people type it (500万, 0.5亿); at most 10亿",
+    "maximum": DEFAULT_MAX_YUAN,  # numbers only: `parse_amount` holds text to it too
+}
+
+
 class FirmIn(_Strict):
     entity_type: EntityType
     name: str = Field("", max_length=200)
@@ -103,12 +109,12 @@ class FirmIn(_Strict):
     industry: str = Field("", max_length=100)
     tags: list[Tag] = []
     existing_banks: list[str] = Field([], max_length=50)
-    existing_credit_yuan: StrictInt | StrictFloat | StrictStr = 0
+    existing_credit_yuan: StrictInt | StrictFloat | StrictStr = Field(0, json_schema_extra=_YUAN)
     months_operating: StrictInt | None = Field(None, ge=0, le=1200)
 
 
 class NeedIn(_Strict):
-    amount: StrictInt | StrictFloat | StrictStr
+    amount: StrictInt | StrictFloat | StrictStr = Field(json_schema_extra=_YUAN)
     purpose: Purpose
     term_months: StrictInt = Field(12, ge=1, le=360)
     collateral: list[Collateral] = [Collateral.NONE]

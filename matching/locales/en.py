@@ -187,6 +187,7 @@ MESSAGES: dict[str, str] = {
     "error.in_the_future": "The time given lies in the future",
     "error.effective_required": "Say whether the visit was effective (effective: true or false)",
     "error.amount_required": "Give the amount in yuan, above zero",
+    "error.amount_too_large": "The amount may be at most {limit}",
     "error.bad_rate": "The rate must be a percentage between 0 and 100",
     "error.illegal_transition": "A lead that is {current} cannot become {target}; from {current} it may become: {allowed}",
     "error.name_or_uscc": "Give the firm's name or its unified social credit code",

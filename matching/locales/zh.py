@@ -176,6 +176,7 @@ MESSAGES: dict[str, str] = {
     "error.in_the_future": "填写的时间还没到",
     "error.effective_required": "请说明这次走访是否有效（effective: true 或 false）",
     "error.amount_required": "请填写金额（元），须大于0",
+    "error.amount_too_large": "金额不能超过{limit}",
     "error.bad_rate": "利率应是0到100之间的百分数",
     "error.illegal_transition": "状态为 {current} 的线索不能变为 {target}；从 {current} 只能变为：{allowed}",
     "error.name_or_uscc": "请填写企业名称或统一社会信用代码",

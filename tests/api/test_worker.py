@@ -15,13 +15,19 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 from telegram import Bot
 from typer.testing import CliRunner
 
+import db.report_copies
+from api.app import create_app
 from api.cli import app as cli
 from api.worker import Intervals, Pass, Worker
+from bot.config import BotSettings
 from db.assignments import accept
 from db.models import Assignment, Bank, Event, Staff, utcnow
 from db.report_copies import mark_of
@@ -248,3 +254,48 @@ def test_a_pass_brings_the_report_copies_up_to_date(seeded: Seeded) -> None:
     assert done.copies is True and done.failed == ()
     with Session(seeded.engine) as session:
         assert mark_of(session).event_id == newest
+
+
+def _overflowing(*_: Any) -> bool:
+    raise OperationalError("UPDATE report_day …", None, Exception("integer overflow"))
+
+
+def _worker_samples(client: TestClient) -> dict[tuple[str, str], float]:
+    found = text_string_to_metric_families(client.get("/metrics").text)
+    return {
+        (s.name, s.labels["pass"]): s.value
+        for family in found
+        for s in family.samples
+        if s.name.startswith("yinqi_worker_")
+    }
+
+
+def test_a_pass_that_keeps_failing_is_logged_as_an_error_and_shows_in_metrics(
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 17: a copies pass whose refresh overflowed was logged at INFO, as if another
+    refresh had held the lock, and the worker saw no failure."""
+    app = create_app(seeded.engine, BotSettings(telegram_bot_token=None), worker=Intervals())
+    runner: Worker = app.state.worker  # as `yinqi serve` runs it, not started: the test runs it
+    client = TestClient(app)
+    register(seeded)
+    monkeypatch.setattr(db.report_copies, "_refresh", _overflowing)
+    with caplog.at_level(logging.INFO, logger="api.worker"):
+        for _ in range(2):
+            done = asyncio.run(runner.run_once(AFTER_TUESDAY, jobs={"copies"}))
+            assert done.failed == ("copies",) and done.copies is None
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert [r.getMessage() for r in errors] == [
+        "worker: copies failed (1 in a row); trying again next time",
+        "worker: copies failed (2 in a row); trying again next time",
+    ]
+    assert all(r.exc_info and "integer overflow" in str(r.exc_info[1]) for r in errors)
+    samples = _worker_samples(client)
+    assert samples[("yinqi_worker_pass_failures_total", "copies")] == 2
+    assert samples[("yinqi_worker_pass_failing", "copies")] == 2
+    assert samples[("yinqi_worker_pass_failing", "expiry")] == 0
+    monkeypatch.undo()
+    assert asyncio.run(runner.run_once(AFTER_TUESDAY, jobs={"copies"})).copies is True
+    samples = _worker_samples(client)
+    assert samples[("yinqi_worker_pass_failures_total", "copies")] == 2
+    assert samples[("yinqi_worker_pass_failing", "copies")] == 0

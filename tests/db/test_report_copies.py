@@ -4,6 +4,7 @@ reports count leads without joining needs: set when the lead is made, and filled
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import asdict
@@ -11,11 +12,12 @@ from dataclasses import asdict
 import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 import db.report_copies
 import db.reports
-from db.engine import reading
+from db.engine import make_engine, reading
 from db.migrate import alembic_config, current_revision, head_revision, upgrade
 from db.report_copies import Mark, backlog, mark_of, refresh
 from db.reports import GroupBy, ReportScope, progress
@@ -158,3 +160,65 @@ def test_with_nothing_new_since_the_mark_a_report_locks_nothing_to_find_it_out(
     assert refresh(seeded.engine, most=db.reports.REFRESH_MOST)
     with pytest.raises(AssertionError, match="the mark was locked"):
         refresh(seeded.engine)  # without `most`, as the worker's pass: the mark is locked
+
+
+def test_migration_0008_makes_again_copies_made_of_amounts_out_of_bounds(seeded: Seeded) -> None:
+    """Copies and day sums made before amounts were bounded may hold one far above 10亿 (issue
+    17): the migration empties them, and the next refresh counts each at most 10亿."""
+    engine = seeded.engine
+    play(seeded)
+    before = _reports(seeded)
+    assert refresh(engine)
+    _downgrade(engine, "0007")
+    try:
+        huge = f"credit_amount_yuan = {2**63 - 1} WHERE credit_amount_yuan > 0"
+        with engine.begin() as connection:
+            for table in ("report_lead", "report_day"):
+                connection.execute(text(f"UPDATE {table} SET {huge}"))
+    finally:
+        upgrade(engine)
+    with reading(engine) as session:
+        assert mark_of(session) == Mark()
+    assert refresh(engine)
+    assert _reports(seeded) == before
+
+
+def test_a_refresh_that_fails_is_raised_and_the_report_reads_fresh_all_the_same(
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database error other than a lock held is a failure the worker must see (issue 17);
+    a report, exact without the copies, carries on."""
+    play(seeded)
+    tried = []
+
+    def overflowing(*_: object) -> bool:
+        tried.append(True)
+        raise OperationalError("UPDATE report_day …", None, Exception("integer overflow"))
+
+    monkeypatch.setattr(db.report_copies, "_refresh", overflowing)
+    with pytest.raises(OperationalError, match="integer overflow"):
+        refresh(seeded.engine)
+    found = _reports(seeded, reading)
+    assert len(tried) > 1  # the reports tried too
+    monkeypatch.undo()
+    assert _reports(seeded, reading) == found  # as the copies count, once made
+    with reading(seeded.engine) as session:
+        assert mark_of(session) != Mark()
+
+
+def test_a_refresh_that_finds_another_writer_leaves_it_to_the_next_turn(seeded: Seeded) -> None:
+    """Busy is not a failure: False, logged at INFO (on PostgreSQL, a mark another refresh
+    holds: `test_while_a_refresh_moves_the_day_sums_…`)."""
+    if seeded.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    path = seeded.engine.url.database
+    assert path is not None
+    engine = make_engine(f"sqlite:///{path}", busy_timeout_s=0.1)
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        assert refresh(engine) is False
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        engine.dispose()
