@@ -106,7 +106,7 @@ def test_every_amount_a_client_sends_shows_its_bound_in_the_schema_and_is_held_t
     amounts = [
         schemas["FollowUpIn"]["properties"]["amount_yuan"]["anyOf"][0],
         schemas["NeedIn"]["properties"]["amount"],
-        schemas["FirmIn"]["properties"]["existing_credit_yuan"],
+        schemas["FirmIn"]["properties"]["existing_credit_yuan"]["anyOf"][0],
     ]
     assert [a["maximum"] for a in amounts] == [CAP] * 3
     coordinator = api.as_(api.seeded.coordinator)

@@ -150,12 +150,12 @@ def play(seeded: Seeded) -> Story:
     follow("甲@sxbank", "loan_issued", cn(11, 26, 10), amount_yuan=800_000)
     follow(
         "乙@abc", "credit_granted", cn(11, 27, 10),
-        amount_yuan=500_000, rate_pct=Decimal("4.35"), product="流动资金贷款",
+        amount_yuan=500_000, rate_pct=Decimal("4.35"), product="惠农e贷",
     )  # fmt: skip
     follow("己@mtbank", "contacted", cn(12, 1, 10))
     follow(
         "甲@hxrcb", "credit_granted", cn(12, 2, 10),
-        amount_yuan=500_000, rate_pct=Decimal("4.35"), product="科创指数贷",
+        amount_yuan=500_000, rate_pct=Decimal("4.35"), product="小微信用贷",
     )  # fmt: skip
     return Story(s, {k: r.need_id for k, r in regs.items()}, leads, _bank_ids(s))
 
