@@ -16,12 +16,13 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import anyio.to_thread
-from fastapi import FastAPI, Header, HTTPException, Request
+from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from sqlalchemy import Engine
 from telegram import Update
 from telegram.ext import Application
 
 from api import dashboard, docs, errors, metrics
+from api.deps import plain_text
 from api.routes import leads, needs, pool, qr, reports
 from api.worker import Intervals, Worker
 from bot.chat import ChatService
@@ -93,6 +94,7 @@ def create_app(
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        dependencies=[Depends(plain_text)],
         docs_url=None,  # served by api.docs, without a CDN
         redoc_url=None,
     )

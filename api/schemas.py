@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from db.lead_queries import (
     FirmView,
@@ -42,7 +43,7 @@ def _text_only(value: object) -> object:
     """A time comes as ISO 8601 text; a number is not taken for a Unix timestamp."""
     if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATE.match(value)):
         return value
-    raise ValueError("give a time as ISO 8601 text with its offset: 2026-11-23T10:00:00+08:00")
+    raise PydanticCustomError("datetime_type", "give a time as ISO 8601 text with its offset")
 
 
 IsoTime = Annotated[AwareDatetime, BeforeValidator(_text_only)]
@@ -55,7 +56,7 @@ def _day_only(value: object) -> object:
     """A day comes as ISO 8601 text (2026-11-23); a number is not taken for a timestamp."""
     if isinstance(value, date) or (isinstance(value, str) and _ISO_DAY.match(value)):
         return value
-    raise ValueError("give a day as ISO 8601 text: 2026-11-23")
+    raise PydanticCustomError("date_type", "give a day as ISO 8601 text: 2026-11-23")
 
 
 IsoDate = Annotated[date, BeforeValidator(_day_only)]
