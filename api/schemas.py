@@ -10,9 +10,17 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from db.lead_queries import (
@@ -31,11 +39,10 @@ from db.views import Lead
 from db.vocabulary import AssignmentStatus, DeclineReason, FollowUp, QrKind
 from matching.request import FirmIn, NeedIn, StandardsIn, no_nul
 from matching.serialize import result_json
+from matching.workdays import FIRST_YEAR, LAST_YEAR, within_years
 
 MAX_ID = 2**31 - 1
 """Ids are 32-bit on PostgreSQL (SERIAL): anything larger cannot exist, and is a 422, not a 500."""
-
-
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]")
 
 
@@ -46,7 +53,21 @@ def _text_only(value: object) -> object:
     raise PydanticCustomError("datetime_type", "give a time as ISO 8601 text with its offset")
 
 
-IsoTime = Annotated[AwareDatetime, BeforeValidator(_text_only)]
+_Day = TypeVar("_Day", bound=date)
+
+
+def _in_years(value: _Day) -> _Day:
+    """A day or a time within the years Yinqi takes (`matching.workdays.within_years`)."""
+    if not within_years(value.year):
+        raise PydanticCustomError(
+            "year_range",
+            "the year must be between {first} and {last}",
+            {"first": FIRST_YEAR, "last": LAST_YEAR},
+        )
+    return value
+
+
+IsoTime = Annotated[AwareDatetime, BeforeValidator(_text_only), AfterValidator(_in_years)]
 """A moment with its offset, as ISO 8601 text (`2026-11-23T10:00:00+08:00`)."""
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -59,7 +80,7 @@ def _day_only(value: object) -> object:
     raise PydanticCustomError("date_type", "give a day as ISO 8601 text: 2026-11-23")
 
 
-IsoDate = Annotated[date, BeforeValidator(_day_only)]
+IsoDate = Annotated[date, BeforeValidator(_day_only), AfterValidator(_in_years)]
 """A day, as ISO 8601 text (`2026-11-23`)."""
 
 
