@@ -33,6 +33,7 @@ from db.lead_queries import (
     PoolItem,
     PoolPage,
 )
+from db.models import MAX_ID
 from db.qr_sources import Funnel, SourceView
 from db.register import Registration
 from db.views import Lead
@@ -41,8 +42,6 @@ from matching.request import FirmIn, NeedIn, StandardsIn, no_nul
 from matching.serialize import result_json
 from matching.workdays import FIRST_YEAR, LAST_YEAR, within_years
 
-MAX_ID = 2**31 - 1
-"""Ids are 32-bit on PostgreSQL (SERIAL): anything larger cannot exist, and is a 422, not a 500."""
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]")
 
 
