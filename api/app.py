@@ -48,7 +48,9 @@ every follow-up; coordination teams register needs met in person and track progr
 Authenticate with `Authorization: Bearer <token>` (a token from `yinqi users add`). A lead or
 need the caller may not see answers 404, exactly like one that does not exist. Errors are JSON:
 `{"error": {"code", "message", "field"}}`, the message in the language of `Accept-Language`
-(Chinese by default, `en` for English). Times are ISO 8601 with their offset.
+(Chinese by default, `en` for English). Times are ISO 8601 with their offset, days and times
+within the years 2000–2100. Every answer carries an `X-Request-ID` (the one you sent, if it is
+1–64 letters, digits or `._:-`): quote it when reporting a 500.
 """
 
 TAGS = [
