@@ -16,13 +16,14 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import anyio.to_thread
-from fastapi import FastAPI, Header, HTTPException, Request
+from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from sqlalchemy import Engine
 from telegram import Update
 from telegram.ext import Application
 
 from api import dashboard, docs, errors, metrics
 from api.config import ApiSettings, get_api_settings
+from api.deps import plain_text
 from api.routes import leads, needs, pool, qr, reports
 from api.throttle import Throttle
 from api.worker import Intervals, Worker
@@ -49,7 +50,9 @@ every follow-up; coordination teams register needs met in person and track progr
 Authenticate with `Authorization: Bearer <token>` (a token from `yinqi users add`). A lead or
 need the caller may not see answers 404, exactly like one that does not exist. Errors are JSON:
 `{"error": {"code", "message", "field"}}`, the message in the language of `Accept-Language`
-(Chinese by default, `en` for English). Times are ISO 8601 with their offset.
+(Chinese by default, `en` for English). Times are ISO 8601 with their offset, days and times
+within the years 2000–2100. Every answer carries an `X-Request-ID` (the one you sent, if it is
+1–64 letters, digits or `._:-`): quote it when reporting a 500.
 """
 
 TAGS = [
@@ -98,6 +101,7 @@ def create_app(
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        dependencies=[Depends(plain_text)],
         docs_url=None,  # served by api.docs, without a CDN
         redoc_url=None,
     )

@@ -88,6 +88,15 @@ async def known_query(request: Request) -> None:
             raise InvalidInput.of("unknown_parameter", field=name or "?", name=name)
 
 
+async def plain_text(request: Request) -> None:
+    """Refuse a NUL character (`%00`) in the query or the path, on every route: no person types
+    one, and PostgreSQL can neither store nor compare text that holds it. (Bodies are checked
+    by their models: `matching.request.no_nul`.)"""
+    for name, value in (*request.query_params.multi_items(), *request.path_params.items()):
+        if "\x00" in name or (isinstance(value, str) and "\x00" in value):
+            raise InvalidInput.of("nul_character", field=name.replace("\x00", "") or "?")
+
+
 _QUERY_NAMES: dict[int, frozenset[str]] = {}  # id of a route's dependant → its query names
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -21,6 +21,7 @@ from pydantic import (
     Field,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from db.lead_queries import (
     FirmView,
@@ -32,6 +33,7 @@ from db.lead_queries import (
     PoolItem,
     PoolPage,
 )
+from db.models import MAX_ID
 from db.qr_sources import Funnel, SourceView
 from db.register import Registration
 from db.views import Lead
@@ -39,11 +41,7 @@ from db.vocabulary import AssignmentStatus, DeclineReason, FollowUp, QrKind
 from matching.amounts import DEFAULT_MAX_YUAN
 from matching.request import FirmIn, NeedIn, NullsAsAbsent, StandardsIn, no_nul
 from matching.serialize import result_json
-from matching.workdays import to_china_time
-
-MAX_ID = 2**31 - 1
-"""Ids are 32-bit on PostgreSQL (SERIAL): anything larger cannot exist, and is a 422, not a 500."""
-
+from matching.workdays import FIRST_YEAR, LAST_YEAR, to_china_time, within_years
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]")
 
@@ -52,10 +50,24 @@ def _text_only(value: object) -> object:
     """A time comes as ISO 8601 text; a number is not taken for a Unix timestamp."""
     if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATE.match(value)):
         return value
-    raise ValueError("give a time as ISO 8601 text with its offset: 2026-11-23T10:00:00+08:00")
+    raise PydanticCustomError("datetime_type", "give a time as ISO 8601 text with its offset")
 
 
-IsoTime = Annotated[AwareDatetime, BeforeValidator(_text_only)]
+_Day = TypeVar("_Day", bound=date)
+
+
+def _in_years(value: _Day) -> _Day:
+    """A day or a time within the years Yinqi takes (`matching.workdays.within_years`)."""
+    if not within_years(value.year):
+        raise PydanticCustomError(
+            "year_range",
+            "the year must be between {first} and {last}",
+            {"first": FIRST_YEAR, "last": LAST_YEAR},
+        )
+    return value
+
+
+IsoTime = Annotated[AwareDatetime, BeforeValidator(_text_only), AfterValidator(_in_years)]
 """A moment with its offset, as ISO 8601 text (`2026-11-23T10:00:00+08:00`)."""
 
 ChinaTime = Annotated[datetime, AfterValidator(to_china_time)]
@@ -69,10 +81,10 @@ def _day_only(value: object) -> object:
     """A day comes as ISO 8601 text (2026-11-23); a number is not taken for a timestamp."""
     if isinstance(value, date) or (isinstance(value, str) and _ISO_DAY.match(value)):
         return value
-    raise ValueError("give a day as ISO 8601 text: 2026-11-23")
+    raise PydanticCustomError("date_type", "give a day as ISO 8601 text: 2026-11-23")
 
 
-IsoDate = Annotated[date, BeforeValidator(_day_only)]
+IsoDate = Annotated[date, BeforeValidator(_day_only), AfterValidator(_in_years)]
 """A day, as ISO 8601 text (`2026-11-23`)."""
 
 

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from db.errors import InvalidInput, NotAllowed, NotFound
 from db.models import (
+    MAX_ID,
     Assignment,
     Bank,
     Candidate,
@@ -38,6 +39,7 @@ from db.report_scope import ReportScope, in_scope
 from db.unit import Actor
 from db.vocabulary import LIVE, ActorKind, AssignmentStatus, NeedStatus, Role
 from matching.model import Route
+from matching.workdays import within_years
 
 CONTACT_VISIBLE = LIVE - {AssignmentStatus.OFFERED}
 """A bank sees the firm's contact from the moment it accepts the lead until the lead ends."""
@@ -407,11 +409,18 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     at, last_id = parts
     try:
         moment = datetime.fromisoformat(at)
-        if moment.tzinfo is None:
-            raise ValueError(at)
-        return moment, int(last_id)
     except ValueError:
         raise InvalidInput.of("bad_cursor", field="cursor") from None
+    if moment.tzinfo is None or not within_years(moment.year):
+        raise InvalidInput.of("bad_cursor", field="cursor")
+    return moment, _row_id(last_id)
+
+
+def _row_id(text: str) -> int:
+    """The id of the last row a cursor names: ASCII digits of an id a row can have."""
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_ID:
+        raise InvalidInput.of("bad_cursor", field="cursor")
+    return int(text)
 
 
 def _pack(tag: str, *parts: str) -> str:
@@ -520,9 +529,9 @@ def _encode_id(need_id: int) -> str:
 
 def _pool_cursor(cursor: str) -> int:
     parts = _unpack(cursor, "n")
-    if len(parts) != 1 or not parts[0].isdigit():
+    if len(parts) != 1:
         raise InvalidInput.of("bad_cursor", field="cursor")
-    return int(parts[0])
+    return _row_id(parts[0])
 
 
 # --- needs, as the coordination team sees them ---

@@ -20,7 +20,7 @@ from sqlmodel import Session, col
 
 from db.errors import InvalidInput
 from db.models import Assignment, Bank, Enterprise, Need
-from db.report_scope import Period, ReportScope, narrowed
+from db.report_scope import Period, ReportScope, check_year, narrowed
 from db.vocabulary import ENDED, AssignmentStatus, Attention, NeedStatus
 from matching.amounts import counted_yuan
 from matching.model import Standard
@@ -47,7 +47,9 @@ class Quarter:
         found = _QUARTER.match(text)
         if found is None:
             raise InvalidInput.of("bad_quarter", field="quarter", value=text)
-        return cls(int(found.group(1)), int(found.group(2)))
+        year, number = int(found.group(1)), int(found.group(2))
+        check_year(year, "quarter")
+        return cls(year, number)
 
     @property
     def period(self) -> Period:

@@ -15,7 +15,14 @@ from db.errors import InvalidInput, NotAllowed, NotFound
 from db.models import Assignment, Need, Park, QrSource, Staff
 from db.vocabulary import Role
 from matching.regions import canonical_city, canonical_county
-from matching.workdays import CHINA_TZ
+from matching.workdays import CHINA_TZ, FIRST_YEAR, LAST_YEAR, within_years
+
+
+def check_year(year: int, field: str) -> None:
+    """Refuse a day or a quarter outside the years Yinqi takes (`within_years`), naming the
+    field: date arithmetic near year 1 or 9999 would overflow."""
+    if not within_years(year):
+        raise InvalidInput.of("year_range", field=field, first=FIRST_YEAR, last=LAST_YEAR)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
+from pydantic_core import CoreSchema, PydanticCustomError
 
 from matching.amounts import DEFAULT_MAX_YUAN, parse_amount
 from matching.catalog import Catalog
@@ -39,7 +39,7 @@ def no_nul(value: Any) -> Any:
     store it. For a `field_validator("*", mode="before")`."""
     texts = value if isinstance(value, list | tuple) else (value,)
     if any(isinstance(text, str) and "\x00" in text for text in texts):
-        raise ValueError("text must not contain a NUL character (\\u0000)")
+        raise PydanticCustomError("nul_character", "text must not contain a NUL character")
     return value
 
 
@@ -190,7 +190,21 @@ _PROBLEMS = {
     "model_type": "request.not_object",
     "dict_type": "request.not_object",
     "list_type": "request.not_list",
+    "model_attributes_type": "request.not_object",
+    "nul_character": "error.nul_character",
+    "timezone_aware": "error.naive_time",
+    "datetime_type": "request.not_time",
+    "datetime_parsing": "request.not_time",
+    "datetime_from_date_parsing": "request.not_time",
+    "date_type": "request.not_day",
+    "date_parsing": "request.not_day",
+    "date_from_datetime_parsing": "request.not_day",
+    "date_from_datetime_inexact": "request.not_day",
+    "year_range": "error.year_range",
 }
+
+
+_PARAMS = ("expected", "max_length", "ge", "le", "first", "last")
 
 
 def describe_problem(error: Any) -> Text:
@@ -199,7 +213,7 @@ def describe_problem(error: Any) -> Text:
     if key is None:
         return Text.of("request.invalid", problem=error["msg"])
     ctx = error.get("ctx") or {}
-    return Text.of(key, **{k: ctx[k] for k in ("expected", "max_length", "ge", "le") if k in ctx})
+    return Text.of(key, **{k: ctx[k] for k in _PARAMS if k in ctx})
 
 
 def _firm(raw: FirmIn) -> Firm:

@@ -24,6 +24,18 @@ from matching.i18n import Text
 CHINA_TZ: Final = timezone(timedelta(hours=8), "Asia/Shanghai")
 """China Standard Time: UTC+8 all year, no daylight saving."""
 
+FIRST_YEAR: Final = 2000
+LAST_YEAR: Final = 2100
+"""The years a day or a time given to Yinqi may fall in: wide enough for any real record, and
+far enough from `date.min` and `date.max` that a week or a quarter either side, or the move to
+China time, never overflows. A year outside is a typo, refused with the field named."""
+
+
+def within_years(year: int) -> bool:
+    """Whether a day or a time of `year` is one Yinqi takes."""
+    return FIRST_YEAR <= year <= LAST_YEAR
+
+
 _ONE_DAY: Final = timedelta(days=1)
 _SATURDAY: Final = 5
 

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from db.dashboard_sessions import Viewer
 from db.errors import InvalidInput, NotAllowed, NotFound
 from db.models import Bank
-from db.report_scope import ReportScope, narrowed
+from db.report_scope import ReportScope, check_year, narrowed
 from db.vocabulary import Role
 from matching.i18n import DEFAULT_LANG, Lang
 from matching.regions import city_of_county
@@ -105,9 +105,11 @@ def _day(text: str | None, field: str) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text.strip()[:10])
+        day = date.fromisoformat(text.strip()[:10])
     except ValueError:
         raise InvalidInput.of("dashboard_bad_date", field=field, value=text[:20]) from None
+    check_year(day.year, field)
+    return day
 
 
 def _text(value: str | None) -> str | None:

@@ -26,7 +26,7 @@ from api.dashboard.auth import (
     set_session_cookie,
 )
 from api.dashboard.filters import Filters, narrow
-from api.dashboard.render import SECURITY_HEADERS, page
+from api.dashboard.render import SECURITY_HEADERS, page, page_lang
 from api.deps import engine_of
 from api.ledger_workbooks import ledger_xlsx, needs_summary_xlsx
 from api.routes.reports import xlsx_response
@@ -43,15 +43,11 @@ ViewerDep = Annotated[Viewer, Depends(current_viewer)]
 Code = Annotated[str, Path(max_length=64)]
 
 
-def _lang(request: Request) -> Lang:
-    return Lang.EN if request.query_params.get("lang") == "en" else DEFAULT_LANG
-
-
 def _shown(
     request: Request, viewer: Viewer, build: Callable[[Session, Filters], dict[str, Any]], name: str
 ) -> Response:
     """Render `name` with what `build` gathers, or the refusal as a page of its own."""
-    lang = _lang(request)
+    lang = page_lang(request)
     try:
         filters = Filters.parse(request.query_params, clock_of(request))
         with reading(engine_of(request)) as session:
@@ -114,7 +110,7 @@ def need(request: Request, viewer: ViewerDep, need_id: Annotated[int, Path(ge=1)
 def _download(
     request: Request, viewer: Viewer, make: Callable[[Session, Filters], tuple[bytes, str]]
 ) -> Response:
-    lang = _lang(request)
+    lang = page_lang(request)
     try:
         filters = Filters.parse(request.query_params, clock_of(request))
         with reading(engine_of(request)) as session:
@@ -189,7 +185,7 @@ def ledger(request: Request, viewer: ViewerDep) -> Response:
 
 @router.get("/sign-in")
 def sign_in_form(request: Request) -> Response:
-    lang = _lang(request)
+    lang = page_lang(request)
     wanted = safe_next(request.query_params.get("next"))
     return page("sign_in.html", lang, next=wanted, message=None, viewer=None)
 

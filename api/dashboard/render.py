@@ -8,11 +8,12 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Final
 
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from api.xlsx import cause_text
-from matching.i18n import CATALOGS, Lang, Yuan, t
+from matching.i18n import CATALOGS, DEFAULT_LANG, Lang, Yuan, t
 from matching.workdays import to_china_time
 
 SECURITY_HEADERS: Final = {
@@ -82,6 +83,11 @@ class Words:
 
     def when(self, moment: datetime) -> str:
         return to_china_time(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def page_lang(request: Request) -> Lang:
+    """A page's language: English with `?lang=en`, Chinese otherwise."""
+    return Lang.EN if request.query_params.get("lang") == "en" else DEFAULT_LANG
 
 
 def page(template: str, lang: Lang, status: int = 200, **context: Any) -> HTMLResponse:

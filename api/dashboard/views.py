@@ -17,7 +17,7 @@ from db.dashboard_queries import need_in_scope, overdue_leads, source_funnels, s
 from db.dashboard_sessions import Viewer
 from db.errors import NotFound
 from db.lead_queries import get_need
-from db.models import Bank, Park
+from db.models import MAX_ID, Bank, Park
 from db.report_scope import Period
 from db.reports import GroupBy, ParkCoverage, Progress, coverage
 from db.unit import Actor
@@ -207,7 +207,7 @@ def need_context(
     """A need's leads and timeline, as the API gives coordinators (no contact); a bank admin
     sees their own bank's leads and the need's own events only."""
     own = own_scope(viewer)
-    if not need_in_scope(session, own, need_id):
+    if need_id > MAX_ID or not need_in_scope(session, own, need_id):
         raise NotFound.of("need_not_found", need_id=need_id)
     record = get_need(session, actor=Actor.system(), region=None, need_id=need_id, now=now)
     leads, timeline = record.leads, record.timeline

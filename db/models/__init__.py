@@ -1,7 +1,7 @@
 """The tables. Importing this package registers every table on `metadata`."""
 
 from db.models.access import ApiToken, LinkCode, Staff
-from db.models.base import NAMING_CONVENTION, UtcDateTime, metadata, utcnow
+from db.models.base import MAX_ID, NAMING_CONVENTION, UtcDateTime, metadata, utcnow
 from db.models.catalog import (
     Bank,
     Branch,
@@ -17,6 +17,7 @@ from db.models.leads import Assignment, Candidate, Event, LeadNote, Need, Outbox
 from db.models.report_copies import report_copy_mark, report_lead, report_need, report_visit
 
 __all__ = [
+    "MAX_ID",
     "NAMING_CONVENTION",
     "ApiToken",
     "Assignment",

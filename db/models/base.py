@@ -21,6 +21,10 @@ NAMING_CONVENTION: dict[str, str] = {
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 metadata = SQLModel.metadata
 
+MAX_ID = 2**31 - 1
+"""Ids are INTEGER, 32-bit on PostgreSQL (SERIAL): a larger one names no row, and compared with
+a column it is an error there (and past 64 bits on SQLite too), so it is refused before a query."""
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """A timezone-aware instant, stored as UTC; naive datetimes are refused, not guessed."""

@@ -227,6 +227,12 @@ MESSAGES: dict[str, str] = {
     "api.http_404": "No such address",
     "api.http_405": "This address does not take that method",
     "api.http_429": "Too many failed attempts: please try again later",
+    # --- bad parameters and unexpected errors (api.errors, api.deps) ---
+    "error.internal": "Something went wrong on our side and has been logged; please try again later, and quote request id {request_id} if you report it",
+    "error.nul_character": "Must not contain a NUL character (U+0000)",
+    "error.year_range": "The year must be between {first} and {last}",
+    "request.not_time": "Give a time as ISO 8601 with its offset, e.g. 2026-11-23T10:00:00+08:00",
+    "request.not_day": "Give a day as ISO 8601, e.g. 2026-11-23",
     # --- the yinqi command: storage (api.cli_storage) ---
     "cli.db_unreachable": "Cannot reach the database {url}: {error}",
     "cli.db_not_initialised": "The database {url} has no current schema yet: run `yinqi init` first",

@@ -216,6 +216,12 @@ MESSAGES: dict[str, str] = {
     "api.http_404": "找不到这个地址",
     "api.http_405": "这个地址不支持这种请求方法",
     "api.http_429": "失败的尝试太多，请稍后再试",
+    # --- bad parameters and unexpected errors (api.errors, api.deps) ---
+    "error.internal": "服务器出了问题，已记录在案，请稍后再试；反馈时请提供请求编号 {request_id}",
+    "error.nul_character": "不能包含空字符（U+0000）",
+    "error.year_range": "年份应在{first}到{last}之间",
+    "request.not_time": "请按 ISO 8601 填写带时区的时间，例如 2026-11-23T10:00:00+08:00",
+    "request.not_day": "请按 ISO 8601 填写日期，例如 2026-11-23",
     # --- the yinqi command: storage (api.cli_storage) ---
     "cli.db_unreachable": "连不上数据库 {url}：{error}",
     "cli.db_not_initialised": "数据库 {url} 还没有最新的表结构：请先运行 `yinqi init`",

@@ -1,14 +1,23 @@
 """Schemathesis over the whole OpenAPI document, with valid tokens, on SQLite and PostgreSQL: no
-generated request, valid or not, may cause a server error or a response that breaks the schema."""
+generated request, valid or not, may cause a server error or a response that breaks the schema.
+
+Generation is nudged to where servers break: days and times at the ends of the calendar (year 1,
+year 9999) and text holding a NUL character; and each report, ledger and paging parameter is
+also sent those values outright. The dashboard is not in the document: its pages get them from
+an explicit test at the end."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import schemathesis
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 from schemathesis.generation.case import Case
 from schemathesis.generation.meta import negated_parameters
@@ -20,6 +29,33 @@ from tests.databases import backends
 from tests.db.builders import Seeded, firm, register, seed
 
 EXAMPLES = 40  # per operation and token; enough to hit every field's edges
+
+EDGE_DAYS = ("0001-01-01", "9999-12-31", "1999-12-31", "2101-01-01")
+EDGE_TIMES = ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "2101-01-01T00:00:00Z")
+EDGE_QUARTERS = ("0000Q1", "9999Q4", "1999Q4", "2101Q1")
+NUL_TEXTS = ("\x00", "yc-gxq\x00", "\x00绍兴")
+_ZONES = st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
+
+# dates and times at the ends of the calendar as often as in the years Yinqi takes, or any
+schemathesis.openapi.format(
+    "date",
+    st.one_of(
+        st.sampled_from(EDGE_DAYS),
+        st.dates(date(2000, 1, 1), date(2100, 12, 31)).map(date.isoformat),
+        st.dates().map(date.isoformat),
+    ),
+)
+schemathesis.openapi.format(
+    "date-time",
+    st.one_of(
+        st.sampled_from(EDGE_TIMES),
+        # hypothesis takes naive bounds and adds the zones itself
+        st.datetimes(datetime(2000, 1, 1), datetime(2100, 12, 31), timezones=_ZONES).map(  # noqa: DTZ001
+            datetime.isoformat
+        ),
+        st.datetimes(timezones=_ZONES).map(datetime.isoformat),
+    ),
+)
 
 
 @pytest.fixture(scope="module", params=backends())
@@ -78,3 +114,119 @@ def test_no_request_breaks_the_api(case: Case, live: tuple[Any, Seeded]) -> None
             # USCC with a wrong check character, a cursor we never issued): 422 is right then
             excluded_checks=off,
         )
+
+
+def _roles(seeded: Seeded) -> list[Any]:
+    return [
+        seeded.admin,
+        seeded.bank_admins["tlbank"],
+        seeded.manager("tlbank"),
+        seeded.coordinator,
+    ]
+
+
+def _kinds(parameter: dict[str, Any]) -> set[str]:
+    """A query parameter's types and formats: {"string", "date"} for an optional day."""
+    schemas = [parameter["schema"], *parameter["schema"].get("anyOf", [])]
+    return {s.get("format") or s.get("type") for s in schemas} - {None}
+
+
+def _edges(name: str, kinds: set[str]) -> tuple[str, ...]:
+    if "date" in kinds:
+        return EDGE_DAYS
+    if "date-time" in kinds:
+        return EDGE_TIMES
+    if "string" in kinds:
+        return NUL_TEXTS + (EDGE_QUARTERS if name == "quarter" else ())
+    return ()
+
+
+_REQUIRED = {"park": "yc-gxq", "quarter": "2026Q4"}
+_EDGE_PATHS = ("/api/v1/reports/", "/api/v1/leads", "/api/v1/pool")
+
+
+def _edge_cases(document: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(path, parameter, value): each text, day or time query parameter of the reports, the
+    ledgers, the leads and the pool, with each value at the edge."""
+    found = []
+    for path, operations in document["paths"].items():
+        if not path.startswith(_EDGE_PATHS) or "get" not in operations:
+            continue
+        for parameter in operations["get"].get("parameters", []):
+            if parameter["in"] == "query":
+                name = parameter["name"]
+                found += [(path, name, v) for v in _edges(name, _kinds(parameter))]
+    return found
+
+
+def test_every_report_parameter_takes_nul_and_the_ends_of_the_calendar(
+    api_schema: Any, live: tuple[Any, Seeded]
+) -> None:
+    """Each such value, as schemathesis sends it with every role's token: never a server error,
+    always an answer the document describes."""
+    app, seeded = live
+    cases = _edge_cases(app.openapi())
+    assert {name for _, name, _ in cases} >= {"park", "source", "from", "to", "quarter", "cursor"}
+    for path, name, value in cases:
+        required = {
+            p["name"]: _REQUIRED[p["name"]]
+            for p in app.openapi()["paths"][path]["get"].get("parameters", [])
+            if p["in"] == "query" and p.get("required")
+        }
+        case = api_schema[path]["GET"].Case(query={**required, name: value})
+        for actor in _roles(seeded):
+            case.call_and_validate(
+                headers={"Authorization": f"Bearer {seeded.token(actor)}"},
+                excluded_checks=[positive_data_acceptance, negative_data_rejection],
+            )
+
+
+_PAGES = (
+    "",
+    "/bank/tlbank",
+    "/park/yc-gxq",
+    "/source/st-code",
+    "/need/1",
+    "/weekly.xlsx",
+    "/needs-summary.xlsx",
+    "/ledger.xlsx",
+)
+_FILTERS = {
+    "from": EDGE_DAYS,
+    "to": EDGE_DAYS,
+    "week": EDGE_DAYS,
+    **dict.fromkeys(("city", "county", "bank", "park", "source", "lang"), NUL_TEXTS),
+}
+
+
+@pytest.fixture(scope="module")
+def browsers(live: tuple[Any, Seeded]) -> list[TestClient]:
+    """A browser signed in to the dashboard for each role that may use it."""
+    app, seeded = live
+    signed_in = []
+    for actor in (seeded.admin, seeded.bank_admins["tlbank"], seeded.coordinator):
+        client = TestClient(app, base_url="https://testserver", follow_redirects=False)
+        answer = client.post(
+            "/dashboard/sign-in", data={"token": seeded.token(actor), "next": "/dashboard"}
+        )
+        assert answer.status_code == 303, answer.text
+        signed_in.append(client)
+    return signed_in
+
+
+@pytest.mark.parametrize("page", _PAGES)
+def test_no_dashboard_filter_breaks_a_page(page: str, browsers: list[TestClient]) -> None:
+    """The dashboard is not in the document: each of its pages gets each filter at the edge
+    (and its path codes a NUL) from every role that may sign in; a page refuses, never fails."""
+    asked: list[tuple[str, dict[str, str]]] = [
+        (page, {name: value}) for name, values in _FILTERS.items() for value in values
+    ]
+    if page.count("/") == 2:  # a code or an id in the path
+        asked += [(page.rsplit("/", 1)[0] + "/" + quote(v, safe=""), {}) for v in NUL_TEXTS]
+    for browser in browsers:
+        for path, query in asked:
+            answer = browser.get(f"/dashboard{path}", params=query)
+            assert answer.status_code < 500, (path, query, answer.text[:300])
+            assert answer.headers["content-type"].startswith("text/html") or (
+                answer.status_code == 200 and path.endswith(".xlsx")
+            ), (path, query)
