@@ -14,6 +14,7 @@ from api.workbooks import ledger_xlsx, needs_summary_xlsx, weekly_xlsx
 from db.engine import reading
 from db.errors import StorageError
 from db.models import utcnow
+from db.report_scope import check_year
 from db.reports import ReportScope
 from matching.i18n import Lang, t
 from matching.workdays import to_china_time
@@ -127,9 +128,14 @@ def _day(text: str | None, lang: Lang) -> date | None:
     if text is None:
         return None
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise fail(t("report.bad_date", lang, value=text)) from None
+    try:
+        check_year(day.year, "date")  # a week around year 1 or 9999 overflows date arithmetic
+    except StorageError as err:
+        raise fail(err.render(lang)) from None
+    return day
 
 
 def _check_out(path: Path, lang: Lang) -> None:

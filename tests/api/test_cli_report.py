@@ -95,6 +95,9 @@ def test_ledger_and_needs_summary_of_a_park_and_quarter(story: Story, tmp_path: 
         (("needs-summary", "--quarter", "2026Q4", "--region", "火星"), "没有找到地区“火星”"),
         (("weekly", "--from", "23.11.2026"), "日期“23.11.2026”看不懂"),
         (("weekly", "--from", "2026-11-29", "--to", "2026-11-23"), "早于开始日期"),
+        (("weekly", "--from", "0001-01-01"), "年份应在2000到2100之间"),
+        (("weekly", "--to", "9999-12-31"), "年份应在2000到2100之间"),
+        (("ledger", "--park", "yc-gxq", "--quarter", "9999Q4"), "年份应在2000到2100之间"),
     ],
 )
 def test_bad_input_says_what_is_wrong_and_exits_2(
