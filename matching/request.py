@@ -201,10 +201,19 @@ _PROBLEMS = {
     "date_from_datetime_parsing": "request.not_day",
     "date_from_datetime_inexact": "request.not_day",
     "year_range": "error.year_range",
+    "greater_than": "request.above",
+    "less_than": "request.below",
+    "string_too_short": "request.too_short",
+    "too_short": "request.too_few",
+    "string_type": "request.not_text",
+    "float_type": "request.not_decimal",
+    "float_parsing": "request.not_decimal",
+    "decimal_type": "request.not_decimal",
+    "decimal_parsing": "request.not_decimal",
 }
 
 
-_PARAMS = ("expected", "max_length", "ge", "le", "first", "last")
+_PARAMS = ("expected", "max_length", "min_length", "ge", "le", "gt", "lt", "first", "last")
 
 
 def describe_problem(error: Any) -> Text:

@@ -315,3 +315,23 @@ def test_a_page_of_leads_is_exactly_what_its_response_model_would_write(api: Api
         assert LeadPageOut.model_validate(page).model_dump(mode="json") == page
         for item in page["items"]:  # each as the validated route for one lead writes it
             assert admin.get(f"{LEADS}/{item['id']}").json() == item
+
+
+def test_range_and_type_errors_are_answered_in_the_callers_language(api: Api) -> None:
+    lead_id, _, bank = _offered(api)
+    zh = api.as_(api.seeded.manager(bank))
+    en = api.as_(api.seeded.manager(bank), **{"Accept-Language": "en"})
+    zh.post(f"{LEADS}/{lead_id}/accept")
+    cases = [
+        ({"type": "credit_granted", "amount_yuan": 0}, "应大于0", "Must be greater than 0"),
+        ({"type": "credit_granted", "amount_yuan": 9, "rate_pct": "100"}, "应小于100",
+         "Must be less than 100"),
+        ({"type": "contacted", "note": 5}, "应为文字", "Must be text"),
+        ({"type": "credit_granted", "amount_yuan": 9, "rate_pct": "x"}, "应为数字",
+         "Must be a number"),
+    ]  # fmt: skip
+    for body, chinese, english in cases:
+        for caller, said in ((zh, chinese), (en, english)):
+            answer = caller.post(f"{LEADS}/{lead_id}/events", json=body)
+            assert answer.status_code == 422, answer.json()
+            assert answer.json()["error"]["message"] == said, answer.json()
