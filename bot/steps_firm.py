@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Final
+
 from bot.events import Button, Event, Typed
 from bot.flow import Go, Next, StepDef, has
 from bot.state import Step
@@ -77,10 +80,10 @@ def answer_consent(turn: Turn, event: Event) -> Next:
     ):
         turn.state.lang = Lang.EN if turn.lang is Lang.ZH else Lang.ZH
         return Go.AGAIN
-    options = (Option("yes", "bot.consent.yes"), Option("no", "bot.consent.no"))
-    choice = picked(event, Step.CONSENT, options, turn.lang)
-    if choice is None and isinstance(event, Typed):
-        choice = _yes_or_no(event.text)
+    choice = pressed_value(event, Step.CONSENT, "v")
+    if isinstance(event, Typed):
+        labels = {o.label(lang).lower(): o.value for o in _CONSENT for lang in Lang}
+        choice = labels.get(event.text.strip().lower()) or _yes_or_no(event.text)
     if choice == "yes":
         turn.draft["_consent"] = True
         turn.marks.add("consented")
@@ -95,11 +98,33 @@ def answer_consent(turn: Turn, event: Event) -> Next:
     return Go.AGAIN
 
 
+_CLAUSE_BREAK: Final = re.compile(r"[\s,，.。!！?？、;；~～…]+")
+_CONSENT: Final = (Option("yes", "bot.consent.yes"), Option("no", "bot.consent.no"))
+_AGREE: Final = frozenset({
+    "同意", "我同意", "同意了", "好", "好的", "好啊", "可以", "行", "是", "是的", "对", "开始",
+    "同意并开始", "ok", "okay", "yes", "y", "sure", "agree", "i agree", "start",
+    "agree and start",
+})  # fmt: skip
+_DISAGREE: Final = frozenset({
+    "不同意", "我不同意", "不", "不要", "不用", "不了", "不行", "否", "拒绝", "不用了",
+    "no", "n", "nope", "disagree", "i disagree", "do not agree", "don't agree",
+    "i don't agree", "i do not agree", "decline",
+})  # fmt: skip
+
+
 def _yes_or_no(text: str) -> str | None:
-    word = text.strip().lower()
-    if word in ("同意", "好", "好的", "可以", "是", "yes", "y", "ok", "agree"):
+    """"yes" or "no" as typed, never guessed: every clause ("好的，同意") must be a known
+    agreement, or every one a known refusal; a negated clause that is no known refusal ("不开始")
+    or a mix is unsure, and the question is asked again. Declining forgets everything, so it
+    never follows from a fuzzy score."""
+    said = text.lower().replace("’", "'")
+    clauses = [c for c in _CLAUSE_BREAK.split(said) if c]
+    joined = " ".join(clauses)
+    if joined in _AGREE or joined in _DISAGREE:  # "i agree", "do not agree"
+        clauses = [joined]
+    if clauses and all(c in _AGREE for c in clauses):
         return "yes"
-    if word in ("不同意", "不", "否", "no", "n"):
+    if clauses and all(c in _DISAGREE for c in clauses):
         return "no"
     return None
 
