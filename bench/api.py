@@ -64,7 +64,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Engine, Row, Select, event, insert
 from sqlmodel import Session, col
 
-from api.cli_common import freeze_startup
+from api.cli.common import freeze_startup
 from db.assignments import claim, record_follow_up
 from db.engine import READ_ONLY, make_engine
 from db.lead_queries import _lead_query, list_leads, overdue

@@ -28,10 +28,10 @@ from api.dashboard.auth import (
 from api.dashboard.filters import Filters, narrow
 from api.dashboard.render import SECURITY_HEADERS, page, page_lang
 from api.deps import engine_of
-from api.ledger_workbooks import ledger_xlsx, needs_summary_xlsx
 from api.routes.reports import xlsx_response
 from api.throttle import address_of, throttle_of
 from api.workbooks import weekly_xlsx
+from api.workbooks.ledgers import ledger_xlsx, needs_summary_xlsx
 from db.dashboard_sessions import Viewer, sign_in, sign_out
 from db.engine import reading
 from db.errors import NotFound, StorageError

@@ -12,7 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from api.xlsx import cause_text
+from api.workbooks.xlsx import cause_text
 from matching.i18n import CATALOGS, DEFAULT_LANG, Lang, Yuan, t
 from matching.workdays import to_china_time
 

@@ -12,11 +12,11 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlmodel import Session
 
 from api.deps import Caller, CallerDep, LangDep, Now, ReadSession, known_query
-from api.ledger_workbooks import ledger_xlsx, needs_summary_xlsx
 from api.report_schemas import CoverageOut, ProblemsOut, ProgressOut
 from api.routes import PREFIX, errors
 from api.schemas import IsoDate
 from api.workbooks import weekly_xlsx
+from api.workbooks.ledgers import ledger_xlsx, needs_summary_xlsx
 from db.errors import InvalidInput, NotAllowed
 from db.report_coverage import coverage
 from db.report_problems import problems

@@ -239,7 +239,7 @@ MESSAGES: dict[str, str] = {
     "error.year_range": "The year must be between {first} and {last}",
     "request.not_time": "Give a time as ISO 8601 with its offset, e.g. 2026-11-23T10:00:00+08:00",
     "request.not_day": "Give a day as ISO 8601, e.g. 2026-11-23",
-    # --- the yinqi command: storage (api.cli_storage) ---
+    # --- the yinqi command: storage (api.cli.storage) ---
     "cli.db_unreachable": "Cannot reach the database {url}: {error}",
     "cli.db_not_initialised": "The database {url} has no current schema yet: run `yinqi init` first",
     "cli.schema_current": "Database {url}: schema up to date (revision {revision})",
@@ -282,7 +282,7 @@ MESSAGES: dict[str, str] = {
     "list.more_not_shown": "… and {more} more rejected rows, not listed here",
     "list.rejections_written": "All {total} rejected rows are listed in {path}",
     "list.cannot_write": "{path}: cannot be written ({reason})",
-    # --- loan QR codes (bot.qr, api.cli_qr) ---
+    # --- loan QR codes (bot.qr, api.cli.qr) ---
     "qr.no_cjk_font": "No font that can draw Chinese was found in {dirs}: install one first, e.g. `apt-get install {package}`",
     "qr.nothing_to_print": "No QR codes to print",
     "qr.png_one_page": "A PNG holds one page of {per_page} codes, and there are {count}: write a PDF, or choose fewer codes with --kind or --token",
@@ -515,7 +515,7 @@ MESSAGES: dict[str, str] = {
     "bot.staff.contact_by": "Contact the firm by {by}.",
     "bot.staff.declined": "Declined lead {lead_id} (need {need_id}), reason: {reason}. It will be offered to the next eligible bank.",
     "bot.staff.declined_toast": "Declined",
-    # --- workbooks (api/workbooks.py) ---
+    # --- workbooks (api/workbooks/weekly.py) ---
     "error.report_no_region": "This coordinator has no region set, so sees no report; ask an admin to set one",
     "error.report_group_by": "Cannot group by that; use one of: {allowed}",
     "error.report_dates": "The end date {end} is before the start date {start}",

@@ -228,7 +228,7 @@ MESSAGES: dict[str, str] = {
     "error.year_range": "年份应在{first}到{last}之间",
     "request.not_time": "请按 ISO 8601 填写带时区的时间，例如 2026-11-23T10:00:00+08:00",
     "request.not_day": "请按 ISO 8601 填写日期，例如 2026-11-23",
-    # --- the yinqi command: storage (api.cli_storage) ---
+    # --- the yinqi command: storage (api.cli.storage) ---
     "cli.db_unreachable": "连不上数据库 {url}：{error}",
     "cli.db_not_initialised": "数据库 {url} 还没有最新的表结构：请先运行 `yinqi init`",
     "cli.schema_current": "数据库 {url}：表结构已是最新（版本 {revision}）",
@@ -271,7 +271,7 @@ MESSAGES: dict[str, str] = {
     "list.more_not_shown": "……另有 {more} 行被拒绝，未在此列出",
     "list.rejections_written": "全部 {total} 个被拒绝的行已写入 {path}",
     "list.cannot_write": "{path}：无法写入（{reason}）",
-    # --- loan QR codes (bot.qr, api.cli_qr) ---
+    # --- loan QR codes (bot.qr, api.cli.qr) ---
     "qr.no_cjk_font": "在 {dirs} 里找不到能显示中文的字体：请先安装一个，例如 `apt-get install {package}`",
     "qr.nothing_to_print": "没有可打印的二维码",
     "qr.png_one_page": "PNG 只能放一页（{per_page}个码），这里有{count}个：请输出 PDF，或用 --kind、--token 少选一些",
@@ -504,7 +504,7 @@ MESSAGES: dict[str, str] = {
     "bot.staff.contact_by": "请在 {by} 前联系企业。",
     "bot.staff.declined": "已退回线索 {lead_id}（需求 {need_id}），原因：{reason}。系统会推送给下一家符合条件的银行。",
     "bot.staff.declined_toast": "已退回",
-    # --- workbooks (api/workbooks.py) ---
+    # --- workbooks (api/workbooks/weekly.py) ---
     "error.report_no_region": "这个协调员账号没有设置地区，看不到需求和报表；请管理员用 --region 设置地区",
     "error.report_group_by": "不能按这个分组；可用：{allowed}",
     "error.report_dates": "结束日期 {end} 早于开始日期 {start}",

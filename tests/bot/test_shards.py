@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine
 from sqlmodel import Session, select
 
-from api.cli_bot import default_workers
+from api.cli.bot import default_workers
 from bot.shards import chat_of, shard_of
 from db.engine import make_engine
 from db.models import Conversation, Need

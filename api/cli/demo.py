@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from api.cli_common import LangOption, fail, shown
-from api.cli_storage import init_command
+from api.cli.common import LangOption, fail, shown
+from api.cli.storage import init_command
 from db.demo import DemoSeason, empty_season, fill_season, has_needs
 from db.engine import make_engine
 from matching.i18n import Lang, t

@@ -12,8 +12,8 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from api.cli_common import LangOption, fail, open_database, unreachable
-from api.xlsx import csv_field
+from api.cli.common import LangOption, fail, open_database, unreachable
+from api.workbooks.xlsx import csv_field
 from db.campaign_lists import ImportReport, Rejection, import_list
 from db.errors import StorageError
 from matching.i18n import Lang, t

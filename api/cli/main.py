@@ -9,13 +9,13 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli_bot import register as register_bot_commands
-from api.cli_common import LangOption, fail
-from api.cli_demo import register as register_demo_command
-from api.cli_lists import list_app
-from api.cli_qr import qr_app
-from api.cli_report import report_app
-from api.cli_storage import register as register_storage_commands
+from api.cli.bot import register as register_bot_commands
+from api.cli.common import LangOption, fail
+from api.cli.demo import register as register_demo_command
+from api.cli.lists import list_app
+from api.cli.qr import qr_app
+from api.cli.report import report_app
+from api.cli.storage import register as register_storage_commands
 from matching.catalog import Catalog
 from matching.catalog_yaml import parse_catalog
 from matching.data import sample_catalog

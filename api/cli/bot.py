@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import Engine
 
-from api.cli_common import LangOption, fail, freeze_startup, open_database
+from api.cli.common import LangOption, fail, freeze_startup, open_database
 from bot.chat import ChatService
 from bot.config import BotSettings, get_settings
 from bot.db_world import DbWorld

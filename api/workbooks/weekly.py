@@ -1,7 +1,5 @@
-"""The coordination team's Excel workbooks, ready to forward as they are: the weekly progress
-workbook, and per park and quarter the classification ledger (分类建档基础台账, 附表1) and the
-financing-need and financing-cost summary (融资需求及融资成本情况汇总表, 附表2) of 000 §五
-(`api/ledger_workbooks.py`, re-exported here).
+"""The weekly progress workbook (工作进度周报): a period's progress figures (by bank, park,
+county and week), its key problems and park coverage, for a coordinator to forward.
 
 Headers come from the text catalogs (Chinese by default); money is in 万元 (ten thousand yuan),
 as the ledgers keep it; ratios are percentages. No personal contact data is written.
@@ -15,8 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from api.ledger_workbooks import ledger_xlsx, needs_summary_xlsx
-from api.xlsx import (
+from api.workbooks.xlsx import (
     COUNT,
     HOURS,
     MOMENT,
@@ -206,4 +203,3 @@ def _coverage_sheet(book: Any, found: Coverage, title: str, subtitle: str, lang:
     )
 
 
-__all__ = ["ledger_xlsx", "needs_summary_xlsx", "weekly_xlsx"]

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli_common import LangOption, fail, open_database
+from api.cli.common import LangOption, fail, open_database
 from api.workbooks import ledger_xlsx, needs_summary_xlsx, weekly_xlsx
 from db.engine import reading
 from db.errors import StorageError

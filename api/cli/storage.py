@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
-from api.cli_common import LangOption, fail, open_database, shown, unreachable
+from api.cli.common import LangOption, fail, open_database, shown, unreachable
 from db.accounts import add_user, revoke_tokens
 from db.catalog_store import LoadReport, load_catalog, save_catalog
 from db.engine import make_engine

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from api.xlsx import (
+from api.workbooks.xlsx import (
     COUNT,
     DAY,
     PERCENT,

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 import typer
 from sqlmodel import Session
 
-from api.cli_common import LangOption, fail, open_database
+from api.cli.common import LangOption, fail, open_database
 from bot.config import get_settings
 from bot.qr import QrError, cjk_font_path, deep_link, render_png, render_svg, sheet, sheet_pages
 from db.errors import StorageError
