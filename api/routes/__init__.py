@@ -18,11 +18,15 @@ _DESCRIPTIONS = {
     404: "No such thing, or not the caller's to see (the two are answered alike)",
     409: "The state of things refuses it (limit reached, already held, not open, wrong status)",
     422: "A field is missing or wrong: `error.field` names it",
+    429: "Too many wrong tokens from this address lately: wait `Retry-After` seconds",
 }
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The documented error answers of a route, all shaped as `ErrorOut`."""
+    """The documented error answers of a route, all shaped as `ErrorOut`; a route that takes a
+    token may also answer 429 (`api/throttle.py`)."""
+    if 401 in statuses:
+        statuses = (*statuses, 429)
     return {s: {"model": ErrorOut, "description": _DESCRIPTIONS[s]} for s in statuses}
 
 
