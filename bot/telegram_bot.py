@@ -1,17 +1,45 @@
-"""The bot's client of the Bot API: PTB's `ExtBot` on bot/bot_http.py, rate-limited as the
-settings say."""
+"""The bot's client of the Bot API: PTB's `ExtBot` on PTB's own transport (`HTTPXRequest`),
+rate-limited as the settings say.
+
+httpx reads the usual environment when the bot is made: `HTTPS_PROXY`, `HTTP_PROXY`,
+`ALL_PROXY` and `NO_PROXY` for a proxy, `SSL_CERT_FILE` or `SSL_CERT_DIR` for the certificates
+to trust (a local Bot API server behind a private CA).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from telegram.ext import AIORateLimiter, ExtBot
+from telegram.request import HTTPXRequest
 
-from bot.bot_http import StreamRequest
 from bot.config import BotSettings
 
-CONNECTIONS = 8
-"""HTTP connections to the Bot API: enough for the updates handled at once."""
+CONNECTIONS = 32
+"""HTTP connections to the Bot API. Each update being handled (bot/telegram_app.py's
+`CONCURRENT_UPDATES`, 16) and each chat the outbox is sent to (bot/notify.py's `CHATS_AT_ONCE`,
+8; in `yinqi serve` through the same bot) holds one while it calls; the rest is room for the
+command menu and the error handler's apologies."""
+CONNECT_S, READ_S, WRITE_S = 5.0, 10.0, 5.0
+"""PTB's defaults, but a longer read: an answer that times out may still have been sent, and
+the outbox would send that notice again."""
+POOL_S = 30.0
+"""Waiting for a free connection: a burst waits rather than fails (such a failure is a reply
+never sent)."""
+
+
+def transport(connections: int) -> HTTPXRequest:
+    """PTB's httpx transport over HTTP/1.1: what the Bot API, a local Bot API server and the
+    tests' stand-in all speak; HTTP/2 would need the `h2` package for nothing a user sees, at
+    Telegram's ~30 messages a second over keep-alive connections."""
+    return HTTPXRequest(
+        connection_pool_size=connections,
+        connect_timeout=CONNECT_S,
+        read_timeout=READ_S,
+        write_timeout=WRITE_S,
+        pool_timeout=POOL_S,
+        http_version="1.1",
+    )
 
 
 def make_bot(settings: BotSettings) -> ExtBot[Any]:
@@ -28,8 +56,7 @@ def make_bot(settings: BotSettings) -> ExtBot[Any]:
         settings.telegram_bot_token.get_secret_value(),
         base_url=base,
         base_file_url=base.removesuffix("/bot") + "/file/bot",
-        # wait for a free connection rather than fail under a burst
-        request=StreamRequest(CONNECTIONS, pool_timeout=30.0),
-        get_updates_request=StreamRequest(1),
+        request=transport(CONNECTIONS),
+        get_updates_request=transport(1),  # one long poll at a time; PTB adds its wait to READ_S
         rate_limiter=limiter,
     )
