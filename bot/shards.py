@@ -35,11 +35,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
-
-from bot.telegram_bot import ReplyingBot
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +103,8 @@ class Receiver:
     started as `command` (which runs `serve_worker`)."""
 
     def __init__(
-        self, bot: ReplyingBot, command: Sequence[str], workers: int, *,
-        env: dict[str, str] | None = None, poll_timeout: float = POLL_TIMEOUT_S,
+        self, bot: Bot, command: Sequence[str], workers: int, *,
+        env: dict[str, str] | None = None, poll_timeout: int = POLL_TIMEOUT_S,
     ) -> None:  # fmt: skip
         if workers < 1:
             raise ValueError("at least one worker")
@@ -167,8 +165,12 @@ class Receiver:
             for update in updates:
                 await self._dispatch(update)
 
-    async def _get_updates(self, wait_s: float) -> list[dict[str, Any]]:
-        return await self.bot.raw_updates(self.offset, wait_s, ALLOWED_UPDATES)
+    async def _get_updates(self, wait_s: int) -> list[dict[str, Any]]:
+        """The next updates, as the JSON the workers read (`Update.de_json` there)."""
+        updates = await self.bot.get_updates(
+            self.offset, timeout=wait_s, allowed_updates=ALLOWED_UPDATES
+        )
+        return [update.to_dict() for update in updates]
 
     async def _dispatch(self, update: dict[str, Any]) -> None:
         update_id = int(update["update_id"])

@@ -15,6 +15,9 @@ from telegram import (
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     Update,
 )
 from telegram.error import BadRequest
@@ -35,7 +38,7 @@ from bot.engine import COMMANDS
 from bot.events import Command, ContactShared, Event, Pressed, Reply, Typed, Unsupported
 from bot.staff import PREFIX as STAFF_PREFIX
 from bot.staff import StaffDesk
-from bot.telegram_bot import ReplyingBot, make_bot
+from bot.telegram_bot import make_bot
 from matching.i18n import Lang, t
 
 log = logging.getLogger(__name__)
@@ -176,26 +179,41 @@ async def _deliver(
         except BadRequest as err:  # too old to answer (a restart in between); replies still go
             log.info("cannot answer callback query of chat %s: %s", chat_id, err)
     bot = context.bot
-    assert isinstance(bot, ReplyingBot)  # build_application's
     for reply in replies:
         if not reply.text:
             continue
         pressed = query.message.message_id if query is not None and query.message else None
         if reply.edit and pressed is not None and await _edit(bot, chat_id, pressed, reply):
             continue
-        await bot.send(chat_id, reply)
+        await bot.send_message(chat_id, reply.text, reply_markup=markup(reply))
 
 
-async def _edit(bot: ReplyingBot, chat_id: int, message_id: int, reply: Reply) -> bool:
-    """Replace the pressed message; False when Telegram will not (too old, deleted)."""
+async def _edit(bot: Bot, chat_id: int, message_id: int, reply: Reply) -> bool:
+    """Replace the pressed message, its text and inline buttons (none: its buttons go); False
+    when Telegram will not (too old, deleted)."""
     try:
-        await bot.replace(chat_id, message_id, reply)
+        await bot.edit_message_text(
+            reply.text, chat_id, message_id, reply_markup=inline_markup(reply)
+        )
     except BadRequest as err:
         if "not modified" in str(err).lower():
             return True
         log.info("cannot edit message %s of chat %s: %s", message_id, chat_id, err)
         return False
     return True
+
+
+def markup(
+    reply: Reply,
+) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
+    """A new message's keyboard: the phone button, its removal, or the inline buttons; None
+    for no keyboard."""
+    if reply.ask_contact:
+        button = KeyboardButton(reply.contact_label, request_contact=True)
+        return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
+    if reply.clear_keyboard:
+        return ReplyKeyboardRemove()
+    return inline_markup(reply)
 
 
 def inline_markup(reply: Reply) -> InlineKeyboardMarkup | None:

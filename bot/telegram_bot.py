@@ -1,51 +1,48 @@
-"""The bot's client of the Bot API: PTB's `ExtBot` on bot/bot_http.py, rate-limited as the
-settings say, which sends the conversation's replies as plain JSON.
+"""The bot's client of the Bot API: PTB's `ExtBot` on PTB's own transport (`HTTPXRequest`),
+rate-limited as the settings say.
 
-PTB's `send_message` reads Telegram's answer back into a `Message`, keyboard and all: for a
-question with eight buttons that took 0.8 ms of CPU, more than the rest of the call (bench/bot.py).
-Nothing reads that message, so `send` and `replace` go without it.
+httpx reads the usual environment when the bot is made: `HTTPS_PROXY`, `HTTP_PROXY`,
+`ALL_PROXY` and `NO_PROXY` for a proxy, `SSL_CERT_FILE` or `SSL_CERT_DIR` for the certificates
+to trust (a local Bot API server behind a private CA).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from telegram.ext import AIORateLimiter, ExtBot
+from telegram.request import HTTPXRequest
 
-from bot.bot_http import StreamRequest
 from bot.config import BotSettings
-from bot.events import Reply
 
-CONNECTIONS = 8
-"""HTTP connections to the Bot API: enough for the updates handled at once."""
-
-
-class ReplyingBot(ExtBot[Any]):
-    async def raw_updates(
-        self, offset: int | None, wait_s: float, allowed: Sequence[str]
-    ) -> list[dict[str, Any]]:
-        """`getUpdates` as Telegram's JSON, not made into `Update`s (bot/shards.py's receiver
-        only reads each one's chat and passes it on)."""
-        data: dict[str, Any] = {"timeout": wait_s, "allowed_updates": list(allowed)}
-        if offset is not None:
-            data["offset"] = offset
-        result = await self._post("getUpdates", data, read_timeout=wait_s + 5)
-        return list(result) if isinstance(result, list) else []
-
-    async def send(self, chat_id: int, reply: Reply) -> None:
-        """A new message: the reply's text and its keyboard (inline, the phone button, none)."""
-        data = {"chat_id": chat_id, "text": reply.text, "reply_markup": keyboard(reply)}
-        await self._post("sendMessage", data)
-
-    async def replace(self, chat_id: int, message_id: int, reply: Reply) -> None:
-        """Message `message_id` becomes the reply: its text, its inline buttons (or none)."""
-        data = {"chat_id": chat_id, "message_id": message_id, "text": reply.text,
-                "reply_markup": inline_keyboard(reply)}  # fmt: skip
-        await self._post("editMessageText", data)
+CONNECTIONS = 32
+"""HTTP connections to the Bot API. Each update being handled (bot/telegram_app.py's
+`CONCURRENT_UPDATES`, 16) and each chat the outbox is sent to (bot/notify.py's `CHATS_AT_ONCE`,
+8; in `yinqi serve` through the same bot) holds one while it calls; the rest is room for the
+command menu and the error handler's apologies."""
+CONNECT_S, READ_S, WRITE_S = 5.0, 10.0, 5.0
+"""PTB's defaults, but a longer read: an answer that times out may still have been sent, and
+the outbox would send that notice again."""
+POOL_S = 30.0
+"""Waiting for a free connection: a burst waits rather than fails (such a failure is a reply
+never sent)."""
 
 
-def make_bot(settings: BotSettings) -> ReplyingBot:
+def transport(connections: int) -> HTTPXRequest:
+    """PTB's httpx transport over HTTP/1.1: what the Bot API, a local Bot API server and the
+    tests' stand-in all speak; HTTP/2 would need the `h2` package for nothing a user sees, at
+    Telegram's ~30 messages a second over keep-alive connections."""
+    return HTTPXRequest(
+        connection_pool_size=connections,
+        connect_timeout=CONNECT_S,
+        read_timeout=READ_S,
+        write_timeout=WRITE_S,
+        pool_timeout=POOL_S,
+        http_version="1.1",
+    )
+
+
+def make_bot(settings: BotSettings) -> ExtBot[Any]:
     """The bot's client, on `TELEGRAM_API_BASE_URL`, paced at `TELEGRAM_MAX_RATE` (0: not)."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -55,30 +52,11 @@ def make_bot(settings: BotSettings) -> ReplyingBot:
         if settings.telegram_max_rate > 0
         else None
     )
-    return ReplyingBot(
+    return ExtBot(
         settings.telegram_bot_token.get_secret_value(),
         base_url=base,
         base_file_url=base.removesuffix("/bot") + "/file/bot",
-        # wait for a free connection rather than fail under a burst
-        request=StreamRequest(CONNECTIONS, pool_timeout=30.0),
-        get_updates_request=StreamRequest(1),
+        request=transport(CONNECTIONS),
+        get_updates_request=transport(1),  # one long poll at a time; PTB adds its wait to READ_S
         rate_limiter=limiter,
     )
-
-
-def keyboard(reply: Reply) -> dict[str, Any] | None:
-    """The reply's keyboard as the Bot API takes it: the phone button, its removal, or inline
-    buttons; None for no keyboard."""
-    if reply.ask_contact:
-        button = {"text": reply.contact_label, "request_contact": True}
-        return {"keyboard": [[button]], "resize_keyboard": True, "one_time_keyboard": True}
-    if reply.clear_keyboard:
-        return {"remove_keyboard": True}
-    return inline_keyboard(reply)
-
-
-def inline_keyboard(reply: Reply) -> dict[str, Any] | None:
-    if not reply.buttons:
-        return None
-    rows = [[{"text": b.label, "callback_data": b.data} for b in row] for row in reply.buttons]
-    return {"inline_keyboard": rows}

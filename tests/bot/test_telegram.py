@@ -4,7 +4,10 @@ scanning a park's QR code and registering with buttons, typed answers and a shar
 from __future__ import annotations
 
 from sqlmodel import Session, select
+from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
+from bot.events import Button, Reply
+from bot.telegram_app import markup
 from db.models import Assignment, Bank, Conversation, Need
 from tests.bot.harness import RunningBot
 from tests.bot.standin import SimUser, StandIn
@@ -117,3 +120,14 @@ def test_a_sticker_mid_question_is_answered_with_the_question(
     user.wait_for("登记前请确认")
     user.send_sticker()
     user.wait_for(lambda m: "只能看懂文字和按钮" in m.text and "登记前请确认" in m.text)
+
+
+def test_a_new_messages_keyboard_is_the_phone_button_its_removal_or_inline_buttons() -> None:
+    phone = markup(Reply("联系谁？", ask_contact=True, contact_label="分享手机号"))
+    assert isinstance(phone, ReplyKeyboardMarkup) and phone.one_time_keyboard
+    assert [(b.text, b.request_contact) for b in phone.keyboard[0]] == [("分享手机号", True)]
+    assert isinstance(markup(Reply("收到", clear_keyboard=True)), ReplyKeyboardRemove)
+    inline = markup(Reply("选一个", buttons=((Button("是", "yes"), Button("否", "no")),)))
+    assert isinstance(inline, InlineKeyboardMarkup)
+    assert [b.callback_data for b in inline.inline_keyboard[0]] == ["yes", "no"]
+    assert markup(Reply("好的")) is None
