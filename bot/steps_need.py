@@ -4,6 +4,7 @@ the five standards, and who the banks should call."""
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from bot.events import Button, ContactShared, Event, Typed
 from bot.flow import Go, Next, StepDef, has
@@ -188,12 +189,10 @@ def answer_banks(turn: Turn, event: Event) -> Next:
         turn.draft["_pick"] = toggle(chosen, names[int(index)])
     elif extra is not None and extra.isdigit() and int(extra) < len(typed_names):
         turn.draft["_pick"] = toggle(chosen, typed_names[int(extra)])
-    elif isinstance(event, Typed):
+    elif isinstance(event, Typed) and _typed_word(event.text) is None:
         return _typed_bank(turn, event.text, chosen)
-    elif pressed_value(event, Step.BANKS, "none") is not None or pressed_value(
-        event, Step.BANKS, "done"
-    ) is not None:
-        done = pressed_value(event, Step.BANKS, "done") is not None
+    elif (word := _pressed_or_typed_word(event)) is not None:
+        done = word == "done"
         turn.draft["banks"] = chosen if done else []
         turn.draft.pop("_pick", None)
         if not turn.draft["banks"]:
@@ -206,9 +205,42 @@ def answer_banks(turn: Turn, event: Event) -> Next:
     return Go.AGAIN
 
 
+_NO_BANK: Final = frozenset({
+    "没有", "没", "无", "没有贷款", "没有贷过", "没贷过", "首次", "首次贷款", "第一次",
+    "第一次贷款", "没有首次贷款", "none", "no", "no bank", "no banks", "first loan",
+    "none first loan",
+})  # fmt: skip
+_DONE: Final = frozenset({"完成", "好了", "好", "就这些", "done", "ok", "that's all", "finished"})
+_CLAUSE_MARKS: Final = re.compile(r"[\s,，.。!！、;；:：➡️]+")
+_BETWEEN_BANKS: Final = re.compile(
+    r"\s*(?:[,，、;；/]|(?<![a-z])and(?![a-z])|(?<=[\u4e00-\u9fff])(?:和|与|及|\s+)"
+    r"(?=[\u4e00-\u9fff]))\s*",
+    re.IGNORECASE,
+)
+"""Where one typed bank ends and the next begins: a list mark, 和/与/及 or a space between
+Chinese names, "and": never a space inside a name ("Bank of Ningbo")."""
+
+
+def _typed_word(text: str) -> str | None:
+    """"none" or "done" when the owner typed a button's meaning ("没有，首次贷款", "完成")."""
+    clauses = [w for w in _CLAUSE_MARKS.split(text.strip().lower()) if w]
+    for word, meaning in (("none", _NO_BANK), ("done", _DONE)):
+        if clauses and (" ".join(clauses) in meaning or all(c in meaning for c in clauses)):
+            return word
+    return None
+
+
+def _pressed_or_typed_word(event: Event) -> str | None:
+    for word in ("none", "done"):
+        if pressed_value(event, Step.BANKS, word) is not None:
+            return word
+    return _typed_word(event.text) if isinstance(event, Typed) else None
+
+
 def _typed_bank(turn: Turn, text: str, chosen: list[str]) -> Next:
-    """A bank typed by name: the catalog's bank it means, or the name as typed."""
-    words = [w for w in re.split(r"[,，、;；\s]+", text.strip()) if w]
+    """Banks typed by name, split only between names: the catalog's bank each means, or the
+    name as typed."""
+    words = [w for w in _BETWEEN_BANKS.split(text.strip()) if w]
     if not words or any(len(w) > 40 for w in words):
         turn.problem = turn.t("bot.banks.invalid")
         return Go.AGAIN
