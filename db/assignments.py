@@ -38,6 +38,7 @@ from db.vocabulary import (
 )
 from matching.amounts import DEFAULT_MAX_YUAN
 from matching.i18n import Yuan
+from matching.leads import Clock, overdue
 from matching.model import Route
 from matching.policy import DEFAULT_POLICY, Policy
 
@@ -260,7 +261,8 @@ def expire(
     """An offer nobody accepted by its deadline expires; the freed slot goes to the next bank."""
     now = now or utcnow()
     assignment, need = lock_assignment(session, lead_id)
-    if assignment.status == AssignmentStatus.OFFERED and assignment.accept_by > now:
+    status = AssignmentStatus(assignment.status)
+    if status is AssignmentStatus.OFFERED and Clock.ACCEPT not in overdue(status, assignment, now):
         raise Conflict.of("not_overdue", lead_id=lead_id, accept_by=assignment.accept_by)
     expire_locked(session, assignment, need, now=now, policy=policy)
     return lead(session, assignment)

@@ -38,21 +38,12 @@ from db.models import (
 from db.report_scope import ReportScope, in_scope
 from db.unit import Actor
 from db.vocabulary import LIVE, ActorKind, AssignmentStatus, NeedStatus, Role
+from matching.leads import overdue
 from matching.model import Route
 from matching.workdays import within_years
 
 CONTACT_VISIBLE = LIVE - {AssignmentStatus.OFFERED}
 """A bank sees the firm's contact from the moment it accepts the lead until the lead ends."""
-
-UNDECIDED = frozenset(
-    {
-        AssignmentStatus.OFFERED,
-        AssignmentStatus.ACCEPTED,
-        AssignmentStatus.CONTACTED,
-        AssignmentStatus.VISITED,
-    }
-)
-"""Statuses in which the bank still owes the firm a decision (credit granted, or declined)."""
 
 MAX_PAGE = 200
 
@@ -118,24 +109,6 @@ class LeadRecord:
 class LeadPage:
     items: tuple[LeadRecord, ...]
     next_cursor: str | None
-
-
-def overdue(
-    status: AssignmentStatus,
-    accept_by: datetime,
-    contact_by: datetime,
-    decide_by: datetime,
-    now: datetime,
-) -> tuple[str, ...]:
-    """Which of the "135" clocks the lead has run past: accept, contact, decide."""
-    late = []
-    if status is AssignmentStatus.OFFERED and accept_by < now:
-        late.append("accept")
-    if status in (AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED) and contact_by < now:
-        late.append("contact")
-    if status in UNDECIDED and decide_by < now:
-        late.append("decide")
-    return tuple(late)
 
 
 def _lead_scope(actor: Actor) -> tuple[str, dict[str, int | None]]:
@@ -324,7 +297,7 @@ def _record(row: Any, actor: Actor, now: datetime) -> LeadRecord:
         contact_by=row.contact_by,
         decide_by=row.decide_by,
         deadlines_estimated=row.deadlines_estimated,
-        overdue=overdue(status, row.accept_by, row.contact_by, row.decide_by, now),
+        overdue=overdue(status, row, now),
         firm=FirmView(
             name=row.firm_name if row.erased_at is None else None,
             entity_type=row.entity_type,
@@ -647,9 +620,7 @@ def get_need(
                 contact_by=a.contact_by,
                 decide_by=a.decide_by,
                 deadlines_estimated=a.deadlines_estimated,
-                overdue=overdue(
-                    AssignmentStatus(a.status), a.accept_by, a.contact_by, a.decide_by, now
-                ),
+                overdue=overdue(AssignmentStatus(a.status), a, now),
                 decline_reason=a.decline_reason,
             )
             for a, b in leads

@@ -18,20 +18,13 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from db.errors import AlreadyHeld, LimitReached, NotFound
+from db.lead_clocks import REACHED_AT
 from db.models import Assignment, Branch, Need, Staff, metadata
 from db.transitions import check_transition
 from db.unit import Actor
 from db.vocabulary import LIVE, OPEN_WORK, AssignmentStatus, NeedStatus, Notice, Role
 from matching.policy import Policy
 from matching.workdays import deadlines
-
-_FIRST_REACHED = {
-    AssignmentStatus.ACCEPTED: "accepted_at",
-    AssignmentStatus.CONTACTED: "contacted_at",
-    AssignmentStatus.VISITED: "visited_at",
-    AssignmentStatus.CREDIT_GRANTED: "credit_granted_at",
-    AssignmentStatus.LOAN_ISSUED: "loan_issued_at",
-}
 
 # The statements of the write path, built once: a claim runs each once, inside SQLite's only
 # write lock, where building a statement and its cache key cost more than running it.
@@ -308,7 +301,7 @@ def move(
     check_transition(current, target)
     assignment.status = target
     assignment.updated_at = now
-    stamp = _FIRST_REACHED.get(target)
+    stamp = REACHED_AT.get(target)
     if stamp and getattr(assignment, stamp) is None:
         setattr(assignment, stamp, happened_at or now)
     if not target.live:
