@@ -41,6 +41,7 @@ from matching.i18n import Yuan
 from matching.leads import Clock, overdue
 from matching.model import Route
 from matching.policy import DEFAULT_POLICY, Policy
+from matching.rules import may_take
 
 CLOCK_SKEW = timedelta(minutes=5)  # how far in the future a reported time may lie
 
@@ -181,7 +182,7 @@ def offer_next(
     for candidate, bank in session.exec(query).all():
         if len(live) >= policy.offer_count:
             return None
-        if free == 0 and not candidate.existing:
+        if not may_take(free, lends_already=candidate.existing):
             continue
         return offer_to(session, need, bank, candidate, now=now, actor=actor, policy=policy)
     if not live:

@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, Integer, and_, bindparam, func, or_, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from db.bank_limit import live_new_banks, may_take, slots_left
 from db.errors import InvalidInput, NotAllowed, NotFound
 from db.models import (
     MAX_ID,
@@ -448,19 +449,11 @@ def open_pool(
         raise NotAllowed.of("bank_staff_only")
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput.of("bad_limit", field="limit", limit=MAX_PAGE)
-    live_new = (
-        select(func.count())
-        .where(
-            col(Assignment.need_id) == col(Need.id),
-            col(Assignment.status).in_([s.value for s in LIVE]),
-            col(Assignment.existing_bank).is_(False),
-        )
-        .scalar_subquery()
-    )
+    serving = col(Need.banks_existing) + live_new_banks(col(Need.id)).scalar_subquery()
     held = select(Assignment.id).where(
         col(Assignment.need_id) == col(Need.id), col(Assignment.bank_id) == actor.bank_id
     )
-    slots = col(Need.bank_limit) - col(Need.banks_existing) - live_new
+    slots = slots_left(col(Need.bank_limit), serving)
     query = (
         select(Need, Candidate, Park, slots)
         .join(Candidate, col(Candidate.need_id) == col(Need.id))
@@ -470,7 +463,7 @@ def open_pool(
             col(Need.status) == NeedStatus.OPEN,
             col(Need.route) == Route.ASSIGN,
             ~held.exists(),
-            or_(col(Need.bank_limit).is_(None), col(Candidate.existing).is_(True), slots > 0),
+            may_take(slots, col(Candidate.existing)),
         )
     )
     if cursor:
@@ -489,7 +482,7 @@ def _pool_item(need: Need, candidate: Candidate, park: Park | None, slots: int |
         need=_facts(need),
         existing_bank=candidate.existing,
         bank_limit=need.bank_limit,
-        slots_left=None if need.bank_limit is None else max(0, int(slots or 0)),
+        slots_left=slots,
         reasons=tuple(candidate.reasons),
         products=tuple(candidate.products),
         guarantees=_guarantees(need),
