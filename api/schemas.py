@@ -255,7 +255,11 @@ class LeadOut(BaseModel):
     claimed: bool = Field(description="the bank took it from the pool")
     existing_bank: bool = Field(description="the bank already lends to the firm")
     deadlines: Deadlines
-    overdue: list[Overdue] = Field(examples=[["contact"]])
+    overdue: list[Overdue] = Field(
+        examples=[["contact"]],
+        description='the "135" deadlines passed: accept while offered; contact (until a call or '
+        "visit) and decide (until credit or a decline) once accepted",
+    )
     firm: FirmOut
     need: NeedFactsOut
     match: MatchOut

@@ -38,8 +38,10 @@ from db.vocabulary import (
 )
 from matching.amounts import DEFAULT_MAX_YUAN
 from matching.i18n import Yuan
+from matching.leads import Clock, overdue
 from matching.model import Route
 from matching.policy import DEFAULT_POLICY, Policy
+from matching.rules import may_take
 
 CLOCK_SKEW = timedelta(minutes=5)  # how far in the future a reported time may lie
 
@@ -180,7 +182,7 @@ def offer_next(
     for candidate, bank in session.exec(query).all():
         if len(live) >= policy.offer_count:
             return None
-        if free == 0 and not candidate.existing:
+        if not may_take(free, lends_already=candidate.existing):
             continue
         return offer_to(session, need, bank, candidate, now=now, actor=actor, policy=policy)
     if not live:
@@ -260,7 +262,8 @@ def expire(
     """An offer nobody accepted by its deadline expires; the freed slot goes to the next bank."""
     now = now or utcnow()
     assignment, need = lock_assignment(session, lead_id)
-    if assignment.status == AssignmentStatus.OFFERED and assignment.accept_by > now:
+    status = AssignmentStatus(assignment.status)
+    if status is AssignmentStatus.OFFERED and Clock.ACCEPT not in overdue(status, assignment, now):
         raise Conflict.of("not_overdue", lead_id=lead_id, accept_by=assignment.accept_by)
     expire_locked(session, assignment, need, now=now, policy=policy)
     return lead(session, assignment)

@@ -12,11 +12,12 @@ from sqlalchemy import String, and_, case, cast, distinct, func, literal, or_, s
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col
 
-from db.lead_queries import UNDECIDED, overdue
+from db.lead_clocks import any_overdue, deadline, overdue_now
 from db.models import Assignment, Bank, Branch, Enterprise, Need, Park, QrSource, Scan, Staff
 from db.qr_sources import Funnel
 from db.report_scope import Period, ReportScope, in_scope, within
 from db.vocabulary import AssignmentStatus, NeedStatus, QrKind
+from matching.leads import Clock, overdue
 
 OVERDUE_LIMIT: Final = 50
 
@@ -37,15 +38,10 @@ class OverdueLead:
     breached_at: datetime
 
 
-def _late(now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool], ColumnElement[bool]]:
-    a = Assignment
-    status = col(a.status)
-    accept = and_(status == AssignmentStatus.OFFERED, col(a.accept_by) < now)
-    contact = and_(
-        status.in_((AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED)), col(a.contact_by) < now
-    )
-    decide = and_(status.in_(tuple(UNDECIDED)), col(a.decide_by) < now)
-    return accept, contact, decide
+def _latest_breach(now: datetime) -> Any:
+    """The latest deadline the lead has run past (the clocks fall due in their order)."""
+    *later, first = reversed(Clock)
+    return case(*((overdue_now(c, now), deadline(c)) for c in later), else_=deadline(first))
 
 
 def overdue_leads(
@@ -58,22 +54,19 @@ def overdue_leads(
     """The scope's live leads past a deadline at `now`, the newest breach first (at most
     `limit`), and how many there are in all."""
     a = Assignment
-    accept, contact, decide = _late(now)
-    breach = case(
-        (decide, col(a.decide_by)), (contact, col(a.contact_by)), else_=col(a.accept_by)
-    ).label("breach")
-    where = [or_(accept, contact, decide), *in_scope(scope)]
+    breach = _latest_breach(now).label("breach")
+    where = [any_overdue(now), *in_scope(scope)]
     total = session.execute(select(func.count()).select_from(a).where(*where)).scalar_one()
     rows = session.execute(
         select(
             col(a.id),
             col(a.need_id),
-            col(Enterprise.name),
+            col(Enterprise.name).label("firm"),
             col(Enterprise.erased_at),
-            col(Bank.code),
-            col(Bank.name),
-            col(Staff.name),
-            col(Park.name),
+            col(Bank.code).label("bank_code"),
+            col(Bank.name).label("bank_name"),
+            col(Staff.name).label("manager"),
+            col(Park.name).label("park"),
             col(a.status),
             col(a.accept_by),
             col(a.contact_by),
@@ -91,32 +84,18 @@ def overdue_leads(
     ).all()
     found = tuple(
         OverdueLead(
-            lead_id=lead_id,
-            need_id=need_id,
-            firm="" if erased is not None else firm,
-            bank_code=bank_code,
-            bank_name=bank_name,
-            manager=manager,
-            park=park,
-            status=AssignmentStatus(status),
-            late=overdue(AssignmentStatus(status), accept_by, contact_by, decide_by, now),
-            breached_at=breached,
+            lead_id=row.id,
+            need_id=row.need_id,
+            firm="" if row.erased_at is not None else row.firm,
+            bank_code=row.bank_code,
+            bank_name=row.bank_name,
+            manager=row.manager,
+            park=row.park,
+            status=AssignmentStatus(row.status),
+            late=overdue(AssignmentStatus(row.status), row, now),
+            breached_at=row.breach,
         )
-        for (
-            lead_id,
-            need_id,
-            firm,
-            erased,
-            bank_code,
-            bank_name,
-            manager,
-            park,
-            status,
-            accept_by,
-            contact_by,
-            decide_by,
-            breached,
-        ) in rows
+        for row in rows
     )
     return found, int(total)
 

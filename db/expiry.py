@@ -10,11 +10,13 @@ from sqlmodel import Session, col, select
 
 from db.assignments import expire_locked
 from db.engine import reading
+from db.lead_clocks import deadline, overdue_now
 from db.leads import lock_assignment
 from db.models import Assignment, utcnow
 from db.sweeps import each_apart
 from db.unit import use_case
 from db.vocabulary import AssignmentStatus
+from matching.leads import Clock, overdue
 from matching.policy import DEFAULT_POLICY, Policy
 
 log = logging.getLogger(__name__)
@@ -36,13 +38,13 @@ def expire_overdue(
     now = now or utcnow()
     query = (
         select(Assignment.id)
-        .where(Assignment.status == AssignmentStatus.OFFERED, col(Assignment.accept_by) < now)
-        .order_by(col(Assignment.accept_by), col(Assignment.id))
+        .where(overdue_now(Clock.ACCEPT, now))
+        .order_by(deadline(Clock.ACCEPT), col(Assignment.id))
     )
     with reading(session.get_bind().engine) as reader:  # no write lock for the look
-        overdue = reader.exec(query).all()
+        late = reader.exec(query).all()
     swept = each_apart(
-        (lead_id or 0 for lead_id in overdue),
+        (lead_id or 0 for lead_id in late),
         lambda lead_id: _expire_one(session, lead_id, now=now, policy=policy),
         "expiring an overdue offer",
     )
@@ -54,7 +56,8 @@ def expire_overdue(
 @use_case
 def _expire_one(session: Session, lead_id: int, *, now: datetime, policy: Policy) -> bool:
     assignment, need = lock_assignment(session, lead_id)
-    if assignment.status != AssignmentStatus.OFFERED:  # accepted or declined meanwhile
-        return False
+    if Clock.ACCEPT not in overdue(AssignmentStatus(assignment.status), assignment, now):
+        return False  # accepted or declined meanwhile
+
     expire_locked(session, assignment, need, now=now, policy=policy)
     return True

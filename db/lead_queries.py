@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, Integer, and_, bindparam, func, or_, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from db.bank_limit import live_new_banks, may_take, slots_left
 from db.errors import InvalidInput, NotAllowed, NotFound
 from db.models import (
     MAX_ID,
@@ -38,21 +39,12 @@ from db.models import (
 from db.report_scope import ReportScope, in_scope
 from db.unit import Actor
 from db.vocabulary import LIVE, ActorKind, AssignmentStatus, NeedStatus, Role
+from matching.leads import overdue
 from matching.model import Route
 from matching.workdays import within_years
 
 CONTACT_VISIBLE = LIVE - {AssignmentStatus.OFFERED}
 """A bank sees the firm's contact from the moment it accepts the lead until the lead ends."""
-
-UNDECIDED = frozenset(
-    {
-        AssignmentStatus.OFFERED,
-        AssignmentStatus.ACCEPTED,
-        AssignmentStatus.CONTACTED,
-        AssignmentStatus.VISITED,
-    }
-)
-"""Statuses in which the bank still owes the firm a decision (credit granted, or declined)."""
 
 MAX_PAGE = 200
 
@@ -118,24 +110,6 @@ class LeadRecord:
 class LeadPage:
     items: tuple[LeadRecord, ...]
     next_cursor: str | None
-
-
-def overdue(
-    status: AssignmentStatus,
-    accept_by: datetime,
-    contact_by: datetime,
-    decide_by: datetime,
-    now: datetime,
-) -> tuple[str, ...]:
-    """Which of the "135" clocks the lead has run past: accept, contact, decide."""
-    late = []
-    if status is AssignmentStatus.OFFERED and accept_by < now:
-        late.append("accept")
-    if status in (AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED) and contact_by < now:
-        late.append("contact")
-    if status in UNDECIDED and decide_by < now:
-        late.append("decide")
-    return tuple(late)
 
 
 def _lead_scope(actor: Actor) -> tuple[str, dict[str, int | None]]:
@@ -324,7 +298,7 @@ def _record(row: Any, actor: Actor, now: datetime) -> LeadRecord:
         contact_by=row.contact_by,
         decide_by=row.decide_by,
         deadlines_estimated=row.deadlines_estimated,
-        overdue=overdue(status, row.accept_by, row.contact_by, row.decide_by, now),
+        overdue=overdue(status, row, now),
         firm=FirmView(
             name=row.firm_name if row.erased_at is None else None,
             entity_type=row.entity_type,
@@ -475,19 +449,11 @@ def open_pool(
         raise NotAllowed.of("bank_staff_only")
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput.of("bad_limit", field="limit", limit=MAX_PAGE)
-    live_new = (
-        select(func.count())
-        .where(
-            col(Assignment.need_id) == col(Need.id),
-            col(Assignment.status).in_([s.value for s in LIVE]),
-            col(Assignment.existing_bank).is_(False),
-        )
-        .scalar_subquery()
-    )
+    serving = col(Need.banks_existing) + live_new_banks(col(Need.id)).scalar_subquery()
     held = select(Assignment.id).where(
         col(Assignment.need_id) == col(Need.id), col(Assignment.bank_id) == actor.bank_id
     )
-    slots = col(Need.bank_limit) - col(Need.banks_existing) - live_new
+    slots = slots_left(col(Need.bank_limit), serving)
     query = (
         select(Need, Candidate, Park, slots)
         .join(Candidate, col(Candidate.need_id) == col(Need.id))
@@ -497,7 +463,7 @@ def open_pool(
             col(Need.status) == NeedStatus.OPEN,
             col(Need.route) == Route.ASSIGN,
             ~held.exists(),
-            or_(col(Need.bank_limit).is_(None), col(Candidate.existing).is_(True), slots > 0),
+            may_take(slots, col(Candidate.existing)),
         )
     )
     if cursor:
@@ -516,7 +482,7 @@ def _pool_item(need: Need, candidate: Candidate, park: Park | None, slots: int |
         need=_facts(need),
         existing_bank=candidate.existing,
         bank_limit=need.bank_limit,
-        slots_left=None if need.bank_limit is None else max(0, int(slots or 0)),
+        slots_left=slots,
         reasons=tuple(candidate.reasons),
         products=tuple(candidate.products),
         guarantees=_guarantees(need),
@@ -647,9 +613,7 @@ def get_need(
                 contact_by=a.contact_by,
                 decide_by=a.decide_by,
                 deadlines_estimated=a.deadlines_estimated,
-                overdue=overdue(
-                    AssignmentStatus(a.status), a.accept_by, a.contact_by, a.decide_by, now
-                ),
+                overdue=overdue(AssignmentStatus(a.status), a, now),
                 decline_reason=a.decline_reason,
             )
             for a, b in leads

@@ -17,21 +17,16 @@ from sqlalchemy import Connection, bindparam, func, insert
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from db.bank_limit import live_new_banks as count_live_new_banks
 from db.errors import AlreadyHeld, LimitReached, NotFound
+from db.lead_clocks import REACHED_AT
 from db.models import Assignment, Branch, Need, Staff, metadata
 from db.transitions import check_transition
 from db.unit import Actor
-from db.vocabulary import LIVE, OPEN_WORK, AssignmentStatus, NeedStatus, Notice, Role
+from db.vocabulary import OPEN_WORK, AssignmentStatus, NeedStatus, Notice, Role
+from matching import rules
 from matching.policy import Policy
 from matching.workdays import deadlines
-
-_FIRST_REACHED = {
-    AssignmentStatus.ACCEPTED: "accepted_at",
-    AssignmentStatus.CONTACTED: "contacted_at",
-    AssignmentStatus.VISITED: "visited_at",
-    AssignmentStatus.CREDIT_GRANTED: "credit_granted_at",
-    AssignmentStatus.LOAN_ISSUED: "loan_issued_at",
-}
 
 # The statements of the write path, built once: a claim runs each once, inside SQLite's only
 # write lock, where building a statement and its cache key cost more than running it.
@@ -57,11 +52,7 @@ _FIT = (
 _HELD = select(_LEADS.c.status).where(
     _LEADS.c.need_id == bindparam("need_id"), _LEADS.c.bank_id == bindparam("bank_id")
 )
-_LIVE_NEW_BANKS = select(func.count()).where(
-    _LEADS.c.need_id == bindparam("need_id"),
-    _LEADS.c.status.in_(sorted(LIVE)),
-    _LEADS.c.existing_bank.is_(False),
-)
+_LIVE_NEW_BANKS = count_live_new_banks(bindparam("need_id"))
 _ADD_LEAD = insert(_LEADS).returning(_LEADS.c.id)
 _LOG_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
 _QUEUE = insert(_OUTBOX)
@@ -170,8 +161,9 @@ def live_new_banks(session: Session, need_id: int) -> int:
 def slots_left(session: Session, need: NeedFacts) -> int | None:
     """How many more banks may serve the firm (None: the limit does not apply)."""
     if need.bank_limit is None:
-        return None
-    return max(0, need.bank_limit - need.banks_existing - live_new_banks(session, need.id or 0))
+        return None  # nothing to count
+    serving = need.banks_existing + live_new_banks(session, need.id or 0)
+    return rules.slots_left(need.bank_limit, serving)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,10 +207,8 @@ def add_assignment(
     if held is not None:
         key = "already_held" if AssignmentStatus(held).live else "held_before"
         raise AlreadyHeld.of(key, bank=bank.name, status=held)
-    if not candidate.existing:  # a bank already lending takes no slot
-        free = slots_left(session, need)
-        if free == 0:
-            raise LimitReached.of("limit_reached", limit=need.bank_limit, need_id=need.id)
+    if not rules.may_take(slots_left(session, need), lends_already=candidate.existing):
+        raise LimitReached.of("limit_reached", limit=need.bank_limit, need_id=need.id)
     clocks = deadlines(now, policy.clock)
     if manager_id is None:
         manager_id = pick_manager(session, bank.id, need.county)
@@ -308,7 +298,7 @@ def move(
     check_transition(current, target)
     assignment.status = target
     assignment.updated_at = now
-    stamp = _FIRST_REACHED.get(target)
+    stamp = REACHED_AT.get(target)
     if stamp and getattr(assignment, stamp) is None:
         setattr(assignment, stamp, happened_at or now)
     if not target.live:

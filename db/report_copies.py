@@ -57,12 +57,14 @@ from sqlalchemy.sql import ColumnElement, Subquery
 from sqlmodel import Session, col
 
 from db.engine import READ_ONLY
+from db.lead_clocks import missed
 from db.models import Assignment, Event, Need
 from db.models.report_copies import report_copy_mark, report_lead, report_need, report_visit
 from db.report_day_sums import day_sums_added
 from db.report_scope import ReportScope
 from db.report_sql import day_number, hours_between
 from db.vocabulary import Channel, NeedStatus
+from matching.leads import Clock
 
 log = logging.getLogger(__name__)
 
@@ -134,16 +136,7 @@ def fresh_leads(name: str) -> Any:
     a = Assignment
     created, accepted = col(a.created_at), col(a.accepted_at)
     contacted = func.coalesce(col(a.contacted_at), col(a.visited_at))
-    credit, ended = col(a.credit_granted_at), col(a.ended_at)
-
-    def missed(due: Any, step: Any, *, after: bool) -> ColumnElement[bool]:
-        """The step not done by the deadline, the lead still running then (and accepted, for
-        the steps after acceptance); whether the deadline has passed is the report's to ask."""
-        conditions = [or_(step.is_(None), step > due), or_(ended.is_(None), ended > due)]
-        if after:
-            conditions.append(accepted.is_not(None))
-        return and_(*conditions)
-
+    credit = col(a.credit_granted_at)
     superseded = Need.__table__.alias("superseded")  # type: ignore[attr-defined]
 
     def day(moment: Any) -> ColumnElement[int]:
@@ -167,9 +160,7 @@ def fresh_leads(name: str) -> Any:
         day(col(a.accept_by)).label("accept_by_day"),
         day(col(a.contact_by)).label("contact_by_day"),
         day(col(a.decide_by)).label("decide_by_day"),
-        missed(col(a.accept_by), accepted, after=False).label("missed_accept"),
-        missed(col(a.contact_by), contacted, after=True).label("missed_contact"),
-        missed(col(a.decide_by), credit, after=True).label("missed_decide"),
+        *(missed(clock).label(f"missed_{clock.value}") for clock in Clock),
         col(a.credit_amount_yuan).label("credit_amount_yuan"),
         col(a.loan_amount_yuan).label("loan_amount_yuan"),
         case(  # claims are accepted as they are made: left out

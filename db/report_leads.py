@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col
 
+from db.lead_clocks import deadline, missed
 from db.models import Assignment
 from db.report_scope import Period, ReportScope, in_scope, within
 from db.report_sql import counted_yuan_column
+from matching.leads import Clock
 
 Condition = Callable[[Any], ColumnElement[bool]]
 
@@ -145,28 +147,13 @@ def overdue_today(
     scope: ReportScope, period: Period, since: datetime, as_of: datetime
 ) -> list[tuple[str, Any, ColumnElement[bool]]]:
     """For each deadline: its name, its moment, and the leads whose deadline fell due in the
-    period between `since` (as_of's day's start) and `as_of` and was missed: the step not done
-    by then while the lead still ran (and accepted, for the steps after acceptance)."""
-    a = Assignment
-    accepted, ended = col(a.accepted_at), col(a.ended_at)
-    steps = {
-        "accept_by": accepted,
-        "contact_by": func.coalesce(col(a.contacted_at), col(a.visited_at)),
-        "decide_by": col(a.credit_granted_at),
-    }
+    period between `since` (as_of's day's start) and `as_of` and was missed (`missed`: the
+    clock ran past it, as `matching.leads.RUNNING` runs them)."""
     found = []
-    for deadline, step in steps.items():
-        due = getattr(a, deadline)
-        conditions = [
-            due >= since,
-            due < as_of,
-            within(due, period),
-            or_(step.is_(None), step > due),
-            or_(ended.is_(None), ended > due),
-        ]
-        if deadline != "accept_by":
-            conditions.append(accepted.is_not(None))
-        found.append((deadline, due, and_(*conditions)))
+    for clock in Clock:
+        due = deadline(clock)
+        conditions = [due >= since, due < as_of, within(due, period), missed(clock)]
+        found.append((clock.deadline, due, and_(*conditions)))
     return found
 
 

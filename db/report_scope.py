@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import or_
 from sqlalchemy.sql import ColumnElement
@@ -96,17 +96,26 @@ def in_scope(scope: ReportScope, *, leads: bool = True) -> list[ColumnElement[bo
     return where
 
 
+MAX_REPORT_DAYS: Final = 366
+"""The longest period a report covers, both ends counted: a calendar year, a leap one included.
+The coordination team reports weekly and monthly, files quarterly and sums up a year (001 §六,
+000 §五); nothing it files spans more, and a longer period only costs the database."""
+
+
 @dataclass(frozen=True, slots=True)
 class Period:
-    """Whole days in China time, both ends included."""
+    """Whole days in China time, both ends included, at most `MAX_REPORT_DAYS` of them."""
 
     date_from: date
     date_to: date
 
     @classmethod
     def of(cls, date_from: date, date_to: date) -> Period:
+        """The period the API, the dashboard and the CLI ask for: in order, and not too long."""
         if date_to < date_from:
             raise InvalidInput.of("report_dates", field="to", start=date_from, end=date_to)
+        if (date_to - date_from).days + 1 > MAX_REPORT_DAYS:
+            raise InvalidInput.of("report_too_long", field="to", days=MAX_REPORT_DAYS)
         return cls(date_from, date_to)
 
     @property

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from matching.leads import ENDED as ENDED
+from matching.leads import LIVE as LIVE
+from matching.leads import AssignmentStatus as AssignmentStatus
+
 
 class Role(StrEnum):
     MANAGER = "manager"  # a bank's account manager (客户经理): the leads assigned to them
@@ -16,28 +20,6 @@ class Role(StrEnum):
         return self in (Role.MANAGER, Role.BANK_ADMIN)
 
 
-class AssignmentStatus(StrEnum):
-    """Where one bank is with one need: offered → accepted → contacted → visited →
-    credit_granted → loan_issued; or declined, expired (deadline passed), withdrawn (by firm)."""
-
-    OFFERED = "offered"
-    ACCEPTED = "accepted"
-    CONTACTED = "contacted"
-    VISITED = "visited"
-    CREDIT_GRANTED = "credit_granted"
-    LOAN_ISSUED = "loan_issued"
-    DECLINED = "declined"
-    EXPIRED = "expired"
-    WITHDRAWN = "withdrawn"
-
-    @property
-    def live(self) -> bool:
-        """A live assignment means the bank serves the firm: it counts against the 3/2 limit."""
-        return self not in ENDED
-
-
-ENDED = frozenset({AssignmentStatus.DECLINED, AssignmentStatus.EXPIRED, AssignmentStatus.WITHDRAWN})
-LIVE = frozenset(s for s in AssignmentStatus if s not in ENDED)
 OPEN_WORK = LIVE - {AssignmentStatus.LOAN_ISSUED}
 """A lead still being worked: it asks for a manager's time, and the firm may withdraw it."""
 

@@ -30,6 +30,7 @@ from matching.rules import (
     credit_tier,
     existing_banks,
     guarantee_fits,
+    slots_left,
 )
 
 
@@ -54,7 +55,7 @@ def match(
     existing = existing_banks(firm, catalog)
     limit = bank_limit(firm, need, policy)
     serving = banks_serving(existing, live_banks)
-    slots = None if limit is None else max(0, limit - serving)
+    slots = slots_left(limit, serving)
     base = MatchResult(
         route=Route.COORDINATION,
         tier=credit_tier(need.amount_yuan, policy),

@@ -87,6 +87,19 @@ def banks_serving(existing: ExistingBanks, live_banks: frozenset[str]) -> int:
     return existing.count + len(live_banks - set(existing.codes))
 
 
+def slots_left(limit: int | None, serving: int) -> int | None:
+    """How many more new banks may serve the firm: its limit less the banks serving it, never
+    below 0; None when the 10M line puts it outside the rule (storage's SQL twin:
+    `db/bank_limit.py`, pinned to this by tests/db/test_bank_limit_sql.py)."""
+    return None if limit is None else max(0, limit - serving)
+
+
+def may_take(slots: int | None, *, lends_already: bool) -> bool:
+    """Whether one more bank may take the firm's need: a bank already lending to it takes no
+    slot; a new bank needs one free, unless the limit does not apply."""
+    return lends_already or slots is None or slots > 0
+
+
 class Misfit(StrEnum):
     """Why a product does not fit a need; the first failing check is reported."""
 

@@ -15,13 +15,12 @@ from sqlmodel import Session, select
 from db.dashboard_sessions import Viewer
 from db.errors import InvalidInput, NotAllowed, NotFound
 from db.models import Bank
-from db.report_scope import ReportScope, check_year, narrowed
+from db.report_scope import Period, ReportScope, check_year, narrowed
 from db.vocabulary import Role
 from matching.i18n import DEFAULT_LANG, Lang
 from matching.regions import city_of_county
 from matching.workdays import to_china_time
 
-MAX_DAYS: Final = 366
 TEXT_MAX: Final = 64
 KEYS: Final = ("from", "to", "city", "county", "bank", "park", "source", "lang")
 
@@ -55,10 +54,7 @@ class Filters:
             assert last is not None
             first = last - timedelta(days=6)
         last = last or first + timedelta(days=6)
-        if last < first:
-            raise InvalidInput.of("report_dates", field="to", start=first, end=last)
-        if (last - first).days >= MAX_DAYS:
-            raise InvalidInput.of("report_too_long", field="to", days=MAX_DAYS)
+        Period.of(first, last)  # in order and not too long, as the API asks
         texts = {k: _text(query.get(k)) for k in ("city", "county", "bank", "park", "source")}
         return cls(first, last, lang=lang, **texts)
 

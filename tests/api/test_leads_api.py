@@ -268,7 +268,10 @@ def test_overdue_clocks_show_once_passed(api: Api) -> None:
     api.clock.now += timedelta(days=2)  # Wednesday: past the 1-working-day accept deadline
     assert caller.get(f"{LEADS}/{lead_id}").json()["overdue"] == ["accept"]
     api.clock.now += timedelta(days=14)
-    assert caller.get(f"{LEADS}/{lead_id}").json()["overdue"] == ["accept", "contact", "decide"]
+    # an offer nobody accepted is late on acceptance alone (matching.leads.RUNNING)
+    assert caller.get(f"{LEADS}/{lead_id}").json()["overdue"] == ["accept"]
+    assert caller.post(f"{LEADS}/{lead_id}/accept").status_code == 200
+    assert caller.get(f"{LEADS}/{lead_id}").json()["overdue"] == ["contact", "decide"]
 
 
 def test_coordinators_do_not_pull_leads(api: Api) -> None:

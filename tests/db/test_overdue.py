@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from db.assignments import accept, record_follow_up
 from db.models import Assignment, Event, Outbox
-from db.overdue import Clock, flag_overdue
+from db.overdue import Watch, flag_overdue
 from db.views import Lead
 from matching.model import Firm
 from matching.workdays import CHINA_TZ
@@ -115,10 +115,10 @@ def test_one_failing_lead_does_not_stop_the_others(
         accept(session, lead_id=second.id, actor=manager, now=MONDAY)
     real = db.overdue._flag_one
 
-    def broken(session: Session, lead_id: int, clock: Clock, *, now: datetime) -> bool:
+    def broken(session: Session, lead_id: int, watch: Watch, *, now: datetime) -> bool:
         if lead_id == accepted.id:
             raise RuntimeError("a bad row")
-        return real(session, lead_id, clock, now=now)
+        return real(session, lead_id, watch, now=now)
 
     monkeypatch.setattr(db.overdue, "_flag_one", broken)
     with seeded.session() as session:
