@@ -24,8 +24,8 @@ def start(user: Driver, token: str = "") -> None:
     user.press("同意并开始")
 
 
-def walk_to_summary(user: Driver, token: str = "", **answers: str) -> None:
-    """A 新昌 firm registering from a park's QR code, answering like a real owner."""
+def walk_to_banks(user: Driver, token: str = "", **answers: str) -> None:
+    """A 新昌 firm registering, answering like a real owner up to the question of its banks."""
     start(user, token)
     user.press(answers.get("entity", "企业"))
     user.send(answers.get("name", "新昌县鑫达精密机械有限公司"))
@@ -40,6 +40,11 @@ def walk_to_summary(user: Driver, token: str = "", **answers: str) -> None:
     user.send("一年")
     user.press("房产")
     user.press("完成")
+
+
+def walk_to_summary(user: Driver, token: str = "", **answers: str) -> None:
+    """A 新昌 firm registering from a park's QR code, answering like a real owner."""
+    walk_to_banks(user, token, **answers)
     for bank in answers.get("banks", "").split():
         user.send(bank)
     user.press("完成" if answers.get("banks") else "首次贷款")

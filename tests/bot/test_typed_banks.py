@@ -9,24 +9,8 @@ from sqlmodel import Session, select
 
 from db.models import Need
 from tests.bot.driver import Driver
-from tests.bot.test_engine import ENTERPRISE_USCC, start
+from tests.bot.test_engine import walk_to_banks
 from tests.db.builders import Seeded
-
-
-def _to_banks(user: Driver) -> None:
-    start(user)
-    user.press("企业")
-    user.send("新昌县鑫达精密机械有限公司")
-    user.send(ENTERPRISE_USCC)
-    user.press("绍兴市")
-    user.press("新昌县")
-    user.press("制造业")
-    user.press("完成")
-    user.send("300万")
-    user.press("流动资金")
-    user.send("一年")
-    user.press("房产")
-    user.press("完成")
 
 
 def _submit(user: Driver, seeded: Seeded) -> Need:
@@ -41,7 +25,7 @@ def _submit(user: Driver, seeded: Seeded) -> Need:
 def test_typing_the_no_bank_answer_records_a_first_loan(
     seeded: Seeded, user: Driver, typed: str
 ) -> None:
-    _to_banks(user)
+    walk_to_banks(user)
     user.send(typed)
     assert "五项标准" in user.text or "全部符合" in user.labels, user.text
     need = _submit(user, seeded)
@@ -49,7 +33,7 @@ def test_typing_the_no_bank_answer_records_a_first_loan(
 
 
 def test_a_bank_name_with_spaces_is_one_bank(seeded: Seeded, user: Driver) -> None:
-    _to_banks(user)
+    walk_to_banks(user)
     user.send("Bank of Ningbo")
     assert "已记下：Bank of Ningbo" in user.text, user.text
     user.send("完成")  # the button's label, typed
@@ -59,7 +43,7 @@ def test_a_bank_name_with_spaces_is_one_bank(seeded: Seeded, user: Driver) -> No
 
 
 def test_banks_are_split_between_names_and_recognised(seeded: Seeded, user: Driver) -> None:
-    _to_banks(user)
+    walk_to_banks(user)
     user.send("绍兴银行和农行诸暨支行、瑞丰银行 柯桥农商行")
     user.press("完成")
     user.send("500万")
