@@ -18,11 +18,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.throttle import TooManyAttempts, address_of, throttle_of
-from db.accounts import staff_for_token
-from db.engine import reading
-from db.errors import InvalidInput
-from db.unit import Actor
-from db.vocabulary import ActorKind, Role
+from db.core.engine import reading
+from db.core.errors import InvalidInput
+from db.core.unit import Actor
+from db.core.vocabulary import ActorKind, Role
+from db.staff.accounts import staff_for_token
 from matching.i18n import DEFAULT_LANG, Lang
 
 _bearer = HTTPBearer(

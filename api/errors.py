@@ -1,7 +1,7 @@
 """Every error the API answers is JSON: `{"error": {"code", "message", "field"}}`; the dashboard
 answers the same errors as a page for people.
 
-The use cases' refusals carry their HTTP status (`db/errors.py`); bad input is a 422 naming the
+The use cases' refusals carry their HTTP status (`db/core/errors.py`); bad input is a 422 naming the
 field; a missing or unknown token a 401; anything unforeseen a 500 whose request id (also in the
 `X-Request-ID` header) is in the message and in the log line with the traceback. Messages are in
 the reader's language.
@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.dashboard.auth import PATH as DASHBOARD
 from api.dashboard.render import page, page_lang
 from api.deps import lang_of
-from db.errors import StorageError
+from db.core.errors import StorageError
 from matching.errors import MatchingError
 from matching.i18n import CATALOGS, Lang, t
 from matching.request import describe_problem

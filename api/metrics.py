@@ -21,9 +21,9 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.worker import JOBS, Worker
-from db.engine import reading
-from db.lead_queries import leads_by_status
-from db.outbox import backlog
+from db.core.engine import reading
+from db.leads.outbox import backlog
+from db.leads.queries import leads_by_status
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 

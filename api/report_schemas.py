@@ -1,5 +1,6 @@
-"""What the coordination team's reports answer (`/api/v1/reports/…`), built from `db/reports.py`,
-`db/report_problems.py` and `db/report_coverage.py`. No personal contact data in any of them."""
+"""What the coordination team's reports answer (`/api/v1/reports/…`), built from
+`db/reports/progress.py`, `db/reports/problems.py` and `db/reports/coverage.py`. No personal contact
+data in any of them."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from api.schemas import ChinaTime
-from db.report_coverage import Coverage, ParkCoverage
-from db.report_problems import Problem, Problems
-from db.report_scope import ReportScope
-from db.reports import Progress, ProgressReport
+from db.reports.coverage import Coverage, ParkCoverage
+from db.reports.problems import Problem, Problems
+from db.reports.progress import Progress, ProgressReport
+from db.reports.scope import ReportScope
 
 
 class ScopeOut(BaseModel):

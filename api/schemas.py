@@ -2,7 +2,7 @@
 
 Request bodies forbid unknown fields, so nothing a client may not set (status, bank, limits) can
 slip in through a body: such a field is a 422 that names it. Responses are built from the read
-models of `db/lead_queries.py`; no personal contact data leaves except `LeadOut.contact`.
+models of `db/leads/queries.py`; no personal contact data leaves except `LeadOut.contact`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from db.lead_queries import (
+from db.core.vocabulary import AssignmentStatus, DeclineReason, FollowUp, QrKind
+from db.intake.qr_sources import Funnel, SourceView
+from db.intake.register import Registration
+from db.leads.queries import (
     FirmView,
     LeadPage,
     LeadRecord,
@@ -33,11 +36,8 @@ from db.lead_queries import (
     PoolItem,
     PoolPage,
 )
+from db.leads.views import Lead
 from db.models import MAX_ID
-from db.qr_sources import Funnel, SourceView
-from db.register import Registration
-from db.views import Lead
-from db.vocabulary import AssignmentStatus, DeclineReason, FollowUp, QrKind
 from matching.amounts import DEFAULT_MAX_YUAN
 from matching.request import FirmIn, NeedIn, NullsAsAbsent, StandardsIn, no_nul
 from matching.serialize import result_json

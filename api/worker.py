@@ -1,5 +1,5 @@
 """The background worker: expiry and reassignment on the working-day clocks, overdue flags, the
-outbox sent through Telegram, and the report copies kept up to date (db/report_copies.py: a
+outbox sent through Telegram, and the report copies kept up to date (db/reports/copies.py: a
 report then finds little to copy before it reads, instead of a season's changes). It runs
 inside `yinqi serve` (beside the bot, sharing its rate limiter) and alone as `yinqi worker`;
 several may run at once (each step locks what it changes).
@@ -24,11 +24,11 @@ from sqlmodel import Session
 from telegram import Bot
 
 from bot.notify import Notifier, SendRun
-from db.expiry import ExpiryRun, expire_overdue
+from db.leads.expiry import ExpiryRun, expire_overdue
+from db.leads.outbox import BATCH, LEASE
+from db.leads.overdue import OverdueRun, flag_overdue
 from db.models import utcnow
-from db.outbox import BATCH, LEASE
-from db.overdue import OverdueRun, flag_overdue
-from db.report_copies import refresh
+from db.reports.copies import refresh
 from matching.policy import DEFAULT_POLICY, Policy
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ p99 show how long a request takes when the server is busy but not saturated.
 Three processes per database. Our app: `create_app` under uvicorn on 127.0.0.1, one worker, as
 `yinqi serve` runs it (what starting made frozen out of the garbage collector's sight, as in the
 bare app's process). The bare app, under the same uvicorn: Starlette, no auth, no FastAPI, no ORM
-objects, no pydantic; for a page of leads the very statement `db.lead_queries.list_leads` sends,
+objects, no pydantic; for a page of leads the very statement `db.leads.queries.list_leads` sends,
 with its parameters (caught on their way to the database), through the same engine, rows turned into
 the same JSON by hand; for a claim the statements it needs in one transaction (the need locked, the
 candidate, the bank's lead, the live count, then the lead, its event and the firm's notice), then
@@ -31,9 +31,10 @@ machine); the servers' pids go to stderr, for `py-spy record --pid PID`.
 The data go through the real code: the sample catalog and staff with tokens
 (`tests.db.builders.seed`, i.e. `save_catalog` and `add_user`), eight 越城区 firms registered
 with `register_need`, copied row for row into fresh firms and needs (with their candidates, no
-lead yet), 500 of which one manager of 绍兴银行 claims with `db.assignments.claim` (a third then
-contacted, a sixth visited, with `record_follow_up`). SQLite: a file in a temporary directory.
-PostgreSQL: a schema of its own (ANALYZEd once loaded, as autovacuum would), dropped at the end.
+lead yet), 500 of which one manager of 绍兴银行 claims with `db.leads.assignments.claim` (a
+third then contacted, a sixth visited, with `record_follow_up`). SQLite: a file in a temporary
+directory. PostgreSQL: a schema of its own (ANALYZEd once loaded, as autovacuum would), dropped
+at the end.
 """
 
 from __future__ import annotations
@@ -65,15 +66,15 @@ from sqlalchemy import Connection, Engine, Row, Select, event, insert
 from sqlmodel import Session, col
 
 from api.cli.common import freeze_startup
-from db.assignments import claim, record_follow_up
-from db.engine import READ_ONLY, make_engine
-from db.lead_queries import _lead_query, list_leads, overdue
-from db.migrate import upgrade
+from db.core.engine import READ_ONLY, make_engine
+from db.core.migrate import upgrade
+from db.core.unit import Actor
+from db.core.vocabulary import LIVE, ActorKind, AssignmentStatus, FollowUp, NeedStatus, Notice, Role
+from db.intake.qr_sources import create_source
+from db.intake.register import Contact, register_need
+from db.leads.assignments import claim, record_follow_up
+from db.leads.queries import _lead_query, list_leads, overdue
 from db.models import Assignment, Candidate, Need, metadata, utcnow
-from db.qr_sources import create_source
-from db.register import Contact, register_need
-from db.unit import Actor
-from db.vocabulary import LIVE, ActorKind, AssignmentStatus, FollowUp, NeedStatus, Notice, Role
 from matching.model import Collateral, EntityType, Purpose, Standards
 from matching.workdays import deadlines
 from tests.databases import PostgresSchema

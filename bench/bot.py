@@ -54,9 +54,9 @@ from sqlalchemy import distinct, func
 from sqlmodel import Session, select
 
 from bench.company_names import BRAND_CHARS, INDUSTRIES
-from db.engine import make_engine
+from db.core.engine import make_engine
+from db.intake.qr_sources import create_source
 from db.models import Need
-from db.qr_sources import create_source
 from matching.uscc import CHARSET, uscc_check_char
 from tests.databases import PG_ENV, PostgresSchema
 

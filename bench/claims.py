@@ -1,4 +1,5 @@
-"""Benchmark: racing claims under the 3/2 limit, db.assignments.claim against the obvious code.
+"""Benchmark: racing claims under the 3/2 limit, db.leads.assignments.claim against the obvious
+code.
 
     python bench/claims.py [--needs 2000] [--workers 16] [--claims-per-need 4]
                            [--database sqlite|postgresql|both] [--pg-url URL] [--seed 1]
@@ -39,14 +40,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import Connection, Engine, create_engine, insert, text
 from sqlmodel import Session, col, func, select
 
-from db.assignments import claim
-from db.engine import make_engine, reading
-from db.errors import AlreadyHeld, LimitReached, NotEligible, StorageError
-from db.migrate import upgrade
+from db.core.engine import make_engine, reading
+from db.core.errors import AlreadyHeld, LimitReached, NotEligible, StorageError
+from db.core.migrate import upgrade
+from db.core.unit import Actor
+from db.core.vocabulary import LIVE, AssignmentStatus, NeedStatus
+from db.intake.register import Contact, register_need
+from db.leads.assignments import claim
 from db.models import Assignment, Candidate, Event, Need, Outbox, metadata
-from db.register import Contact, register_need
-from db.unit import Actor
-from db.vocabulary import LIVE, AssignmentStatus, NeedStatus
 from matching.model import EntityType, Standards
 from matching.workdays import deadlines
 from tests.databases import PG_ENV, PostgresSchema
@@ -277,7 +278,7 @@ def run_variant(kind: str, variant: str, args: argparse.Namespace) -> float:
         outcomes, seconds = race(engine, variant, actors, plan)
         over, doubles = violations(engine)
     attempts = sum(outcomes.values())
-    label = "db.assignments.claim" if variant == SAFE else "count, then insert"
+    label = "db.leads.assignments.claim" if variant == SAFE else "count, then insert"
     refused = ", ".join(f"{k} {n:,}" for k, n in sorted(outcomes.items()) if k != "claimed")
     print(
         f"  {variant:6s} {label:20s} {attempts:,} claims in {seconds:.1f} s = "

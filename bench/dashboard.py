@@ -44,10 +44,10 @@ from sqlalchemy import Engine, text
 
 from api.app import create_app
 from bot.config import BotSettings
-from db.demo import fill_season
-from db.engine import make_engine
-from db.migrate import upgrade
-from db.vocabulary import Role
+from db.core.engine import make_engine
+from db.core.migrate import upgrade
+from db.core.vocabulary import Role
+from db.demo.season import fill_season
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 TARGET_S = 1.0

@@ -35,10 +35,10 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from bench.company_names import BRAND_CHARS, INDUSTRIES
-from db.campaign_lists import COLUMNS
-from db.config import get_settings
-from db.engine import make_engine
-from db.migrate import upgrade
+from db.campaigns.lists import COLUMNS
+from db.core.config import get_settings
+from db.core.engine import make_engine
+from db.core.migrate import upgrade
 from matching.regions import ZHEJIANG_CITIES, short_form
 from matching.uscc import CHARSET, uscc_check_char
 

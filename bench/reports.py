@@ -52,11 +52,11 @@ from sqlalchemy import Engine, make_url, text
 from sqlmodel import Session
 
 from bench.province_catalog import province_catalog
-from db.catalog_store import save_catalog
-from db.engine import make_engine
-from db.migrate import upgrade
-from db.report_copies import refresh
-from db.reports import GroupBy, ReportScope, progress
+from db.core.engine import make_engine
+from db.core.migrate import upgrade
+from db.intake.catalog_store import save_catalog
+from db.reports.copies import refresh
+from db.reports.progress import GroupBy, ReportScope, progress
 from matching.catalog import Catalog
 from matching.workdays import CHINA_TZ, deadlines
 from tests.databases import PostgresSchema

@@ -15,7 +15,7 @@ from bot.engine import Outcome, handle
 from bot.events import Event, Reply
 from bot.state import ChatState, Step
 from bot.world import World
-from db.conversations import StaleConversation, StoredChat, forget_chat, load_chat, save_chat
+from db.intake.conversations import StaleConversation, StoredChat, forget_chat, load_chat, save_chat
 from matching.i18n import Lang
 
 log = logging.getLogger(__name__)

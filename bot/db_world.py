@@ -12,15 +12,15 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from bot.world import KnownName, Refused, SourceRef
-from db.catalog_store import load_catalog
-from db.engine import reading
-from db.errors import StorageError
+from db.core.engine import reading
+from db.core.errors import StorageError
+from db.core.vocabulary import Channel, NeedStatus
+from db.intake.catalog_store import load_catalog
+from db.intake.qr_sources import source_for_payload
+from db.intake.register import Contact, Registration, register_need
+from db.intake.withdrawal import withdraw
+from db.leads.views import NeedProgress, needs_of_chat
 from db.models import CampaignEntry, Enterprise, Need
-from db.qr_sources import source_for_payload
-from db.register import Contact, Registration, register_need
-from db.views import NeedProgress, needs_of_chat
-from db.vocabulary import Channel, NeedStatus
-from db.withdrawal import withdraw
 from matching.catalog import Catalog
 from matching.errors import MatchingError
 from matching.i18n import Lang

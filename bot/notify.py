@@ -1,4 +1,4 @@
-"""Sending the outbox through Telegram: claim due notices (db/outbox.py), send each, mark it.
+"""Sending the outbox through Telegram: claim due notices (db/leads/outbox.py), send each, mark it.
 
 Each chat's notices go in the order they were queued, different chats' at once; the bot's rate
 limiter (PTB's `AIORateLimiter`) keeps the pace within Telegram's limits. A failure is kept on
@@ -29,11 +29,20 @@ from bot.config import BotSettings
 from bot.events import Reply
 from bot.staff import offer_keyboard, offer_text
 from bot.telegram_app import inline_markup
-from db.engine import reading
-from db.lead_cards import lead_card
+from db.core.engine import reading
+from db.core.vocabulary import AssignmentStatus, Notice
+from db.leads.cards import lead_card
+from db.leads.outbox import (
+    BATCH,
+    LEASE,
+    Claimed,
+    Delivery,
+    GiveUp,
+    claim_due,
+    mark_failed,
+    mark_sent,
+)
 from db.models import utcnow
-from db.outbox import BATCH, LEASE, Claimed, Delivery, GiveUp, claim_due, mark_failed, mark_sent
-from db.vocabulary import AssignmentStatus, Notice
 from matching.i18n import Lang, t
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw, ImageFont, features
 from qrcode.constants import ERROR_CORRECT_Q
 from qrcode.image.svg import SvgPathFillImage
 
-from db.qr_tokens import TOKEN_MAX, is_payload, new_token
+from db.intake.qr_tokens import TOKEN_MAX, is_payload, new_token
 from matching.i18n import Lang, Text
 
 __all__ = [

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.turn import Turn
-from db.register import Registration
-from db.views import Lead, NeedProgress
-from db.vocabulary import AssignmentStatus
+from db.core.vocabulary import AssignmentStatus
+from db.intake.register import Registration
+from db.leads.views import Lead, NeedProgress
 from matching.i18n import Yuan
 from matching.model import MatchResult, Route
 from matching.workdays import to_china_time

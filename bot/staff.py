@@ -15,13 +15,13 @@ from sqlmodel import Session
 
 from bot.events import Button, Keyboard, Reply
 from bot.result import when
-from db.assignments import accept, decline
-from db.engine import reading
-from db.errors import Conflict, NotAllowed, NotFound, StorageError
-from db.lead_cards import LeadCard, lead_card
-from db.staff_links import link_telegram, staff_of_telegram
-from db.unit import Actor
-from db.vocabulary import AssignmentStatus, DeclineReason, Notice
+from db.core.engine import reading
+from db.core.errors import Conflict, NotAllowed, NotFound, StorageError
+from db.core.unit import Actor
+from db.core.vocabulary import AssignmentStatus, DeclineReason, Notice
+from db.leads.assignments import accept, decline
+from db.leads.cards import LeadCard, lead_card
+from db.staff.links import link_telegram, staff_of_telegram
 from matching.i18n import Lang, Yuan, t
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from db.register import Registration
-from db.views import NeedProgress
+from db.intake.register import Registration
+from db.leads.views import NeedProgress
 from matching.catalog import Catalog
 from matching.i18n import Lang
 

@@ -71,7 +71,7 @@ def parse_amount(value: str | int | float | Decimal, *, max_yuan: int = DEFAULT_
 def counted_yuan(amount: int) -> int:
     """A stored amount as a sum counts it: at most `DEFAULT_MAX_YUAN`. Every amount taken in is
     held to that bound, so real sums stay exact; a row from before the bound, or mended by hand,
-    then cannot overflow a sum nor swamp a total (`db.report_sql.counted_yuan_column` in SQL)."""
+    then cannot overflow a sum nor swamp a total (`db.reports.sql.counted_yuan_column` in SQL)."""
     return min(amount, DEFAULT_MAX_YUAN)
 
 

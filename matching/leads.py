@@ -2,7 +2,7 @@
 
 One table, `RUNNING`, says which deadlines bind a lead in which status; every answer to "is this
 lead overdue?" — the API's, the dashboard's, the worker's flags, expiry, the reports' missed
-deadlines — is read from it (storage turns it into SQL in `db/lead_clocks.py`).
+deadlines — is read from it (storage turns it into SQL in `db/leads/clocks.py`).
 
 A clock runs from the step that starts it until the step it asks for is done or the lead ends:
 - accept (`accept_by`, 1 working day) while the lead is offered;

@@ -90,7 +90,7 @@ def banks_serving(existing: ExistingBanks, live_banks: frozenset[str]) -> int:
 def slots_left(limit: int | None, serving: int) -> int | None:
     """How many more new banks may serve the firm: its limit less the banks serving it, never
     below 0; None when the 10M line puts it outside the rule (storage's SQL twin:
-    `db/bank_limit.py`, pinned to this by tests/db/test_bank_limit_sql.py)."""
+    `db/leads/bank_limit.py`, pinned to this by tests/db/leads/test_bank_limit_sql.py)."""
     return None if limit is None else max(0, limit - serving)
 
 

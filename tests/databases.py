@@ -15,8 +15,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, make_url, text
 
-from db.engine import make_engine
-from db.migrate import upgrade
+from db.core.engine import make_engine
+from db.core.migrate import upgrade
 from db.models import metadata
 
 PG_ENV = "YINQI_TEST_DATABASE_URL"

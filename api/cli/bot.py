@@ -19,7 +19,7 @@ from bot.chat import ChatService
 from bot.config import BotSettings, get_settings
 from bot.db_world import DbWorld
 from bot.terminal import TerminalChat
-from db.engine import is_sqlite
+from db.core.engine import is_sqlite
 from matching.i18n import Lang
 
 

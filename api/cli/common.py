@@ -10,8 +10,8 @@ import typer
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from db.engine import make_engine
-from db.migrate import current_revision, head_revision
+from db.core.engine import make_engine
+from db.core.migrate import current_revision, head_revision
 from matching.i18n import Lang, t
 
 EXIT_BAD_INPUT = 2

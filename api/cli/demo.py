@@ -11,8 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from api.cli.common import LangOption, fail, shown
 from api.cli.storage import init_command
-from db.demo import DemoSeason, empty_season, fill_season, has_needs
-from db.engine import make_engine
+from db.core.engine import make_engine
+from db.demo.season import DemoSeason, empty_season, fill_season, has_needs
 from matching.i18n import Lang, t
 
 

@@ -14,8 +14,8 @@ from sqlalchemy.exc import OperationalError
 
 from api.cli.common import LangOption, fail, open_database, unreachable
 from api.workbooks.xlsx import csv_field
-from db.campaign_lists import ImportReport, Rejection, import_list
-from db.errors import StorageError
+from db.campaigns.lists import ImportReport, Rejection, import_list
+from db.core.errors import StorageError
 from matching.i18n import Lang, t
 
 SHOWN_REJECTIONS = 50

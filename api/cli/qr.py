@@ -15,15 +15,15 @@ from sqlmodel import Session
 from api.cli.common import LangOption, fail, open_database
 from bot.config import get_settings
 from bot.qr import QrError, cjk_font_path, deep_link, render_png, render_svg, sheet, sheet_pages
-from db.errors import StorageError
-from db.qr_sources import (
+from db.core.errors import StorageError
+from db.core.vocabulary import QrKind
+from db.intake.qr_sources import (
     Funnel,
     SourceView,
     create_source,
     deactivate_source,
     list_sources,
 )
-from db.vocabulary import QrKind
 from matching.i18n import Lang, t
 
 qr_app = typer.Typer(

@@ -11,11 +11,11 @@ import typer
 
 from api.cli.common import LangOption, fail, open_database
 from api.workbooks import ledger_xlsx, needs_summary_xlsx, weekly_xlsx
-from db.engine import reading
-from db.errors import StorageError
+from db.core.engine import reading
+from db.core.errors import StorageError
 from db.models import utcnow
-from db.report_scope import check_year
-from db.reports import ReportScope
+from db.reports.progress import ReportScope
+from db.reports.scope import check_year
 from matching.i18n import Lang, t
 from matching.workdays import to_china_time
 

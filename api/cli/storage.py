@@ -13,14 +13,14 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from api.cli.common import LangOption, fail, open_database, shown, unreachable
-from db.accounts import add_user, revoke_tokens
-from db.catalog_store import LoadReport, load_catalog, save_catalog
-from db.engine import make_engine
-from db.errors import StorageError
-from db.migrate import current_revision, upgrade
+from db.core.engine import make_engine
+from db.core.errors import StorageError
+from db.core.migrate import current_revision, upgrade
+from db.core.vocabulary import Role
+from db.intake.catalog_store import LoadReport, load_catalog, save_catalog
 from db.models import ApiToken, Bank, Staff
-from db.staff_links import issue_link_code
-from db.vocabulary import Role
+from db.staff.accounts import add_user, revoke_tokens
+from db.staff.links import issue_link_code
 from matching.catalog_yaml import parse_catalog
 from matching.data import sample_catalog
 from matching.errors import MatchingError

@@ -1,6 +1,6 @@
 """Signing in to the dashboard: an API token typed once into a form, then a session cookie.
 
-The cookie holds a random session id (its hash is stored, `db/dashboard_sessions.py`) and is
+The cookie holds a random session id (its hash is stored, `db/staff/sessions.py`) and is
 `Secure`, `HttpOnly` and `SameSite=Strict`, scoped to `/dashboard`: a page of another site can
 neither read it nor make the browser send it, so the dashboard's two POST forms (sign in, sign
 out) need no token of their own; a POST whose `Origin` or `Sec-Fetch-Site` says it came from
@@ -17,8 +17,8 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import engine_of
-from db.dashboard_sessions import LIFETIME, Viewer, viewer_of
-from db.engine import reading
+from db.core.engine import reading
+from db.staff.sessions import LIFETIME, Viewer, viewer_of
 
 COOKIE: Final = "yinqi_dashboard"
 PATH: Final = "/dashboard"

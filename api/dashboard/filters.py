@@ -12,11 +12,11 @@ from urllib.parse import urlencode
 
 from sqlmodel import Session, select
 
-from db.dashboard_sessions import Viewer
-from db.errors import InvalidInput, NotAllowed, NotFound
+from db.core.errors import InvalidInput, NotAllowed, NotFound
+from db.core.vocabulary import Role
 from db.models import Bank
-from db.report_scope import Period, ReportScope, check_year, narrowed
-from db.vocabulary import Role
+from db.reports.scope import Period, ReportScope, check_year, narrowed
+from db.staff.sessions import Viewer
 from matching.i18n import DEFAULT_LANG, Lang
 from matching.regions import city_of_county
 from matching.workdays import to_china_time

@@ -1,7 +1,7 @@
 """What the overview and the drill-downs show, gathered from the reports the API serves
-(`db/reports.py`, `db/report_problems.py`, `db/report_coverage.py`) and the dashboard's own
-queries (`db/dashboard_queries.py`), all within the viewer's narrowed scope. No figure is
-worked out here; only read from a report's row and set beside the previous period's."""
+(`db/reports/progress.py`, `db/reports/problems.py`, `db/reports/coverage.py`) and the dashboard's
+own queries (`db/reports/dashboard.py`), all within the viewer's narrowed scope. No figure is worked
+out here; only read from a report's row and set beside the previous period's."""
 
 from __future__ import annotations
 
@@ -14,10 +14,9 @@ from typing import Final, TypeVar
 from sqlmodel import Session
 
 from api.dashboard.filters import Filters, Narrowed
-from db.dashboard_queries import OverdueLead, SourceFunnel, overdue_leads, source_funnels
-from db.engine import reading
-from db.report_scope import Period, ReportScope
-from db.reports import (
+from db.core.engine import reading
+from db.reports.dashboard import OverdueLead, SourceFunnel, overdue_leads, source_funnels
+from db.reports.progress import (
     GroupBy,
     ParkCoverage,
     Problem,
@@ -27,6 +26,7 @@ from db.reports import (
     problems,
     progress,
 )
+from db.reports.scope import Period, ReportScope
 
 PROBLEM_LIMIT: Final = 30
 OVERDUE_SHOWN: Final = 20  # the overview's share of the list; a drill-down shows more

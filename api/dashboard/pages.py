@@ -32,10 +32,10 @@ from api.routes.reports import xlsx_response
 from api.throttle import address_of, throttle_of
 from api.workbooks import weekly_xlsx
 from api.workbooks.ledgers import ledger_xlsx, needs_summary_xlsx
-from db.dashboard_sessions import Viewer, sign_in, sign_out
-from db.engine import reading
-from db.errors import NotFound, StorageError
-from db.ledgers import Quarter
+from db.core.engine import reading
+from db.core.errors import NotFound, StorageError
+from db.reports.ledgers import Quarter
+from db.staff.sessions import Viewer, sign_in, sign_out
 from matching.i18n import DEFAULT_LANG, Lang, t
 
 router = APIRouter(prefix=PATH, include_in_schema=False)

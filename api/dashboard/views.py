@@ -13,15 +13,15 @@ from api.dashboard import charts
 from api.dashboard.filters import Filters, Narrowed, narrow, own_scope
 from api.dashboard.overview import Overview, figures, headlines, overview, trend
 from api.dashboard.render import Words
-from db.dashboard_queries import need_in_scope, overdue_leads, source_funnels, sources_placed
-from db.dashboard_sessions import Viewer
-from db.errors import NotFound
-from db.lead_queries import get_need
+from db.core.errors import NotFound
+from db.core.unit import Actor
+from db.core.vocabulary import Role
+from db.leads.queries import get_need
 from db.models import MAX_ID, Bank, Park
-from db.report_scope import Period
-from db.reports import GroupBy, ParkCoverage, Progress, coverage
-from db.unit import Actor
-from db.vocabulary import Role
+from db.reports.dashboard import need_in_scope, overdue_leads, source_funnels, sources_placed
+from db.reports.progress import GroupBy, ParkCoverage, Progress, coverage
+from db.reports.scope import Period
+from db.staff.sessions import Viewer
 
 FUNNEL_STAGES = ("scanned", "consented", "submitted", "offered", "accepted", "credit_granted")
 

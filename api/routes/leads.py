@@ -11,10 +11,10 @@ from sqlmodel import Session
 from api.deps import Caller, CallerDep, Now, ReadSession, WriteSession, known_query
 from api.routes import PREFIX, LeadId, errors, shaped
 from api.schemas import DeclineIn, FollowUpIn, IsoTime, LeadOut, LeadPageOut, ReassignIn
-from db import assignments
-from db.engine import READ_ONLY
-from db.lead_queries import MAX_PAGE, get_lead, list_leads
-from db.vocabulary import AssignmentStatus
+from db.core.engine import READ_ONLY
+from db.core.vocabulary import AssignmentStatus
+from db.leads import assignments
+from db.leads.queries import MAX_PAGE, get_lead, list_leads
 
 router = APIRouter(prefix=PREFIX, tags=["leads"], dependencies=[Depends(known_query)])
 

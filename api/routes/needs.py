@@ -7,10 +7,10 @@ from fastapi import APIRouter, Depends, Response
 from api.deps import CallerDep, Now, ReadSession, WriteSession, known_query
 from api.routes import PREFIX, NeedId, errors
 from api.schemas import NeedOut, NeedRegistrationIn, RegistrationOut
-from db.errors import InvalidInput, NotAllowed
-from db.lead_queries import get_need
-from db.register import Contact, register_need
-from db.vocabulary import Channel, Role
+from db.core.errors import InvalidInput, NotAllowed
+from db.core.vocabulary import Channel, Role
+from db.intake.register import Contact, register_need
+from db.leads.queries import get_need
 from matching.request import parse_request
 
 router = APIRouter(prefix=PREFIX, tags=["needs"], dependencies=[Depends(known_query)])

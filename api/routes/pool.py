@@ -10,8 +10,8 @@ from api.deps import CallerDep, Now, ReadSession, WriteSession, known_query
 from api.routes import PREFIX, NeedId, errors
 from api.routes.leads import read_back
 from api.schemas import LeadOut, PoolPageOut
-from db import assignments
-from db.lead_queries import MAX_PAGE, open_pool
+from db.leads import assignments
+from db.leads.queries import MAX_PAGE, open_pool
 
 router = APIRouter(prefix=PREFIX, tags=["pool"], dependencies=[Depends(known_query)])
 

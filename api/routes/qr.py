@@ -12,10 +12,10 @@ from api.routes import PREFIX, errors
 from api.schemas import QrIn, QrListOut, QrOut
 from bot.config import BotSettings
 from bot.qr import deep_link, render_png, render_svg
-from db.errors import NotAllowed, NotFound
-from db.qr_sources import create_source, deactivate_source, list_sources
-from db.qr_tokens import TOKEN_MAX
-from db.vocabulary import QrKind, Role
+from db.core.errors import NotAllowed, NotFound
+from db.core.vocabulary import QrKind, Role
+from db.intake.qr_sources import create_source, deactivate_source, list_sources
+from db.intake.qr_tokens import TOKEN_MAX
 
 router = APIRouter(prefix=PREFIX, tags=["qr"], dependencies=[Depends(known_query)])
 

@@ -16,12 +16,12 @@ from api.report_schemas import CoverageOut, ProblemsOut, ProgressOut
 from api.routes import PREFIX, errors
 from api.schemas import IsoDate
 from api.workbooks import ledger_xlsx, needs_summary_xlsx, weekly_xlsx
-from db.errors import NotAllowed
-from db.report_coverage import coverage
-from db.report_problems import problems
-from db.report_scope import Period, ReportScope, narrowed
-from db.reports import GroupBy, progress
-from db.vocabulary import Role
+from db.core.errors import NotAllowed
+from db.core.vocabulary import Role
+from db.reports.coverage import coverage
+from db.reports.problems import problems
+from db.reports.progress import GroupBy, progress
+from db.reports.scope import Period, ReportScope, narrowed
 from matching.workdays import to_china_time
 
 router = APIRouter(

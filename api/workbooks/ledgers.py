@@ -24,10 +24,10 @@ from api.workbooks.xlsx import (
     to_bytes,
     wan,
 )
-from db.ledgers import Ledger, LedgerRow, Quarter, ledger
 from db.models import utcnow
-from db.needs_summary import NeedsSummary, SummaryRow, needs_summary
-from db.report_scope import ReportScope
+from db.reports.ledgers import Ledger, LedgerRow, Quarter, ledger
+from db.reports.needs_summary import NeedsSummary, SummaryRow, needs_summary
+from db.reports.scope import ReportScope
 from matching.i18n import Lang, t
 
 

@@ -29,7 +29,7 @@ from api.workbooks.xlsx import (
     wan,
 )
 from db.models import Bank, utcnow
-from db.reports import (
+from db.reports.progress import (
     Coverage,
     GroupBy,
     ParkCoverage,

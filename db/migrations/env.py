@@ -1,4 +1,4 @@
-"""Alembic's environment: migrations run on the connection `db.migrate` hands over."""
+"""Alembic's environment: migrations run on the connection `db.core.migrate` hands over."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from db.models import metadata
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("run migrations with `yinqi init` (db.migrate.upgrade), not alembic's CLI")
+    raise RuntimeError(
+        "run migrations with `yinqi init` (db.core.migrate.upgrade), not alembic's CLI"
+    )
 
 context.configure(
     connection=connection,

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, Column
 from sqlmodel import Field, SQLModel
 
+from db.core.vocabulary import Role
 from db.models.base import at_column, code_column, one_of
-from db.vocabulary import Role
 
 
 class Staff(SQLModel, table=True):

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import BigInteger, CheckConstraint, Column
 from sqlmodel import Field, SQLModel
 
+from db.core.vocabulary import QrKind
 from db.models.base import at_column, code_column, json_column, one_of
-from db.vocabulary import QrKind
 from matching.model import EntityType
 
 

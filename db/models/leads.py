@@ -19,8 +19,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from db.models.base import at_column, code_column, json_column, one_of
-from db.vocabulary import (
+from db.core.vocabulary import (
     ActorKind,
     AssignmentStatus,
     Attention,
@@ -28,6 +27,7 @@ from db.vocabulary import (
     DeclineReason,
     NeedStatus,
 )
+from db.models.base import at_column, code_column, json_column, one_of
 from matching.model import EntityType, Purpose, Route, Tier
 
 
@@ -215,7 +215,7 @@ class Outbox(SQLModel, table=True):
     """A notification to send (at least once): to a firm about its need, or to a staff member.
 
     A row is due while neither sent nor given up and `next_attempt_at` has passed; a sender
-    claims it by moving `next_attempt_at` a lease ahead (db/outbox.py).
+    claims it by moving `next_attempt_at` a lease ahead (db/leads/outbox.py).
     """
 
     __tablename__ = "outbox"

@@ -1,4 +1,4 @@
-"""The report's copies (`db/report_copies.py`): each lead, need and visit as the progress report
+"""The report's copies (`db/reports/copies.py`): each lead, need and visit as the progress report
 counts it (China days as day numbers, hours to accept and to contact, whether each deadline was
 missed), narrow enough to read a whole season quickly. They are kept up to date lazily, at
 report time, from the event log; `report_copy_mark` says how far they have been brought."""
@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 
 from db.models.base import UtcDateTime, metadata
-from db.report_sql import monday_of
+from db.reports.sql import monday_of
 
 
 def _day(name: str) -> Column[int]:
@@ -61,7 +61,7 @@ report_lead = Table(
     Index(None, "county"),
 )
 
-# The medians of a whole season's leads (`db/report_medians.py`): each group's hours in order,
+# The medians of a whole season's leads (`db/reports/medians.py`): each group's hours in order,
 # so that its middle value is read without sorting (a group key, the hours, and what the
 # report filters by: the day the hours are placed by, and the lead).
 MEDIAN_KEYS = ("bank_id", "park_id", "county", "source_id", "week", None)
@@ -114,7 +114,7 @@ report_visit = Table(
 )
 
 # Each day's sums of the counted figures, per bank, park, county and QR source (`dim`, `key`: the
-# id or the county, "" for none), as the copies count them (`db/report_day_sums.py`): a season's
+# id or the county, "" for none), as the copies count them (`db/reports/day_sums.py`): a season's
 # report for everyone reads these instead of every lead.
 DAY_SUMS = (
     "needs",  # by bank: the needs each bank received a lead for; else the needs registered

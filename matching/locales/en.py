@@ -169,7 +169,7 @@ MESSAGES: dict[str, str] = {
     "explain.notes": "Notes:",
     "explain.deadlines": "Deadlines (China time): accept by {accept}; contact by {contact}; decide by {decide}; final {final}",
     "explain.passed_over": "Products of nearby banks passed over:",
-    # --- storage: refusals (db.errors); read by bank systems, operators and the bot ---
+    # --- storage: refusals (db.core.errors); read by bank systems, operators and the bot ---
     "error.conversation_changed": "This conversation was just changed elsewhere; please try again",
     "error.need_not_found": "Need {need_id} was not found",
     "error.lead_not_found": "Lead {lead_id} was not found",
@@ -262,7 +262,7 @@ MESSAGES: dict[str, str] = {
     "cli.demo_made": "Demo season {start} – {end}, made in {seconds} s: {firms} firms, {needs} needs, {leads} leads, {visits} visits, {credit} leads granted credit, {loans} loans issued; {sources} loan QR codes scanned {scans} times. All of it is generated SAMPLE data.",
     "cli.demo_staff": "Demo staff (role, bank, API token, name); the tokens are shown only this once:",
     "cli.demo_look": "To look: run `yinqi serve`, open http://127.0.0.1:8000/dashboard and sign in with the coordinator's token:\n{token}",
-    # --- campaign lists (db.campaign_lists) ---
+    # --- campaign lists (db.campaigns.lists) ---
     "list.missing_name": "The firm's name is missing",
     "list.bad_uscc": "Bad unified social credit code: {reason}",
     "list.duplicate_uscc": "Duplicate of line {line}: the same unified social credit code {uscc} (line {line} is kept)",
@@ -314,7 +314,7 @@ MESSAGES: dict[str, str] = {
     "qr.column.accepted": "accepted",
     "qr.column.credit_granted": "credit",
     "qr.column.label": "label",
-    # --- notices the outbox sends (db.vocabulary.Notice) ---
+    # --- notices the outbox sends (db.core.vocabulary.Notice) ---
     "notice.firm.offered": "Your financing need has been passed to {bank}. A manager will accept it within 1 working day and contact you within 3.",
     "notice.firm.accepted": "{bank} has taken on your financing need; its account manager will contact you within 3 working days.",
     "notice.firm.declined": "{bank} will not take your financing need further. We are passing it on to another bank and will tell you which.",

@@ -158,7 +158,7 @@ MESSAGES: dict[str, str] = {
     "explain.notes": "说明：",
     "explain.deadlines": "时限（北京时间）：受理 {accept} 前；联系 {contact} 前；决定 {decide} 前；最迟 {final}",
     "explain.passed_over": "附近银行未采用的产品：",
-    # --- storage: refusals (db.errors); read by bank systems, operators and the bot ---
+    # --- storage: refusals (db.core.errors); read by bank systems, operators and the bot ---
     "error.conversation_changed": "这段对话刚刚在别处更新过，请再试一次",
     "error.need_not_found": "找不到融资需求 {need_id}",
     "error.lead_not_found": "找不到线索 {lead_id}",
@@ -251,7 +251,7 @@ MESSAGES: dict[str, str] = {
     "cli.demo_made": "演示数据 {start} 至 {end}，用时 {seconds} 秒：企业{firms}家，融资需求{needs}条，线索{leads}条，走访{visits}次，授信{credit}笔，放款{loans}笔；贷款码{sources}个，扫码{scans}次。以上均为生成的示例数据。",
     "cli.demo_staff": "演示账号（角色、银行、API 令牌、姓名）；令牌只显示这一次：",
     "cli.demo_look": "查看方法：运行 `yinqi serve`，打开 http://127.0.0.1:8000/dashboard，用专班联络员的令牌登录：\n{token}",
-    # --- campaign lists (db.campaign_lists) ---
+    # --- campaign lists (db.campaigns.lists) ---
     "list.missing_name": "缺少企业名称",
     "list.bad_uscc": "统一社会信用代码有误：{reason}",
     "list.duplicate_uscc": "统一社会信用代码 {uscc} 与第{line}行重复（保留第{line}行）",
@@ -303,7 +303,7 @@ MESSAGES: dict[str, str] = {
     "qr.column.accepted": "受理",
     "qr.column.credit_granted": "授信",
     "qr.column.label": "标签",
-    # --- notices the outbox sends (db.vocabulary.Notice) ---
+    # --- notices the outbox sends (db.core.vocabulary.Notice) ---
     "notice.firm.offered": "您的融资需求已推送给{bank}，银行将在1个工作日内受理、3个工作日内联系您。",
     "notice.firm.accepted": "{bank}已受理您的融资需求，客户经理将在3个工作日内联系您。",
     "notice.firm.declined": "{bank}暂时无法继续办理您的融资需求。我们正在为您推送给其他银行，有进展会通知您。",

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from bot.config import BotSettings
-from db.unit import Actor
+from db.core.unit import Actor
 from tests.db.builders import MONDAY, Seeded, seed
 
 

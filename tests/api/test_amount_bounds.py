@@ -14,8 +14,8 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from api.worker import Worker
-from db.assignments import accept, record_follow_up
-from db.errors import InvalidInput
+from db.core.errors import InvalidInput
+from db.leads.assignments import accept, record_follow_up
 from db.models import Assignment, Need
 from matching.amounts import DEFAULT_MAX_YUAN
 from matching.i18n import Lang

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlmodel import Session
 
-from db.accounts import revoke_tokens
+from db.staff.accounts import revoke_tokens
 from tests.api.conftest import Api
 
 LEADS = "/api/v1/leads"

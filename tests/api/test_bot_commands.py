@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from api.app import WEBHOOK_PATH, create_app
 from api.cli import app as cli
 from bot.config import BotSettings
-from db.config import get_settings
+from db.core.config import get_settings
 from tests.bot.standin import StandIn
 from tests.db.builders import Seeded
 

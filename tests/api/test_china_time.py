@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from db.qr_sources import create_source
+from db.intake.qr_sources import create_source
 from tests.api.conftest import Api
 from tests.db.builders import firm, register
 

@@ -18,8 +18,8 @@ from sqlmodel import Session, col, func, select
 
 from api.app import create_app
 from bot.config import BotSettings
+from db.core.vocabulary import LIVE
 from db.models import Assignment, Bank, Candidate, Need
-from db.vocabulary import LIVE
 from matching.model import EntityType
 from tests.db.builders import YUECHENG_BANKS, Seeded, firm, register, seed
 

@@ -12,10 +12,10 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from api.cli import app
-from db.accounts import staff_for_token
-from db.config import get_settings
+from db.core.config import get_settings
+from db.core.vocabulary import Role
 from db.models import Bank, Need, Staff
-from db.vocabulary import Role
+from db.staff.accounts import staff_for_token
 from tests.databases import SqliteTemplate
 
 runner = CliRunner()

@@ -9,9 +9,9 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from api.cli import app
-from db.config import get_settings
+from db.core.config import get_settings
 from db.models import LinkCode
-from db.staff_links import hash_code, link_telegram
+from db.staff.links import hash_code, link_telegram
 from tests.db.builders import Seeded
 
 

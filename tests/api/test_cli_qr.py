@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from api.cli import app
 from bot import qr
 from bot.config import get_settings as bot_settings
-from db.config import get_settings
+from db.core.config import get_settings
 from db.models import QrSource, Scan, utcnow
 
 runner = CliRunner()

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from db.config import get_settings
+from db.core.config import get_settings
 from tests.db.builders import Seeded
 from tests.db.report_story import Story, play
 

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from typer.testing import CliRunner
 
 from api.cli import app as cli
-from db.config import get_settings
+from db.core.config import get_settings
 from tests.db.builders import Seeded
 
 

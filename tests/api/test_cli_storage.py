@@ -12,9 +12,9 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from api.cli import app
-from db.accounts import hash_token, staff_for_token
-from db.config import get_settings
+from db.core.config import get_settings
 from db.models import ApiToken, Bank, LoanProduct
+from db.staff.accounts import hash_token, staff_for_token
 from matching.data import SAMPLE_CATALOG
 
 runner = CliRunner()

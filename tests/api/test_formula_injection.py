@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from api.workbooks.xlsx import Column, add_table, csv_field, new_workbook, to_bytes
-from db.config import get_settings
+from db.core.config import get_settings
 from tests.api.conftest import Api
 from tests.db.report_story import cn
 

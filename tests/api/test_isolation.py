@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
+from db.intake.qr_sources import create_source
 from db.models import Assignment, Event, Need, QrSource
-from db.qr_sources import create_source
 from matching.model import Standards
 from tests.api.conftest import Api
 from tests.db.builders import Seeded, firm, register
@@ -84,7 +84,7 @@ def _world(seeded: Seeded) -> World:
     near = register(seeded)
     offered = near.offers[0]
     assert offered.bank_code == "tlbank"
-    from db.assignments import claim
+    from db.leads.assignments import claim
 
     with seeded.session() as s:
         claimed = claim(s, need_id=near.need_id, actor=seeded.manager("hxrcb"))

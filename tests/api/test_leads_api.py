@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from api.schemas import LeadPageOut
+from db.core.vocabulary import AssignmentStatus
 from db.models import Assignment, Event, Need
-from db.vocabulary import AssignmentStatus
 from matching.data import sample_catalog
 from tests.api.conftest import Api
 from tests.db.builders import Seeded, firm, register
@@ -281,8 +281,8 @@ def test_coordinators_do_not_pull_leads(api: Api) -> None:
 
 
 def test_a_withdrawn_firm_has_no_name_and_no_contact_in_its_leads(api: Api) -> None:
-    from db.unit import Actor
-    from db.withdrawal import withdraw
+    from db.core.unit import Actor
+    from db.intake.withdrawal import withdraw
 
     lead_id, need_id, bank = _offered(api)
     caller = api.as_(api.seeded.manager(bank))

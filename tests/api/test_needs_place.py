@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from db.intake.qr_sources import create_source, deactivate_source
 from db.models import Enterprise, Need, Park
-from db.qr_sources import create_source, deactivate_source
 from tests.api.conftest import Api
 
 NEEDS = "/api/v1/needs"

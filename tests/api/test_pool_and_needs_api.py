@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from db.core.vocabulary import NeedStatus
 from db.models import Event, Need
-from db.vocabulary import NeedStatus
 from matching.model import EntityType
 from tests.api.conftest import Api
 from tests.db.builders import Seeded, firm, register

@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 from sqlmodel import Session, select
 
-from db.accounts import add_user
 from db.models import Park
+from db.staff.accounts import add_user
 from tests.api.conftest import Api
 from tests.db.report_story import AFTER_WEEK1, Story, play
 

@@ -25,7 +25,7 @@ from schemathesis.generation.meta import negated_parameters
 from api.app import create_app
 from api.throttle import Throttle
 from bot.config import BotSettings
-from db.qr_sources import create_source
+from db.intake.qr_sources import create_source
 from tests.databases import backends
 from tests.db.builders import Seeded, firm, register, seed
 

@@ -12,8 +12,8 @@ import openpyxl  # type: ignore[import-untyped]
 import pytest
 
 from api.workbooks import ledger_xlsx, needs_summary_xlsx, weekly_xlsx
-from db.errors import InvalidInput, NotFound
-from db.reports import ReportScope
+from db.core.errors import InvalidInput, NotFound
+from db.reports.progress import ReportScope
 from matching.i18n import Lang
 from tests.db.builders import Seeded
 from tests.db.report_story import AFTER_WEEK1, WEEK1, Story, play

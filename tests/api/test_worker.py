@@ -23,15 +23,15 @@ from sqlmodel import Session, col, select
 from telegram import Bot
 from typer.testing import CliRunner
 
-import db.report_copies
+import db.reports.copies
 from api.app import create_app
 from api.cli import app as cli
 from api.worker import Intervals, Pass, Worker
 from bot.config import BotSettings
-from db.assignments import accept
+from db.leads.assignments import accept
+from db.leads.views import Lead
 from db.models import Assignment, Bank, Event, Staff, utcnow
-from db.report_copies import mark_of
-from db.views import Lead
+from db.reports.copies import mark_of
 from matching.workdays import CHINA_TZ
 from tests.bot.harness import RunningBot
 from tests.bot.standin import StandIn
@@ -196,7 +196,7 @@ def test_yinqi_worker_help_names_its_options() -> None:
 def test_yinqi_worker_once_runs_one_pass(
     seeded: Seeded, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from db.config import get_settings as db_settings
+    from db.core.config import get_settings as db_settings
 
     register(seeded, now=utcnow() - timedelta(days=10))  # long overdue
     monkeypatch.setenv("DATABASE_URL", seeded.engine.url.render_as_string(hide_password=False))
@@ -279,7 +279,7 @@ def test_a_pass_that_keeps_failing_is_logged_as_an_error_and_shows_in_metrics(
     runner: Worker = app.state.worker  # as `yinqi serve` runs it, not started: the test runs it
     client = TestClient(app)
     register(seeded)
-    monkeypatch.setattr(db.report_copies, "_refresh", _overflowing)
+    monkeypatch.setattr(db.reports.copies, "_refresh", _overflowing)
     with caplog.at_level(logging.INFO, logger="api.worker"):
         for _ in range(2):
             done = asyncio.run(runner.run_once(AFTER_TUESDAY, jobs={"copies"}))

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from sqlmodel import Session
 
-from db.qr_sources import create_source
+from db.intake.qr_sources import create_source
 from tests.bot.driver import Driver
 from tests.bot.harness import RunningBot
 from tests.bot.standin import StandIn

@@ -17,12 +17,12 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
 
 from bot.config import BotSettings
 from bot.notify import Notifier, SendRun, make_bot
-from db.assignments import accept
+from db.core.unit import Actor
+from db.leads.assignments import accept
+from db.leads.outbox import LEASE
+from db.leads.views import Lead
 from db.models import Assignment, Conversation, Outbox, Staff, utcnow
-from db.outbox import LEASE
-from db.staff_links import issue_link_code
-from db.unit import Actor
-from db.views import Lead
+from db.staff.links import issue_link_code
 from tests.bot.harness import RunningBot
 from tests.bot.standin import Sent, SimUser, StandIn
 from tests.db.builders import Seeded, firm, register

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, col, select
 
+from db.intake.qr_sources import Funnel, create_source, funnel
 from db.models import Conversation, Need, Park, QrSource
-from db.qr_sources import Funnel, create_source, funnel
 from tests.bot.conftest import PARK
 from tests.bot.driver import Driver
 from tests.bot.test_engine import ENTERPRISE_USCC, start, uscc

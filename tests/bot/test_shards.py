@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from api.cli.bot import default_workers
 from bot.shards import chat_of, shard_of
-from db.engine import make_engine
+from db.core.engine import make_engine
 from db.models import Conversation, Need
 from tests.bot.harness import ShardedBot
 from tests.bot.standin import StandIn

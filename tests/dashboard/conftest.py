@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from bot.config import BotSettings
-from db.unit import Actor
+from db.core.unit import Actor
 from tests.db.builders import Seeded
 from tests.db.report_story import AFTER_FORTNIGHT, Story, play
 

@@ -13,8 +13,8 @@ import pytest
 from sqlmodel import Session, col, select
 
 from db.models import Park, QrSource
-from db.report_scope import ReportScope
-from db.reports import GroupBy, progress
+from db.reports.progress import GroupBy, progress
+from db.reports.scope import ReportScope
 from matching.model import Standards
 from tests.dashboard.conftest import Dashboard
 from tests.db.builders import firm, register

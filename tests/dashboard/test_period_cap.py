@@ -1,4 +1,4 @@
-"""One period rule (`db.report_scope.Period`): the API and the dashboard take a year, leap
+"""One period rule (`db.reports.scope.Period`): the API and the dashboard take a year, leap
 years included, and refuse a day more with the same error."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from db.errors import InvalidInput
-from db.report_scope import MAX_REPORT_DAYS, Period
+from db.core.errors import InvalidInput
+from db.reports.scope import MAX_REPORT_DAYS, Period
 from tests.dashboard.conftest import Dashboard
 
 LEAP_YEAR = {"from": "2028-01-01", "to": "2028-12-31"}  # 366 days

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from db.dashboard_queries import need_in_scope, overdue_leads, source_funnels
-from db.report_scope import Period, ReportScope
+from db.reports.dashboard import need_in_scope, overdue_leads, source_funnels
+from db.reports.scope import Period, ReportScope
 from tests.dashboard.conftest import Dashboard
 from tests.db.report_story import AFTER_FORTNIGHT, FORTNIGHT
 

@@ -8,9 +8,9 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from api.throttle import MOST_FAILURES, Throttle
-from db.accounts import hash_token, revoke_tokens
-from db.dashboard_sessions import KEPT, LIFETIME
 from db.models import DashboardSession
+from db.staff.accounts import hash_token, revoke_tokens
+from db.staff.sessions import KEPT, LIFETIME
 from tests.dashboard.conftest import Dashboard
 
 

@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from db.accounts import NewUser, add_user
-from db.catalog_store import save_catalog
+from db.core.unit import Actor
+from db.core.vocabulary import Role
+from db.intake.catalog_store import save_catalog
+from db.intake.register import Contact, Registration, register_need
 from db.models import Bank, Staff
-from db.register import Contact, Registration, register_need
-from db.unit import Actor
-from db.vocabulary import Role
+from db.staff.accounts import NewUser, add_user
 from matching.data import sample_catalog
 from matching.model import Collateral, EntityType, Firm, Need, Purpose, Standards
 

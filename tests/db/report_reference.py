@@ -1,10 +1,10 @@
-"""The progress report as it was computed before its copies (`db/report_copies.py`), straight from
+"""The progress report as it was computed before its copies (`db/reports/copies.py`), straight from
 `need`, `assignment` and `event`: the reference the tests hold `db.reports.progress` to, figure
 for figure. (Kept as it was: a few grouped aggregates, however many leads.)
 
 - needs: over `need` (by bank: over the leads, a bank holding a need at most once);
 - leads: one pass over `assignment` alone (a lead carries its need's city, county, park, source,
-  channel and first-loan flag), a filtered aggregate per figure (`db/report_leads.py`), each
+  channel and first-loan flag), a filtered aggregate per figure (`db/reports/lead_rows.py`), each
   counting the leads whose own moment (accepted_at, a deadline …) falls in the period; by week,
   the pass groups the leads by the week of every moment at once, and each figure goes to the
   week of its own moment;
@@ -29,10 +29,10 @@ from sqlalchemy import case, func, or_, select, tuple_
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col
 
+from db.core.vocabulary import Channel, NeedStatus
 from db.models import Assignment, Event, Need
-from db.report_scope import Period, ReportScope, in_scope, within
-from db.report_sql import dialect, medians, week_key, week_of
-from db.vocabulary import Channel, NeedStatus
+from db.reports.scope import Period, ReportScope, in_scope, within
+from db.reports.sql import dialect, medians, week_key, week_of
 from tests.db.report_reference_leads import (
     Measure,
     aggregate,

@@ -1,4 +1,4 @@
-"""(The tests' reference: `db/report_leads.py` as it was before the report's copies.)
+"""(The tests' reference: `db/reports/lead_rows.py` as it was before the report's copies.)
 
 What the progress report counts of a lead: the moment each figure is placed by and the
 condition it asks, and which leads a period may touch.
@@ -18,11 +18,11 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col
 
-from db.assignments import CLOCK_SKEW
+from db.core.vocabulary import Channel, NeedStatus
+from db.leads.assignments import CLOCK_SKEW
 from db.models import Assignment, Need
-from db.report_scope import Period, ReportScope, in_scope, within
-from db.report_sql import hours_between
-from db.vocabulary import Channel, NeedStatus
+from db.reports.scope import Period, ReportScope, in_scope, within
+from db.reports.sql import hours_between
 
 
 @dataclass(frozen=True, slots=True)

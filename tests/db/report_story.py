@@ -29,14 +29,14 @@ from decimal import Decimal
 
 from sqlmodel import select
 
-from db.assignments import accept, claim, decline, record_follow_up
-from db.expiry import expire_overdue
+from db.core.unit import Actor
+from db.core.vocabulary import Channel
+from db.intake.qr_sources import create_source
+from db.intake.register import Registration
+from db.leads.assignments import accept, claim, decline, record_follow_up
+from db.leads.expiry import expire_overdue
+from db.leads.views import leads_of_need
 from db.models import Bank
-from db.qr_sources import create_source
-from db.register import Registration
-from db.unit import Actor
-from db.views import leads_of_need
-from db.vocabulary import Channel
 from matching.model import Standards
 from matching.workdays import CHINA_TZ
 from tests.db.builders import Seeded, firm, need, register

@@ -1,4 +1,4 @@
-"""The progress report's copies of leads, needs and visits (`db/report_copies.py`): narrow rows
+"""The progress report's copies of leads, needs and visits (`db/reports/copies.py`): narrow rows
 a season's report reads instead of the whole lead, need and event tables, brought up to date at
 report time from the event log; empty here, filled in by the first report.
 

@@ -1,6 +1,6 @@
 """The progress report's day sums (`report_day`: each day's counted figures per bank, park,
 county and QR source) and the indexes that give a season's medians without sorting its leads
-(`db/report_day_sums.py`, `db/report_medians.py`). The copies are emptied: the next report
+(`db/reports/day_sums.py`, `db/reports/medians.py`). The copies are emptied: the next report
 copies every lead, need and visit again and adds them up as it goes.
 
 Revision ID: 0007
@@ -43,7 +43,7 @@ def upgrade() -> None:
         timed = sa.text(f"{hours} IS NOT NULL")
         for key in KEYS:
             keyed: list[str | sa.TextClause] = [] if key is None else [key]
-            if key == "week":  # the Monday of the day (db.report_sql.monday_of)
+            if key == "week":  # the Monday of the day (db.reports.sql.monday_of)
                 keyed = [sa.text(f"({day} - ({day} + 3) % 7)")]
             op.create_index(
                 f"ix_report_lead_{hours}_{key or 'all'}",

@@ -1,7 +1,7 @@
 """The report's copies and day sums made again: amounts above the cap a client may now send
 (10亿, `matching.amounts.DEFAULT_MAX_YUAN`) were copied and summed as they were, and may have
 left a day sum out of bounds. The copies are emptied: the next refresh copies every lead, need
-and visit again, counting each amount at most the cap (`db.report_sql.counted_yuan_column`).
+and visit again, counting each amount at most the cap (`db.reports.sql.counted_yuan_column`).
 
 Revision ID: 0008
 Revises: 0007

@@ -1,0 +1,495 @@
+"""`register_need`: a firm's need stored, matched and offered, in one transaction."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, text, true
+from sqlmodel import Session, col, select
+
+from db.core.errors import InvalidInput
+from db.core.unit import Actor, use_case
+from db.core.vocabulary import LIVE, OPEN_WORK, Attention, Channel, NeedStatus, QrKind
+from db.intake.catalog_store import load_catalog
+from db.leads.assignments import offer_to
+from db.leads.mechanics import lock_need, record
+from db.leads.views import Lead, leads_of_need
+from db.models import (
+    Assignment,
+    Bank,
+    Branch,
+    Candidate,
+    Enterprise,
+    Need,
+    Park,
+    QrSource,
+    utcnow,
+)
+from matching.catalog import Catalog
+from matching.catalog import Park as CatalogPark
+from matching.engine import eligible_banks, firm_park, match
+from matching.model import BankChoice, Firm, MatchResult, Route, Standard, Standards
+from matching.model import Need as NeedIn
+from matching.names import core_name
+from matching.policy import DEFAULT_POLICY, Policy
+from matching.serialize import result_json, text_json
+
+SAME_NAME_WINDOW = timedelta(days=30)
+"""A firm registering again under a near-identical name in the same county within this time,
+with its earlier need still open, is the same firm."""
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+# A registration's queries, built once with their parameters bound at each call: built anew
+# every time (columns compared, clauses coerced) they cost a fifth of a registration's CPU, and
+# every firm registering through the bot runs them (bench/bot.py).
+_SOURCE = select(QrSource).where(QrSource.token == bindparam("token"))
+_BY_USCC = (
+    select(Enterprise)
+    .where(Enterprise.uscc == bindparam("uscc"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_PARK_ID = select(Park.id).where(Park.code == bindparam("code"))
+_OPEN_NEEDS = select(Need).where(Need.status == NeedStatus.OPEN).order_by(col(Need.id).desc())
+_OPEN_NEED_OF_FIRM = _OPEN_NEEDS.where(Need.enterprise_id == bindparam("firm")).limit(1)
+_OPEN_NEEDS_BY_NAME = _OPEN_NEEDS.join(
+    Enterprise, col(Enterprise.id) == col(Need.enterprise_id)
+).where(
+    Enterprise.name_key == bindparam("name_key"),
+    Enterprise.county == bindparam("county"),
+    col(Need.created_at) >= bindparam("since"),
+    Enterprise.id != bindparam("not_firm"),  # 0 (no row has it) when the firm is not known
+)
+_LOADS = (
+    select(Bank.code, func.count())
+    .join(Assignment, col(Assignment.bank_id) == col(Bank.id))
+    .where(col(Assignment.status).in_(OPEN_WORK))
+    .group_by(col(Bank.code))
+)
+_BANK_IDS = select(Bank.code, Bank.id).where(col(Bank.code).in_(bindparam("codes", expanding=True)))
+_BRANCH_IDS = select(Branch.code, Branch.id).where(
+    col(Branch.code).in_(bindparam("codes", expanding=True))
+)
+_CANDIDATES = insert(Candidate)
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Who the banks should call, shown to a bank only once it has accepted the lead."""
+
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """The stored need, what the matcher decided, and the offers made.
+
+    `duplicate`: the firm already had a live need; that one is returned and nothing was added.
+    `result` is the match just made (None for a duplicate)."""
+
+    need_id: int
+    duplicate: bool
+    route: Route
+    attention: Attention | None
+    offers: tuple[Lead, ...]
+    result: MatchResult | None
+
+
+@use_case
+def register_need(
+    session: Session,
+    *,
+    firm: Firm,
+    need: NeedIn,
+    standards: Standards,
+    contact: Contact | None = None,
+    chat_id: int | None = None,
+    language: str = "zh",
+    source_token: str | None = None,
+    channel: Channel = Channel.BOT,
+    actor: Actor | None = None,
+    now: datetime | None = None,
+    policy: Policy = DEFAULT_POLICY,
+) -> Registration:
+    """Store the firm and its need, match it, and offer it to the best-ranked banks (up to
+    `policy.offer_count`, never beyond the bank limit); the rest of the slots stay open to claim.
+    A firm with a live need already gets that need back, marked `duplicate`."""
+    now = now or utcnow()
+    actor = actor or Actor.firm()
+    _check(firm, contact)
+    catalog = load_catalog(session)
+    source = _source(session, source_token, given=channel is Channel.OFFLINE)
+    firm = _placed(firm, source, catalog, given=channel is Channel.OFFLINE)
+    name_key = core_name(firm.name) if firm.name.strip() else ""
+    serialize_firm(session, uscc=firm.uscc, name_key=name_key, county=firm.county)
+    known = _by_uscc(session, firm.uscc)
+    earlier = _live_need(session, known, firm, name_key, now)
+    if earlier is not None:
+        earlier = lock_need(session, earlier.id or 0)
+        if _in_hand(session, earlier):
+            return _duplicate(session, earlier, actor, now)
+        earlier.status, earlier.updated_at = NeedStatus.SUPERSEDED, now  # it went nowhere
+        session.add(earlier)
+        record(session, actor=actor, at=now, kind="superseded", need_id=earlier.id)
+    enterprise = _save_enterprise(session, known, firm, name_key, catalog, now)
+    loads = _loads(session)
+    earlier_banks = _banks_on_earlier_needs(session, enterprise)
+    result = match(
+        firm, need, catalog, policy, standards=standards, loads=loads, live_banks=earlier_banks
+    )
+    row = _store_need(
+        session,
+        enterprise,
+        firm,
+        need,
+        standards,
+        result,
+        catalog,
+        contact,
+        now,
+        chat_id=chat_id,
+        language=language,
+        source=source,
+        channel=channel,
+    )
+    record(
+        session,
+        actor=actor,
+        at=now,
+        kind="registered",
+        need_id=row.id,
+        payload={"route": result.route.value, "channel": channel.value, "tier": result.tier.value},
+    )
+    queue = result.banks  # at the limit: the firm's own banks only; failing the standards: none
+    if result.route is Route.ASSIGN:
+        queue = eligible_banks(firm, need, catalog, loads=loads, live_banks=earlier_banks)
+    _store_candidates(session, row, queue, firm, catalog)
+    _make_offers(session, row, result, policy, now)
+    attention = Attention(row.attention) if row.attention else None
+    offers = leads_of_need(session, row.id or 0)
+    return Registration(row.id or 0, False, result.route, attention, offers, result)
+
+
+def _check(firm: Firm, contact: Contact | None) -> None:
+    if not firm.name.strip() and not firm.uscc:
+        raise InvalidInput.of("name_or_uscc", field="firm.name")
+    if len(firm.name) > 200:
+        raise InvalidInput.of("too_long", field="firm.name", limit=200)
+    if contact is not None:
+        if not contact.name.strip() or len(contact.name) > 100:
+            raise InvalidInput.of("contact_name", field="contact.name")
+        if not _MOBILE.match(contact.phone):
+            raise InvalidInput.of("contact_phone", field="contact.phone")
+
+
+def _source(session: Session, token: str | None, *, given: bool) -> QrSource | None:
+    """The active QR source of a token. A scanned code that is unknown or inactive attributes
+    nothing; one `given` by staff registering in person is refused, as a typo would be."""
+    if not token:
+        return None
+    found = session.exec(_SOURCE, params={"token": token}).first()
+    if found is not None and found.active:
+        return found
+    if given:
+        key = "unknown_qr_token" if found is None else "inactive_qr_token"
+        raise InvalidInput.of(key, field="source", token=token)
+    return None
+
+
+def _placed(firm: Firm, source: QrSource | None, catalog: Catalog, *, given: bool) -> Firm:
+    """The firm with the park it is counted in. A park it names must be where it is. A park's QR
+    code gives its park (and so its partner banks) only to a firm there: one that scanned it but
+    lies elsewhere is still counted in the code's funnel, never in the park's figures. Staff
+    registering in person (`given`) are refused a code whose park is not the firm's."""
+    if firm.park and firm_park(firm, catalog)[0] is None:
+        park = catalog.park(firm.park)
+        if park is None:
+            raise InvalidInput.of("unknown_park", field="firm.park", park=firm.park)
+        raise InvalidInput.of("park_elsewhere", field="firm.park", **_places(park, firm))
+    if source is None or source.kind != QrKind.PARK:
+        return firm
+    mine = catalog.park(firm.park) if firm.park else None
+    if mine is not None and mine.code != source.target and given:
+        raise InvalidInput.of(
+            "source_other_park", field="source", label=source.label, park=mine.name
+        )
+    placed = replace(firm, park=source.target) if mine is None else firm
+    if firm_park(placed, catalog)[0] is not None:
+        return placed
+    park = catalog.park(source.target)
+    if given and park is not None:
+        raise InvalidInput.of(
+            "source_park_elsewhere", field="source", label=source.label, **_places(park, firm)
+        )
+    return firm
+
+
+def _places(park: CatalogPark, firm: Firm) -> dict[str, str]:
+    """The text parameters of a park that is not where the firm is."""
+    place = firm.county or firm.city
+    return {"park": park.name, "county": park.county or park.city, "place": place}
+
+
+def serialize_firm(session: Session, *, uscc: str | None, name_key: str, county: str) -> None:
+    """On PostgreSQL, registrations and withdrawals of the same firm (by USCC, by name and county)
+    wait for each other, so two at once cannot both miss the other; always in this order.
+    SQLite's write lock serialises them all."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in (uscc or "", f"{name_key}|{county}" if name_key else ""):
+        if key:
+            lock = text("SELECT pg_advisory_xact_lock(:k)")
+            session.execute(lock, {"k": zlib.crc32(key.encode())})
+
+
+def _by_uscc(session: Session, uscc: str) -> Enterprise | None:
+    """The firm already known by this USCC, its row locked."""
+    if not uscc:
+        return None
+    return session.exec(_BY_USCC, params={"uscc": uscc}).first()
+
+
+def _save_enterprise(
+    session: Session,
+    known: Enterprise | None,
+    firm: Firm,
+    name_key: str,
+    catalog: Catalog,
+    now: datetime,
+) -> Enterprise:
+    """The firm's row as it registers now: the known one updated, or a new one."""
+    values: dict[str, Any] = {
+        "name": firm.name.strip(),
+        "name_key": name_key,
+        "entity_type": firm.entity_type.value,
+        "city": firm.city,
+        "county": firm.county,
+        "park_id": _park_id(session, firm, catalog),
+        "industry": firm.industry,
+        "tags": sorted(firm.tags),
+        "months_operating": firm.months_operating,
+        "updated_at": now,
+        "erased_at": None,
+    }
+    if known is None:  # registrations of one USCC are serialised, so this insert cannot race
+        known = Enterprise(uscc=firm.uscc or None, created_at=now, **values)
+    else:
+        for key, value in values.items():
+            setattr(known, key, value)
+    session.add(known)
+    session.flush()
+    return known
+
+
+def _park_id(session: Session, firm: Firm, catalog: Catalog) -> int | None:
+    park = catalog.park(firm.park)
+    if park is None:
+        return None
+    return session.exec(_PARK_ID, params={"code": park.code}).first()
+
+
+def _live_need(
+    session: Session, known: Enterprise | None, firm: Firm, name_key: str, now: datetime
+) -> Need | None:
+    """The firm's need still open: by the same USCC, or by a near-identical name (same core) in
+    the same county registered within the last 30 days."""
+    if known is not None:
+        found = session.exec(_OPEN_NEED_OF_FIRM, params={"firm": known.id}).first()
+        if found is not None:
+            return found
+    if not name_key:
+        return None
+    same_name = {
+        "name_key": name_key,
+        "county": firm.county,
+        "since": now - SAME_NAME_WINDOW,
+        "not_firm": known.id if known is not None else 0,
+    }
+    for candidate in session.exec(_OPEN_NEEDS_BY_NAME, params=same_name).all():
+        other = session.get(Enterprise, candidate.enterprise_id)
+        if other is not None and (not other.uscc or not firm.uscc):  # two USCCs: two firms
+            return candidate
+    return None
+
+
+def _in_hand(session: Session, need: Need) -> bool:
+    """Whether banks still have (or may still take) the need: a firm registering again then
+    gets it back. A need sent to credit repair or the coordination list, or one every eligible
+    bank let go, would otherwise block the firm for good."""
+    if need.route == Route.ASSIGN and need.attention != Attention.BANKS_EXHAUSTED:
+        return True
+    live = select(Assignment.id).where(
+        Assignment.need_id == need.id, col(Assignment.status).in_(LIVE)
+    )
+    return session.exec(live).first() is not None
+
+
+def _duplicate(session: Session, need: Need, actor: Actor, now: datetime) -> Registration:
+    record(session, actor=actor, at=now, kind="registered_again", need_id=need.id)
+    attention = Attention(need.attention) if need.attention else None
+    offers = leads_of_need(session, need.id or 0)
+    return Registration(need.id or 0, True, Route(need.route), attention, offers, None)
+
+
+def _loads(session: Session) -> dict[str, int]:
+    """Open leads per bank code, so ties go to the bank with the fewest."""
+    return {code: int(n) for code, n in session.exec(_LOADS).all()}
+
+
+def _banks_on_earlier_needs(session: Session, enterprise: Enterprise) -> frozenset[str]:
+    """Banks still serving the firm through its earlier needs (they count against the limit):
+    needs of this firm's row, and of rows of the same name core in the same county whose USCC
+    does not say they are another firm (a firm registering by name only gets a row each time)."""
+    shape = "no name" if not enterprise.name_key else "uscc" if enterprise.uscc else "name only"
+    params = {"firm": enterprise.id, "name_key": enterprise.name_key,
+              "county": enterprise.county, "uscc": enterprise.uscc}  # fmt: skip
+    return frozenset(session.exec(_EARLIER_BANKS[shape], params=params).all())
+
+
+def _earlier_banks(shape: str) -> Any:
+    """The query of `_banks_on_earlier_needs` for a firm with no name core, with a name core and
+    a USCC, or with a name core only."""
+    same_firm: ColumnElement[bool] = col(Enterprise.id) == bindparam("firm")
+    if shape != "no name":
+        other_uscc: ColumnElement[bool] = col(Enterprise.uscc).is_(None)
+        if shape == "uscc":
+            other_uscc = or_(other_uscc, col(Enterprise.uscc) == bindparam("uscc"))
+        same_name = and_(
+            col(Enterprise.name_key) == bindparam("name_key"),
+            col(Enterprise.county) == bindparam("county"),
+            other_uscc if shape == "uscc" else true(),
+        )
+        same_firm = or_(same_firm, same_name)
+    return (
+        select(Bank.code)
+        .join(Assignment, col(Assignment.bank_id) == col(Bank.id))
+        .join(Need, col(Need.id) == col(Assignment.need_id))
+        .join(Enterprise, col(Enterprise.id) == col(Need.enterprise_id))
+        .where(same_firm, col(Assignment.status).in_(LIVE))
+    )
+
+
+_EARLIER_BANKS = {shape: _earlier_banks(shape) for shape in ("no name", "uscc", "name only")}
+
+
+def _attention(result: MatchResult, standards: Standards) -> Attention | None:
+    """Why the coordination team should look at this need, if it should."""
+    failed = standards.failed()
+    if failed:
+        only_credit = failed == (Standard.GOOD_CREDIT,)
+        return Attention.CREDIT_REPAIR if only_credit else Attention.STANDARDS_FAILED
+    if result.route is Route.EXISTING_BANKS_ONLY:
+        return Attention.BANK_LIMIT
+    if result.route is Route.COORDINATION or not result.banks:
+        return Attention.NO_BANK
+    return None
+
+
+def _store_need(
+    session: Session,
+    enterprise: Enterprise,
+    firm: Firm,
+    need: NeedIn,
+    standards: Standards,
+    result: MatchResult,
+    catalog: Catalog,
+    contact: Contact | None,
+    now: datetime,
+    *,
+    chat_id: int | None,
+    language: str,
+    source: QrSource | None,
+    channel: Channel,
+) -> Need:
+    attention = _attention(result, standards)
+    row = Need(
+        enterprise_id=enterprise.id or 0,
+        status=NeedStatus.OPEN,
+        channel=channel,
+        source_id=source.id if source else None,
+        chat_id=chat_id,
+        language=language,
+        contact_name=contact.name.strip() if contact else None,
+        contact_phone=contact.phone if contact else None,
+        entity_type=firm.entity_type.value,
+        city=firm.city,
+        county=firm.county,
+        park_id=enterprise.park_id,
+        industry=firm.industry,
+        tags=sorted(firm.tags),
+        existing_banks=list(firm.existing_banks),
+        existing_bank_codes=list(result.existing_bank_codes),
+        banks_existing=result.banks_serving,
+        existing_credit_yuan=firm.existing_credit_yuan,
+        first_loan=result.first_loan,
+        amount_yuan=need.amount_yuan,
+        purpose=need.purpose.value,
+        term_months=need.term_months,
+        collateral=sorted(need.collateral),
+        products=list(need.products),
+        standards={s.value: getattr(standards, s.value) for s in Standard},
+        tier=result.tier.value,
+        bank_limit=result.bank_limit,
+        route=result.route.value,
+        outcome=result_json(result),
+        attention=attention,
+        attention_at=now if attention else None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _store_candidates(
+    session: Session, row: Need, queue: tuple[BankChoice, ...], firm: Firm, catalog: Catalog
+) -> None:
+    """The banks, best first, that offers and claims may draw on for this need (one INSERT of
+    many rows; nothing reads them back as objects before the offers' query)."""
+    if not queue:
+        return
+    branches = [catalog.branch_for(c.bank_code, firm.city, firm.county) for c in queue]
+    codes = sorted({c.bank_code for c in queue})
+    bank_ids = dict(session.exec(_BANK_IDS, params={"codes": codes}).all())
+    branch_codes = sorted({b.code for b in branches if b is not None})
+    branch_ids = dict(session.exec(_BRANCH_IDS, params={"codes": branch_codes}).all())
+    rows = [
+        {
+            "need_id": row.id or 0,
+            "bank_id": bank_ids[choice.bank_code] or 0,
+            "rank": rank,
+            "branch_id": branch_ids.get(branch.code) if branch else None,
+            "existing": choice.existing,
+            "products": list(choice.products),
+            "reasons": [text_json(r) for r in choice.reasons],
+        }
+        for rank, (choice, branch) in enumerate(zip(queue, branches, strict=True))
+    ]
+    session.execute(_CANDIDATES, rows)
+
+
+def _make_offers(
+    session: Session, row: Need, result: MatchResult, policy: Policy, now: datetime
+) -> None:
+    """Offer the need to the first `offer_count` banks of the match (the bot tells the firm)."""
+    system = Actor.system()
+    query = (
+        select(Candidate, Bank)
+        .join(Bank, col(Bank.id) == col(Candidate.bank_id))
+        .where(Candidate.need_id == row.id)
+        .order_by(col(Candidate.rank))
+    )
+    chosen = {b.bank_code for b in result.banks}
+    for candidate, bank in session.exec(query.limit(policy.offer_count)).all():
+        if bank.code not in chosen:  # only banks the match picked within the limit
+            break
+        offer_to(
+            session, row, bank, candidate, now=now, actor=system, policy=policy, tell_firm=False
+        )

@@ -1,0 +1,227 @@
+"""The outbox's bookkeeping: claim due notices under a lease, mark them sent, back off after a
+failure, give up on one that cannot be delivered. The sending itself is the bot's
+(bot/notify.py); nothing here knows Telegram.
+
+At least once: a claim counts the attempt and moves the row's `next_attempt_at` a lease ahead,
+committed before anything is sent. A sender that dies between sending and marking leaves the row
+to come due again when its lease runs out, and the next sender sends it again; a row marked sent
+is never claimed again. Two senders never hold the same row at once: on PostgreSQL the claim
+skips rows another sender is claiming (`FOR UPDATE SKIP LOCKED`); on SQLite it holds the only
+write lock. A row with no way to reach its recipient is closed with the reason, never retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from db.core.unit import use_case
+from db.core.vocabulary import NeedStatus
+from db.models import Need, Outbox, Staff, utcnow
+
+LEASE = timedelta(minutes=2)
+"""How long a claim holds its rows: longer than sending a batch takes, rate limits included."""
+BATCH = 50
+FIRST_BACKOFF = timedelta(seconds=30)
+MAX_BACKOFF = timedelta(hours=1)
+MAX_ATTEMPTS = 15
+"""Tries before a notice that keeps failing is given up (about nine hours of backing off)."""
+
+
+class GiveUp(StrEnum):
+    """Why a notice was closed without being sent."""
+
+    NO_CHAT = "no_chat"  # the firm has no Telegram chat (registered offline, or in the terminal)
+    WITHDRAWN = "withdrawn"  # the firm withdrew its consent
+    NO_TELEGRAM = "no_telegram"  # the staff member has not linked a Telegram account
+    STAFF_INACTIVE = "staff_inactive"
+    BLOCKED = "blocked"  # the user blocked the bot, or deleted their account
+    CHAT_NOT_FOUND = "chat_not_found"
+    REJECTED = "rejected"  # the message itself was refused; sending it again cannot help
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A claimed notice: which chat, in which language, which text with which values.
+
+    `attempt` identifies the claim: a failure is recorded only while the row is still held by
+    that claim (not when its lease ran out and another sender claimed it meanwhile)."""
+
+    id: int
+    attempt: int
+    chat_id: int
+    language: str
+    template: str
+    params: Mapping[str, Any]
+    need_id: int | None
+    staff_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    deliveries: tuple[Delivery, ...]
+    given_up: int  # due rows with no channel to their recipient, closed by this claim
+
+
+@use_case
+def claim_due(
+    session: Session,
+    *,
+    now: datetime | None = None,
+    limit: int = BATCH,
+    lease: timedelta = LEASE,
+) -> Claimed:
+    """Claim up to `limit` due notices, oldest due first, for `lease`; close those that have no
+    channel (a need without a chat or withdrawn, a staff member without Telegram)."""
+    now = now or utcnow()
+    query = (
+        select(Outbox)
+        .where(
+            col(Outbox.sent_at).is_(None),
+            col(Outbox.given_up_at).is_(None),
+            col(Outbox.next_attempt_at) <= now,
+        )
+        .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = session.exec(query.execution_options(populate_existing=True)).all()
+    needs = _by_id(session, Need, (r.need_id for r in rows))
+    staff = _by_id(session, Staff, (r.staff_id for r in rows))
+    deliveries: list[Delivery] = []
+    for row in rows:
+        channel = _channel(row, needs, staff)
+        if isinstance(channel, GiveUp):
+            row.given_up_at, row.give_up_reason = now, channel
+        else:
+            row.attempts += 1
+            row.next_attempt_at = now + lease
+            deliveries.append(_delivery(row, *channel))
+        session.add(row)
+    return Claimed(tuple(deliveries), len(rows) - len(deliveries))
+
+
+def _by_id(session: Session, table: type[Any], ids: Iterable[int | None]) -> dict[int, Any]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {r.id: r for r in session.exec(select(table).where(col(table.id).in_(wanted))).all()}
+
+
+def _channel(
+    row: Outbox, needs: dict[int, Need], staff: dict[int, Staff]
+) -> tuple[int, str] | GiveUp:
+    """The chat and language a notice goes to, or why it cannot go anywhere."""
+    if row.need_id is not None:
+        need = needs[row.need_id]
+        if need.status == NeedStatus.WITHDRAWN or need.withdrawn_at is not None:
+            return GiveUp.WITHDRAWN
+        if need.chat_id is None or need.chat_id < 0:  # Telegram's private chats are positive
+            return GiveUp.NO_CHAT
+        return need.chat_id, need.language
+    member = staff[row.staff_id or 0]
+    if not member.active:
+        return GiveUp.STAFF_INACTIVE
+    if member.telegram_user_id is None:
+        return GiveUp.NO_TELEGRAM
+    return member.telegram_user_id, member.language  # a private chat's id is the user's id
+
+
+def _delivery(row: Outbox, chat_id: int, language: str) -> Delivery:
+    return Delivery(
+        id=row.id or 0,
+        attempt=row.attempts,
+        chat_id=chat_id,
+        language=language,
+        template=row.template,
+        params=dict(row.params),
+        need_id=row.need_id,
+        staff_id=row.staff_id,
+    )
+
+
+@use_case
+def mark_sent(session: Session, *, delivery: Delivery, now: datetime | None = None) -> bool:
+    """Record that the notice went out; False when it was already marked (sent twice: a lease
+    ran out while it was being sent) or is gone (the firm's data was erased meanwhile)."""
+    now = now or utcnow()
+    result = session.execute(
+        update(Outbox)
+        .where(
+            col(Outbox.id) == delivery.id,
+            col(Outbox.sent_at).is_(None),
+            col(Outbox.given_up_at).is_(None),
+        )
+        .values(sent_at=now, last_error=None)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@use_case
+def mark_failed(
+    session: Session,
+    *,
+    delivery: Delivery,
+    error: str,
+    give_up: GiveUp | None = None,
+    retry_after: timedelta | None = None,
+    now: datetime | None = None,
+) -> datetime | None:
+    """Record a failed send: give up with a reason when `give_up` says so or the attempts are
+    used up, else back off exponentially (at least `retry_after`, when Telegram asked for it).
+    Returns when it will be tried again; None when it will not (or another claim holds it)."""
+    now = now or utcnow()
+    query = select(Outbox).where(
+        col(Outbox.id) == delivery.id,
+        col(Outbox.attempts) == delivery.attempt,
+        col(Outbox.sent_at).is_(None),
+        col(Outbox.given_up_at).is_(None),
+    )
+    row = session.exec(query.with_for_update()).first()
+    if row is None:
+        return None
+    row.last_error = error[:500]
+    if give_up is None and row.attempts >= MAX_ATTEMPTS:
+        give_up = GiveUp.TOO_MANY_ATTEMPTS
+    if give_up is not None:
+        row.given_up_at, row.give_up_reason = now, give_up
+        session.add(row)
+        return None
+    row.next_attempt_at = now + max(backoff(row.attempts), retry_after or timedelta(0))
+    session.add(row)
+    return row.next_attempt_at
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed try: 30 s, 1 min, 2 min … at most 1 h."""
+    wait: timedelta = FIRST_BACKOFF * 2 ** max(attempts - 1, 0)
+    return min(wait, MAX_BACKOFF)
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    pending: int  # neither sent nor given up
+    due: int  # pending, and due now (not leased, not backing off)
+    given_up: int
+
+
+def backlog(session: Session, *, now: datetime | None = None) -> Backlog:
+    """The outbox's backlog, for monitoring."""
+    now = now or utcnow()
+    open_ = col(Outbox.sent_at).is_(None) & col(Outbox.given_up_at).is_(None)
+    due = open_ & (col(Outbox.next_attempt_at) <= now)
+    counts = session.exec(
+        select(
+            func.count().filter(open_),
+            func.count().filter(due),
+            func.count().filter(col(Outbox.given_up_at).is_not(None)),
+        ).select_from(Outbox)
+    ).one()
+    return Backlog(*(int(c) for c in counts))

@@ -1,0 +1,145 @@
+"""The financing-need and financing-cost summary of a park, or of every park of a region
+(融资需求及融资成本情况汇总表, 附表2 of 000 §五), per credit-scale tier (000 §四): needs registered
+in the quarter, the credit and loans granted in it, and the rates of that credit."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Final
+
+from sqlalchemy import and_, distinct, func, or_, select
+from sqlmodel import Session, col
+
+from db.core.vocabulary import NeedStatus
+from db.models import Assignment, Need, Park
+from db.reports.ledgers import ParkInfo, Quarter, park_in_scope
+from db.reports.scope import Period, ReportScope, within
+from db.reports.sql import counted_yuan_column
+from matching.model import Tier
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryRow:
+    """附表2, one credit-scale tier (or the total, `tier` None)."""
+
+    tier: str | None
+    firms_with_need: int  # firms registering a need in the quarter
+    need_amount_yuan: int
+    first_loan_firms: int  # of those, first-loan firms
+    firms_with_credit: int  # firms granted credit in the quarter (by the tier of their need)
+    credit_amount_yuan: int
+    firms_with_loan: int
+    loan_amount_yuan: int
+    average_rate_pct: float | None  # credit rates, weighted by amount
+    lowest_rate_pct: float | None
+    highest_rate_pct: float | None
+
+    @property
+    def met_ratio(self) -> float | None:
+        """需求满足率: firms granted credit among firms with a need."""
+        return self.firms_with_credit / self.firms_with_need if self.firms_with_need else None
+
+
+@dataclass(frozen=True, slots=True)
+class NeedsSummary:
+    park: ParkInfo | None  # None: every park of the scope
+    region: str | None
+    quarter: Quarter
+    rows: tuple[SummaryRow, ...]  # every tier, smallest first
+    total: SummaryRow
+
+
+def needs_summary(
+    session: Session,
+    *,
+    scope: ReportScope,
+    quarter: Quarter | str,
+    park_code: str | None = None,
+) -> NeedsSummary:
+    """附表2 for a park (or all parks of the scope) and a quarter: needs registered in it and
+    credit and loans granted in it, per tier of the need, with the rates of the credit."""
+    quarter = Quarter.parse(quarter) if isinstance(quarter, str) else quarter
+    park = None
+    if park_code is not None:
+        park_id, park = park_in_scope(session, scope, park_code)
+        in_park: Any = col(Need.park_id) == park_id
+    else:
+        in_park = col(Need.park_id).in_(_parks_of(scope))
+    period = quarter.period
+    figures: dict[str | None, dict[str, Any]] = defaultdict(dict)
+    for tier in (col(Need.tier), None):
+        _summary_needs(session, figures, tier, in_park, period, scope)
+        _summary_credit(session, figures, tier, in_park, period, scope)
+    rows = tuple(SummaryRow(tier.value, **_filled(figures[tier.value])) for tier in Tier)
+    return NeedsSummary(
+        park, scope.region, quarter, rows, SummaryRow(None, **_filled(figures[None]))
+    )
+
+
+def _parks_of(scope: ReportScope) -> Any:
+    parks = select(col(Park.id))
+    if scope.region is not None:
+        parks = parks.where(or_(col(Park.city) == scope.region, col(Park.county) == scope.region))
+    return parks
+
+
+_SUMMED: Final = ("firms_with_need", "need_amount_yuan", "first_loan_firms", "firms_with_credit",
+                  "credit_amount_yuan", "firms_with_loan", "loan_amount_yuan")  # fmt: skip
+_RATES: Final = ("average_rate_pct", "lowest_rate_pct", "highest_rate_pct")
+
+
+def _filled(found: dict[str, Any]) -> dict[str, Any]:
+    counts = {name: int(found.get(name) or 0) for name in _SUMMED}
+    rates = {name: float(v) if (v := found.get(name)) is not None else None for name in _RATES}
+    return counts | rates
+
+
+def _grouped(session: Session, figures: dict[str | None, dict[str, Any]], tier: Any, query: Any,
+             names: list[str]) -> None:  # fmt: skip
+    if tier is not None:
+        query = query.add_columns(tier).group_by(tier)
+    for row in session.execute(query).all():
+        values = list(row)
+        key = values.pop() if tier is not None else None
+        figures[key].update(zip(names, values, strict=True))
+
+
+def _summary_needs(session: Session, figures: dict[str | None, dict[str, Any]], tier: Any,
+                   in_park: Any, period: Period, scope: ReportScope) -> None:  # fmt: skip
+    firm = distinct(col(Need.enterprise_id))
+    query = select(
+        func.count(firm), func.sum(counted_yuan_column(col(Need.amount_yuan))),
+        func.count(firm).filter(col(Need.first_loan).is_(True)),
+    ).where(in_park, within(col(Need.created_at), period),
+            col(Need.status) != NeedStatus.SUPERSEDED)  # fmt: skip
+    if scope.bank_id is not None:
+        held = select(col(Assignment.need_id)).where(col(Assignment.bank_id) == scope.bank_id)
+        query = query.where(col(Need.id).in_(held))
+    _grouped(session, figures, tier, query,
+             ["firms_with_need", "need_amount_yuan", "first_loan_firms"])  # fmt: skip
+
+
+def _summary_credit(session: Session, figures: dict[str | None, dict[str, Any]], tier: Any,
+                    in_park: Any, period: Period, scope: ReportScope) -> None:  # fmt: skip
+    a = Assignment
+    credit, loan = within(col(a.credit_granted_at), period), within(col(a.loan_issued_at), period)
+    rate, amount = col(a.credit_rate_pct), counted_yuan_column(col(a.credit_amount_yuan))
+    loaned = counted_yuan_column(col(a.loan_amount_yuan))
+    rated = and_(credit, rate.is_not(None))
+    firm = distinct(col(Need.enterprise_id))
+    query = (
+        select(
+            func.count(firm).filter(credit), func.sum(amount).filter(credit),
+            func.count(firm).filter(loan), func.sum(loaned).filter(loan),
+            func.sum(rate * amount).filter(rated) / func.sum(amount).filter(rated),
+            func.min(rate).filter(credit), func.max(rate).filter(credit),
+        )
+        .join(Need, col(Need.id) == col(a.need_id))
+        .where(in_park, or_(credit, loan))
+    )  # fmt: skip
+    if scope.bank_id is not None:
+        query = query.where(col(a.bank_id) == scope.bank_id)
+    names = ["firms_with_credit", "credit_amount_yuan", "firms_with_loan", "loan_amount_yuan",
+             *_RATES]  # fmt: skip
+    _grouped(session, figures, tier, query, names)

@@ -1,0 +1,132 @@
+"""A lead accepted but not contacted within 3 working days, or not decided within 5, is flagged
+once per clock: stamped, logged, and the bank's admins told (002, "135")."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlmodel import Session, col, select
+
+from db.leads.assignments import accept, record_follow_up
+from db.leads.overdue import Watch, flag_overdue
+from db.leads.views import Lead
+from db.models import Assignment, Event, Outbox
+from matching.model import Firm
+from matching.workdays import CHINA_TZ
+from tests.db.builders import MONDAY, Seeded, firm, register
+
+# Monday's lead: contact by Thursday's end, decide by the next Monday's end (China time)
+AFTER_CONTACT_BY = datetime(2026, 11, 27, 0, 0, 1, tzinfo=CHINA_TZ)
+AFTER_DECIDE_BY = datetime(2026, 12, 1, 0, 0, 1, tzinfo=CHINA_TZ)
+
+
+@pytest.fixture
+def accepted(seeded: Seeded) -> Lead:
+    lead = register(seeded).offers[0]
+    manager = next(m for m in seeded.managers[lead.bank_code] if m.staff_id == lead.manager_id)
+    with seeded.session() as session:
+        return accept(session, lead_id=lead.id, actor=manager, now=MONDAY)
+
+
+def _flag(seeded: Seeded, now: datetime) -> tuple[int, int]:
+    with seeded.session() as session:
+        run = flag_overdue(session, now=now)
+    assert run.failed == 0
+    return run.contact, run.decide
+
+
+def _events(seeded: Seeded, kind: str) -> list[Event]:
+    with seeded.session() as session:
+        return list(session.exec(select(Event).where(Event.kind == kind)).all())
+
+
+def _told(seeded: Seeded, template: str) -> list[Outbox]:
+    with seeded.session() as session:
+        query = select(Outbox).where(Outbox.template == template).order_by(col(Outbox.id))
+        return list(session.exec(query).all())
+
+
+def test_the_deadlines_are_the_third_and_fifth_working_day(accepted: Lead) -> None:
+    assert accepted.contact_by < AFTER_CONTACT_BY <= accepted.contact_by + timedelta(seconds=2)
+    assert accepted.decide_by < AFTER_DECIDE_BY <= accepted.decide_by + timedelta(seconds=2)
+
+
+def test_nothing_is_flagged_before_the_deadline(seeded: Seeded, accepted: Lead) -> None:
+    assert _flag(seeded, accepted.contact_by - timedelta(seconds=1)) == (0, 0)
+
+
+def test_a_lead_not_contacted_in_time_is_flagged_once_and_the_admins_told(
+    seeded: Seeded, accepted: Lead
+) -> None:
+    assert _flag(seeded, AFTER_CONTACT_BY) == (1, 0)
+    assert _flag(seeded, AFTER_CONTACT_BY + timedelta(hours=1)) == (0, 0)
+    (event,) = _events(seeded, "contact_overdue")
+    assert event.assignment_id == accepted.id and event.actor_kind == "system"
+    (notice,) = _told(seeded, "bank.contact_overdue")
+    admin = seeded.bank_admins[accepted.bank_code]
+    assert notice.staff_id == admin.staff_id
+    assert notice.params == {"lead_id": accepted.id, "need_id": accepted.need_id}
+    with seeded.session() as session:
+        lead = session.get(Assignment, accepted.id)
+        assert lead is not None and lead.contact_overdue_at == AFTER_CONTACT_BY
+
+
+def test_a_lead_not_decided_in_time_is_flagged_once_too(seeded: Seeded, accepted: Lead) -> None:
+    manager = seeded.managers[accepted.bank_code][0]
+    with seeded.session() as session:
+        record_follow_up(session, lead_id=accepted.id, actor=manager, kind="contacted", now=MONDAY)
+    assert _flag(seeded, AFTER_DECIDE_BY) == (0, 1)  # contacted in time: only the decision
+    assert _flag(seeded, AFTER_DECIDE_BY + timedelta(days=3)) == (0, 0)
+    assert len(_events(seeded, "decide_overdue")) == 1
+    assert len(_told(seeded, "bank.decide_overdue")) == 1
+
+
+def test_a_lead_late_on_both_clocks_is_flagged_for_each(seeded: Seeded, accepted: Lead) -> None:
+    assert _flag(seeded, AFTER_DECIDE_BY) == (1, 1)
+    assert _flag(seeded, AFTER_DECIDE_BY) == (0, 0)
+
+
+def test_a_decided_or_merely_offered_lead_is_not_flagged(seeded: Seeded, accepted: Lead) -> None:
+    manager = seeded.managers[accepted.bank_code][0]
+    with seeded.session() as session:
+        record_follow_up(session, lead_id=accepted.id, actor=manager, kind="contacted", now=MONDAY)
+    with seeded.session() as session:
+        record_follow_up(
+            session,
+            lead_id=accepted.id,
+            actor=manager,
+            kind="credit_granted",
+            amount_yuan=500_000,
+            now=MONDAY,
+        )
+    register(seeded, firm=_other_firm())  # offered only: expiry's business, not this
+    assert _flag(seeded, AFTER_DECIDE_BY) == (0, 0)
+
+
+def test_one_failing_lead_does_not_stop_the_others(
+    seeded: Seeded, accepted: Lead, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import db.leads.overdue
+
+    second = register(seeded, firm=_other_firm()).offers[0]
+    manager = next(m for m in seeded.managers[second.bank_code] if m.staff_id == second.manager_id)
+    with seeded.session() as session:
+        accept(session, lead_id=second.id, actor=manager, now=MONDAY)
+    real = db.leads.overdue._flag_one
+
+    def broken(session: Session, lead_id: int, watch: Watch, *, now: datetime) -> bool:
+        if lead_id == accepted.id:
+            raise RuntimeError("a bad row")
+        return real(session, lead_id, watch, now=now)
+
+    monkeypatch.setattr(db.leads.overdue, "_flag_one", broken)
+    with seeded.session() as session:
+        run = flag_overdue(session, now=AFTER_CONTACT_BY)
+    assert (run.contact, run.decide, run.failed) == (1, 0, 1)
+    monkeypatch.setattr(db.leads.overdue, "_flag_one", real)
+    assert _flag(seeded, AFTER_CONTACT_BY) == (1, 0)  # the next run catches up
+
+
+def _other_firm() -> Firm:
+    return firm(name="绍兴青松机械有限公司", uscc=None)
