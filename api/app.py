@@ -21,11 +21,12 @@ from sqlalchemy import Engine
 from telegram import Update
 from telegram.ext import Application
 
-from api import dashboard, docs, errors, metrics
-from api.config import ApiSettings, get_api_settings
-from api.deps import plain_text
+from api import dashboard
+from api.core import docs, errors, metrics
+from api.core.config import ApiSettings, get_api_settings
+from api.core.deps import plain_text
+from api.core.throttle import Throttle
 from api.routes import leads, needs, pool, qr, reports
-from api.throttle import Throttle
 from api.worker import Intervals, Worker
 from bot.chat import ChatService
 from bot.config import BotSettings
@@ -102,7 +103,7 @@ def create_app(
         openapi_tags=TAGS,
         lifespan=lifespan,
         dependencies=[Depends(plain_text)],
-        docs_url=None,  # served by api.docs, without a CDN
+        docs_url=None,  # served by api.core.docs, without a CDN
         redoc_url=None,
     )
     app.state.engine = engine

@@ -6,7 +6,7 @@ several may run at once (each step locks what it changes).
 
 Every failure is logged at ERROR, with its traceback, and survived: a job that raises is tried
 again at its next turn. Each job's failures, in all and in a row, show in `/metrics` when the
-worker runs inside `yinqi serve` (`api/metrics.py`).
+worker runs inside `yinqi serve` (`api/core/metrics.py`).
 """
 
 from __future__ import annotations

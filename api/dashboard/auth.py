@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.deps import engine_of
+from api.core.deps import engine_of
 from db.core.engine import reading
 from db.staff.sessions import LIFETIME, Viewer, viewer_of
 

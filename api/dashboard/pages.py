@@ -13,6 +13,8 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from api.core.deps import engine_of
+from api.core.throttle import address_of, throttle_of
 from api.dashboard import views
 from api.dashboard.auth import (
     COOKIE,
@@ -27,9 +29,7 @@ from api.dashboard.auth import (
 )
 from api.dashboard.filters import Filters, narrow
 from api.dashboard.render import SECURITY_HEADERS, page, page_lang
-from api.deps import engine_of
 from api.routes.reports import xlsx_response
-from api.throttle import address_of, throttle_of
 from api.workbooks import weekly_xlsx
 from api.workbooks.ledgers import ledger_xlsx, needs_summary_xlsx
 from db.core.engine import reading

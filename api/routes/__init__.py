@@ -24,7 +24,7 @@ _DESCRIPTIONS = {
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The documented error answers of a route, all shaped as `ErrorOut`; a route that takes a
-    token may also answer 429 (`api/throttle.py`)."""
+    token may also answer 429 (`api/core/throttle.py`)."""
     if 401 in statuses:
         statuses = (*statuses, 429)
     return {s: {"model": ErrorOut, "description": _DESCRIPTIONS[s]} for s in statuses}

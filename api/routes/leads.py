@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from sqlmodel import Session
 
-from api.deps import Caller, CallerDep, Now, ReadSession, WriteSession, known_query
+from api.core.deps import Caller, CallerDep, Now, ReadSession, WriteSession, known_query
 from api.routes import PREFIX, LeadId, errors, shaped
 from api.schemas import DeclineIn, FollowUpIn, IsoTime, LeadOut, LeadPageOut, ReassignIn
 from db.core.engine import READ_ONLY

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
-from api.deps import CallerDep, Now, ReadSession, WriteSession, known_query
+from api.core.deps import CallerDep, Now, ReadSession, WriteSession, known_query
 from api.routes import PREFIX, NeedId, errors
 from api.schemas import NeedOut, NeedRegistrationIn, RegistrationOut
 from db.core.errors import InvalidInput, NotAllowed

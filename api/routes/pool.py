@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import CallerDep, Now, ReadSession, WriteSession, known_query
+from api.core.deps import CallerDep, Now, ReadSession, WriteSession, known_query
 from api.routes import PREFIX, NeedId, errors
 from api.routes.leads import read_back
 from api.schemas import LeadOut, PoolPageOut

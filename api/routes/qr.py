@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from api.deps import Caller, CallerDep, ReadSession, WriteSession, known_query
+from api.core.deps import Caller, CallerDep, ReadSession, WriteSession, known_query
 from api.routes import PREFIX, errors
 from api.schemas import QrIn, QrListOut, QrOut
 from bot.config import BotSettings

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Response
 from sqlmodel import Session
 
-from api.deps import Caller, CallerDep, LangDep, Now, ReadSession, known_query
+from api.core.deps import Caller, CallerDep, LangDep, Now, ReadSession, known_query
 from api.report_schemas import CoverageOut, ProblemsOut, ProgressOut
 from api.routes import PREFIX, errors
 from api.schemas import IsoDate

@@ -236,12 +236,12 @@ def test_an_unforeseen_error_is_json_with_a_logged_request_id(
 ) -> None:
     monkeypatch.setattr(report_routes, "coverage", _broken)
     admin = api.as_(api.seeded.admin, **{"X-Request-ID": "req-42.a"})
-    with caplog.at_level(logging.ERROR, logger="api.errors"):
+    with caplog.at_level(logging.ERROR, logger="api.core.errors"):
         answer = admin.get(f"{REPORTS}/coverage")
     error = _refused(answer, 500, "internal", None)
     assert error["message"] == t("error.internal", request_id="req-42.a")
     assert answer.headers["X-Request-ID"] == "req-42.a"
-    [logged] = [r for r in caplog.records if r.name == "api.errors"]
+    [logged] = [r for r in caplog.records if r.name == "api.core.errors"]
     assert "req-42.a" in logged.getMessage() and logged.exc_info is not None
     assert logged.exc_info[0] is RuntimeError  # the traceback goes with the id
 

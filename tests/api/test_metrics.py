@@ -8,7 +8,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from api.app import create_app
-from api.config import ApiSettings
+from api.core.config import ApiSettings
 from bot.config import BotSettings
 from tests.api.conftest import Api
 from tests.db.builders import register

@@ -23,7 +23,7 @@ from schemathesis.generation.case import Case
 from schemathesis.generation.meta import negated_parameters
 
 from api.app import create_app
-from api.throttle import Throttle
+from api.core.throttle import Throttle
 from bot.config import BotSettings
 from db.intake.qr_sources import create_source
 from tests.databases import backends

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from api.throttle import MOST_FAILURES, WINDOW_SECONDS, Throttle
+from api.core.throttle import MOST_FAILURES, WINDOW_SECONDS, Throttle
 from tests.api.conftest import Api
 
 LEADS = "/api/v1/leads"

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from api.throttle import MOST_FAILURES, Throttle
+from api.core.throttle import MOST_FAILURES, Throttle
 from db.models import DashboardSession
 from db.staff.accounts import hash_token, revoke_tokens
 from db.staff.sessions import KEPT, LIFETIME

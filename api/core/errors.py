@@ -21,9 +21,9 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.core.deps import lang_of
 from api.dashboard.auth import PATH as DASHBOARD
 from api.dashboard.render import page, page_lang
-from api.deps import lang_of
 from db.core.errors import StorageError
 from matching.errors import MatchingError
 from matching.i18n import CATALOGS, Lang, t

@@ -17,7 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.throttle import TooManyAttempts, address_of, throttle_of
+from api.core.throttle import TooManyAttempts, address_of, throttle_of
 from db.core.engine import reading
 from db.core.errors import InvalidInput
 from db.core.unit import Actor
