@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Path, Response
 from pydantic_core import to_json
 
-from api.schemas import ErrorOut
+from api.schemas.common import ErrorOut
 from db.models import MAX_ID
 
 PREFIX = "/api/v1"

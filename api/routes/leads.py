@@ -10,7 +10,8 @@ from sqlmodel import Session
 
 from api.core.deps import Caller, CallerDep, Now, ReadSession, WriteSession, known_query
 from api.routes import PREFIX, LeadId, errors, shaped
-from api.schemas import DeclineIn, FollowUpIn, IsoTime, LeadOut, LeadPageOut, ReassignIn
+from api.schemas.common import IsoTime
+from api.schemas.leads import DeclineIn, FollowUpIn, LeadOut, LeadPageOut, ReassignIn
 from db.core.engine import READ_ONLY
 from db.core.vocabulary import AssignmentStatus
 from db.leads import assignments

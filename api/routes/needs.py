@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Response
 
 from api.core.deps import CallerDep, Now, ReadSession, WriteSession, known_query
 from api.routes import PREFIX, NeedId, errors
-from api.schemas import NeedOut, NeedRegistrationIn, RegistrationOut
+from api.schemas.needs import NeedOut, NeedRegistrationIn, RegistrationOut
 from db.core.errors import InvalidInput, NotAllowed
 from db.core.vocabulary import Channel, Role
 from db.intake.register import Contact, register_need

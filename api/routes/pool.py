@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Query
 from api.core.deps import CallerDep, Now, ReadSession, WriteSession, known_query
 from api.routes import PREFIX, NeedId, errors
 from api.routes.leads import read_back
-from api.schemas import LeadOut, PoolPageOut
+from api.schemas.leads import LeadOut
+from api.schemas.pool import PoolPageOut
 from db.leads import assignments
 from db.leads.queries import MAX_PAGE, open_pool
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from api.core.deps import Caller, CallerDep, ReadSession, WriteSession, known_query
 from api.routes import PREFIX, errors
-from api.schemas import QrIn, QrListOut, QrOut
+from api.schemas.qr import QrIn, QrListOut, QrOut
 from bot.config import BotSettings
 from bot.qr import deep_link, render_png, render_svg
 from db.core.errors import NotAllowed, NotFound

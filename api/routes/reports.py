@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlmodel import Session
 
 from api.core.deps import Caller, CallerDep, LangDep, Now, ReadSession, known_query
-from api.report_schemas import CoverageOut, ProblemsOut, ProgressOut
 from api.routes import PREFIX, errors
-from api.schemas import IsoDate
+from api.schemas.common import IsoDate
+from api.schemas.reports import CoverageOut, ProblemsOut, ProgressOut
 from api.workbooks import ledger_xlsx, needs_summary_xlsx, weekly_xlsx
 from db.core.errors import NotAllowed
 from db.core.vocabulary import Role

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from api.schemas import LeadPageOut
+from api.schemas.leads import LeadPageOut
 from db.core.vocabulary import AssignmentStatus
 from db.models import Assignment, Event, Need
 from matching.data import sample_catalog
@@ -295,7 +295,7 @@ def test_a_withdrawn_firm_has_no_name_and_no_contact_in_its_leads(api: Api) -> N
 
 
 def test_statuses_in_the_api_are_the_storage_statuses() -> None:
-    from api.schemas import LeadOut
+    from api.schemas.leads import LeadOut
 
     schema = LeadOut.model_json_schema()
     status = schema["$defs"]["AssignmentStatus"]["enum"]

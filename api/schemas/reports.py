@@ -8,7 +8,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from api.schemas import ChinaTime
+from api.schemas.common import ChinaTime
 from db.reports.coverage import Coverage, ParkCoverage
 from db.reports.problems import Problem, Problems
 from db.reports.progress import Progress, ProgressReport
