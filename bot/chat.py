@@ -1,12 +1,14 @@
 """One chat's event, end to end: hold its conversation, let the engine answer, store the new
 state.
 
-Used alike by the Telegram adapter and the terminal. On PostgreSQL the conversation's row stays
-locked for the whole turn (db/conversations.py), so workers given updates of one chat at once
-handle them one after the other; on SQLite a save that lost a race is tried again from a fresh
-read. Each update is handled once: the ids of the chat's last `RECENT` updates are kept with its
-state, and one of them delivered again changes nothing and gets no reply. An update arriving
-after a newer one of its chat (two webhook deliveries racing) is still handled, in its turn.
+Used alike by the Telegram adapter and the terminal. The chat is held for the whole turn
+(db/conversations.py: on PostgreSQL across processes, on SQLite within the one process), so
+workers given updates of one chat at once handle them one after the other; a save that still
+finds the conversation changed (SQLite written by another process) is answered again from a
+fresh read. Each update is handled once: the ids of the chat's last `RECENT` updates are kept
+with its state, and one of them delivered again changes nothing and gets no reply. An update
+arriving after a newer one of its chat (two webhook deliveries racing) is still handled, in its
+turn.
 """
 
 from __future__ import annotations

@@ -4,11 +4,11 @@ A turn (one update of one chat) opens the chat with `open_chat` and holds it unt
 the new state. On PostgreSQL that is a lock on the chat's id held for the whole turn (an advisory
 lock, not the row's: a chat may have no row yet, and erasing a firm deletes its chats' rows on a
 connection of its own, in the middle of the turn), so two workers given updates of the same chat
-at once handle them one after the other. SQLite writes one transaction at a time, but a turn
-cannot hold its write lock (the registration it may make writes on a connection of its own), so
-there a save names the version it read, and a save from a stale read is refused with
-`StaleConversation`, to be answered again from a fresh read: a chat's state stays consistent,
-but what the losing answer did besides (a registration) is not undone. Many workers: PostgreSQL.
+at once handle them one after the other. SQLite is one process (development, `yinqi bot`): a
+turn cannot hold its write lock (the registration it may make writes on a connection of its
+own), so a lock of the process per chat serialises the turns instead. Besides, a save names the
+version it read, and one from a stale read (another process on the same file) is refused with
+`StaleConversation`, to be answered again from a fresh read. Many processes: PostgreSQL.
 
 Every update of every chat reads and writes here, so these are plain Core statements on a
 connection of their own, built once: through an ORM session they cost several times more (a
@@ -17,6 +17,7 @@ third of the bot's CPU per update, bench/bot.py).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -155,16 +156,48 @@ def _write(
 
 @contextmanager
 def open_chat(engine: Engine, chat_id: int) -> Iterator[OpenChat]:
-    """Hold the chat for one turn (see the module's doc): on PostgreSQL no other turn of the
-    chat starts before the block ends, and what this one stored is committed then; on SQLite it
-    is a read, and each write its own transaction."""
+    """Hold the chat for one turn (see the module's doc): no other turn of the chat starts
+    before the block ends (on SQLite: of this process). On PostgreSQL what the turn stored is
+    committed then; on SQLite each write is a transaction of its own."""
     if is_sqlite(engine):
-        yield OpenChat(engine, chat_id, load_chat(engine, chat_id))
+        with _TURNS.hold((engine.url.database or "", chat_id)):
+            yield OpenChat(engine, chat_id, load_chat(engine, chat_id))
         return
     with engine.begin() as connection:  # committed when the turn ends, rolled back if it fails
         connection.execute(_LOCK, _halves(chat_id))
         stored = _stored(connection.execute(_LOAD, {"chat_id": chat_id}).first())
         yield OpenChat(engine, chat_id, stored, connection=connection)
+
+
+class _Turns:
+    """SQLite: this process's turns of each chat (of each database file), one after the other."""
+
+    WAIT_S = 30.0
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._held: dict[tuple[str, int], tuple[threading.Lock, list[int]]] = {}
+
+    @contextmanager
+    def hold(self, key: tuple[str, int]) -> Iterator[None]:
+        with self._guard:
+            lock, users = self._held.setdefault(key, (threading.Lock(), [0]))
+            users[0] += 1
+        try:
+            if not lock.acquire(timeout=self.WAIT_S):
+                raise TimeoutError(f"chat {key[1]}: no turn within {self.WAIT_S:g} s")
+            try:
+                yield
+            finally:
+                lock.release()
+        finally:
+            with self._guard:
+                users[0] -= 1
+                if not users[0]:
+                    del self._held[key]
+
+
+_TURNS = _Turns()
 
 
 def _halves(chat_id: int) -> dict[str, int]:

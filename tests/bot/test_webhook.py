@@ -7,16 +7,22 @@ doubled, and one delivered again, to either worker, changes nothing and says not
 from __future__ import annotations
 
 import asyncio
+import itertools
+import threading
+import time
 from collections.abc import Callable
 from contextlib import AsyncExitStack
+from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from api.app import WEBHOOK_PATH, create_app
+from bot import chat
 from bot.chat import HANDLED
 from bot.config import BotSettings
 from db.engine import make_engine
@@ -82,10 +88,35 @@ def conversation(engine: Engine) -> Conversation:
         return session.exec(select(Conversation).where(Conversation.chat_id == CHAT)).one()
 
 
+class Turns:
+    """The engine's answers, timed, each made to take a while so that turns could overlap."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, takes_s: float = 0.02) -> None:
+        self.spans: list[tuple[float, float]] = []
+        self._lock = threading.Lock()
+        answer = chat.handle
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.monotonic()
+            time.sleep(takes_s)
+            try:
+                return answer(*args, **kwargs)
+            finally:
+                with self._lock:
+                    self.spans.append((started, time.monotonic()))
+
+        monkeypatch.setattr(chat, "handle", timed)
+
+    def overlapping(self) -> int:
+        spans = sorted(self.spans)
+        return sum(later[0] < earlier[1] for earlier, later in itertools.pairwise(spans))
+
+
 def test_one_chat_on_two_workers_at_once_each_update_once(
-    seeded: Seeded, standin: StandIn
+    seeded: Seeded, standin: StandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     user = standin.user(CHAT)
+    turns = Turns(monkeypatch)
 
     async def play(workers: Workers) -> None:
         await workers.deliver(0, user.send("/start"))
@@ -104,6 +135,8 @@ def test_one_chat_on_two_workers_at_once_each_update_once(
         assert len(user.replies(since=0)) == said + BURST
 
     asyncio.run(run(seeded, standin, play))
+    assert turns.overlapping() == 0, turns.spans  # one turn of the chat after the other
+    assert len(turns.spans) == 1 + BURST  # none answered twice
 
 
 def test_a_conversation_goes_on_whichever_worker_takes_it(
