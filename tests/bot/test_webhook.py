@@ -177,3 +177,22 @@ def test_two_first_updates_of_a_new_chat_at_once_make_one_conversation(
     asyncio.run(run(seeded, standin, play))
 
 
+
+
+def test_an_update_arriving_after_a_newer_one_is_handled_not_taken_for_a_redelivery(
+    seeded: Seeded, standin: StandIn
+) -> None:
+    user = standin.user(CHAT)
+
+    async def play(workers: Workers) -> None:
+        await workers.deliver(0, user.send("/start"))
+        earlier, later = user.send_sticker(), user.send_sticker()
+        await workers.deliver(1, later)
+        await workers.deliver(0, earlier)  # Telegram's deliveries raced: the older one last
+        stored = conversation(seeded.engine)
+        assert {earlier, later} <= set(stored.draft[HANDLED])
+        assert stored.last_update_id == later
+        asked = [m for m in user.replies(since=earlier) if "只能看懂文字和按钮" in m.text]
+        assert len(asked) == 2
+
+    asyncio.run(run(seeded, standin, play))
