@@ -7,7 +7,9 @@ updates at `/telegram/webhook` when `TELEGRAM_WEBHOOK_URL` is set, each delivery
 Webhooks are how the bot runs on many processes: any number of `yinqi serve` behind a load
 balancer, the state in PostgreSQL (bot/chat.py). An update is handled inside its request, replies
 sent, before the 200: Telegram delivers again an update whose request failed or timed out, so a
-worker killed mid-update loses nothing (handling it twice changes nothing). A turn takes
+worker killed before it stored the turn loses nothing (its transaction rolls back; another
+worker handles the redelivery). One killed between storing and replying leaves those replies
+unsent: the redelivery is known as handled (milliseconds; the user asks again). A turn takes
 milliseconds; Telegram waits far longer for an answer.
 """
 
