@@ -3,6 +3,14 @@
 The bot runs inside the app's lifespan when a token is set: polling in development, or taking
 updates at `/telegram/webhook` when `TELEGRAM_WEBHOOK_URL` is set, each delivery checked against
 `TELEGRAM_WEBHOOK_SECRET` (Telegram sends it in `X-Telegram-Bot-Api-Secret-Token`).
+
+Webhooks are how the bot runs on many processes: any number of `yinqi serve` behind a load
+balancer, the state in PostgreSQL (bot/chat.py). An update is handled inside its request, replies
+sent, before the 200: Telegram delivers again an update whose request failed or timed out, so a
+worker killed before it stored the turn loses nothing (its transaction rolls back; another
+worker handles the redelivery). One killed between storing and replying leaves those replies
+unsent: the redelivery is known as handled (milliseconds; the user asks again). A turn takes
+milliseconds; Telegram waits far longer for an answer.
 """
 
 from __future__ import annotations
@@ -173,5 +181,7 @@ def _add_webhook(app: FastAPI, bot: Bot, settings: BotSettings) -> None:
         if not hmac.compare_digest(token, expected):
             raise HTTPException(status_code=403, detail="wrong secret token")
         update = Update.de_json(await request.json(), bot.bot)
-        await bot.update_queue.put(update)
+        # in order with this process's other updates of the chat; errors go to the bot's error
+        # handler, which tells the user: an update that failed is not delivered again
+        await bot.update_processor.process_update(update, bot.process_update(update))
         return {"ok": True}

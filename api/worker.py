@@ -2,7 +2,7 @@
 outbox sent through Telegram, and the report copies kept up to date (db/reports/copies.py: a
 report then finds little to copy before it reads, instead of a season's changes). It runs
 inside `yinqi serve` (beside the bot, sharing its rate limiter) and alone as `yinqi worker`;
-several may run at once (each step locks what it changes).
+several may run at once (each step locks what it changes; one sends the outbox at a time).
 
 Every failure is logged at ERROR, with its traceback, and survived: a job that raises is tried
 again at its next turn. Each job's failures, in all and in a row, show in `/metrics` when the

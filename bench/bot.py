@@ -7,20 +7,21 @@ Target (issue "bench/bot.py"): processing is never the bottleneck: the bot handl
 Telegram's own ceiling of about 30 messages/s, in updates handled per second, on this 2-core
 machine.
 
-The processes, as in production: the stand-in (`python -m tests.bot.standin`); the bot
-(`yinqi bot [--workers N]` polling it: one process, or a receiver and N worker processes; on a
-fresh database made by `yinqi init`: a SQLite file in a temporary directory, or a PostgreSQL
-schema of its own, dropped afterwards); and this script, playing the
-users through the stand-in's control API (asyncio; a keep-alive connection per user, which acts
+The processes: the stand-in (`python -m tests.bot.standin`); the bot (`yinqi bot` polling it,
+one process, on a fresh database made by `yinqi init`: a SQLite file in a temporary directory, or
+a PostgreSQL schema of its own, dropped afterwards); and this script, playing the users
+through the stand-in's control API (asyncio; a keep-alive connection per user, which acts
 and waits for the reply in one request: `POST /_control/ask`). Each user, a firm of its own, scans a
 park's code (`/start <token>`) and answers the questions of tests/bot/test_telegram.py, waiting
 for the bot's reply before its next action, as a person does; a reply's latency runs from the
 action to the bot's message asking the next question. `--rate 0` (the default) turns the bot's
 rate limiter off (TELEGRAM_MAX_RATE=0) to measure processing alone. CPU seconds come from
-/proc/<pid>/stat (all threads) of every bot process, the stand-in and this script, and are shown
-as shares of the machine's cores over the run (they all share them), the bot's peak RSS (summed
-over its processes) from /proc/<pid>/status (VmHWM); the bot's pids go to stderr with the
-progress, for `py-spy record --pid PID` to profile them.
+/proc/<pid>/stat (all threads) of the bot, the stand-in and this script, and are shown as shares
+of the machine's cores over the run (they all share them), the bot's peak RSS from
+/proc/<pid>/status (VmHWM); the bot's pid goes to stderr with the progress, for
+`py-spy record --pid PID` to profile it. Production runs the bot on webhooks under N `yinqi serve`
+processes; the stand-in does not deliver webhooks, so that shape is not measured here (it was
+the sharded `--workers N`, removed with bot/shards.py).
 
 Exit status 0 when every user registered, the database holds exactly one need per user, each with
 its chat id, and the target is met.
@@ -234,18 +235,6 @@ def peak_rss_mb(pid: int) -> float:
     return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM:"))
 
 
-def children(pid: int) -> list[int]:
-    """The processes `pid` started (the bot's workers)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            continue  # gone meanwhile
-    return found
-
-
 def start(command: list[str], log: IO[str], **env: str) -> subprocess.Popen[str]:
     """A process in the repository, its output in the log (the stand-in's stdout piped)."""
     out = log if env else subprocess.PIPE
@@ -308,18 +297,16 @@ async def measure(port: int, pids: tuple[int, int], token: str,
             if (await standin("GET", "stats"))["counts"].get("getUpdates"):
                 break
             await asyncio.sleep(0.1)
-        workers = children(pids[0])
-        progress(f"  bot pid {pids[0]} (workers {', '.join(map(str, workers)) or 'none'}), "
-                 f"stand-in pid {pids[1]}; load {os.getloadavg()[0]:.1f}")  # fmt: skip
-        watched = [pids[0], *workers, pids[1]]
+        progress(f"  bot pid {pids[0]}, stand-in pid {pids[1]}; "
+                 f"load {os.getloadavg()[0]:.1f}")  # fmt: skip
+        watched = [pids[0], pids[1]]
         cpu, own = [cpu_seconds(pid) for pid in watched], resource.getrusage(resource.RUSAGE_SELF)
         tally, started = Tally(args.timeout), time.perf_counter()
         await drive(port, token, tally, args.users, args.concurrency)
         used = {"wall s": time.perf_counter() - started, "load": os.getloadavg()[1]}
         after = resource.getrusage(resource.RUSAGE_SELF)
         spent = [cpu_seconds(p) - c for p, c in zip(watched, cpu, strict=True)]
-        used |= {"bot CPU s": sum(spent[:-1]), "receiver CPU s": spent[0] if workers else 0.0,
-                 "stand-in CPU s": spent[-1], "workers": len(workers) or 1}  # fmt: skip
+        used |= {"bot CPU s": spent[0], "stand-in CPU s": spent[-1]}
         used["users CPU s"] = after.ru_utime + after.ru_stime - own.ru_utime - own.ru_stime
         used["peak RSS MB"] = sum(peak_rss_mb(pid) for pid in watched[:-1])
         await standin("GET", "idle", timeout=30, quiet=0.5)
@@ -337,8 +324,7 @@ def run_once(directory: Path, args: argparse.Namespace) -> tuple[dict[str, Any],
             standin = start([sys.executable, "-m", "tests.bot.standin", "--port", "0",
                              "--token", TOKEN], log)  # fmt: skip
             port = int(standin.stdout.readline().split()[-1])  # type: ignore[union-attr]
-            workers = [] if args.workers is None else ["--workers", str(args.workers)]
-            bot = start([*YINQI, "bot", *workers], log, DATABASE_URL=url, TELEGRAM_BOT_TOKEN=TOKEN,
+            bot = start([*YINQI, "bot"], log, DATABASE_URL=url, TELEGRAM_BOT_TOKEN=TOKEN,
                         TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{port}/bot",
                         TELEGRAM_MAX_RATE=str(args.rate))  # fmt: skip
             try:
@@ -371,10 +357,6 @@ def describe(f: dict[str, Any]) -> str:
     """Three lines: what the users got; what the bot's processes cost; how the machine's CPU
     went between the bot, the stand-in and the users (all on the same cores)."""
     per_update = f["bot CPU ms/update"]
-    workers = round(f["workers"])
-    shape = (f"{workers} workers and a receiver (receiver "
-             f"{1000 * f['receiver CPU s'] / max(f['updates'], 1):.2f} ms/update)"
-             if workers > 1 else "one process")  # fmt: skip
     cores = os.cpu_count() or 1
     spent = {"bot": f["bot CPU s"], "stand-in": f["stand-in CPU s"], "users": f["users CPU s"]}
     split = ", ".join(f"{k} {v:.0f} s ({100 * v / (cores * f['wall s']):.0f}%)"
@@ -383,10 +365,10 @@ def describe(f: dict[str, Any]) -> str:
             f"{f['wall s']:.0f} s), {f['updates/s']:.0f} updates/s = "
             f"{f['updates/s'] / TELEGRAM_CEILING:.1f}× Telegram's ceiling of {TELEGRAM_CEILING} "
             f"msgs/s (target ≥ {TARGET_RATIO * TELEGRAM_CEILING}/s); reply p50 "
-            f"{f['p50 ms']:,.0f} ms, p99 {f['p99 ms']:,.0f} ms\n{'':10}bot: {shape}, CPU "
+            f"{f['p50 ms']:,.0f} ms, p99 {f['p99 ms']:,.0f} ms\n{'':10}bot: one process, CPU "
             f"{per_update:.2f} ms/update in all ({f['bot CPU s']:.0f} s for {f['updates']:,.0f} "
-            f"updates: ≤ {1000 * min(workers, cores) / per_update:.0f} updates/s on "
-            f"{min(workers, cores)} core(s) of its own), peak RSS {f['peak RSS MB']:.0f} MB\n"
+            f"updates: ≤ {1000 / per_update:.0f} updates/s on "
+            f"a core of its own), peak RSS {f['peak RSS MB']:.0f} MB\n"
             f"{'':10}CPU of the {cores} cores over the run: {split}; load "
             f"{f['load']:.1f}")  # fmt: skip
 
@@ -420,7 +402,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--rate", type=float, default=0.0, help="the bot's TELEGRAM_MAX_RATE,"
                         " msgs/s; 0 (default): no rate limiter, to measure processing")  # fmt: skip
-    parser.add_argument("--workers", type=int, help="`yinqi bot --workers N` (default: its own)")
     parser.add_argument("--concurrency", type=int, help="users acting at once (default: all)")
     parser.add_argument("--runs", type=int, default=1, help="runs to take the median of")
     parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for a reply")
@@ -429,8 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.concurrency = args.concurrency or args.users
     limiter = "off: processing alone" if args.rate == 0 else f"{args.rate:g} msgs/s"
-    workers = "" if args.workers is None else f" --workers {args.workers}"
-    print(f"bot       `yinqi bot{workers}` polling the stand-in, {args.database}, rate limiter "
+    print(f"bot       `yinqi bot` polling the stand-in, {args.database}, rate limiter "
           f"{limiter}; {args.users:,} users, {args.concurrency:,} at once, {len(STEPS)} "
           "actions each")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="yinqi-bench-bot-") as tmp:

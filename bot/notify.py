@@ -1,7 +1,8 @@
 """Sending the outbox through Telegram: claim due notices (db/leads/outbox.py), send each, mark it.
 
 Each chat's notices go in the order they were queued, different chats' at once; the bot's rate
-limiter (PTB's `AIORateLimiter`) keeps the pace within Telegram's limits. A failure is kept on
+limiter (PTB's `AIORateLimiter`) keeps the pace within Telegram's limits, and one process sends at
+a time (`sender_turn`), so N `yinqi serve` together keep it too. A failure is kept on
 the row and retried with backoff, except what retrying cannot mend (the user blocked the bot, the
 chat does not exist, the message itself was refused), which is given up with its reason.
 """
@@ -9,6 +10,7 @@ chat does not exist, the message itself was refused), which is given up with its
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import warnings
 from collections.abc import Callable
@@ -41,6 +43,7 @@ from db.leads.outbox import (
     claim_due,
     mark_failed,
     mark_sent,
+    sender_turn,
 )
 from db.models import utcnow
 from matching.i18n import Lang, t
@@ -90,9 +93,19 @@ class Notifier:
         self.batch, self.lease, self.clock = batch, lease, clock
 
     async def send_due(self, now: datetime | None = None) -> SendRun:
-        """Claim one batch of due notices and send them."""
+        """Claim one batch of due notices and send them, unless another process is sending."""
         now = now or self.clock()
         await self.bot.initialize()  # once; later calls return at once
+        turn = contextlib.ExitStack()  # entered and left off the event loop: database calls
+        try:
+            if not await asyncio.to_thread(turn.enter_context, sender_turn(self.engine)):
+                log.debug("outbox: another process is sending")
+                return SendRun(claimed=0, sent=0, retry=0, given_up=0)
+            return await self._send_batch(now)
+        finally:
+            await asyncio.to_thread(turn.close)
+
+    async def _send_batch(self, now: datetime) -> SendRun:
         claimed = await asyncio.to_thread(self._claim, now)
         by_chat: dict[int, list[Delivery]] = {}
         for delivery in claimed.deliveries:

@@ -6,20 +6,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import signal
-import sys
 from typing import Annotated
 
 import typer
-from sqlalchemy import Engine
 
 from api.cli.common import LangOption, fail, freeze_startup, open_database
 from bot.chat import ChatService
-from bot.config import BotSettings, get_settings
+from bot.config import get_settings
 from bot.db_world import DbWorld
 from bot.terminal import TerminalChat
-from db.core.engine import is_sqlite
 from matching.i18n import Lang
 
 
@@ -30,21 +26,10 @@ def register(app: typer.Typer) -> None:
     app.command("worker")(worker)
 
 
-def run_bot(
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            min=1,
-            help="Processes handling updates: one receiver polls Telegram and passes each chat's "
-            "updates, in order, to the same one of N workers (default: the number of CPUs on "
-            "PostgreSQL, 1 on SQLite; 1: one process polls and handles).",
-        ),
-    ] = None,
-    shard_of: Annotated[int, typer.Option("--shard-of", hidden=True, min=0)] = 0,
-    lang: LangOption = Lang.ZH,
-) -> None:
-    """Run the Telegram bot alone (long polling), on the database DATABASE_URL names."""
+def run_bot(lang: LangOption = Lang.ZH) -> None:
+    """Run the Telegram bot alone in one process, by long polling, on the database DATABASE_URL
+    names: the way for development. Production takes updates by webhook under `yinqi serve`
+    (TELEGRAM_WEBHOOK_URL), on as many processes behind a load balancer as it needs."""
     from bot.telegram_app import build_application  # PTB is only loaded by the commands using it
 
     settings = get_settings()
@@ -54,63 +39,11 @@ def run_bot(
         raise fail("TELEGRAM_WEBHOOK_URL is set: webhooks are received by `yinqi serve`.")
     _logging()
     engine = open_database(lang)
-    if shard_of:  # one of `shard_of` workers of a receiver: updates on stdin, its share of the rate
-        from bot.shards import serve_worker
-
-        share = settings.model_copy(
-            update={"telegram_max_rate": settings.telegram_max_rate / shard_of}
-        )
-        world = DbWorld(engine)
-        world.warm()
-        application = build_application(ChatService(engine, world), share)
-        freeze_startup()
-        serve_worker(application)
-        return
-    count = workers or default_workers(engine)
-    if count > 1:
-        engine.dispose()  # the workers open their own
-        _run_receiver(settings, count, lang)
-        return
     world = DbWorld(engine)
     world.warm()
     application = build_application(ChatService(engine, world), settings)
     freeze_startup()
     application.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
-
-
-def default_workers(engine: Engine) -> int:
-    """One worker per CPU on PostgreSQL; one process on SQLite, which lets one transaction write
-    at a time: worker processes would only wait for each other (in SQLite's busy handler, which
-    sleeps past the moment the lock comes free; bench/bot.py)."""
-    if is_sqlite(engine):
-        return 1
-    return max(1, os.cpu_count() or 1)
-
-
-def _run_receiver(settings: BotSettings, workers: int, lang: Lang) -> None:
-    from bot.shards import Receiver
-    from bot.telegram_app import publish_commands
-    from bot.telegram_bot import make_bot
-
-    receiving = settings.model_copy(update={"telegram_max_rate": 0})  # it sends no messages
-    command = [sys.executable, "-c", "from api.cli import main; main()", "bot",
-               "--shard-of", str(workers), "--lang", lang.value]  # fmt: skip
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        receiver = Receiver(make_bot(receiving), command, workers)
-        ready = asyncio.Event()
-        running = asyncio.create_task(receiver.run(stop, ready=ready))
-        await asyncio.wait([running, asyncio.create_task(ready.wait())],
-                           return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
-        if ready.is_set():
-            await publish_commands(receiver.bot)
-        await running
-
-    asyncio.run(main())
 
 
 def serve(

@@ -8,19 +8,25 @@ to come due again when its lease runs out, and the next sender sends it again; a
 is never claimed again. Two senders never hold the same row at once: on PostgreSQL the claim
 skips rows another sender is claiming (`FOR UPDATE SKIP LOCKED`); on SQLite it holds the only
 write lock. A row with no way to reach its recipient is closed with the reason, never retried.
+
+One sender at a time (`sender_turn`): every `yinqi serve` runs a worker, and each process paces
+only its own messages, so N senders at once would send N times Telegram's ~30 messages a second.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import Engine, func, text, update
 from sqlmodel import Session, col, select
 
+from db.core.engine import is_sqlite
 from db.core.unit import use_case
 from db.core.vocabulary import NeedStatus
 from db.models import Need, Outbox, Staff, utcnow
@@ -32,6 +38,23 @@ FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=1)
 MAX_ATTEMPTS = 15
 """Tries before a notice that keeps failing is given up (about nine hours of backing off)."""
+
+
+_SENDER = text("SELECT pg_try_advisory_xact_lock(:key)")
+_SENDER_KEY = zlib.crc32(b"yinqi outbox sender")
+
+
+@contextmanager
+def sender_turn(engine: Engine) -> Iterator[bool]:
+    """Whether this process is the outbox's sender until the block ends (False: another one is
+    sending; skip this pass). PostgreSQL: an advisory lock held by a transaction kept open for
+    the block, so a sender that dies gives its turn up with its connection. SQLite: always (one
+    process; with a separate `yinqi worker`, two senders)."""
+    if is_sqlite(engine):
+        yield True
+        return
+    with engine.begin() as connection:
+        yield bool(connection.execute(_SENDER, {"key": _SENDER_KEY}).scalar_one())
 
 
 class GiveUp(StrEnum):

@@ -233,7 +233,7 @@ MESSAGES: dict[str, str] = {
     "api.http_404": "No such address",
     "api.http_405": "This address does not take that method",
     "api.http_429": "Too many failed attempts: please try again later",
-    # --- bad parameters and unexpected errors (api.errors, api.deps) ---
+    # --- bad parameters and unexpected errors (api.core.errors, api.core.deps) ---
     "error.internal": "Something went wrong on our side and has been logged; please try again later, and quote request id {request_id} if you report it",
     "error.nul_character": "Must not contain a NUL character (U+0000)",
     "error.year_range": "The year must be between {first} and {last}",

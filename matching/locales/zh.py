@@ -222,7 +222,7 @@ MESSAGES: dict[str, str] = {
     "api.http_404": "找不到这个地址",
     "api.http_405": "这个地址不支持这种请求方法",
     "api.http_429": "失败的尝试太多，请稍后再试",
-    # --- bad parameters and unexpected errors (api.errors, api.deps) ---
+    # --- bad parameters and unexpected errors (api.core.errors, api.core.deps) ---
     "error.internal": "服务器出了问题，已记录在案，请稍后再试；反馈时请提供请求编号 {request_id}",
     "error.nul_character": "不能包含空字符（U+0000）",
     "error.year_range": "年份应在{first}到{last}之间",

@@ -395,6 +395,11 @@ class StandIn:
         self._wake()
         return int(update["update_id"])
 
+    def update(self, update_id: int) -> Json:
+        """An update as queued: what a webhook delivery of it carries."""
+        with self._lock:
+            return json.loads(json.dumps(self._updates[update_id]))
+
     def redeliver(self, update_id: int) -> None:
         """Queue an already-delivered update again; it is delivered alone in its batch."""
         with self._lock:

@@ -17,9 +17,10 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
 
 from bot.config import BotSettings
 from bot.notify import Notifier, SendRun, make_bot
+from db.core.engine import is_sqlite
 from db.core.unit import Actor
 from db.leads.assignments import accept
-from db.leads.outbox import LEASE
+from db.leads.outbox import LEASE, sender_turn
 from db.leads.views import Lead
 from db.models import Assignment, Conversation, Outbox, Staff, utcnow
 from db.staff.links import issue_link_code
@@ -110,6 +111,22 @@ def test_a_firm_is_told_of_each_change_in_its_chat_and_a_notice_goes_once(
     assert lead.bank in told.text
     assert send_outbox(seeded, standin, utcnow() + timedelta(days=1)).claimed == 0
     assert len(firm_user.replies(since=0)) == 1
+
+
+def test_one_process_sends_the_outbox_at_a_time(seeded: Seeded, standin: StandIn) -> None:
+    """N `yinqi serve` each run a worker: one sends while the others skip their pass, so the
+    bot as a whole keeps the pace one rate limiter sets."""
+    firm_user = standin.user(FIRM_CHAT)
+    accepted_now(seeded)
+    with sender_turn(seeded.engine) as mine:  # another process, sending
+        assert mine
+        meanwhile = send_outbox(seeded, standin)
+    if is_sqlite(seeded.engine):  # one process: always its turn
+        assert meanwhile.sent == 1
+        return
+    assert meanwhile.claimed == 0 and not firm_user.replies(since=0)
+    assert send_outbox(seeded, standin).sent == 1
+    firm_user.wait_for("已受理您的融资需求", since=0)
 
 
 def test_a_chat_telegram_does_not_know_is_given_up(seeded: Seeded, standin: StandIn) -> None:
