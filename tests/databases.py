@@ -20,6 +20,7 @@ from db.migrate import upgrade
 from db.models import metadata
 
 PG_ENV = "YINQI_TEST_DATABASE_URL"
+TABLES = [t.name for t in metadata.sorted_tables]  # parents before the tables that refer to them
 
 
 def backends() -> list[str]:
@@ -54,12 +55,35 @@ class PostgresSchema:
         self.url = scoped.render_as_string(hide_password=False)
         self.engine = make_engine(self.url)
         upgrade(self.engine)
-        tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-        self._truncate = f"TRUNCATE TABLE {tables} RESTART IDENTITY CASCADE"
+        with self.engine.connect() as conn:
+            self.sequences = list(
+                conn.execute(
+                    text("SELECT sequencename FROM pg_sequences WHERE schemaname = :schema"),
+                    {"schema": self.schema},
+                ).scalars()
+            )
+        self._empty = self._emptying()
+
+    def _emptying(self) -> str:
+        """SQL that empties every table and restarts every sequence.
+
+        DELETE, children first, costs a few milliseconds where TRUNCATE costs hundreds (it makes
+        new files for every table); but the event log refuses DELETE (its append-only trigger),
+        so it and the notes referring to it are truncated, and only when there are events.
+        """
+        deleted = [t for t in reversed(TABLES) if t not in ("event", "lead_note")]
+        return "; ".join(
+            [
+                "DO $$ BEGIN IF EXISTS (SELECT FROM event) THEN TRUNCATE event, lead_note; "
+                "ELSE DELETE FROM lead_note; END IF; END $$",
+                *(f'DELETE FROM "{t}"' for t in deleted),
+                *(f"SELECT setval('\"{s}\"', 1, false)" for s in self.sequences),
+            ]
+        )
 
     def fresh(self) -> Engine:
         with self.engine.connect() as conn:
-            conn.execute(text(self._truncate))
+            conn.exec_driver_sql(self._empty)
             conn.commit()
         return self.engine
 
