@@ -3,10 +3,15 @@
 SQLite always; PostgreSQL too when `YINQI_TEST_DATABASE_URL` is set (CI sets it). Each test run
 gets a PostgreSQL schema of its own, dropped at the end, and each test starts from empty tables.
 A PostgreSQL server named there but unreachable fails the tests; it is never skipped silently.
+
+Seeding the sample catalog through the use cases costs more than most tests it serves, so it is
+done once per run and kind of seed (`Seeds`), and each test gets the rows copied into its
+own empty database: the same rows, ids and sequence positions a seeding of its own would leave.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import uuid
@@ -18,6 +23,7 @@ from sqlalchemy import Engine, make_url, text
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.models import metadata
+from tests.db.builders import Seeded, seed
 
 PG_ENV = "YINQI_TEST_DATABASE_URL"
 TABLES = [t.name for t in metadata.sorted_tables]  # parents before the tables that refer to them
@@ -31,6 +37,7 @@ class SqliteTemplate:
     """A migrated SQLite file; each test gets a copy."""
 
     def __init__(self, directory: Path) -> None:
+        self.directory = directory
         self.path = directory / "template.db"
         engine = make_engine(f"sqlite:///{self.path}")
         upgrade(engine)
@@ -40,6 +47,29 @@ class SqliteTemplate:
         path = directory / "test.db"
         shutil.copyfile(self.path, path)
         return make_engine(f"sqlite:///{path}")
+
+    def snapshot(self, managers_per_bank: int) -> tuple[Path, Seeded]:
+        """A copy of the template, seeded."""
+        directory = self.directory / f"seeded-{managers_per_bank}"
+        directory.mkdir()
+        engine = self.fresh(directory)
+        seeded = seed(engine, managers_per_bank=managers_per_bank)
+        engine.dispose()
+        return directory / "test.db", seeded
+
+    @staticmethod
+    def restore(engine: Engine, snapshot: Path) -> None:
+        """Copies the snapshot's rows into `engine`'s empty database."""
+        connection = engine.raw_connection()  # autocommit: ATTACH cannot run in a transaction
+        try:
+            connection.execute("ATTACH DATABASE ? AS snapshot", (str(snapshot),))
+            connection.execute("BEGIN IMMEDIATE")
+            for table in TABLES:
+                connection.execute(f'INSERT INTO main."{table}" SELECT * FROM snapshot."{table}"')
+            connection.execute("COMMIT")
+            connection.execute("DETACH DATABASE snapshot")
+        finally:
+            connection.close()
 
 
 class PostgresSchema:
@@ -55,6 +85,7 @@ class PostgresSchema:
         self.url = scoped.render_as_string(hide_password=False)
         self.engine = make_engine(self.url)
         upgrade(self.engine)
+        self.snapshots: list[str] = []
         with self.engine.connect() as conn:
             self.sequences = list(
                 conn.execute(
@@ -87,10 +118,42 @@ class PostgresSchema:
             conn.commit()
         return self.engine
 
+    def snapshot(self, managers_per_bank: int) -> tuple[str, Seeded]:
+        """The tables, seeded, copied into a schema beside this one; and the SQL that copies
+        them back, sequence positions included."""
+        seeded = seed(self.fresh(), managers_per_bank=managers_per_bank)
+        copy = f"{self.schema}_seeded_{managers_per_bank}"
+        self.snapshots.append(copy)
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{copy}"')
+            for table in TABLES:
+                conn.exec_driver_sql(f'CREATE TABLE "{copy}"."{table}" AS TABLE "{table}"')
+            positions = conn.execute(
+                text(
+                    "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = :schema"
+                ),
+                {"schema": self.schema},
+            ).all()
+            conn.commit()
+        restore = [
+            *(f'INSERT INTO "{table}" SELECT * FROM "{copy}"."{table}"' for table in TABLES),
+            *(
+                f"SELECT setval('\"{name}\"', {value or 1}, {'true' if value else 'false'})"
+                for name, value in positions
+            ),
+        ]
+        return "; ".join(restore), seeded
+
+    def restore(self, engine: Engine, snapshot: str) -> None:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(snapshot)
+            conn.commit()
+
     def drop(self) -> None:
         self.engine.dispose()
         with self.admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{self.schema}" CASCADE'))
+            for schema in [self.schema, *self.snapshots]:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             conn.commit()
         self.admin.dispose()
 
@@ -101,3 +164,31 @@ def postgres_schema() -> Iterator[PostgresSchema]:
         yield schema
     finally:
         schema.drop()
+
+
+class Seeds:
+    """The seeded rows of each kind, made once on first use, copied into a test's database."""
+
+    def __init__(self, template: SqliteTemplate, postgres: PostgresSchema | None) -> None:
+        self.template, self.postgres = template, postgres
+        self.made: dict[tuple[str, int], tuple[object, Seeded]] = {}
+
+    def into(self, engine: Engine, *, managers_per_bank: int) -> Seeded:
+        """`seed(engine, managers_per_bank=…)` on `engine`'s empty database, by copying."""
+        kind = engine.dialect.name
+        store = self.postgres if kind == "postgresql" else self.template
+        assert store is not None, "a PostgreSQL engine without the PostgreSQL schema"
+        key = (kind, managers_per_bank)
+        if key not in self.made:
+            self.made[key] = store.snapshot(managers_per_bank)
+            if kind == "postgresql":
+                store.fresh()  # snapshot() seeded the test's schema: empty it again
+        snapshot, seeded = self.made[key]
+        store.restore(engine, snapshot)  # type: ignore[arg-type]
+        return dataclasses.replace(
+            seeded,
+            engine=engine,
+            managers={bank: list(actors) for bank, actors in seeded.managers.items()},
+            bank_admins=dict(seeded.bank_admins),
+            tokens=dict(seeded.tokens),
+        )
