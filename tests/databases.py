@@ -1,11 +1,12 @@
 """Isolated databases for tests, built by the same migrations as production.
 
-SQLite always; PostgreSQL too when `YINQI_TEST_DATABASE_URL` is set (CI sets it). Each test run
-gets a PostgreSQL schema of its own, dropped at the end, and each test starts from empty tables.
-A PostgreSQL server named there but unreachable fails the tests; it is never skipped silently.
+SQLite always; PostgreSQL too when `YINQI_TEST_DATABASE_URL` is set (CI sets it). Each test
+process (each pytest-xdist worker) gets a PostgreSQL schema of its own, dropped at the end, and
+each test starts from empty tables. A PostgreSQL server named there but unreachable fails the
+tests; it is never skipped silently.
 
 Seeding the sample catalog through the use cases costs more than most tests it serves, so it is
-done once per run and kind of seed (`Seeds`), and each test gets the rows copied into its
+done once per process and kind of seed (`Seeds`), and each test gets the rows copied into its
 own empty database: the same rows, ids and sequence positions a seeding of its own would leave.
 """
 
@@ -31,6 +32,11 @@ TABLES = [t.name for t in metadata.sorted_tables]  # parents before the tables t
 
 def backends() -> list[str]:
     return ["sqlite", "postgresql"] if os.environ.get(PG_ENV) else ["sqlite"]
+
+
+def worker() -> str:
+    """This pytest-xdist worker's id (gw0, gw1 …), or "main" without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 class SqliteTemplate:
@@ -73,10 +79,10 @@ class SqliteTemplate:
 
 
 class PostgresSchema:
-    """A schema of this test run's own on the server `YINQI_TEST_DATABASE_URL` names."""
+    """A schema of this test process's own on the server `YINQI_TEST_DATABASE_URL` names."""
 
     def __init__(self, url: str) -> None:
-        self.schema = f"yinqi_test_{uuid.uuid4().hex[:10]}"
+        self.schema = f"yinqi_test_{worker()}_{uuid.uuid4().hex[:10]}"
         self.admin = make_engine(url)
         with self.admin.connect() as conn:  # fails loudly if the server cannot be reached
             conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
