@@ -9,8 +9,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from tests.databases import PG_ENV, PostgresSchema, SqliteTemplate, backends, postgres_schema
-from tests.db.builders import Seeded, seed
+from tests.databases import (
+    PG_ENV,
+    PostgresSchema,
+    Seeds,
+    SqliteTemplate,
+    backends,
+    postgres_schema,
+)
+from tests.db.builders import Seeded
 
 
 def pytest_report_header() -> str:
@@ -28,6 +35,12 @@ def pg_schema() -> Iterator[PostgresSchema]:
     yield from postgres_schema()
 
 
+@pytest.fixture(scope="session")
+def seeds(request: pytest.FixtureRequest, sqlite_template: SqliteTemplate) -> Seeds:
+    postgres = request.getfixturevalue("pg_schema") if os.environ.get(PG_ENV) else None
+    return Seeds(sqlite_template, postgres)
+
+
 @pytest.fixture(params=backends())
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """An empty, migrated database of its own for this test."""
@@ -40,6 +53,6 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def seeded(engine: Engine) -> Seeded:
+def seeded(engine: Engine, seeds: Seeds) -> Seeded:
     """The sample catalog with a manager and an admin per bank, a coordinator and an admin."""
-    return seed(engine, managers_per_bank=1)
+    return seeds.into(engine, managers_per_bank=1)

@@ -37,8 +37,9 @@ _LOAD = select(
     _CHAT.step, _CHAT.draft, _CHAT.language, _CHAT.version, _CHAT.last_update_id
 ).where(_CHAT.chat_id == bindparam("chat_id"))
 _LOCK = text("SELECT pg_advisory_xact_lock(:high, :low)")
-"""The chat's turn: PostgreSQL's two-key advisory locks, which nothing else here takes (register
-and withdrawal lock firms with one-key ones), the chat's id split into its two halves."""
+"""The chat's turn: PostgreSQL's two-key advisory locks (register and withdrawal lock firms with
+one-key ones; the outbox's sender takes one two-key lock whose first key no chat id's upper half
+reaches), the chat's id split into its two halves."""
 _SAVE = (  # the new values come with the parameters: {"chat", "read", "step", "draft", …}
     update(Conversation)
     .where(_CHAT.chat_id == bindparam("chat"), _CHAT.version == bindparam("read"))

@@ -40,8 +40,10 @@ MAX_ATTEMPTS = 15
 """Tries before a notice that keeps failing is given up (about nine hours of backing off)."""
 
 
-_SENDER = text("SELECT pg_try_advisory_xact_lock(:key)")
-_SENDER_KEY = zlib.crc32(b"yinqi outbox sender")
+_SENDER = text("SELECT pg_try_advisory_xact_lock(:key, hashtext(current_schema()))")
+"""The sender's turn: one per schema, as the outbox is (advisory locks are the whole server's:
+two deployments, or two test runs, in schemas of one database must not take each other's)."""
+_SENDER_KEY = zlib.crc32(b"yinqi outbox sender") - 2**31  # the two-key form takes int4 keys
 
 
 @contextmanager

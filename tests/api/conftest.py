@@ -16,7 +16,8 @@ from sqlalchemy import Engine
 from api.app import create_app
 from bot.config import BotSettings
 from db.core.unit import Actor
-from tests.db.builders import MONDAY, Seeded, seed
+from tests.databases import Seeds
+from tests.db.builders import MONDAY, Seeded
 
 
 @dataclass
@@ -64,10 +65,10 @@ class Caller:
 
 
 @pytest.fixture
-def seeded(engine: Engine) -> Seeded:
+def seeded(engine: Engine, seeds: Seeds) -> Seeded:
     """The sample catalog with two managers and an admin per bank, a coordinator of 绍兴市 and an
     admin, each with an API token."""
-    return seed(engine, managers_per_bank=2)
+    return seeds.into(engine, managers_per_bank=2)
 
 
 @pytest.fixture

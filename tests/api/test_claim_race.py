@@ -21,15 +21,16 @@ from bot.config import BotSettings
 from db.core.vocabulary import LIVE
 from db.models import Assignment, Bank, Candidate, Need
 from matching.model import EntityType
-from tests.db.builders import YUECHENG_BANKS, Seeded, firm, register, seed
+from tests.databases import Seeds
+from tests.db.builders import YUECHENG_BANKS, Seeded, firm, register
 
 CLIENTS = 48
 NEEDS = 12
 
 
 @pytest.fixture
-def seeded(engine: Engine) -> Seeded:
-    return seed(engine, managers_per_bank=3)
+def seeded(engine: Engine, seeds: Seeds) -> Seeded:
+    return seeds.into(engine, managers_per_bank=3)
 
 
 @pytest.fixture

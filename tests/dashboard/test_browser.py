@@ -21,6 +21,9 @@ from tests.databases import SqliteTemplate
 from tests.db.builders import Seeded, seed
 from tests.db.report_story import Story, play
 
+# chromium and the story are started once for the module: on one xdist worker, not on each
+pytestmark = pytest.mark.xdist_group("browser")
+
 PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")  # a mainland mobile number
 WEEK1 = "from=2026-11-23&to=2026-11-29"
 

@@ -34,6 +34,9 @@ from matching.data import sample_catalog
 from matching.workdays import CHINA_TZ
 from tests.databases import PostgresSchema, SqliteTemplate, backends
 
+# the season is played once per database for the module: on one xdist worker, not on each
+pytestmark = pytest.mark.xdist_group("demo")
+
 TODAY = date(2026, 12, 2)  # a Wednesday
 FIRMS, WEEKS, SEED = 200, 4, 3
 EVENT_KINDS = {

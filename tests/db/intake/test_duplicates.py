@@ -16,15 +16,16 @@ from db.intake.register import Registration
 from db.models import Enterprise, Event, Need
 from matching.model import Route, Standards
 from matching.uscc import uscc_check_char
-from tests.db.builders import MONDAY, Seeded, firm, register, seed
+from tests.databases import Seeds
+from tests.db.builders import MONDAY, Seeded, firm, register
 
 USCC = "91330602MA2B00011" + uscc_check_char("91330602MA2B00011")
 OTHER_USCC = "91330602MA2B00022" + uscc_check_char("91330602MA2B00022")
 
 
 @pytest.fixture
-def seeded(engine: Engine) -> Iterator[Seeded]:
-    yield seed(engine)
+def seeded(engine: Engine, seeds: Seeds) -> Iterator[Seeded]:
+    yield seeds.into(engine, managers_per_bank=2)
 
 
 def _needs(seeded: Seeded) -> int:

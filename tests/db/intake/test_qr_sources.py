@@ -26,12 +26,13 @@ from db.leads.assignments import accept, claim, record_follow_up
 from db.leads.views import Lead, leads_of_need
 from db.models import Scan, Staff
 from matching.model import Standards
-from tests.db.builders import MONDAY, YUECHENG_BANKS, Seeded, firm, register, seed
+from tests.databases import Seeds
+from tests.db.builders import MONDAY, YUECHENG_BANKS, Seeded, firm, register
 
 
 @pytest.fixture
-def seeded(engine: Engine) -> Iterator[Seeded]:
-    yield seed(engine, managers_per_bank=1)
+def seeded(engine: Engine, seeds: Seeds) -> Iterator[Seeded]:
+    yield seeds.into(engine, managers_per_bank=1)
 
 
 def _make(seeded: Seeded, kind: str, target: str, **kwargs: str) -> str:

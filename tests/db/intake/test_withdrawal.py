@@ -14,14 +14,15 @@ from db.intake.withdrawal import withdraw
 from db.leads.assignments import accept, claim, decline, record_follow_up
 from db.models import Assignment, Conversation, Enterprise, Event, LeadNote, Need, Outbox, utcnow
 from matching.uscc import uscc_check_char
-from tests.db.builders import MONDAY, YUECHENG_BANKS, Seeded, firm, register, seed
+from tests.databases import Seeds
+from tests.db.builders import MONDAY, YUECHENG_BANKS, Seeded, firm, register
 
 USCC = "91330602MA2B00011" + uscc_check_char("91330602MA2B00011")
 
 
 @pytest.fixture
-def seeded(engine: Engine) -> Iterator[Seeded]:
-    yield seed(engine)
+def seeded(engine: Engine, seeds: Seeds) -> Iterator[Seeded]:
+    yield seeds.into(engine, managers_per_bank=2)
 
 
 def _worked_need(seeded: Seeded) -> int:

@@ -15,14 +15,15 @@ from db.leads.assignments import accept, decline, expire
 from db.leads.expiry import expire_overdue
 from db.models import Assignment, Bank, Need, Outbox
 from matching.workdays import CHINA_TZ
-from tests.db.builders import MONDAY, YUECHENG_BANKS, Seeded, register, seed
+from tests.databases import Seeds
+from tests.db.builders import MONDAY, YUECHENG_BANKS, Seeded, register
 
 AFTER_TUESDAY = datetime(2026, 11, 25, 0, 0, 1, tzinfo=CHINA_TZ)  # Monday's offer: due Tuesday
 
 
 @pytest.fixture
-def seeded(engine: Engine) -> Iterator[Seeded]:
-    yield seed(engine)
+def seeded(engine: Engine, seeds: Seeds) -> Iterator[Seeded]:
+    yield seeds.into(engine, managers_per_bank=2)
 
 
 def _held(seeded: Seeded, need_id: int) -> list[tuple[str, str]]:

@@ -22,12 +22,13 @@ from db.leads.assignments import accept, claim, decline, offer, reassign, record
 from db.models import Assignment, Bank, Candidate, Event, Need, Outbox, Staff
 from db.staff.accounts import add_user
 from matching.model import EntityType, Route, Standards
-from tests.db.builders import MONDAY, YUECHENG_BANKS, Seeded, firm, register, seed
+from tests.databases import Seeds
+from tests.db.builders import MONDAY, YUECHENG_BANKS, Seeded, firm, register
 
 
 @pytest.fixture
-def seeded(engine: Engine) -> Iterator[Seeded]:
-    yield seed(engine)
+def seeded(engine: Engine, seeds: Seeds) -> Iterator[Seeded]:
+    yield seeds.into(engine, managers_per_bank=2)
 
 
 def _claim(seeded: Seeded, need_id: int, bank: str, i: int = 0) -> int:
