@@ -1,17 +1,20 @@
 """Slows down token guessing: an address that sent many wrong API tokens or failed dashboard
-sign-ins within a few minutes is answered 429 with `Retry-After` until the oldest of those
-failures is old enough, before any token it sends is looked at (a right guess must not show).
+sign-ins within a few minutes has its further wrong ones answered 429 with `Retry-After`. A
+valid token is looked up first and never slowed, so a bank whose stale client keeps failing is
+not locked out with it (tokens are 256 random bits: a right guess is no risk to hide).
 
-Kept in the memory of each `yinqi serve` process: behind a load balancer of N processes a guesser
-gets at most N times the allowance, still a few hundred tries an hour instead of thousands a
-minute. Requests with a valid token never count, so a bank's systems are never slowed by it."""
+Kept in the memory of each `yinqi serve` process, at most `_MOST_ADDRESSES` addresses (the least
+recently failing forgotten first): behind a load balancer of N processes a guesser gets at most
+N times the allowance. The address is the client's as uvicorn sees it: behind a proxy, set
+`FORWARDED_ALLOW_IPS` to the proxy's address so that uvicorn takes the client's from
+`X-Forwarded-For`, or every client counts as the proxy."""
 
 from __future__ import annotations
 
 import math
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
@@ -22,7 +25,7 @@ MOST_FAILURES: Final = 20
 """Failures one address may have within `WINDOW_SECONDS` before it must wait."""
 WINDOW_SECONDS: Final = 300.0
 _MOST_ADDRESSES: Final = 100_000
-"""Addresses remembered at once; past that, those whose failures are all old are forgotten."""
+"""Addresses remembered at once; past that, the one that failed longest ago is forgotten."""
 
 
 @dataclass
@@ -30,9 +33,10 @@ class Throttle:
     """Failed attempts per client address over a sliding window."""
 
     most: int = MOST_FAILURES
+    most_addresses: int = _MOST_ADDRESSES
     window: float = WINDOW_SECONDS
     clock: Callable[[], float] = time.monotonic
-    _failures: dict[str, deque[float]] = field(default_factory=dict)
+    _failures: OrderedDict[str, deque[float]] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def wait(self, address: str) -> int | None:
@@ -51,9 +55,10 @@ class Throttle:
         """Note a wrong token or a failed sign-in from the address."""
         now = self.clock()
         with self._lock:
-            if address not in self._failures and len(self._failures) >= _MOST_ADDRESSES:
-                self._sweep(now)
+            if address not in self._failures and len(self._failures) >= self.most_addresses:
+                self._failures.popitem(last=False)
             failures = self._failures.setdefault(address, deque())
+            self._failures.move_to_end(address)
             self._forget_old(failures, now)
             failures.append(now)
             while len(failures) > self.most:
@@ -62,13 +67,6 @@ class Throttle:
     def _forget_old(self, failures: deque[float], now: float) -> None:
         while failures and failures[0] <= now - self.window:
             failures.popleft()
-
-    def _sweep(self, now: float) -> None:
-        for address in list(self._failures):
-            failures = self._failures[address]
-            self._forget_old(failures, now)
-            if not failures:
-                del self._failures[address]
 
 
 class TooManyAttempts(HTTPException):

@@ -197,12 +197,6 @@ async def sign_in_post(request: Request) -> Response:
     wanted = safe_next(fields.get("next"))
     if not same_site(request):
         return page("error.html", lang, 403, viewer=None, message=t("dashboard.cross_site", lang))
-    throttle, address = throttle_of(request), address_of(request)
-    wait = throttle.wait(address)
-    if wait is not None:
-        refused = _refused(lang, wanted, "dashboard.too_many_attempts", 429)
-        refused.headers["Retry-After"] = str(wait)
-        return refused
     token = fields.get("token", "").strip()
     if not token or len(token) > 200:
         return _refused(lang, wanted, "dashboard.token_missing", 401)
@@ -217,8 +211,14 @@ async def sign_in_post(request: Request) -> Response:
         sid = await anyio.to_thread.run_sync(open_session)
     except StorageError as err:
         status = 403 if err.code == "dashboard_not_for_managers" else 401
-        if status == 401:
+        if status == 401:  # a wrong token: slowed from an address that sends many
+            throttle, address = throttle_of(request), address_of(request)
             throttle.failed(address)
+            wait = throttle.wait(address)
+            if wait is not None:
+                refused = _refused(lang, wanted, "dashboard.too_many_attempts", 429)
+                refused.headers["Retry-After"] = str(wait)
+                return refused
         return page(
             "sign_in.html", lang, status, next=wanted, message=err.render(lang), viewer=None
         )

@@ -26,19 +26,20 @@ def _ticking(app_state: object) -> Ticks:
     return ticks
 
 
-def test_wrong_tokens_from_one_address_are_slowed_then_let_through_again(api: Api) -> None:
+def test_wrong_tokens_from_one_address_are_slowed_but_a_valid_one_never(api: Api) -> None:
     ticks = _ticking(api.app.state)
-    for _ in range(MOST_FAILURES):
-        wrong = api.client.get(LEADS, headers={"Authorization": "Bearer yq_wrong"})
-        assert wrong.status_code == 401
-    right = {"Authorization": "Bearer " + api.seeded.token(api.seeded.manager("tlbank"))}
-    slowed = api.client.get(LEADS, headers=right)  # a right guess must not show now
+    wrong = {"Authorization": "Bearer yq_wrong"}
+    for _ in range(MOST_FAILURES - 1):
+        assert api.client.get(LEADS, headers=wrong).status_code == 401
+    slowed = api.client.get(LEADS, headers=wrong)
     assert slowed.status_code == 429
     assert slowed.json()["error"]["code"] == "too_many_requests"
     assert slowed.json()["error"]["message"] == "失败的尝试太多，请稍后再试"
     assert 1 <= int(slowed.headers["Retry-After"]) <= WINDOW_SECONDS
+    right = {"Authorization": "Bearer " + api.seeded.token(api.seeded.manager("tlbank"))}
+    assert api.client.get(LEADS, headers=right).status_code == 200  # a bank is never locked out
     ticks.now += WINDOW_SECONDS + 1
-    assert api.client.get(LEADS, headers=right).status_code == 200
+    assert api.client.get(LEADS, headers=wrong).status_code == 401
 
 
 def test_valid_tokens_never_count(api: Api) -> None:
@@ -59,3 +60,11 @@ def test_each_address_has_its_own_count() -> None:
     assert throttle.wait("10.0.0.1") == 30
     ticks.now += 30
     assert throttle.wait("10.0.0.1") is None
+
+
+def test_the_least_recently_failing_address_is_forgotten_first() -> None:
+    throttle = Throttle(most=2, window=60, clock=Ticks(), most_addresses=2)
+    for address in ("a", "a", "b", "b"):
+        throttle.failed(address)
+    throttle.failed("c")  # a third address: "a", failing longest ago, is forgotten
+    assert throttle.wait("a") is None and throttle.wait("b") == 60
