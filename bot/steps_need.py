@@ -22,6 +22,7 @@ from bot.turn import (
     toggle_buttons,
 )
 from matching.amounts import parse_amount
+from matching.catalog import Catalog
 from matching.errors import MatchingError
 from matching.i18n import Text, Yuan
 from matching.model import Collateral, Purpose, Standard
@@ -192,6 +193,9 @@ def answer_banks(turn: Turn, event: Event) -> Next:
     elif isinstance(event, Typed) and _typed_word(event.text) is None:
         return _typed_bank(turn, event.text, chosen)
     elif (word := _pressed_or_typed_word(event)) is not None:
+        if word == "none" and chosen and isinstance(event, Typed):  # banks ticked: ask, not drop
+            turn.problem = turn.t("bot.banks.none_but_chosen", banks=tuple(chosen))
+            return Go.AGAIN
         done = word == "done"
         turn.draft["banks"] = chosen if done else []
         turn.draft.pop("_pick", None)
@@ -213,12 +217,13 @@ _NO_BANK: Final = frozenset({
 _DONE: Final = frozenset({"完成", "好了", "好", "就这些", "done", "ok", "that's all", "finished"})
 _CLAUSE_MARKS: Final = re.compile(r"[\s,，.。!！、;；:：➡️]+")
 _BETWEEN_BANKS: Final = re.compile(
-    r"\s*(?:[,，、;；/]|(?<![a-z])and(?![a-z])|(?<=[\u4e00-\u9fff])(?:和|与|及|\s+)"
-    r"(?=[\u4e00-\u9fff]))\s*",
+    r"\s*(?:[,，、;；/]|(?<![a-z])and(?![a-z])|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff]))\s*",
     re.IGNORECASE,
 )
-"""Where one typed bank ends and the next begins: a list mark, 和/与/及 or a space between
-Chinese names, "and": never a space inside a name ("Bank of Ningbo")."""
+"""Where one typed bank ends and the next begins: a list mark, "and", or a space between Chinese
+names; never a space inside a name ("Bank of Ningbo")."""
+_JOINED: Final = re.compile(r"(?<=[\u4e00-\u9fff])[和与及](?=[\u4e00-\u9fff])")
+"""和/与/及 between two names ("绍兴银行和瑞丰银行") or inside one ("浙江和美银行")."""
 
 
 def _typed_word(text: str) -> str | None:
@@ -237,6 +242,15 @@ def _pressed_or_typed_word(event: Event) -> str | None:
     return _typed_word(event.text) if isinstance(event, Typed) else None
 
 
+def _parts(typed: str, catalog: Catalog) -> list[str]:
+    """The banks one typed piece names: the pieces between 和/与/及 when every one is a bank of
+    the catalog ("绍兴银行和瑞丰银行"), otherwise the piece whole ("浙江和美银行")."""
+    parts = [p for p in _JOINED.split(typed) if p]
+    if len(parts) > 1 and all(catalog.resolve_bank(p) is not None for p in parts):
+        return parts
+    return [typed]
+
+
 def _typed_bank(turn: Turn, text: str, chosen: list[str]) -> Next:
     """Banks typed by name, split only between names: the catalog's bank each means, or the
     name as typed."""
@@ -245,6 +259,7 @@ def _typed_bank(turn: Turn, text: str, chosen: list[str]) -> Next:
         turn.problem = turn.t("bot.banks.invalid")
         return Go.AGAIN
     catalog = turn.world.catalog()
+    words = [part for word in words for part in _parts(word, catalog)]
     added = []
     for word in words:
         bank = catalog.resolve_bank(word)

@@ -335,6 +335,7 @@ def record_follow_up(
     now = now or utcnow()
     step = _follow_up_kind(kind)
     happened = _happened_at(at, now)
+    product = product.strip() if product and product.strip() else None  # "" is none given
     payload = _follow_up_payload(step, effective, amount_yuan, rate_pct, product, note)
     assignment, need = _lead_for(session, lead_id, actor)
     if happened < assignment.created_at:

@@ -374,6 +374,7 @@ MESSAGES: dict[str, str] = {
     "bot.banks.ask": "现在有哪些银行在给您贷款？可多选；不在列表里的可以直接输入银行名。选好后点“完成”；从没贷过款就点“没有，首次贷款”",
     "bot.banks.none": "没有，首次贷款",
     "bot.banks.added": "已记下：{names}",
+    "bot.banks.none_but_chosen": "您已选了：{banks}。如果其实从没贷过款，请先取消这些选择，再点“没有，首次贷款”；选好了就点“完成”",
     "bot.banks.invalid": "请输入银行名称，例如：绍兴银行",
     "bot.credit.ask": "在{banks}的贷款（授信）合计大约多少？",
     "bot.standards.ask": "最后确认“五项标准”：符合的请点选（✅），都符合就点“全部符合”。如实选择，不符合的我们会安排专班帮您。",

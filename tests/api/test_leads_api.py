@@ -113,6 +113,15 @@ def test_credit_under_a_product_the_catalog_does_not_know_is_refused(api: Api) -
     known = sample_catalog().bank_products(bank)
     assert all(p.name in error["message"] for p in known)
     assert caller.get(f"{LEADS}/{lead_id}").json()["status"] == "contacted"
+    blank = caller.post(f"{LEADS}/{lead_id}/events", json=grant | {"product": " "})
+    assert blank.status_code == 200, blank.json()  # a blank product is none given
+    with Session(api.seeded.engine) as s:
+        assert s.get(Assignment, lead_id).credit_product is None  # type: ignore[union-attr]
+    lead_id, _, bank = _offered(api, firm=firm(name="绍兴第二纺织有限公司"), chat_id=1002)
+    caller = api.as_(api.seeded.manager(bank))
+    caller.post(f"{LEADS}/{lead_id}/accept")
+    caller.post(f"{LEADS}/{lead_id}/events", json={"type": "contacted"})
+    known = sample_catalog().bank_products(bank)
     named = caller.post(f"{LEADS}/{lead_id}/events", json=grant | {"product": f" {known[0].name} "})
     assert named.status_code == 200, named.json()
     with Session(api.seeded.engine) as s:

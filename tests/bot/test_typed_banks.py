@@ -50,3 +50,26 @@ def test_banks_are_split_between_names_and_recognised(seeded: Seeded, user: Driv
     need = _submit(user, seeded)
     assert len(need.existing_banks) == 4, need.existing_banks
     assert "绍兴银行" in need.existing_banks and "农业银行" in need.existing_banks
+
+
+def test_a_name_with_he_inside_is_one_bank(seeded: Seeded, user: Driver) -> None:
+    walk_to_banks(user)
+    user.send("浙江和美银行")
+    assert "已记下：浙江和美银行" in user.text, user.text
+    user.press("完成")
+    user.send("200万")
+    need = _submit(user, seeded)
+    assert need.existing_banks == ["浙江和美银行"]
+
+
+def test_typing_no_bank_after_ticking_banks_asks_instead_of_dropping_them(
+    seeded: Seeded, user: Driver
+) -> None:
+    walk_to_banks(user)
+    user.send("绍兴银行")
+    user.send("没有")
+    assert "您已选了：绍兴银行" in user.text, user.text
+    user.press("完成")
+    user.send("200万")
+    need = _submit(user, seeded)
+    assert need.existing_banks == ["绍兴银行"] and not need.first_loan
