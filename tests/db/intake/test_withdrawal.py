@@ -153,7 +153,9 @@ def test_a_banks_decline_words_and_typed_bank_names_go_with_the_firms_data(seede
     with seeded.session() as s:
         withdraw(s, need_id=reg.need_id, now=MONDAY)
     with seeded.session() as s:
-        assert s.exec(select(Assignment.decline_detail)).all() == [None, None]
-        assert s.exec(select(Assignment.decline_reason)).first() == "firm_reason"  # still counted
+        in_order = col(Assignment.id)  # rows come back in no order without one (PostgreSQL)
+        assert s.exec(select(Assignment.decline_detail).order_by(in_order)).all() == [None, None]
+        declined = select(Assignment.decline_reason).order_by(in_order)
+        assert s.exec(declined).first() == "firm_reason"  # still counted
         need = s.get(Need, reg.need_id)
         assert need is not None and "王小明" not in str(need.outcome)
