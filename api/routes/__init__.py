@@ -1,4 +1,7 @@
-"""The HTTP API's routes, one module per resource; every path is under `/api/v1`."""
+"""The HTTP API's routes, one module per resource (leads, needs, the pool, QR codes, reports);
+every path is under `/api/v1`. Routes are thin: they check the caller, call one use case of `db`
+and answer with a model of `api.schemas`; what they share (paths' id bounds, JSON answers) is
+here. They may import `api.core`, `api.schemas`, `db` and `matching`."""
 
 from __future__ import annotations
 

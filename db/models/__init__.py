@@ -1,4 +1,8 @@
-"""The tables. Importing this package registers every table on `metadata`."""
+"""The tables, one module per concern (`access`, `catalog`, `firms` with QR codes, scans
+and conversations, `leads` with needs, events and the outbox, `dashboard` sessions,
+`report_copies`; `base` holds the naming convention and column types). Importing this package
+registers every table on `metadata`, which Alembic (`db/migrations`) compares with the
+migrations. It imports SQLModel and SQLAlchemy only."""
 
 from db.models.access import ApiToken, LinkCode, Staff
 from db.models.base import MAX_ID, NAMING_CONVENTION, UtcDateTime, metadata, utcnow
