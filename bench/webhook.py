@@ -29,9 +29,12 @@ schema, stand-in and workers; each run measures one worker, then two.
 CPU seconds come from /proc/<pid>/stat (all threads) of each worker, the stand-in and
 PostgreSQL (the workers' backends, by their application_name in pg_stat_activity, and the
 server's writer processes), and from getrusage for this script; shown per update and as shares
-of the machine's cores over the run, which all of them share. "On cores of its own" divides
-the workers' count by their CPU per update: what they would handle if nothing else ran beside
-them, the ratio the target asks for once the load generator and PostgreSQL are elsewhere.
+of the machine's cores over the run, which all of them share ("other work": what the cores did
+besides, for other users). "On cores of their own" divides the workers' count by their CPU per
+update: what they would handle if nothing else ran beside them, the ratio the target asks for
+once the load generator and PostgreSQL are elsewhere. With everything on the same cores, two
+workers reach at most 2W / (W + B) of one (W: a worker's CPU per update, B: the rest's), which
+the last line prints: 1.6× needs B ≤ W / 4.
 
 Exit status 0 when every chat registered exactly one need in every measurement (the rows
 counted afterwards) and the target is met; 1 otherwise.
@@ -439,7 +442,8 @@ def medians(runs: list[list[Measured]], args: argparse.Namespace) -> float:
     ceiling = 1000 * cores / whole
     print(f"{'':11}all of it on the {cores} cores: {whole:.1f} ms of CPU per update with two "
           f"workers, {whole - cpu['workers']:.1f} of them beside the workers, allow ≤ "
-          f"{ceiling:.0f} updates/s, {ceiling / rate[0]:.2f}× one worker's")  # fmt: skip
+          f"{ceiling:.0f} updates/s: at most {ceiling / own[0]:.2f}× one worker on a core of "
+          f"its own")  # fmt: skip
     return ratio
 
 
