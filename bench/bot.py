@@ -20,8 +20,8 @@ rate limiter off (TELEGRAM_MAX_RATE=0) to measure processing alone. CPU seconds 
 of the machine's cores over the run (they all share them), the bot's peak RSS from
 /proc/<pid>/status (VmHWM); the bot's pid goes to stderr with the progress, for
 `py-spy record --pid PID` to profile it. Production runs the bot on webhooks under N `yinqi serve`
-processes; the stand-in does not deliver webhooks, so that shape is not measured here (it was
-the sharded `--workers N`, removed with bot/shards.py).
+processes: bench/webhook.py measures that shape (one and two workers on PostgreSQL, the
+target's other half), with this script's conversation and users.
 
 Exit status 0 when every user registered, the database holds exactly one need per user, each with
 its chat id, and the target is met.
@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import functools
 import json
 import os
 import random
@@ -43,7 +44,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -132,38 +133,43 @@ class Tally:
 
 
 class Control:
-    """One user's keep-alive HTTP/1.1 connection to the stand-in's control API, JSON both ways.
-    httpx spent 1–1.5 ms of CPU per request here (a client of its own per user, as its pool scans
-    all its connections on every request), which on this 2-core machine took as much CPU as the
-    bot; this spends about a tenth of it."""
+    """One user's keep-alive HTTP/1.1 connection to the stand-in's control API (or, with another
+    `base`, to the bot's webhook), JSON both ways. httpx spent 1–1.5 ms of CPU per request here (a
+    client of its own per user, as its pool scans all its connections on every request), which on
+    this 2-core machine took as much CPU as the bot; this spends about a tenth of it."""
 
-    def __init__(self, port: int) -> None:
-        self.port = port
+    def __init__(self, port: int, base: str = "/_control/", headers: str = "") -> None:
+        self.port, self.base, self.headers = port, base, headers
         self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
     async def __call__(self, verb: str, what: str, body: Any = None, **params: Any) -> Any:
+        """The answer's `result`; Failed unless it says `"ok": true`."""
+        answer = await self.exchange(verb, what, b"" if body is None else json.dumps(body).encode(),
+                                     f"?{urlencode(params)}" if params else "")  # fmt: skip
+        if not answer.get("ok"):
+            raise Failed(f"{verb} {what}: {answer.get('description') or answer}")
+        return answer.get("result")
+
+    async def exchange(self, verb: str, what: str, payload: bytes, query: str = "") -> Any:
+        """One request and its JSON answer, on the connection made at the first one."""
         if self._streams is None:
             self._streams = await asyncio.open_connection("127.0.0.1", self.port)
         reader, writer = self._streams
-        payload = b"" if body is None else json.dumps(body).encode()
-        query = f"?{urlencode(params)}" if params else ""
-        writer.write(f"{verb} /_control/{what}{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                     f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
-                     .encode() + payload)  # fmt: skip
+        writer.write(f"{verb} {self.base}{what}{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
+                     f"{self.headers}\r\n".encode() + payload)  # fmt: skip
         head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
         length = int(head.split("content-length:")[1].split("\r\n")[0])
-        answer = json.loads(await reader.readexactly(length))
-        if not answer.get("ok"):
-            raise Failed(f"{verb} {what}: {answer.get('description')}")
-        return answer["result"]
+        return json.loads(await reader.readexactly(length))
 
     def close(self) -> None:
         if self._streams is not None:
             self._streams[1].close()
+            self._streams = None
 
 
-async def step(control: Control, firm: Firm, act: tuple[str, str],
-               wanted: tuple[str, ...], tally: Tally) -> str:  # fmt: skip
+async def step(tally: Tally, control: Control, firm: Firm, act: tuple[str, str],
+               wanted: tuple[str, ...]) -> str:  # fmt: skip
     """One action and the bot's reply to it (its first message containing one of `wanted`),
     timed: the stand-in acts and waits for the reply in one request."""
     started = time.perf_counter()
@@ -180,17 +186,21 @@ async def step(control: Control, firm: Firm, act: tuple[str, str],
     return str(sent["text"])
 
 
-async def register(control: Control, firm: Firm, token: str, tally: Tally) -> None:
+Ask = Callable[[tuple[str, str], tuple[str, ...]], Awaitable[str]]
+"""An action of the user and the text of the bot's reply to it with one of the wanted words."""
+
+
+async def register(ask: Ask, firm: Firm, token: str, tally: Tally) -> None:
     """The whole registration; a "您是不是指 …？" about another firm is answered "no"."""
     label = "?"
     try:
         for action, argument, expect in STEPS:
             arg = argument.format(token=token, name=firm.name, uscc=firm.uscc, phone=firm.phone)
             label = f"{action} {argument}"
-            text = await step(control, firm, (action, arg), (expect, NAME_CHECK), tally)
+            text = await ask((action, arg), (expect, NAME_CHECK))
             if NAME_CHECK in text:
                 tally.name_checks += 1
-                await step(control, firm, ("press", NOT_THAT_ONE), (expect,), tally)
+                await ask(("press", NOT_THAT_ONE), (expect,))
         tally.completed += 1
     except (Failed, OSError, TimeoutError, asyncio.IncompleteReadError) as err:
         tally.failures[f"{label}: {type(err).__name__}: {str(err)[:160]}"] += 1
@@ -204,7 +214,7 @@ async def drive(port: int, token: str, tally: Tally, users: int, concurrency: in
         async with gate:
             control = Control(port)
             try:
-                await register(control, firm, token, tally)
+                await register(functools.partial(step, tally, control, firm), firm, token, tally)
             finally:
                 control.close()
 

@@ -42,9 +42,13 @@ API, JSON in and ``{"ok": true, "result": ...}`` out:
   "kwargs"?: {}}``:
   runs a SimUser action (send, press, press_data, share_contact, send_sticker, send_photo,
   send_voice); the result is the new update id; a button not found is a 400.
-- ``POST /_control/ask``: the same, and ``"contains": [...]``, ``"wait"``: an action and the
-  bot's answer to it in one request, ``{"update_id", "sent"}``: the first bot message after the
-  action whose text contains one of ``contains`` (``Sent`` as JSON), or null after ``wait`` s.
+- ``POST /_control/make``: the same, and the update itself, ``{"update_id", "update"}``, for
+  the caller to deliver to the bot's webhook as Telegram would (it stays queued for
+  ``getUpdates`` too, which answers 409 while a webhook is set).
+- ``POST /_control/ask``: the same as ``act``, and ``"contains": [...]``, ``"wait"``: an action
+  and the bot's answer to it in one request, ``{"update_id", "sent"}``: the first bot message
+  after the action whose text contains one of ``contains`` (``Sent`` as JSON), or null after
+  ``wait`` s.
 - ``POST /_control/updates`` ``{"message": {...}}``: enqueues a raw update, returns its id.
 - ``GET /_control/sent?chat_id=&after=&wait=``: bot messages (``Sent`` as JSON) with ``seq``
   above ``after`` (all chats without ``chat_id``), waiting up to ``wait`` s for the first one.
@@ -652,7 +656,7 @@ class StandIn:
 
     async def _control(self, verb: str, what: str, p: Json) -> tuple[int, bytes]:
         try:
-            if what in ("act", "ask") and p.get("action") in USER_ACTIONS:
+            if what in ("act", "ask", "make") and p.get("action") in USER_ACTIONS:
                 user = self.user(
                     int(p["chat_id"]),
                     p.get("first_name", "张三"),
@@ -662,6 +666,8 @@ class StandIn:
                 update_id = action(*p.get("args", []), **p.get("kwargs", {}))
                 if what == "act":
                     return self._ok(update_id)
+                if what == "make":
+                    return self._ok({"update_id": update_id, "update": self._updates[update_id]})
                 wanted = [str(w) for w in p["contains"]]
                 sent = await self._await_sent(
                     user.chat_id, update_id, lambda s: any(w in s.text for w in wanted),
