@@ -35,12 +35,14 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from bench.company_names import BRAND_CHARS, INDUSTRIES
-from db.campaigns.lists import COLUMNS
+from db.campaigns.lists import COLUMNS as TYPED_COLUMNS
 from db.core.config import get_settings
 from db.core.engine import make_engine
 from db.core.migrate import upgrade
 from matching.regions import ZHEJIANG_CITIES, short_form
 from matching.uscc import CHARSET, uscc_check_char
+
+COLUMNS = tuple(name for name, _ in TYPED_COLUMNS)
 
 TARGET_ROWS_PER_S = 30_000
 TARGET_RATIO = 0.3

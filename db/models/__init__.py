@@ -16,13 +16,18 @@ from db.models.catalog import (
     Setting,
 )
 from db.models.dashboard import DashboardSession
-from db.models.firms import CampaignEntry, Conversation, Enterprise, QrSource, Scan
+from db.models.firms import (
+    CampaignEntry,
+    Conversation,
+    Enterprise,
+    QrSource,
+    RosterFirm,
+    Scan,
+)
 from db.models.leads import Assignment, Candidate, Event, LeadNote, Need, Outbox
 from db.models.report_copies import report_copy_mark, report_lead, report_need, report_visit
 
 __all__ = [
-    "MAX_ID",
-    "NAMING_CONVENTION",
     "ApiToken",
     "Assignment",
     "Bank",
@@ -37,11 +42,14 @@ __all__ = [
     "LeadNote",
     "LinkCode",
     "LoanProduct",
+    "MAX_ID",
+    "NAMING_CONVENTION",
     "Need",
     "Outbox",
     "Park",
     "ParkPartner",
     "QrSource",
+    "RosterFirm",
     "Scan",
     "Setting",
     "Staff",

@@ -282,6 +282,10 @@ MESSAGES: dict[str, str] = {
     "list.more_not_shown": "… and {more} more rejected rows, not listed here",
     "list.rejections_written": "All {total} rejected rows are listed in {path}",
     "list.cannot_write": "{path}: cannot be written ({reason})",
+    "list.unknown_park": 'There is no park with the code "{park}": use a park code of the catalog',
+    "roster.bad_entity_type": '"{value}" in the column "{column}" is not understood: write enterprise, individual business, business owner, farmer (or 企业/个体工商户/小微企业主/农户), or leave it blank',
+    "roster.bad_credit": '"{value}" in the column "{column}" is not an amount: write a number of 万元 (10,000 yuan) from 0 to {most}, or leave it blank',
+    "roster.summary": "Roster of park {list_code}: {imported} firms imported, {rejected} rows rejected, {blank} blank (of {read} rows read, in {seconds} s, {rate} rows/s)",
     # --- loan QR codes (bot.qr, api.cli.qr) ---
     "qr.no_cjk_font": "No font that can draw Chinese was found in {dirs}: install one first, e.g. `apt-get install {package}`",
     "qr.nothing_to_print": "No QR codes to print",

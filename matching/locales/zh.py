@@ -271,6 +271,10 @@ MESSAGES: dict[str, str] = {
     "list.more_not_shown": "……另有 {more} 行被拒绝，未在此列出",
     "list.rejections_written": "全部 {total} 个被拒绝的行已写入 {path}",
     "list.cannot_write": "{path}：无法写入（{reason}）",
+    "list.unknown_park": "没有代码为“{park}”的园区：请用 yinqi catalog 或目录里的园区代码",
+    "roster.bad_entity_type": "“{column}”一栏的“{value}”看不懂：请填 企业、个体工商户、小微企业主、农户 或留空",
+    "roster.bad_credit": "“{column}”一栏的“{value}”不是有效金额：请填0到{most}之间的万元数，或留空",
+    "roster.summary": "园区 {list_code} 的名录：导入 {imported} 家企业，拒绝 {rejected} 行，空行 {blank} 行（共读取 {read} 行，用时 {seconds} 秒，每秒 {rate} 行）",
     # --- loan QR codes (bot.qr, api.cli.qr) ---
     "qr.no_cjk_font": "在 {dirs} 里找不到能显示中文的字体：请先安装一个，例如 `apt-get install {package}`",
     "qr.nothing_to_print": "没有可打印的二维码",
