@@ -1,4 +1,4 @@
-"""Importing a park's roster (入园企业名录): every firm of the park, by line, replaced as a whole."""
+"""Importing a park's roster (入园企业名录): every firm, by line, replaced as a whole."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ from matching.uscc import uscc_check_char
 from tests.databases import Seeded
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
-HEADER = "企业名称,统一社会信用代码,主体类型,行业,已合作银行,已有授信（万元）,联系人,联系电话,融资需求"
+HEADER = (
+    "企业名称,统一社会信用代码,主体类型,行业,已合作银行,已有授信（万元）,联系人,联系电话,融资需求"
+)
 
 
 def code(n: int) -> str:
@@ -91,7 +93,8 @@ def test_bad_rows_are_rejected_by_line_with_the_reason_and_good_ones_kept(
     reasons = [r.reason for r in report.rejected]
     assert "合伙企业" in reasons[0] and "很多" in reasons[1] and "-5" in reasons[2]
     assert "也许" in reasons[3]
-    assert reasons[4].startswith("Bad unified social credit code") and reasons[5] == t("list.missing_name", Lang.EN)
+    assert reasons[4].startswith("Bad unified social credit code")
+    assert reasons[5] == t("list.missing_name", Lang.EN)
     assert report.blank == 1
     assert [f.name for f in roster(seeded.engine)] == ["戊公司", "庚公司"]
 
