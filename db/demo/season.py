@@ -19,6 +19,7 @@ from db.core.unit import Actor
 from db.core.vocabulary import QrKind, Role
 from db.demo.firms import applicants
 from db.demo.play import Cast, Season, Tally
+from db.demo.rosters import RosterEntry, rosters
 from db.intake.catalog_store import load_catalog, save_catalog
 from db.intake.qr_sources import create_source
 from db.leads.outbox import claim_due
@@ -29,7 +30,9 @@ from db.models import (
     Enterprise,
     Event,
     Need,
+    Park,
     QrSource,
+    RosterFirm,
     Scan,
     Staff,
     metadata,
@@ -38,6 +41,7 @@ from db.reports.copies import refresh
 from db.staff.accounts import add_user
 from matching.catalog import Catalog
 from matching.data import sample_catalog
+from matching.names import core_name
 from matching.workdays import CHINA_TZ
 
 KEPT_TABLES: Final = frozenset(
@@ -130,6 +134,7 @@ def fill_season(
     cast = replace(cast, tokens=_sources(engine, catalog, before))
     season = Season(engine, rng, cast, end)
     firms_of_season = applicants(rng, catalog, firms, start.date(), weeks * 7)
+    _store_rosters(engine, rosters(random.Random(seed), catalog, firms_of_season), before)
     for applicant in firms_of_season:
         season.register(applicant)
     season.sweeps(start)
@@ -290,6 +295,33 @@ def _store_scans(
     if rows:
         with engine.begin() as connection:
             connection.execute(insert(Scan), rows)
+
+
+def _store_rosters(engine: Engine, entries: list[RosterEntry], now: datetime) -> None:
+    """The parks' rosters, as if each park had imported its list before the season."""
+    with Session(engine) as session:
+        park_ids = dict(session.exec(select(Park.code, Park.id)).all())
+        rows = [
+            {
+                "park_id": park_ids[e.park],
+                "line": line,
+                "name": e.name,
+                "name_key": core_name(e.name),
+                "uscc": e.uscc or None,
+                "entity_type": e.entity_type,
+                "industry": e.industry,
+                "existing_banks": list(e.existing_banks),
+                "existing_credit_yuan": e.existing_credit_yuan,
+                "contact_name": "",
+                "phone": "",
+                "has_need": e.has_need,
+                "imported_at": now,
+            }
+            for line, e in enumerate(entries, start=2)
+        ]
+        if rows:
+            session.execute(insert(RosterFirm), rows)
+        session.commit()
 
 
 def _close_outbox(engine: Engine, now: datetime) -> None:
