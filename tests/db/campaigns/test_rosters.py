@@ -9,9 +9,12 @@ import openpyxl  # type: ignore[import-untyped]
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
+from typer.testing import CliRunner
 
+from api.cli import app
 from db.campaigns.files import ListFileError
 from db.campaigns.rosters import import_roster
+from db.core.config import get_settings
 from db.models import Park, RosterFirm
 from matching.i18n import Lang, t
 from matching.uscc import uscc_check_char
@@ -133,3 +136,23 @@ def test_an_xlsx_roster_with_english_headers_is_read(seeded: Seeded, tmp_path: P
         (code(3), "enterprise", 500_000, True),
         (None, "farmer", 0, None),
     ]
+
+
+def test_the_command_imports_a_roster_and_names_rejected_rows(
+    seeded: Seeded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", seeded.engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    path = write(tmp_path, [HEADER, "甲公司,,,,,,,,", "乙公司,,,,,不知道,,,"])
+    try:
+        result = CliRunner().invoke(
+            app, ["park", "roster", "import", str(path), "--park", "kq-fz", "--lang", "en"]
+        )
+        unknown = CliRunner().invoke(app, ["park", "roster", "import", str(path), "--park", "x"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "Roster of park kq-fz: 1 firms imported, 1 rows rejected" in result.stdout
+    assert "line 3:" in result.stderr and "不知道" in result.stderr
+    assert [f.name for f in roster(seeded.engine)] == ["甲公司"]
+    assert unknown.exit_code != 0 and "没有代码为“x”的园区" in unknown.output
