@@ -28,6 +28,8 @@ from db.models.leads import Assignment, Candidate, Event, LeadNote, Need, Outbox
 from db.models.report_copies import report_copy_mark, report_lead, report_need, report_visit
 
 __all__ = [
+    "MAX_ID",
+    "NAMING_CONVENTION",
     "ApiToken",
     "Assignment",
     "Bank",
@@ -42,8 +44,6 @@ __all__ = [
     "LeadNote",
     "LinkCode",
     "LoanProduct",
-    "MAX_ID",
-    "NAMING_CONVENTION",
     "Need",
     "Outbox",
     "Park",

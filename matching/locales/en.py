@@ -207,6 +207,8 @@ MESSAGES: dict[str, str] = {
     "error.unknown_qr_kind": "Unknown QR code kind {kind}; use one of: {allowed}",
     "error.qr_target": "Give what the QR code stands for (--target): 1 to {limit} characters",
     "error.unknown_park": "No park with the code {park}",
+    "error.file_too_large": "The file is too large: at most {most} MB",
+    "error.empty_file": "No file in the request: send the CSV or XLSX file as the request body",
     "error.unknown_branch_code": "No branch with the code {branch}",
     "error.unknown_manager": "No active account manager with the staff id {staff}",
     "error.qr_label": "Give a label of 1 to {limit} characters",
@@ -285,6 +287,7 @@ MESSAGES: dict[str, str] = {
     "list.unknown_park": 'There is no park with the code "{park}": use a park code of the catalog',
     "roster.bad_entity_type": '"{value}" in the column "{column}" is not understood: write enterprise, individual business, business owner, farmer (or 企业/个体工商户/小微企业主/农户), or leave it blank',
     "roster.bad_credit": '"{value}" in the column "{column}" is not an amount: write a number of 万元 (10,000 yuan) from 0 to {most}, or leave it blank',
+    "roster.uploaded_file": "The uploaded file",
     "roster.summary": "Roster of park {list_code}: {imported} firms imported, {rejected} rows rejected, {blank} blank (of {read} rows read, in {seconds} s, {rate} rows/s)",
     # --- loan QR codes (bot.qr, api.cli.qr) ---
     "qr.no_cjk_font": "No font that can draw Chinese was found in {dirs}: install one first, e.g. `apt-get install {package}`",

@@ -196,6 +196,8 @@ MESSAGES: dict[str, str] = {
     "error.unknown_qr_kind": "未知的二维码类型 {kind}；可用：{allowed}",
     "error.qr_target": "请填写二维码对应的对象（--target），1到{limit}个字",
     "error.unknown_park": "没有代码为 {park} 的园区",
+    "error.file_too_large": "文件太大：最多{most} MB",
+    "error.empty_file": "请求里没有文件：请把 CSV 或 XLSX 文件作为请求体发送",
     "error.unknown_branch_code": "没有代码为 {branch} 的网点",
     "error.unknown_manager": "没有工号为 {staff} 的在岗客户经理",
     "error.qr_label": "请填写1到{limit}个字的标签",
@@ -274,6 +276,7 @@ MESSAGES: dict[str, str] = {
     "list.unknown_park": "没有代码为“{park}”的园区：请用 yinqi catalog 或目录里的园区代码",
     "roster.bad_entity_type": "“{column}”一栏的“{value}”看不懂：请填 企业、个体工商户、小微企业主、农户 或留空",
     "roster.bad_credit": "“{column}”一栏的“{value}”不是有效金额：请填0到{most}之间的万元数，或留空",
+    "roster.uploaded_file": "上传的文件",
     "roster.summary": "园区 {list_code} 的名录：导入 {imported} 家企业，拒绝 {rejected} 行，空行 {blank} 行（共读取 {read} 行，用时 {seconds} 秒，每秒 {rate} 行）",
     # --- loan QR codes (bot.qr, api.cli.qr) ---
     "qr.no_cjk_font": "在 {dirs} 里找不到能显示中文的字体：请先安装一个，例如 `apt-get install {package}`",
