@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import openpyxl  # type: ignore[import-untyped]
@@ -16,7 +17,7 @@ from db.core.errors import InvalidInput, NotFound
 from db.reports.progress import ReportScope
 from matching.i18n import Lang
 from tests.db.builders import Seeded
-from tests.db.report_story import AFTER_WEEK1, WEEK1, Story, play
+from tests.db.report_story import AFTER_WEEK1, WEEK1, Story, import_yc_roster, play
 
 ALL = ReportScope()
 
@@ -149,14 +150,20 @@ def test_the_problem_sheets_list_each_cause_without_contact_data(story: Story) -
     assert "13800138000" not in text and "王经理" not in text and "额度已满" not in text
 
 
-def test_the_coverage_sheet_compares_each_park_with_its_target(story: Story) -> None:
+def test_the_coverage_sheet_compares_each_park_with_its_target(
+    story: Story, tmp_path: Path
+) -> None:
+    import_yc_roster(story.seeded, tmp_path)
     ws = _weekly(story, ReportScope(region="绍兴市"))["园区授信覆盖"]
     assert ws["A1"].value == "绍兴市银企融资对接工作进度周报"
     yc = _row(ws, "越城高新区小微企业园")
     assert [c.value for c in yc] == [
-        "越城高新区小微企业园", "yc-gxq", "绍兴市", "越城区", 4, 2, 1, 0.5, 0.7, "未达标",
+        "越城高新区小微企业园", "yc-gxq", "绍兴市", "越城区", 4, 6, 2, 2 / 6, 0.7, "未达标",
+        1, 1, 1, 1, 2,  # served, waiting, no need, unreached (分类建档); registered here
     ]  # fmt: skip
     assert yc[7].number_format == "0.0%" and yc[8].number_format == "0.0%"
+    xc = _row(ws, "新昌高新技术产业园小微企业园")  # no roster: no ratio, and it says so
+    assert [c.value for c in xc[5:10]] == [0, 0, None, 0.7, "无名录"]
     assert ws.max_row == 3 + 6  # the six parks of 绍兴
 
 
