@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
+
+from matching.leads import AssignmentStatus
 
 
 class RosterClass(StrEnum):
@@ -21,6 +24,19 @@ class RosterClass(StrEnum):
     NEED_WAITING = "need_waiting"
     NO_NEED = "no_need"
     UNREACHED = "unreached"
+
+
+SERVED: Final = frozenset(
+    {
+        AssignmentStatus.ACCEPTED,
+        AssignmentStatus.CONTACTED,
+        AssignmentStatus.VISITED,
+        AssignmentStatus.CREDIT_GRANTED,
+        AssignmentStatus.LOAN_ISSUED,
+    }
+)
+"""A lead's statuses once its bank has taken the firm on (有需求已对接)."""
+WITH_CREDIT: Final = frozenset({AssignmentStatus.CREDIT_GRANTED, AssignmentStatus.LOAN_ISSUED})
 
 
 @dataclass(frozen=True, slots=True)

@@ -211,5 +211,3 @@ def _coverage_sheet(book: Any, found: Coverage, title: str, subtitle: str, lang:
         ],
         rows=found.parks,
     )
-
-

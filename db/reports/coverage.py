@@ -14,24 +14,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import and_, case, distinct, func, literal, or_, select, union_all
 from sqlmodel import Session, col
 
-from db.core.vocabulary import AssignmentStatus, NeedStatus
+from db.core.vocabulary import NeedStatus
 from db.models import Assignment, Enterprise, Need, Park, RosterFirm
 from db.reports.scope import ReportScope
 from matching.policy import DEFAULT_POLICY, Policy
-from matching.roster import RosterClass, RosterFacts, roster_class
-
-_WITH_CREDIT: Final = (AssignmentStatus.CREDIT_GRANTED, AssignmentStatus.LOAN_ISSUED)
-_SERVED: Final = (
-    AssignmentStatus.ACCEPTED,
-    AssignmentStatus.CONTACTED,
-    AssignmentStatus.VISITED,
-    *_WITH_CREDIT,
-)
+from matching.roster import SERVED, WITH_CREDIT, RosterClass, RosterFacts, roster_class
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +114,7 @@ def roster_facts(
     if not park_ids:
         return []
     facts = _registration_facts(scope.bank_id)
-    links = _links()
+    links = roster_links()
     query = (
         select(
             col(RosterFirm.park_id),
@@ -152,7 +144,7 @@ def roster_facts(
     ]
 
 
-def _links() -> Any:
+def roster_links() -> Any:
     """(roster firm, enterprise) pairs: by USCC; else by name core in the park's county."""
     by_uscc: Any = select(
         col(RosterFirm.id).label("roster_id"), col(Enterprise.id).label("enterprise_id")
@@ -185,8 +177,8 @@ def _registration_facts(bank_id: int | None) -> Any:
         select(
             col(Need.enterprise_id).label("enterprise_id"),
             literal(1).label("registered"),
-            func.max(case((status.in_(_SERVED), 1), else_=0)).label("served"),
-            func.max(case((status.in_(_WITH_CREDIT), 1), else_=0)).label("credited"),
+            func.max(case((status.in_(sorted(SERVED)), 1), else_=0)).label("served"),
+            func.max(case((status.in_(sorted(WITH_CREDIT)), 1), else_=0)).label("credited"),
         )
         .outerjoin(Assignment, on)
         .join(Enterprise, col(Enterprise.id) == col(Need.enterprise_id))

@@ -302,7 +302,7 @@ def test_an_offer_goes_to_a_manager_of_the_firms_county_with_the_fewest_open_lea
 def test_without_a_manager_in_the_county_an_offer_goes_to_one_in_the_firms_city(
     seeded: Seeded,
 ) -> None:
-    """A 诸暨 firm's lead goes to a 绍兴 (嵊州) manager, not to a 衢州 (常山) one with fewer leads."""
+    """A 诸暨 firm's lead goes to a 绍兴 (嵊州) manager, not a 衢州 (常山) one with fewer."""
     with seeded.session() as s:
         for staff in s.exec(select(Staff).where(Staff.role == Role.MANAGER)).all():
             staff.active = False
