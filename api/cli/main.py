@@ -107,8 +107,8 @@ def match_command(
 ) -> None:
     """Match one financing need to banks and guarantee products.
 
-    The request has `firm`, `need` and `standards` (see README). Bad input names the field and
-    exits with code 2.
+    The request has `firm`, `need` and `standards` (see docs/matching.md). Bad input names the
+    field and exits with code 2.
     """
     data = _read_request(request)
     try:
