@@ -34,7 +34,7 @@ from api.core import docs, errors, metrics
 from api.core.config import ApiSettings, get_api_settings
 from api.core.deps import plain_text
 from api.core.throttle import Throttle
-from api.routes import leads, needs, pool, qr, reports
+from api.routes import leads, needs, parks, pool, qr, reports
 from api.worker import Intervals, Worker
 from bot.chat import ChatService
 from bot.config import BotSettings
@@ -70,6 +70,7 @@ TAGS = [
     {"name": "needs", "description": "Needs registered in person; a need's leads and timeline"},
     {"name": "reports", "description": "Progress, key problems, park coverage, Excel ledgers"},
     {"name": "qr", "description": "Loan QR codes (贷款码) and their funnels (admins)"},
+    {"name": "parks", "description": "Park rosters (入园企业名录): the base of coverage"},
     {"name": "ops", "description": "Health and metrics"},
 ]
 
@@ -123,7 +124,14 @@ def create_app(
     docs.install(app)
     secret = (api_settings or get_api_settings()).metrics_token
     metrics.install(app, engine, runner, token=secret.get_secret_value() if secret else None)
-    for router in (leads.router, pool.router, needs.router, reports.router, qr.router):
+    for router in (
+        leads.router,
+        pool.router,
+        needs.router,
+        reports.router,
+        qr.router,
+        parks.router,
+    ):
         app.include_router(router)
     dashboard.install(app)
 

@@ -1,6 +1,11 @@
-"""Benchmark: `yinqi list import` of a 百行进万企-sized list against a raw executemany.
+"""Benchmark: `yinqi list import` of a 百行进万企-sized list, or `yinqi park roster import` of a
+roster (`--kind roster`), against a raw executemany.
 
-    python bench/import.py [--rows 630000] [--database sqlite|postgresql] [--runs 1] [--seed N]
+    python bench/import.py [--kind list|roster] [--rows 630000] [--database sqlite|postgresql]
+                           [--runs 1] [--seed N]
+
+A roster has the roster's columns (type, industry, banks, existing credit in 万元, contact,
+phone, the survey's need) besides name and USCC, and goes into one park of the sample catalog.
 
 Generates the list as a UTF-8 CSV in a temporary directory: company names as on a Zhejiang
 campaign list, valid USCCs with about 0.5% bad ones and some left blank, a few rows without a
@@ -31,16 +36,27 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import Engine, make_url, text
+from sqlmodel import Session
 from typer.testing import CliRunner
 
 from api.cli import app
 from bench.company_names import BRAND_CHARS, INDUSTRIES
-from db.campaigns.lists import COLUMNS
+from db.campaigns.lists import COLUMNS as LIST_COLUMNS
+from db.campaigns.rosters import COLUMNS as ROSTER_COLUMNS
 from db.core.config import get_settings
 from db.core.engine import make_engine
 from db.core.migrate import upgrade
+from db.intake.catalog_store import save_catalog
+from matching.data import sample_catalog
 from matching.regions import ZHEJIANG_CITIES, short_form
 from matching.uscc import CHARSET, uscc_check_char
+
+KINDS = {  # what is imported: its table, its columns, the command's words
+    "list": ("campaign_entry", tuple(n for n, _ in LIST_COLUMNS), ["list", "import"]),
+    "roster": ("roster_firm", tuple(n for n, _ in ROSTER_COLUMNS), ["park", "roster", "import"]),
+}
+ROSTER_PARK = "kq-fz"
+BANKS = ("绍兴银行", "瑞丰银行", "工商银行", "农业银行柯桥支行", "浙江绍兴恒信农村商业银行")
 
 TARGET_ROWS_PER_S = 30_000
 TARGET_RATIO = 0.3
@@ -87,18 +103,38 @@ def _row(i: int, rng: random.Random, brand_chars: str) -> tuple[list[str], str]:
     return [name, uscc, city_typed, county_typed, *flags], kind
 
 
-def generate(path: Path, rows: int, seed: int) -> dict[str, int]:
-    """Write the list as CSV; return how many rows of each kind it holds."""
+def _roster_row(i: int, rng: random.Random, brand_chars: str) -> tuple[list[str], str]:
+    """One roster row: a list row's firm with the roster's columns."""
+    (name, uscc, *_), kind = _row(i, rng, brand_chars)
+    banks = "、".join(rng.sample(BANKS, rng.choice((0, 0, 1, 1, 2, 3))))
+    credit = str(rng.choice((100, 300, 500, 1200))) if banks else ""
+    entity = rng.choice(("企业", "企业", "企业", "个体工商户", "小微企业主", ""))
+    contact = rng.choice(("王芳", "李强", "张伟", ""))
+    phone = f"13{rng.randrange(10**9):09d}" if contact else ""
+    need = rng.choice(("是", "否", "", ""))
+    return [name, uscc, entity, rng.choice(INDUSTRIES), banks, credit, contact, phone, need], kind
+
+
+HEADERS = {
+    "list": ("企业名称", "统一社会信用代码", "地市", "县（市、区）", "无贷户", "单一银行"),
+    "roster": (
+        "企业名称", "统一社会信用代码", "主体类型", "行业", "已合作银行", "已有授信（万元）",
+        "联系人", "联系电话", "融资需求",
+    ),
+}  # fmt: skip
+
+
+def generate(path: Path, rows: int, seed: int, what: str = "list") -> dict[str, int]:
+    """Write the list (or roster) as CSV; return how many rows of each kind it holds."""
     rng = random.Random(seed)
     brand_chars = "".join(dict.fromkeys(BRAND_CHARS))
+    make_row = _row if what == "list" else _roster_row
     kinds: dict[str, int] = {}
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(
-            ("企业名称", "统一社会信用代码", "地市", "县（市、区）", "无贷户", "单一银行")
-        )
+        writer.writerow(HEADERS[what])
         for i in range(rows):
-            row, kind = _row(i, rng, brand_chars)
+            row, kind = make_row(i, rng, brand_chars)
             kinds[kind] = kinds.get(kind, 0) + 1
             writer.writerow(row)
     return kinds
@@ -111,6 +147,7 @@ def fresh_database(kind: str, directory: Path, label: str) -> Iterator[tuple[str
         url = f"sqlite:///{directory / f'{label}-{uuid.uuid4().hex[:6]}.db'}"
         engine = make_engine(url)
         upgrade(engine)
+        _with_catalog(engine)
         try:
             yield url, engine
         finally:
@@ -126,12 +163,20 @@ def fresh_database(kind: str, directory: Path, label: str) -> Iterator[tuple[str
     engine = make_engine(url)
     try:
         upgrade(engine)
+        _with_catalog(engine)
         yield url, engine
     finally:
         engine.dispose()
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def _with_catalog(engine: Engine) -> None:
+    """The sample catalog, whose parks a roster goes into."""
+    with Session(engine) as session:
+        save_catalog(session, sample_catalog())
+        session.commit()
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,28 +202,33 @@ class Run:
         return self.import_rate / self.raw_rate
 
 
-def run_once(csv_path: Path, rows: int, kind: str, directory: Path) -> Run:
+def run_once(csv_path: Path, rows: int, kind: str, directory: Path, what: str = "list") -> Run:
     """(a) the command into a fresh database, (b) a raw executemany of its rows into another."""
+    table, columns, words = KINDS[what]
     with fresh_database(kind, directory, "import") as (url, engine):
         get_settings.cache_clear()
         started = time.perf_counter()
         errors = directory / "bhjwq.rejected.csv"  # not into the current directory
-        command = ["list", "import", str(csv_path), "--list", "bhjwq", "--errors", str(errors)]
+        target = ["--list", "bhjwq"] if what == "list" else ["--park", ROSTER_PARK]
+        command = [*words, str(csv_path), *target, "--errors", str(errors)]
         result = CliRunner().invoke(app, command, env={"DATABASE_URL": url})
         import_s = time.perf_counter() - started
         get_settings.cache_clear()
         if result.exit_code != 0:
-            raise SystemExit(f"yinqi list import failed ({result.exit_code}): {result.output}")
-        select = f"SELECT {', '.join(COLUMNS)} FROM campaign_entry ORDER BY id"
+            raise SystemExit(
+                f"yinqi {' '.join(words)} failed ({result.exit_code}): {result.output}"
+            )
+        # JSON read back as stored text, so that (b) inserts what (a) stored
+        shown = ", ".join(f"CAST({c} AS TEXT)" if c == "existing_banks" else c for c in columns)
         with engine.connect() as conn:
-            parsed = [tuple(row) for row in conn.exec_driver_sql(select)]
+            parsed = [tuple(row) for row in conn.exec_driver_sql(f"SELECT {shown} FROM {table}")]
     progress(f"  import: {import_s:.2f} s; raw executemany of {len(parsed):,} parsed rows …")
     with fresh_database(kind, directory, "raw") as (_, engine):
         mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
-        insert = (
-            f"INSERT INTO campaign_entry ({', '.join(COLUMNS)}) "
-            f"VALUES ({', '.join([mark] * len(COLUMNS))})"
-        )
+        marks = [f"CAST({mark} AS JSON)" if c == "existing_banks" else mark for c in columns]
+        if engine.dialect.name == "sqlite":
+            marks = [mark] * len(columns)
+        insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(marks)})"
         started = time.perf_counter()
         with engine.begin() as conn:
             conn.exec_driver_sql(insert, parsed)
@@ -218,6 +268,7 @@ def report(runs: Sequence[Run], kind: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; exit status 0 when every target is met."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--kind", choices=tuple(KINDS), default="list", help="what to import")
     parser.add_argument("--rows", type=int, default=630_000)
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--runs", type=int, default=1, help="runs to take the median of")
@@ -228,19 +279,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         csv_path = directory / "bhjwq.csv"
         progress(f"generating {args.rows:,} rows (seed {args.seed}) …")
         started = time.perf_counter()
-        kinds = generate(csv_path, args.rows, args.seed)
+        kinds = generate(csv_path, args.rows, args.seed, args.kind)
         size_mb = csv_path.stat().st_size / 2**20
         print(
             f"list      {args.rows:,} rows, {size_mb:.1f} MB UTF-8 CSV, generated in "
             f"{time.perf_counter() - started:.1f} s: "
             + ", ".join(f"{kind} {count:,}" for kind, count in sorted(kinds.items()))
         )
-        print("(a)       `yinqi list import FILE` through typer's CliRunner (the whole command)")
+        command = " ".join(KINDS[args.kind][2])
+        print(f"(a)       `yinqi {command} FILE` through typer's CliRunner (the whole command)")
         print("(b)       one DB-API executemany of the rows (a) stored, into a fresh database")
         runs = []
         for n in range(1, args.runs + 1):
             progress(f"run {n}/{args.runs} on {args.database} …")
-            runs.append(run_once(csv_path, args.rows, args.database, directory))
+            runs.append(run_once(csv_path, args.rows, args.database, directory, args.kind))
         print(f"command   {runs[-1].summary}")
         return report(runs, args.database)
 

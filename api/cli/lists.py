@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +15,9 @@ from sqlalchemy.exc import OperationalError
 
 from api.cli.common import LangOption, fail, open_database, unreachable
 from api.workbooks.xlsx import csv_field
-from db.campaigns.lists import ImportReport, Rejection, import_list
+from db.campaigns.importing import ImportReport, Rejection
+from db.campaigns.importing import Progress as ImportProgress
+from db.campaigns.lists import import_list
 from db.core.errors import StorageError
 from matching.i18n import Lang, t
 
@@ -26,44 +29,67 @@ list_app = typer.Typer(
 )
 
 
+ListFile = Annotated[
+    Path,
+    typer.Argument(
+        help="CSV (UTF-8 or GB18030) or XLSX with a header row.",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+    ),
+]
+ErrorsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--errors",
+        help="CSV for all rejected rows (default when more than 50: <stem>.rejected.csv).",
+        dir_okay=False,
+    ),
+]
+
+
 @list_app.command("import")
 def import_command(
-    file: Annotated[
-        Path,
-        typer.Argument(
-            help="CSV (UTF-8 or GB18030) or XLSX with a header row.",
-            exists=True,
-            dir_okay=False,
-            readable=True,
-        ),
-    ],
+    file: ListFile,
     list_code: Annotated[
         str | None, typer.Option("--list", help="List code (default: the file name's stem).")
     ] = None,
     lang: LangOption = Lang.ZH,
-    errors: Annotated[
-        Path | None,
-        typer.Option(
-            "--errors",
-            help="CSV for all rejected rows (default when more than 50: <stem>.rejected.csv).",
-            dir_okay=False,
-        ),
-    ] = None,
+    errors: ErrorsOption = None,
 ) -> None:
     """Import a campaign list; importing the same list code again replaces it.
 
     Headers in English or Chinese; a row with a bad USCC or no name is rejected, with its line.
     """
+    code = list_code or file.stem
+
+    def run(engine: Engine, progress: ImportProgress) -> ImportReport:
+        return import_list(engine, file, list_code=code, progress=progress, lang=lang)
+
+    run_import(file, lang, errors, run, summary="list.summary")
+
+
+def run_import(
+    file: Path,
+    lang: Lang,
+    errors: Path | None,
+    run: Callable[[Engine, ImportProgress], ImportReport],
+    *,
+    summary: str,
+) -> None:
+    """Open the database, run an import under a progress bar, print its summary (the catalog's
+    text `summary`) and its rejected rows: what `yinqi list import` and `yinqi park roster
+    import` share."""
     engine = open_database(lang)
     try:
-        report = _import_with_progress(engine, file, list_code or file.stem, lang)
+        report = _import_with_progress(engine, file, run, lang)
     except StorageError as err:
         raise fail(err.render(lang)) from None
     except OperationalError as err:  # unreachable, or locked for longer than the busy timeout
         raise unreachable(engine, err, lang) from None
     finally:
         engine.dispose()
-    typer.echo(_summary(report, lang))
+    typer.echo(_summary(report, lang, summary))
     try:
         _show_rejections(report.rejected, errors, file, lang)
     except OSError as err:
@@ -71,7 +97,9 @@ def import_command(
         raise fail(t("list.cannot_write", lang, path=err.filename, reason=reason)) from None
 
 
-def _import_with_progress(engine: Engine, file: Path, list_code: str, lang: Lang) -> ImportReport:
+def _import_with_progress(
+    engine: Engine, file: Path, run: Callable[[Engine, ImportProgress], ImportReport], lang: Lang
+) -> ImportReport:
     """Run the import under a progress bar on stderr (by bytes for CSV, by rows for XLSX)."""
     size = file.stat().st_size
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn())
@@ -85,14 +113,14 @@ def _import_with_progress(engine: Engine, file: Path, list_code: str, lang: Lang
             else:
                 bar.update(task, description=description, completed=position)
 
-        report = import_list(engine, file, list_code=list_code, progress=advance, lang=lang)
+        report = run(engine, advance)
         bar.update(task, completed=size, total=size)
     return report
 
 
-def _summary(report: ImportReport, lang: Lang) -> str:
+def _summary(report: ImportReport, lang: Lang, key: str) -> str:
     return t(
-        "list.summary",
+        key,
         lang,
         list_code=report.list_code,
         imported=f"{report.imported:,}",

@@ -13,6 +13,7 @@ from api.cli.bot import register as register_bot_commands
 from api.cli.common import LangOption, fail
 from api.cli.demo import register as register_demo_command
 from api.cli.lists import list_app
+from api.cli.parks import park_app
 from api.cli.qr import qr_app
 from api.cli.report import report_app
 from api.cli.storage import register as register_storage_commands
@@ -38,6 +39,7 @@ catalog_app = typer.Typer(
 )
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(list_app, name="list")
+app.add_typer(park_app, name="park")
 app.add_typer(qr_app, name="qr")
 app.add_typer(report_app, name="report")
 

@@ -61,7 +61,11 @@ def coverage_chart(parks: tuple[ParkCoverage, ...], filters: Filters, tr: Words)
             charts.Bar(
                 label=p.name,
                 value=p.ratio or 0,
-                text=f"{tr.ratio(p.ratio)} / {tr.ratio(p.target)}",
+                text=(
+                    f"{tr.ratio(p.ratio)} / {tr.ratio(p.target)}"
+                    if p.has_roster
+                    else tr("coverage.no_roster", registered=p.registered)
+                ),
                 href=_href(f"/park/{p.code}", filters, park=None),
                 target=p.target,
                 below=p.below_target,

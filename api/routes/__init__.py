@@ -16,10 +16,12 @@ from db.models import MAX_ID
 PREFIX = "/api/v1"
 
 _DESCRIPTIONS = {
+    400: "The file cannot be read: not CSV or XLSX, an old .xls, or no name column",
     401: "No token, or an unknown or revoked one",
     403: "The caller's role may not do this",
     404: "No such thing, or not the caller's to see (the two are answered alike)",
     409: "The state of things refuses it (limit reached, already held, not open, wrong status)",
+    413: "The body is larger than the route takes",
     422: "A field is missing or wrong: `error.field` names it",
     429: "Too many wrong tokens from this address lately: wait `Retry-After` seconds",
 }

@@ -63,8 +63,11 @@ def ledger_xlsx(
 def _ledger_columns(lang: Lang) -> list[Column]:
     """The columns of 附表1, each reading a (number, row) pair."""
 
-    def yes_no(value: bool) -> str:
-        return t("workbook.yes" if value else "workbook.no", lang)
+    def yes_no(value: bool | None) -> str:
+        return "" if value is None else t("workbook.yes" if value else "workbook.no", lang)
+
+    def maybe(key: str, value: str | None) -> str:
+        return t(f"{key}.{value}", lang) if value else ""
 
     def standards(row: LedgerRow) -> str:
         if not row.failed_standards:
@@ -86,23 +89,25 @@ def _ledger_columns(lang: Lang) -> list[Column]:
         Column(t("workbook.col.number", lang), lambda n_r: n_r[0], COUNT),
         col("firm", lambda r: r.firm),
         col("uscc", lambda r: r.uscc or "", TEXT),
-        col("entity_type", lambda r: t(f"entity.{r.entity_type}", lang)),
+        col("entity_type", lambda r: maybe("entity", r.entity_type)),
         col("industry", lambda r: r.industry),
         col("tags", lambda r: "、".join(t(f"tag.{tag}", lang) for tag in r.tags)),
         col("first_loan", lambda r: yes_no(r.first_loan)),
         col("banks_existing", lambda r: r.banks_existing, COUNT),
         col("existing_credit", lambda r: wan(r.existing_credit_yuan), WAN),
         col("need_amount", lambda r: wan(r.amount_yuan), WAN),
-        col("tier", lambda r: t(f"tier.{r.tier}", lang)),
-        col("purpose", lambda r: t(f"purpose.{r.purpose}", lang)),
+        col("tier", lambda r: maybe("tier", r.tier)),
+        col("purpose", lambda r: maybe("purpose", r.purpose)),
         col("term", lambda r: r.term_months, COUNT),
-        col("standards", standards),
-        col("category", lambda r: t(f"workbook.category.{r.category.value}", lang)),
+        col("standards", lambda r: standards(r) if r.need_id is not None else ""),
+        col("roster_class", lambda r: t(f"roster.class.{r.roster_class.value}", lang)),
+        col("category", lambda r: maybe("workbook.category", r.category and r.category.value)),
         col("banks", banks),
         col("credit_amount", lambda r: wan(r.credit_amount_yuan), WAN),
         col("credit_rate", lambda r: r.credit_rate_pct, RATE),
         col("loan_amount", lambda r: wan(r.loan_amount_yuan), WAN),
         col("registered_on", lambda r: r.registered_on, DAY),
+        col("on_roster", lambda r: yes_no(r.on_roster)),
     ]
 
 

@@ -44,6 +44,7 @@ from db.reports.progress import (
     progress,
 )
 from matching.i18n import Lang, t
+from matching.roster import RosterClass
 
 
 def weekly_xlsx(
@@ -180,7 +181,14 @@ def _problem_sheets(book: Any, found: Problems, title: str, subtitle: str, lang:
 
 def _coverage_sheet(book: Any, found: Coverage, title: str, subtitle: str, lang: Lang) -> None:
     def meets(park: ParkCoverage) -> str:
+        if not park.has_roster:
+            return t("workbook.no_roster", lang)
         return t("workbook.misses" if park.below_target else "workbook.meets", lang)
+
+    def count_of(kind: RosterClass) -> Column:
+        name = t(f"roster.class.{kind.value}", lang)
+        title = t("workbook.col.class", lang, name=name)
+        return Column(title, lambda p: p.classes.get(kind) if p.has_roster else None, COUNT)
 
     add_table(
         book,
@@ -198,8 +206,8 @@ def _coverage_sheet(book: Any, found: Coverage, title: str, subtitle: str, lang:
             Column(t("workbook.col.coverage", lang), lambda p: p.ratio, PERCENT),
             Column(t("workbook.col.target", lang), lambda p: p.target, PERCENT),
             Column(t("workbook.col.meets", lang), meets),
+            *(count_of(kind) for kind in RosterClass if kind is not RosterClass.CREDIT),
+            Column(t("workbook.col.registered", lang), lambda p: p.registered, COUNT),
         ],
         rows=found.parks,
     )
-
-

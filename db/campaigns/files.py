@@ -36,6 +36,14 @@ class ListFileError(StorageError):
         """The error `code` with the catalog's text `list.<code>`."""
         return cls(code, Text.of(f"list.{code}", **params), field=field)
 
+    def naming(self, shown: str) -> ListFileError:
+        """The same refusal naming the file `shown` instead of its path (an upload's temporary
+        path means nothing to whoever sent it, and should not be given away)."""
+        params = {**self.text.params, "path": shown} if "path" in self.text.params else None
+        if params is None:
+            return self
+        return ListFileError(self.code, Text.of(self.text.key, **params), field="body")
+
 
 @dataclass(frozen=True, slots=True)
 class ListFile:
@@ -134,16 +142,21 @@ def _csv_records(path: Path, reader: Any) -> Records:
 def _xlsx_file(path: Path) -> Iterator[tuple[Records, Callable[[], int | None]]]:
     """The first sheet's rows; read-only mode streams them instead of loading the workbook."""
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        handle = path.open("rb")  # a file, not a name: openpyxl judges names by their suffix
     except OSError as err:
         raise _unreadable(path, err) from None
-    except (zipfile.BadZipFile, KeyError, ValueError, InvalidFileException) as err:
-        raise ListFileError.of("bad_xlsx", path=str(path), reason=str(err)) from None
-    try:
-        rows = book.worksheets[0].iter_rows(values_only=True)
-        yield enumerate((list(map(_cell_text, row)) for row in rows), start=1), lambda: None
-    finally:
-        book.close()
+    with handle:
+        try:
+            book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        except OSError as err:
+            raise _unreadable(path, err) from None
+        except (zipfile.BadZipFile, KeyError, ValueError, InvalidFileException) as err:
+            raise ListFileError.of("bad_xlsx", path=str(path), reason=str(err)) from None
+        try:
+            rows = book.worksheets[0].iter_rows(values_only=True)
+            yield enumerate((list(map(_cell_text, row)) for row in rows), start=1), lambda: None
+        finally:
+            book.close()
 
 
 def _cell_text(value: object) -> str:

@@ -129,12 +129,12 @@ def applicants(
 
 
 def _names(rng: random.Random, count: int) -> list[str]:
-    """`count` distinct two-character name cores (繁荣, 华鑫 …), more syllables when needed."""
+    """`count` distinct name cores as firms choose them (华鑫, 宏盛达 …): two characters, and
+    three when two run out (never a digit: "绍兴利睿1软件" is no firm's name)."""
     cores = [a + b for a in _CORE_A for b in _CORE_B if a != b]
-    extra = 0
-    while len(cores) < count:
-        extra += 1
-        cores += [c + str(extra) for c in cores[: count - len(cores)]]
+    if count > len(cores):
+        three = [c + d for c in cores for d in _CORE_B if d not in c]
+        cores += rng.sample(three, min(count - len(cores), len(three)))
     return rng.sample(cores, count)
 
 

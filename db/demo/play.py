@@ -44,6 +44,7 @@ class Cast:
     managers: dict[int, list[Actor]]  # bank id → its managers
     bank_admins: dict[int, Actor]  # bank id → its admin
     tokens: dict[tuple[QrKind, str], list[str]]  # (kind, park code or city; "" for all) → tokens
+    cities: dict[int, str] = field(default_factory=dict)  # manager's staff id → branch's city
 
 
 @dataclass
@@ -57,6 +58,7 @@ class _Lead:
 class _Need:
     amount_yuan: int
     momentum: float
+    city: str = ""
 
 
 @dataclass(order=True)
@@ -185,7 +187,9 @@ class Season:
         need_id = registration.need_id
         if registration.duplicate:
             return
-        self.needs[need_id] = _Need(applicant.need.amount_yuan, applicant.momentum)
+        self.needs[need_id] = _Need(
+            applicant.need.amount_yuan, applicant.momentum, applicant.firm.city
+        )
         self._afterwards(applicant, registration.route, need_id, now, again)
 
     def _afterwards(
@@ -231,7 +235,7 @@ class Season:
                 .where(Candidate.need_id == need_id, col(Candidate.bank_id).not_in(held))
                 .order_by(col(Candidate.rank))
             ).all()
-        staff = [m for b in banks for m in self.cast.managers.get(b, [])]
+        staff = self._local([m for b in banks for m in self.cast.managers.get(b, [])], need_id)
         if staff:
             manager = self.rng.choice(staff)
             self._step(now, lambda s: claim(s, need_id=need_id, actor=manager, now=now), leads=True)
@@ -312,9 +316,16 @@ class Season:
         else:
             self._follow(lead_id, when, FollowUp.CONTACTED, self._contacted)
 
+    def _local(self, managers: list[Actor], need_id: int) -> list[Actor]:
+        """The managers in the firm's city, where there are any: a bank sends its own people."""
+        need = self.needs.get(need_id)
+        city = need.city if need else ""
+        near = [m for m in managers if self.cast.cities.get(m.staff_id or 0) == city]
+        return near or managers
+
     def _reassign(self, lead_id: int, when: datetime, managers: list[Actor]) -> None:
         lead = self.leads[lead_id]
-        others = [m for m in managers if m.staff_id != lead.manager_id]
+        others = self._local([m for m in managers if m.staff_id != lead.manager_id], lead.need_id)
         target = self.rng.choice(others).staff_id or 0
         admin = self.cast.bank_admins[lead.bank_id]
 

@@ -19,6 +19,7 @@ from db.core.unit import Actor
 from db.core.vocabulary import QrKind, Role
 from db.demo.firms import applicants
 from db.demo.play import Cast, Season, Tally
+from db.demo.rosters import RosterEntry, rosters
 from db.intake.catalog_store import load_catalog, save_catalog
 from db.intake.qr_sources import create_source
 from db.leads.outbox import claim_due
@@ -29,15 +30,19 @@ from db.models import (
     Enterprise,
     Event,
     Need,
+    Park,
     QrSource,
+    RosterFirm,
     Scan,
     Staff,
     metadata,
 )
 from db.reports.copies import refresh
 from db.staff.accounts import add_user
+from matching.catalog import Branch as CatalogBranch
 from matching.catalog import Catalog
 from matching.data import sample_catalog
+from matching.names import core_name
 from matching.workdays import CHINA_TZ
 
 KEPT_TABLES: Final = frozenset(
@@ -130,6 +135,7 @@ def fill_season(
     cast = replace(cast, tokens=_sources(engine, catalog, before))
     season = Season(engine, rng, cast, end)
     firms_of_season = applicants(rng, catalog, firms, start.date(), weeks * 7)
+    _store_rosters(engine, rosters(random.Random(seed), catalog, firms_of_season), before)
     for applicant in firms_of_season:
         season.register(applicant)
     season.sweeps(start)
@@ -195,6 +201,7 @@ def _staff(engine: Engine, catalog: Catalog, now: datetime) -> tuple[list[DemoSt
     """A coordinator (of 绍兴市) and an admin; per bank an admin and a manager for each of (up to
     three of) its branches."""
     made: list[DemoStaff] = []
+    branch_of: dict[int, str] = {}  # staff id → branch code
 
     def add(
         session: Session,
@@ -209,6 +216,7 @@ def _staff(engine: Engine, catalog: Catalog, now: datetime) -> tuple[list[DemoSt
             now=now,
         )  # fmt: skip
         made.append(DemoStaff(user.staff_id, user.name, role, bank, user.token))
+        branch_of[user.staff_id] = branch or ""
 
     with Session(engine) as session:
         # A coordinator sees the reports of a region; 绍兴市 has most of the sample's parks.
@@ -216,21 +224,34 @@ def _staff(engine: Engine, catalog: Catalog, now: datetime) -> tuple[list[DemoSt
         add(session, "系统管理员（演示）", Role.ADMIN)
         for i, bank in enumerate(catalog.banks):
             add(session, f"{bank.name}管理员（演示）", Role.BANK_ADMIN, bank.code)
-            branches = [b for b in catalog.branches if b.bank == bank.code][:3]
+            branches = _staffed_branches([b for b in catalog.branches if b.bank == bank.code])
             for j, branch in enumerate(branches):
                 name = _MANAGER_NAMES[(i + j) % len(_MANAGER_NAMES)]
                 add(session, f"{name}（{branch.name}）", Role.MANAGER, bank.code, branch.code)
         ids = {b.code: b.id or 0 for b in session.exec(select(Bank)).all()}
         rows = session.exec(select(Staff).where(col(Staff.id).in_([s.staff_id for s in made])))
         actors = {s.id: Actor.of(s) for s in rows.all()}
+        branch_city = {b.code: b.city for b in catalog.branches}
+        cities = {staff: branch_city.get(code, "") for staff, code in branch_of.items()}
     cast = Cast(actors[made[0].staff_id], {}, {}, {})
     for member in made[2:]:
         bank_id, actor = ids[member.bank_code or ""], actors[member.staff_id]
         if member.role is Role.MANAGER:
             cast.managers.setdefault(bank_id, []).append(actor)
+            cast.cities[member.staff_id] = cities[member.staff_id]
         else:
             cast.bank_admins[bank_id] = actor
     return made, cast
+
+
+def _staffed_branches(branches: list[CatalogBranch]) -> list[CatalogBranch]:
+    """The branches a bank's demo managers sit in: one in each city the bank serves (its firms
+    there are served by their own city's people), then more up to three."""
+    first: dict[str, CatalogBranch] = {}
+    for branch in branches:
+        first.setdefault(branch.city, branch)
+    rest = [b for b in branches if b not in first.values()]
+    return [*first.values(), *rest[: max(0, 3 - len(first))]]
 
 
 def _sources(
@@ -290,6 +311,33 @@ def _store_scans(
     if rows:
         with engine.begin() as connection:
             connection.execute(insert(Scan), rows)
+
+
+def _store_rosters(engine: Engine, entries: list[RosterEntry], now: datetime) -> None:
+    """The parks' rosters, as if each park had imported its list before the season."""
+    with Session(engine) as session:
+        park_ids = dict(session.exec(select(Park.code, Park.id)).all())
+        rows = [
+            {
+                "park_id": park_ids[e.park],
+                "line": line,
+                "name": e.name,
+                "name_key": core_name(e.name),
+                "uscc": e.uscc or None,
+                "entity_type": e.entity_type,
+                "industry": e.industry,
+                "existing_banks": list(e.existing_banks),
+                "existing_credit_yuan": e.existing_credit_yuan,
+                "contact_name": "",
+                "phone": "",
+                "has_need": e.has_need,
+                "imported_at": now,
+            }
+            for line, e in enumerate(entries, start=2)
+        ]
+        if rows:
+            session.execute(insert(RosterFirm), rows)
+        session.commit()
 
 
 def _close_outbox(engine: Engine, now: datetime) -> None:

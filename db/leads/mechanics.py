@@ -211,7 +211,7 @@ def add_assignment(
         raise LimitReached.of("limit_reached", limit=need.bank_limit, need_id=need.id)
     clocks = deadlines(now, policy.clock)
     if manager_id is None:
-        manager_id = pick_manager(session, bank.id, need.county)
+        manager_id = pick_manager(session, bank.id, need.county, need.city)
     status = AssignmentStatus.ACCEPTED if claimed else AssignmentStatus.OFFERED
     values = {
         "need_id": need_id,
@@ -269,6 +269,7 @@ _PICK_MANAGER = (
     )
     .order_by(
         func.coalesce(col(Branch.county) == bindparam("county"), False).desc(),
+        func.coalesce(col(Branch.city) == bindparam("city"), False).desc(),
         _OPEN_LEADS_OF_MANAGER,
         col(Staff.id),
     )
@@ -276,10 +277,13 @@ _PICK_MANAGER = (
 )
 
 
-def pick_manager(session: Session, bank_id: int | None, county: str) -> int | None:
+def pick_manager(
+    session: Session, bank_id: int | None, county: str, city: str = ""
+) -> int | None:
     """An active manager of the bank: one of a branch in the firm's county where there is one,
-    with the fewest open leads; None when the bank has no active manager (its admins see it)."""
-    params = {"bank": bank_id, "county": county}
+    else in its city, with the fewest open leads; None when the bank has no active manager (its
+    admins see it). A 诸暨 firm's lead goes to a 绍兴 manager before one in 衢州."""
+    params = {"bank": bank_id, "county": county, "city": city}
     return session.execute(_PICK_MANAGER, params).scalar_one_or_none()
 
 

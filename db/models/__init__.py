@@ -16,7 +16,14 @@ from db.models.catalog import (
     Setting,
 )
 from db.models.dashboard import DashboardSession
-from db.models.firms import CampaignEntry, Conversation, Enterprise, QrSource, Scan
+from db.models.firms import (
+    CampaignEntry,
+    Conversation,
+    Enterprise,
+    QrSource,
+    RosterFirm,
+    Scan,
+)
 from db.models.leads import Assignment, Candidate, Event, LeadNote, Need, Outbox
 from db.models.report_copies import report_copy_mark, report_lead, report_need, report_visit
 
@@ -42,6 +49,7 @@ __all__ = [
     "Park",
     "ParkPartner",
     "QrSource",
+    "RosterFirm",
     "Scan",
     "Setting",
     "Staff",

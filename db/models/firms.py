@@ -1,11 +1,11 @@
-"""Firms, campaign lists, the QR codes firms scan, and their bot conversations."""
+"""Firms, campaign lists, park rosters, the QR codes firms scan, and their bot conversations."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Column
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Integer
 from sqlmodel import Field, SQLModel
 
 from db.core.vocabulary import QrKind
@@ -50,6 +50,33 @@ class CampaignEntry(SQLModel, table=True):
     county: str = Field(default="", max_length=40)
     no_loan: bool = False  # 无贷户
     single_bank: bool = False  # borrows from one bank only
+    imported_at: datetime = Field(sa_column=at_column())
+
+
+class RosterFirm(SQLModel, table=True):
+    """A firm on a park's roster (入园企业名录, 001 §一), as imported: the base a park's credit
+    coverage and its 分类建档 ledger count on, whether or not the firm ever registered here."""
+
+    __tablename__ = "roster_firm"
+
+    id: int | None = Field(default=None, primary_key=True)
+    park_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("park.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    line: int  # the line of the imported file, to trace an entry back to its source
+    name: str = Field(max_length=200)
+    name_key: str = Field(max_length=200, index=True)  # as Enterprise.name_key, to link them
+    uscc: str | None = Field(default=None, max_length=18, index=True)
+    entity_type: str = Field(default="", max_length=40)  # an EntityType value, "" when not given
+    industry: str = Field(default="", max_length=100)
+    existing_banks: list[str] = Field(default_factory=list, sa_column=json_column())
+    existing_credit_yuan: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    contact_name: str = Field(default="", max_length=40)
+    phone: str = Field(default="", max_length=40)
+    # the park's own survey: True has a financing need, False none, None not asked
+    has_need: bool | None = None
     imported_at: datetime = Field(sa_column=at_column())
 
 

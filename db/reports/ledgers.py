@@ -1,5 +1,7 @@
 """The quarterly classification ledger of a park (分类建档基础台账, 附表1 of 000 §五): one row per
-firm of the park; and what both quarterly ledgers share (the quarter, the park in scope).
+firm of the park — every firm on its roster, and every firm registered with it here — with its
+分类建档 class (`matching.roster`); and what both quarterly ledgers share (the quarter, the park in
+scope).
 The financing-need and financing-cost summary (附表2) is in `db/reports/needs_summary.py`.
 
 The ledger is read as at the end of the quarter: a lead's stage, a credit or a loan counts when
@@ -20,10 +22,12 @@ from sqlmodel import Session, col
 
 from db.core.errors import InvalidInput
 from db.core.vocabulary import ENDED, AssignmentStatus, Attention, NeedStatus
-from db.models import Assignment, Bank, Enterprise, Need
+from db.models import Assignment, Bank, Enterprise, Need, RosterFirm
+from db.reports.coverage import roster_links
 from db.reports.scope import Period, ReportScope, check_year, narrowed
 from matching.amounts import counted_yuan
 from matching.model import Standard
+from matching.roster import SERVED, RosterClass, RosterFacts, roster_class
 from matching.workdays import to_china_time
 
 _QUARTER = re.compile(r"^\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*$")
@@ -73,7 +77,8 @@ class ParkInfo:
 
 
 class Category(StrEnum):
-    """Where a firm stands at the quarter's end (分类), most settled first."""
+    """Where a registered firm's need stands at the quarter's end, most settled first: the
+    progress, and the cause where it failed (000: 未获贷原因)."""
 
     CREDIT_GRANTED = "credit_granted"  # a bank granted it credit
     MATCHING = "matching"  # a bank is working on it
@@ -92,28 +97,32 @@ class LedgerLead:
 
 @dataclass(frozen=True, slots=True)
 class LedgerRow:
-    """One firm of the park, with its latest need registered by the quarter's end."""
+    """One firm of the park: with its latest need registered by the quarter's end, or — a
+    roster firm that never registered here — with what its roster says (the need's fields
+    None). Existing banks and credit are the need's when it has one, else the roster's."""
 
-    need_id: int
+    need_id: int | None
     firm: str
     uscc: str | None
-    entity_type: str
+    entity_type: str  # "" when a roster does not say
     industry: str
     tags: tuple[str, ...]
-    first_loan: bool
-    banks_existing: int  # banks already lending when it registered
+    first_loan: bool | None
+    banks_existing: int  # banks already lending (when it registered, or on the roster)
     existing_credit_yuan: int
-    amount_yuan: int
-    tier: str
-    purpose: str
-    term_months: int
+    amount_yuan: int | None
+    tier: str | None
+    purpose: str | None
+    term_months: int | None
     failed_standards: tuple[str, ...]
-    category: Category
+    category: Category | None  # None: no need registered here
     leads: tuple[LedgerLead, ...]
     credit_amount_yuan: int  # granted by the quarter's end, all banks
     credit_rate_pct: float | None  # amount-weighted over the credits with a rate
     loan_amount_yuan: int
-    registered_on: date  # China date
+    registered_on: date | None  # China date
+    roster_class: RosterClass
+    on_roster: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,9 +168,47 @@ def ledger(
         .order_by(col(Need.created_at), col(Need.id))
     ).all()
     leads = _leads(session, [need.id or 0 for need, _ in rows], end, scope)
-    return Ledger(
-        park, quarter, tuple(_row(need, firm, leads[need.id or 0], end) for need, firm in rows)
+    roster = _roster(session, park_id, end)
+    on_roster = {e: r for r, enterprises in roster for e in enterprises}
+    found = [
+        _row(need, firm, leads[need.id or 0], end, on_roster.get(firm.id or 0))
+        for need, firm in rows
+    ]
+    if scope.bank_id is None:  # a bank sees the firms it had a lead for, not the park's roster
+        shown = {firm.id for _, firm in rows}
+        found += [_roster_row(r) for r, enterprises in roster if not enterprises & shown]
+    return Ledger(park, quarter, tuple(found))
+
+
+def _roster(session: Session, park_id: int, end: datetime) -> list[tuple[RosterFirm, set[int]]]:
+    """The park's roster firms (as imported by the quarter's end), each with the registered
+    firms linked to it (`db.reports.coverage`: by USCC, else by the name's core)."""
+    links = roster_links()
+    found: dict[int, tuple[RosterFirm, set[int]]] = {}
+    query = (
+        select(RosterFirm, links.c.enterprise_id)
+        .outerjoin(links, links.c.roster_id == col(RosterFirm.id))
+        .where(col(RosterFirm.park_id) == park_id, col(RosterFirm.imported_at) < end)
+        .order_by(col(RosterFirm.line))
     )
+    for firm, enterprise in session.execute(query).all():
+        entry = found.setdefault(firm.id or 0, (firm, set()))
+        if enterprise is not None:
+            entry[1].add(enterprise)
+    return list(found.values())
+
+
+def _roster_row(firm: RosterFirm) -> LedgerRow:
+    """A roster firm with no need registered here: what the roster says of it."""
+    facts = RosterFacts(existing_credit_yuan=firm.existing_credit_yuan, surveyed_need=firm.has_need)
+    return LedgerRow(
+        need_id=None, firm=firm.name, uscc=firm.uscc, entity_type=firm.entity_type,
+        industry=firm.industry, tags=(), first_loan=None, banks_existing=len(firm.existing_banks),
+        existing_credit_yuan=counted_yuan(firm.existing_credit_yuan), amount_yuan=None, tier=None,
+        purpose=None, term_months=None, failed_standards=(), category=None, leads=(),
+        credit_amount_yuan=0, credit_rate_pct=None, loan_amount_yuan=0, registered_on=None,
+        roster_class=roster_class(facts), on_roster=True,
+    )  # fmt: skip
 
 
 def _leads(
@@ -193,7 +240,11 @@ def stage_at(lead: Assignment, end: datetime) -> AssignmentStatus:
 
 
 def _row(
-    need: Need, firm: Enterprise, leads: list[tuple[Assignment, str]], end: datetime
+    need: Need,
+    firm: Enterprise,
+    leads: list[tuple[Assignment, str]],
+    end: datetime,
+    listed: RosterFirm | None,
 ) -> LedgerRow:
     stages = [LedgerLead(bank, stage_at(lead, end)) for lead, bank in leads]
     credited = [
@@ -207,6 +258,13 @@ def _row(
         else None
     )
     loaned = [a for a, _ in leads if a.loan_issued_at is not None and a.loan_issued_at < end]
+    facts = RosterFacts(
+        existing_credit_yuan=listed.existing_credit_yuan if listed else 0,
+        surveyed_need=listed.has_need if listed else None,
+        registered=True,
+        served=any(lead.stage in SERVED for lead in stages),
+        credited=bool(credited),
+    )
     return LedgerRow(
         need_id=need.id or 0,
         firm=firm.name,
@@ -228,6 +286,8 @@ def _row(
         credit_rate_pct=rate,
         loan_amount_yuan=sum(counted_yuan(a.loan_amount_yuan or 0) for a in loaned),
         registered_on=_china_date(need.created_at),
+        roster_class=roster_class(facts),
+        on_roster=listed is not None,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -14,7 +15,7 @@ from sqlmodel import Session, select
 from db.models import Park
 from db.staff.accounts import add_user
 from tests.api.conftest import Api
-from tests.db.report_story import AFTER_WEEK1, Story, play
+from tests.db.report_story import AFTER_WEEK1, Story, import_yc_roster, play
 
 REPORTS = "/api/v1/reports"
 WEEK1 = {"from": "2026-11-23", "to": "2026-11-29"}
@@ -119,13 +120,16 @@ def test_the_key_problem_list_gives_each_cause(api: Api, story: Story) -> None:
     assert all(i["county"] != "西湖区" for i in found["items"])  # 杭州's 庚 is not theirs
 
 
-def test_park_coverage_against_the_star_targets(api: Api, story: Story) -> None:
+def test_park_coverage_against_the_star_targets(api: Api, story: Story, tmp_path: Path) -> None:
+    import_yc_roster(story.seeded, tmp_path)
     found = api.as_(api.seeded.coordinator).get(f"{REPORTS}/coverage").json()
     parks = {p["code"]: p for p in found["parks"]}
     yc = parks["yc-gxq"]
     assert (yc["stars"], yc["target"]) == (4, 0.7)
-    assert yc["firms"] >= 1 and yc["firms_with_credit"] >= 1
-    assert yc["below_target"] == (yc["ratio"] < 0.7)
+    assert (yc["firms"], yc["firms_with_credit"], yc["below_target"]) == (6, 2, True)
+    assert yc["ratio"] == pytest.approx(2 / 6)
+    xc = parks["xc-gxq"]  # no roster: no ratio, and not judged
+    assert (xc["firms"], xc["ratio"], xc["below_target"]) == (0, None, False)
     assert all(p["city"] == "绍兴市" for p in found["parks"])
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import openpyxl  # type: ignore[import-untyped]
@@ -16,7 +17,7 @@ from db.core.errors import InvalidInput, NotFound
 from db.reports.progress import ReportScope
 from matching.i18n import Lang
 from tests.db.builders import Seeded
-from tests.db.report_story import AFTER_WEEK1, WEEK1, Story, play
+from tests.db.report_story import AFTER_WEEK1, WEEK1, Story, import_yc_roster, play
 
 ALL = ReportScope()
 
@@ -149,14 +150,20 @@ def test_the_problem_sheets_list_each_cause_without_contact_data(story: Story) -
     assert "13800138000" not in text and "王经理" not in text and "额度已满" not in text
 
 
-def test_the_coverage_sheet_compares_each_park_with_its_target(story: Story) -> None:
+def test_the_coverage_sheet_compares_each_park_with_its_target(
+    story: Story, tmp_path: Path
+) -> None:
+    import_yc_roster(story.seeded, tmp_path)
     ws = _weekly(story, ReportScope(region="绍兴市"))["园区授信覆盖"]
     assert ws["A1"].value == "绍兴市银企融资对接工作进度周报"
     yc = _row(ws, "越城高新区小微企业园")
     assert [c.value for c in yc] == [
-        "越城高新区小微企业园", "yc-gxq", "绍兴市", "越城区", 4, 2, 1, 0.5, 0.7, "未达标",
+        "越城高新区小微企业园", "yc-gxq", "绍兴市", "越城区", 4, 6, 2, 2 / 6, 0.7, "未达标",
+        1, 1, 1, 1, 2,  # served, waiting, no need, unreached (分类建档); registered here
     ]  # fmt: skip
     assert yc[7].number_format == "0.0%" and yc[8].number_format == "0.0%"
+    xc = _row(ws, "新昌高新技术产业园小微企业园")  # no roster: no ratio, and it says so
+    assert [c.value for c in xc[5:10]] == [0, 0, None, 0.7, "无名录"]
     assert ws.max_row == 3 + 6  # the six parks of 绍兴
 
 
@@ -181,28 +188,58 @@ def test_the_classification_ledger_of_a_park(story: Story) -> None:
         )
     ws = book["分类建档基础台账"]
     assert ws["A1"].value == "越城区越城高新区小微企业园分类建档基础台账"
-    assert "A1:T1" in {str(r) for r in ws.merged_cells.ranges}
+    assert "A1:V1" in {str(r) for r in ws.merged_cells.ranges}
     assert ws["A2"].value.startswith("附表1　2026年第4季度")
     assert ws.freeze_panes == "C4"
     headers = _headers(ws)
     assert headers[:3] == ["序号", "企业名称", "统一社会信用代码"]
     jia = dict(zip(headers, _row(ws, 1), strict=True))
     assert jia["企业名称"].value == "绍兴甲材料有限公司"
-    assert jia["首贷户"].value == "是" and jia["分类"].value == "已获授信"
+    assert jia["首贷户"].value == "是" and jia["进展或未获贷原因"].value == "已获授信"
+    assert (jia["分类"].value, jia["在园区名录"].value) == ("已有授信", "否")  # no roster yet
     assert jia["对接银行及进展"].value == "绍兴银行：已放款；恒信农商银行：已授信"
     assert jia["授信金额（万元）"].value == 150  # 100 at 3.95% and 50 at 4.35%
     assert jia["授信利率（%）"].value == pytest.approx(4.0833, abs=1e-4)
     assert jia["授信利率（%）"].number_format == "0.00"
     assert jia["统一社会信用代码"].number_format == "@"
     ji = dict(zip(headers, _row(ws, 2), strict=True))
-    assert (ji["分类"].value, ji["融资需求（万元）"].value, ji["授信规模"].value) == (
+    assert (ji["进展或未获贷原因"].value, ji["融资需求（万元）"].value, ji["授信规模"].value) == (
         "对接中", 30, "10万–50万元",
     )  # fmt: skip
+    assert ji["分类"].value == "有需求已对接"
     assert (
         ji["登记日期"].value == datetime(2026, 11, 23)  # noqa: DTZ001 (Excel has no zones)
         and ji["登记日期"].number_format == "yyyy-mm-dd"
     )
     assert "13800138000" not in _all_text(book)
+
+
+def test_the_ledger_holds_every_roster_firm_with_its_class(story: Story, tmp_path: Path) -> None:
+    import_yc_roster(story.seeded, tmp_path)
+    with story.seeded.session() as s:
+        ws = _open(ledger_xlsx(s, scope=ALL, park_code="yc-gxq", quarter="2026Q4"))[
+            "分类建档基础台账"
+        ]
+    headers = _headers(ws)
+    rows = [dict(zip(headers, (c.value for c in r), strict=True)) for r in ws.iter_rows(min_row=4)]
+    assert [(r["企业名称"], r["分类"], r["在园区名录"]) for r in rows] == [
+        ("绍兴甲材料有限公司", "已有授信", "是"),  # registered (linked by name), credit here
+        ("绍兴己电子有限公司", "有需求已对接", "是"),  # on the roster as 浙江己电子有限公司
+        ("绍兴越城老字号酿酒有限公司", "已有授信", "是"),  # credit of its own, never registered
+        ("绍兴越城某机械有限公司", "有需求未对接", "是"),
+        ("绍兴越城某包装有限公司", "暂无需求", "是"),
+        ("绍兴越城某服饰有限公司", "未触达", "是"),
+    ]
+    own = rows[2]
+    assert (own["已有授信（万元）"], own["融资需求（万元）"], own["进展或未获贷原因"]) == (
+        100, None, None,
+    )  # fmt: skip
+    with story.seeded.session() as s:  # a bank's ledger holds no roster-only firm
+        scope = ReportScope(bank_id=story.bank_ids["mtbank"])
+        bank = _open(ledger_xlsx(s, scope=scope, park_code="yc-gxq", quarter="2026Q4"))
+    assert [r[1].value for r in bank["分类建档基础台账"].iter_rows(min_row=4)] == [
+        "绍兴己电子有限公司"
+    ]
 
 
 def test_a_banks_ledger_holds_the_firms_it_had_a_lead_for(story: Story) -> None:

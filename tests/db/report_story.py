@@ -26,9 +26,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from sqlmodel import select
 
+from db.campaigns.rosters import import_roster
 from db.core.unit import Actor
 from db.core.vocabulary import Channel
 from db.intake.qr_sources import create_source
@@ -171,3 +173,22 @@ def _next_lead(seeded: Seeded, need_id: int, bank: str) -> int:
 def _bank_ids(seeded: Seeded) -> dict[str, int]:
     with seeded.session() as session:
         return {code: i for code, i in session.exec(select(Bank.code, Bank.id)).all() if i}
+
+
+YC_ROSTER = (
+    "企业名称,统一社会信用代码,已有授信（万元）,融资需求",
+    "绍兴甲材料有限公司,,,",  # 甲, linked by name: credit through Yinqi
+    "浙江己电子有限公司,,,是",  # 己, linked by the name's core: accepted by mtbank
+    "绍兴越城老字号酿酒有限公司,,100,",  # credit of its own, never registered here
+    "绍兴越城某机械有限公司,,,是",  # the park found a need, never registered
+    "绍兴越城某包装有限公司,,,否",  # the park found no need
+    "绍兴越城某服饰有限公司,,,",  # never reached
+)
+"""The roster of 越城高新区 (yc-gxq): of 6 firms, 2 with credit in week 2 (甲 through Yinqi, one
+on its own), 己 served, one need waiting, one without a need, one unreached."""
+
+
+def import_yc_roster(seeded: Seeded, directory: Path) -> None:
+    path = directory / "yc-gxq-roster.csv"
+    path.write_text("\n".join(YC_ROSTER) + "\n", encoding="utf-8")
+    import_roster(seeded.engine, path, park_code="yc-gxq")

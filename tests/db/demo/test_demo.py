@@ -27,10 +27,11 @@ from db.demo.firms import applicants
 from db.demo.season import COORDINATOR_REGION, DemoSeason, empty_season, fill_season, has_needs
 from db.intake.catalog_store import load_catalog
 from db.intake.qr_sources import funnel
-from db.models import Assignment, Bank, Enterprise, Event, Need, QrSource, Scan, Staff
+from db.models import Assignment, Bank, Branch, Enterprise, Event, Need, QrSource, Scan, Staff
 from db.reports.progress import FIGURES, ReportScope, coverage, progress
 from db.staff.accounts import staff_for_token
 from matching.data import sample_catalog
+from matching.roster import RosterClass
 from matching.workdays import CHINA_TZ
 from tests.databases import PostgresSchema, SqliteTemplate, backends
 
@@ -185,9 +186,26 @@ def test_wednesdays_are_busiest_and_weekends_quiet(played: Played) -> None:
 def test_parks_fall_both_above_and_below_their_coverage_targets(played: Played) -> None:
     with Session(played.engine) as session:
         parks = coverage(session, scope=ReportScope()).parks
-    assert all(park.firms for park in parks)
+    assert all(park.has_roster and park.firms > park.registered for park in parks)
     assert any(park.below_target for park in parks)
     assert any(not park.below_target for park in parks)
+    seen = {kind for park in parks for kind, count in park.classes.items() if count}
+    assert seen == set(RosterClass)  # every 分类建档 class is there to see
+
+
+def test_firm_names_read_like_firms_and_managers_serve_their_own_city(played: Played) -> None:
+    names = played.rows(Enterprise.name)
+    assert names and not [n for n in names if any(ch.isdigit() for ch in n)]
+    query: Any = (
+        select(Need.city, Branch.city)
+        .join(Assignment, col(Assignment.need_id) == col(Need.id))
+        .join(Staff, col(Staff.id) == col(Assignment.manager_id))
+        .join(Branch, col(Branch.id) == col(Staff.branch_id))
+    )
+    with Session(played.engine) as session:
+        pairs = session.execute(query).all()
+    far = [pair for pair in pairs if pair[0] != pair[1]]
+    assert pairs and len(far) <= 0.02 * len(pairs), far[:5]
 
 
 def test_every_kind_of_loan_qr_code_brings_firms_through_its_funnel(played: Played) -> None:

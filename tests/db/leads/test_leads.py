@@ -299,6 +299,31 @@ def test_an_offer_goes_to_a_manager_of_the_firms_county_with_the_fewest_open_lea
     assert sorted(got) == sorted(near * 2)
 
 
+def test_without_a_manager_in_the_county_an_offer_goes_to_one_in_the_firms_city(
+    seeded: Seeded,
+) -> None:
+    """A 诸暨 firm's lead goes to a 绍兴 (嵊州) manager, not a 衢州 (常山) one with fewer."""
+    with seeded.session() as s:
+        for staff in s.exec(select(Staff).where(Staff.role == Role.MANAGER)).all():
+            staff.active = False
+            s.add(staff)
+        s.commit()
+    with seeded.session() as s:
+        far = add_user(
+            s, name="常山经理", role=Role.MANAGER, bank_code="tlbank", branch_code="tlbank-cs"
+        ).staff_id
+        near = add_user(
+            s, name="嵊州经理", role=Role.MANAGER, bank_code="tlbank", branch_code="tlbank-sz"
+        ).staff_id
+    got = []
+    for i in range(3):
+        reg = register(seeded, firm=firm(name=f"诸暨测试{i}号机械有限公司", county="诸暨市"))
+        with seeded.session() as s:
+            lead = offer(s, need_id=reg.need_id, bank_code="tlbank", actor=seeded.coordinator)
+        got.append(lead.manager_id)
+    assert got == [near] * 3 and far not in got
+
+
 def test_a_bank_without_an_active_manager_leaves_the_offer_to_its_admins(seeded: Seeded) -> None:
     with seeded.session() as s:
         for staff in s.exec(select(Staff).where(Staff.role == Role.MANAGER)).all():

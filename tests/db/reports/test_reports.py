@@ -6,14 +6,17 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
+from db.campaigns.rosters import import_roster
 from db.core.errors import InvalidInput, NotAllowed
 from db.leads.assignments import decline, record_follow_up
 from db.leads.views import Lead, leads_of_need
 from db.models import Park, QrSource, Staff
+from db.reports.coverage import roster_facts
 from db.reports.progress import (
     FIGURES,
     GroupBy,
@@ -26,9 +29,19 @@ from db.reports.progress import (
     progress,
 )
 from matching.policy import DEFAULT_POLICY
+from matching.roster import RosterClass
 from matching.uscc import uscc_check_char
 from tests.db.builders import MONDAY, Seeded, firm, register
-from tests.db.report_story import AFTER_FORTNIGHT, AFTER_WEEK1, FORTNIGHT, WEEK1, Story, cn, play
+from tests.db.report_story import (
+    AFTER_FORTNIGHT,
+    AFTER_WEEK1,
+    FORTNIGHT,
+    WEEK1,
+    Story,
+    cn,
+    import_yc_roster,
+    play,
+)
 
 ALL = ReportScope()
 COUNTS = ("needs", "online_needs", "first_loan_needs", "offered", "accepted", "contacted")
@@ -37,6 +50,8 @@ RESULTS = ("first_loan_credit", "loans_issued", "loan_amount_yuan")
 CLOCKS = ("median_hours_to_accept", "median_hours_to_contact")
 OVERDUE = ("overdue_accept", "overdue_contact", "overdue_decide")
 USCC = "91330602MA2B00011" + uscc_check_char("91330602MA2B00011")
+USCC_A = "91330602MA2B00021" + uscc_check_char("91330602MA2B00021")
+USCC_B = "91330602MA2B00031" + uscc_check_char("91330602MA2B00031")
 
 
 @pytest.fixture
@@ -311,16 +326,28 @@ def test_the_problem_list_is_cut_and_scoped_but_its_counts_are_whole(story: Stor
     assert later.items == () and sum(n for _, n in later.by_kind) == 0
 
 
-def test_coverage_of_each_park_against_its_star_target(story: Story) -> None:
+def test_coverage_counts_the_park_roster_against_its_star_target(
+    story: Story, tmp_path: Path
+) -> None:
+    import_yc_roster(story.seeded, tmp_path)
     with story.seeded.session() as s:
         parks = {p.code: p for p in coverage(s, scope=ReportScope(region="绍兴市")).parks}
     assert list(parks) == ["xc-gxq", "sz-kfq", "kq-fz", "yc-gxq", "sy-dz", "zj-wj"]
     yc = parks["yc-gxq"]
-    assert (yc.stars, yc.firms, yc.firms_with_credit, yc.target) == (4, 2, 1, 0.7)
-    assert yc.ratio == 0.5 and yc.below_target
-    assert (parks["xc-gxq"].firms, parks["xc-gxq"].firms_with_credit) == (1, 0)
-    assert parks["sz-kfq"].target == 0.6 and parks["sz-kfq"].ratio is None
-    assert parks["sz-kfq"].below_target  # no firm registered: it cannot show it meets it
+    assert (yc.stars, yc.firms, yc.firms_with_credit, yc.target) == (4, 6, 2, 0.7)
+    assert yc.has_roster and yc.registered == 2 and yc.below_target
+    assert yc.ratio == pytest.approx(2 / 6)
+    assert dict(yc.classes) == {
+        RosterClass.CREDIT: 2,  # 甲 through Yinqi, one of its own
+        RosterClass.NEED_SERVED: 1,  # 己, accepted by mtbank (linked by the name's core)
+        RosterClass.NEED_WAITING: 1,
+        RosterClass.NO_NEED: 1,
+        RosterClass.UNREACHED: 1,
+    }
+    xc = parks["xc-gxq"]  # 丙 registered with it, but the park has no roster: no ratio
+    assert (xc.has_roster, xc.firms, xc.registered, xc.ratio, xc.below_target) == (
+        False, 0, 1, None, False,
+    )  # fmt: skip
     with story.seeded.session() as s:
         record_follow_up(
             s, lead_id=story.leads["己@mtbank"], actor=story.seeded.manager("mtbank"),
@@ -332,9 +359,38 @@ def test_coverage_of_each_park_against_its_star_target(story: Story) -> None:
         by_abc = {
             p.code: p for p in coverage(s, scope=ReportScope(bank_id=story.bank_ids["abc"])).parks
         }
-    assert after["yc-gxq"].ratio == 1.0 and not after["yc-gxq"].below_target
+    assert after["yc-gxq"].firms_with_credit == 3 and after["yc-gxq"].ratio == 0.5
+    assert after["yc-gxq"].classes[RosterClass.NEED_SERVED] == 0
     assert len(after) == 10  # every park, everywhere
-    assert by_abc["yc-gxq"].firms_with_credit == 0  # abc's credit went to 乙, in no park
+    assert by_abc["yc-gxq"].firms_with_credit == 1  # abc granted none: the roster's own credit
+
+
+def test_a_roster_firm_registering_twice_is_one_firm(story: Story, tmp_path: Path) -> None:
+    import_yc_roster(story.seeded, tmp_path)
+    register(story.seeded, firm=firm(name="绍兴甲材料有限公司"), chat_id=99, now=cn(12, 1, 9))
+    with story.seeded.session() as s:
+        yc = next(p for p in coverage(s, scope=ALL).parks if p.code == "yc-gxq")
+    assert yc.firms == 6 and yc.firms_with_credit == 2
+
+
+def test_a_registration_with_another_uscc_is_not_linked_by_name(
+    seeded: Seeded, tmp_path: Path
+) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_text(f"企业名称,统一社会信用代码\n绍兴蓝宇新材料有限公司,{USCC_A}\n", "utf-8")
+    import_roster(seeded.engine, path, park_code="yc-gxq")
+    register(seeded, firm=firm(uscc=USCC_B), chat_id=1)  # the same name, another firm
+    with seeded.session() as s:
+        facts = roster_facts(s, scope=ALL, park_ids=[_park_id(s, "yc-gxq")])
+    assert [f.registered for _, f in facts] == [False]
+    register(seeded, firm=firm(name="浙江蓝宇新材料有限公司", uscc=USCC_A), chat_id=2)
+    with seeded.session() as s:
+        facts = roster_facts(s, scope=ALL, park_ids=[_park_id(s, "yc-gxq")])
+    assert [f.registered for _, f in facts] == [True]  # by USCC
+
+
+def _park_id(s: Session, code: str) -> int:
+    return s.exec(select(Park.id).where(Park.code == code)).one() or 0
 
 
 def test_coverage_targets_follow_the_stars() -> None:
