@@ -68,6 +68,8 @@ _ORG_FORMS: tuple[str, ...] = tuple(
         key=lambda form: (-len(form), form),
     )
 )
+_ORG_FORM_SET = frozenset(_ORG_FORMS)
+_ORG_FORM_LENGTHS = sorted({len(form) for form in _ORG_FORMS}, reverse=True)
 # A branch carries its own region after the parent's name: 蓝宇新材料有限公司柯桥分公司.
 _BRANCH_FORMS = ("分公司", "分厂", "分店")
 _PREFIXES = frozenset(REGION_PREFIXES)
@@ -97,17 +99,12 @@ def _leading_regions(text: str, prefixes: frozenset[str] = _PREFIXES) -> tuple[s
     # A short form followed by an administrative suffix (绍兴 in a bare 绍兴市) is not split off.
     region = ""
     while True:
-        length = next(
-            (
-                n
-                for n in _PREFIX_LENGTHS
-                if len(text) > n and text[n] not in _ADMIN_SUFFIXES and text[:n] in prefixes
-            ),
-            0,
-        )
-        if not length:
+        for n in _PREFIX_LENGTHS:
+            if len(text) > n and text[n] not in _ADMIN_SUFFIXES and text[:n] in prefixes:
+                region, text = region + text[:n], text[n:]
+                break
+        else:
             return region, text
-        region, text = region + text[:length], text[length:]
 
 
 def _drop_bracketed_regions(text: str) -> tuple[str, str]:
@@ -128,13 +125,13 @@ def _drop_bracketed_regions(text: str) -> tuple[str, str]:
 
 def _org_form(text: str) -> tuple[str, str]:
     """Split the organisation form (and a branch's own region) off the end of `text`."""
-    for form in (*_BRANCH_FORMS, *_ORG_FORMS):
+    for form in _BRANCH_FORMS:
         if text.endswith(form) and len(text) > len(form):
-            body = text[: -len(form)]
-            if form in _BRANCH_FORMS:
-                body, _ = _org_form(_trailing_region(body))
-                return body, text[len(body) :]
-            return body, form
+            body, _ = _org_form(_trailing_region(text[: -len(form)]))
+            return body, text[len(body) :]
+    for n in _ORG_FORM_LENGTHS:  # longest first, as _ORG_FORMS is ordered; one form per length
+        if len(text) > n and text[-n:] in _ORG_FORM_SET:
+            return text[:-n], text[-n:]
     return text, ""
 
 
