@@ -218,7 +218,7 @@ def need_context(
     if own.bank_id is not None:
         bank = session.get(Bank, own.bank_id)
         mine = bank.code if bank else None
-        leads = tuple(lead for lead in leads if lead.bank_code == mine)
+        leads = tuple(lead for lead in leads if lead.bank.code == mine)
         timeline = tuple(e for e in timeline if e.bank_code in (None, mine))
     other = "zh" if filters.lang.value == "en" else "en"
     return {

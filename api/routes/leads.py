@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
+from pydantic import TypeAdapter
 from sqlmodel import Session
 
 from api.core.deps import Caller, CallerDep, Now, ReadSession, WriteSession, known_query
@@ -15,9 +16,13 @@ from api.schemas.leads import DeclineIn, FollowUpIn, LeadOut, LeadPageOut, Reass
 from db.core.engine import READ_ONLY
 from db.core.vocabulary import AssignmentStatus
 from db.leads import assignments
-from db.leads.queries import MAX_PAGE, get_lead, list_leads
+from db.leads.queries import MAX_PAGE, LeadPage, get_lead, list_leads
 
 router = APIRouter(prefix=PREFIX, tags=["leads"], dependencies=[Depends(known_query)])
+
+PAGE_WRITER = TypeAdapter(LeadPage)
+"""A page of leads to JSON, in `LeadPageOut`'s shape: pydantic's serializer built once for
+the read model's type writes twice as fast as one inferring each value's type."""
 
 
 def read_back(session: Session, caller: Caller, lead_id: int, now: datetime) -> LeadOut:
@@ -25,7 +30,9 @@ def read_back(session: Session, caller: Caller, lead_id: int, now: datetime) -> 
     the change was made (and committed) in."""
     session.connection(execution_options={READ_ONLY: True})
     try:
-        return LeadOut.of(get_lead(session, actor=caller.actor, lead_id=lead_id, now=now))
+        return LeadOut.model_validate(
+            get_lead(session, actor=caller.actor, lead_id=lead_id, now=now)
+        )
     finally:
         session.rollback()
 
@@ -62,13 +69,13 @@ def leads(
         cursor=cursor,
         now=now,
     )
-    return shaped(LeadPageOut.data(page))
+    return shaped(PAGE_WRITER, page)
 
 
 @router.get("/leads/{lead_id}", response_model=LeadOut, responses=errors(401, 403, 404, 422))
 def lead(lead_id: LeadId, session: ReadSession, caller: CallerDep, now: Now) -> LeadOut:
     """One lead. Another bank's lead is "not found", exactly like one that does not exist."""
-    return LeadOut.of(get_lead(session, actor=caller.actor, lead_id=lead_id, now=now))
+    return LeadOut.model_validate(get_lead(session, actor=caller.actor, lead_id=lead_id, now=now))
 
 
 @router.post(

@@ -62,7 +62,7 @@ def register(
     )
     if registration.duplicate:
         response.status_code = 200
-    return RegistrationOut.of(registration)
+    return RegistrationOut.model_validate(registration)
 
 
 @router.get("/needs/{need_id}", response_model=NeedOut, responses=errors(401, 403, 404, 422))
@@ -70,4 +70,4 @@ def need(need_id: NeedId, session: ReadSession, caller: CallerDep, now: Now) -> 
     """(coordinator, admin) A need with every bank's lead and its timeline; no contact data. A
     need outside a coordinator's region is "not found"."""
     record = get_need(session, actor=caller.actor, region=caller.region, need_id=need_id, now=now)
-    return NeedOut.of(record)
+    return NeedOut.model_validate(record)

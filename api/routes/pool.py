@@ -28,7 +28,8 @@ def pool(
 ) -> PoolPageOut:
     """Open needs the caller's bank fits and may still take, newest first, anonymised: no
     name, no USCC, no contact. A need may be gone by the time you claim it."""
-    return PoolPageOut.of(open_pool(session, actor=caller.actor, limit=limit, cursor=cursor))
+    found = open_pool(session, actor=caller.actor, limit=limit, cursor=cursor)
+    return PoolPageOut.model_validate(found)
 
 
 @router.post(

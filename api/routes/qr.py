@@ -11,7 +11,7 @@ from api.core.deps import Caller, CallerDep, ReadSession, WriteSession, known_qu
 from api.routes import PREFIX, errors
 from api.schemas.qr import QrIn, QrListOut, QrOut
 from bot.config import BotSettings
-from bot.qr import deep_link, render_png, render_svg
+from bot.qr import render_png, render_svg
 from db.core.errors import NotAllowed, NotFound
 from db.core.vocabulary import QrKind, Role
 from db.intake.qr_sources import create_source, deactivate_source, list_sources
@@ -36,14 +36,15 @@ def _admin(caller: Caller) -> None:
         raise NotAllowed.of("admins_only")
 
 
-def _link(request: Request, token: str) -> str:
+def _bot(request: Request) -> dict[str, str]:
+    """What `QrOut` needs beside a code to write its link: the bot's username."""
     settings: BotSettings = request.app.state.bot_settings
-    return deep_link(settings.telegram_bot_username, token)
+    return {"bot_username": settings.telegram_bot_username}
 
 
 def _one(session: ReadSession, token: str, request: Request) -> QrOut:
     found = list_sources(session, tokens=(token,))
-    return QrOut.of(found[0], _link(request, token))
+    return QrOut.model_validate(found[0], context=_bot(request))
 
 
 @router.post("/qr", response_model=QrOut, status_code=201, responses=errors(401, 403, 409, 422))
@@ -53,7 +54,7 @@ def make(body: QrIn, request: Request, session: WriteSession, caller: CallerDep)
     source = create_source(
         session, kind=body.kind, target=body.target, label=body.label, token=body.token
     )
-    return QrOut.of(source, _link(request, source.token))
+    return QrOut.model_validate(source, context=_bot(request))
 
 
 @router.get("/qr", response_model=QrListOut, responses=errors(401, 403, 422))
@@ -67,7 +68,7 @@ def codes(
     """Every code, oldest first, with its funnel."""
     _admin(caller)
     found = list_sources(session, kind=kind, active=active)
-    return QrListOut(items=[QrOut.of(s, _link(request, s.token)) for s in found])
+    return QrListOut.model_validate({"items": found}, context=_bot(request))
 
 
 @router.get(
@@ -115,4 +116,4 @@ def deactivate(token: Token, request: Request, session: WriteSession, caller: Ca
     with_funnel = list_sources(session, tokens=(token,))
     if not with_funnel:
         raise NotFound.of("unknown_qr_token", token=token)
-    return QrOut.of(with_funnel[0], _link(request, token))
+    return QrOut.model_validate(with_funnel[0], context=_bot(request))

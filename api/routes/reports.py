@@ -111,7 +111,7 @@ def progress_report(
         group_by=group_by,
         now=now,
     )
-    return ProgressOut.of(report, park=park, source=source)
+    return ProgressOut.model_validate(report, context={"park": park, "source": source})
 
 
 @router.get("/problems", response_model=ProblemsOut, responses=errors(401, 403, 404, 422))
@@ -131,14 +131,14 @@ def problem_list(
     first, last = period(date_from, to, now)
     scope = narrowed_scope(session, caller, region, park, source)
     found = problems(session, scope=scope, date_from=first, date_to=last, limit=limit)
-    return ProblemsOut.of(found, park=park, source=source)
+    return ProblemsOut.model_validate(found, context={"park": park, "source": source})
 
 
 @router.get("/coverage", response_model=CoverageOut, responses=errors(401, 403, 422))
 def park_coverage(session: ReadSession, caller: CallerDep, region: Region = None) -> CoverageOut:
     """Per park: firms, firms with credit, and coverage against the star-rating target (≥ 70%
     for 4–5 stars, ≥ 60% for 3, ≥ 50% otherwise)."""
-    return CoverageOut.of(coverage(session, scope=scope_of(caller, region)))
+    return CoverageOut.model_validate(coverage(session, scope=scope_of(caller, region)))
 
 
 def xlsx_response(data: bytes, name: str) -> Response:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -19,9 +19,6 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from db.leads.queries import (
-    FirmView,
-)
 from matching.request import NullsAsAbsent, no_nul
 from matching.workdays import FIRST_YEAR, LAST_YEAR, to_china_time, within_years
 
@@ -76,6 +73,14 @@ class BodyIn(NullsAsAbsent):
     _no_nul = field_validator("*", mode="before")(no_nul)
 
 
+class ViewOut(BaseModel):
+    """An answer read attribute by attribute from one of `db`'s read models
+    (`Model.model_validate(view)`): a field names the attribute it shows, or its
+    `validation_alias` does, so no schema copies a view field by field."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
 # --- errors ---
 
 
@@ -92,30 +97,21 @@ class ErrorOut(BaseModel):
 # --- pieces ---
 
 
-class Bilingual(BaseModel):
+class Bilingual(ViewOut):
     zh: str
     en: str
 
 
-class BankRef(BaseModel):
+class BankRef(ViewOut):
     code: str = Field(examples=["sxbank"])
     name: str = Field(examples=["绍兴银行"])
 
 
-class ManagerRef(BaseModel):
+class ManagerRef(ViewOut):
     id: int
     name: str
 
 
-class ParkRef(BaseModel):
+class ParkRef(ViewOut):
     code: str = Field(examples=["xc-hitech"])
     name: str = Field(examples=["新昌高新技术产业园小微企业园"])
-
-    @classmethod
-    def of(cls, firm: FirmView) -> ParkRef | None:
-        found = cls.data(firm)
-        return None if found is None else cls.model_validate(found)
-
-    @staticmethod
-    def data(firm: FirmView) -> dict[str, Any] | None:
-        return {"code": firm.park_code, "name": firm.park_name or ""} if firm.park_code else None

@@ -4,29 +4,26 @@ accepted), its page, and what a manager sends to decline, follow up or reassign 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import (
-    BaseModel,
-    Field,
+from pydantic import Field
+
+from api.schemas.common import (
+    BankRef,
+    Bilingual,
+    BodyIn,
+    ChinaTime,
+    IsoTime,
+    ManagerRef,
+    ParkRef,
+    ViewOut,
 )
-
-from api.schemas.common import BankRef, Bilingual, BodyIn, ChinaTime, IsoTime, ManagerRef, ParkRef
 from db.core.vocabulary import AssignmentStatus, DeclineReason, FollowUp
-from db.leads.queries import (
-    FirmView,
-    LeadPage,
-    LeadRecord,
-    NeedFacts,
-    NeedLead,
-)
-from db.leads.views import Lead
 from db.models import MAX_ID
 from matching.amounts import DEFAULT_MAX_YUAN
-from matching.workdays import to_china_time
 
 
-class Deadlines(BaseModel):
+class Deadlines(ViewOut):
     """The "135" clocks on working days (002): accept in 1, contact in 3; decide in a month."""
 
     accept_by: ChinaTime
@@ -37,24 +34,11 @@ class Deadlines(BaseModel):
         "Monday to Friday were counted"
     )
 
-    @classmethod
-    def of(cls, lead: LeadRecord | NeedLead | Lead) -> Deadlines:
-        return cls.model_validate(cls.data(lead))
-
-    @staticmethod
-    def data(lead: LeadRecord | NeedLead | Lead) -> dict[str, Any]:
-        return {
-            "accept_by": to_china_time(lead.accept_by),
-            "contact_by": to_china_time(lead.contact_by),
-            "decide_by": to_china_time(lead.decide_by),
-            "estimated": lead.deadlines_estimated,
-        }
-
 
 Overdue = Literal["accept", "contact", "decide"]
 
 
-class FirmOut(BaseModel):
+class FirmOut(ViewOut):
     name: str | None = Field(
         examples=["浙江蓝宇新材料有限公司"], description="null once the firm withdrew its consent"
     )
@@ -66,47 +50,16 @@ class FirmOut(BaseModel):
     tags: list[str] = Field(examples=[["tech_sme"]])
     first_loan: bool = Field(description="首贷户: the firm has never had a bank loan")
 
-    @classmethod
-    def of(cls, firm: FirmView) -> FirmOut:
-        return cls.model_validate(cls.data(firm))
 
-    @staticmethod
-    def data(firm: FirmView) -> dict[str, Any]:
-        return {
-            "name": firm.name,
-            "entity_type": firm.entity_type,
-            "city": firm.city,
-            "county": firm.county,
-            "park": ParkRef.data(firm),
-            "industry": firm.industry,
-            "tags": firm.tags,
-            "first_loan": firm.first_loan,
-        }
-
-
-class NeedFactsOut(BaseModel):
+class NeedFactsOut(ViewOut):
     amount_yuan: int = Field(examples=[3_000_000])
     tier: str = Field(examples=["500k_5m"], description="credit-scale tier (000 §四)")
     purpose: str = Field(examples=["working_capital"])
     term_months: int = Field(examples=[12])
     collateral: list[str] = Field(examples=[["none"]])
 
-    @classmethod
-    def of(cls, facts: NeedFacts) -> NeedFactsOut:
-        return cls.model_validate(cls.data(facts))
 
-    @staticmethod
-    def data(facts: NeedFacts) -> dict[str, Any]:
-        return {
-            "amount_yuan": facts.amount_yuan,
-            "tier": facts.tier,
-            "purpose": facts.purpose,
-            "term_months": facts.term_months,
-            "collateral": facts.collateral,
-        }
-
-
-class GuaranteeOut(BaseModel):
+class GuaranteeOut(ViewOut):
     name: str = Field(examples=["科创专项保"])
     code: str | None
     guarantor: str
@@ -114,7 +67,7 @@ class GuaranteeOut(BaseModel):
     reasons: list[Bilingual]
 
 
-class MatchOut(BaseModel):
+class MatchOut(ViewOut):
     """Why the bank got this need: the matcher's reasons, its fitting products, and the
     government guarantee products that cover the need."""
 
@@ -123,7 +76,7 @@ class MatchOut(BaseModel):
     guarantees: list[GuaranteeOut]
 
 
-class ContactOut(BaseModel):
+class ContactOut(ViewOut):
     name: str = Field(examples=["王丽"])
     phone: str = Field(examples=["13857512345"])
 
@@ -131,7 +84,7 @@ class ContactOut(BaseModel):
 # --- leads ---
 
 
-class LeadOut(BaseModel):
+class LeadOut(ViewOut):
     """A lead: one need in the hands of one bank."""
 
     id: int
@@ -157,57 +110,12 @@ class LeadOut(BaseModel):
     created_at: ChinaTime
     updated_at: ChinaTime
 
-    @classmethod
-    def of(cls, lead: LeadRecord) -> LeadOut:
-        return cls.model_validate(cls.data(lead))
 
-    @staticmethod
-    def data(lead: LeadRecord) -> dict[str, Any]:
-        """The lead as plain values, validated in one go by whoever holds them: one call into
-        pydantic's core for a whole page rather than one per nested model."""
-        return {
-            "id": lead.id,
-            "need_id": lead.need_id,
-            "status": lead.status,
-            "bank": {"code": lead.bank_code, "name": lead.bank_name},
-            "manager": (
-                {"id": lead.manager_id, "name": lead.manager_name or ""}
-                if lead.manager_id is not None
-                else None
-            ),
-            "claimed": lead.claimed,
-            "existing_bank": lead.existing_bank,
-            "deadlines": Deadlines.data(lead),
-            "overdue": lead.overdue,
-            "firm": FirmOut.data(lead.firm),
-            "need": NeedFactsOut.data(lead.need),
-            "match": {
-                "reasons": lead.reasons,
-                "products": lead.products,
-                "guarantees": lead.guarantees,
-            },
-            "contact": (
-                {"name": lead.contact.name, "phone": lead.contact.phone} if lead.contact else None
-            ),
-            "source": lead.source,
-            "created_at": to_china_time(lead.created_at),
-            "updated_at": to_china_time(lead.updated_at),
-        }
-
-
-class LeadPageOut(BaseModel):
+class LeadPageOut(ViewOut):
     items: list[LeadOut]
     next_cursor: str | None = Field(
         description="pass as `cursor` for the next page; null on the last page"
     )
-
-    @classmethod
-    def of(cls, page: LeadPage) -> LeadPageOut:
-        return cls.model_validate(cls.data(page))
-
-    @staticmethod
-    def data(page: LeadPage) -> dict[str, Any]:
-        return {"items": [LeadOut.data(i) for i in page.items], "next_cursor": page.next_cursor}
 
 
 class DeclineIn(BodyIn):

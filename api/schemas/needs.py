@@ -5,19 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-)
+from pydantic import ConfigDict, Field, field_validator
 
-from api.schemas.common import BankRef, BodyIn, ChinaTime
+from api.schemas.common import BankRef, BodyIn, ChinaTime, ViewOut
 from api.schemas.leads import Deadlines, FirmOut, NeedFactsOut, Overdue
 from db.core.vocabulary import AssignmentStatus
-from db.intake.register import Registration
-from db.leads.queries import (
-    NeedRecord,
-)
+from matching.model import MatchResult
 from matching.request import FirmIn, NeedIn, StandardsIn
 from matching.serialize import result_json
 
@@ -68,15 +61,15 @@ class NeedRegistrationIn(BodyIn):
     source: str | None = Field(None, max_length=64, description="a loan QR code's token")
 
 
-class OfferOut(BaseModel):
-    lead_id: int
-    bank: BankRef
+class OfferOut(ViewOut):
+    lead_id: int = Field(validation_alias="id")
+    bank: BankRef = Field(validation_alias="bank_ref")
     status: AssignmentStatus
     existing_bank: bool
     deadlines: Deadlines
 
 
-class RegistrationOut(BaseModel):
+class RegistrationOut(ViewOut):
     need_id: int
     duplicate: bool = Field(description="the firm already had a live need: that one is returned")
     route: str = Field(examples=["assign"])
@@ -86,28 +79,14 @@ class RegistrationOut(BaseModel):
         description="the match, as `yinqi match` prints it; null for a duplicate"
     )
 
+    @field_validator("result", mode="before")
     @classmethod
-    def of(cls, reg: Registration) -> RegistrationOut:
-        return cls(
-            need_id=reg.need_id,
-            duplicate=reg.duplicate,
-            route=reg.route.value,
-            attention=reg.attention.value if reg.attention else None,
-            offers=[
-                OfferOut(
-                    lead_id=o.id,
-                    bank=BankRef(code=o.bank_code, name=o.bank),
-                    status=o.status,
-                    existing_bank=o.existing_bank,
-                    deadlines=Deadlines.of(o),
-                )
-                for o in reg.offers
-            ],
-            result=result_json(reg.result) if reg.result else None,
-        )
+    def _as_printed(cls, result: object) -> object:
+        """The match as `yinqi match` prints it."""
+        return result_json(result) if isinstance(result, MatchResult) else result
 
 
-class NeedLeadOut(BaseModel):
+class NeedLeadOut(ViewOut):
     id: int
     bank: BankRef
     status: AssignmentStatus
@@ -118,17 +97,19 @@ class NeedLeadOut(BaseModel):
     decline_reason: str | None
 
 
-class TimelineOut(BaseModel):
+class TimelineOut(ViewOut):
     at: ChinaTime
     kind: str = Field(examples=["accepted"])
-    bank: str | None = Field(description="the bank's code, for a lead's events")
+    bank: str | None = Field(
+        validation_alias="bank_code", description="the bank's code, for a lead's events"
+    )
     actor_kind: str = Field(examples=["staff"])
     from_status: str | None
     to_status: str | None
     payload: dict[str, Any]
 
 
-class NeedOut(BaseModel):
+class NeedOut(ViewOut):
     """A need as the coordination team sees it: its route, every bank's lead, its timeline; no
     contact data."""
 
@@ -148,47 +129,3 @@ class NeedOut(BaseModel):
     timeline: list[TimelineOut]
     created_at: ChinaTime
     updated_at: ChinaTime
-
-    @classmethod
-    def of(cls, need: NeedRecord) -> NeedOut:
-        return cls(
-            id=need.id,
-            status=need.status,
-            channel=need.channel,
-            route=need.route,
-            attention=need.attention,
-            firm=FirmOut.of(need.firm),
-            need=NeedFactsOut.of(need.need),
-            bank_limit=need.bank_limit,
-            banks_existing=need.banks_existing,
-            standards=need.standards,
-            outcome=need.outcome,
-            source=need.source,
-            leads=[
-                NeedLeadOut(
-                    id=lead.id,
-                    bank=BankRef(code=lead.bank_code, name=lead.bank_name),
-                    status=lead.status,
-                    claimed=lead.claimed,
-                    existing_bank=lead.existing_bank,
-                    deadlines=Deadlines.of(lead),
-                    overdue=list(lead.overdue),  # type: ignore[arg-type]
-                    decline_reason=lead.decline_reason,
-                )
-                for lead in need.leads
-            ],
-            timeline=[
-                TimelineOut(
-                    at=e.at,
-                    kind=e.kind,
-                    bank=e.bank_code,
-                    actor_kind=e.actor_kind,
-                    from_status=e.from_status,
-                    to_status=e.to_status,
-                    payload=e.payload,
-                )
-                for e in need.timeline
-            ],
-            created_at=need.created_at,
-            updated_at=need.updated_at,
-        )

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import (
-    BaseModel,
-    Field,
-)
+from pydantic import Field, ValidationInfo, field_validator
 
-from api.schemas.common import BodyIn, ChinaTime
+from api.schemas.common import BodyIn, ChinaTime, ViewOut
+from bot.qr import deep_link
 from db.core.vocabulary import QrKind
-from db.intake.qr_sources import Funnel, SourceView
+from db.intake.qr_sources import Funnel
 
 # --- loan QR codes ---
 
@@ -31,7 +29,7 @@ class QrIn(BodyIn):
     )
 
 
-class FunnelOut(BaseModel):
+class FunnelOut(ViewOut):
     """How far the firms of one code got: scanned → consented → submitted → offered →
     accepted → credit granted."""
 
@@ -42,41 +40,32 @@ class FunnelOut(BaseModel):
     accepted: int
     credit_granted: int
 
-    @classmethod
-    def of(cls, funnel: Funnel) -> FunnelOut:
-        return cls(
-            scanned=funnel.scanned,
-            consented=funnel.consented,
-            submitted=funnel.submitted,
-            offered=funnel.offered,
-            accepted=funnel.accepted,
-            credit_granted=funnel.credit_granted,
-        )
 
-
-class QrOut(BaseModel):
+class QrOut(ViewOut):
     token: str
     kind: QrKind
     target: str
     label: str
     active: bool
-    link: str = Field(examples=["https://t.me/YinqiLoanBot?start=pk-xc-hitech-7Hq2"])
+    link: str = Field(
+        validation_alias="token", examples=["https://t.me/YinqiLoanBot?start=pk-xc-hitech-7Hq2"]
+    )
     created_at: ChinaTime
     funnel: FunnelOut
 
+    @field_validator("link", mode="before")
     @classmethod
-    def of(cls, source: SourceView, link: str) -> QrOut:
-        return cls(
-            token=source.token,
-            kind=source.kind,
-            target=source.target,
-            label=source.label,
-            active=source.active,
-            link=link,
-            created_at=source.created_at,
-            funnel=FunnelOut.of(source.funnel or Funnel()),
-        )
+    def _deep_link(cls, token: str, info: ValidationInfo) -> str:
+        """The code's Telegram link, to the bot the caller names (context `bot_username`)."""
+        context: dict[str, str] = info.context or {}
+        return deep_link(context["bot_username"], token)
+
+    @field_validator("funnel", mode="before")
+    @classmethod
+    def _counted(cls, funnel: Funnel | None) -> Funnel:
+        """A code listed without its funnel counts nothing yet."""
+        return funnel or Funnel()
 
 
-class QrListOut(BaseModel):
+class QrListOut(ViewOut):
     items: list[QrOut]

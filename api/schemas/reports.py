@@ -6,28 +6,30 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import AliasPath, Field, ValidationInfo, field_validator
 
-from api.schemas.common import ChinaTime
-from db.reports.coverage import Coverage, ParkCoverage
-from db.reports.problems import Problem, Problems
-from db.reports.progress import Progress, ProgressReport
-from db.reports.scope import ReportScope
+from api.schemas.common import ChinaTime, ViewOut
 
 
-class ScopeOut(BaseModel):
+class ScopeOut(ViewOut):
     region: str | None = Field(description="the city or county counted; null: everywhere")
-    park: str | None = Field(default=None, description="only this park's needs (its code)")
-    source: str | None = Field(default=None, description="only this QR code's needs (its token)")
+    park: str | None = Field(
+        default=None, validate_default=True, description="only this park's needs (its code)"
+    )
+    source: str | None = Field(
+        default=None, validate_default=True, description="only this QR code's needs (its token)"
+    )
 
+    @field_validator("park", "source", mode="before")
     @classmethod
-    def of(
-        cls, scope: ReportScope, *, park: str | None = None, source: str | None = None
-    ) -> ScopeOut:
-        return cls(region=scope.region, park=park, source=source)
+    def _as_asked(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """The park code or QR token the caller narrowed the report to (the validation context):
+        the scope itself holds their ids."""
+        asked: dict[str, str | None] = info.context or {}
+        return value or asked.get(info.field_name or "")
 
 
-class ProgressRow(BaseModel):
+class ProgressRow(ViewOut):
     """One group's figures for the period (China time days, both ends included)."""
 
     key: str | None = Field(
@@ -59,61 +61,18 @@ class ProgressRow(BaseModel):
     overdue_contact: int
     overdue_decide: int
 
-    @classmethod
-    def of(cls, row: Progress) -> ProgressRow:
-        return cls(
-            key=row.key,
-            label=row.label,
-            needs=row.needs,
-            online_needs=row.online_needs,
-            first_loan_needs=row.first_loan_needs,
-            offered=row.offered,
-            accepted=row.accepted,
-            contacted=row.contacted,
-            visits=row.visits,
-            effective_visits=row.effective_visits,
-            effective_visit_ratio=row.effective_visit_ratio,
-            first_loan_ratio=row.first_loan_ratio,
-            online_rate=row.online_rate,
-            credit_granted=row.credit_granted,
-            credit_amount_yuan=row.credit_amount_yuan,
-            first_loan_credit=row.first_loan_credit,
-            loans_issued=row.loans_issued,
-            loan_amount_yuan=row.loan_amount_yuan,
-            median_hours_to_accept=row.median_hours_to_accept,
-            median_hours_to_contact=row.median_hours_to_contact,
-            overdue_accept=row.overdue_accept,
-            overdue_contact=row.overdue_contact,
-            overdue_decide=row.overdue_decide,
-        )
 
-
-class ProgressOut(BaseModel):
+class ProgressOut(ViewOut):
     scope: ScopeOut
     group_by: str = Field(examples=["bank"])
-    date_from: date
-    date_to: date
+    date_from: date = Field(validation_alias=AliasPath("period", "date_from"))
+    date_to: date = Field(validation_alias=AliasPath("period", "date_to"))
     as_of: ChinaTime = Field(description="deadlines count as missed when passed before this")
     rows: list[ProgressRow]
     total: ProgressRow = Field(description="the whole scope, each need counted once")
 
-    @classmethod
-    def of(
-        cls, report: ProgressReport, *, park: str | None = None, source: str | None = None
-    ) -> ProgressOut:
-        """`park` and `source`: the code and token the scope was narrowed to, as asked."""
-        return cls(
-            scope=ScopeOut.of(report.scope, park=park, source=source),
-            group_by=report.group_by.value,
-            date_from=report.period.date_from,
-            date_to=report.period.date_to,
-            as_of=report.as_of,
-            rows=[ProgressRow.of(r) for r in report.rows],
-            total=ProgressRow.of(report.total),
-        )
 
-
-class ProblemOut(BaseModel):
+class ProblemOut(ViewOut):
     kind: str = Field(examples=["declined"])
     cause: str = Field(
         examples=["bank_service"],
@@ -132,62 +91,33 @@ class ProblemOut(BaseModel):
     bank: str | None
     bank_name: str | None
 
-    @classmethod
-    def of(cls, p: Problem) -> ProblemOut:
-        return cls(
-            kind=p.kind.value,
-            cause=p.cause,
-            at=p.at,
-            need_id=p.need_id,
-            lead_id=p.lead_id,
-            firm=p.firm,
-            entity_type=p.entity_type,
-            county=p.county,
-            park=p.park,
-            park_name=p.park_name,
-            amount_yuan=p.amount_yuan,
-            tier=p.tier,
-            bank=p.bank,
-            bank_name=p.bank_name,
-        )
 
-
-class CauseCount(BaseModel):
+class CauseCount(ViewOut):
     kind: str
     cause: str
     count: int
 
 
-class ProblemsOut(BaseModel):
+class ProblemsOut(ViewOut):
     """The key-problem list (重点问题清单): needs no bank could take, failed standards, declines by
     reason, expiries, each with its cause."""
 
     scope: ScopeOut
-    date_from: date
-    date_to: date
+    date_from: date = Field(validation_alias=AliasPath("period", "date_from"))
+    date_to: date = Field(validation_alias=AliasPath("period", "date_to"))
     by_kind: dict[str, int] = Field(examples=[{"declined": 3, "expired": 1}])
     by_cause: list[CauseCount]
     items: list[ProblemOut]
     truncated: bool = Field(description="more problems than `limit`: narrow the period")
 
+    @field_validator("by_kind", mode="before")
     @classmethod
-    def of(
-        cls, found: Problems, *, park: str | None = None, source: str | None = None
-    ) -> ProblemsOut:
-        return cls(
-            scope=ScopeOut.of(found.scope, park=park, source=source),
-            date_from=found.period.date_from,
-            date_to=found.period.date_to,
-            by_kind={kind.value: n for kind, n in found.by_kind},
-            by_cause=[
-                CauseCount(kind=c.kind.value, cause=c.cause, count=c.count) for c in found.by_cause
-            ],
-            items=[ProblemOut.of(p) for p in found.items],
-            truncated=found.truncated,
-        )
+    def _counts(cls, by_kind: object) -> object:
+        """Every kind with its count, as an object (the report gives pairs)."""
+        return dict(by_kind) if isinstance(by_kind, tuple) else by_kind
 
 
-class ParkCoverageOut(BaseModel):
+class ParkCoverageOut(ViewOut):
     code: str
     name: str
     city: str
@@ -199,28 +129,7 @@ class ParkCoverageOut(BaseModel):
     target: float = Field(examples=[0.7], description="≥70% for 4–5 stars, ≥60% for 3, else 50%")
     below_target: bool
 
-    @classmethod
-    def of(cls, p: ParkCoverage) -> ParkCoverageOut:
-        return cls(
-            code=p.code,
-            name=p.name,
-            city=p.city,
-            county=p.county,
-            stars=p.stars,
-            firms=p.firms,
-            firms_with_credit=p.firms_with_credit,
-            ratio=p.ratio,
-            target=p.target,
-            below_target=p.below_target,
-        )
 
-
-class CoverageOut(BaseModel):
+class CoverageOut(ViewOut):
     scope: ScopeOut
     parks: list[ParkCoverageOut]
-
-    @classmethod
-    def of(cls, found: Coverage) -> CoverageOut:
-        return cls(
-            scope=ScopeOut.of(found.scope), parks=[ParkCoverageOut.of(p) for p in found.parks]
-        )

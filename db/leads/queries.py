@@ -25,6 +25,7 @@ from db.core.errors import InvalidInput, NotAllowed, NotFound
 from db.core.unit import Actor
 from db.core.vocabulary import LIVE, ActorKind, AssignmentStatus, NeedStatus, Role
 from db.leads.bank_limit import live_new_banks, may_take, slots_left
+from db.leads.views import BankView, LeadDeadlines
 from db.models import (
     MAX_ID,
     Assignment,
@@ -40,7 +41,7 @@ from db.models import (
 from db.reports.scope import ReportScope, in_scope
 from matching.leads import overdue
 from matching.model import Route
-from matching.workdays import within_years
+from matching.workdays import to_china_time, within_years
 
 CONTACT_VISIBLE = LIVE - {AssignmentStatus.OFFERED}
 """A bank sees the firm's contact from the moment it accepts the lead until the lead ends."""
@@ -49,13 +50,18 @@ MAX_PAGE = 200
 
 
 @dataclass(frozen=True, slots=True)
+class ParkView:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class FirmView:
     name: str | None  # None once the firm has withdrawn and its name is erased
     entity_type: str
     city: str
     county: str
-    park_code: str | None
-    park_name: str | None
+    park: ParkView | None
     industry: str
     tags: tuple[str, ...]
     first_loan: bool
@@ -71,34 +77,43 @@ class NeedFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class MatchView:
+    """Why a bank fits a need: the matcher's reasons and products, and the guarantees."""
+
+    reasons: tuple[dict[str, str], ...]
+    products: tuple[str, ...]
+    guarantees: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ContactView:
     name: str
     phone: str
 
 
 @dataclass(frozen=True, slots=True)
+class ManagerView:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class LeadRecord:
-    """A lead as its bank sees it."""
+    """A lead as its bank sees it, its times in China time: in the shape and order of the API's
+    `LeadOut`, so that a page is written to JSON straight from these (`api.routes.shaped`)."""
 
     id: int
     need_id: int
     status: AssignmentStatus
-    bank_code: str
-    bank_name: str
-    manager_id: int | None
-    manager_name: str | None
+    bank: BankView
+    manager: ManagerView | None
     claimed: bool
     existing_bank: bool
-    accept_by: datetime
-    contact_by: datetime
-    decide_by: datetime
-    deadlines_estimated: bool
+    deadlines: LeadDeadlines
     overdue: tuple[str, ...]
     firm: FirmView
     need: NeedFacts
-    reasons: tuple[dict[str, str], ...]
-    products: tuple[str, ...]
-    guarantees: tuple[dict[str, Any], ...]
+    match: MatchView
     contact: ContactView | None
     source: str | None
     created_at: datetime
@@ -287,24 +302,22 @@ def _record(row: Any, actor: Actor, now: datetime) -> LeadRecord:
         id=row.id,
         need_id=row.need_id,
         status=status,
-        bank_code=row.bank_code,
-        bank_name=row.bank_name,
-        manager_id=row.manager_id,
-        manager_name=row.manager_name,
+        bank=BankView(row.bank_code, row.bank_name),
+        manager=(
+            ManagerView(row.manager_id, row.manager_name or "")
+            if row.manager_id is not None
+            else None
+        ),
         claimed=row.claimed,
         existing_bank=row.existing_bank,
-        accept_by=row.accept_by,
-        contact_by=row.contact_by,
-        decide_by=row.decide_by,
-        deadlines_estimated=row.deadlines_estimated,
+        deadlines=LeadDeadlines.of(row),
         overdue=overdue(status, row, now),
         firm=FirmView(
             name=row.firm_name if row.erased_at is None else None,
             entity_type=row.entity_type,
             city=row.city,
             county=row.county,
-            park_code=row.park_code,
-            park_name=row.park_name,
+            park=ParkView(row.park_code, row.park_name or "") if row.park_code else None,
             industry=row.industry,
             tags=tuple(row.tags),
             first_loan=row.first_loan,
@@ -316,13 +329,15 @@ def _record(row: Any, actor: Actor, now: datetime) -> LeadRecord:
             term_months=row.term_months,
             collateral=tuple(row.collateral),
         ),
-        reasons=tuple(row.reasons or ()),
-        products=tuple(row.products or ()),
-        guarantees=_guarantee_views(row.guarantees),
+        match=MatchView(
+            reasons=tuple(row.reasons or ()),
+            products=tuple(row.products or ()),
+            guarantees=_guarantee_views(row.guarantees),
+        ),
         contact=contact,
         source=row.source,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+        created_at=to_china_time(row.created_at),
+        updated_at=to_china_time(row.updated_at),
     )
 
 
@@ -334,8 +349,7 @@ def _firm(need: Need, enterprise: Enterprise | None, park: Park | None) -> FirmV
         entity_type=need.entity_type,
         city=need.city,
         county=need.county,
-        park_code=park.code if park else None,
-        park_name=park.name if park else None,
+        park=ParkView(park.code, park.name) if park else None,
         industry=need.industry,
         tags=tuple(need.tags),
         first_loan=need.first_loan,
@@ -427,9 +441,7 @@ class PoolItem:
     existing_bank: bool
     bank_limit: int | None
     slots_left: int | None
-    reasons: tuple[dict[str, str], ...]
-    products: tuple[str, ...]
-    guarantees: tuple[dict[str, Any], ...]
+    match: MatchView
 
 
 @dataclass(frozen=True, slots=True)
@@ -482,9 +494,11 @@ def _pool_item(need: Need, candidate: Candidate, park: Park | None, slots: int |
         existing_bank=candidate.existing,
         bank_limit=need.bank_limit,
         slots_left=slots,
-        reasons=tuple(candidate.reasons),
-        products=tuple(candidate.products),
-        guarantees=_guarantees(need),
+        match=MatchView(
+            reasons=tuple(candidate.reasons),
+            products=tuple(candidate.products),
+            guarantees=_guarantees(need),
+        ),
     )
 
 
@@ -504,16 +518,14 @@ def _pool_cursor(cursor: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class NeedLead:
+    """A lead of a need, as coordinators see it beside the need's other banks' leads."""
+
     id: int
-    bank_code: str
-    bank_name: str
+    bank: BankView
     status: AssignmentStatus
     claimed: bool
     existing_bank: bool
-    accept_by: datetime
-    contact_by: datetime
-    decide_by: datetime
-    deadlines_estimated: bool
+    deadlines: LeadDeadlines
     overdue: tuple[str, ...]
     decline_reason: str | None
 
@@ -603,15 +615,11 @@ def get_need(
         leads=tuple(
             NeedLead(
                 id=a.id or 0,
-                bank_code=b.code,
-                bank_name=b.name,
                 status=AssignmentStatus(a.status),
+                bank=BankView(b.code, b.name),
                 claimed=a.claimed,
                 existing_bank=a.existing_bank,
-                accept_by=a.accept_by,
-                contact_by=a.contact_by,
-                decide_by=a.decide_by,
-                deadlines_estimated=a.deadlines_estimated,
+                deadlines=LeadDeadlines.of(a),
                 overdue=overdue(AssignmentStatus(a.status), a, now),
                 decline_reason=a.decline_reason,
             )

@@ -4,12 +4,47 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlmodel import Session, col, select
 
 from db.core.vocabulary import AssignmentStatus
 from db.leads.mechanics import BankFacts, NewLead
 from db.models import Assignment, Bank, Need
+from matching.leads import HasDeadlines
+from matching.workdays import to_china_time
+
+
+class StoredDeadlines(HasDeadlines, Protocol):
+    """An assignment's deadline columns: a stored lead, a row of one, or a `Lead`."""
+
+    @property
+    def deadlines_estimated(self) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class BankView:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LeadDeadlines:
+    """A lead's "135" clocks in China time, and whether a counted day was a Mon–Fri guess."""
+
+    accept_by: datetime
+    contact_by: datetime
+    decide_by: datetime
+    estimated: bool
+
+    @classmethod
+    def of(cls, lead: StoredDeadlines) -> LeadDeadlines:
+        return cls(
+            to_china_time(lead.accept_by),
+            to_china_time(lead.contact_by),
+            to_china_time(lead.decide_by),
+            lead.deadlines_estimated,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +80,15 @@ class Lead:
             decide_by=assignment.decide_by,
             deadlines_estimated=assignment.deadlines_estimated,
         )
+
+    @property
+    def bank_ref(self) -> BankView:
+        """The bank's code and name together, as the API shows a bank."""
+        return BankView(self.bank_code, self.bank)
+
+    @property
+    def deadlines(self) -> LeadDeadlines:
+        return LeadDeadlines.of(self)
 
 
 def lead(session: Session, assignment: Assignment) -> Lead:

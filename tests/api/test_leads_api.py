@@ -319,12 +319,15 @@ def test_a_page_of_leads_is_exactly_what_its_response_model_would_write(api: Api
     accepted = api.as_(api.seeded.manager(bank)).post(f"{LEADS}/{lead_id}/accept")
     assert accepted.status_code == 200  # now with a manager and a contact
     admin = api.as_(api.seeded.admin)  # sees both banks' leads
-    first = admin.get(LEADS, params={"limit": 1}).json()
-    assert first["next_cursor"] and first["items"][0]["contact"]
-    everything = admin.get(LEADS).json()
-    assert len(everything["items"]) == 2 and everything["next_cursor"] is None
-    for page in (first, everything):
+    first = admin.get(LEADS, params={"limit": 1})
+    assert first.json()["next_cursor"] and first.json()["items"][0]["contact"]
+    everything = admin.get(LEADS)
+    assert len(everything.json()["items"]) == 2 and everything.json()["next_cursor"] is None
+    for answer in (first, everything):
+        page = answer.json()
         assert LeadPageOut.model_validate(page).model_dump(mode="json") == page
+        written = LeadPageOut.model_validate_json(answer.content).model_dump_json()
+        assert answer.content == written.encode()  # the model's field order, byte for byte
         for item in page["items"]:  # each as the validated route for one lead writes it
             assert admin.get(f"{LEADS}/{item['id']}").json() == item
 

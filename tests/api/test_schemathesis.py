@@ -75,7 +75,7 @@ def live(
         create_source(s, kind="park", target="yc-gxq", label="越城高新区", token="st-code")
     app = create_app(engine, BotSettings(telegram_bot_token=None))
     # schemathesis sends wrong tokens on purpose (is auth ignored?), far more than a guesser is
-    # allowed before 429s; the throttle itself is tested in test_throttle.py
+    # allowed before 429s; the throttle itself is tested in core/test_throttle.py
     app.state.throttle = Throttle(most=10**9)
     yield app, seeded
     if request.param == "sqlite":

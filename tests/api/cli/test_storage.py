@@ -18,7 +18,7 @@ from db.staff.accounts import hash_token, staff_for_token
 from matching.data import SAMPLE_CATALOG
 
 runner = CliRunner()
-SAMPLE = Path(__file__).resolve().parents[2] / "matching" / "data" / SAMPLE_CATALOG
+SAMPLE = Path(__file__).resolve().parents[3] / "matching" / "data" / SAMPLE_CATALOG
 
 
 @pytest.fixture

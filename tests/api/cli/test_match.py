@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 runner = CliRunner()
 GOOD_STANDARDS = dict.fromkeys(
     ["compliant_operation", "fixed_premises", "real_need", "good_credit", "lawful_purpose"], True
