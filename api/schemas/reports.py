@@ -123,11 +123,17 @@ class ParkCoverageOut(ViewOut):
     city: str
     county: str
     stars: int
-    firms: int
-    firms_with_credit: int
-    ratio: float | None
+    firms: int = Field(description="firms on the park's roster (0 without one)")
+    firms_with_credit: int = Field(description="roster firms with credit (分类建档: 已有授信)")
+    ratio: float | None = Field(description="null when the park has no roster")
     target: float = Field(examples=[0.7], description="≥70% for 4–5 stars, ≥60% for 3, else 50%")
     below_target: bool
+    has_roster: bool
+    registered: int = Field(description="firms registered with the park here")
+    classes: dict[str, int] = Field(
+        description="roster firms per 分类建档 class: credit, need_served, need_waiting, "
+        "no_need, unreached"
+    )
 
 
 class CoverageOut(ViewOut):

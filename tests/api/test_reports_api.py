@@ -128,8 +128,17 @@ def test_park_coverage_against_the_star_targets(api: Api, story: Story, tmp_path
     assert (yc["stars"], yc["target"]) == (4, 0.7)
     assert (yc["firms"], yc["firms_with_credit"], yc["below_target"]) == (6, 2, True)
     assert yc["ratio"] == pytest.approx(2 / 6)
+    assert yc["has_roster"] and yc["registered"] == 2
+    assert yc["classes"] == {
+        "credit": 2, "need_served": 1, "need_waiting": 1, "no_need": 1, "unreached": 1,
+    }  # fmt: skip
     xc = parks["xc-gxq"]  # no roster: no ratio, and not judged
-    assert (xc["firms"], xc["ratio"], xc["below_target"]) == (0, None, False)
+    assert (xc["firms"], xc["ratio"], xc["below_target"], xc["has_roster"]) == (
+        0,
+        None,
+        False,
+        False,
+    )
     assert all(p["city"] == "绍兴市" for p in found["parks"])
 
 
