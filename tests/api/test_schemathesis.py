@@ -91,6 +91,7 @@ def api_schema(live: tuple[Any, Seeded]) -> Any:
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
+@pytest.mark.heavy
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES,

@@ -233,6 +233,7 @@ def _diff(found: Found, expected: Found) -> object:
     }
 
 
+@pytest.mark.heavy
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_reports_from_the_copies_equal_the_reports_from_the_source_tables(
     seeded: Seeded, seed: int, monkeypatch: pytest.MonkeyPatch
