@@ -20,6 +20,22 @@ from tests.databases import (
 from tests.db.builders import Seeded
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's own grouping of parametrized fixtures
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The `heavy` tests first, their PostgreSQL runs (the slower) before their SQLite ones.
+
+    pytest-xdist hands tests out in this order: started first, the longest run while the other
+    worker still has short ones to take, instead of one running alone at the end of the suite.
+    """
+
+    def weight(item: pytest.Item) -> int:
+        if item.get_closest_marker("heavy") is None:
+            return 0
+        return 2 if "postgresql" in item.nodeid else 1
+
+    items.sort(key=weight, reverse=True)  # stable: the rest keep their order
+
+
 def pytest_report_header() -> str:
     where = os.environ.get(PG_ENV)
     return f"databases: SQLite{' and PostgreSQL (' + where + ')' if where else ' only'}"

@@ -87,7 +87,9 @@ class PostgresSchema:
         with self.admin.connect() as conn:  # fails loudly if the server cannot be reached
             conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
             conn.commit()
-        scoped = make_url(url).update_query_dict({"options": f"-csearch_path={self.schema}"})
+        # a test's commits need not wait for the disk: the schema is dropped at the end anyway
+        options = f"-csearch_path={self.schema} -csynchronous_commit=off"
+        scoped = make_url(url).update_query_dict({"options": options})
         self.url = scoped.render_as_string(hide_password=False)
         self.engine = make_engine(self.url)
         upgrade(self.engine)

@@ -35,8 +35,9 @@ from matching.roster import RosterClass
 from matching.workdays import CHINA_TZ
 from tests.databases import PostgresSchema, SqliteTemplate, backends
 
-# the season is played once per database for the module: on one xdist worker, not on each
-pytestmark = pytest.mark.xdist_group("demo")
+# the season is played once per database for the module: on one xdist worker, not on each;
+# each database's on a worker of its own, so that the two seasons may be played side by side
+ON_ONE_WORKER = [pytest.param(b, marks=pytest.mark.xdist_group(f"demo-{b}")) for b in backends()]
 
 TODAY = date(2026, 12, 2)  # a Wednesday
 FIRMS, WEEKS, SEED = 200, 4, 3
@@ -73,7 +74,7 @@ class Played:
             return list(session.exec(query).all())
 
 
-@pytest.fixture(scope="module", params=backends())
+@pytest.fixture(scope="module", params=ON_ONE_WORKER)
 def played(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Played]:
