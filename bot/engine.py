@@ -7,16 +7,17 @@ translate to and from it, and `bot/chat.py` loads and stores the state around ea
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Final
 
 from bot import rescan, scan, steps_firm, steps_need, summary
 from bot.events import Button, Command, Event, Pressed, Reply, Typed, Unsupported
 from bot.flow import Go, Next, StepDef
+from bot.reading import AGREE, NO, REFUSE, YES, words, yes_or_no
 from bot.result import show_progress
 from bot.state import ORDER, RESTING, ChatState, Step
 from bot.turn import MAX_TYPED, Turn, data, pressed_value, rows
 from bot.world import World
-from matching.i18n import Lang
+from matching.i18n import Lang, t
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,14 +190,27 @@ def _ask_delete(turn: Turn) -> None:
     turn.ask(turn.t("bot.delete.ask"), rows(buttons, 1))
 
 
+DELETE_YES: Final = AGREE | words(
+    {"删除", "删", "删掉", "删吧", "确认删除", "撤回", "delete", "erase", "delete it", "confirm"},
+    (t("bot.delete.yes", lang) for lang in Lang),
+)
+DELETE_NO: Final = REFUSE | words(
+    {"不删除", "不删", "不要删", "不要删除", "别删", "不用删", "保留", "取消", "keep", "cancel",
+     "don't delete", "do not delete", "keep it"},
+    (t("bot.delete.no", lang) for lang in Lang),
+)
+"""Erasing cannot be undone: it follows from these words only, never from a guess."""
+
+
 def _answer_delete(turn: Turn, event: Event) -> Next:
-    if pressed_value(event, Step.DELETE, "yes") is not None:
+    said = yes_or_no(event.text, DELETE_YES, DELETE_NO) if isinstance(event, Typed) else None
+    if pressed_value(event, Step.DELETE, "yes") is not None or said == YES:
         erased = turn.world.erase(turn.chat_id)
         turn.forget = True
         turn.confirm_choice(turn.t("bot.delete.ask"), turn.t("bot.delete.yes"))
         turn.say(turn.t("bot.delete.done", needs=erased), clear_keyboard=True)
         return Go.STAY
-    if pressed_value(event, Step.DELETE, "no") is not None:
+    if pressed_value(event, Step.DELETE, "no") is not None or said == NO:
         turn.confirm_choice(turn.t("bot.delete.ask"), turn.t("bot.delete.no"))
         before = Step(turn.draft.pop("_before_delete", Step.IDLE.value))
         turn.state.step = before

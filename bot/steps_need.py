@@ -15,6 +15,7 @@ from bot.turn import (
     Turn,
     choice_buttons,
     data,
+    extra_buttons,
     picked,
     pressed_value,
     rows,
@@ -32,6 +33,8 @@ COLLATERALS = tuple(
     Option(c.value, f"collateral.{c.value}") for c in Collateral if c is not Collateral.NONE
 )
 STANDARDS = tuple(Option(s.value, f"bot.standard.{s.value}") for s in Standard)
+COLLATERAL_EXTRAS = (Option("none", "bot.collateral.none"), Option("done", "bot.done"))
+STANDARD_EXTRAS = (Option("all", "bot.standards.all"), Option("done", "bot.standards.confirm"))
 AMOUNTS = (300_000, 500_000, 1_000_000, 3_000_000, 5_000_000, 10_000_000)
 CREDITS = (1_000_000, 3_000_000, 5_000_000, 10_000_000, 20_000_000)
 TERMS = (6, 12, 24, 36, 60)
@@ -140,16 +143,14 @@ def parse_term(text: str) -> int | None:
 def ask_collateral(turn: Turn) -> None:
     previous = turn.previous("collateral") or []
     chosen = turn.draft.setdefault("_pick", [c for c in previous if c != Collateral.NONE.value])
-    extra = (
-        Button(turn.t("bot.collateral.none"), data(Step.COLLATERAL, "none")),
-        Button(turn.t("bot.done"), data(Step.COLLATERAL, "done")),
-    )
+    extra = extra_buttons(Step.COLLATERAL, COLLATERAL_EXTRAS, turn.lang)
     turn.ask(turn.t("bot.collateral.ask"),
              toggle_buttons(Step.COLLATERAL, COLLATERALS, chosen, turn.lang, extra))
 
 
 def answer_collateral(turn: Turn, event: Event) -> Next:
-    went = answer_toggles(turn, event, Step.COLLATERAL, "collateral", COLLATERALS)
+    went = answer_toggles(turn, event, Step.COLLATERAL, "collateral", COLLATERALS,
+                          COLLATERAL_EXTRAS)
     if went is Go.NEXT and not turn.draft["collateral"]:
         turn.draft["collateral"] = [Collateral.NONE.value]
     return went
@@ -290,20 +291,13 @@ def ask_standards(turn: Turn) -> None:
     lines = [turn.t("bot.standards.ask")]
     lines += [f"• {turn.t(f'bot.standard.{s.value}')}：{turn.t(f'bot.standard_why.{s.value}')}"
               for s in Standard]
-    extra = (
-        Button(turn.t("bot.standards.all"), data(Step.STANDARDS, "all")),
-        Button(turn.t("bot.standards.confirm"), data(Step.STANDARDS, "done")),
-    )
+    extra = extra_buttons(Step.STANDARDS, STANDARD_EXTRAS, turn.lang)
     turn.ask("\n".join(lines),
              toggle_buttons(Step.STANDARDS, STANDARDS, chosen, turn.lang, extra))
 
 
 def answer_standards(turn: Turn, event: Event) -> Next:
-    if pressed_value(event, Step.STANDARDS, "all") is not None:
-        turn.draft["standards"] = {s.value: True for s in Standard}
-        turn.draft.pop("_pick", None)
-        return Go.NEXT
-    went = answer_toggles(turn, event, Step.STANDARDS, "standards", STANDARDS)
+    went = answer_toggles(turn, event, Step.STANDARDS, "standards", STANDARDS, STANDARD_EXTRAS)
     if went is Go.NEXT:
         chosen = turn.draft["standards"]
         turn.draft["standards"] = {s.value: s.value in chosen for s in Standard}

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Final
 
 from bot.events import Button, Event, Typed
 from bot.flow import Go, Next, StepDef
+from bot.reading import AGREE, NO, REFUSE, YES, fold, words, yes_or_no
 from bot.result import registered
 from bot.state import ORDER, Step
 from bot.steps_need import yuan
 from bot.turn import Turn, data, pressed_value, rows
 from bot.world import Refused
+from matching.i18n import Lang, t
 from matching.model import Standard
 
 CHANGEABLE: tuple[Step, ...] = tuple(
@@ -77,13 +80,34 @@ def answer_summary(turn: Turn, event: Event) -> Next:
         step = Step(target)
         _reopen(turn, step)
         return step
-    confirmed = pressed_value(event, Step.SUMMARY, "confirm") is not None or (
-        isinstance(event, Typed) and event.text.strip().lower() in ("确认", "提交", "confirm")
-    )
-    if not confirmed:
-        turn.problem = turn.t("bot.summary.use_buttons")
-        return Go.AGAIN
-    return submit(turn)
+    said = yes_or_no(event.text, SUBMIT_YES, SUBMIT_NO) if isinstance(event, Typed) else None
+    if pressed_value(event, Step.SUMMARY, "confirm") is not None or said == YES:
+        return submit(turn)
+    named = _named_field(event.text) if isinstance(event, Typed) else None
+    if named is not None:
+        _reopen(turn, named)
+        return named
+    turn.problem = turn.t("bot.summary.which" if said == NO else "bot.summary.use_buttons")
+    return Go.AGAIN
+
+
+SUBMIT_YES: Final = AGREE | words(
+    {"提交", "确认提交", "可以提交", "提交吧", "没问题提交", "都对", "都对的", "全对", "submit",
+     "confirm", "confirm and submit", "all correct", "correct", "looks good"},
+    (t("bot.summary.confirm", lang) for lang in Lang),
+)
+SUBMIT_NO: Final = REFUSE | words({"修改", "要修改", "改", "改一下", "不对", "有错", "change",
+                                   "edit", "wrong", "not right"})
+"""Submitting sends the firm to banks: it follows from these words only, never from a guess."""
+_CHANGE: Final = re.compile(r"^(?:修改|改一下|改|更改|change|edit)\s*")
+
+
+def _named_field(text: str) -> Step | None:
+    """The answer a typed "修改金额" / "change amount" / "金额" names, if exactly one."""
+    said = _CHANGE.sub("", fold(text))
+    found = {s for s in CHANGEABLE for lang in Lang
+             if said == fold(t(f"bot.field.{s.value}", lang))}
+    return found.pop() if len(found) == 1 else None
 
 
 def _reopen(turn: Turn, step: Step) -> None:
