@@ -12,7 +12,7 @@ from typing import Any, Final
 from bot import rescan, scan, steps_firm, steps_need, summary
 from bot.events import Button, Command, Event, Pressed, Reply, Typed, Unsupported
 from bot.flow import Go, Next, StepDef
-from bot.reading import AGREE, NO, REFUSE, YES, words, yes_or_no
+from bot.reading import AGREE, NO, REFUSE, YES, is_back, is_help, words, yes_or_no
 from bot.result import show_progress
 from bot.state import ORDER, RESTING, ChatState, Step
 from bot.turn import MAX_TYPED, Turn, data, pressed_value, rows
@@ -67,7 +67,15 @@ def _answer(turn: Turn, event: Event) -> None:
     if isinstance(event, Typed) and (len(event.text) > MAX_TYPED or not event.text.strip()):
         turn.problem = turn.t("bot.too_long") if event.text.strip() else None
         return _ask(turn, step)
+    if isinstance(event, Typed) and is_help(event.text):
+        return _help(turn, "")
+    if isinstance(event, Typed) and is_back(event.text) and step in BACKWARD:
+        return _back(turn, "")
     _go(turn, STEPS[step].answer(turn, event))
+    moved = turn.state.step is not step and turn.state.step not in RESTING
+    if moved and step in BACKWARD and not turn.forget:
+        trail = [*turn.draft.get("_trail", []), step.value][-TRAIL:]
+        turn.draft["_trail"] = trail
 
 
 def _go(turn: Turn, went: Next) -> None:
@@ -146,9 +154,51 @@ def _new(turn: Turn, _: str) -> None:
 
 
 def _help(turn: Turn, _: str) -> None:
-    turn.say(turn.t("bot.help"))
-    if turn.state.step not in RESTING:
-        _ask(turn, turn.state.step)
+    """At a question, how to answer that question; otherwise what the bot does."""
+    step = turn.state.step
+    if step in RESTING:
+        turn.say(turn.t("bot.help"))
+        return
+    turn.problem = f"{turn.t(f'bot.help.{step.value}')}\n{turn.t('bot.help.more')}"
+    _ask(turn, step)
+
+
+BACKWARD: frozenset[Step] = frozenset(
+    {*ORDER, Step.NAME_CHECK, Step.CONTACT_NAME, Step.SUMMARY} - {Step.CONSENT}
+)
+"""Questions "上一步" goes back between (consent is given once, not gone back to)."""
+TRAIL = 40
+_ONE_STEP: dict[Step, Step] = {Step.NAME_CHECK: Step.NAME, Step.CONTACT_NAME: Step.CONTACT}
+_STEP_VALUES = frozenset(s.value for s in Step)
+_TRANSIENT = ("_pick", "_suggest", "_amount_guess")
+"""What a question holds while it is being answered, dropped when leaving it backwards."""
+
+
+def _back(turn: Turn, _: str) -> None:
+    """The question answered before this one, asked again with the answer given then."""
+    step = turn.state.step
+    if step in RESTING or step not in BACKWARD:
+        return _resume(turn)
+    trail = [_ONE_STEP.get(Step(s), Step(s)) for s in turn.draft.get("_trail", [])
+             if s in _STEP_VALUES]
+    here = _ONE_STEP.get(step, step)
+    while trail and (trail[-1] is here or not STEPS[trail[-1]].applies(turn.draft)):
+        trail.pop()
+    if not trail:
+        turn.problem = turn.t("bot.back.first")
+        return _ask(turn, step)
+    target = trail.pop()
+    while trail and trail[-1] is target:
+        trail.pop()
+    turn.draft["_trail"] = [s.value for s in trail]
+    for key in _TRANSIENT:
+        turn.draft.pop(key, None)
+    if target is Step.SUMMARY:  # back to the summary once every answer is in again
+        target = first_open(turn.draft)
+    answer = summary.shown(turn, target)
+    turn.problem = turn.t("bot.back.was", answer=answer) if answer else turn.t("bot.back.none")
+    turn.state.step = target
+    _ask(turn, target)
 
 
 def _status(turn: Turn, _: str) -> None:
@@ -195,8 +245,8 @@ DELETE_YES: Final = AGREE | words(
     (t("bot.delete.yes", lang) for lang in Lang),
 )
 DELETE_NO: Final = REFUSE | words(
-    {"不删除", "不删", "不要删", "不要删除", "别删", "不用删", "保留", "取消", "keep", "cancel",
-     "don't delete", "do not delete", "keep it"},
+    {"不删除", "不删", "不要删", "不要删除", "别删", "不用删", "保留", "取消", "返回",
+     "keep", "cancel", "don't delete", "do not delete", "keep it"},
     (t("bot.delete.no", lang) for lang in Lang),
 )
 """Erasing cannot be undone: it follows from these words only, never from a guess."""
@@ -226,6 +276,7 @@ COMMANDS = {
     "start": _start,
     "new": _new,
     "help": _help,
+    "back": _back,
     "status": _status,
     "lang": _lang,
     "cancel": _cancel,

@@ -26,7 +26,8 @@ from matching.errors import MatchingError
 from matching.i18n import Lang, Text, t
 from matching.model import EntityType, Tag
 from matching.names import normalize_name
-from matching.regions import ZHEJIANG_CITIES, canonical_city, canonical_county, city_of_county
+from matching.places import place_named
+from matching.regions import ZHEJIANG_CITIES
 from matching.rules import uscc_fits_entity
 from matching.uscc import parse_uscc
 
@@ -312,11 +313,9 @@ def answer_city(turn: Turn, event: Event) -> Next:
         return Go.NEXT
     value = pressed_value(event, Step.CITY)
     text = value if value is not None else event.text if isinstance(event, Typed) else ""
-    city = canonical_city(text) if text else None
-    county = canonical_county(text) if text and city is None else None
-    if county is not None:  # a county typed straight away: both are known
-        city = city_of_county(county)
-    if city is None:
+    place = place_named(text) if text else None
+    city, county = (place.city, place.county) if place else (None, None)
+    if city is None:  # a county typed straight away gives both
         turn.problem = turn.t("bot.city.unknown", typed=text[:20]) if text else None
         return Go.AGAIN
     if turn.draft.get("city") != city or county not in (None, turn.draft.get("county")):
@@ -339,7 +338,8 @@ def answer_county(turn: Turn, event: Event) -> Next:
     value = pressed_value(event, Step.COUNTY)
     text = value if value is not None else event.text if isinstance(event, Typed) else ""
     city = turn.draft.get("city")
-    county = canonical_county(text, city) if text else None
+    place = place_named(text, city) if text else None
+    county = place.county if place and place.city == city else None
     if county is None:
         turn.problem = turn.t("bot.county.unknown", typed=text[:20], city=city) if text else None
         return Go.AGAIN

@@ -4,10 +4,11 @@ the five standards, and who the banks should call."""
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Any, Final
 
 from bot.events import Button, ContactShared, Event, Typed
 from bot.flow import Go, Next, StepDef, has
+from bot.reading import AGREE, NO, REFUSE, YES, yes_or_no
 from bot.state import Step
 from bot.steps_firm import answer_toggles, keep_button, kept
 from bot.turn import (
@@ -22,7 +23,7 @@ from bot.turn import (
     toggle,
     toggle_buttons,
 )
-from matching.amounts import parse_amount
+from matching.amounts import parse_amount, read_amount
 from matching.catalog import Catalog
 from matching.errors import MatchingError
 from matching.i18n import Text, Yuan
@@ -53,10 +54,26 @@ def ask_amount(turn: Turn) -> None:
 
 
 def _ask_money(turn: Turn, step: Step, key: str, amounts: tuple[int, ...], question: str) -> None:
+    guess = turn.draft.get("_amount_guess")
+    if guess and guess.get("key") == key:
+        return _ask_guess(turn, step, guess)
     buttons = [Button(yuan(turn, a), data(step, "v", str(a))) for a in amounts]
     previous = turn.previous(key)
     keep = keep_button(turn, step, yuan(turn, previous) if previous is not None else "")
     turn.ask(question, (*rows(buttons, 3), *rows(keep, 1)))
+
+
+def _ask_guess(turn: Turn, step: Step, guess: dict[str, Any]) -> None:
+    """"您输入的是“五十万左右”，我按50万元记下，对吗？" — a hedged amount, confirmed first."""
+    amount = yuan(turn, guess["amount"])
+    if guess.get("low"):
+        question = turn.t("bot.amount.confirm_range", typed=guess["typed"], amount=amount,
+                          low=yuan(turn, guess["low"]), high=amount)
+    else:
+        question = turn.t("bot.amount.confirm", typed=guess["typed"], amount=amount)
+    buttons = [Button(turn.t("bot.amount.yes", amount=amount), data(step, "ok")),
+               Button(turn.t("bot.amount.retype"), data(step, "retype"))]
+    turn.ask(question, rows(buttons, 1))
 
 
 def answer_amount(turn: Turn, event: Event) -> Next:
@@ -66,16 +83,40 @@ def answer_amount(turn: Turn, event: Event) -> Next:
 def _answer_money(turn: Turn, event: Event, step: Step, key: str) -> Next:
     if kept(turn, event, step, key):
         return Go.NEXT
+    guess = turn.draft.pop("_amount_guess", None)
+    if guess and guess.get("key") == key:
+        said = yes_or_no(event.text, AGREE, REFUSE) if isinstance(event, Typed) else None
+        if pressed_value(event, step, "ok") is not None or said == YES:
+            turn.draft[key] = guess["amount"]
+            turn.problem = turn.t("bot.amount.got", amount=yuan(turn, guess["amount"]))
+            return Go.NEXT
+        if pressed_value(event, step, "retype") is not None or said == NO:
+            turn.problem = turn.t("bot.amount.type_it")
+            return Go.AGAIN
     value = pressed_value(event, step)
-    text = value if value is not None else event.text if isinstance(event, Typed) else None
-    if text is None:
+    if value is not None:
+        turn.draft[key] = parse_amount(value)
+        return Go.NEXT
+    if not isinstance(event, Typed):
         turn.problem = turn.t("bot.amount.type_it")
         return Go.AGAIN
+    return _typed_money(turn, event.text, key)
+
+
+def _typed_money(turn: Turn, text: str, key: str) -> Next:
+    """A typed amount: kept and echoed when exact, asked to confirm when hedged."""
     try:
-        turn.draft[key] = parse_amount(text)
+        reading = read_amount(text)
     except MatchingError as err:
-        turn.problem = err.text.render(turn.lang)
+        zero = err.code == "amount.zero" and key == "credit"
+        turn.problem = turn.t("bot.credit.zero") if zero else err.text.render(turn.lang)
         return Go.AGAIN
+    if reading.hedged:
+        turn.draft["_amount_guess"] = {"key": key, "amount": reading.amount,
+                                       "low": reading.low, "typed": text.strip()[:30]}
+        return Go.AGAIN
+    turn.draft[key] = reading.amount
+    turn.problem = turn.t("bot.amount.got", amount=yuan(turn, reading.amount))
     return Go.NEXT
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, Final
 
 from bot.events import Button, Event, Typed
@@ -24,31 +25,46 @@ CHANGEABLE: tuple[Step, ...] = tuple(
 
 def lines(turn: Turn) -> list[str]:
     """Each answer on a line of its own, in the chat's language."""
+    return [f"{turn.t(f'bot.field.{step.value}')}：{shown(turn, step)}" for step in CHANGEABLE]
+
+
+def shown(turn: Turn, step: Step) -> str | None:
+    """An answer as the summary shows it, in the chat's language; None when not in the draft."""
     d = turn.draft
     none = turn.t("bot.summary.none")
 
-    def words(prefix: str, values: list[str]) -> str:
+    def listed(prefix: str, values: list[str]) -> str:
         return "、".join(turn.t(f"{prefix}.{v}") for v in values) or none
 
-    failed = [s for s in Standard if not (d.get("standards") or {}).get(s.value)]
-    shown = {
-        Step.ENTITY: turn.t(f"entity.{d['entity']}"),
-        Step.NAME: d["name"],
-        Step.USCC: d.get("uscc") or none,
-        Step.CITY: " ".join(x for x in (d["city"], d.get("county", "")) if x),
-        Step.INDUSTRY: d["industry"],
-        Step.TAGS: words("tag", d["tags"]),
-        Step.AMOUNT: yuan(turn, d["amount"]),
-        Step.PURPOSE: turn.t(f"purpose.{d['purpose']}"),
-        Step.TERM: turn.t("bot.term.months", months=d["term"]),
-        Step.COLLATERAL: words("collateral", d["collateral"]),
-        Step.BANKS: _banks(turn, d),
-        Step.STANDARDS: turn.t("bot.summary.standards_ok") if not failed else
-        turn.t("bot.summary.standards_failed", failed=tuple(
-            turn.t(f"bot.standard.{s.value}") for s in failed)),
-        Step.CONTACT: f"{d['contact_name']} {d['phone']}",
+    show: dict[Step, Callable[[], str]] = {
+        Step.ENTITY: lambda: turn.t(f"entity.{d['entity']}"),
+        Step.NAME: lambda: d["name"],
+        Step.USCC: lambda: d["uscc"] or none,
+        Step.CITY: lambda: " ".join(x for x in (d["city"], d.get("county", "")) if x),
+        Step.COUNTY: lambda: f"{d['city']} {d['county']}",
+        Step.INDUSTRY: lambda: d["industry"],
+        Step.TAGS: lambda: listed("tag", d["tags"]),
+        Step.AMOUNT: lambda: yuan(turn, d["amount"]),
+        Step.PURPOSE: lambda: turn.t(f"purpose.{d['purpose']}"),
+        Step.TERM: lambda: turn.t("bot.term.months", months=d["term"]),
+        Step.COLLATERAL: lambda: listed("collateral", d["collateral"]),
+        Step.BANKS: lambda: _banks(turn, d),
+        Step.CREDIT: lambda: yuan(turn, d["credit"]),
+        Step.STANDARDS: lambda: _standards(turn, d["standards"]),
+        Step.CONTACT: lambda: f"{d['contact_name']} {d['phone']}",
     }
-    return [f"{turn.t(f'bot.field.{step.value}')}：{value}" for step, value in shown.items()]
+    try:
+        return show[step]() if step in show else None
+    except KeyError:
+        return None
+
+
+def _standards(turn: Turn, standards: dict[str, bool]) -> str:
+    failed = [s for s in Standard if not standards.get(s.value)]
+    if not failed:
+        return turn.t("bot.summary.standards_ok")
+    return turn.t("bot.summary.standards_failed",
+                  failed=tuple(turn.t(f"bot.standard.{s.value}") for s in failed))
 
 
 def _banks(turn: Turn, d: dict[str, Any]) -> str:
