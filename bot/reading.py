@@ -69,10 +69,10 @@ def clauses(text: str) -> list[str]:
 def _clause(clause: str, yes: frozenset[str], no: frozenset[str]) -> str | None:
     if clause in no:
         return NO
+    if clause in yes:  # listed whole, negation and all ("没问题")
+        return YES
     if negated(clause):
         return None  # "不开始": what is left once 不 is taken away is never guessed at
-    if clause in yes:
-        return YES
     pieces = clause.split()  # "好的 同意" typed with a space
     if len(pieces) > 1:
         read = {_clause(p, yes, no) for p in pieces}
@@ -87,7 +87,7 @@ def yes_or_no(text: str, yes: frozenset[str] = AGREE, no: frozenset[str] = REFUS
     whole = fold(text)
     if whole in no:
         return NO
-    if whole in yes and not negated(whole):
+    if whole in yes:
         return YES
     read = {_clause(c, yes, no) for c in found}
     return read.pop() if len(read) == 1 else None
