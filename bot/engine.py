@@ -181,8 +181,7 @@ def _back(turn: Turn, _: str) -> None:
         return _resume(turn)
     trail = [_ONE_STEP.get(Step(s), Step(s)) for s in turn.draft.get("_trail", [])
              if s in _STEP_VALUES]
-    here = _ONE_STEP.get(step, step)
-    while trail and (trail[-1] is here or not STEPS[trail[-1]].applies(turn.draft)):
+    while trail and (trail[-1] is step or not STEPS[trail[-1]].applies(turn.draft)):
         trail.pop()
     if not trail:
         turn.problem = turn.t("bot.back.first")
@@ -245,7 +244,8 @@ DELETE_YES: Final = AGREE | words(
     (t("bot.delete.yes", lang) for lang in Lang),
 )
 DELETE_NO: Final = REFUSE | words(
-    {"不删除", "不删", "不要删", "不要删除", "别删", "不用删", "保留", "取消", "返回",
+    {"不删除", "不删", "不要删", "不要删除", "别删", "别删了", "不删了", "不要删了", "不用删",
+     "保留", "取消", "返回",
      "keep", "cancel", "don't delete", "do not delete", "keep it"},
     (t("bot.delete.no", lang) for lang in Lang),
 )

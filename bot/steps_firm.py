@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from bot.events import Button, Event, Pressed, Typed
@@ -410,6 +411,10 @@ def answer_toggles(
                 None) or typed_word(event, extras)
     value = pressed_value(event, step, "t")
     if value is None and word is None and isinstance(event, Typed):
+        several = _typed_list(turn, event.text, step, options)
+        if several:
+            turn.draft["_pick"] = [*chosen, *(v for v in several if v not in chosen)]
+            return _redraw(turn)
         value = picked(event, step, options, turn.lang)
     if value is not None and any(o.value == value for o in options):
         turn.draft["_pick"] = toggle(chosen, value)
@@ -421,6 +426,18 @@ def answer_toggles(
     turn.draft[key] = [o.value for o in options if o.value in chosen]
     turn.draft.pop("_pick", None)
     return Go.NEXT
+
+
+_LIST_MARKS: Final = re.compile(r"\s*(?:[、,，;；/]|和|及|(?<![a-z])and(?![a-z]))\s*")
+
+
+def _typed_list(turn: Turn, text: str, step: Step, options: tuple[Option, ...]) -> list[str]:
+    """Several options typed at once ("高新、专精特新"): each part must name one exactly."""
+    parts = [p for p in _LIST_MARKS.split(text.strip()) if p]
+    if len(parts) < 2:
+        return []
+    found = [picked(Typed(p), step, options, turn.lang, fuzzy=False) for p in parts]
+    return [v for v in found if v is not None] if all(found) else []
 
 
 def _redraw(turn: Turn) -> Next:

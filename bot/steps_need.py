@@ -85,14 +85,38 @@ def _answer_money(turn: Turn, event: Event, step: Step, key: str) -> Next:
         return Go.NEXT
     guess = turn.draft.pop("_amount_guess", None)
     if guess and guess.get("key") == key:
-        said = yes_or_no(event.text, AGREE, REFUSE) if isinstance(event, Typed) else None
-        if pressed_value(event, step, "ok") is not None or said == YES:
-            turn.draft[key] = guess["amount"]
-            turn.problem = turn.t("bot.amount.got", amount=yuan(turn, guess["amount"]))
-            return Go.NEXT
-        if pressed_value(event, step, "retype") is not None or said == NO:
-            turn.problem = turn.t("bot.amount.type_it")
-            return Go.AGAIN
+        return _confirm_guess(turn, event, step, guess)
+    return _money(turn, event, step, key)
+
+
+def _confirm_guess(turn: Turn, event: Event, step: Step, guess: dict[str, Any]) -> Next:
+    """The answer to "我按50万元记下，对吗？": yes keeps it, no asks for the amount again, another
+    amount is read afresh, and anything else asks the same question again."""
+    key = guess["key"]
+    said = yes_or_no(event.text, AGREE, REFUSE) if isinstance(event, Typed) else None
+    if pressed_value(event, step, "ok") is not None or said == YES:
+        turn.draft[key] = guess["amount"]
+        turn.problem = turn.t("bot.amount.got", amount=yuan(turn, guess["amount"]))
+        return Go.NEXT
+    if pressed_value(event, step, "retype") is not None or said == NO:
+        turn.problem = turn.t("bot.amount.type_it")
+        return Go.AGAIN
+    if isinstance(event, Typed) and _is_amount(event.text):
+        return _typed_money(turn, event.text, key)
+    turn.draft["_amount_guess"] = guess
+    turn.problem = turn.t("bot.choose_below")
+    return Go.AGAIN
+
+
+def _is_amount(text: str) -> bool:
+    try:
+        read_amount(text)
+    except MatchingError:
+        return False
+    return True
+
+
+def _money(turn: Turn, event: Event, step: Step, key: str) -> Next:
     value = pressed_value(event, step)
     if value is not None:
         turn.draft[key] = parse_amount(value)
@@ -170,6 +194,10 @@ def parse_term(text: str) -> int | None:
     typed = text.strip().lower().replace(" ", "")
     if typed in ("半年", "halfayear"):
         return 6
+    half = re.fullmatch(r"(\d{1,2}|[一两二三四五六八十])年半", typed)  # 一年半, 2年半
+    if half:
+        years = int(half[1]) if half[1].isdigit() else _CN_DIGITS[half[1]]
+        return years * 12 + 6
     found = re.fullmatch(r"(\d{1,3}|[一两二三四五六八十])(个月|月|年|months?|years?|y|m)?", typed)
     if found is None:
         return None

@@ -401,7 +401,7 @@ MESSAGES: dict[str, str] = {
     # --- reading typed answers (bot/reading.py, bot/turn.py): synonyms, help, going back ---
     "entity.enterprise.say": "公司|企业法人|有限公司|单位",
     "entity.individual_business.say": "个体户|个体|个体工商|个体经营户|店主",
-    "entity.business_owner.say": "企业主|小微企业主本人|老板",
+    "entity.business_owner.say": "企业主|小微企业主本人|企业主个人",
     "entity.farmer.say": "农民|种植户|养殖户|家庭农场|合作社",
     "purpose.working_capital.say": "流动资金|周转|资金周转|进货|备货|日常经营|发工资|流贷",
     "purpose.equipment.say": "设备|买设备|购买设备|机器",
