@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Final
+from unicodedata import normalize
 
 from matching.pinyin import readings
 from matching.regions import (
@@ -52,7 +53,7 @@ def place_named(text: str, city: str | None = None) -> Place | None:
             break
     if not typed or len(typed) > 40:
         return None
-    names = _tokens(typed) if not typed.isascii() else _pinyin_tokens(text)
+    names = _tokens(typed) if not typed.isascii() else _pinyin_tokens(normalize("NFKC", text))
     return _settle(names, city) if names else None
 
 
