@@ -41,7 +41,7 @@ def words(*groups: Iterable[str]) -> frozenset[str]:
 
 AGREE: Final = words({
     "好", "好的", "好啊", "好吧", "嗯好", "可以", "行", "行的", "是", "是的", "对", "对的", "没错",
-    "没问题", "确定", "确认", "ok", "okay", "yes", "y", "yep", "yeah", "sure", "of course",
+    "确定", "确认", "ok", "okay", "yes", "y", "yep", "yeah", "sure", "of course",
 })  # fmt: skip
 """Agreements that answer any yes/no question of ours."""
 REFUSE: Final = words({

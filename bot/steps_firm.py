@@ -103,7 +103,7 @@ def answer_consent(turn: Turn, event: Event) -> Next:
 
 
 CONSENT_YES: Final = AGREE | words(
-    {"同意", "我同意", "同意了", "开始", "同意并开始",
+    {"同意", "我同意", "同意了", "开始", "同意并开始", "没问题",
      "agree", "i agree", "start", "agree and start"},
     (t("bot.consent.yes", lang) for lang in Lang),
 )

@@ -108,7 +108,7 @@ def answer_summary(turn: Turn, event: Event) -> Next:
 
 
 SUBMIT_YES: Final = AGREE | words(
-    {"提交", "确认提交", "可以提交", "提交吧", "没问题提交", "都对", "都对的", "全对", "submit",
+    {"提交", "确认提交", "可以提交", "提交吧", "没问题", "都对", "都对的", "全对", "submit",
      "confirm", "confirm and submit", "all correct", "correct", "looks good"},
     (t("bot.summary.confirm", lang) for lang in Lang),
 )
