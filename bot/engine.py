@@ -55,7 +55,9 @@ def _answer(turn: Turn, event: Event) -> None:
     if step in RESTING:
         if isinstance(event, Pressed):
             turn.toast(turn.t("bot.stale"))
-        turn.say(turn.t("bot.idle" if step is Step.IDLE else "bot.done_hint"))
+        helped = isinstance(event, Typed) and is_help(event.text)
+        turn.say(turn.t("bot.help" if helped else "bot.idle" if step is Step.IDLE
+                        else "bot.done_hint"))
         return
     if isinstance(event, Unsupported):
         turn.problem = turn.t("bot.unsupported")

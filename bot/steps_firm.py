@@ -55,8 +55,11 @@ def keep_button(turn: Turn, step: Step, shown: str) -> list[Button]:
 
 
 def kept(turn: Turn, event: Event, step: Step, key: str) -> bool:
-    """Whether "keep" was pressed; the earlier answer is then the answer."""
-    if pressed_value(event, step, "keep") is None:
+    """Whether "keep" was pressed, or typed ("沿用", "不变", "keep", or the button's label);
+    the earlier answer is then the answer."""
+    typed = fold(event.text) if isinstance(event, Typed) else ""
+    said = typed in says("bot.keep") or typed.startswith(("沿用", "keep "))
+    if pressed_value(event, step, "keep") is None and not said:
         return False
     value = turn.previous(key)
     if value is None:

@@ -51,7 +51,7 @@ _COMMA_NUMBER: Final = re.compile(r"[0-9][0-9,]*")
 _GROUPED: Final = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
 _PREFIXES: Final = ("¥", "rmb", "人民币")
 _SIGNS: Final = MappingProxyType({"-": True, "−": True, "负": True, "+": False})
-_YUAN_SUFFIX: Final = re.compile(r"(元整?|块钱?|圆)$")
+_YUAN_SUFFIX: Final = re.compile(r"(元整?|块钱?|圆|yuan|rmb)$")
 _ALIASES: Final = MappingProxyType(
     {"millions": "百万", "million": "百万", "thousand": "千",
      "w": "万", "k": "千", "萬": "万", "億": "亿"}

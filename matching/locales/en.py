@@ -373,6 +373,7 @@ MESSAGES: dict[str, str] = {
     "bot.toggle_hint": "Tap an option to select or unselect it, then \"Done\"",
     "bot.choose_below": "Please choose with the buttons below",
     "bot.keep": "Keep: {value}",
+    "bot.keep.say": "keep|keep it|same|same as before|unchanged|as before",
     "bot.yuan": "{amount}",
     "bot.amount.ask": "How much would you like to borrow? Tap one or type it, e.g. 3000000, 300万, 0.5亿",
     "bot.amount.type_it": "Please type the amount, e.g. 300万",

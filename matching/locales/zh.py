@@ -362,6 +362,7 @@ MESSAGES: dict[str, str] = {
     "bot.toggle_hint": "点选项可以选中或取消，选好后点“完成”",
     "bot.choose_below": "请点下面的按钮选择",
     "bot.keep": "沿用：{value}",
+    "bot.keep.say": "沿用|不变|照旧|和上次一样|跟上次一样|还是一样|一样|同上",
     "bot.yuan": "{amount}",
     "bot.amount.ask": "想借多少钱？点选，或直接输入，例如：300万、50万、0.5亿",
     "bot.amount.type_it": "请直接输入金额，例如：300万",

@@ -266,3 +266,15 @@ def test_the_name_check_reads_a_typed_yes_or_no(
     assert "统一社会信用代码" in user.text, user.text
     user.send("上一步")
     assert f"您上次的回答是：{kept}" in user.text, user.text
+
+
+def test_help_typed_with_nothing_under_way_is_the_general_help(user: Driver) -> None:
+    user.send("帮助")
+    assert "/new 登记新的需求" in user.text, user.text
+
+
+def test_keep_typed_keeps_the_earlier_answer(user: Driver) -> None:
+    walk_to_summary(user)
+    user.press("金额")
+    user.send("沿用")
+    assert "请核对" in user.text and "金额：300万元" in user.text, user.text
