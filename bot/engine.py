@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
-from bot import rescan, scan, steps_firm, steps_need, summary
+from bot import rescan, scan, steps_firm, steps_money, steps_need, steps_place, summary
 from bot.events import Button, Command, Event, Pressed, Reply, Typed, Unsupported
 from bot.flow import Go, Next, StepDef
 from bot.reading import AGREE, NO, REFUSE, YES, is_back, is_help, words, yes_or_no
@@ -288,6 +288,8 @@ COMMANDS = {
 
 STEPS: dict[Step, StepDef] = {
     **steps_firm.STEPS,
+    **steps_place.STEPS,
+    **steps_money.STEPS,
     **steps_need.STEPS,
     **summary.STEPS,
     **rescan.STEPS,

@@ -1,10 +1,10 @@
-"""The questions about the firm: consent, entity type, name, USCC, place, industry, tags."""
+"""The questions about who the firm is: consent, entity type, name (and "您是不是指"), USCC."""
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
+from bot.choices import keep_button, kept
 from bot.events import Button, Event, Pressed, Typed
 from bot.flow import Go, Next, StepDef, has
 from bot.reading import AGREE, NO, REFUSE, YES, fold, words, yes_or_no
@@ -14,58 +14,19 @@ from bot.turn import (
     Turn,
     choice_buttons,
     data,
-    extra_buttons,
     picked,
     pressed_value,
     rows,
     says,
-    toggle,
-    toggle_buttons,
-    typed_word,
 )
 from matching.errors import MatchingError
 from matching.i18n import Lang, Text, t
-from matching.model import EntityType, Tag
+from matching.model import EntityType
 from matching.names import normalize_name
-from matching.places import place_named
-from matching.regions import ZHEJIANG_CITIES
 from matching.rules import uscc_fits_entity
 from matching.uscc import parse_uscc
 
 ENTITIES = tuple(Option(e.value, f"entity.{e.value}") for e in EntityType)
-TAGS = tuple(Option(tag.value, f"tag.{tag.value}") for tag in Tag)
-INDUSTRIES = tuple(
-    Option(code, f"bot.industry.{code}")
-    for code in (
-        "manufacturing",
-        "trade",
-        "agriculture",
-        "software",
-        "construction",
-        "catering",
-        "logistics",
-        "services",
-    )
-)
-
-
-def keep_button(turn: Turn, step: Step, shown: str) -> list[Button]:
-    """"Keep: …" for a question answered before (changing it from the summary, or /new)."""
-    return [Button(turn.t("bot.keep", value=shown[:40]), data(step, "keep"))] if shown else []
-
-
-def kept(turn: Turn, event: Event, step: Step, key: str) -> bool:
-    """Whether "keep" was pressed, or typed ("沿用", "不变", "keep", or the button's label);
-    the earlier answer is then the answer."""
-    typed = fold(event.text) if isinstance(event, Typed) else ""
-    said = typed in says("bot.keep") or typed.startswith(("沿用", "keep "))
-    if pressed_value(event, step, "keep") is None and not said:
-        return False
-    value = turn.previous(key)
-    if value is None:
-        return False
-    turn.draft[key] = value
-    return True
 
 
 # --- consent -------------------------------------------------------------------------------
@@ -297,166 +258,10 @@ def _take_uscc(turn: Turn, text: str) -> Next:
     return Go.NEXT
 
 
-# --- place ---------------------------------------------------------------------------------
-
-
-def ask_city(turn: Turn) -> None:
-    served = {b.city for b in turn.world.catalog().branches}
-    cities = [c for c in ZHEJIANG_CITIES if c in served] or list(ZHEJIANG_CITIES)
-    buttons = [Button(c, data(Step.CITY, "v", c)) for c in cities]
-    previous = " ".join(x for x in (turn.previous("city"), turn.previous("county")) if x)
-    keep = keep_button(turn, Step.CITY, previous)
-    turn.ask(turn.t("bot.city.ask"), (*rows(buttons, 3), *rows(keep, 1)))
-
-
-def answer_city(turn: Turn, event: Event) -> Next:
-    county = turn.previous("county")
-    if kept(turn, event, Step.CITY, "city"):
-        if county:
-            turn.draft["county"] = county
-        return Go.NEXT
-    value = pressed_value(event, Step.CITY)
-    text = value if value is not None else event.text if isinstance(event, Typed) else ""
-    place = place_named(text) if text else None
-    city, county = (place.city, place.county) if place else (None, None)
-    if city is None:  # a county typed straight away gives both
-        turn.problem = turn.t("bot.city.unknown", typed=text[:20]) if text else None
-        return Go.AGAIN
-    if turn.draft.get("city") != city or county not in (None, turn.draft.get("county")):
-        turn.draft.pop("county", None)  # a park's code named another place: not its park
-        turn.draft.pop("park", None)
-    turn.draft["city"] = city
-    if county is not None:
-        turn.draft["county"] = county
-    turn.confirm_choice(turn.t("bot.city.ask"), city)
-    return Go.NEXT
-
-
-def ask_county(turn: Turn) -> None:
-    counties = ZHEJIANG_CITIES.get(turn.draft.get("city", ""), ())
-    buttons = [Button(c, data(Step.COUNTY, "v", c)) for c in counties]
-    turn.ask(turn.t("bot.county.ask", city=turn.draft.get("city", "")), rows(buttons, 3))
-
-
-def answer_county(turn: Turn, event: Event) -> Next:
-    value = pressed_value(event, Step.COUNTY)
-    text = value if value is not None else event.text if isinstance(event, Typed) else ""
-    city = turn.draft.get("city")
-    place = place_named(text, city) if text else None
-    county = place.county if place and place.city == city else None
-    if county is None:
-        turn.problem = turn.t("bot.county.unknown", typed=text[:20], city=city) if text else None
-        return Go.AGAIN
-    if turn.draft.get("county") != county:
-        turn.draft.pop("park", None)
-    turn.draft["county"] = county
-    turn.confirm_choice(turn.t("bot.county.ask", city=city), county)
-    return Go.NEXT
-
-
-# --- industry and tags ---------------------------------------------------------------------
-
-
-def ask_industry(turn: Turn) -> None:
-    keep = keep_button(turn, Step.INDUSTRY, turn.previous("industry") or "")
-    buttons = (*choice_buttons(Step.INDUSTRY, INDUSTRIES, turn.lang), *rows(keep, 1))
-    turn.ask(turn.t("bot.industry.ask"), buttons)
-
-
-def answer_industry(turn: Turn, event: Event) -> Next:
-    if kept(turn, event, Step.INDUSTRY, "industry"):
-        return Go.NEXT
-    choice = picked(event, Step.INDUSTRY, INDUSTRIES, turn.lang)
-    if choice is not None:
-        # stored in Chinese whatever the chat's language: coordinators read the ledgers in it
-        turn.draft["industry"] = Text.of(f"bot.industry.{choice}").zh
-    elif isinstance(event, Typed) and 2 <= len(event.text.strip()) <= 50:
-        turn.draft["industry"] = " ".join(event.text.split())
-    else:
-        turn.problem = turn.t("bot.choose_below")
-        return Go.AGAIN
-    turn.confirm_choice(turn.t("bot.industry.ask"), turn.draft["industry"])
-    return Go.NEXT
-
-
-def ask_tags(turn: Turn) -> None:
-    chosen = turn.draft.setdefault("_pick", _initial_tags(turn))
-    extra = extra_buttons(Step.TAGS, TAG_EXTRAS, turn.lang)
-    turn.ask(turn.t("bot.tags.ask"), toggle_buttons(Step.TAGS, TAGS, chosen, turn.lang, extra))
-
-
-def _initial_tags(turn: Turn) -> list[str]:
-    previous = turn.previous("tags")
-    if previous is not None:
-        return list(previous)
-    return [Tag.AGRI.value] if turn.draft.get("entity") == EntityType.FARMER.value else []
-
-
-def answer_tags(turn: Turn, event: Event) -> Next:
-    return answer_toggles(turn, event, Step.TAGS, "tags", TAGS, TAG_EXTRAS)
-
-
-TAG_EXTRAS = (Option("none", "bot.tags.none"), Option("done", "bot.done"))
-
-
-def answer_toggles(
-    turn: Turn,
-    event: Event,
-    step: Step,
-    key: str,
-    options: tuple[Option, ...],
-    extras: tuple[Option, ...],
-) -> Next:
-    """A multi-select question: toggle an option (the message is redrawn), or an extra button
-    (none, all, done), pressed or typed as its label or a synonym."""
-    chosen: list[str] = list(turn.draft.get("_pick") or [])
-    word = next((e.value for e in extras if pressed_value(event, step, e.value) is not None),
-                None) or typed_word(event, extras)
-    value = pressed_value(event, step, "t")
-    if value is None and word is None and isinstance(event, Typed):
-        several = _typed_list(turn, event.text, step, options)
-        if several:
-            turn.draft["_pick"] = [*chosen, *(v for v in several if v not in chosen)]
-            return _redraw(turn)
-        value = picked(event, step, options, turn.lang)
-    if value is not None and any(o.value == value for o in options):
-        turn.draft["_pick"] = toggle(chosen, value)
-        return _redraw(turn)
-    if word is None:
-        turn.problem = turn.t("bot.toggle_hint")
-        return Go.AGAIN
-    chosen = [] if word == "none" else [o.value for o in options] if word == "all" else chosen
-    turn.draft[key] = [o.value for o in options if o.value in chosen]
-    turn.draft.pop("_pick", None)
-    return Go.NEXT
-
-
-_LIST_MARKS: Final = re.compile(r"\s*(?:[、,，;；/]|和|及|(?<![a-z])and(?![a-z]))\s*")
-
-
-def _typed_list(turn: Turn, text: str, step: Step, options: tuple[Option, ...]) -> list[str]:
-    """Several options typed at once ("高新、专精特新"): each part must name one exactly."""
-    parts = [p for p in _LIST_MARKS.split(text.strip()) if p]
-    if len(parts) < 2:
-        return []
-    found = [picked(Typed(p), step, options, turn.lang, fuzzy=False) for p in parts]
-    return [v for v in found if v is not None] if all(found) else []
-
-
-def _redraw(turn: Turn) -> Next:
-    """Show the new selection: in place when a button was pressed, else asked again."""
-    turn.redraw = turn.pressed
-    return Go.AGAIN
-
-
 STEPS = {
     Step.CONSENT: StepDef(ask_consent, answer_consent, lambda d: bool(d.get("_consent"))),
     Step.ENTITY: StepDef(ask_entity, answer_entity, has("entity")),
     Step.NAME: StepDef(ask_name, answer_name, has("name")),
     Step.NAME_CHECK: StepDef(ask_name_check, answer_name_check, has("name")),
     Step.USCC: StepDef(ask_uscc, answer_uscc, has("uscc")),
-    Step.CITY: StepDef(ask_city, answer_city, has("city")),
-    Step.COUNTY: StepDef(ask_county, answer_county, has("county")),
-    Step.INDUSTRY: StepDef(ask_industry, answer_industry, has("industry")),
-    Step.TAGS: StepDef(ask_tags, answer_tags, has("tags")),
 }

@@ -11,7 +11,7 @@ from bot.flow import Go, Next, StepDef
 from bot.reading import AGREE, NO, REFUSE, YES, fold, words, yes_or_no
 from bot.result import registered
 from bot.state import ORDER, Step
-from bot.steps_need import yuan
+from bot.steps_money import yuan
 from bot.turn import Turn, data, pressed_value, rows
 from bot.world import Refused
 from matching.i18n import Lang, t
