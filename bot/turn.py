@@ -153,6 +153,15 @@ def picked(
     return _closest(typed, options)
 
 
+def _score(typed: str, form: str) -> float:
+    """How close `typed` is to a form: as a fragment of it ("制造" of 制造业), a Chinese form
+    inside it ("小微企业" holds 企业, so it is no clear 小微企业主), or whole; never a short
+    Latin form found inside longer typing ("it" inside "suit")."""
+    if len(form) >= len(typed) or (len(form) >= 2 and not form.isascii()):
+        return fuzz.partial_ratio(typed, form)
+    return fuzz.ratio(typed, form)
+
+
 def typed_word(event: object, extras: Sequence[Option]) -> str | None:
     """The extra button ("完成", "都不是", "全部符合") a typed text names exactly, if one."""
     if not isinstance(event, Typed):
@@ -170,8 +179,7 @@ def _closest(typed: str, options: Sequence[Option]) -> str | None:
     """The one option whose label or synonym is close to `typed`, ahead of every other by a
     clear margin; None when two come close (a guess is not an answer)."""
     scores = sorted(
-        ((max(fuzz.partial_ratio(typed, s) for s in says(o.key)), o.value) for o in options),
-        reverse=True,
+        ((max(_score(typed, s) for s in says(o.key)), o.value) for o in options), reverse=True
     )
     best, runner_up = scores[0], scores[1] if len(scores) > 1 else (0.0, "")
     if best[0] >= FUZZY_FLOOR and best[0] - runner_up[0] >= FUZZY_MARGIN:

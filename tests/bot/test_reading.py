@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.db_world import DbWorld
-from bot.engine import DELETE_YES
+from bot.engine import DELETE_YES, STEPS
 from bot.reading import AGREE, NO, REFUSE, YES, fold, listed, yes_or_no
 from bot.rescan import CARRY_ON, RESTART, reading
-from bot.state import Step
+from bot.state import RESTING, Step
 from bot.steps_firm import CONSENT_NO, CONSENT_YES
 from bot.summary import SUBMIT_YES
 from tests.bot.typed import say, state_at
@@ -106,3 +106,18 @@ def test_random_typing_at_the_summary_submits_only_a_listed_yes(
     said = say(world, state_at(Step.SUMMARY), typed)
     if "submitted" in said.outcome.marks:
         assert listed(typed, SUBMIT_YES), typed
+
+
+ASKED = sorted(s for s in STEPS if s not in RESTING)
+_NEAR_MISSES = "一二三五十百万亿到来多左右约0123456789-~、，,. 柯桥绍兴abk"
+"""Characters amounts, places and lists are made of: text that nearly parses."""
+
+
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(step=st.sampled_from(ASKED), typed=TYPING | st.text(alphabet=_NEAR_MISSES, max_size=16))
+def test_random_typing_at_any_question_is_answered_never_raised(
+    world: DbWorld, step: Step, typed: str
+) -> None:
+    said = say(world, state_at(step), typed)
+    assert said.outcome.replies, (step, typed)

@@ -63,6 +63,8 @@ def state_at(step: Step, lang: Lang = Lang.ZH, **draft: Any) -> ChatState:
         answers = {k: v for k, v in FULL.items() if k not in dropped}
         asked = ORDER[: ORDER.index(position) + (step is Step.CONTACT_NAME)]
         trail = [s.value for s in asked if s in BACKWARD]
+    if step is Step.CONTACT_NAME:  # asked only after a number typed alone
+        answers["phone"] = FULL["phone"]
     if step is Step.DELETE:
         answers, trail = {"_consent": True, "_before_delete": Step.IDLE.value}, []
     return ChatState(step, lang, {**answers, "_trail": trail, **draft})
