@@ -458,7 +458,7 @@ MESSAGES: dict[str, str] = {
     "bot.amount.retype": "No, type it again",
     "bot.summary.which": "Which item would you like to change? Tap it below, or type its name, e.g. Amount",
     "bot.back.first": "This is already the first question.",
-    "bot.back.was": "Back one step. Your answer was: {answer} (keep it, or answer again)",
+    "bot.back.was": "Back one step. Your answer was: {answer}",
     "bot.back.none": "Back one step:",
     "bot.help.more": "Type \"back\" for the previous question; /cancel to cancel; /delete to withdraw consent.",
     "bot.help.consent": "Tap \"Agree and start\" to register; what you type goes only to the matched banks and the coordination team. Tap \"Do not agree\" and nothing is kept.",

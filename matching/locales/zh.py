@@ -447,7 +447,7 @@ MESSAGES: dict[str, str] = {
     "bot.amount.retype": "不对，重新输入",
     "bot.summary.which": "要修改哪一项？请点下面的项目，或输入项目名，例如：金额",
     "bot.back.first": "这已经是第一个问题了。",
-    "bot.back.was": "回到上一步。您上次的回答是：{answer}（可以沿用，或重新回答）",
+    "bot.back.was": "回到上一步。您上次的回答是：{answer}",
     "bot.back.none": "回到上一步：",
     "bot.help.more": "输入“上一步”回到上一题；/cancel 取消；/delete 撤回授权。",
     "bot.help.consent": "点“同意并开始”即可开始登记；您的信息只提供给匹配的银行和融资协调专班。不同意就点“不同意”，我们不会保存任何信息。",
