@@ -1,10 +1,11 @@
 """Reading what a firm owner types: one folding of the text, one yes/no reader, and the words
 that mean "back" or "help" at any question.
 
-A yes or a no is never guessed. Every clause must be a word the question lists, negation is read
-first (a clause with 不/没/别/not/don't counts only when the question lists it as a no), and a
-mixed or unknown answer is None: the question is asked again. Declining, erasing and submitting
-all hang on this reader, so none of them follows from a fuzzy score.
+A yes or a no is never guessed. Every clause must be a word the question lists, and negation is
+read first: a clause with 不/没/别/not/don't is read only as the question lists it ("不同意" a no,
+the idiom "没问题" a yes where listed), never by taking the negation away ("不开始"). A mixed or
+unknown answer is None: the question is asked again. Declining, erasing and submitting all hang
+on this reader, so none of them follows from a fuzzy score.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from typing import Final
 from bot.choices import answer_toggles, keep_button, kept
 from bot.events import Button, ContactShared, Event, Typed
 from bot.flow import Go, Next, StepDef, has
+from bot.reading import fold
 from bot.state import Step
 from bot.turn import (
     Option,
@@ -19,6 +20,7 @@ from bot.turn import (
     picked,
     pressed_value,
     rows,
+    says,
     toggle,
     toggle_buttons,
 )
@@ -174,13 +176,6 @@ def answer_banks(turn: Turn, event: Event) -> Next:
     return Go.AGAIN
 
 
-_NO_BANK: Final = frozenset({
-    "没有", "没", "无", "没有贷款", "没有贷过", "没贷过", "首次", "首次贷款", "第一次",
-    "第一次贷款", "没有首次贷款", "none", "no", "no bank", "no banks", "first loan",
-    "none first loan",
-})  # fmt: skip
-_DONE: Final = frozenset({"完成", "好了", "好", "就这些", "done", "ok", "that's all", "finished"})
-_CLAUSE_MARKS: Final = re.compile(r"[\s,，.。!！、;；:：➡️]+")
 _BETWEEN_BANKS: Final = re.compile(
     r"\s*(?:[,，、;；/]|(?<![a-z])and(?![a-z])|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff]))\s*",
     re.IGNORECASE,
@@ -192,10 +187,12 @@ _JOINED: Final = re.compile(r"(?<=[\u4e00-\u9fff])[和与及](?=[\u4e00-\u9fff])
 
 
 def _typed_word(text: str) -> str | None:
-    """"none" or "done" when the owner typed a button's meaning ("没有，首次贷款", "完成")."""
-    clauses = [w for w in _CLAUSE_MARKS.split(text.strip().lower()) if w]
-    for word, meaning in (("none", _NO_BANK), ("done", _DONE)):
-        if clauses and (" ".join(clauses) in meaning or all(c in meaning for c in clauses)):
+    """"none" or "done" when the owner typed a button's meaning, its label or a synonym from the
+    catalogs, whole or clause by clause ("没有，首次贷款", "完成")."""
+    said = fold(text)
+    for word, key in (("none", "bot.banks.none"), ("done", "bot.done")):
+        meaning = says(key)
+        if said and (said in meaning or all(c in meaning for c in said.split())):
             return word
     return None
 

@@ -385,6 +385,7 @@ MESSAGES: dict[str, str] = {
     "bot.collateral.none": "No collateral",
     "bot.banks.ask": "Which banks lend to you now? Tap all that do; type the name of one not listed. Then \"Done\"; never borrowed: tap \"None, first loan\"",
     "bot.banks.none": "None, first loan",
+    "bot.banks.none.say": "none|no|no bank|no banks|first loan|none first loan|never borrowed",
     "bot.banks.added": "Noted: {names}",
     "bot.banks.none_but_chosen": "You have chosen: {banks}. If you never had a loan, untick them first, then tap 'None, first loan'; if they are right, tap 'Done'",
     "bot.banks.invalid": "Please type the bank's name, e.g. 绍兴银行",

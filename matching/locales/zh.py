@@ -374,6 +374,7 @@ MESSAGES: dict[str, str] = {
     "bot.collateral.none": "没有抵押",
     "bot.banks.ask": "现在有哪些银行在给您贷款？可多选；不在列表里的可以直接输入银行名。选好后点“完成”；从没贷过款就点“没有，首次贷款”",
     "bot.banks.none": "没有，首次贷款",
+    "bot.banks.none.say": "没有|没|无|没有贷款|没有贷过|没贷过|首次|首次贷款|第一次|第一次贷款|都没有",
     "bot.banks.added": "已记下：{names}",
     "bot.banks.none_but_chosen": "您已选了：{banks}。如果其实从没贷过款，请先取消这些选择，再点“没有，首次贷款”；选好了就点“完成”",
     "bot.banks.invalid": "请输入银行名称，例如：绍兴银行",
