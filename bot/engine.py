@@ -7,16 +7,17 @@ translate to and from it, and `bot/chat.py` loads and stores the state around ea
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Final
 
-from bot import rescan, scan, steps_firm, steps_need, summary
+from bot import rescan, scan, steps_firm, steps_money, steps_need, steps_place, summary
 from bot.events import Button, Command, Event, Pressed, Reply, Typed, Unsupported
 from bot.flow import Go, Next, StepDef
+from bot.reading import AGREE, NO, REFUSE, YES, is_back, is_help, words, yes_or_no
 from bot.result import show_progress
 from bot.state import ORDER, RESTING, ChatState, Step
 from bot.turn import MAX_TYPED, Turn, data, pressed_value, rows
 from bot.world import World
-from matching.i18n import Lang
+from matching.i18n import Lang, t
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,9 @@ def _answer(turn: Turn, event: Event) -> None:
     if step in RESTING:
         if isinstance(event, Pressed):
             turn.toast(turn.t("bot.stale"))
-        turn.say(turn.t("bot.idle" if step is Step.IDLE else "bot.done_hint"))
+        helped = isinstance(event, Typed) and is_help(event.text)
+        turn.say(turn.t("bot.help" if helped else "bot.idle" if step is Step.IDLE
+                        else "bot.done_hint"))
         return
     if isinstance(event, Unsupported):
         turn.problem = turn.t("bot.unsupported")
@@ -66,7 +69,15 @@ def _answer(turn: Turn, event: Event) -> None:
     if isinstance(event, Typed) and (len(event.text) > MAX_TYPED or not event.text.strip()):
         turn.problem = turn.t("bot.too_long") if event.text.strip() else None
         return _ask(turn, step)
+    if isinstance(event, Typed) and is_help(event.text):
+        return _help(turn, "")
+    if isinstance(event, Typed) and is_back(event.text) and step in BACKWARD:
+        return _back(turn, "")
     _go(turn, STEPS[step].answer(turn, event))
+    moved = turn.state.step is not step and turn.state.step not in RESTING
+    if moved and step in BACKWARD and not turn.forget:
+        trail = [*turn.draft.get("_trail", []), step.value][-TRAIL:]
+        turn.draft["_trail"] = trail
 
 
 def _go(turn: Turn, went: Next) -> None:
@@ -145,9 +156,50 @@ def _new(turn: Turn, _: str) -> None:
 
 
 def _help(turn: Turn, _: str) -> None:
-    turn.say(turn.t("bot.help"))
-    if turn.state.step not in RESTING:
-        _ask(turn, turn.state.step)
+    """At a question, how to answer that question; otherwise what the bot does."""
+    step = turn.state.step
+    if step in RESTING:
+        turn.say(turn.t("bot.help"))
+        return
+    turn.problem = f"{turn.t(f'bot.help.{step.value}')}\n{turn.t('bot.help.more')}"
+    _ask(turn, step)
+
+
+BACKWARD: frozenset[Step] = frozenset(
+    {*ORDER, Step.NAME_CHECK, Step.CONTACT_NAME, Step.SUMMARY} - {Step.CONSENT}
+)
+"""Questions "上一步" goes back between (consent is given once, not gone back to)."""
+TRAIL = 40
+_ONE_STEP: dict[Step, Step] = {Step.NAME_CHECK: Step.NAME, Step.CONTACT_NAME: Step.CONTACT}
+_STEP_VALUES = frozenset(s.value for s in Step)
+_TRANSIENT = ("_pick", "_suggest", "_amount_guess")
+"""What a question holds while it is being answered, dropped when leaving it backwards."""
+
+
+def _back(turn: Turn, _: str) -> None:
+    """The question answered before this one, asked again with the answer given then."""
+    step = turn.state.step
+    if step in RESTING or step not in BACKWARD:
+        return _resume(turn)
+    trail = [_ONE_STEP.get(Step(s), Step(s)) for s in turn.draft.get("_trail", [])
+             if s in _STEP_VALUES]
+    while trail and (trail[-1] is step or not STEPS[trail[-1]].applies(turn.draft)):
+        trail.pop()
+    if not trail:
+        turn.problem = turn.t("bot.back.first")
+        return _ask(turn, step)
+    target = trail.pop()
+    while trail and trail[-1] is target:
+        trail.pop()
+    turn.draft["_trail"] = [s.value for s in trail]
+    for key in _TRANSIENT:
+        turn.draft.pop(key, None)
+    if target is Step.SUMMARY:  # back to the summary once every answer is in again
+        target = first_open(turn.draft)
+    answer = summary.shown(turn, target)
+    turn.problem = turn.t("bot.back.was", answer=answer) if answer else turn.t("bot.back.none")
+    turn.state.step = target
+    _ask(turn, target)
 
 
 def _status(turn: Turn, _: str) -> None:
@@ -189,14 +241,28 @@ def _ask_delete(turn: Turn) -> None:
     turn.ask(turn.t("bot.delete.ask"), rows(buttons, 1))
 
 
+DELETE_YES: Final = AGREE | words(
+    {"删除", "删", "删掉", "删吧", "确认删除", "撤回", "delete", "erase", "delete it", "confirm"},
+    (t("bot.delete.yes", lang) for lang in Lang),
+)
+DELETE_NO: Final = REFUSE | words(
+    {"不删除", "不删", "不要删", "不要删除", "别删", "别删了", "不删了", "不要删了", "不用删",
+     "保留", "取消", "返回",
+     "keep", "cancel", "don't delete", "do not delete", "keep it"},
+    (t("bot.delete.no", lang) for lang in Lang),
+)
+"""Erasing cannot be undone: it follows from these words only, never from a guess."""
+
+
 def _answer_delete(turn: Turn, event: Event) -> Next:
-    if pressed_value(event, Step.DELETE, "yes") is not None:
+    said = yes_or_no(event.text, DELETE_YES, DELETE_NO) if isinstance(event, Typed) else None
+    if pressed_value(event, Step.DELETE, "yes") is not None or said == YES:
         erased = turn.world.erase(turn.chat_id)
         turn.forget = True
         turn.confirm_choice(turn.t("bot.delete.ask"), turn.t("bot.delete.yes"))
         turn.say(turn.t("bot.delete.done", needs=erased), clear_keyboard=True)
         return Go.STAY
-    if pressed_value(event, Step.DELETE, "no") is not None:
+    if pressed_value(event, Step.DELETE, "no") is not None or said == NO:
         turn.confirm_choice(turn.t("bot.delete.ask"), turn.t("bot.delete.no"))
         before = Step(turn.draft.pop("_before_delete", Step.IDLE.value))
         turn.state.step = before
@@ -212,6 +278,7 @@ COMMANDS = {
     "start": _start,
     "new": _new,
     "help": _help,
+    "back": _back,
     "status": _status,
     "lang": _lang,
     "cancel": _cancel,
@@ -221,6 +288,8 @@ COMMANDS = {
 
 STEPS: dict[Step, StepDef] = {
     **steps_firm.STEPS,
+    **steps_place.STEPS,
+    **steps_money.STEPS,
     **steps_need.STEPS,
     **summary.STEPS,
     **rescan.STEPS,

@@ -9,49 +9,35 @@ is a no, "不继续" is asked again), and anything else is asked again.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Final
 
 from bot import scan
 from bot.events import Button, Event, Typed
 from bot.flow import Go, Next, StepDef
+from bot.reading import AGREE, NO, REFUSE, YES, words, yes_or_no
 from bot.state import Step
 from bot.turn import Turn, data, pressed_value, rows
 
 RESTART: Final = "restart"
 CARRY_ON: Final = "carry_on"
 
-_NEGATIONS_ZH: Final = "不别没否甭勿莫"
-_NEGATIONS_EN: Final = frozenset({"no", "not", "nope", "nah", "never", "don't", "dont"})
-_PUNCTUATION: Final = " 。，,.!！?？~～、…:：;；\"“”'‘’()（）"
-_RESTART_WORDS: Final = frozenset({
-    "好", "好的", "好啊", "行", "可以", "是", "是的", "对", "要", "重新开始", "重来", "重新来",
-    "重新登记", "换", "换新码", "用新码", "用新码重新开始",
-    "yes", "y", "ok", "okay", "sure", "restart", "start over", "start over with the new code",
+_RESTART_WORDS: Final = AGREE | words({
+    "要", "重新开始", "重来", "重新来", "重新登记", "换", "换新码", "用新码", "用新码重新开始",
+    "restart", "start over", "start over with the new code",
 })  # fmt: skip
-_CARRY_ON_WORDS: Final = frozenset({
+_CARRY_ON_WORDS: Final = REFUSE | words({
     "继续", "继续填", "继续填写", "继续登记", "接着填", "用原来的", "继续当前登记",
-    "n", "continue", "carry on", "keep going", "continue the current one",
+    "continue", "carry on", "keep going", "continue the current one",
+    "不换", "不用换", "不用新码", "不要新码", "不要重新开始", "不用重新开始", "不重新开始",
+    "别重新开始", "不用新码重新开始", "don't start over", "do not start over",
 })  # fmt: skip
-_DECLINES: Final = frozenset({
-    "不", "不要", "不用", "不用了", "不了", "否", "不是", "别", "不换", "不用换", "不用新码",
-    "不要新码", "不要重新开始", "不用重新开始", "不重新开始", "别重新开始", "不用新码重新开始",
-    "no", "nope", "no thanks", "no thank you", "not now", "don't", "dont",
-    "don't start over", "do not start over",
-})  # fmt: skip
-"""Negated answers that can only mean "do not start over"."""
+"""Answers that can only mean "start over" or "carry on"; a negated one only from this list."""
 
 
 def reading(text: str) -> str | None:
-    """RESTART or CARRY_ON as typed; None when unsure. A negated answer counts only when it is
-    one of `_DECLINES`: what is left once "不" is taken away is never guessed at."""
-    said = " ".join(text.lower().replace("’", "'").split()).strip(_PUNCTUATION)
-    words = set(re.findall(r"[a-z']+", said))
-    if any(c in _NEGATIONS_ZH for c in said) or words & _NEGATIONS_EN:
-        return CARRY_ON if said in _DECLINES else None
-    if said in _RESTART_WORDS:
-        return RESTART
-    return CARRY_ON if said in _CARRY_ON_WORDS else None
+    """RESTART or CARRY_ON as typed; None when unsure (the one yes/no reader, bot/reading.py)."""
+    said = yes_or_no(text, _RESTART_WORDS, _CARRY_ON_WORDS)
+    return RESTART if said == YES else CARRY_ON if said == NO else None
 
 
 def hold(turn: Turn, scanned: dict[str, Any]) -> None:

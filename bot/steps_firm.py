@@ -1,12 +1,13 @@
-"""The questions about the firm: consent, entity type, name, USCC, place, industry, tags."""
+"""The questions about who the firm is: consent, entity type, name (and "您是不是指"), USCC."""
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
-from bot.events import Button, Event, Typed
+from bot.choices import keep_button, kept
+from bot.events import Button, Event, Pressed, Typed
 from bot.flow import Go, Next, StepDef, has
+from bot.reading import AGREE, NO, REFUSE, YES, fold, words, yes_or_no
 from bot.state import Step
 from bot.turn import (
     Option,
@@ -16,48 +17,16 @@ from bot.turn import (
     picked,
     pressed_value,
     rows,
-    toggle,
-    toggle_buttons,
+    says,
 )
 from matching.errors import MatchingError
-from matching.i18n import Lang, Text
-from matching.model import EntityType, Tag
+from matching.i18n import Lang, Text, t
+from matching.model import EntityType
 from matching.names import normalize_name
-from matching.regions import ZHEJIANG_CITIES, canonical_city, canonical_county, city_of_county
 from matching.rules import uscc_fits_entity
 from matching.uscc import parse_uscc
 
 ENTITIES = tuple(Option(e.value, f"entity.{e.value}") for e in EntityType)
-TAGS = tuple(Option(tag.value, f"tag.{tag.value}") for tag in Tag)
-INDUSTRIES = tuple(
-    Option(code, f"bot.industry.{code}")
-    for code in (
-        "manufacturing",
-        "trade",
-        "agriculture",
-        "software",
-        "construction",
-        "catering",
-        "logistics",
-        "services",
-    )
-)
-
-
-def keep_button(turn: Turn, step: Step, shown: str) -> list[Button]:
-    """"Keep: …" for a question answered before (changing it from the summary, or /new)."""
-    return [Button(turn.t("bot.keep", value=shown[:40]), data(step, "keep"))] if shown else []
-
-
-def kept(turn: Turn, event: Event, step: Step, key: str) -> bool:
-    """Whether "keep" was pressed; the earlier answer is then the answer."""
-    if pressed_value(event, step, "keep") is None:
-        return False
-    value = turn.previous(key)
-    if value is None:
-        return False
-    turn.draft[key] = value
-    return True
 
 
 # --- consent -------------------------------------------------------------------------------
@@ -82,8 +51,7 @@ def answer_consent(turn: Turn, event: Event) -> Next:
         return Go.AGAIN
     choice = pressed_value(event, Step.CONSENT, "v")
     if isinstance(event, Typed):
-        labels = {o.label(lang).lower(): o.value for o in _CONSENT for lang in Lang}
-        choice = labels.get(event.text.strip().lower()) or _yes_or_no(event.text)
+        choice = yes_or_no(event.text, CONSENT_YES, CONSENT_NO)
     if choice == "yes":
         turn.draft["_consent"] = True
         turn.marks.add("consented")
@@ -98,35 +66,17 @@ def answer_consent(turn: Turn, event: Event) -> Next:
     return Go.AGAIN
 
 
-_CLAUSE_BREAK: Final = re.compile(r"[\s,，.。!！?？、;；~～…]+")
-_CONSENT: Final = (Option("yes", "bot.consent.yes"), Option("no", "bot.consent.no"))
-_AGREE: Final = frozenset({
-    "同意", "我同意", "同意了", "好", "好的", "好啊", "可以", "行", "是", "是的", "对", "开始",
-    "同意并开始", "ok", "okay", "yes", "y", "sure", "agree", "i agree", "start",
-    "agree and start",
-})  # fmt: skip
-_DISAGREE: Final = frozenset({
-    "不同意", "我不同意", "不", "不要", "不用", "不了", "不行", "否", "拒绝", "不用了",
-    "no", "n", "nope", "disagree", "i disagree", "do not agree", "don't agree",
-    "i don't agree", "i do not agree", "decline",
-})  # fmt: skip
-
-
-def _yes_or_no(text: str) -> str | None:
-    """"yes" or "no" as typed, never guessed: every clause ("好的，同意") must be a known
-    agreement, or every one a known refusal; a negated clause that is no known refusal ("不开始")
-    or a mix is unsure, and the question is asked again. Declining forgets everything, so it
-    never follows from a fuzzy score."""
-    said = text.lower().replace("’", "'")
-    clauses = [c for c in _CLAUSE_BREAK.split(said) if c]
-    joined = " ".join(clauses)
-    if joined in _AGREE or joined in _DISAGREE:  # "i agree", "do not agree"
-        clauses = [joined]
-    if clauses and all(c in _AGREE for c in clauses):
-        return "yes"
-    if clauses and all(c in _DISAGREE for c in clauses):
-        return "no"
-    return None
+CONSENT_YES: Final = AGREE | words(
+    {"同意", "我同意", "同意了", "开始", "同意并开始", "没问题",
+     "agree", "i agree", "start", "agree and start"},
+    (t("bot.consent.yes", lang) for lang in Lang),
+)
+CONSENT_NO: Final = REFUSE | words(
+    {"不同意", "我不同意", "拒绝", "disagree", "i disagree", "do not agree", "don't agree",
+     "i don't agree", "i do not agree", "decline"},
+    (t("bot.consent.no", lang) for lang in Lang),
+)
+"""Declining forgets everything, so it is read from these words only, never guessed."""
 
 
 # --- entity type ---------------------------------------------------------------------------
@@ -209,10 +159,12 @@ def ask_name_check(turn: Turn) -> None:
 
 def answer_name_check(turn: Turn, event: Event) -> Next:
     suggestions = turn.draft.get("_suggest") or []
-    if isinstance(event, Typed):  # typed the name again, perhaps corrected
-        turn.draft.pop("_suggest", None)
-        return answer_name(turn, event)
     value = pressed_value(event, Step.NAME_CHECK)
+    if isinstance(event, Typed):
+        value = _typed_name_check(event.text, suggestions)
+        if value is None:  # typed the name again, perhaps corrected
+            turn.draft.pop("_suggest", None)
+            return answer_name(turn, event)
     if value == "typed":
         turn.draft.pop("_suggest", None)
         return Go.NEXT
@@ -228,6 +180,29 @@ def answer_name_check(turn: Turn, event: Event) -> Next:
     return Go.AGAIN
 
 
+NAME_YES: Final = AGREE | words({"是这个", "就是这个", "是这家", "就是它", "that's it", "that one"})
+NAME_NO: Final = REFUSE | words(
+    {"都不是", "不是这个", "不是这家", "用我输入的", "就用我输入的", "用我输入的名称",
+     "none of these", "not this one", "use mine", "use what i typed"},
+    (t("bot.namecheck.no", lang) for lang in Lang),
+)
+
+
+def _typed_name_check(text: str, suggestions: list[dict[str, str]]) -> str | None:
+    """A typed answer to "您是不是指 …": a suggestion's number or name, yes (the one asked
+    about), no (the name as typed); None when it is a name typed again."""
+    said = fold(text)
+    if said.isdigit() and 1 <= int(said) <= len(suggestions):
+        return str(int(said) - 1)
+    for i, suggestion in enumerate(suggestions):
+        name = suggestion["name"]
+        labels = {fold(t("bot.namecheck.yes", lang, name=name)) for lang in Lang}
+        if said == fold(name) or said in labels:
+            return str(i)
+    reading = yes_or_no(text, NAME_YES, NAME_NO)
+    return "0" if reading == YES and suggestions else "typed" if reading == NO else None
+
+
 # --- USCC ----------------------------------------------------------------------------------
 
 
@@ -236,31 +211,38 @@ def ask_uscc(turn: Turn) -> None:
     hint = turn.draft.get("_uscc_hint") or turn.previous("uscc")
     if hint:
         buttons.append(Button(turn.t("bot.uscc.use", code=hint), data(Step.USCC, "use")))
-    if turn.draft.get("entity") != EntityType.ENTERPRISE.value:
-        buttons.append(Button(turn.t("bot.uscc.skip"), data(Step.USCC, "skip")))
+    buttons.append(Button(turn.t(_skip_key(turn)), data(Step.USCC, "skip")))
     turn.ask(turn.t("bot.uscc.ask"), rows(buttons, 1))
 
 
+def _skip_key(turn: Turn) -> str:
+    """An enterprise has a licence, so its skip means "later"; others may have none."""
+    enterprise = turn.draft.get("entity") == EntityType.ENTERPRISE.value
+    return "bot.uscc.later" if enterprise else "bot.uscc.skip"
+
+
 def answer_uscc(turn: Turn, event: Event) -> Next:
-    if pressed_value(event, Step.USCC, "skip") is not None or pressed_value(
-        event, Step.USCC, "use"
-    ) is not None:
-        return _uscc_button(turn, event)
-    if not isinstance(event, Typed):
-        turn.problem = turn.t("bot.uscc.type_it")
-        return Go.AGAIN
-    return _take_uscc(turn, event.text)
-
-
-def _uscc_button(turn: Turn, event: Event) -> Next:
     if pressed_value(event, Step.USCC, "use") is not None:
         hint = turn.draft.get("_uscc_hint") or turn.previous("uscc")
         return _take_uscc(turn, hint) if hint else Go.AGAIN
-    if turn.draft.get("entity") == EntityType.ENTERPRISE.value:
-        turn.problem = turn.t("bot.uscc.required")
+    if not isinstance(event, Typed | Pressed):
+        turn.problem = turn.t("bot.uscc.type_it")
         return Go.AGAIN
-    turn.draft["uscc"] = ""
-    return Go.NEXT
+    typed = event.text if isinstance(event, Typed) else ""
+    if pressed_value(event, Step.USCC, "skip") is not None or (
+        typed and fold(typed) in says(_skip_key(turn))
+    ):  # "跳过" is a way on, never a two-character code
+        turn.draft["uscc"] = ""
+        if _skip_key(turn) == "bot.uscc.later":
+            turn.problem = turn.t("bot.uscc.later_taken")
+        return Go.NEXT
+    if not typed:
+        turn.problem = turn.t("bot.uscc.type_it")
+        return Go.AGAIN
+    if fold(typed) in says("bot.uscc.unknown"):
+        turn.problem = turn.t("bot.uscc.where")
+        return Go.AGAIN
+    return _take_uscc(turn, typed)
 
 
 def _take_uscc(turn: Turn, text: str) -> Next:
@@ -276,144 +258,10 @@ def _take_uscc(turn: Turn, text: str) -> Next:
     return Go.NEXT
 
 
-# --- place ---------------------------------------------------------------------------------
-
-
-def ask_city(turn: Turn) -> None:
-    served = {b.city for b in turn.world.catalog().branches}
-    cities = [c for c in ZHEJIANG_CITIES if c in served] or list(ZHEJIANG_CITIES)
-    buttons = [Button(c, data(Step.CITY, "v", c)) for c in cities]
-    previous = " ".join(x for x in (turn.previous("city"), turn.previous("county")) if x)
-    keep = keep_button(turn, Step.CITY, previous)
-    turn.ask(turn.t("bot.city.ask"), (*rows(buttons, 3), *rows(keep, 1)))
-
-
-def answer_city(turn: Turn, event: Event) -> Next:
-    county = turn.previous("county")
-    if kept(turn, event, Step.CITY, "city"):
-        if county:
-            turn.draft["county"] = county
-        return Go.NEXT
-    value = pressed_value(event, Step.CITY)
-    text = value if value is not None else event.text if isinstance(event, Typed) else ""
-    city = canonical_city(text) if text else None
-    county = canonical_county(text) if text and city is None else None
-    if county is not None:  # a county typed straight away: both are known
-        city = city_of_county(county)
-    if city is None:
-        turn.problem = turn.t("bot.city.unknown", typed=text[:20]) if text else None
-        return Go.AGAIN
-    if turn.draft.get("city") != city or county not in (None, turn.draft.get("county")):
-        turn.draft.pop("county", None)  # a park's code named another place: not its park
-        turn.draft.pop("park", None)
-    turn.draft["city"] = city
-    if county is not None:
-        turn.draft["county"] = county
-    turn.confirm_choice(turn.t("bot.city.ask"), city)
-    return Go.NEXT
-
-
-def ask_county(turn: Turn) -> None:
-    counties = ZHEJIANG_CITIES.get(turn.draft.get("city", ""), ())
-    buttons = [Button(c, data(Step.COUNTY, "v", c)) for c in counties]
-    turn.ask(turn.t("bot.county.ask", city=turn.draft.get("city", "")), rows(buttons, 3))
-
-
-def answer_county(turn: Turn, event: Event) -> Next:
-    value = pressed_value(event, Step.COUNTY)
-    text = value if value is not None else event.text if isinstance(event, Typed) else ""
-    city = turn.draft.get("city")
-    county = canonical_county(text, city) if text else None
-    if county is None:
-        turn.problem = turn.t("bot.county.unknown", typed=text[:20], city=city) if text else None
-        return Go.AGAIN
-    if turn.draft.get("county") != county:
-        turn.draft.pop("park", None)
-    turn.draft["county"] = county
-    turn.confirm_choice(turn.t("bot.county.ask", city=city), county)
-    return Go.NEXT
-
-
-# --- industry and tags ---------------------------------------------------------------------
-
-
-def ask_industry(turn: Turn) -> None:
-    keep = keep_button(turn, Step.INDUSTRY, turn.previous("industry") or "")
-    buttons = (*choice_buttons(Step.INDUSTRY, INDUSTRIES, turn.lang), *rows(keep, 1))
-    turn.ask(turn.t("bot.industry.ask"), buttons)
-
-
-def answer_industry(turn: Turn, event: Event) -> Next:
-    if kept(turn, event, Step.INDUSTRY, "industry"):
-        return Go.NEXT
-    choice = picked(event, Step.INDUSTRY, INDUSTRIES, turn.lang)
-    if choice is not None:
-        # stored in Chinese whatever the chat's language: coordinators read the ledgers in it
-        turn.draft["industry"] = Text.of(f"bot.industry.{choice}").zh
-    elif isinstance(event, Typed) and 2 <= len(event.text.strip()) <= 50:
-        turn.draft["industry"] = " ".join(event.text.split())
-    else:
-        turn.problem = turn.t("bot.choose_below")
-        return Go.AGAIN
-    turn.confirm_choice(turn.t("bot.industry.ask"), turn.draft["industry"])
-    return Go.NEXT
-
-
-def ask_tags(turn: Turn) -> None:
-    chosen = turn.draft.setdefault("_pick", _initial_tags(turn))
-    extra = (
-        Button(turn.t("bot.tags.none"), data(Step.TAGS, "none")),
-        Button(turn.t("bot.done"), data(Step.TAGS, "done")),
-    )
-    turn.ask(turn.t("bot.tags.ask"), toggle_buttons(Step.TAGS, TAGS, chosen, turn.lang, extra))
-
-
-def _initial_tags(turn: Turn) -> list[str]:
-    previous = turn.previous("tags")
-    if previous is not None:
-        return list(previous)
-    return [Tag.AGRI.value] if turn.draft.get("entity") == EntityType.FARMER.value else []
-
-
-def answer_tags(turn: Turn, event: Event) -> Next:
-    return answer_toggles(turn, event, Step.TAGS, "tags", TAGS)
-
-
-def answer_toggles(
-    turn: Turn, event: Event, step: Step, key: str, options: tuple[Option, ...]
-) -> Next:
-    """A multi-select question: toggle an option (the message is redrawn), none, or done."""
-    chosen: list[str] = list(turn.draft.get("_pick") or [])
-    value = pressed_value(event, step, "t")
-    if value is None and isinstance(event, Typed):
-        value = picked(event, step, options, turn.lang)
-    if value is not None and any(o.value == value for o in options):
-        turn.draft["_pick"] = toggle(chosen, value)
-        return _redraw(turn)
-    if pressed_value(event, step, "none") is not None:
-        chosen = []
-    elif pressed_value(event, step, "done") is None:
-        turn.problem = turn.t("bot.toggle_hint")
-        return Go.AGAIN
-    turn.draft[key] = [o.value for o in options if o.value in chosen]
-    turn.draft.pop("_pick", None)
-    return Go.NEXT
-
-
-def _redraw(turn: Turn) -> Next:
-    """Show the new selection: in place when a button was pressed, else asked again."""
-    turn.redraw = turn.pressed
-    return Go.AGAIN
-
-
 STEPS = {
     Step.CONSENT: StepDef(ask_consent, answer_consent, lambda d: bool(d.get("_consent"))),
     Step.ENTITY: StepDef(ask_entity, answer_entity, has("entity")),
     Step.NAME: StepDef(ask_name, answer_name, has("name")),
     Step.NAME_CHECK: StepDef(ask_name_check, answer_name_check, has("name")),
     Step.USCC: StepDef(ask_uscc, answer_uscc, has("uscc")),
-    Step.CITY: StepDef(ask_city, answer_city, has("city")),
-    Step.COUNTY: StepDef(ask_county, answer_county, has("county")),
-    Step.INDUSTRY: StepDef(ask_industry, answer_industry, has("industry")),
-    Step.TAGS: StepDef(ask_tags, answer_tags, has("tags")),
 }

@@ -1,30 +1,30 @@
-"""The questions about the need: amount, purpose, term, collateral, existing banks and credit,
-the five standards, and who the banks should call."""
+"""The questions about the need: purpose, term, collateral, existing banks, the five
+standards, and who the banks should call (the amounts are in bot/steps_money.py)."""
 
 from __future__ import annotations
 
 import re
 from typing import Final
 
+from bot.choices import answer_toggles, keep_button, kept
 from bot.events import Button, ContactShared, Event, Typed
 from bot.flow import Go, Next, StepDef, has
+from bot.reading import fold
 from bot.state import Step
-from bot.steps_firm import answer_toggles, keep_button, kept
 from bot.turn import (
     Option,
     Turn,
     choice_buttons,
     data,
+    extra_buttons,
     picked,
     pressed_value,
     rows,
+    says,
     toggle,
     toggle_buttons,
 )
-from matching.amounts import parse_amount
 from matching.catalog import Catalog
-from matching.errors import MatchingError
-from matching.i18n import Text, Yuan
 from matching.model import Collateral, Purpose, Standard
 
 PURPOSES = tuple(Option(p.value, f"purpose.{p.value}") for p in Purpose)
@@ -32,48 +32,13 @@ COLLATERALS = tuple(
     Option(c.value, f"collateral.{c.value}") for c in Collateral if c is not Collateral.NONE
 )
 STANDARDS = tuple(Option(s.value, f"bot.standard.{s.value}") for s in Standard)
-AMOUNTS = (300_000, 500_000, 1_000_000, 3_000_000, 5_000_000, 10_000_000)
-CREDITS = (1_000_000, 3_000_000, 5_000_000, 10_000_000, 20_000_000)
+COLLATERAL_EXTRAS = (Option("none", "bot.collateral.none"), Option("done", "bot.done"))
+STANDARD_EXTRAS = (Option("all", "bot.standards.all"), Option("done", "bot.standards.confirm"))
 TERMS = (6, 12, 24, 36, 60)
 MOBILE = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
 
 
-def yuan(turn: Turn, amount: int) -> str:
-    return Text.of("bot.yuan", amount=Yuan(amount)).render(turn.lang)
-
-
-# --- amount, purpose, term -------------------------------------------------------------------
-
-
-def ask_amount(turn: Turn) -> None:
-    _ask_money(turn, Step.AMOUNT, "amount", AMOUNTS, turn.t("bot.amount.ask"))
-
-
-def _ask_money(turn: Turn, step: Step, key: str, amounts: tuple[int, ...], question: str) -> None:
-    buttons = [Button(yuan(turn, a), data(step, "v", str(a))) for a in amounts]
-    previous = turn.previous(key)
-    keep = keep_button(turn, step, yuan(turn, previous) if previous is not None else "")
-    turn.ask(question, (*rows(buttons, 3), *rows(keep, 1)))
-
-
-def answer_amount(turn: Turn, event: Event) -> Next:
-    return _answer_money(turn, event, Step.AMOUNT, "amount")
-
-
-def _answer_money(turn: Turn, event: Event, step: Step, key: str) -> Next:
-    if kept(turn, event, step, key):
-        return Go.NEXT
-    value = pressed_value(event, step)
-    text = value if value is not None else event.text if isinstance(event, Typed) else None
-    if text is None:
-        turn.problem = turn.t("bot.amount.type_it")
-        return Go.AGAIN
-    try:
-        turn.draft[key] = parse_amount(text)
-    except MatchingError as err:
-        turn.problem = err.text.render(turn.lang)
-        return Go.AGAIN
-    return Go.NEXT
+# --- purpose, term -------------------------------------------------------------------------
 
 
 def ask_purpose(turn: Turn) -> None:
@@ -126,6 +91,10 @@ def parse_term(text: str) -> int | None:
     typed = text.strip().lower().replace(" ", "")
     if typed in ("半年", "halfayear"):
         return 6
+    half = re.fullmatch(r"(\d{1,2}|[一两二三四五六八十])年半", typed)  # 一年半, 2年半
+    if half:
+        years = int(half[1]) if half[1].isdigit() else _CN_DIGITS[half[1]]
+        return years * 12 + 6
     found = re.fullmatch(r"(\d{1,3}|[一两二三四五六八十])(个月|月|年|months?|years?|y|m)?", typed)
     if found is None:
         return None
@@ -134,22 +103,20 @@ def parse_term(text: str) -> int | None:
     return count * 12 if unit in ("年", "year", "years", "y") else count
 
 
-# --- collateral, existing banks, credit ----------------------------------------------------
+# --- collateral, existing banks ---------------------------------------------------------
 
 
 def ask_collateral(turn: Turn) -> None:
     previous = turn.previous("collateral") or []
     chosen = turn.draft.setdefault("_pick", [c for c in previous if c != Collateral.NONE.value])
-    extra = (
-        Button(turn.t("bot.collateral.none"), data(Step.COLLATERAL, "none")),
-        Button(turn.t("bot.done"), data(Step.COLLATERAL, "done")),
-    )
+    extra = extra_buttons(Step.COLLATERAL, COLLATERAL_EXTRAS, turn.lang)
     turn.ask(turn.t("bot.collateral.ask"),
              toggle_buttons(Step.COLLATERAL, COLLATERALS, chosen, turn.lang, extra))
 
 
 def answer_collateral(turn: Turn, event: Event) -> Next:
-    went = answer_toggles(turn, event, Step.COLLATERAL, "collateral", COLLATERALS)
+    went = answer_toggles(turn, event, Step.COLLATERAL, "collateral", COLLATERALS,
+                          COLLATERAL_EXTRAS)
     if went is Go.NEXT and not turn.draft["collateral"]:
         turn.draft["collateral"] = [Collateral.NONE.value]
     return went
@@ -209,13 +176,6 @@ def answer_banks(turn: Turn, event: Event) -> Next:
     return Go.AGAIN
 
 
-_NO_BANK: Final = frozenset({
-    "没有", "没", "无", "没有贷款", "没有贷过", "没贷过", "首次", "首次贷款", "第一次",
-    "第一次贷款", "没有首次贷款", "none", "no", "no bank", "no banks", "first loan",
-    "none first loan",
-})  # fmt: skip
-_DONE: Final = frozenset({"完成", "好了", "好", "就这些", "done", "ok", "that's all", "finished"})
-_CLAUSE_MARKS: Final = re.compile(r"[\s,，.。!！、;；:：➡️]+")
 _BETWEEN_BANKS: Final = re.compile(
     r"\s*(?:[,，、;；/]|(?<![a-z])and(?![a-z])|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff]))\s*",
     re.IGNORECASE,
@@ -227,10 +187,12 @@ _JOINED: Final = re.compile(r"(?<=[\u4e00-\u9fff])[和与及](?=[\u4e00-\u9fff])
 
 
 def _typed_word(text: str) -> str | None:
-    """"none" or "done" when the owner typed a button's meaning ("没有，首次贷款", "完成")."""
-    clauses = [w for w in _CLAUSE_MARKS.split(text.strip().lower()) if w]
-    for word, meaning in (("none", _NO_BANK), ("done", _DONE)):
-        if clauses and (" ".join(clauses) in meaning or all(c in meaning for c in clauses)):
+    """"none" or "done" when the owner typed a button's meaning, its label or a synonym from the
+    catalogs, whole or clause by clause ("没有，首次贷款", "完成")."""
+    said = fold(text)
+    for word, key in (("none", "bot.banks.none"), ("done", "bot.done")):
+        meaning = says(key)
+        if said and (said in meaning or all(c in meaning for c in said.split())):
             return word
     return None
 
@@ -272,15 +234,6 @@ def _typed_bank(turn: Turn, text: str, chosen: list[str]) -> Next:
     return Go.AGAIN
 
 
-def ask_credit(turn: Turn) -> None:
-    question = turn.t("bot.credit.ask", banks=tuple(turn.draft.get("banks") or ()))
-    _ask_money(turn, Step.CREDIT, "credit", CREDITS, question)
-
-
-def answer_credit(turn: Turn, event: Event) -> Next:
-    return _answer_money(turn, event, Step.CREDIT, "credit")
-
-
 # --- the five standards ----------------------------------------------------------------------
 
 
@@ -290,20 +243,13 @@ def ask_standards(turn: Turn) -> None:
     lines = [turn.t("bot.standards.ask")]
     lines += [f"• {turn.t(f'bot.standard.{s.value}')}：{turn.t(f'bot.standard_why.{s.value}')}"
               for s in Standard]
-    extra = (
-        Button(turn.t("bot.standards.all"), data(Step.STANDARDS, "all")),
-        Button(turn.t("bot.standards.confirm"), data(Step.STANDARDS, "done")),
-    )
+    extra = extra_buttons(Step.STANDARDS, STANDARD_EXTRAS, turn.lang)
     turn.ask("\n".join(lines),
              toggle_buttons(Step.STANDARDS, STANDARDS, chosen, turn.lang, extra))
 
 
 def answer_standards(turn: Turn, event: Event) -> Next:
-    if pressed_value(event, Step.STANDARDS, "all") is not None:
-        turn.draft["standards"] = {s.value: True for s in Standard}
-        turn.draft.pop("_pick", None)
-        return Go.NEXT
-    went = answer_toggles(turn, event, Step.STANDARDS, "standards", STANDARDS)
+    went = answer_toggles(turn, event, Step.STANDARDS, "standards", STANDARDS, STANDARD_EXTRAS)
     if went is Go.NEXT:
         chosen = turn.draft["standards"]
         turn.draft["standards"] = {s.value: s.value in chosen for s in Standard}
@@ -368,13 +314,10 @@ def answer_contact_name(turn: Turn, event: Event) -> Next:
 
 
 STEPS = {
-    Step.AMOUNT: StepDef(ask_amount, answer_amount, has("amount")),
     Step.PURPOSE: StepDef(ask_purpose, answer_purpose, has("purpose")),
     Step.TERM: StepDef(ask_term, answer_term, has("term")),
     Step.COLLATERAL: StepDef(ask_collateral, answer_collateral, has("collateral")),
     Step.BANKS: StepDef(ask_banks, answer_banks, has("banks")),
-    Step.CREDIT: StepDef(ask_credit, answer_credit, has("credit"),
-                         applies=lambda d: bool(d.get("banks"))),
     Step.STANDARDS: StepDef(ask_standards, answer_standards, has("standards")),
     Step.CONTACT: StepDef(ask_contact, answer_contact, has("phone", "contact_name")),
     Step.CONTACT_NAME: StepDef(ask_contact_name, answer_contact_name, has("contact_name")),

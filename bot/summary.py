@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from collections.abc import Callable
+from typing import Any, Final
 
 from bot.events import Button, Event, Typed
 from bot.flow import Go, Next, StepDef
+from bot.reading import AGREE, NO, REFUSE, YES, fold, words, yes_or_no
 from bot.result import registered
 from bot.state import ORDER, Step
-from bot.steps_need import yuan
+from bot.steps_money import yuan
 from bot.turn import Turn, data, pressed_value, rows
 from bot.world import Refused
+from matching.i18n import Lang, t
 from matching.model import Standard
 
 CHANGEABLE: tuple[Step, ...] = tuple(
@@ -21,31 +25,46 @@ CHANGEABLE: tuple[Step, ...] = tuple(
 
 def lines(turn: Turn) -> list[str]:
     """Each answer on a line of its own, in the chat's language."""
+    return [f"{turn.t(f'bot.field.{step.value}')}：{shown(turn, step)}" for step in CHANGEABLE]
+
+
+def shown(turn: Turn, step: Step) -> str | None:
+    """An answer as the summary shows it, in the chat's language; None when not in the draft."""
     d = turn.draft
     none = turn.t("bot.summary.none")
 
-    def words(prefix: str, values: list[str]) -> str:
+    def listed(prefix: str, values: list[str]) -> str:
         return "、".join(turn.t(f"{prefix}.{v}") for v in values) or none
 
-    failed = [s for s in Standard if not (d.get("standards") or {}).get(s.value)]
-    shown = {
-        Step.ENTITY: turn.t(f"entity.{d['entity']}"),
-        Step.NAME: d["name"],
-        Step.USCC: d.get("uscc") or none,
-        Step.CITY: " ".join(x for x in (d["city"], d.get("county", "")) if x),
-        Step.INDUSTRY: d["industry"],
-        Step.TAGS: words("tag", d["tags"]),
-        Step.AMOUNT: yuan(turn, d["amount"]),
-        Step.PURPOSE: turn.t(f"purpose.{d['purpose']}"),
-        Step.TERM: turn.t("bot.term.months", months=d["term"]),
-        Step.COLLATERAL: words("collateral", d["collateral"]),
-        Step.BANKS: _banks(turn, d),
-        Step.STANDARDS: turn.t("bot.summary.standards_ok") if not failed else
-        turn.t("bot.summary.standards_failed", failed=tuple(
-            turn.t(f"bot.standard.{s.value}") for s in failed)),
-        Step.CONTACT: f"{d['contact_name']} {d['phone']}",
+    show: dict[Step, Callable[[], str]] = {
+        Step.ENTITY: lambda: turn.t(f"entity.{d['entity']}"),
+        Step.NAME: lambda: d["name"],
+        Step.USCC: lambda: d["uscc"] or none,
+        Step.CITY: lambda: " ".join(x for x in (d["city"], d.get("county", "")) if x),
+        Step.COUNTY: lambda: f"{d['city']} {d['county']}",
+        Step.INDUSTRY: lambda: d["industry"],
+        Step.TAGS: lambda: listed("tag", d["tags"]),
+        Step.AMOUNT: lambda: yuan(turn, d["amount"]),
+        Step.PURPOSE: lambda: turn.t(f"purpose.{d['purpose']}"),
+        Step.TERM: lambda: turn.t("bot.term.months", months=d["term"]),
+        Step.COLLATERAL: lambda: listed("collateral", d["collateral"]),
+        Step.BANKS: lambda: _banks(turn, d),
+        Step.CREDIT: lambda: yuan(turn, d["credit"]),
+        Step.STANDARDS: lambda: _standards(turn, d["standards"]),
+        Step.CONTACT: lambda: f"{d['contact_name']} {d['phone']}",
     }
-    return [f"{turn.t(f'bot.field.{step.value}')}：{value}" for step, value in shown.items()]
+    try:
+        return show[step]() if step in show else None
+    except KeyError:
+        return None
+
+
+def _standards(turn: Turn, standards: dict[str, bool]) -> str:
+    failed = [s for s in Standard if not standards.get(s.value)]
+    if not failed:
+        return turn.t("bot.summary.standards_ok")
+    return turn.t("bot.summary.standards_failed",
+                  failed=tuple(turn.t(f"bot.standard.{s.value}") for s in failed))
 
 
 def _banks(turn: Turn, d: dict[str, Any]) -> str:
@@ -77,13 +96,34 @@ def answer_summary(turn: Turn, event: Event) -> Next:
         step = Step(target)
         _reopen(turn, step)
         return step
-    confirmed = pressed_value(event, Step.SUMMARY, "confirm") is not None or (
-        isinstance(event, Typed) and event.text.strip().lower() in ("确认", "提交", "confirm")
-    )
-    if not confirmed:
-        turn.problem = turn.t("bot.summary.use_buttons")
-        return Go.AGAIN
-    return submit(turn)
+    said = yes_or_no(event.text, SUBMIT_YES, SUBMIT_NO) if isinstance(event, Typed) else None
+    if pressed_value(event, Step.SUMMARY, "confirm") is not None or said == YES:
+        return submit(turn)
+    named = _named_field(event.text) if isinstance(event, Typed) else None
+    if named is not None:
+        _reopen(turn, named)
+        return named
+    turn.problem = turn.t("bot.summary.which" if said == NO else "bot.summary.use_buttons")
+    return Go.AGAIN
+
+
+SUBMIT_YES: Final = AGREE | words(
+    {"提交", "确认提交", "可以提交", "提交吧", "没问题", "都对", "都对的", "全对", "submit",
+     "confirm", "confirm and submit", "all correct", "correct", "looks good"},
+    (t("bot.summary.confirm", lang) for lang in Lang),
+)
+SUBMIT_NO: Final = REFUSE | words({"修改", "要修改", "改", "改一下", "不对", "有错", "change",
+                                   "edit", "wrong", "not right"})
+"""Submitting sends the firm to banks: it follows from these words only, never from a guess."""
+_CHANGE: Final = re.compile(r"^(?:修改|改一下|改|更改|change|edit)\s*")
+
+
+def _named_field(text: str) -> Step | None:
+    """The answer a typed "修改金额" / "change amount" / "金额" names, if exactly one."""
+    said = _CHANGE.sub("", fold(text))
+    found = {s for s in CHANGEABLE for lang in Lang
+             if said == fold(t(f"bot.field.{s.value}", lang))}
+    return found.pop() if len(found) == 1 else None
 
 
 def _reopen(turn: Turn, step: Step) -> None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
 
 from bot.events import Button, Keyboard, Pressed, Reply, Typed
+from bot.reading import fold, words
 from bot.state import ChatState, Step
 from bot.world import World
-from matching.i18n import Lang, t
+from matching.i18n import CATALOGS, Lang, t
 
 PER_ROW = 2
 MAX_TYPED = 200
@@ -118,25 +120,71 @@ def pressed_value(event: object, step: Step, verb: str = "v") -> str | None:
     return None
 
 
-def picked(event: object, step: Step, options: Sequence[Option], lang: Lang) -> str | None:
-    """The option chosen by a button, or typed as its label (in either language), its number
-    in the list, or close enough to one label ("制造" for 制造业)."""
+@lru_cache(maxsize=512)
+def says(key: str) -> frozenset[str]:
+    """What a button labelled by `key` answers to when typed: its label in both languages and
+    the synonyms the catalogs list under `<key>.say` ("没有抵押|无|没有"), folded."""
+    found: set[str] = set()
+    for lang in Lang:
+        found.add(CATALOGS[lang].get(key, ""))
+        found.update(CATALOGS[lang].get(f"{key}.say", "").split("|"))
+    return words(found)
+
+
+def picked(
+    event: object, step: Step, options: Sequence[Option], lang: Lang, *, fuzzy: bool = True
+) -> str | None:
+    """The option chosen by a button, or typed as its label or a synonym (in either language,
+    spaces, punctuation and full-width forms aside), its number in the list, or, when `fuzzy`,
+    close enough to one label only ("制造" for 制造业), with a clear margin over the next."""
     value = pressed_value(event, step)
     if value is not None:
         return value if any(o.value == value for o in options) else None
     if not isinstance(event, Typed):
         return None
-    typed = event.text.strip().lower()
+    typed = fold(event.text)
     if typed.isdigit() and 1 <= int(typed) <= len(options):
         return options[int(typed) - 1].value
-    labels = [(o.value, o.label(language).lower()) for o in options for language in Lang]
-    for value, label in labels:
-        if typed in (label, value):
-            return value
-    scored = [(fuzz.partial_ratio(typed, label), value) for value, label in labels if typed]
-    best = max(scored, default=(0.0, ""))
-    close = [v for s, v in scored if s == best[0]]
-    return best[1] if best[0] >= 80 and len(set(close)) == 1 and len(typed) >= 2 else None
+    exact = {o.value for o in options if typed == o.value or typed in says(o.key)}
+    if len(exact) == 1:
+        return exact.pop()
+    if not fuzzy or len(typed) < 2 or exact:
+        return None
+    return _closest(typed, options)
+
+
+def _score(typed: str, form: str) -> float:
+    """How close `typed` is to a form: as a fragment of it ("制造" of 制造业), a Chinese form
+    inside it ("小微企业" holds 企业, so it is no clear 小微企业主), or whole; never a short
+    Latin form found inside longer typing ("it" inside "suit")."""
+    if len(form) >= len(typed) or (len(form) >= 2 and not form.isascii()):
+        return fuzz.partial_ratio(typed, form)
+    return fuzz.ratio(typed, form)
+
+
+def typed_word(event: object, extras: Sequence[Option]) -> str | None:
+    """The extra button ("完成", "都不是", "全部符合") a typed text names exactly, if one."""
+    if not isinstance(event, Typed):
+        return None
+    typed = fold(event.text)
+    found = {o.value for o in extras if typed in says(o.key)}
+    return found.pop() if len(found) == 1 else None
+
+
+FUZZY_FLOOR = 80
+FUZZY_MARGIN = 10
+
+
+def _closest(typed: str, options: Sequence[Option]) -> str | None:
+    """The one option whose label or synonym is close to `typed`, ahead of every other by a
+    clear margin; None when two come close (a guess is not an answer)."""
+    scores = sorted(
+        ((max(_score(typed, s) for s in says(o.key)), o.value) for o in options), reverse=True
+    )
+    best, runner_up = scores[0], scores[1] if len(scores) > 1 else (0.0, "")
+    if best[0] >= FUZZY_FLOOR and best[0] - runner_up[0] >= FUZZY_MARGIN:
+        return best[1]
+    return None
 
 
 def toggle_buttons(
@@ -152,6 +200,11 @@ def toggle_buttons(
         for o in options
     ]
     return (*rows(marks), *rows(list(extra)))
+
+
+def extra_buttons(step: Step, extras: Sequence[Option], lang: Lang) -> tuple[Button, ...]:
+    """The buttons under a multi-select (none, all, done): `<step>:<value>`."""
+    return tuple(Button(o.label(lang), data(step, o.value)) for o in extras)
 
 
 def toggle(selection: list[str], value: str) -> list[str]:

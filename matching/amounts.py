@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 from typing import Final
@@ -50,8 +51,11 @@ _COMMA_NUMBER: Final = re.compile(r"[0-9][0-9,]*")
 _GROUPED: Final = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
 _PREFIXES: Final = ("¥", "rmb", "人民币")
 _SIGNS: Final = MappingProxyType({"-": True, "−": True, "负": True, "+": False})
-_YUAN_SUFFIX: Final = re.compile(r"(元整?|块钱?|圆)$")
-_ALIASES: Final = MappingProxyType({"w": "万", "k": "千", "萬": "万", "億": "亿"})
+_YUAN_SUFFIX: Final = re.compile(r"(元整?|块钱?|圆|yuan|rmb)$")
+_ALIASES: Final = MappingProxyType(
+    {"millions": "百万", "million": "百万", "thousand": "千",
+     "w": "万", "k": "千", "萬": "万", "億": "亿"}
+)  # fmt: skip
 _CN_DIGITS: Final = "零一二三四五六七八九"
 _CN_CHARS: Final = frozenset(_CN_DIGITS + "十百千万亿点壹贰叁肆伍陆柒捌玖拾佰仟")
 _CN_DECIMAL: Final = re.compile(rf"(.+)点([{_CN_DIGITS}]+)({_UNIT_PATTERN})?")
@@ -210,3 +214,64 @@ def _cn_integer(text: str) -> Decimal | None:
     if not isinstance(value, int):
         return None
     return Decimal(value)
+
+
+# --- hedged amounts: read, then confirmed by the owner ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AmountReading:
+    """An amount as a person said it. `hedged`: said roughly ("五十万左右", "300来万") or as a
+    range ("三五十万", `low` to `amount`), so the reading is confirmed before it is kept; a range
+    is read as its upper value, the most the firm says it needs."""
+
+    amount: int
+    hedged: bool = False
+    low: int | None = None
+
+
+_HEDGE_BEFORE: Final = re.compile(
+    r"^(?:大概|大约|大致|约莫|约|差不多|估计|可能|预计|将近|接近|最多|about|around|approximately"
+    r"|approx|roughly|maybe|~|～)"
+)
+_HEDGE_AFTER: Final = re.compile(r"(?:左右|上下|的样子|出头|吧|而已|或者更多|ish)$")
+_HEDGE_INSIDE: Final = re.compile(
+    r"(?<=[0-9零一二两三四五六七八九十百千])(?:来|多|余)(?=[十百千万亿wk])"
+)
+_RANGE: Final = re.compile(r"^(.+?)(?:-|~|～|—|–|到|至|to)(.+)$")
+_CN_PAIR: Final = re.compile(r"^([一二两三四五六七八九])([一二两三四五六七八九])([十百千万亿].*)$")
+_TRAILING_UNIT: Final = re.compile(rf"(?:{_UNIT_PATTERN}|w|k)?(?:元|块钱?)?$")
+_CN_ORDER: Final = "一二两三四五六七八九"
+
+
+def read_amount(text: str, *, max_yuan: int = DEFAULT_MAX_YUAN) -> AmountReading:
+    """An amount typed with hedges or as a range; raise `AmountError` when not a number."""
+    said = "".join(unicodedata.normalize("NFKC", text).lower().split())
+    plain = _HEDGE_AFTER.sub("", _HEDGE_BEFORE.sub("", said))
+    plain = _HEDGE_INSIDE.sub("", plain)
+    hedged = plain != said
+    pair = _range(plain)
+    if pair is None:
+        return AmountReading(parse_amount(plain or said, max_yuan=max_yuan), hedged)
+    low, high = (parse_amount(p, max_yuan=max_yuan) for p in pair)
+    if low >= high:
+        raise AmountError.of("amount.not_a_number", "amount.not_a_number", value=text.strip())
+    return AmountReading(high, True, low)
+
+
+def _range(text: str) -> tuple[str, str] | None:
+    """Both ends of "30-50万", "30万到50万", "三十到五十万" or "三五十万", each with its unit."""
+    pair = _CN_PAIR.match(text)
+    if pair and _CN_ORDER.index(pair[1]) < _CN_ORDER.index(pair[2]):
+        return pair[1] + pair[3], pair[2] + pair[3]
+    found = _RANGE.match(text)
+    if found is None or text.startswith("-"):
+        return None
+    low, high = found[1], found[2]
+    has_unit = _TRAILING_UNIT.search(low)
+    unit = _TRAILING_UNIT.search(high)
+    if unit is None or has_unit is None or has_unit[0] or not unit[0]:
+        return low, high
+    if low[-1] in "十百千":  # 三十到五十万: 五十 is the number, only 万 its unit
+        return low + unit[0].lstrip("十百千"), high
+    return low + unit[0], high

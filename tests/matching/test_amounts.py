@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matching.amounts import DEFAULT_MAX_YUAN, parse_amount
+from matching.amounts import DEFAULT_MAX_YUAN, AmountReading, parse_amount, read_amount
 from matching.errors import AmountError, InputError
 from matching.i18n import Lang
 
@@ -194,3 +194,39 @@ def test_any_text_is_either_an_amount_or_an_amount_error(typed: str) -> None:
     except AmountError:
         return
     assert 1 <= yuan <= DEFAULT_MAX_YUAN
+
+
+# --- hedged amounts (issue 19): read, then confirmed by the owner ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "amount", "low"),
+    [
+        ("五十万左右", 500_000, None),
+        ("大概300万", 3_000_000, None),
+        ("300来万", 3_000_000, None),
+        ("300多万", 3_000_000, None),
+        ("around 3 million", 3_000_000, None),
+        ("三五十万", 500_000, 300_000),
+        ("二三百万", 3_000_000, 2_000_000),
+        ("30-50万", 500_000, 300_000),
+        ("三十到五十万", 500_000, 300_000),
+        ("3-5千万", 50_000_000, 30_000_000),
+    ],
+)
+def test_a_hedged_amount_or_a_range_is_read_to_be_confirmed(
+    typed: str, amount: int, low: int | None
+) -> None:
+    assert read_amount(typed) == AmountReading(amount, True, low)
+
+
+@pytest.mark.parametrize("typed", ["300万", "三百万", "3 million", "500k"])
+def test_an_exact_amount_is_not_hedged(typed: str) -> None:
+    reading = read_amount(typed)
+    assert not reading.hedged and reading.amount == parse_amount(typed)
+
+
+@pytest.mark.parametrize("typed", ["50到30万", "十几万", "很多", "大概", "-30-50万"])
+def test_a_range_the_wrong_way_round_or_a_vague_amount_is_refused(typed: str) -> None:
+    with pytest.raises(AmountError):
+        read_amount(typed)
