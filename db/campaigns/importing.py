@@ -6,19 +6,22 @@ transaction. `lists` (campaign lists) and `rosters` (park rosters) say which col
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import islice
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, ClassVar, Final, NoReturn
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Engine, Table, delete
 
-from db.campaigns.files import ListFileError
+from db.campaigns.files import ListFileError, open_list_file
+from db.models.base import utcnow
 from matching.errors import UsccError
-from matching.i18n import Lang, Text
+from matching.i18n import DEFAULT_LANG, Lang, Text
 from matching.regions import canonical_city, canonical_county, city_of_county
 from matching.textnorm import squash
 from matching.uscc import is_normal_valid_uscc, parse_uscc
@@ -179,6 +182,42 @@ class RowChecker:
         name, uscc = self.pick(cells)[:2]
         reason = text.render(self.lang)
         self.rejected.append(Rejection(line, reason, name.strip(), uscc.strip()))
+
+
+def replace_rows(
+    engine: Engine,
+    path: Path,
+    *,
+    code: str,
+    checker: type[RowChecker],
+    table: Table,
+    columns: tuple[tuple[str, str], ...],
+    owner: Callable[[Connection], tuple[str, Any]],
+    progress: Progress | None = None,
+    now: datetime | None = None,
+    lang: Lang | str = DEFAULT_LANG,
+) -> ImportReport:
+    """Replace the rows one list owns with the rows of `path`, in one transaction. `owner`
+    names, inside it, the owning column and its value (a list's code, a park's id; it raises
+    when there is none); each row starts with that value and the import's time."""
+    started = time.perf_counter()
+    with open_list_file(path) as source:
+        rows = checker(path, source.header, lang=Lang(lang))
+        with engine.begin() as conn:
+            column, value = owner(conn)
+            conn.execute(delete(table).where(table.c[column] == value))
+            stamp = bound(conn, table.c.imported_at, now or utcnow())
+            entries = rows.entries(source.records, value, stamp)
+            status = lambda: (rows.read, source.position())  # noqa: E731
+            imported = insert(conn, table, columns, entries, status, progress)
+    return ImportReport(
+        list_code=code,
+        rows_read=rows.read,
+        imported=imported,
+        rejected=tuple(rows.rejected),
+        blank=rows.blank,
+        elapsed_s=time.perf_counter() - started,
+    )
 
 
 def bound(conn: Connection, column: Any, value: object) -> object:

@@ -8,25 +8,22 @@ trimming, flags, cached region names); name cores are left to whoever matches ag
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Final
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 
-from db.campaigns.files import ListFileError, open_list_file
+from db.campaigns.files import ListFileError
 from db.campaigns.importing import (
     ImportReport,
     Progress,
     Rejection,
     RowChecker,
-    bound,
-    insert,
+    replace_rows,
 )
 from db.models import CampaignEntry
-from db.models.base import utcnow
 from matching.i18n import DEFAULT_LANG, Lang
 
 __all__ = ["ImportReport", "Progress", "Rejection", "import_list"]
@@ -50,26 +47,13 @@ def import_list(
     lang: Lang | str = DEFAULT_LANG,
 ) -> ImportReport:
     """Replace the list `list_code` with the rows of `path`, rejecting bad rows by line."""
-    started = time.perf_counter()
     list_code = list_code.strip()
     if not 0 < len(list_code) <= LIST_CODE_MAX:
         raise ListFileError.of("bad_list_code", list_code=list_code, limit=LIST_CODE_MAX)
-    with open_list_file(path) as source:
-        checker = _ListChecker(path, source.header, lang=Lang(lang))
-        with engine.begin() as conn:
-            conn.execute(delete(TABLE).where(TABLE.c.list_code == list_code))
-            stamp = bound(conn, TABLE.c.imported_at, now or utcnow())
-            entries = checker.entries(source.records, list_code, stamp)
-            status = lambda: (checker.read, source.position())  # noqa: E731
-            imported = insert(conn, TABLE, COLUMNS, entries, status, progress)
-    return ImportReport(
-        list_code=list_code,
-        rows_read=checker.read,
-        imported=imported,
-        rejected=tuple(checker.rejected),
-        blank=checker.blank,
-        elapsed_s=time.perf_counter() - started,
-    )
+    return replace_rows(
+        engine, path, code=list_code, checker=_ListChecker, table=TABLE, columns=COLUMNS,
+        owner=lambda _: ("list_code", list_code), progress=progress, now=now, lang=lang,
+    )  # fmt: skip
 
 
 class _ListChecker(RowChecker):

@@ -10,19 +10,23 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, ClassVar, Final
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Connection, Engine, select
 
-from db.campaigns.files import ListFileError, open_list_file
-from db.campaigns.importing import ImportReport, Progress, Rejected, RowChecker, bound, insert
+from db.campaigns.files import ListFileError
+from db.campaigns.importing import (
+    ImportReport,
+    Progress,
+    Rejected,
+    RowChecker,
+    replace_rows,
+)
 from db.models import Park, RosterFirm
-from db.models.base import utcnow
 from matching.amounts import DEFAULT_MAX_YUAN
 from matching.banks import canonical_bank
 from matching.i18n import DEFAULT_LANG, Lang, Text
@@ -62,27 +66,18 @@ def import_roster(
     lang: Lang | str = DEFAULT_LANG,
 ) -> ImportReport:
     """Replace the roster of the park `park_code` with the rows of `path`."""
-    started = time.perf_counter()
     park_code = park_code.strip()
-    with open_list_file(path) as source:
-        checker = _RosterChecker(path, source.header, lang=Lang(lang))
-        with engine.begin() as conn:
-            park_id = conn.execute(select(PARK.c.id).where(PARK.c.code == park_code)).scalar()
-            if park_id is None:
-                raise ListFileError.of("unknown_park", field="park", park=park_code)
-            conn.execute(delete(TABLE).where(TABLE.c.park_id == park_id))
-            stamp = bound(conn, TABLE.c.imported_at, now or utcnow())
-            entries = checker.entries(source.records, park_id, stamp)
-            status = lambda: (checker.read, source.position())  # noqa: E731
-            imported = insert(conn, TABLE, COLUMNS, entries, status, progress)
-    return ImportReport(
-        list_code=park_code,
-        rows_read=checker.read,
-        imported=imported,
-        rejected=tuple(checker.rejected),
-        blank=checker.blank,
-        elapsed_s=time.perf_counter() - started,
-    )
+
+    def park(conn: Connection) -> tuple[str, Any]:
+        found = conn.execute(select(PARK.c.id).where(PARK.c.code == park_code)).scalar()
+        if found is None:
+            raise ListFileError.of("unknown_park", field="park", park=park_code)
+        return "park_id", found
+
+    return replace_rows(
+        engine, path, code=park_code, checker=_RosterChecker, table=TABLE, columns=COLUMNS,
+        owner=park, progress=progress, now=now, lang=lang,
+    )  # fmt: skip
 
 
 class _RosterChecker(RowChecker):
