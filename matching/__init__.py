@@ -7,7 +7,7 @@ text) or `sample_catalog()` (the bundled sample data).
 
 from matching.catalog import Bank, Branch, Catalog, GuaranteeProduct, LoanProduct, Park
 from matching.catalog_yaml import parse_catalog
-from matching.engine import eligible_banks, match
+from matching.engine import match
 from matching.errors import AmountError, CatalogError, InputError, MatchingError, UsccError
 from matching.i18n import Lang, Text
 from matching.model import (
@@ -56,7 +56,6 @@ __all__ = [
     "Text",
     "Tier",
     "UsccError",
-    "eligible_banks",
     "match",
     "parse_catalog",
 ]

@@ -31,7 +31,7 @@ from db.models import (
 )
 from matching.catalog import Catalog
 from matching.catalog import Park as CatalogPark
-from matching.engine import eligible_banks, firm_park, match
+from matching.engine import firm_park, match
 from matching.model import BankChoice, Firm, MatchResult, Route, Standard, Standards
 from matching.model import Need as NeedIn
 from matching.names import core_name
@@ -166,9 +166,8 @@ def register_need(
         need_id=row.id,
         payload={"route": result.route.value, "channel": channel.value, "tier": result.tier.value},
     )
-    queue = result.banks  # at the limit: the firm's own banks only; failing the standards: none
-    if result.route is Route.ASSIGN:
-        queue = eligible_banks(firm, need, catalog, loads=loads, live_banks=earlier_banks)
+    # at the limit the firm's own banks only; failing the standards, none
+    queue = result.queue if result.route is Route.ASSIGN else result.banks
     _store_candidates(session, row, queue, firm, catalog)
     _make_offers(session, row, result, policy, now)
     attention = Attention(row.attention) if row.attention else None
