@@ -14,10 +14,10 @@ from pydantic import (
 from api.schemas.common import BankRef, BodyIn, ChinaTime
 from api.schemas.leads import Deadlines, FirmOut, NeedFactsOut, Overdue
 from db.core.vocabulary import AssignmentStatus
-from db.intake.register import Registration
 from db.leads.queries import (
     NeedRecord,
 )
+from matching.registration import Registration
 from matching.request import FirmIn, NeedIn, StandardsIn
 from matching.serialize import result_json
 
