@@ -2,7 +2,9 @@
 
 Frozen dataclasses in, frozen dataclasses out; no I/O, no clock, no environment. The entry point
 is `match(firm, need, catalog, policy, standards=…)`; catalogs come from `parse_catalog` (YAML
-text) or `sample_catalog()` (the bundled sample data).
+text) or `sample_catalog()` (the bundled sample data). A registration's values — the
+`NeedDraft` handed in, the `Registration` handed back — live in `matching.registration`, so the
+bot's conversation may speak them without storage.
 """
 
 from matching.catalog import Bank, Branch, Catalog, GuaranteeProduct, LoanProduct, Park

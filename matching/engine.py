@@ -1,4 +1,5 @@
-"""`match`: from a firm and its need to a route, the banks to offer it to, and guarantees."""
+"""`match`: from a firm and its need to a route, the banks to offer it to, guarantees, and the
+whole ranked queue of banks that could take it (one candidate search for all of them)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""`register_need`: a firm's need stored, matched and offered, in one transaction."""
+"""`register_need`: a firm's need (a `NeedDraft`, from the bot or from staff) stored, matched
+and offered, in one transaction; it returns the `Registration` the caller shows."""
 
 from __future__ import annotations
 
