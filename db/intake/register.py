@@ -33,8 +33,7 @@ from db.models import (
 from matching.catalog import Catalog
 from matching.catalog import Park as CatalogPark
 from matching.engine import firm_park, match
-from matching.model import BankChoice, Firm, MatchResult, Route, Standard, Standards
-from matching.model import Need as NeedIn
+from matching.model import BankChoice, Firm, MatchResult, Route, Standard
 from matching.names import core_name
 from matching.policy import DEFAULT_POLICY, Policy
 from matching.registration import Contact, NeedDraft, Registration, SourceRef, attention
@@ -98,11 +97,11 @@ def register_need(
     A firm with a live need already gets that need back, marked `duplicate`."""
     now = now or utcnow()
     actor = actor or Actor.firm()
-    need, standards, contact = draft.need, draft.standards, draft.contact
-    _check(draft.firm, contact)
+    _check(draft.firm, draft.contact)
     catalog = load_catalog(session)
-    source = _source(session, draft.source, given=channel is Channel.OFFLINE)
-    firm = _placed(draft.firm, source, catalog, given=channel is Channel.OFFLINE)
+    offline = channel is Channel.OFFLINE
+    source = _source(session, draft.source, given=offline)
+    firm = _placed(draft.firm, source, catalog, given=offline)
     name_key = core_name(firm.name) if firm.name.strip() else ""
     serialize_firm(session, uscc=firm.uscc, name_key=name_key, county=firm.county)
     known = _by_uscc(session, firm.uscc)
@@ -115,34 +114,28 @@ def register_need(
         session.add(earlier)
         record(session, actor=actor, at=now, kind="superseded", need_id=earlier.id)
     enterprise = _save_enterprise(session, known, firm, name_key, catalog, now)
-    loads = _loads(session)
-    earlier_banks = _banks_on_earlier_needs(session, enterprise)
     result = match(
-        firm, need, catalog, policy, standards=standards, loads=loads, live_banks=earlier_banks
+        firm,
+        draft.need,
+        catalog,
+        policy,
+        standards=draft.standards,
+        loads=_loads(session),
+        live_banks=_banks_on_earlier_needs(session, enterprise),
     )
     row = _store_need(
         session,
         enterprise,
-        firm,
-        need,
-        standards,
+        replace(draft, firm=firm),
         result,
-        catalog,
-        contact,
         now,
         chat_id=chat_id,
         language=language,
         source=source,
         channel=channel,
     )
-    record(
-        session,
-        actor=actor,
-        at=now,
-        kind="registered",
-        need_id=row.id,
-        payload={"route": result.route.value, "channel": channel.value, "tier": result.tier.value},
-    )
+    payload = {"route": result.route.value, "channel": channel.value, "tier": result.tier.value}
+    record(session, actor=actor, at=now, kind="registered", need_id=row.id, payload=payload)
     # at the limit the firm's own banks only; failing the standards, none
     queue = result.queue if result.route is Route.ASSIGN else result.banks
     fits = _store_candidates(session, row, queue, firm, catalog)
@@ -367,12 +360,8 @@ _EARLIER_BANKS = {shape: _earlier_banks(shape) for shape in ("no name", "uscc", 
 def _store_need(
     session: Session,
     enterprise: Enterprise,
-    firm: Firm,
-    need: NeedIn,
-    standards: Standards,
+    draft: NeedDraft,
     result: MatchResult,
-    catalog: Catalog,
-    contact: Contact | None,
     now: datetime,
     *,
     chat_id: int | None,
@@ -380,6 +369,8 @@ def _store_need(
     source: SourceRef | None,
     channel: Channel,
 ) -> Need:
+    """The need's row, as the (placed) draft and its match make it."""
+    firm, need, standards, contact = draft.firm, draft.need, draft.standards, draft.contact
     noted = attention(result, standards)
     row = Need(
         enterprise_id=enterprise.id or 0,
