@@ -71,11 +71,12 @@ from db.core.migrate import upgrade
 from db.core.unit import Actor
 from db.core.vocabulary import LIVE, ActorKind, AssignmentStatus, FollowUp, NeedStatus, Notice, Role
 from db.intake.qr_sources import create_source
-from db.intake.register import Contact, register_need
+from db.intake.register import register_need
 from db.leads.assignments import claim, record_follow_up
 from db.leads.queries import _lead_query, list_leads, overdue
 from db.models import Assignment, Candidate, Need, metadata, utcnow
 from matching.model import Collateral, EntityType, Purpose, Standards
+from matching.registration import Contact, NeedDraft
 from matching.workdays import deadlines
 from tests.databases import PostgresSchema
 from tests.db.builders import Seeded, firm, need, seed
@@ -135,10 +136,10 @@ def register_templates(seeded: Seeded) -> list[int]:
     ids = []
     for i, (firm_changes, need_changes, by_qr) in enumerate(TEMPLATES):
         with seeded.session() as session:
-            done = register_need(session, firm=firm(name=f"绍兴样板{i}号有限公司", **firm_changes),
-                                 need=need(**need_changes), standards=Standards(),
-                                 contact=Contact("王经理", "13800138000"), chat_id=5000 + i,
-                                 source_token=source.token if by_qr else None)  # fmt: skip
+            draft = NeedDraft(firm(name=f"绍兴样板{i}号有限公司", **firm_changes),
+                              need(**need_changes), Standards(), Contact("王经理", "13800138000"),
+                              source.token if by_qr else None)  # fmt: skip
+            done = register_need(session, draft=draft, chat_id=5000 + i)
         ids.append(done.need_id)
     return ids
 

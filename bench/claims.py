@@ -45,10 +45,11 @@ from db.core.errors import AlreadyHeld, LimitReached, NotEligible, StorageError
 from db.core.migrate import upgrade
 from db.core.unit import Actor
 from db.core.vocabulary import LIVE, AssignmentStatus, NeedStatus
-from db.intake.register import Contact, register_need
+from db.intake.register import register_need
 from db.leads.assignments import claim
 from db.models import Assignment, Candidate, Event, Need, Outbox, metadata
 from matching.model import EntityType, Standards
+from matching.registration import Contact, NeedDraft
 from matching.workdays import deadlines
 from tests.databases import PG_ENV, PostgresSchema
 from tests.db.builders import MONDAY, YUECHENG_BANKS, Seeded, firm, need, seed
@@ -122,9 +123,8 @@ def _register_profiles(seeded: Seeded) -> list[int]:
         made = firm(entity_type=entity_type, name=f"绍兴越城样板{i}号有限公司",
                     existing_banks=existing)  # fmt: skip
         with seeded.session() as session:
-            done = register_need(session, firm=made, need=need(), standards=Standards(),
-                                 contact=Contact("王经理", "13800138000"), chat_id=1000 + i,
-                                 now=MONDAY)  # fmt: skip
+            draft = NeedDraft(made, need(), Standards(), Contact("王经理", "13800138000"))
+            done = register_need(session, draft=draft, chat_id=1000 + i, now=MONDAY)
         ids.append(done.need_id)
     return ids
 

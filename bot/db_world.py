@@ -11,21 +11,20 @@ from typing import Any
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from bot.world import KnownName, Refused, SourceRef
+from bot.world import KnownName, Refused
 from db.core.engine import reading
 from db.core.errors import StorageError
 from db.core.vocabulary import Channel, NeedStatus
 from db.intake.catalog_store import load_catalog
 from db.intake.qr_sources import source_for_payload
-from db.intake.register import Contact, Registration, register_need
+from db.intake.register import register_need
 from db.intake.withdrawal import withdraw
-from db.leads.views import NeedProgress, needs_of_chat
+from db.leads.views import needs_of_chat
 from db.models import CampaignEntry, Enterprise, Need
 from matching.catalog import Catalog
-from matching.errors import MatchingError
 from matching.i18n import Lang
 from matching.names import NameIndex
-from matching.request import parse_request
+from matching.registration import NeedDraft, NeedProgress, Registration, SourceRef
 
 log = logging.getLogger(__name__)
 
@@ -63,24 +62,11 @@ class DbWorld:
     def similar_names(self, name: str) -> tuple[KnownName, ...]:
         return self._names.search(name)
 
-    def register(self, *, chat_id: int, lang: Lang, draft: dict[str, Any]) -> Registration:
-        try:
-            request = parse_request(request_of(draft))
-        except MatchingError as err:
-            raise Refused(err.text.render(lang), err.field) from None
-        source = draft.get("_source") or {}
+    def register(self, *, chat_id: int, lang: Lang, draft: NeedDraft) -> Registration:
         with Session(self.engine, expire_on_commit=False) as session:
             try:
                 return register_need(
-                    session,
-                    firm=request.firm,
-                    need=request.need,
-                    standards=request.standards,
-                    contact=Contact(draft["contact_name"], draft["phone"]),
-                    chat_id=chat_id,
-                    language=lang.value,
-                    source_token=source.get("token"),
-                    channel=Channel.BOT,
+                    session, draft=draft, chat_id=chat_id, language=lang.value, channel=Channel.BOT
                 )
             except StorageError as err:
                 raise Refused(err.render(lang), err.field) from None
@@ -101,31 +87,6 @@ class DbWorld:
             for need_id in firms.values():
                 erased += withdraw(session, need_id=need_id or 0).needs
             return erased
-
-
-def request_of(draft: dict[str, Any]) -> dict[str, Any]:
-    """The draft as a match request (the shape `yinqi match` and the API take)."""
-    return {
-        "firm": {
-            "entity_type": draft["entity"],
-            "name": draft["name"],
-            "uscc": draft.get("uscc", ""),
-            "city": draft["city"],
-            "county": draft.get("county", ""),
-            "park": draft.get("park", ""),
-            "industry": draft.get("industry", ""),
-            "tags": draft.get("tags", []),
-            "existing_banks": draft.get("banks", []),
-            "existing_credit_yuan": int(draft.get("credit") or 0),
-        },
-        "need": {
-            "amount": draft["amount"],
-            "purpose": draft["purpose"],
-            "term_months": draft["term"],
-            "collateral": draft.get("collateral", []),
-        },
-        "standards": draft["standards"],
-    }
 
 
 class _KnownNames:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.turn import Turn
-from db.core.vocabulary import AssignmentStatus
-from db.intake.register import Registration
-from db.leads.views import Lead, NeedProgress
 from matching.i18n import Yuan
+from matching.leads import AssignmentStatus
 from matching.model import MatchResult, Route
+from matching.registration import Lead, NeedProgress, Registration
 from matching.workdays import to_china_time
 
 

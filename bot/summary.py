@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Final
 
+from bot.draft import need_draft
 from bot.events import Button, Event, Typed
 from bot.flow import Go, Next, StepDef
 from bot.reading import AGREE, NO, REFUSE, YES, fold, words, yes_or_no
@@ -136,8 +137,8 @@ def _reopen(turn: Turn, step: Step) -> None:
 def submit(turn: Turn) -> Next:
     """Register the need; on success the chat rests at DONE with its answers kept for /new."""
     try:
-        registration = turn.world.register(chat_id=turn.chat_id, lang=turn.lang,
-                                           draft=turn.draft)
+        draft = need_draft(turn.draft, turn.lang)
+        registration = turn.world.register(chat_id=turn.chat_id, lang=turn.lang, draft=draft)
     except Refused as refusal:
         turn.problem = refusal.text
         return Go.AGAIN

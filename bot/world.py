@@ -1,29 +1,19 @@
 """What the conversation needs from the rest of the system, as a protocol the engine calls.
 
-`DbWorld` (bot/db_world.py) is the real one, on the database's use cases; the engine itself knows
-nothing of sessions or Telegram.
+It speaks the plain values of `matching` (a `NeedDraft` in, a `Registration` out) and imports
+nothing of storage: `DbWorld` (bot/db_world.py) is the real one, on the database's use cases; an
+in-memory one runs the engine's tests without a database. The engine itself knows nothing of
+sessions or Telegram.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
-from db.intake.register import Registration
-from db.leads.views import NeedProgress
 from matching.catalog import Catalog
 from matching.i18n import Lang
-
-
-@dataclass(frozen=True, slots=True)
-class SourceRef:
-    """The QR code a conversation was started from."""
-
-    id: int
-    token: str
-    kind: str
-    target: str
-    label: str
+from matching.registration import NeedDraft, NeedProgress, Registration, SourceRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +44,7 @@ class World(Protocol):
         """Known firms whose names are close to `name`, best first (at most 3)."""
         ...
 
-    def register(self, *, chat_id: int, lang: Lang, draft: dict[str, Any]) -> Registration:
+    def register(self, *, chat_id: int, lang: Lang, draft: NeedDraft) -> Registration:
         """Register the draft as a need; raise `Refused` with a text in `lang` if it cannot be."""
         ...
 

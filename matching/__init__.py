@@ -2,12 +2,14 @@
 
 Frozen dataclasses in, frozen dataclasses out; no I/O, no clock, no environment. The entry point
 is `match(firm, need, catalog, policy, standards=…)`; catalogs come from `parse_catalog` (YAML
-text) or `sample_catalog()` (the bundled sample data).
+text) or `sample_catalog()` (the bundled sample data). A registration's values — the
+`NeedDraft` handed in, the `Registration` handed back — live in `matching.registration`, so the
+bot's conversation may speak them without storage.
 """
 
 from matching.catalog import Bank, Branch, Catalog, GuaranteeProduct, LoanProduct, Park
 from matching.catalog_yaml import parse_catalog
-from matching.engine import eligible_banks, match
+from matching.engine import match
 from matching.errors import AmountError, CatalogError, InputError, MatchingError, UsccError
 from matching.i18n import Lang, Text
 from matching.model import (
@@ -56,7 +58,6 @@ __all__ = [
     "Text",
     "Tier",
     "UsccError",
-    "eligible_banks",
     "match",
     "parse_catalog",
 ]

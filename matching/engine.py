@@ -1,4 +1,5 @@
-"""`match`: from a firm and its need to a route, the banks to offer it to, and guarantees."""
+"""`match`: from a firm and its need to a route, the banks to offer it to, guarantees, and the
+whole ranked queue of banks that could take it (one candidate search for all of them)."""
 
 from __future__ import annotations
 
@@ -75,30 +76,6 @@ def match(
     return _refer(base, context, catalog, policy)
 
 
-def eligible_banks(
-    firm: Firm,
-    need: Need,
-    catalog: Catalog,
-    *,
-    loads: Mapping[str, int] | None = None,
-    live_banks: frozenset[str] = frozenset(),
-    rotation: int | None = None,
-) -> tuple[BankChoice, ...]:
-    """Every bank that could take this need, best first, whatever the limit: the queue storage
-    offers from when a bank declines or lets an offer expire, and the pool banks claim from.
-
-    Ranked and cut for exclusive product groups exactly as `match` ranks and cuts (so its banks
-    come first, in the same order); banks already lending are left out unless it is a renewal.
-    Callers check the five standards and the bank limit with `match` first.
-    """
-    existing = existing_banks(firm, catalog)
-    ctx = _context(firm, need, catalog, existing, loads, live_banks, rotation, explain=False)
-    found = _candidates(ctx, catalog)
-    pool = [c for c in found.ranked if need.is_renewal or not c.existing]
-    chosen, _ = pick(pool, len(pool), need.products)
-    return tuple(_choice(c, ps, firm, need, found.backing, found.park_name) for c, ps in chosen)
-
-
 @dataclass(frozen=True, slots=True)
 class _Found:
     """The candidate banks of a need, ranked, and what they were judged with."""
@@ -170,15 +147,38 @@ def _refer(base: MatchResult, ctx: Context, catalog: Catalog, policy: Policy) ->
         slots,
         policy.limit_ceiling_yuan,
     )
+    banks, queue = _banks_and_queue(chosen, ctx, found)
     return replace(
         base,
         route=route,
         blocked=blocked,
         passed_over=passed,
         notes=(*notes, *((found.park_note,) if found.park_note else ())),
-        banks=tuple(_choice(c, ps, firm, need, found.backing, found.park_name) for c, ps in chosen),
+        banks=banks,
         guarantees=tuple(_guarantee(g) for g in ctx.guarantees[: policy.max_guarantees_listed]),
+        queue=queue,
     )
+
+
+def _banks_and_queue(
+    chosen: Chosen, ctx: Context, found: _Found
+) -> tuple[tuple[BankChoice, ...], tuple[BankChoice, ...]]:
+    """The match's banks, and every bank that could take the need whatever the limit: ranked
+    and cut for exclusive product groups exactly as the match's banks are (so those come first,
+    in the same order, and are made once); banks already lending are left out unless it is a
+    renewal."""
+    firm, need = ctx.firm, ctx.need
+    pool = [c for c in found.ranked if need.is_renewal or not c.existing]
+    everyone, _ = pick(pool, len(pool), need.products)
+    made = {
+        (c.bank.code, ps): _choice(c, ps, firm, need, found.backing, found.park_name)
+        for c, ps in everyone
+    }
+    banks = tuple(
+        made.get((c.bank.code, ps)) or _choice(c, ps, firm, need, found.backing, found.park_name)
+        for c, ps in chosen
+    )
+    return banks, tuple(made.values())
 
 
 def firm_park(firm: Firm, catalog: Catalog) -> tuple[Park | None, Text | None]:

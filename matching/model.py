@@ -172,6 +172,11 @@ class MatchResult:
     existing_bank_codes: tuple[str, ...] = ()
     first_loan: bool = False
     passed_over: tuple[PassedOver, ...] = ()
+    queue: tuple[BankChoice, ...] = ()
+    """Every bank that could take the need, best first, whatever the limit (`banks` first when
+    it goes to banks): the queue storage offers along when a bank declines or lets an offer
+    expire, and the pool banks claim from. Banks already lending are left out unless it is a
+    renewal; empty when the five standards fail."""
 
 
 @dataclass(frozen=True, slots=True)

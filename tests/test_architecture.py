@@ -107,6 +107,36 @@ def test_imports_run_one_way(package: str) -> None:
         assert not banned, f"{path.relative_to(ROOT)} imports {banned}"
 
 
+STORAGE_FREE = ("bot/world.py", "bot/engine.py")
+"""The conversation's world and engine, with every module of `bot` they import: they run on any
+`World` (the tests' runs in memory), so none of them imports storage."""
+
+
+def _bot_modules_reached(start: str) -> set[Path]:
+    """`start` and the modules of `bot` it imports, directly or through each other."""
+    seen: set[Path] = set()
+    todo = [ROOT / start]
+    while todo:
+        path = todo.pop()
+        if path in seen or not path.exists():
+            continue
+        seen.add(path)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            todo += [ROOT / (n.replace(".", "/") + ".py") for n in names if n.startswith("bot.")]
+    return seen
+
+
+@pytest.mark.parametrize("start", STORAGE_FREE)
+def test_the_conversation_engine_imports_no_storage(start: str) -> None:
+    reached = _bot_modules_reached(start)
+    assert ROOT / "bot/world.py" in reached
+    for path in reached:
+        assert "db" not in _imports(path), f"{path.relative_to(ROOT)} imports db"
+
+
 def test_matching_reads_no_clock_no_environment_and_no_files() -> None:
     for path in _modules("matching"):
         if path.relative_to(ROOT) in PURITY_EXCEPTIONS:

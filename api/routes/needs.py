@@ -9,8 +9,9 @@ from api.routes import PREFIX, NeedId, errors
 from api.schemas.needs import NeedOut, NeedRegistrationIn, RegistrationOut
 from db.core.errors import InvalidInput, NotAllowed
 from db.core.vocabulary import Channel, Role
-from db.intake.register import Contact, register_need
+from db.intake.register import register_need
 from db.leads.queries import get_need
+from matching.registration import Contact, NeedDraft
 from matching.request import parse_request
 
 router = APIRouter(prefix=PREFIX, tags=["needs"], dependencies=[Depends(known_query)])
@@ -49,13 +50,10 @@ def register(
     region = caller.region if caller.role is Role.COORDINATOR else None
     if region and region not in (request.firm.city, request.firm.county):
         raise InvalidInput.of("outside_region", field="firm.county", region=region)
+    contact = Contact(body.contact.name, body.contact.phone)
     registration = register_need(
         session,
-        firm=request.firm,
-        need=request.need,
-        standards=request.standards,
-        contact=Contact(body.contact.name, body.contact.phone),
-        source_token=body.source,
+        draft=NeedDraft(request.firm, request.need, request.standards, contact, body.source),
         channel=Channel.OFFLINE,
         actor=caller.actor,
         now=now,

@@ -7,6 +7,7 @@ from enum import StrEnum
 from matching.leads import ENDED as ENDED
 from matching.leads import LIVE as LIVE
 from matching.leads import AssignmentStatus as AssignmentStatus
+from matching.registration import Attention as Attention
 
 
 class Role(StrEnum):
@@ -46,16 +47,6 @@ class FollowUp(StrEnum):
     VISITED = "visited"
     CREDIT_GRANTED = "credit_granted"
     LOAN_ISSUED = "loan_issued"
-
-
-class Attention(StrEnum):
-    """Why a need is on the coordination team's list."""
-
-    STANDARDS_FAILED = "standards_failed"
-    CREDIT_REPAIR = "credit_repair"
-    BANK_LIMIT = "bank_limit"  # at its limit: offered its existing banks only
-    NO_BANK = "no_bank"  # no bank fits
-    BANKS_EXHAUSTED = "banks_exhausted"  # every eligible bank declined or let it expire
 
 
 class QrKind(StrEnum):

@@ -11,7 +11,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Final
 
 from db.core.vocabulary import Channel, QrKind
-from db.intake.register import Contact
 from matching.catalog import Catalog, Park
 from matching.engine import match
 from matching.model import (
@@ -25,6 +24,7 @@ from matching.model import (
     Standards,
     Tag,
 )
+from matching.registration import Contact
 from matching.uscc import uscc_check_char
 from matching.workdays import CHINA_TZ, DEFAULT_CALENDAR
 

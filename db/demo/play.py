@@ -30,6 +30,7 @@ from db.leads.expiry import expire_overdue
 from db.leads.overdue import flag_overdue
 from db.models import Assignment, Candidate
 from matching.model import Route, Standards
+from matching.registration import NeedDraft
 from matching.workdays import CHINA_TZ, deadlines
 
 SWEEPS = (time(8, 30), time(13, 0), time(18, 30))
@@ -166,11 +167,9 @@ class Season:
             now,
             lambda session: register_need(
                 session,
-                firm=applicant.firm,
-                need=applicant.need,
-                standards=applicant.standards,
-                contact=applicant.contact,
-                source_token=token,
+                draft=NeedDraft(
+                    applicant.firm, applicant.need, applicant.standards, applicant.contact, token
+                ),
                 channel=applicant.channel,
                 actor=actor,
                 now=now,

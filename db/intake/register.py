@@ -1,4 +1,5 @@
-"""`register_need`: a firm's need stored, matched and offered, in one transaction."""
+"""`register_need`: a firm's need (a `NeedDraft`, from the bot or from staff) stored, matched
+and offered, in one transaction; it returns the `Registration` the caller shows."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from db.core.vocabulary import LIVE, OPEN_WORK, Attention, Channel, NeedStatus, 
 from db.intake.catalog_store import load_catalog
 from db.leads.assignments import offer_to
 from db.leads.mechanics import lock_need, record
-from db.leads.views import Lead, leads_of_need
+from db.leads.views import Lead, lead_of, leads_of_need
 from db.models import (
     Assignment,
     Bank,
@@ -31,11 +32,11 @@ from db.models import (
 )
 from matching.catalog import Catalog
 from matching.catalog import Park as CatalogPark
-from matching.engine import eligible_banks, firm_park, match
-from matching.model import BankChoice, Firm, MatchResult, Route, Standard, Standards
-from matching.model import Need as NeedIn
+from matching.engine import firm_park, match
+from matching.model import BankChoice, Firm, MatchResult, Route, Standard
 from matching.names import core_name
 from matching.policy import DEFAULT_POLICY, Policy
+from matching.registration import Contact, NeedDraft, Registration, SourceRef, attention
 from matching.serialize import result_json, text_json
 
 SAME_NAME_WINDOW = timedelta(days=30)
@@ -48,6 +49,7 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 # every time (columns compared, clauses coerced) they cost a fifth of a registration's CPU, and
 # every firm registering through the bot runs them (bench/bot.py).
 _SOURCE = select(QrSource).where(QrSource.token == bindparam("token"))
+_ACTIVE = select(QrSource.active).where(QrSource.id == bindparam("id"))
 _BY_USCC = (
     select(Enterprise)
     .where(Enterprise.uscc == bindparam("uscc"))
@@ -78,40 +80,13 @@ _BRANCH_IDS = select(Branch.code, Branch.id).where(
 _CANDIDATES = insert(Candidate)
 
 
-@dataclass(frozen=True, slots=True)
-class Contact:
-    """Who the banks should call, shown to a bank only once it has accepted the lead."""
-
-    name: str
-    phone: str
-
-
-@dataclass(frozen=True, slots=True)
-class Registration:
-    """The stored need, what the matcher decided, and the offers made.
-
-    `duplicate`: the firm already had a live need; that one is returned and nothing was added.
-    `result` is the match just made (None for a duplicate)."""
-
-    need_id: int
-    duplicate: bool
-    route: Route
-    attention: Attention | None
-    offers: tuple[Lead, ...]
-    result: MatchResult | None
-
-
 @use_case
 def register_need(
     session: Session,
     *,
-    firm: Firm,
-    need: NeedIn,
-    standards: Standards,
-    contact: Contact | None = None,
+    draft: NeedDraft,
     chat_id: int | None = None,
     language: str = "zh",
-    source_token: str | None = None,
     channel: Channel = Channel.BOT,
     actor: Actor | None = None,
     now: datetime | None = None,
@@ -122,10 +97,11 @@ def register_need(
     A firm with a live need already gets that need back, marked `duplicate`."""
     now = now or utcnow()
     actor = actor or Actor.firm()
-    _check(firm, contact)
+    _check(draft.firm, draft.contact)
     catalog = load_catalog(session)
-    source = _source(session, source_token, given=channel is Channel.OFFLINE)
-    firm = _placed(firm, source, catalog, given=channel is Channel.OFFLINE)
+    offline = channel is Channel.OFFLINE
+    source = _source(session, draft.source, given=offline)
+    firm = _placed(draft.firm, source, catalog, given=offline)
     name_key = core_name(firm.name) if firm.name.strip() else ""
     serialize_firm(session, uscc=firm.uscc, name_key=name_key, county=firm.county)
     known = _by_uscc(session, firm.uscc)
@@ -138,42 +114,34 @@ def register_need(
         session.add(earlier)
         record(session, actor=actor, at=now, kind="superseded", need_id=earlier.id)
     enterprise = _save_enterprise(session, known, firm, name_key, catalog, now)
-    loads = _loads(session)
-    earlier_banks = _banks_on_earlier_needs(session, enterprise)
     result = match(
-        firm, need, catalog, policy, standards=standards, loads=loads, live_banks=earlier_banks
+        firm,
+        draft.need,
+        catalog,
+        policy,
+        standards=draft.standards,
+        loads=_loads(session),
+        live_banks=_banks_on_earlier_needs(session, enterprise),
     )
     row = _store_need(
         session,
         enterprise,
-        firm,
-        need,
-        standards,
+        replace(draft, firm=firm),
         result,
-        catalog,
-        contact,
         now,
         chat_id=chat_id,
         language=language,
         source=source,
         channel=channel,
     )
-    record(
-        session,
-        actor=actor,
-        at=now,
-        kind="registered",
-        need_id=row.id,
-        payload={"route": result.route.value, "channel": channel.value, "tier": result.tier.value},
-    )
-    queue = result.banks  # at the limit: the firm's own banks only; failing the standards: none
-    if result.route is Route.ASSIGN:
-        queue = eligible_banks(firm, need, catalog, loads=loads, live_banks=earlier_banks)
-    _store_candidates(session, row, queue, firm, catalog)
-    _make_offers(session, row, result, policy, now)
-    attention = Attention(row.attention) if row.attention else None
-    offers = leads_of_need(session, row.id or 0)
-    return Registration(row.id or 0, False, result.route, attention, offers, result)
+    payload = {"route": result.route.value, "channel": channel.value, "tier": result.tier.value}
+    record(session, actor=actor, at=now, kind="registered", need_id=row.id, payload=payload)
+    # at the limit the firm's own banks only; failing the standards, none
+    queue = result.queue if result.route is Route.ASSIGN else result.banks
+    fits = _store_candidates(session, row, queue, firm, catalog)
+    offers = _make_offers(session, row, fits, result, policy, now)
+    noted = Attention(row.attention) if row.attention else None
+    return Registration(row.id or 0, False, result.route, noted, offers, result)
 
 
 def _check(firm: Firm, contact: Contact | None) -> None:
@@ -188,21 +156,32 @@ def _check(firm: Firm, contact: Contact | None) -> None:
             raise InvalidInput.of("contact_phone", field="contact.phone")
 
 
-def _source(session: Session, token: str | None, *, given: bool) -> QrSource | None:
-    """The active QR source of a token. A scanned code that is unknown or inactive attributes
-    nothing; one `given` by staff registering in person is refused, as a typo would be."""
-    if not token:
+def _source(session: Session, source: SourceRef | str | None, *, given: bool) -> SourceRef | None:
+    """The QR source a need is counted for, if still active: one scanned (found at `/start`, so
+    only its state is read again) or a token. A scanned code that is unknown or inactive
+    attributes nothing; one `given` by staff registering in person is refused, as a typo would
+    be."""
+    if not source:
         return None
-    found = session.exec(_SOURCE, params={"token": token}).first()
-    if found is not None and found.active:
+    if isinstance(source, SourceRef):
+        active = session.exec(_ACTIVE, params={"id": source.id}).first()
+        found, token = (source if active else None), source.token
+        known = active is not None
+    else:
+        row = session.exec(_SOURCE, params={"token": source}).first()
+        found, token, known = (_ref(row) if row and row.active else None), source, row is not None
+    if found is not None or not given:
         return found
-    if given:
-        key = "unknown_qr_token" if found is None else "inactive_qr_token"
-        raise InvalidInput.of(key, field="source", token=token)
-    return None
+    raise InvalidInput.of(
+        "inactive_qr_token" if known else "unknown_qr_token", field="source", token=token
+    )
 
 
-def _placed(firm: Firm, source: QrSource | None, catalog: Catalog, *, given: bool) -> Firm:
+def _ref(row: QrSource) -> SourceRef:
+    return SourceRef(row.id or 0, row.token, row.kind, row.target, row.label)
+
+
+def _placed(firm: Firm, source: SourceRef | None, catalog: Catalog, *, given: bool) -> Firm:
     """The firm with the park it is counted in. A park it names must be where it is. A park's QR
     code gives its park (and so its partner banks) only to a firm there: one that scanned it but
     lies elsewhere is still counted in the code's funnel, never in the park's figures. Staff
@@ -378,36 +357,21 @@ def _earlier_banks(shape: str) -> Any:
 _EARLIER_BANKS = {shape: _earlier_banks(shape) for shape in ("no name", "uscc", "name only")}
 
 
-def _attention(result: MatchResult, standards: Standards) -> Attention | None:
-    """Why the coordination team should look at this need, if it should."""
-    failed = standards.failed()
-    if failed:
-        only_credit = failed == (Standard.GOOD_CREDIT,)
-        return Attention.CREDIT_REPAIR if only_credit else Attention.STANDARDS_FAILED
-    if result.route is Route.EXISTING_BANKS_ONLY:
-        return Attention.BANK_LIMIT
-    if result.route is Route.COORDINATION or not result.banks:
-        return Attention.NO_BANK
-    return None
-
-
 def _store_need(
     session: Session,
     enterprise: Enterprise,
-    firm: Firm,
-    need: NeedIn,
-    standards: Standards,
+    draft: NeedDraft,
     result: MatchResult,
-    catalog: Catalog,
-    contact: Contact | None,
     now: datetime,
     *,
     chat_id: int | None,
     language: str,
-    source: QrSource | None,
+    source: SourceRef | None,
     channel: Channel,
 ) -> Need:
-    attention = _attention(result, standards)
+    """The need's row, as the (placed) draft and its match make it."""
+    firm, need, standards, contact = draft.firm, draft.need, draft.standards, draft.contact
+    noted = attention(result, standards)
     row = Need(
         enterprise_id=enterprise.id or 0,
         status=NeedStatus.OPEN,
@@ -438,8 +402,8 @@ def _store_need(
         bank_limit=result.bank_limit,
         route=result.route.value,
         outcome=result_json(result),
-        attention=attention,
-        attention_at=now if attention else None,
+        attention=noted,
+        attention_at=now if noted else None,
         created_at=now,
         updated_at=now,
     )
@@ -448,48 +412,74 @@ def _store_need(
     return row
 
 
+@dataclass(frozen=True, slots=True)
+class _Fit:
+    """A bank of the queue and its fit for the need, as just stored (a `BankFit`): what an
+    offer needs, without reading the rows back."""
+
+    id: int  # the bank's
+    code: str
+    name: str
+    branch_id: int | None
+    existing: bool
+
+
 def _store_candidates(
     session: Session, row: Need, queue: tuple[BankChoice, ...], firm: Firm, catalog: Catalog
-) -> None:
+) -> list[_Fit]:
     """The banks, best first, that offers and claims may draw on for this need (one INSERT of
-    many rows; nothing reads them back as objects before the offers' query)."""
+    many rows), and their fits."""
     if not queue:
-        return
+        return []
     branches = [catalog.branch_for(c.bank_code, firm.city, firm.county) for c in queue]
     codes = sorted({c.bank_code for c in queue})
     bank_ids = dict(session.exec(_BANK_IDS, params={"codes": codes}).all())
     branch_codes = sorted({b.code for b in branches if b is not None})
     branch_ids = dict(session.exec(_BRANCH_IDS, params={"codes": branch_codes}).all())
+    fits = [
+        _Fit(
+            bank_ids[choice.bank_code] or 0,
+            choice.bank_code,
+            choice.bank,
+            branch_ids.get(branch.code) if branch else None,
+            choice.existing,
+        )
+        for choice, branch in zip(queue, branches, strict=True)
+    ]
     rows = [
         {
             "need_id": row.id or 0,
-            "bank_id": bank_ids[choice.bank_code] or 0,
+            "bank_id": fit.id,
             "rank": rank,
-            "branch_id": branch_ids.get(branch.code) if branch else None,
-            "existing": choice.existing,
+            "branch_id": fit.branch_id,
+            "existing": fit.existing,
             "products": list(choice.products),
             "reasons": [text_json(r) for r in choice.reasons],
         }
-        for rank, (choice, branch) in enumerate(zip(queue, branches, strict=True))
+        for rank, (choice, fit) in enumerate(zip(queue, fits, strict=True))
     ]
     session.execute(_CANDIDATES, rows)
+    return fits
 
 
 def _make_offers(
-    session: Session, row: Need, result: MatchResult, policy: Policy, now: datetime
-) -> None:
-    """Offer the need to the first `offer_count` banks of the match (the bot tells the firm)."""
+    session: Session,
+    row: Need,
+    fits: list[_Fit],
+    result: MatchResult,
+    policy: Policy,
+    now: datetime,
+) -> tuple[Lead, ...]:
+    """Offer the need to the first `offer_count` banks of the match (the bot tells the firm);
+    the leads made, in order."""
     system = Actor.system()
-    query = (
-        select(Candidate, Bank)
-        .join(Bank, col(Bank.id) == col(Candidate.bank_id))
-        .where(Candidate.need_id == row.id)
-        .order_by(col(Candidate.rank))
-    )
     chosen = {b.bank_code for b in result.banks}
-    for candidate, bank in session.exec(query.limit(policy.offer_count)).all():
-        if bank.code not in chosen:  # only banks the match picked within the limit
+    offers = []
+    for fit in fits[: policy.offer_count]:
+        if fit.code not in chosen:  # only banks the match picked within the limit
             break
-        offer_to(
-            session, row, bank, candidate, now=now, actor=system, policy=policy, tell_firm=False
+        new = offer_to(
+            session, row, fit, fit, now=now, actor=system, policy=policy, tell_firm=False
         )
+        offers.append(lead_of(new, fit))
+    return tuple(offers)

@@ -22,6 +22,8 @@ from db.core.vocabulary import (
 )
 from db.intake.catalog_store import load_catalog
 from db.leads.mechanics import (
+    BankFacts,
+    FitFacts,
     NewLead,
     add_assignment,
     fit_of,
@@ -34,7 +36,7 @@ from db.leads.mechanics import (
     record,
     slots_left,
 )
-from db.leads.views import Lead, lead
+from db.leads.views import Lead, lead, lead_of
 from db.models import Assignment, Bank, Candidate, Event, LeadNote, Need, Staff, utcnow
 from matching.amounts import DEFAULT_MAX_YUAN
 from matching.i18n import Yuan
@@ -112,7 +114,7 @@ def claim(
     if manager_id is None:
         notify_bank(session, new, event_id, Notice.BANK_NEW_LEAD, now)
     notify_firm(session, need, event_id, Notice.FIRM_ACCEPTED, now, bank=fit.name)
-    return Lead.of(new, fit)
+    return lead_of(new, fit)
 
 
 @use_case
@@ -137,14 +139,14 @@ def offer(
     if candidate is None or need.status != NeedStatus.OPEN:
         raise NotEligible.of("not_eligible", need_id=need_id)
     new = offer_to(session, need, bank, candidate, now=now, actor=actor, policy=policy)
-    return Lead.of(new, bank)
+    return lead_of(new, bank)
 
 
 def offer_to(
     session: Session,
     need: Need,
-    bank: Bank,
-    candidate: Candidate,
+    bank: BankFacts,
+    candidate: FitFacts,
     *,
     now: datetime,
     actor: Actor,

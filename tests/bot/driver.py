@@ -1,9 +1,12 @@
-"""A scripted user talking to the real engine, storage and world, without Telegram."""
+"""A scripted user talking to the real engine, storage and world, without Telegram (or to the
+engine on an in-memory world: `tests/bot/fakeworld.py`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import count
+from typing import Protocol
 
 from sqlalchemy import Engine
 
@@ -14,16 +17,29 @@ from bot.events import Button, Command, ContactShared, Event, Pressed, Reply, Ty
 _update_ids = count(1)
 
 
+class Chats(Protocol):
+    """What answers a chat's events: `ChatService`, or the tests' in-memory one."""
+
+    def handle(
+        self, chat_id: int, event: Event, update_id: int | None = None
+    ) -> Sequence[Reply]: ...
+
+
 @dataclass
 class Driver:
-    engine: Engine
+    """A user of chat `chat_id`; `service` answers it (the real one on `engine` if not given)."""
+
+    engine: Engine | None
     chat_id: int = 1001
     replies: list[Reply] = field(default_factory=list)  # of the last event
     transcript: list[Reply] = field(default_factory=list)
     keyboard: list[Button] = field(default_factory=list)  # buttons of the latest question
+    service: Chats = field(default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
-        self.service = ChatService(self.engine, DbWorld(self.engine))
+        if self.service is None:
+            assert self.engine is not None
+            self.service = ChatService(self.engine, DbWorld(self.engine))
 
     def event(self, event: Event, update_id: int | None = None) -> list[Reply]:
         uid = update_id if update_id is not None else next(_update_ids)

@@ -12,11 +12,12 @@ from sqlmodel import Session, select
 from db.core.unit import Actor
 from db.core.vocabulary import Role
 from db.intake.catalog_store import save_catalog
-from db.intake.register import Contact, Registration, register_need
+from db.intake.register import register_need
 from db.models import Bank, Staff
 from db.staff.accounts import NewUser, add_user
 from matching.data import sample_catalog
 from matching.model import Collateral, EntityType, Firm, Need, Purpose, Standards
+from matching.registration import Contact, NeedDraft, Registration
 
 # A Monday in a year whose holidays chinese_calendar knows: deadlines are exact.
 MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in China
@@ -109,10 +110,15 @@ def need(**changes: Any) -> Need:
 
 
 def register(seeded: Seeded, *, now: datetime = MONDAY, **kwargs: Any) -> Registration:
-    kwargs.setdefault("firm", firm())
-    kwargs.setdefault("need", need())
-    kwargs.setdefault("standards", Standards())
-    kwargs.setdefault("contact", Contact("王经理", "13800138000"))
+    """Register through `register_need`: the draft's parts (`firm`, `need`, `standards`,
+    `contact`, `source_token`) default to a 越城区 firm's need, the rest is passed on."""
+    draft = NeedDraft(
+        firm=kwargs.pop("firm", None) or firm(),
+        need=kwargs.pop("need", None) or need(),
+        standards=kwargs.pop("standards", None) or Standards(),
+        contact=kwargs.pop("contact", Contact("王经理", "13800138000")),
+        source=kwargs.pop("source_token", None),
+    )
     kwargs.setdefault("chat_id", 1001)
     with seeded.session() as session:
-        return register_need(session, now=now, **kwargs)
+        return register_need(session, draft=draft, now=now, **kwargs)

@@ -34,12 +34,12 @@ from db.campaigns.rosters import import_roster
 from db.core.unit import Actor
 from db.core.vocabulary import Channel
 from db.intake.qr_sources import create_source
-from db.intake.register import Registration
 from db.leads.assignments import accept, claim, decline, record_follow_up
 from db.leads.expiry import expire_overdue
 from db.leads.views import leads_of_need
 from db.models import Bank
 from matching.model import Standards
+from matching.registration import Registration
 from matching.workdays import CHINA_TZ
 from tests.db.builders import Seeded, firm, need, register
 

@@ -12,9 +12,9 @@ from sqlalchemy import Engine, func
 from sqlmodel import select
 
 from db.core.vocabulary import NeedStatus
-from db.intake.register import Registration
 from db.models import Enterprise, Event, Need
 from matching.model import Route, Standards
+from matching.registration import Registration
 from matching.uscc import uscc_check_char
 from tests.databases import Seeds
 from tests.db.builders import MONDAY, Seeded, firm, register
