@@ -12,7 +12,7 @@ from typing import Any
 from bot import rescan, scan, steps_firm, steps_need, summary
 from bot.events import Button, Command, Event, Pressed, Reply, Typed, Unsupported
 from bot.flow import Go, Next, StepDef
-from bot.result import show_progress
+from bot.result import counted, show_progress
 from bot.state import ORDER, RESTING, ChatState, Step
 from bot.turn import MAX_TYPED, Turn, data, pressed_value, rows
 from bot.world import World
@@ -194,7 +194,7 @@ def _answer_delete(turn: Turn, event: Event) -> Next:
         erased = turn.world.erase(turn.chat_id)
         turn.forget = True
         turn.confirm_choice(turn.t("bot.delete.ask"), turn.t("bot.delete.yes"))
-        turn.say(turn.t("bot.delete.done", needs=erased), clear_keyboard=True)
+        turn.say(turn.t("bot.delete.done", needs=counted("need", erased)), clear_keyboard=True)
         return Go.STAY
     if pressed_value(event, Step.DELETE, "no") is not None:
         turn.confirm_choice(turn.t("bot.delete.ask"), turn.t("bot.delete.no"))

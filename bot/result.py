@@ -8,13 +8,18 @@ from bot.turn import Turn
 from db.core.vocabulary import AssignmentStatus
 from db.intake.register import Registration
 from db.leads.views import Lead, NeedProgress
-from matching.i18n import Yuan
+from matching.i18n import Text, Yuan
 from matching.model import MatchResult, Route
 from matching.workdays import to_china_time
 
 
 def when(moment: datetime) -> str:
     return f"{to_china_time(moment):%m-%d %H:%M}"
+
+
+def counted(noun: str, count: int) -> Text:
+    """"1 bank", "2 banks": a count with its noun (`bot.count.<noun>[s]`) in the chat's language."""
+    return Text.of(f"bot.count.{noun}{'' if count == 1 else 's'}", count=count)
 
 
 def registered(turn: Turn, registration: Registration) -> None:
@@ -31,7 +36,8 @@ def registered(turn: Turn, registration: Registration) -> None:
     else:
         parts.append(_no_offer(turn, result))
     if result.bank_limit is not None and result.route is not Route.CREDIT_REPAIR:
-        parts.append(turn.t("bot.result.limit", limit=result.bank_limit,
+        entity = Text.of(f"entity.{turn.draft.get('entity', 'enterprise')}")
+        parts.append(turn.t("bot.result.limit", limit=result.bank_limit, entity=entity,
                             serving=result.banks_serving))
     if result.guarantees:
         parts.append("\n".join([turn.t("bot.result.guarantees")] + [
@@ -45,7 +51,7 @@ def registered(turn: Turn, registration: Registration) -> None:
 def _offers(turn: Turn, result: MatchResult, offers: tuple[Lead, ...]) -> str:
     choices = {b.bank_code: b for b in result.banks}
     key = "bot.result.existing" if result.route is Route.EXISTING_BANKS_ONLY else "bot.result.banks"
-    lines = [turn.t(key, count=len(offers))]
+    lines = [turn.t(key, banks=counted("bank", len(offers)))]
     for number, offer in enumerate(offers, 1):
         choice = choices.get(offer.bank_code)
         branch = f"（{choice.branch}）" if choice and choice.branch else ""

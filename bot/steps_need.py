@@ -71,6 +71,9 @@ def _answer_money(turn: Turn, event: Event, step: Step, key: str) -> Next:
     try:
         turn.draft[key] = parse_amount(text)
     except MatchingError as err:
+        if key == "credit" and err.code == "amount.zero":  # all repaid: nothing owed now
+            turn.draft[key] = 0
+            return Go.NEXT
         turn.problem = err.text.render(turn.lang)
         return Go.AGAIN
     return Go.NEXT
@@ -304,6 +307,8 @@ def answer_standards(turn: Turn, event: Event) -> Next:
         turn.draft.pop("_pick", None)
         return Go.NEXT
     went = answer_toggles(turn, event, Step.STANDARDS, "standards", STANDARDS)
+    if turn.problem == turn.t("bot.toggle_hint"):  # this step's last button is "确认"
+        turn.problem = turn.t("bot.standards.hint")
     if went is Go.NEXT:
         chosen = turn.draft["standards"]
         turn.draft["standards"] = {s.value: s.value in chosen for s in Standard}
@@ -316,9 +321,26 @@ def answer_standards(turn: Turn, event: Event) -> Next:
 def ask_contact(turn: Turn) -> None:
     turn.ask(turn.t("bot.contact.ask"), ask_contact=True,
              contact_label=turn.t("bot.contact.button"))
+    last = _last_contact(turn)
+    if last is not None:  # a phone keyboard carries no inline button: the default comes after
+        keep = keep_button(turn, Step.CONTACT, " ".join(last))
+        turn.say(turn.t("bot.contact.keep_hint"), rows(keep, 1))
+
+
+def _last_contact(turn: Turn) -> tuple[str, str] | None:
+    """The contact of the firm's previous need (/new), as (name, phone)."""
+    defaults = turn.draft.get("_defaults") or {}
+    name, phone = defaults.get("contact_name"), defaults.get("phone")
+    return (name, phone) if name and phone else None
 
 
 def answer_contact(turn: Turn, event: Event) -> Next:
+    if pressed_value(event, Step.CONTACT, "keep") is not None:
+        last = _last_contact(turn)
+        if last is None:
+            return Go.AGAIN
+        turn.confirm_choice(turn.t("bot.contact.keep_hint"), " ".join(last))
+        return _take_contact(turn, *last)
     if isinstance(event, ContactShared):
         phone = mobile(event.phone)
         if phone is None:

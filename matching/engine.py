@@ -5,6 +5,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from matching.candidates import Candidate, Chosen, Context, find_candidates, pick, rank
 from matching.catalog import Catalog, GuaranteeProduct, LoanProduct, Park
@@ -272,17 +273,22 @@ def _guarantee(g: GuaranteeProduct) -> GuaranteeChoice:
         code=g.code,
         name=g.name,
         guarantor=g.guarantor,
-        fee_rate_pct=f"{g.fee_rate_pct}",
+        fee_rate_pct=percent(g.fee_rate_pct),
         reasons=(
             Text.of(
                 "guarantee.fits",
                 name=g.name,
                 guarantor=g.guarantor,
-                fee=f"{g.fee_rate_pct}",
+                fee=percent(g.fee_rate_pct),
                 note=g.note or g.name,
             ),
         ),
     )
+
+
+def percent(rate: Decimal) -> str:
+    """A rate as people write it: 1 and 0.3, never 1.000 (a rate read back from storage)."""
+    return format(rate.normalize(), "f")
 
 
 def _nothing_fits(firm: Firm, catalog: Catalog, *, only_existing: bool) -> Blocked:
