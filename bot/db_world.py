@@ -24,7 +24,7 @@ from db.models import CampaignEntry, Enterprise, Need
 from matching.catalog import Catalog
 from matching.errors import MatchingError
 from matching.i18n import Lang
-from matching.names import NameIndex
+from matching.names import NameIndex, may_be_same_firm
 from matching.request import parse_request
 
 log = logging.getLogger(__name__)
@@ -60,8 +60,25 @@ class DbWorld:
             return None
         return SourceRef(found.id, found.token, found.kind.value, found.target, found.label)
 
-    def similar_names(self, name: str) -> tuple[KnownName, ...]:
-        return self._names.search(name)
+    def similar_names(self, name: str, *, chat_id: int | None = None) -> tuple[KnownName, ...]:
+        own = tuple(k for k in self._own_names(chat_id) if may_be_same_firm(name, k.name))
+        seen = {k.name for k in own}
+        return (*own, *(k for k in self._names.search(name) if k.name not in seen))[:3]
+
+    def _own_names(self, chat_id: int | None) -> tuple[KnownName, ...]:
+        """The firms this chat registered, newest first (not yet in the index if just now)."""
+        if chat_id is None:
+            return ()
+        query = (
+            select(Enterprise.name, Enterprise.uscc)
+            .join(Need, col(Need.enterprise_id) == col(Enterprise.id))
+            .where(Need.chat_id == chat_id, col(Enterprise.erased_at).is_(None))
+            .order_by(col(Need.id).desc())
+            .limit(20)
+        )
+        with reading(self.engine) as session:
+            rows = session.exec(query).all()
+        return tuple(dict.fromkeys(KnownName(name, uscc or "") for name, uscc in rows if name))
 
     def register(self, *, chat_id: int, lang: Lang, draft: dict[str, Any]) -> Registration:
         try:
@@ -129,7 +146,8 @@ def request_of(draft: dict[str, Any]) -> dict[str, Any]:
 
 
 class _KnownNames:
-    """Registered firms and campaign-list entries, indexed for "您是不是指 …？". Each list is
+    """Registered firms and campaign-list entries, indexed for "您是不是指 …？" (only names that
+    may be the same firm: `may_be_same_firm`). Each list is
     indexed on its own: campaign lists are large (600k names take seconds to index) and change
     rarely, registered firms change all day."""
 
@@ -144,7 +162,9 @@ class _KnownNames:
         found: dict[str, tuple[float, KnownName]] = {}
         for names in self._lists:
             index, usccs = names.current()
-            for match in index.search(name, limit=3) if index is not None else ():
+            for match in index.search(name, limit=5) if index is not None else ():
+                if not may_be_same_firm(name, match.name):  # another firm of the same trade
+                    continue
                 known = KnownName(match.name, usccs[match.index])
                 if match.name not in found or found[match.name][0] < match.score:
                     found[match.name] = (match.score, known)

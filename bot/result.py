@@ -18,7 +18,7 @@ def when(moment: datetime) -> str:
 
 
 def counted(noun: str, count: int) -> Text:
-    """"1 bank", "2 banks": a count with its noun (`bot.count.<noun>[s]`) in the chat's language."""
+    """A count with its noun ("1 bank", "2 banks"; `bot.count.<noun>[s]`), in any language."""
     return Text.of(f"bot.count.{noun}{'' if count == 1 else 's'}", count=count)
 
 

@@ -50,8 +50,9 @@ class World(Protocol):
         """The active QR source of a start payload; None for unknown, inactive or malformed."""
         ...
 
-    def similar_names(self, name: str) -> tuple[KnownName, ...]:
-        """Known firms whose names are close to `name`, best first (at most 3)."""
+    def similar_names(self, name: str, *, chat_id: int | None = None) -> tuple[KnownName, ...]:
+        """Known firms that may be the one named `name`, best first (at most 3); the firms
+        `chat_id` registered before come first."""
         ...
 
     def register(self, *, chat_id: int, lang: Lang, draft: dict[str, Any]) -> Registration:
