@@ -134,12 +134,14 @@ def request_of(draft: dict[str, Any]) -> dict[str, Any]:
             "tags": draft.get("tags", []),
             "existing_banks": draft.get("banks", []),
             "existing_credit_yuan": int(draft.get("credit") or 0),
+            "months_operating": draft.get("months"),  # asked only where a product wants it
         },
         "need": {
             "amount": draft["amount"],
             "purpose": draft["purpose"],
             "term_months": draft["term"],
             "collateral": draft.get("collateral", []),
+            "products": draft.get("products", []),  # one of an exclusive group, if chosen
         },
         "standards": draft["standards"],
     }

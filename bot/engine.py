@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bot import rescan, scan, steps_firm, steps_need, summary
+from bot import rescan, scan, steps_firm, steps_need, steps_rules, summary
 from bot.events import Button, Command, Event, Pressed, Reply, Typed, Unsupported
 from bot.flow import Go, Next, StepDef
 from bot.result import counted, show_progress
@@ -74,6 +74,7 @@ def _go(turn: Turn, went: Next) -> None:
         return
     if went is Go.AGAIN:
         return _ask(turn, turn.state.step)
+    steps_rules.refresh(turn)  # which questions the rules need, from the answers so far
     step = went if isinstance(went, Step) else first_open(turn.draft)
     turn.state.step = step
     _ask(turn, step)
@@ -222,6 +223,7 @@ COMMANDS = {
 STEPS: dict[Step, StepDef] = {
     **steps_firm.STEPS,
     **steps_need.STEPS,
+    **steps_rules.STEPS,
     **summary.STEPS,
     **rescan.STEPS,
     Step.DELETE: StepDef(_ask_delete, _answer_delete, lambda d: False),

@@ -29,8 +29,10 @@ class Step(StrEnum):
     PURPOSE = "purpose"
     TERM = "term"
     COLLATERAL = "collateral"
+    MONTHS = "months"  # months in business, where a product that fits depends on it
     BANKS = "banks"
     CREDIT = "credit"
+    PRODUCT = "product"  # one product of an exclusive group, when several fit
     STANDARDS = "standards"
     CONTACT = "contact"
     CONTACT_NAME = "contactname"
@@ -54,8 +56,10 @@ ORDER: tuple[Step, ...] = (
     Step.PURPOSE,
     Step.TERM,
     Step.COLLATERAL,
+    Step.MONTHS,
     Step.BANKS,
     Step.CREDIT,
+    Step.PRODUCT,
     Step.STANDARDS,
     Step.CONTACT,
 )

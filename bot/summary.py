@@ -17,6 +17,13 @@ CHANGEABLE: tuple[Step, ...] = tuple(
     s for s in ORDER if s not in (Step.CONSENT, Step.COUNTY, Step.CREDIT)
 )
 """What the summary offers to change (county with the city, credit with the banks)."""
+ASKED_WHERE_NEEDED = {Step.MONTHS: "_months_matter", Step.PRODUCT: "_choices"}
+"""Questions asked only where the rules need them (bot/steps_rules.py): shown when asked."""
+
+
+def _shown(d: dict[str, Any], step: Step) -> bool:
+    flag = ASKED_WHERE_NEEDED.get(step)
+    return flag is None or bool(d.get(flag))
 
 
 def lines(turn: Turn) -> list[str]:
@@ -39,13 +46,22 @@ def lines(turn: Turn) -> list[str]:
         Step.PURPOSE: turn.t(f"purpose.{d['purpose']}"),
         Step.TERM: turn.t("bot.term.months", months=d["term"]),
         Step.COLLATERAL: words("collateral", d["collateral"]),
+        Step.MONTHS: _months(turn, d),
+        Step.PRODUCT: "、".join(d.get("products") or ()) or none,
         Step.BANKS: _banks(turn, d),
         Step.STANDARDS: turn.t("bot.summary.standards_ok") if not failed else
         turn.t("bot.summary.standards_failed", failed=tuple(
             turn.t(f"bot.standard.{s.value}") for s in failed)),
         Step.CONTACT: f"{d['contact_name']} {d['phone']}",
     }
-    return [f"{turn.t(f'bot.field.{step.value}')}：{value}" for step, value in shown.items()]
+    return [f"{turn.t(f'bot.field.{step.value}')}：{value}" for step, value in shown.items()
+            if _shown(d, step)]
+
+
+def _months(turn: Turn, d: dict[str, Any]) -> str:
+    months = d.get("months")
+    return turn.t("bot.term.months", months=months) if months is not None else \
+        turn.t("bot.summary.none")
 
 
 def _banks(turn: Turn, d: dict[str, Any]) -> str:
@@ -63,6 +79,7 @@ def ask_summary(turn: Turn) -> None:
     edits = [
         Button(turn.t(f"bot.field.{step.value}"), data(Step.SUMMARY, "e", step.value))
         for step in CHANGEABLE
+        if _shown(turn.draft, step)
     ]
     buttons = (
         (Button(turn.t("bot.summary.confirm"), data(Step.SUMMARY, "confirm")),),

@@ -15,6 +15,7 @@ from db.core.errors import InvalidInput
 from db.core.unit import Actor, use_case
 from db.core.vocabulary import LIVE, OPEN_WORK, Attention, Channel, NeedStatus, QrKind
 from db.intake.catalog_store import load_catalog
+from db.intake.holdings import held_products
 from db.leads.assignments import offer_to
 from db.leads.mechanics import lock_need, record
 from db.leads.views import Lead, leads_of_need
@@ -140,8 +141,16 @@ def register_need(
     enterprise = _save_enterprise(session, known, firm, name_key, catalog, now)
     loads = _loads(session)
     earlier_banks = _banks_on_earlier_needs(session, enterprise)
+    held = held_products(session, enterprise)
     result = match(
-        firm, need, catalog, policy, standards=standards, loads=loads, live_banks=earlier_banks
+        firm,
+        need,
+        catalog,
+        policy,
+        standards=standards,
+        loads=loads,
+        live_banks=earlier_banks,
+        held_products=held,
     )
     row = _store_need(
         session,
@@ -168,7 +177,9 @@ def register_need(
     )
     queue = result.banks  # at the limit: the firm's own banks only; failing the standards: none
     if result.route is Route.ASSIGN:
-        queue = eligible_banks(firm, need, catalog, loads=loads, live_banks=earlier_banks)
+        queue = eligible_banks(
+            firm, need, catalog, loads=loads, live_banks=earlier_banks, held_products=held
+        )
     _store_candidates(session, row, queue, firm, catalog)
     _make_offers(session, row, result, policy, now)
     attention = Attention(row.attention) if row.attention else None
