@@ -15,6 +15,7 @@ from bot.world import KnownName, Refused, SourceRef
 from db.core.engine import reading
 from db.core.errors import StorageError
 from db.core.vocabulary import Channel, NeedStatus
+from db.intake.amend import Amendment, amend_need
 from db.intake.catalog_store import load_catalog
 from db.intake.qr_sources import source_for_payload
 from db.intake.register import Contact, Registration, register_need
@@ -25,7 +26,7 @@ from matching.catalog import Catalog
 from matching.errors import MatchingError
 from matching.i18n import Lang
 from matching.names import NameIndex, may_be_same_firm
-from matching.request import parse_request
+from matching.request import MatchRequest, parse_request
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +81,10 @@ class DbWorld:
             rows = session.exec(query).all()
         return tuple(dict.fromkeys(KnownName(name, uscc or "") for name, uscc in rows if name))
 
-    def register(self, *, chat_id: int, lang: Lang, draft: dict[str, Any]) -> Registration:
-        try:
-            request = parse_request(request_of(draft))
-        except MatchingError as err:
-            raise Refused(err.text.render(lang), err.field) from None
+    def register(
+        self, *, chat_id: int, lang: Lang, draft: dict[str, Any], second: bool = False
+    ) -> Registration:
+        request = _request(draft, lang)
         source = draft.get("_source") or {}
         with Session(self.engine, expire_on_commit=False) as session:
             try:
@@ -98,6 +98,23 @@ class DbWorld:
                     language=lang.value,
                     source_token=source.get("token"),
                     channel=Channel.BOT,
+                    second=second,
+                )
+            except StorageError as err:
+                raise Refused(err.render(lang), err.field) from None
+
+    def amend(self, *, chat_id: int, lang: Lang, need_id: int, draft: dict[str, Any]) -> Amendment:
+        request = _request(draft, lang)
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                return amend_need(
+                    session,
+                    need_id=need_id,
+                    chat_id=chat_id,
+                    firm=request.firm,
+                    need=request.need,
+                    standards=request.standards,
+                    contact=Contact(draft["contact_name"], draft["phone"]),
                 )
             except StorageError as err:
                 raise Refused(err.render(lang), err.field) from None
@@ -118,6 +135,13 @@ class DbWorld:
             for need_id in firms.values():
                 erased += withdraw(session, need_id=need_id or 0).needs
             return erased
+
+
+def _request(draft: dict[str, Any], lang: Lang) -> MatchRequest:
+    try:
+        return parse_request(request_of(draft))
+    except MatchingError as err:
+        raise Refused(err.text.render(lang), err.field) from None
 
 
 def request_of(draft: dict[str, Any]) -> dict[str, Any]:

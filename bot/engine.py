@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bot import rescan, scan, steps_firm, steps_need, steps_rules, summary
+from bot import rescan, scan, second_need, steps_firm, steps_need, steps_rules, summary
 from bot.events import Button, Command, Event, Pressed, Reply, Typed, Unsupported
 from bot.flow import Go, Next, StepDef
 from bot.result import counted, show_progress
@@ -226,5 +226,6 @@ STEPS: dict[Step, StepDef] = {
     **steps_rules.STEPS,
     **summary.STEPS,
     **rescan.STEPS,
+    **second_need.STEPS,
     Step.DELETE: StepDef(_ask_delete, _answer_delete, lambda d: False),
 }

@@ -41,6 +41,7 @@ class Step(StrEnum):
     IDLE = "idle"  # nothing under way (cancelled, or never started)
     DELETE = "delete"  # asked to confirm /delete
     RESCAN = "rescan"  # another QR code scanned part-way: start over with it, or carry on?
+    SECOND_NEED = "secondneed"  # the firm has an open need: update it, or a second need?
 
 
 ORDER: tuple[Step, ...] = (

@@ -110,14 +110,19 @@ def _reopen(turn: Turn, step: Step) -> None:
         turn.draft.pop("phone", None)  # the contact is given again, name and number together
 
 
-def submit(turn: Turn) -> Next:
-    """Register the need; on success the chat rests at DONE with its answers kept for /new."""
+def submit(turn: Turn, *, second: bool = False) -> Next:
+    """Register the need; on success the chat rests at DONE with its answers kept for /new.
+    When banks already have the firm's open need, nothing is said to be submitted: the firm is
+    asked whether this updates that need or is a `second` one (bot/second_need.py)."""
     try:
         registration = turn.world.register(chat_id=turn.chat_id, lang=turn.lang,
-                                           draft=turn.draft)
+                                           draft=turn.draft, second=second)
     except Refused as refusal:
         turn.problem = refusal.text
         return Go.AGAIN
+    if registration.duplicate:
+        turn.draft["_open_need"] = registration.need_id
+        return Step.SECOND_NEED
     turn.marks.add("submitted")
     turn.confirm_choice(turn.t("bot.summary.title"), turn.t("bot.summary.submitted"))
     registered(turn, registration)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from db.intake.amend import Amendment
 from db.intake.register import Registration
 from db.leads.views import NeedProgress
 from matching.catalog import Catalog
@@ -55,8 +56,16 @@ class World(Protocol):
         `chat_id` registered before come first."""
         ...
 
-    def register(self, *, chat_id: int, lang: Lang, draft: dict[str, Any]) -> Registration:
-        """Register the draft as a need; raise `Refused` with a text in `lang` if it cannot be."""
+    def register(
+        self, *, chat_id: int, lang: Lang, draft: dict[str, Any], second: bool = False
+    ) -> Registration:
+        """Register the draft as a need (a `second` one beside the firm's open need, when the
+        firm says so); raise `Refused` with a text in `lang` if it cannot be."""
+        ...
+
+    def amend(self, *, chat_id: int, lang: Lang, need_id: int, draft: dict[str, Any]) -> Amendment:
+        """Write the draft's answers onto the open need `need_id` this chat registered; raise
+        `Refused` with a text in `lang` if the rules do not allow it."""
         ...
 
     def progress(self, chat_id: int) -> tuple[NeedProgress, ...]:

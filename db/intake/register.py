@@ -117,10 +117,13 @@ def register_need(
     actor: Actor | None = None,
     now: datetime | None = None,
     policy: Policy = DEFAULT_POLICY,
+    second: bool = False,
 ) -> Registration:
     """Store the firm and its need, match it, and offer it to the best-ranked banks (up to
     `policy.offer_count`, never beyond the bank limit); the rest of the slots stay open to claim.
-    A firm with a live need already gets that need back, marked `duplicate`."""
+    A firm with a live need already gets that need back, marked `duplicate`, unless it says
+    this is a `second` need: that is matched afresh, the banks on the first counting against
+    its limit."""
     now = now or utcnow()
     actor = actor or Actor.firm()
     _check(firm, contact)
@@ -133,11 +136,12 @@ def register_need(
     earlier = _live_need(session, known, firm, name_key, now)
     if earlier is not None:
         earlier = lock_need(session, earlier.id or 0)
-        if _in_hand(session, earlier):
+        if not _in_hand(session, earlier):
+            earlier.status, earlier.updated_at = NeedStatus.SUPERSEDED, now  # it went nowhere
+            session.add(earlier)
+            record(session, actor=actor, at=now, kind="superseded", need_id=earlier.id)
+        elif not second:
             return _duplicate(session, earlier, actor, now)
-        earlier.status, earlier.updated_at = NeedStatus.SUPERSEDED, now  # it went nowhere
-        session.add(earlier)
-        record(session, actor=actor, at=now, kind="superseded", need_id=earlier.id)
     enterprise = _save_enterprise(session, known, firm, name_key, catalog, now)
     loads = _loads(session)
     earlier_banks = _banks_on_earlier_needs(session, enterprise)

@@ -269,7 +269,7 @@ def test_a_failed_standard_goes_to_the_coordination_team(seeded: Seeded, user: D
     assert count(seeded, Assignment) == 0
 
 
-def test_registering_the_same_firm_again_is_a_duplicate(seeded: Seeded, user: Driver) -> None:
+def test_registering_the_same_firm_again_asks_what_it_is(seeded: Seeded, user: Driver) -> None:
     walk_to_summary(user)
     user.press("确认提交")
     user.send("/new")
@@ -289,7 +289,8 @@ def test_registering_the_same_firm_again_is_a_duplicate(seeded: Seeded, user: Dr
     user.press("全部符合")
     user.send("张三 13812345678")
     user.press("确认提交")
-    assert "已经登记过融资需求" in user.text and "待受理" in user.text
+    assert "已有一笔正在对接的融资需求" in user.text and "已提交" not in user.text
+    assert "更新这笔需求" in user.labels and "另提一笔新需求" in user.labels
     assert count(seeded, Need) == 1
 
 
