@@ -72,7 +72,9 @@ def test_a_typed_product_name_is_a_choice(seeded: Seeded, user: Driver) -> None:
     walk_zhenhai_tech_firm(user)
     user.press("首次贷款")
     user.send("选慧谷创业贷吧")
-    assert "五项标准" in user.text
+    user.press("全部符合")
+    user.contact("+86 138 1234 5678", "张三")
+    assert "选择的产品：慧谷创业贷" in user.text
 
 
 def test_an_agri_young_founder_finds_its_tag_and_yuexingbao(user: Driver) -> None:
