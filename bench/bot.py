@@ -80,7 +80,8 @@ STEPS = (  # (action, argument, what the bot's reply asks next)
     ("send", "三百万", "借款主要用来做什么"),
     ("press", "流动资金", "想借多长时间"),
     ("press", "12个月", "可以提供哪些抵押"),
-    ("press", "没有抵押", "哪些银行在给您贷款"),
+    ("press", "没有抵押", "成立（开始经营）多久"),  # products here want a year in business
+    ("send", "3年", "哪些银行在给您贷款"),
     ("press", "首次贷款", "五项标准"),
     ("press", "全部符合", "银行客户经理应该联系谁"),
     ("share_contact", "+86138{phone}", "请核对您的融资需求"),

@@ -34,8 +34,18 @@ def main() -> None:
         engine = template.fresh(Path(directory))
         seed(engine, managers_per_bank=1)
         world = DbWorld(engine)
-        missed = [c for c in cases if verdict(say(world, state_at(c.step, c.lang, **c.draft),
-                                                  c.text), c.expect)]
+        missed = []
+        for case in cases:
+            fresh = None
+            if isinstance(case.expect, dict) and case.expect.get("submit"):
+                fresh = template.fresh(Path(tempfile.mkdtemp(dir=directory)))  # no open need yet:
+                seed(fresh, managers_per_bank=1)  # else the firm is asked if it is a second one
+            said = say(DbWorld(fresh) if fresh else world, state_at(case.step, case.lang,
+                                                                    **case.draft), case.text)
+            if verdict(said, case.expect):
+                missed.append(case)
+            if fresh is not None:
+                fresh.dispose()
         engine.dispose()
     langs = Counter(c.lang.value for c in cases)
     again = sum(c.expect == "again" for c in cases)

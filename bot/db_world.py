@@ -15,6 +15,7 @@ from bot.world import KnownName, Refused
 from db.core.engine import reading
 from db.core.errors import StorageError
 from db.core.vocabulary import Channel, NeedStatus
+from db.intake.amend import amend_need
 from db.intake.catalog_store import load_catalog
 from db.intake.qr_sources import source_for_payload
 from db.intake.register import register_need
@@ -23,8 +24,8 @@ from db.leads.views import needs_of_chat
 from db.models import CampaignEntry, Enterprise, Need
 from matching.catalog import Catalog
 from matching.i18n import Lang
-from matching.names import NameIndex
-from matching.registration import NeedDraft, NeedProgress, Registration, SourceRef
+from matching.names import NameIndex, may_be_same_firm
+from matching.registration import Amendment, NeedDraft, NeedProgress, Registration, SourceRef
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +60,54 @@ class DbWorld:
             return None
         return SourceRef(found.id, found.token, found.kind.value, found.target, found.label)
 
-    def similar_names(self, name: str) -> tuple[KnownName, ...]:
-        return self._names.search(name)
+    def similar_names(self, name: str, *, chat_id: int | None = None) -> tuple[KnownName, ...]:
+        own = tuple(k for k in self._own_names(chat_id) if may_be_same_firm(name, k.name))
+        seen = {k.name for k in own}
+        return (*own, *(k for k in self._names.search(name) if k.name not in seen))[:3]
 
-    def register(self, *, chat_id: int, lang: Lang, draft: NeedDraft) -> Registration:
+    def _own_names(self, chat_id: int | None) -> tuple[KnownName, ...]:
+        """The firms this chat registered, newest first (not yet in the index if just now)."""
+        if chat_id is None:
+            return ()
+        query = (
+            select(Enterprise.name, Enterprise.uscc)
+            .join(Need, col(Need.enterprise_id) == col(Enterprise.id))
+            .where(Need.chat_id == chat_id, col(Enterprise.erased_at).is_(None))
+            .order_by(col(Need.id).desc())
+            .limit(20)
+        )
+        with reading(self.engine) as session:
+            rows = session.exec(query).all()
+        return tuple(dict.fromkeys(KnownName(name, uscc or "") for name, uscc in rows if name))
+
+    def register(
+        self, *, chat_id: int, lang: Lang, draft: NeedDraft, second: bool = False
+    ) -> Registration:
         with Session(self.engine, expire_on_commit=False) as session:
             try:
                 return register_need(
-                    session, draft=draft, chat_id=chat_id, language=lang.value, channel=Channel.BOT
+                    session,
+                    draft=draft,
+                    chat_id=chat_id,
+                    language=lang.value,
+                    channel=Channel.BOT,
+                    second=second,
+                )
+            except StorageError as err:
+                raise Refused(err.render(lang), err.field) from None
+
+    def amend(self, *, chat_id: int, lang: Lang, need_id: int, draft: NeedDraft) -> Amendment:
+        assert draft.contact is not None  # the conversation asks for it before the summary
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                return amend_need(
+                    session,
+                    need_id=need_id,
+                    chat_id=chat_id,
+                    firm=draft.firm,
+                    need=draft.need,
+                    standards=draft.standards,
+                    contact=draft.contact,
                 )
             except StorageError as err:
                 raise Refused(err.render(lang), err.field) from None
@@ -90,7 +131,8 @@ class DbWorld:
 
 
 class _KnownNames:
-    """Registered firms and campaign-list entries, indexed for "您是不是指 …？". Each list is
+    """Registered firms and campaign-list entries, indexed for "您是不是指 …？" (only names that
+    may be the same firm: `may_be_same_firm`). Each list is
     indexed on its own: campaign lists are large (600k names take seconds to index) and change
     rarely, registered firms change all day."""
 
@@ -105,7 +147,9 @@ class _KnownNames:
         found: dict[str, tuple[float, KnownName]] = {}
         for names in self._lists:
             index, usccs = names.current()
-            for match in index.search(name, limit=3) if index is not None else ():
+            for match in index.search(name, limit=5) if index is not None else ():
+                if not may_be_same_firm(name, match.name):  # another firm of the same trade
+                    continue
                 known = KnownName(match.name, usccs[match.index])
                 if match.name not in found or found[match.name][0] < match.score:
                     found[match.name] = (match.score, known)

@@ -40,12 +40,14 @@ def request_of(answers: dict[str, Any]) -> dict[str, Any]:
             "tags": answers.get("tags", []),
             "existing_banks": answers.get("banks", []),
             "existing_credit_yuan": int(answers.get("credit") or 0),
+            "months_operating": answers.get("months"),  # asked only where a product wants it
         },
         "need": {
             "amount": answers["amount"],
             "purpose": answers["purpose"],
             "term_months": answers["term"],
             "collateral": answers.get("collateral", []),
+            "products": answers.get("products", []),  # one of an exclusive group, if chosen
         },
         "standards": answers["standards"],
     }

@@ -9,11 +9,21 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
-from bot import rescan, scan, steps_firm, steps_money, steps_need, steps_place, summary
+from bot import (
+    rescan,
+    scan,
+    second_need,
+    steps_firm,
+    steps_money,
+    steps_need,
+    steps_place,
+    steps_rules,
+    summary,
+)
 from bot.events import Button, Command, Event, Pressed, Reply, Typed, Unsupported
 from bot.flow import Go, Next, StepDef
 from bot.reading import AGREE, NO, REFUSE, YES, is_back, is_help, words, yes_or_no
-from bot.result import show_progress
+from bot.result import counted, show_progress
 from bot.state import ORDER, RESTING, ChatState, Step
 from bot.turn import MAX_TYPED, Turn, data, pressed_value, rows
 from bot.world import World
@@ -85,6 +95,7 @@ def _go(turn: Turn, went: Next) -> None:
         return
     if went is Go.AGAIN:
         return _ask(turn, turn.state.step)
+    steps_rules.refresh(turn)  # which questions the rules need, from the answers so far
     step = went if isinstance(went, Step) else first_open(turn.draft)
     turn.state.step = step
     _ask(turn, step)
@@ -260,7 +271,7 @@ def _answer_delete(turn: Turn, event: Event) -> Next:
         erased = turn.world.erase(turn.chat_id)
         turn.forget = True
         turn.confirm_choice(turn.t("bot.delete.ask"), turn.t("bot.delete.yes"))
-        turn.say(turn.t("bot.delete.done", needs=erased), clear_keyboard=True)
+        turn.say(turn.t("bot.delete.done", needs=counted("need", erased)), clear_keyboard=True)
         return Go.STAY
     if pressed_value(event, Step.DELETE, "no") is not None or said == NO:
         turn.confirm_choice(turn.t("bot.delete.ask"), turn.t("bot.delete.no"))
@@ -291,7 +302,9 @@ STEPS: dict[Step, StepDef] = {
     **steps_place.STEPS,
     **steps_money.STEPS,
     **steps_need.STEPS,
+    **steps_rules.STEPS,
     **summary.STEPS,
     **rescan.STEPS,
+    **second_need.STEPS,
     Step.DELETE: StepDef(_ask_delete, _answer_delete, lambda d: False),
 }

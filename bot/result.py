@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.turn import Turn
-from matching.i18n import Yuan
+from matching.i18n import Text, Yuan
 from matching.leads import AssignmentStatus
 from matching.model import MatchResult, Route
 from matching.registration import Lead, NeedProgress, Registration
@@ -14,6 +14,11 @@ from matching.workdays import to_china_time
 
 def when(moment: datetime) -> str:
     return f"{to_china_time(moment):%m-%d %H:%M}"
+
+
+def counted(noun: str, count: int) -> Text:
+    """A count with its noun ("1 bank", "2 banks"; `bot.count.<noun>[s]`), in any language."""
+    return Text.of(f"bot.count.{noun}{'' if count == 1 else 's'}", count=count)
 
 
 def registered(turn: Turn, registration: Registration) -> None:
@@ -30,7 +35,8 @@ def registered(turn: Turn, registration: Registration) -> None:
     else:
         parts.append(_no_offer(turn, result))
     if result.bank_limit is not None and result.route is not Route.CREDIT_REPAIR:
-        parts.append(turn.t("bot.result.limit", limit=result.bank_limit,
+        entity = Text.of(f"entity.{turn.draft.get('entity', 'enterprise')}")
+        parts.append(turn.t("bot.result.limit", limit=result.bank_limit, entity=entity,
                             serving=result.banks_serving))
     if result.guarantees:
         parts.append("\n".join([turn.t("bot.result.guarantees")] + [
@@ -44,7 +50,7 @@ def registered(turn: Turn, registration: Registration) -> None:
 def _offers(turn: Turn, result: MatchResult, offers: tuple[Lead, ...]) -> str:
     choices = {b.bank_code: b for b in result.banks}
     key = "bot.result.existing" if result.route is Route.EXISTING_BANKS_ONLY else "bot.result.banks"
-    lines = [turn.t(key, count=len(offers))]
+    lines = [turn.t(key, banks=counted("bank", len(offers)))]
     for number, offer in enumerate(offers, 1):
         choice = choices.get(offer.bank_code)
         branch = f"（{choice.branch}）" if choice and choice.branch else ""

@@ -29,8 +29,10 @@ class Step(StrEnum):
     PURPOSE = "purpose"
     TERM = "term"
     COLLATERAL = "collateral"
+    MONTHS = "months"  # months in business, where a product that fits depends on it
     BANKS = "banks"
     CREDIT = "credit"
+    PRODUCT = "product"  # one product of an exclusive group, when several fit
     STANDARDS = "standards"
     CONTACT = "contact"
     CONTACT_NAME = "contactname"
@@ -39,6 +41,7 @@ class Step(StrEnum):
     IDLE = "idle"  # nothing under way (cancelled, or never started)
     DELETE = "delete"  # asked to confirm /delete
     RESCAN = "rescan"  # another QR code scanned part-way: start over with it, or carry on?
+    SECOND_NEED = "secondneed"  # the firm has an open need: update it, or a second need?
 
 
 ORDER: tuple[Step, ...] = (
@@ -54,8 +57,10 @@ ORDER: tuple[Step, ...] = (
     Step.PURPOSE,
     Step.TERM,
     Step.COLLATERAL,
+    Step.MONTHS,
     Step.BANKS,
     Step.CREDIT,
+    Step.PRODUCT,
     Step.STANDARDS,
     Step.CONTACT,
 )

@@ -134,7 +134,7 @@ def answer_name(turn: Turn, event: Event) -> Next:
         return Go.AGAIN
     turn.draft["name"] = name
     turn.draft.pop("_uscc_hint", None)
-    known = turn.world.similar_names(name)
+    known = turn.world.similar_names(name, chat_id=turn.chat_id)
     same = [k for k in known if normalize_name(k.name) == normalize_name(name)]
     if same:
         turn.draft["_uscc_hint"] = same[0].uscc

@@ -250,6 +250,8 @@ def ask_standards(turn: Turn) -> None:
 
 def answer_standards(turn: Turn, event: Event) -> Next:
     went = answer_toggles(turn, event, Step.STANDARDS, "standards", STANDARDS, STANDARD_EXTRAS)
+    if turn.problem == turn.t("bot.toggle_hint"):  # this step's last button is "确认"
+        turn.problem = turn.t("bot.standards.hint")
     if went is Go.NEXT:
         chosen = turn.draft["standards"]
         turn.draft["standards"] = {s.value: s.value in chosen for s in Standard}
@@ -262,9 +264,26 @@ def answer_standards(turn: Turn, event: Event) -> Next:
 def ask_contact(turn: Turn) -> None:
     turn.ask(turn.t("bot.contact.ask"), ask_contact=True,
              contact_label=turn.t("bot.contact.button"))
+    last = _last_contact(turn)
+    if last is not None:  # a phone keyboard carries no inline button: the default comes after
+        keep = keep_button(turn, Step.CONTACT, " ".join(last))
+        turn.say(turn.t("bot.contact.keep_hint"), rows(keep, 1))
+
+
+def _last_contact(turn: Turn) -> tuple[str, str] | None:
+    """The contact of the firm's previous need (/new), as (name, phone)."""
+    defaults = turn.draft.get("_defaults") or {}
+    name, phone = defaults.get("contact_name"), defaults.get("phone")
+    return (name, phone) if name and phone else None
 
 
 def answer_contact(turn: Turn, event: Event) -> Next:
+    if pressed_value(event, Step.CONTACT, "keep") is not None:
+        last = _last_contact(turn)
+        if last is None:
+            return Go.AGAIN
+        turn.confirm_choice(turn.t("bot.contact.keep_hint"), " ".join(last))
+        return _take_contact(turn, *last)
     if isinstance(event, ContactShared):
         phone = mobile(event.phone)
         if phone is None:

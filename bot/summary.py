@@ -22,11 +22,22 @@ CHANGEABLE: tuple[Step, ...] = tuple(
     s for s in ORDER if s not in (Step.CONSENT, Step.COUNTY, Step.CREDIT)
 )
 """What the summary offers to change (county with the city, credit with the banks)."""
+ASKED_WHERE_NEEDED = {Step.MONTHS: "_months_matter", Step.PRODUCT: "_choices"}
+"""Questions asked only where the rules need them (bot/steps_rules.py): shown when asked."""
+
+
+def _shown(d: dict[str, Any], step: Step) -> bool:
+    flag = ASKED_WHERE_NEEDED.get(step)
+    return flag is None or bool(d.get(flag))
 
 
 def lines(turn: Turn) -> list[str]:
     """Each answer on a line of its own, in the chat's language."""
-    return [f"{turn.t(f'bot.field.{step.value}')}：{shown(turn, step)}" for step in CHANGEABLE]
+    return [
+        f"{turn.t(f'bot.field.{step.value}')}：{shown(turn, step)}"
+        for step in CHANGEABLE
+        if _shown(turn.draft, step)
+    ]
 
 
 def shown(turn: Turn, step: Step) -> str | None:
@@ -49,6 +60,8 @@ def shown(turn: Turn, step: Step) -> str | None:
         Step.PURPOSE: lambda: turn.t(f"purpose.{d['purpose']}"),
         Step.TERM: lambda: turn.t("bot.term.months", months=d["term"]),
         Step.COLLATERAL: lambda: listed("collateral", d["collateral"]),
+        Step.MONTHS: lambda: _months(turn, d),
+        Step.PRODUCT: lambda: "、".join(d.get("products") or ()) or none,
         Step.BANKS: lambda: _banks(turn, d),
         Step.CREDIT: lambda: yuan(turn, d["credit"]),
         Step.STANDARDS: lambda: _standards(turn, d["standards"]),
@@ -68,6 +81,13 @@ def _standards(turn: Turn, standards: dict[str, bool]) -> str:
                   failed=tuple(turn.t(f"bot.standard.{s.value}") for s in failed))
 
 
+def _months(turn: Turn, d: dict[str, Any]) -> str:
+    months = d.get("months")
+    if months is None:
+        return turn.t("bot.summary.none")
+    return turn.t("bot.term.months", months=months)
+
+
 def _banks(turn: Turn, d: dict[str, Any]) -> str:
     if not d["banks"]:
         return turn.t("bot.summary.first_loan")
@@ -83,6 +103,7 @@ def ask_summary(turn: Turn) -> None:
     edits = [
         Button(turn.t(f"bot.field.{step.value}"), data(Step.SUMMARY, "e", step.value))
         for step in CHANGEABLE
+        if _shown(turn.draft, step)
     ]
     buttons = (
         (Button(turn.t("bot.summary.confirm"), data(Step.SUMMARY, "confirm")),),
@@ -134,14 +155,21 @@ def _reopen(turn: Turn, step: Step) -> None:
         turn.draft.pop("phone", None)  # the contact is given again, name and number together
 
 
-def submit(turn: Turn) -> Next:
-    """Register the need; on success the chat rests at DONE with its answers kept for /new."""
+def submit(turn: Turn, *, second: bool = False) -> Next:
+    """Register the need; on success the chat rests at DONE with its answers kept for /new.
+    When banks already have the firm's open need, nothing is said to be submitted: the firm is
+    asked whether this updates that need or is a `second` one (bot/second_need.py)."""
     try:
         draft = need_draft(turn.draft, turn.lang)
-        registration = turn.world.register(chat_id=turn.chat_id, lang=turn.lang, draft=draft)
+        registration = turn.world.register(
+            chat_id=turn.chat_id, lang=turn.lang, draft=draft, second=second
+        )
     except Refused as refusal:
         turn.problem = refusal.text
         return Go.AGAIN
+    if registration.duplicate:
+        turn.draft["_open_need"] = registration.need_id
+        return Step.SECOND_NEED
     turn.marks.add("submitted")
     turn.confirm_choice(turn.t("bot.summary.title"), turn.t("bot.summary.submitted"))
     registered(turn, registration)

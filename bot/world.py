@@ -13,7 +13,13 @@ from typing import Protocol
 
 from matching.catalog import Catalog
 from matching.i18n import Lang
-from matching.registration import NeedDraft, NeedProgress, Registration, SourceRef
+from matching.registration import (
+    Amendment,
+    NeedDraft,
+    NeedProgress,
+    Registration,
+    SourceRef,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +46,21 @@ class World(Protocol):
         """The active QR source of a start payload; None for unknown, inactive or malformed."""
         ...
 
-    def similar_names(self, name: str) -> tuple[KnownName, ...]:
-        """Known firms whose names are close to `name`, best first (at most 3)."""
+    def similar_names(self, name: str, *, chat_id: int | None = None) -> tuple[KnownName, ...]:
+        """Known firms that may be the one named `name`, best first (at most 3); the firms
+        `chat_id` registered before come first."""
         ...
 
-    def register(self, *, chat_id: int, lang: Lang, draft: NeedDraft) -> Registration:
-        """Register the draft as a need; raise `Refused` with a text in `lang` if it cannot be."""
+    def register(
+        self, *, chat_id: int, lang: Lang, draft: NeedDraft, second: bool = False
+    ) -> Registration:
+        """Register the draft as a need (a `second` one beside the firm's open need, when the
+        firm says so); raise `Refused` with a text in `lang` if it cannot be."""
+        ...
+
+    def amend(self, *, chat_id: int, lang: Lang, need_id: int, draft: NeedDraft) -> Amendment:
+        """Write the draft's answers onto the open need `need_id` this chat registered; raise
+        `Refused` with a text in `lang` if the rules do not allow it."""
         ...
 
     def progress(self, chat_id: int) -> tuple[NeedProgress, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from matching.catalog import Bank, Branch, Catalog, GuaranteeProduct, LoanProduct
 from matching.i18n import Text
@@ -41,6 +41,7 @@ class Context:
     loads: Mapping[str, int]
     spin_key: int
     explain: bool
+    held: Mapping[str, str] = field(default_factory=dict)  # exclusive group → product held
 
 
 Chosen = list[tuple[Candidate, tuple[LoanProduct, ...]]]
@@ -127,13 +128,18 @@ def group_preferences(ranked: list[Candidate], asked: tuple[str, ...]) -> dict[s
 
 
 def pick(
-    ranked: list[Candidate], new_slots: int, asked: tuple[str, ...] = ()
+    ranked: list[Candidate],
+    new_slots: int,
+    asked: tuple[str, ...] = (),
+    held: Mapping[str, str] | None = None,
 ) -> tuple[Chosen, tuple[Blocked, ...]]:
     """Walk the ranking: banks already lending cost no slot, new banks up to `new_slots`;
-    a firm may take only one product of each mutually exclusive group (the one it asked for
-    first, else the one of the best-ranked bank)."""
+    a firm may take only one product of each mutually exclusive group: the one it already
+    holds (`held`: group → product, from earlier needs), else the one it asked for first, else
+    the one of the best-ranked bank."""
     chosen: list[tuple[Candidate, tuple[LoanProduct, ...]]] = []
-    taken = group_preferences(ranked, asked)
+    held = held or {}
+    taken = {**group_preferences(ranked, asked), **held}
     dropped: dict[str, list[str]] = {}
     new = 0
     for cand in ranked:
@@ -155,9 +161,22 @@ def pick(
         Blocked(
             "exclusive_group",
             Text.of(
-                "blocked.exclusive_group", chosen=taken[group], dropped=tuple(dict.fromkeys(names))
+                "blocked.exclusive_held" if group in held else "blocked.exclusive_group",
+                chosen=taken[group],
+                dropped=tuple(dict.fromkeys(names)),
             ),
         )
         for group, names in dropped.items()
     )
     return chosen, blocked
+
+
+def held_groups(catalog: Catalog, held: frozenset[str]) -> dict[str, str]:
+    """The exclusive groups of the products a firm already holds (named as banks record them),
+    each with the product held."""
+    names = {squash(name) for name in held}
+    return {
+        p.exclusive_group: p.name
+        for p in catalog.products
+        if p.exclusive_group and squash(p.name) in names
+    }

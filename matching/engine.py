@@ -6,8 +6,17 @@ from __future__ import annotations
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
-from matching.candidates import Candidate, Chosen, Context, find_candidates, pick, rank
+from matching.candidates import (
+    Candidate,
+    Chosen,
+    Context,
+    find_candidates,
+    held_groups,
+    pick,
+    rank,
+)
 from matching.catalog import Catalog, GuaranteeProduct, LoanProduct, Park
 from matching.i18n import Text
 from matching.model import (
@@ -44,14 +53,17 @@ def match(
     standards: Standards,
     loads: Mapping[str, int] | None = None,
     live_banks: frozenset[str] = frozenset(),
+    held_products: frozenset[str] = frozenset(),
     rotation: int | None = None,
     explain: bool = False,
 ) -> MatchResult:
     """Match a need to banks and guarantees without ever exceeding the firm's bank limit.
 
     `loads` maps bank codes to their open leads (fewest first breaks ties); `live_banks` are banks
-    already holding a live assignment for this firm; `rotation` varies the order of otherwise
-    equal banks (default: derived from the firm) so no bank wins ties by catalog order.
+    already holding a live assignment for this firm; `held_products` are products the firm holds
+    through earlier needs (one of an exclusive group excludes the rest); `rotation` varies the
+    order of otherwise equal banks (default: derived from the firm) so no bank wins ties by
+    catalog order.
     """
     existing = existing_banks(firm, catalog)
     limit = bank_limit(firm, need, policy)
@@ -73,7 +85,18 @@ def match(
         route = Route.CREDIT_REPAIR if failed == (Standard.GOOD_CREDIT,) else Route.COORDINATION
         return replace(base, route=route, blocked=standard_blocks(failed))
     context = _context(firm, need, catalog, existing, loads, live_banks, rotation, explain)
-    return _refer(base, context, catalog, policy)
+    held = held_groups(catalog, held_products)
+    return _refer(base, replace(context, held=held), catalog, policy)
+
+
+def fitting_offers(
+    firm: Firm, need: Need, catalog: Catalog
+) -> tuple[tuple[str, LoanProduct], ...]:
+    """Every (bank name, product) that fits the need at a bank near the firm, before any cut for
+    exclusive groups or the bank limit: what the questions the rules need are asked from."""
+    ctx = _context(firm, need, catalog, existing_banks(firm, catalog), None, frozenset(), 0, False)
+    found = _candidates(ctx, catalog)
+    return tuple((c.bank.name, p) for c in found.ranked for p in c.products)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +150,7 @@ def _refer(base: MatchResult, ctx: Context, catalog: Catalog, policy: Policy) ->
     firm, need, slots = ctx.firm, ctx.need, base.slots_left
     found = _candidates(ctx, catalog)
     candidates, passed = found.ranked, found.passed
-    route, chosen, blocked = _choose(candidates, slots, policy, need)
+    route, chosen, blocked = _choose(candidates, slots, policy, need, ctx.held)
     if route is Route.EXISTING_BANKS_ONLY:
         entity = Text.of(f"entity.{firm.entity_type.value}")
         reason = Text.of(
@@ -169,7 +192,7 @@ def _banks_and_queue(
     renewal."""
     firm, need = ctx.firm, ctx.need
     pool = [c for c in found.ranked if need.is_renewal or not c.existing]
-    everyone, _ = pick(pool, len(pool), need.products)
+    everyone, _ = pick(pool, len(pool), need.products, ctx.held)
     made = {
         (c.bank.code, ps): _choice(c, ps, firm, need, found.backing, found.park_name)
         for c, ps in everyone
@@ -195,16 +218,21 @@ def firm_park(firm: Firm, catalog: Catalog) -> tuple[Park | None, Text | None]:
 
 
 def _choose(
-    ranked: list[Candidate], slots: int | None, policy: Policy, need: Need
+    ranked: list[Candidate],
+    slots: int | None,
+    policy: Policy,
+    need: Need,
+    held: Mapping[str, str],
 ) -> tuple[Route, Chosen, tuple[Blocked, ...]]:
     """At the limit only the firm's own banks; otherwise new banks up to the slots left
     (existing banks take part only in a renewal, and cost no slot)."""
     if slots == 0:
-        chosen, blocked = pick([c for c in ranked if c.existing], 0, need.products)
+        chosen, blocked = pick([c for c in ranked if c.existing], 0, need.products, held)
         return Route.EXISTING_BANKS_ONLY, chosen, blocked
     renewal = need.is_renewal
     pool = [c for c in ranked if renewal or not c.existing]
-    chosen, blocked = pick(pool, policy.max_banks_listed if slots is None else slots, need.products)
+    wanted = policy.max_banks_listed if slots is None else slots
+    chosen, blocked = pick(pool, wanted, need.products, held)
     return (Route.ASSIGN if chosen else Route.COORDINATION), chosen, blocked
 
 
@@ -272,17 +300,22 @@ def _guarantee(g: GuaranteeProduct) -> GuaranteeChoice:
         code=g.code,
         name=g.name,
         guarantor=g.guarantor,
-        fee_rate_pct=f"{g.fee_rate_pct}",
+        fee_rate_pct=percent(g.fee_rate_pct),
         reasons=(
             Text.of(
                 "guarantee.fits",
                 name=g.name,
                 guarantor=g.guarantor,
-                fee=f"{g.fee_rate_pct}",
+                fee=percent(g.fee_rate_pct),
                 note=g.note or g.name,
             ),
         ),
     )
+
+
+def percent(rate: Decimal) -> str:
+    """A rate as people write it: 1 and 0.3, never 1.000 (a rate read back from storage)."""
+    return format(rate.normalize(), "f")
 
 
 def _nothing_fits(firm: Firm, catalog: Catalog, *, only_existing: bool) -> Blocked:

@@ -18,7 +18,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from matching.pinyin import load_readings, same_sound_substitutions
+from matching.pinyin import load_readings, same_sound_substitutions, sounds_alike
 from matching.regions import REGION_PREFIXES, regions_agree
 from matching.textnorm import squash
 
@@ -157,6 +157,51 @@ def split_name(name: str) -> NameParts:
 def core_name(name: str) -> str:
     """The distinctive part of a company name (浙江蓝宇新材料有限公司 → 蓝宇新材料), never empty."""
     return split_name(name).core or normalize_name(name)
+
+
+# Words that say what a firm does, not which firm it is (行业表述), as they end a name's core:
+# 蓝宇新材料 and 瑞宇新材料 share 新材料 and are two firms; their own words (字号) are 蓝宇, 瑞宇.
+_INDUSTRY_WORDS: tuple[str, ...] = tuple(
+    sorted(
+        {
+            "新材料", "材料", "科技", "技术", "信息技术", "信息", "网络", "软件", "电子", "电器",
+            "电气", "机械", "精密", "机电", "设备", "制造", "智能", "自动化", "五金", "汽车配件",
+            "汽配", "纺织", "印染", "针织", "服饰", "服装", "化纤", "化工", "塑料", "塑业", "橡胶",
+            "包装", "印刷", "建材", "建设", "建筑", "工程", "装饰", "环保", "能源", "新能源",
+            "光电", "生物", "医药", "医疗器械", "食品", "农业", "农业开发", "农产品", "生态",
+            "养殖", "种植", "茶业", "贸易", "商贸", "工贸", "进出口", "实业", "投资", "控股",
+            "发展", "管理", "咨询", "服务", "物流", "运输", "餐饮", "文化", "传媒", "铜业",
+            "金属", "制冷", "家具", "家居", "陶瓷", "玻璃", "钢结构", "模具", "轴承", "阀门",
+            "泵业", "电机", "照明", "光伏", "制衣", "鞋业", "织造", "丝绸", "皮革",
+        },
+        key=lambda word: (-len(word), word),
+    )
+)  # fmt: skip
+
+
+def distinctive_words(name: str) -> str:
+    """A firm's own words: its name without region, organisation form and the industry words
+    ending the core (浙江兰宇新材料有限公司 → 兰宇); at least two characters where the core has."""
+    core = core_name(name)
+    while True:
+        word = next((w for w in _INDUSTRY_WORDS if core.endswith(w) and len(core) - len(w) >= 2),
+                    "")
+        if not word:
+            return core
+        core = core[: -len(word)]
+
+
+def may_be_same_firm(typed: str, listed: str) -> bool:
+    """Whether a listed name may be the firm typed, for "您是不是指": the same own words, or
+    words that differ only by characters sounding the same (兰宇 typed for 蓝宇 with a pinyin
+    input method); from four characters on, one other wrong character is forgiven too. Two firms
+    sharing an industry (兰宇新材料, 瑞宇新材料) are never each other."""
+    mine, theirs = distinctive_words(typed), distinctive_words(listed)
+    if mine == theirs:
+        return True
+    if len(mine) == len(theirs) and all(map(sounds_alike, mine, theirs)):
+        return True
+    return len(mine) >= 4 and Levenshtein.distance(mine, theirs, score_cutoff=1) <= 1
 
 
 # fuzz.ratio is 100 * (1 - indel / (len_a + len_b)): one substituted character in an n-character

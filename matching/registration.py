@@ -156,3 +156,13 @@ class NeedProgress:
     status: str
     route: str
     leads: tuple[Lead, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Amendment:
+    """A firm's open need updated with its new answers: which answers changed, and how many
+    banks were told."""
+
+    need_id: int
+    changed: tuple[str, ...]
+    banks_told: int

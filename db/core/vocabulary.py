@@ -76,6 +76,7 @@ class Notice(StrEnum):
     BANK_NEW_LEAD = "bank.new_lead"
     BANK_EXPIRED = "bank.expired"
     BANK_WITHDRAWN = "bank.withdrawn"
+    BANK_AMENDED = "bank.amended"  # the firm updated its need's answers
     BANK_CONTACT_OVERDUE = "bank.contact_overdue"  # to the bank's admins
     BANK_DECIDE_OVERDUE = "bank.decide_overdue"  # to the bank's admins
 

@@ -16,6 +16,7 @@ from db.core.errors import InvalidInput
 from db.core.unit import Actor, use_case
 from db.core.vocabulary import LIVE, OPEN_WORK, Attention, Channel, NeedStatus, QrKind
 from db.intake.catalog_store import load_catalog
+from db.intake.holdings import held_products
 from db.leads.assignments import offer_to
 from db.leads.mechanics import lock_need, record
 from db.leads.views import Lead, lead_of, leads_of_need
@@ -91,10 +92,13 @@ def register_need(
     actor: Actor | None = None,
     now: datetime | None = None,
     policy: Policy = DEFAULT_POLICY,
+    second: bool = False,
 ) -> Registration:
     """Store the firm and its need, match it, and offer it to the best-ranked banks (up to
     `policy.offer_count`, never beyond the bank limit); the rest of the slots stay open to claim.
-    A firm with a live need already gets that need back, marked `duplicate`."""
+    A firm with a live need already gets that need back, marked `duplicate`, unless it says
+    this is a `second` need: that is matched afresh, the banks on the first counting against
+    its limit."""
     now = now or utcnow()
     actor = actor or Actor.firm()
     _check(draft.firm, draft.contact)
@@ -108,11 +112,12 @@ def register_need(
     earlier = _live_need(session, known, firm, name_key, now)
     if earlier is not None:
         earlier = lock_need(session, earlier.id or 0)
-        if _in_hand(session, earlier):
+        if not _in_hand(session, earlier):
+            earlier.status, earlier.updated_at = NeedStatus.SUPERSEDED, now  # it went nowhere
+            session.add(earlier)
+            record(session, actor=actor, at=now, kind="superseded", need_id=earlier.id)
+        elif not second:
             return _duplicate(session, earlier, actor, now)
-        earlier.status, earlier.updated_at = NeedStatus.SUPERSEDED, now  # it went nowhere
-        session.add(earlier)
-        record(session, actor=actor, at=now, kind="superseded", need_id=earlier.id)
     enterprise = _save_enterprise(session, known, firm, name_key, catalog, now)
     result = match(
         firm,
@@ -122,6 +127,7 @@ def register_need(
         standards=draft.standards,
         loads=_loads(session),
         live_banks=_banks_on_earlier_needs(session, enterprise),
+        held_products=held_products(session, enterprise),
     )
     row = _store_need(
         session,

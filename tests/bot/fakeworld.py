@@ -23,6 +23,7 @@ from matching.leads import AssignmentStatus
 from matching.names import NameIndex
 from matching.policy import DEFAULT_POLICY
 from matching.registration import (
+    Amendment,
     Lead,
     NeedDraft,
     NeedProgress,
@@ -47,6 +48,7 @@ class FakeWorld:
     refusal: str | None = None  # a text to refuse every registration with
     registered: list[tuple[int, NeedDraft]] = field(default_factory=list)
     needs: dict[int, tuple[int, NeedDraft, Registration]] = field(default_factory=dict)
+    amended: list[tuple[int, NeedDraft]] = field(default_factory=list)
     _ids: count[int] = field(default_factory=lambda: count(1))
 
     def catalog(self) -> Catalog:
@@ -56,14 +58,16 @@ class FakeWorld:
         found = self.sources.get(payload)
         return None if found is None or payload in self.retired else found
 
-    def similar_names(self, name: str) -> tuple[KnownName, ...]:
+    def similar_names(self, name: str, *, chat_id: int | None = None) -> tuple[KnownName, ...]:
         index = NameIndex([k.name for k in self.names])
         return tuple(self.names[m.index] for m in index.search(name, limit=3))
 
-    def register(self, *, chat_id: int, lang: Lang, draft: NeedDraft) -> Registration:
+    def register(
+        self, *, chat_id: int, lang: Lang, draft: NeedDraft, second: bool = False
+    ) -> Registration:
         if self.refusal is not None:
             raise Refused(self.refusal, "firm.name")
-        earlier = self._live_need(draft)
+        earlier = None if second else self._live_need(draft)
         if earlier is not None:
             return replace(earlier, duplicate=True, result=None)
         self.registered.append((chat_id, draft))
@@ -77,6 +81,21 @@ class FakeWorld:
         made = Registration(need_id, False, result.route, noted, offers, result)
         self.needs[need_id] = (chat_id, draft, made)
         return made
+
+    def amend(self, *, chat_id: int, lang: Lang, need_id: int, draft: NeedDraft) -> Amendment:
+        """The open need `need_id` of this chat takes the draft's answers; the banks it was
+        offered to are told when anything changed."""
+        held = self.needs.get(need_id)
+        if held is None or held[0] != chat_id or self.refusal is not None:
+            raise Refused(self.refusal or f"need {need_id} is not this chat's", None)
+        _, before, made = held
+        changed = tuple(
+            part for part in ("firm", "need", "standards", "contact")
+            if getattr(before, part) != getattr(draft, part)
+        )  # fmt: skip
+        self.needs[need_id] = (chat_id, draft, made)
+        self.amended.append((need_id, draft))
+        return Amendment(need_id, changed, len(made.offers) if changed else 0)
 
     def progress(self, chat_id: int) -> tuple[NeedProgress, ...]:
         return tuple(

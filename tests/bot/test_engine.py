@@ -40,6 +40,7 @@ def walk_to_banks(user: Driver, token: str = "", **answers: str) -> None:
     user.send("一年")
     user.press("房产")
     user.press("完成")
+    user.send(answers.get("months", "3年"))  # 兴保贷 and the credit loans want a year in business
 
 
 def walk_to_summary(user: Driver, token: str = "", **answers: str) -> None:
@@ -256,6 +257,7 @@ def test_a_failed_standard_goes_to_the_coordination_team(seeded: Seeded, user: D
     user.press("流动资金")
     user.press("12个月")
     user.press("没有抵押")
+    user.send("3年")
     user.press("首次贷款")
     for standard in ("合规持续经营", "有固定经营场所", "有真实融资需求", "贷款用途合法合规"):
         user.press(standard)
@@ -267,7 +269,7 @@ def test_a_failed_standard_goes_to_the_coordination_team(seeded: Seeded, user: D
     assert count(seeded, Assignment) == 0
 
 
-def test_registering_the_same_firm_again_is_a_duplicate(seeded: Seeded, user: Driver) -> None:
+def test_registering_the_same_firm_again_asks_what_it_is(seeded: Seeded, user: Driver) -> None:
     walk_to_summary(user)
     user.press("确认提交")
     user.send("/new")
@@ -282,11 +284,13 @@ def test_registering_the_same_firm_again_is_a_duplicate(seeded: Seeded, user: Dr
     user.press("沿用：流动资金")
     user.press("沿用：12个月")
     user.press("完成")  # collateral as before
+    user.press("沿用：3年")
     user.press("首次贷款")
     user.press("全部符合")
     user.send("张三 13812345678")
     user.press("确认提交")
-    assert "已经登记过融资需求" in user.text and "待受理" in user.text
+    assert "已有一笔正在对接的融资需求" in user.text and "已提交" not in user.text
+    assert "更新这笔需求" in user.labels and "另提一笔新需求" in user.labels
     assert count(seeded, Need) == 1
 
 

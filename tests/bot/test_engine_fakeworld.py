@@ -14,7 +14,7 @@ from tests.bot.test_engine import ENTERPRISE_USCC, walk_to_summary
 
 KEEP_EVERY_ANSWER = (
     "沿用|沿用|使用|沿用：绍兴市 新昌县|沿用：制造业|完成|沿用：300万元|沿用：流动资金|"
-    "沿用：12个月|完成|首次贷款|全部符合"
+    "沿用：12个月|完成|沿用：3年|首次贷款|全部符合"
 )
 """The buttons that register the need of `walk_to_summary` again with `/new`."""
 
@@ -82,7 +82,12 @@ def test_the_same_firm_again_is_shown_its_need_then_status_and_delete(
         firm_user.press(keep)
     firm_user.send("张三 13812345678")
     firm_user.press("确认提交")
-    assert "已经登记过融资需求" in firm_user.text and len(world.registered) == 1
+    assert "已有一笔正在对接的融资需求" in firm_user.text and len(world.registered) == 1
+    firm_user.press("更新这笔需求")  # the same answers: nothing to update, nothing registered
+    [(_, first)] = world.registered
+    [need_id] = world.needs
+    assert world.amended == [(need_id, first)] and len(world.registered) == 1
+    assert f"需求 {need_id} 的内容和这次填写的一样" in firm_user.text
     firm_user.send("/status")
     assert "待受理" in firm_user.text and "300万元" in firm_user.text
     firm_user.send("/delete")
@@ -101,7 +106,7 @@ def test_the_bot_and_the_api_build_the_same_draft_from_the_same_answers(
         {
             "firm": {"entity_type": "enterprise", "name": "新昌县鑫达精密机械有限公司",
                      "uscc": ENTERPRISE_USCC, "city": "绍兴", "county": "新昌",
-                     "industry": answers["industry"]},
+                     "industry": answers["industry"], "months_operating": 36},
             "need": {"amount": "300万", "purpose": "working_capital", "term_months": 12,
                      "collateral": ["property"]},
             "standards": dict.fromkeys(

@@ -60,6 +60,7 @@ def finish(user: Driver) -> None:
     user.send("一年")
     user.press("房产")
     user.press("完成")
+    user.send("3年")  # months in business: 兴保贷 and the credit loans want a year
     user.press("首次贷款")
     user.press("全部符合")
     user.contact("+86 138 1234 5678", "张三")

@@ -47,6 +47,8 @@ def answer_from_industry(user: SimUser) -> None:
     user.press("12个月")
     user.wait_for("抵押")
     user.press("没有抵押")
+    user.wait_for("成立（开始经营）多久")
+    user.send("2019年成立")
     user.wait_for("哪些银行在给您贷款")
     user.press("首次贷款")
     user.wait_for("五项标准")

@@ -38,7 +38,8 @@ def test_a_registration_typed_in_chinese(seeded: Seeded, user: Driver) -> None:
         ("周转", "多长时间"),
         ("一年半", "抵押"),
         ("房子", "✅ 房产/厂房"),
-        ("完成", "哪些银行"),
+        ("完成", "多久了"),  # 绍兴: products there want a time in business
+        ("三年了", "哪些银行"),
         ("绍兴银行", "已记下：绍兴银行"),
         ("好了", "合计大约多少"),
         ("大概200万", "按200万元记下"),
@@ -48,7 +49,7 @@ def test_a_registration_typed_in_chinese(seeded: Seeded, user: Driver) -> None:
         ("好的，提交", "已收到您的融资需求"),
     ])  # fmt: skip
     need, firm = _stored(seeded)
-    assert firm.uscc == ENTERPRISE_USCC and firm.county == "新昌县"
+    assert firm.uscc == ENTERPRISE_USCC and firm.county == "新昌县" and firm.months_operating == 36
     assert need.amount_yuan == 500_000 and need.term_months == 18
     assert need.purpose == "working_capital"
     assert need.existing_banks == ["绍兴银行"] and need.existing_credit_yuan == 2_000_000
@@ -71,7 +72,8 @@ def test_a_registration_typed_in_english(seeded: Seeded, user: Driver) -> None:
         ("yes", "mainly for"),
         ("working capital", "how long"),
         ("2 years", "collateral"),
-        ("no collateral", "Which banks"),
+        ("no collateral", "How long has the business been running"),
+        ("5 years", "Which banks"),
         ("none, first loan", "five standards"),
         ("all hold", "Whom should"),
         ("Wang Wei 13900001111", "Please check"),
@@ -80,7 +82,7 @@ def test_a_registration_typed_in_english(seeded: Seeded, user: Driver) -> None:
         ("submit", "Your financing need has been received"),
     ])  # fmt: skip
     need, firm = _stored(seeded)
-    assert firm.uscc is None and firm.county == "柯桥区"
+    assert firm.uscc is None and firm.county == "柯桥区" and firm.months_operating == 60
     assert firm.entity_type == "individual_business"
     assert need.amount_yuan == 300_000 and need.term_months == 24 and need.first_loan
     assert need.collateral == ["none"] and need.contact_phone == "13900002222"

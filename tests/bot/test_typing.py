@@ -138,6 +138,7 @@ def test_an_enterprise_that_does_not_know_its_code_is_shown_a_way_on(
     user.press("流动资金")
     user.send("一年")
     user.send("没有抵押")
+    user.send("3年")  # 绍兴: products there want a time in business
     user.send("没有")
     user.send("都符合")
     user.send("张三 13812345678")
@@ -157,8 +158,10 @@ def test_back_asks_the_previous_question_with_its_answer(user: Driver, typed: st
     assert "符合下面哪些情况" in user.text, user.text
 
 
-def test_back_twice_goes_two_questions_back_and_forward_again(user: Driver) -> None:
+def test_back_thrice_goes_three_questions_back_and_forward_again(user: Driver) -> None:
     walk_to_banks(user)
+    user.send("上一步")
+    assert "多久了" in user.text and "沿用：3年" in user.labels, user.text  # months in business
     user.send("上一步")
     assert "抵押" in user.text and "房产/厂房" in user.text, user.text
     user.send("上一步")

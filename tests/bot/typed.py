@@ -3,7 +3,7 @@ before it, one typed text, and what came of it. The corpus and the property test
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,8 @@ from bot.db_world import DbWorld
 from bot.engine import BACKWARD, STEPS, Outcome, handle
 from bot.events import Typed
 from bot.state import ORDER, ChatState, Step
+from bot.steps_rules import firm_and_need
+from matching.choices import exclusive_choices, months_matter
 from matching.i18n import Lang, t
 from matching.model import Standard
 from tests.bot.test_engine import ENTERPRISE_USCC
@@ -43,6 +45,7 @@ _KEYS: dict[Step, tuple[str, ...]] = {
     Step.USCC: ("uscc",), Step.CITY: ("city", "county"), Step.COUNTY: ("county",),
     Step.INDUSTRY: ("industry",), Step.TAGS: ("tags",), Step.AMOUNT: ("amount",),
     Step.PURPOSE: ("purpose",), Step.TERM: ("term",), Step.COLLATERAL: ("collateral",),
+    Step.MONTHS: ("months",), Step.PRODUCT: ("products",),
     Step.BANKS: ("banks", "credit"), Step.CREDIT: ("credit",), Step.STANDARDS: ("standards",),
     Step.CONTACT: ("phone", "contact_name"),
 }  # fmt: skip
@@ -98,7 +101,21 @@ class Said:
 
 def say(world: DbWorld, state: ChatState, text: str, chat_id: int = 4242) -> Said:
     assert state.step in STEPS
+    state = _as_asked(world, state)
     return Said(state, handle(state.copy(), Typed(text), world, chat_id=chat_id))
+
+
+def _as_asked(world: DbWorld, state: ChatState) -> ChatState:
+    """The chat as the engine leaves it after the answer before: with the rule questions'
+    bookkeeping (bot/steps_rules.py `refresh`, which runs after each answer) worked out."""
+    facts = firm_and_need(state.draft)
+    if facts is None or "_choices" in state.draft:
+        return state
+    catalog = world.catalog()
+    state = state.copy()
+    state.draft["_months_matter"] = months_matter(*facts, catalog)
+    state.draft["_choices"] = [asdict(o) for o in exclusive_choices(*facts, catalog)]
+    return state
 
 
 # --- the corpus: tests/bot/corpus/*.yaml --------------------------------------------------------

@@ -7,7 +7,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bench.company_names import generate_names, make_queries, matchers
-from matching.names import NameIndex, NameParts, core_name, normalize_name, split_name
+from matching.names import (
+    NameIndex,
+    NameParts,
+    core_name,
+    distinctive_words,
+    may_be_same_firm,
+    normalize_name,
+    split_name,
+)
 from matching.pinyin import readings, same_sound_substitutions, sounds_alike
 
 LANYU = "浙江蓝宇新材料有限公司"
@@ -224,3 +232,17 @@ def test_generated_typos_are_mostly_same_sound() -> None:
     swapped = [(a, b) for a, b in typos if len(a) == len(b) and sum(map(str.__ne__, a, b)) == 1]
     share = sum(same_sound_substitutions(a, b) for a, b in swapped) / len(swapped)
     assert 0.55 <= share <= 0.75
+
+
+def test_a_firms_own_words_are_its_name_without_place_trade_and_form() -> None:
+    assert distinctive_words("浙江兰宇新材料有限公司") == "兰宇"
+    assert distinctive_words("新昌县鑫达精密机械有限公司") == "鑫达"
+    assert distinctive_words("科技有限公司") == "科技"  # never emptied by its trade words
+
+
+def test_only_a_name_with_the_same_own_words_may_be_the_same_firm() -> None:
+    assert not may_be_same_firm("浙江兰宇新材料有限公司", "绍兴瑞宇新材料有限公司")
+    assert may_be_same_firm("蓝宇新材料", "浙江蓝宇新材料有限公司")
+    assert may_be_same_firm("兰宇新材料", "浙江蓝宇新材料有限公司")  # same sound, pinyin typo
+    assert not may_be_same_firm("华达纺织", "浙江华丰纺织有限公司")
+    assert may_be_same_firm("麦格智新科技", "麦格智芯科技有限公司")  # four words, one wrong
