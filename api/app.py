@@ -119,9 +119,11 @@ def create_app(
     app.state.bot_settings = bot_settings
     app.state.worker = runner
     app.state.throttle = Throttle()
+    api_settings = api_settings or get_api_settings()
+    app.state.api_settings = api_settings
     errors.install(app)
     docs.install(app)
-    secret = (api_settings or get_api_settings()).metrics_token
+    secret = api_settings.metrics_token
     metrics.install(app, engine, runner, token=secret.get_secret_value() if secret else None)
     for router in (leads.router, pool.router, needs.router, reports.router, qr.router):
         app.include_router(router)

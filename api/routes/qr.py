@@ -7,11 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from api.core.config import ApiSettings
 from api.core.deps import Caller, CallerDep, ReadSession, WriteSession, known_query
 from api.routes import PREFIX, errors
 from api.schemas.qr import QrIn, QrListOut, QrOut
 from bot.config import BotSettings
-from bot.qr import deep_link, render_png, render_svg
+from bot.qr import code_link, render_png, render_svg
 from db.core.errors import NotAllowed, NotFound
 from db.core.vocabulary import QrKind, Role
 from db.intake.qr_sources import create_source, deactivate_source, list_sources
@@ -37,8 +38,10 @@ def _admin(caller: Caller) -> None:
 
 
 def _link(request: Request, token: str) -> str:
-    settings: BotSettings = request.app.state.bot_settings
-    return deep_link(settings.telegram_bot_username, token)
+    """The web chat's link under PUBLIC_URL when set, else the bot's deep link."""
+    bot: BotSettings = request.app.state.bot_settings
+    api: ApiSettings = request.app.state.api_settings
+    return code_link(token, public_url=api.public_url, bot_username=bot.telegram_bot_username)
 
 
 def _one(session: ReadSession, token: str, request: Request) -> QrOut:
