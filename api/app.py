@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from telegram import Update
 from telegram.ext import Application
 
-from api import dashboard
+from api import dashboard, web
 from api.core import docs, errors, metrics
 from api.core.config import ApiSettings, get_api_settings
 from api.core.deps import plain_text
@@ -128,6 +128,7 @@ def create_app(
     for router in (leads.router, pool.router, needs.router, reports.router, qr.router):
         app.include_router(router)
     dashboard.install(app)
+    web.install(app)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, Any]:
