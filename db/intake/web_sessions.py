@@ -31,7 +31,8 @@ WEB_CHATS: Final = range(2**53, 2**53 + 2**52)
 UNCONSENTED_IDLE: Final = timedelta(hours=2)
 """How long a session that never agreed to the terms is kept after its last request."""
 
-_WEB = WebSession.__table__.c  # type: ignore[attr-defined]
+_TABLE = WebSession.__table__  # type: ignore[attr-defined]
+_WEB = _TABLE.c
 _CHAT = Conversation.__table__.c  # type: ignore[attr-defined]
 
 
@@ -89,7 +90,7 @@ def new_session(engine: Engine, *, now: datetime | None = None) -> tuple[str, We
 def find_session(engine: Engine, secret: str) -> WebChat | None:
     """The session a cookie's id names; None for an unknown (or expired) one."""
     with reading(engine) as session:
-        row = session.execute(select(WebSession.__table__).where(_WEB.id_hash == hashed(secret)))
+        row = session.execute(select(_TABLE).where(_WEB.id_hash == hashed(secret)))
         found = row.first()
     return WebChat.of(found) if found else None
 
@@ -129,7 +130,7 @@ def held(engine: Engine, secret: str) -> Iterator[HeldSession | None]:
             yield HeldSession(None, engine, found) if found else None
         return
     with engine.begin() as connection:
-        query = select(WebSession.__table__).where(_WEB.id_hash == hashed(secret))
+        query = select(_TABLE).where(_WEB.id_hash == hashed(secret))
         query = query.with_for_update()
         row = connection.execute(query).first()
         yield HeldSession(connection, engine, WebChat.of(row)) if row else None
