@@ -25,7 +25,7 @@ def park_token(seeded: Seeded) -> str:
 
 
 @pytest.fixture
-def branch_token(seeded: Seeded) -> str:
+def event_token(seeded: Seeded) -> str:
     with Session(seeded.engine) as session:
         return create_source(session, kind="event", target="周三对接会", label="对接会").token
 

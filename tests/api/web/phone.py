@@ -55,10 +55,10 @@ class Phone:
         return dict(_HIDDEN.findall(self.page))
 
     def post(self, data: dict[str, str], **headers: str) -> httpx.Response:
-        self.last = self.client.post("/q", data=data, headers=headers, follow_redirects=False)
-        if self.last.status_code == 303:
-            self.open(self.last.headers["location"])
-        return self.last
+        posted = self.client.post("/q", data=data, headers=headers, follow_redirects=False)
+        if posted.status_code == 303:
+            self.open(posted.headers["location"])
+        return posted
 
     def tap(self, label: str) -> httpx.Response:
         exact = {k: v for k, v in self.buttons.items() if k == label}
