@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from api.web import status
 from api.web.guard import Limits
 from api.web.pages import router
 from api.web.service import WebChats
@@ -19,3 +20,4 @@ def install(app: FastAPI) -> None:
     app.state.web_chats = WebChats(app.state.engine)
     app.state.web_limits = Limits()
     app.include_router(router)
+    app.include_router(status.router)

@@ -1,5 +1,6 @@
 """The web chat: its sessions (a browser's cookie, stored by its hash, speaking as a chat id of
-its own), and `web` as a need's channel.
+its own), `web` as a need's channel, and a manager's work phone (shown to the firm on its
+status page once the manager's bank accepts).
 
 Widening the need's channel CHECK: PostgreSQL drops and adds it; SQLite cannot alter a
 constraint, and copying `need` (batch mode) would trip the foreign keys of its leads, so its
@@ -52,9 +53,12 @@ def upgrade() -> None:
         unique=False,
     )
     _channels(NARROW, WIDE)
+    op.add_column("staff", sa.Column("work_phone", sa.String(length=20), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("staff") as batch:
+        batch.drop_column("work_phone")
     _channels(WIDE, NARROW)
     op.drop_index(op.f("ix_web_session_consented_at_last_seen_at"), "web_session")
     op.drop_table("web_session")
