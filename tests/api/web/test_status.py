@@ -47,7 +47,8 @@ def test_the_status_page_names_the_manager_once_their_bank_accepts(
     )
     assert accepted.status_code == 200, accepted.text
     phone.open(link)
-    assert "银行已受理" in phone.page and f"客户经理：{name}，工作电话：0575-8601 2345" in phone.page
+    assert "银行已受理" in phone.page
+    assert f"客户经理：{name}，工作电话：0575-8601 2345" in phone.page
 
 
 def test_withdrawing_erases_the_firm_and_revokes_the_link(
