@@ -38,10 +38,10 @@ def walk_to_summary(phone: Phone, token: str) -> None:
     phone.type("张三 13812345678")
 
 
-def uscc() -> str:
+def uscc(body: str = "91330624MA2D1234A") -> str:
+    """A valid code: 9 市场监管, 1 an enterprise, 330624 新昌县, and its check character."""
     from matching.uscc import uscc_check_char
 
-    body = "91330624MA2D1234A"
     return body + uscc_check_char(body)
 
 
