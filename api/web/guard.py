@@ -41,11 +41,14 @@ SECURITY_HEADERS: Final = {
 
 @dataclass
 class Limits:
-    """Requests allowed per client address and per session, and new sessions per address."""
+    """Requests allowed per session, per client address, and new sessions per address. An
+    address may be a park's Wi-Fi at a matching event or a carrier's NAT, shared by dozens of
+    firms: its allowances are wide, a session's is what one person tapping needs (an answer
+    without script is a post and a page)."""
 
-    per_address: Throttle = field(default_factory=lambda: Throttle(most=120, window=60.0))
+    per_address: Throttle = field(default_factory=lambda: Throttle(most=600, window=60.0))
     per_session: Throttle = field(default_factory=lambda: Throttle(most=40, window=60.0))
-    new_sessions: Throttle = field(default_factory=lambda: Throttle(most=30, window=600.0))
+    new_sessions: Throttle = field(default_factory=lambda: Throttle(most=120, window=600.0))
 
 
 def limits_of(request: Request) -> Limits:

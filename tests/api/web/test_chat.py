@@ -3,9 +3,12 @@ submit; the same conversation and the same stored need as the bot's, recorded as
 
 from __future__ import annotations
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlmodel import Session, col, func, select
 
+from bot.config import BotSettings
 from db.intake.web_sessions import WEB_CHATS
 from db.models import Conversation, Need, Scan, WebSession
 from tests.api.web.phone import Phone
@@ -177,3 +180,15 @@ def test_the_first_load_is_small_and_loads_nothing_from_elsewhere(
     assert total <= 50_000, total
     assert "http" not in page.text.replace("http://localhost", "")
     assert client.get("/web/static/other.js").status_code == 404
+
+
+def test_with_a_bot_running_the_page_offers_telegram_too(
+    app: FastAPI, phone: Phone, park_token: str
+) -> None:
+    phone.scan(park_token)
+    assert "在 Telegram 中继续" not in phone.page
+    app.state.bot_settings = BotSettings(
+        telegram_bot_token=SecretStr("1:x"), telegram_bot_username="TestLoanBot"
+    )
+    phone.open("/q")
+    assert f'href="https://t.me/TestLoanBot?start={park_token}"' in phone.page
