@@ -41,6 +41,7 @@ from bench.bot import (
     fresh_database,
     on_database,
     park_token,
+    progress,
     start,
     stop,
 )
@@ -73,7 +74,8 @@ class Failed(Exception):
 async def register(base: str, token: str, firm: Firm, number: int, latencies: list[float]) -> int:
     """One phone's registration; the bytes of its first page."""
     address = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
-    async with httpx.AsyncClient(base_url=base, headers={"X-Forwarded-For": address}) as phone:
+    headers = {"X-Forwarded-For": address}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60.0) as phone:
         first = await phone.get(f"/q/{token}")
         if first.status_code != 200:
             raise Failed(f"scan: {first.status_code}")
@@ -152,6 +154,13 @@ def main(argv: list[str] | None = None) -> int:
             static_bytes = asyncio.run(assets(base))
         finally:
             stop(server)
+            log.close()
+            errors = [line for line in (Path(tmp) / "serve.log").open() if "ERROR" in line]
+            if errors:
+                progress(f"  {len(errors)} ERROR lines in the server's log, the first:")
+                lines = (Path(tmp) / "serve.log").read_text().splitlines()
+                first = next(i for i, line in enumerate(lines) if "ERROR" in line)
+                progress("\n".join(lines[first : first + 40]))
 
         def needs(session: Session) -> int:
             return int(session.exec(select(func.count()).where(Need.channel == "web")).one())
