@@ -29,14 +29,19 @@ Message = dict[str, Any]
 def event_of(form: dict[str, str]) -> Event | None:
     """The engine's event for a posted form: a pressed button (`b`), a menu command (`c`), or
     typed text (`t`); None when it carries none of them (or a command the page never offers).
-    Typed text longer than the engine reads is cut one past its cap, so it answers "too long"."""
+    Typed text longer than the engine reads is cut one past its cap, so it answers "too long";
+    NUL characters, which no person types and PostgreSQL cannot store, are dropped."""
     if form.get("b"):
-        return Pressed(form["b"][:MAX_DATA])
+        return Pressed(_plain(form["b"])[:MAX_DATA])
     if form.get("c"):
         return Command(form["c"]) if form["c"] in WEB_COMMANDS else None
     if "t" in form:
-        return Typed(form["t"][: MAX_TYPED + 1])
+        return Typed(_plain(form["t"])[: MAX_TYPED + 1])
     return None
+
+
+def _plain(text: str) -> str:
+    return text.replace("\x00", "")
 
 
 def said(transcript: list[Message], event: Event) -> str | None:

@@ -137,6 +137,16 @@ def test_typed_markup_is_shown_as_text(phone: Phone, park_token: str) -> None:
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in phone.page
 
 
+def test_a_nul_character_typed_is_dropped_not_a_500(
+    phone: Phone, seeded: Seeded, park_token: str
+) -> None:
+    phone.scan(park_token)
+    phone.tap("同意并开始")
+    phone.tap("企业")
+    assert phone.type("新昌县鑫\x00达精密机械有限公司").status_code == 303
+    assert "统一社会信用代码" in phone.messages[-1][1]
+
+
 def test_declining_keeps_nothing_and_the_same_code_can_start_again(
     phone: Phone, seeded: Seeded, park_token: str
 ) -> None:
