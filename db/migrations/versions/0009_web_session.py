@@ -57,8 +57,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("staff") as batch:
-        batch.drop_column("work_phone")
+    # natively on both (SQLite ≥ 3.35): batch mode would copy `staff`, which leads refer to
+    op.execute(sa.text("ALTER TABLE staff DROP COLUMN work_phone"))
     _channels(WIDE, NARROW)
     op.drop_index(op.f("ix_web_session_consented_at_last_seen_at"), "web_session")
     op.drop_table("web_session")
