@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from telegram import Update
 from telegram.ext import Application
 
-from api import dashboard
+from api import dashboard, web
 from api.core import docs, errors, metrics
 from api.core.config import ApiSettings, get_api_settings
 from api.core.deps import plain_text
@@ -120,9 +120,11 @@ def create_app(
     app.state.bot_settings = bot_settings
     app.state.worker = runner
     app.state.throttle = Throttle()
+    api_settings = api_settings or get_api_settings()
+    app.state.api_settings = api_settings
     errors.install(app)
     docs.install(app)
-    secret = (api_settings or get_api_settings()).metrics_token
+    secret = api_settings.metrics_token
     metrics.install(app, engine, runner, token=secret.get_secret_value() if secret else None)
     for router in (
         leads.router,
@@ -134,6 +136,7 @@ def create_app(
     ):
         app.include_router(router)
     dashboard.install(app)
+    web.install(app)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, Any]:

@@ -36,8 +36,11 @@ places asks for it: reading the version each time cost 3% of the bot's CPU, benc
 
 
 class DbWorld:
-    def __init__(self, engine: Engine) -> None:
+    """`channel`: what a need registered here records it came through (the bot, the web chat)."""
+
+    def __init__(self, engine: Engine, channel: Channel = Channel.BOT) -> None:
         self.engine = engine
+        self.channel = channel
         self._names = _KnownNames(engine)
         self._catalog: tuple[float, Catalog] | None = None  # when read, what
 
@@ -66,7 +69,7 @@ class DbWorld:
         with Session(self.engine, expire_on_commit=False) as session:
             try:
                 return register_need(
-                    session, draft=draft, chat_id=chat_id, language=lang.value, channel=Channel.BOT
+                    session, draft=draft, chat_id=chat_id, language=lang.value, channel=self.channel
                 )
             except StorageError as err:
                 raise Refused(err.render(lang), err.field) from None

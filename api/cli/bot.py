@@ -10,13 +10,19 @@ import signal
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from api.cli.common import LangOption, fail, freeze_startup, open_database
+from api.core.config import get_api_settings
 from bot.chat import ChatService
 from bot.config import get_settings
 from bot.db_world import DbWorld
+from bot.qr import web_link
 from bot.terminal import TerminalChat
-from matching.i18n import Lang
+from db.core.vocabulary import QrKind
+from db.intake.qr_sources import list_sources
+from matching.i18n import Lang, t
 
 
 def register(app: typer.Typer) -> None:
@@ -70,8 +76,21 @@ def serve(
     _logging()
     engine = open_database(lang)
     app = create_app(engine, get_settings(), worker=Intervals() if with_worker else None)
+    _say_web_chat(engine, host, port, lang)
     freeze_startup()
     uvicorn.run(app, host=host, port=port)
+
+
+def _say_web_chat(engine: Engine, host: str, port: int, lang: Lang) -> None:
+    """Print where a park's code opens the web chat (the first active park code, as `yinqi
+    demo` makes them), under PUBLIC_URL or, unset, this server's own address."""
+    with Session(engine) as session:
+        parks = list_sources(session, kind=QrKind.PARK, active=True, with_funnel=False)
+    if not parks:
+        return
+    local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    base = get_api_settings().public_url or f"http://{local}:{port}"
+    typer.echo(t("qr.web_chat", lang, label=parks[0].label, link=web_link(base, parks[0].token)))
 
 
 def chat(lang: LangOption = Lang.ZH) -> None:

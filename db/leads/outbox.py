@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 from db.core.engine import is_sqlite
 from db.core.unit import use_case
 from db.core.vocabulary import NeedStatus
+from db.intake.web_sessions import is_web_chat
 from db.models import Need, Outbox, Staff, utcnow
 
 LEASE = timedelta(minutes=2)
@@ -62,7 +63,7 @@ def sender_turn(engine: Engine) -> Iterator[bool]:
 class GiveUp(StrEnum):
     """Why a notice was closed without being sent."""
 
-    NO_CHAT = "no_chat"  # the firm has no Telegram chat (registered offline, or in the terminal)
+    NO_CHAT = "no_chat"  # the firm has no Telegram chat (offline, the terminal, the web chat)
     WITHDRAWN = "withdrawn"  # the firm withdrew its consent
     NO_TELEGRAM = "no_telegram"  # the staff member has not linked a Telegram account
     STAFF_INACTIVE = "staff_inactive"
@@ -149,6 +150,8 @@ def _channel(
         if need.status == NeedStatus.WITHDRAWN or need.withdrawn_at is not None:
             return GiveUp.WITHDRAWN
         if need.chat_id is None or need.chat_id < 0:  # Telegram's private chats are positive
+            return GiveUp.NO_CHAT
+        if is_web_chat(need.chat_id):  # registered in the browser: its status page tells it
             return GiveUp.NO_CHAT
         return need.chat_id, need.language
     member = staff[row.staff_id or 0]

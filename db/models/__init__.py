@@ -26,6 +26,7 @@ from db.models.firms import (
 )
 from db.models.leads import Assignment, Candidate, Event, LeadNote, Need, Outbox
 from db.models.report_copies import report_copy_mark, report_lead, report_need, report_visit
+from db.models.web import WebSession
 
 __all__ = [
     "MAX_ID",
@@ -54,6 +55,7 @@ __all__ = [
     "Setting",
     "Staff",
     "UtcDateTime",
+    "WebSession",
     "metadata",
     "report_copy_mark",
     "report_lead",

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from db.intake.web_sessions import WEB_CHATS
 from db.intake.withdrawal import withdraw
 from db.leads.assignments import accept
 from db.leads.outbox import (
@@ -185,11 +186,11 @@ def test_a_notice_failing_again_and_again_is_given_up_at_last(queued: Seeded) ->
     assert len(gave_up) == 1
 
 
-@pytest.mark.parametrize("chat_id", [None, -1])
+@pytest.mark.parametrize("chat_id", [None, -1, WEB_CHATS.start + 12345])
 def test_a_firm_without_a_telegram_chat_is_closed_not_retried(
     seeded: Seeded, chat_id: int | None
 ) -> None:
-    register(seeded, chat_id=chat_id)  # -1: the terminal's `yinqi chat`
+    register(seeded, chat_id=chat_id)  # -1: the terminal's `yinqi chat`; a web chat's
     with seeded.session() as session:  # a notice for the firm, whichever way it came
         _add_notice(session, session.exec(select(Need.id)).one(), "probe")
         session.commit()
