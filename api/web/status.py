@@ -148,7 +148,7 @@ def _need(need: NeedProgress, record: Any, managers: dict[int, Any], lang: Lang)
         status=t(f"bot.need_status.{need.status}", lang),
     )  # fmt: skip
     route = None if need.leads else t(f"bot.result.route.{need.route}", lang)
-    reasons = {lead.bank_code: lead.decline_reason for lead in record.leads}
+    reasons = {lead.bank.code: lead.decline_reason for lead in record.leads}
     leads = []
     for lead in need.leads:
         reason = reasons.get(lead.bank_code)
