@@ -69,7 +69,7 @@ def needs_summary(
         park_id, park = park_in_scope(session, scope, park_code)
         in_park: Any = col(Need.park_id) == park_id
     else:
-        in_park = col(Need.park_id).in_(_parks_of(scope))
+        in_park = col(Need.park_id).in_(parks_of(scope))
     period = quarter.period
     figures: Figures = defaultdict(dict)
     for tier in (col(Need.tier), None):
@@ -103,10 +103,10 @@ def city_summary(session: Session, *, scope: ReportScope, quarter: Quarter | str
     quarter = Quarter.parse(quarter) if isinstance(quarter, str) else quarter
     parks = session.scalars(
         select(Park)
-        .where(col(Park.id).in_(_parks_of(scope)))
+        .where(col(Park.id).in_(parks_of(scope)))
         .order_by(col(Park.city), col(Park.county), col(Park.code))
     ).all()
-    in_park, period = col(Need.park_id).in_(_parks_of(scope)), quarter.period
+    in_park, period = col(Need.park_id).in_(parks_of(scope)), quarter.period
     figures: Figures = defaultdict(dict)
     for group in (col(Need.park_id), None):
         _summary_needs(session, figures, group, in_park, period, scope)
@@ -129,7 +129,8 @@ def _rolled_up(rows: tuple[ParkSummary, ...], whole: dict[str, Any]) -> SummaryR
     return SummaryRow(None, **sums, **rates)
 
 
-def _parks_of(scope: ReportScope) -> Any:
+def parks_of(scope: ReportScope) -> Any:
+    """The ids of the parks a scope holds: those of its region, or its one park."""
     parks = select(col(Park.id))
     if scope.region is not None:
         parks = parks.where(or_(col(Park.city) == scope.region, col(Park.county) == scope.region))

@@ -187,6 +187,20 @@ def test_the_city_summary_downloads_for_the_coordinators_region(api: Api, story:
     assert bank.get(f"{REPORTS}/city-summary.xlsx", params={"quarter": "2026Q4"}).status_code == 403
 
 
+def test_the_partner_banks_download_for_the_coordinators_region(api: Api, story: Story) -> None:
+    answer = api.as_(api.seeded.coordinator).get(
+        f"{REPORTS}/partner-banks.xlsx", params={"quarter": "2026Q4"}
+    )
+    assert answer.status_code == 200, answer.text
+    assert "partner-banks-all-2026Q4.xlsx" in answer.headers["content-disposition"]
+    ws = openpyxl.load_workbook(io.BytesIO(answer.content)).worksheets[0]
+    assert ws["A1"].value == "绍兴市小微企业园伙伴银行情况表"
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    assert rows[-1][1] == "合计" and rows[-1][7] == sum(r[7] for r in rows[:-1])
+    bad = api.as_(api.seeded.admin).get(f"{REPORTS}/partner-banks.xlsx", params={"quarter": "Q4"})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "quarter"
+
+
 def test_report_requests_are_checked(api: Api, story: Story) -> None:
     coordinator = api.as_(api.seeded.coordinator)
     for path, params, status, field in (

@@ -11,9 +11,18 @@ from typing import Any
 
 import openpyxl  # type: ignore[import-untyped]
 import pytest
+from sqlalchemy import delete, select
+from sqlmodel import col
 
-from api.workbooks import city_summary_xlsx, ledger_xlsx, needs_summary_xlsx, weekly_xlsx
+from api.workbooks import (
+    city_summary_xlsx,
+    ledger_xlsx,
+    needs_summary_xlsx,
+    partner_banks_xlsx,
+    weekly_xlsx,
+)
 from db.core.errors import InvalidInput, NotFound
+from db.models import Bank, Park, ParkPartner
 from db.reports.progress import ReportScope
 from matching.i18n import Lang
 from tests.db.builders import Seeded
@@ -339,6 +348,7 @@ def _every_annex(story: Story) -> list[Any]:
             _open(ledger_xlsx(s, scope=ALL, park_code="yc-gxq", quarter="2026Q4")),
             _open(needs_summary_xlsx(s, scope=ALL, quarter="2026Q4")),
             _open(city_summary_xlsx(s, scope=ALL, quarter="2026Q4")),
+            _open(partner_banks_xlsx(s, scope=ALL, quarter="2026Q4")),
         ]
 
 
@@ -371,3 +381,47 @@ def test_a_calendar_months_workbook_is_a_monthly_report(
     with story.seeded.session() as s:
         book = _open(weekly_xlsx(s, scope=ALL, date_from=first, date_to=last, now=AFTER_WEEK1))
     assert {ws["A1"].value for ws in book.worksheets} == {title}
+
+
+def test_the_partner_banks_of_each_park_in_the_catalogs_order(story: Story) -> None:
+    with story.seeded.session() as s:
+        yc = s.scalars(select(Park).where(col(Park.code) == "yc-gxq")).one()
+        order = (
+            s.execute(
+                select(col(Bank.name))
+                .join(ParkPartner, col(ParkPartner.bank_id) == col(Bank.id))
+                .where(col(ParkPartner.park_id) == yc.id)
+                .order_by(col(ParkPartner.position))
+            )
+            .scalars()
+            .all()
+        )
+        s.execute(
+            delete(ParkPartner).where(
+                col(ParkPartner.park_id)
+                == s.scalars(select(col(Park.id)).where(col(Park.code) == "xc-gxq")).one()
+            )
+        )
+        s.commit()
+        data = partner_banks_xlsx(
+            s, scope=ReportScope(region="绍兴市"), quarter="2026Q4", now=AFTER_WEEK1
+        )
+    ws = _open(data)["伙伴银行"]
+    assert ws["A1"].value == "绍兴市小微企业园伙伴银行情况表"
+    assert ws["A2"].value.startswith("附表5　2026年第4季度")
+    assert _headers(ws)[:6] == ["序号", "园区", "区县", "顺位", "银行", "主办银行"]
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=4)]
+    body, total = rows[:-1], rows[-1]
+    of_yc = [r for r in body if r[1] == "越城高新区小微企业园"]
+    assert [r[4] for r in of_yc] == list(order) and len(order) >= 3
+    assert [r[5] for r in of_yc] == ["主办"] + [None] * (len(order) - 1)  # the first partner
+    assert of_yc[0][6] == "绍兴银行越城支行"  # its branch in the park's county
+    assert [r[7:] for r in of_yc[:2]] == [[1, 1, 100], [1, 1, 50]]
+    assert [r[4] for r in body if r[1] == "新昌高新技术产业园小微企业园"] == ["尚未确定伙伴银行"]
+    assert [r[0] for r in body] == list(range(1, len(body) + 1))
+    assert total[1] == "合计" and ws.cell(ws.max_row, 2).font.bold
+    for i in (7, 8, 9):
+        assert total[i] == sum(r[i] or 0 for r in body)
+    last = ws[ws.max_row]
+    assert [c.number_format for c in last[7:]] == ["#,##0", "#,##0", "#,##0.00"]
+    assert ws.print_title_rows == "$3:$3" and ws.freeze_panes == "C4"
