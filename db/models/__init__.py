@@ -15,7 +15,7 @@ from db.models.dashboard import DashboardSession
 from db.models.firms import CampaignEntry, Conversation, Enterprise, QrSource, Scan
 from db.models.leads import Assignment, Candidate, Event, LeadNote, Need, Outbox
 from db.models.report_copies import report_copy_mark, report_lead, report_need, report_visit
-from db.models.web import WebSession
+from db.models.web import StatusLink, WebSession
 
 __all__ = [
     "MAX_ID",
@@ -42,6 +42,7 @@ __all__ = [
     "Scan",
     "Setting",
     "Staff",
+    "StatusLink",
     "UtcDateTime",
     "WebSession",
     "metadata",
