@@ -324,6 +324,7 @@ MESSAGES: dict[str, str] = {
     "notice.firm.expired": "{bank} did not answer in time. We are passing your financing need on to another bank and will tell you which.",
     "notice.firm.credit_granted": "Good news: {bank} has granted you credit. Its account manager will go through the next steps with you.",
     "notice.firm.loan_issued": "{bank} has issued your loan. Thank you for using the loan code.",
+    "sms.status": "Progress: {link}",
     "notice.bank.new_lead": "New lead {lead_id} (need {need_id}): please accept or decline it within 1 working day.",
     "notice.bank.expired": "Lead {lead_id} (need {need_id}) was not accepted in time and has expired; it goes to another bank.",
     "notice.bank.withdrawn": "The firm behind lead {lead_id} (need {need_id}) has withdrawn its consent: stop work on it; its data has been erased.",

@@ -313,6 +313,7 @@ MESSAGES: dict[str, str] = {
     "notice.firm.expired": "{bank}没有按时受理。我们正在为您推送给其他银行，有进展会通知您。",
     "notice.firm.credit_granted": "好消息：{bank}已为您授信，客户经理会和您办理后续手续。",
     "notice.firm.loan_issued": "{bank}已为您放款。感谢使用贷款码。",
+    "sms.status": "查看进度：{link}",
     "notice.bank.new_lead": "新线索 {lead_id}（需求 {need_id}）：请在1个工作日内受理或退回。",
     "notice.bank.expired": "线索 {lead_id}（需求 {need_id}）未按时受理，已超时并转给其他银行。",
     "notice.bank.withdrawn": "线索 {lead_id}（需求 {need_id}）的企业已撤回授权：请停止跟进，其资料已删除。",
