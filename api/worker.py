@@ -158,6 +158,8 @@ class Worker:
         """Run each job at its interval until `stop` is set."""
         if self.notifier is None:
             log.warning("worker: no Telegram bot, so notices stay queued in the outbox")
+        if self.texter.gateway is None:
+            log.info("worker: SMS off, so web firms learn of changes on their status page")
         every = dict(zip(JOBS, self.intervals.seconds(), strict=True))
         log.info(
             "worker: started (every %ss: expiry, %ss: overdue, %ss: outbox, %ss: report copies)",
