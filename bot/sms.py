@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,7 +42,7 @@ from db.leads.outbox import (
     mark_sent,
 )
 from db.models import utcnow
-from matching.i18n import Lang, t
+from matching.i18n import CATALOGS, Lang, t
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,14 @@ def status_link(public_url: str, key: str) -> str:
     return f"{public_url.rstrip('/')}{STATUS_PATH}/{key}"
 
 
+def sms_text(notice: str, params: Mapping[str, Any], lang: Lang, link: str) -> str:
+    """A notice as an SMS: its short words (`sms.<notice>`, else the notice's own), then the
+    status link; within one message of 70 Chinese characters for a short host and bank."""
+    short = f"sms.{notice}"
+    key = short if short in CATALOGS[lang] else f"notice.{notice}"
+    return f"{t(key, lang, **params)} {t('sms.status', lang, link=link)}"
+
+
 class SmsNotifier:
     """Sends the outbox's web notices through `gateway`; with none (SMS off), closes them as
     `no_chat`, the firm's status page being its channel then."""
@@ -176,8 +184,7 @@ class SmsNotifier:
         assert self.gateway is not None and self.public_url is not None
         lang = Lang(delivery.language) if delivery.language in tuple(Lang) else Lang.ZH
         link = status_link(self.public_url, mint_status_key(self.engine, delivery.chat_id))
-        notice = t(f"notice.{delivery.template}", lang, **delivery.params)
-        text = f"{notice} {t('sms.status', lang, link=link)}"
+        text = sms_text(delivery.template, delivery.params, lang, link)
         return {
             "id": delivery.id,
             "to": delivery.phone,

@@ -15,12 +15,14 @@ from sqlmodel import Session, select
 from api.worker import Worker
 from bot.config import SmsSettings
 from bot.notify import SendRun
-from bot.sms import STATUS_PATH, SmsGateway, SmsNotifier
+from bot.sms import STATUS_PATH, SmsGateway, SmsNotifier, sms_text, status_link
+from db.core.vocabulary import Notice
 from db.intake.web_sessions import WEB_CHATS, chat_of_status, revoke_status
 from db.leads.assignments import accept
 from db.leads.outbox import LEASE, GiveUp
 from db.leads.views import Lead
 from db.models import Outbox, utcnow
+from matching.i18n import CATALOGS, Lang
 from tests.bot.sms_standin import SmsStandIn
 from tests.db.builders import Seeded, register
 
@@ -218,3 +220,12 @@ def test_a_template_holds_the_text_and_nothing_else(template: str) -> None:
 def test_sms_is_off_unless_a_url_is_set() -> None:
     assert SmsSettings(sms_url=" ").sms_url is None
     assert SmsSettings(sms_url=None).sms_url is None
+
+
+@pytest.mark.parametrize("notice", [n for n in Notice if n.startswith("firm.")])
+def test_each_firm_notice_has_short_sms_words_that_fit_one_message(notice: Notice) -> None:
+    """70 Chinese characters make one SMS: a 4-character bank and a short host fit."""
+    assert all(f"sms.{notice}" in CATALOGS[lang] for lang in Lang)
+    link = status_link(PUBLIC, "X" * 16)  # as long as a minted key
+    text = sms_text(notice, {"bank": "绍兴银行"}, Lang.ZH, link)
+    assert len(text) <= 70 and text.endswith(link)
