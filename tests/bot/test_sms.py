@@ -5,8 +5,12 @@ off, and sent again (same id) when the sender was stopped between sending and ma
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr, ValidationError
@@ -176,6 +180,41 @@ def test_a_sender_stopped_while_sending_is_followed_by_one_that_sends_it_once_mo
     assert gateway.ids() == [row.id, row.id]
     row = web_notice(seeded)
     assert row.sent_at is not None and row.attempts == 2
+
+
+def test_yinqi_worker_killed_while_sending_is_followed_by_one_more_send_of_the_same_id(
+    seeded: Seeded, gateway: SmsStandIn
+) -> None:
+    """The same, with a real `yinqi worker` process killed (SIGKILL) while the gateway holds
+    its message: the notice reaches the gateway twice with one id, and is marked sent once."""
+    accepted_web_need(seeded)
+    now = utcnow()
+    gateway.hold()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SMS_"))}
+    env |= {
+        "DATABASE_URL": seeded.engine.url.render_as_string(hide_password=False),
+        "SMS_URL": gateway.url,
+        "PUBLIC_URL": PUBLIC,
+    }
+    command = [sys.executable, "-c", "from api.cli import main; main()", "worker", "--once"]
+    root = Path(__file__).resolve().parents[2]
+    process = subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        gateway.wait_arrived(timeout=60)
+    finally:
+        process.kill()
+        _, log = process.communicate(timeout=30)
+    gateway.release()
+    row = web_notice(seeded)
+    assert (row.attempts, row.sent_at) == (1, None), log
+    leased_until = row.next_attempt_at  # the killed worker's claim: its clock, not ours
+    assert now + LEASE <= leased_until
+    settings = sms_settings(gateway)
+    assert send(seeded, settings, leased_until - timedelta(seconds=1)).claimed == 0
+    assert send(seeded, settings, leased_until + timedelta(seconds=1)).sent == 1
+    assert send(seeded, settings, now + timedelta(days=1)).claimed == 0
+    assert gateway.ids() == [row.id, row.id]
+    assert web_notice(seeded).sent_at is not None
 
 
 def test_the_worker_sends_web_notices_by_sms_beside_telegram(
