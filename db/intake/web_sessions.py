@@ -7,6 +7,8 @@ whole turn (`held`: on PostgreSQL a row lock across processes, on SQLite a lock 
 process), so a double tap is answered once and its transcript is never written over. Sessions
 that never consented are dropped after `UNCONSENTED_IDLE` idle, with their conversations, so a
 flood of new sessions cannot fill the database (`expire_unconsented`, run as sessions are made).
+A chat's status page opens with its own key or with one an SMS notice carried (`status_link`,
+minted per SMS: the page's own key is stored only hashed); withdrawing revokes them all.
 """
 
 from __future__ import annotations
