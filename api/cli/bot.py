@@ -129,9 +129,10 @@ def worker(
 ) -> None:
     """Run the background worker alone until Ctrl-C or SIGTERM: expire overdue offers and pass
     them to the next bank, flag overdue contacts and decisions, send the outbox through
-    Telegram (when TELEGRAM_BOT_TOKEN is set; otherwise notices stay queued), and keep the
-    reports' copies up to date."""
-    from api.worker import Intervals, Worker
+    Telegram (when TELEGRAM_BOT_TOKEN is set; otherwise notices stay queued) and to web firms
+    by SMS (when SMS_URL and PUBLIC_URL are set), and keep the reports' copies up to date."""
+    from api.worker import Intervals, Worker, sms_gateway
+    from bot.config import get_sms_settings
     from bot.notify import make_bot
 
     _logging()
@@ -139,7 +140,9 @@ def worker(
     settings = get_settings()
     bot = make_bot(settings) if settings.telegram_bot_token is not None else None
     intervals = Intervals(expiry_every, overdue_every, outbox_every, copies_every)
-    runner = Worker(engine, bot=bot, intervals=intervals)
+    public_url = get_api_settings().public_url
+    sms = sms_gateway(get_sms_settings(), public_url)
+    runner = Worker(engine, bot=bot, sms=sms, public_url=public_url, intervals=intervals)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -156,6 +159,8 @@ def worker(
             if bot is not None:
                 with contextlib.suppress(Exception):  # never initialised, or already gone
                     await bot.shutdown()
+            if sms is not None:
+                await sms.aclose()
 
     if not once:
         freeze_startup()

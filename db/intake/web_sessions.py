@@ -7,6 +7,8 @@ whole turn (`held`: on PostgreSQL a row lock across processes, on SQLite a lock 
 process), so a double tap is answered once and its transcript is never written over. Sessions
 that never consented are dropped after `UNCONSENTED_IDLE` idle, with their conversations, so a
 flood of new sessions cannot fill the database (`expire_unconsented`, run as sessions are made).
+A chat's status page opens with its own key or with one an SMS notice carried (`status_link`,
+minted per SMS: the page's own key is stored only hashed); withdrawing revokes them all.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from db.core.engine import is_sqlite, reading
-from db.models import Conversation, WebSession, utcnow
+from db.models import Conversation, StatusLink, WebSession, utcnow
 
 WEB_CHATS: Final = range(2**53, 2**53 + 2**52)
 """Chat ids of web sessions: Telegram's have at most 52 significant bits, the terminal's is -1."""
@@ -34,6 +36,7 @@ UNCONSENTED_IDLE: Final = timedelta(hours=2)
 _TABLE = WebSession.__table__  # type: ignore[attr-defined]
 _WEB = _TABLE.c
 _CHAT = Conversation.__table__.c  # type: ignore[attr-defined]
+_LINK = StatusLink.__table__.c  # type: ignore[attr-defined]
 
 
 def is_web_chat(chat_id: int | None) -> bool:
@@ -161,15 +164,33 @@ def chat_of_status(engine: Engine, key: str) -> int | None:
     """The web chat a status key opens; None when unknown or revoked."""
     with reading(engine) as session:
         found = session.execute(select(_WEB.chat_id).where(_WEB.status_hash == hashed(key)))
-        return found.scalar_one_or_none()
+        chat_id = found.scalar_one_or_none()
+        if chat_id is None:  # a key an SMS notice carried
+            sent = session.execute(select(_LINK.chat_id).where(_LINK.key_hash == hashed(key)))
+            chat_id = sent.scalar_one_or_none()
+        return chat_id
+
+
+def mint_status_key(engine: Engine, chat_id: int, *, now: datetime | None = None) -> str:
+    """A new key to this web chat's status page, for an SMS notice to carry: the page's own
+    key cannot be rebuilt from its stored hash. Revoked with it (`revoke_status`)."""
+    key = secrets.token_urlsafe(12)  # 96 random bits, in 16 characters: an SMS is short
+    with engine.begin() as connection:
+        connection.execute(
+            insert(StatusLink),
+            {"chat_id": chat_id, "key_hash": hashed(key), "created_at": now or utcnow()},
+        )
+    return key
 
 
 def revoke_status(engine: Engine, chat_id: int) -> None:
-    """The status link stops opening anything (the firm withdrew)."""
+    """The status link, and those SMS notices carried, stop opening anything (the firm
+    withdrew)."""
     with engine.begin() as connection:
         connection.execute(
             update(WebSession).where(_WEB.chat_id == chat_id).values(status_hash=None)
         )
+        connection.execute(delete(StatusLink).where(_LINK.chat_id == chat_id))
 
 
 class _Held:

@@ -31,3 +31,16 @@ class WebSession(SQLModel, table=True):
     created_at: datetime = Field(sa_column=at_column())
     last_seen_at: datetime = Field(sa_column=at_column())
     consented_at: datetime | None = Field(default=None, sa_column=at_column(nullable=True))
+
+
+class StatusLink(SQLModel, table=True):
+    """A further key to a web chat's status page, made for one SMS notice (the worker cannot
+    rebuild the page's own key: only its hash is stored). Stored by its SHA-256; withdrawing
+    revokes them with the page's own."""
+
+    __tablename__ = "status_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    key_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_column=at_column())

@@ -186,11 +186,11 @@ def test_a_notice_failing_again_and_again_is_given_up_at_last(queued: Seeded) ->
     assert len(gave_up) == 1
 
 
-@pytest.mark.parametrize("chat_id", [None, -1, WEB_CHATS.start + 12345])
+@pytest.mark.parametrize("chat_id", [None, -1])
 def test_a_firm_without_a_telegram_chat_is_closed_not_retried(
     seeded: Seeded, chat_id: int | None
 ) -> None:
-    register(seeded, chat_id=chat_id)  # -1: the terminal's `yinqi chat`; a web chat's
+    register(seeded, chat_id=chat_id)  # -1: the terminal's `yinqi chat`
     with seeded.session() as session:  # a notice for the firm, whichever way it came
         _add_notice(session, session.exec(select(Need.id)).one(), "probe")
         session.commit()
@@ -200,6 +200,27 @@ def test_a_firm_without_a_telegram_chat_is_closed_not_retried(
     assert reasons["firm.offered"] == GiveUp.NO_CHAT
     assert reasons["bank.new_lead"] == GiveUp.NO_TELEGRAM  # the seeded managers are not linked
     assert _claim(seeded, now=T0 + timedelta(days=30)).given_up == 0
+
+
+def test_a_web_firms_notices_are_claimed_apart_for_sms_and_closed_with_sms_off(
+    seeded: Seeded,
+) -> None:
+    register(seeded, chat_id=WEB_CHATS.start + 12345)
+    with seeded.session() as session:
+        _add_notice(session, session.exec(select(Need.id)).one(), "probe")
+        session.commit()
+    claimed = _claim(seeded)  # Telegram's claim: the manager's notice only
+    assert claimed.deliveries == () and claimed.given_up == 1
+    reasons = {r.template: r.give_up_reason for r in _rows(seeded)}
+    assert reasons == {"bank.new_lead": GiveUp.NO_TELEGRAM, "firm.offered": None}
+    with seeded.session() as session:
+        on = claim_due(session, now=T0, web=True, sms=True)
+    assert [(d.template, d.phone) for d in on.deliveries] == [("firm.offered", "13800138000")]
+    with seeded.session() as session:  # once its lease ran out, with SMS off: closed
+        off = claim_due(session, now=T0 + timedelta(days=1), web=True, sms=False)
+    assert (off.deliveries, off.given_up) == ((), 1)
+    reasons = {r.template: r.give_up_reason for r in _rows(seeded)}
+    assert reasons["firm.offered"] == GiveUp.NO_CHAT
 
 
 def test_an_inactive_staff_member_and_a_withdrawn_need_are_closed(queued: Seeded) -> None:
