@@ -29,15 +29,15 @@ from sqlalchemy import Engine
 from telegram import Update
 from telegram.ext import Application
 
-from api import dashboard
+from api import dashboard, web
 from api.core import docs, errors, metrics
 from api.core.config import ApiSettings, get_api_settings
 from api.core.deps import plain_text
 from api.core.throttle import Throttle
 from api.routes import leads, needs, parks, pool, qr, reports
-from api.worker import Intervals, Worker
+from api.worker import Intervals, Worker, sms_gateway
 from bot.chat import ChatService
-from bot.config import BotSettings
+from bot.config import BotSettings, SmsSettings, get_sms_settings
 from bot.db_world import DbWorld
 from bot.telegram_app import build_application, set_commands
 from db.models import utcnow
@@ -82,13 +82,20 @@ def create_app(
     clock: Callable[[], datetime] = utcnow,
     worker: Intervals | None = None,
     api_settings: ApiSettings | None = None,
+    sms_settings: SmsSettings | None = None,
 ) -> FastAPI:
     """The app on `engine`; the bot runs inside it when a token is set, and the background
-    worker (expiry, overdue flags, the outbox, sent by the bot) when `worker` gives its pace."""
+    worker (expiry, overdue flags, the outbox, sent by the bot and by SMS) when `worker` gives
+    its pace."""
     bot = _bot(engine, bot_settings)
-    runner = None
+    api_settings = api_settings or get_api_settings()
+    runner = sms = None
     if worker is not None:
-        runner = Worker(engine, bot=bot.bot if bot else None, intervals=worker, clock=clock)
+        sms = sms_gateway(sms_settings or get_sms_settings(), api_settings.public_url)
+        runner = Worker(
+            engine, bot=bot.bot if bot else None, sms=sms, public_url=api_settings.public_url,
+            intervals=worker, clock=clock,
+        )  # fmt: skip
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -100,6 +107,8 @@ def create_app(
                 await _start_receiving(bot, bot_settings)
                 await bot.start()
                 stack.push_async_callback(_stop_bot, bot)
+            if sms is not None:
+                stack.push_async_callback(sms.aclose)
             if runner is not None:
                 runner.start()
                 stack.push_async_callback(runner.stop)
@@ -120,9 +129,10 @@ def create_app(
     app.state.bot_settings = bot_settings
     app.state.worker = runner
     app.state.throttle = Throttle()
+    app.state.api_settings = api_settings
     errors.install(app)
     docs.install(app)
-    secret = (api_settings or get_api_settings()).metrics_token
+    secret = api_settings.metrics_token
     metrics.install(app, engine, runner, token=secret.get_secret_value() if secret else None)
     for router in (
         leads.router,
@@ -134,6 +144,7 @@ def create_app(
     ):
         app.include_router(router)
     dashboard.install(app)
+    web.install(app)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """The background worker: expiry and reassignment on the working-day clocks, overdue flags, the
-outbox sent through Telegram, and the report copies kept up to date (db/reports/copies.py: a
-report then finds little to copy before it reads, instead of a season's changes). It runs
-inside `yinqi serve` (beside the bot, sharing its rate limiter) and alone as `yinqi worker`;
-several may run at once (each step locks what it changes; one sends the outbox at a time).
+outbox sent through Telegram (and to firms of the web chat by SMS: bot/sms.py), and the report
+copies kept up to date (db/reports/copies.py: a report then finds little to copy before it
+reads, instead of a season's changes). It runs inside `yinqi serve` (beside the bot, sharing
+its rate limiter) and alone as `yinqi worker`; several may run at once (each step locks what it
+changes; one sends the outbox at a time).
 
 Every failure is logged at ERROR, with its traceback, and survived: a job that raises is tried
 again at its next turn. Each job's failures, in all and in a row, show in `/metrics` when the
@@ -23,7 +24,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from telegram import Bot
 
+from bot.config import SmsSettings
 from bot.notify import Notifier, SendRun
+from bot.sms import SmsGateway, SmsNotifier
 from db.leads.expiry import ExpiryRun, expire_overdue
 from db.leads.outbox import BATCH, LEASE
 from db.leads.overdue import OverdueRun, flag_overdue
@@ -85,12 +88,29 @@ def _failed(count: int) -> str:
     return f" ({count} failed)" if count else ""
 
 
+def _counts(run: SendRun) -> tuple[int, int, int, int]:
+    return run.claimed, run.sent, run.retry, run.given_up
+
+
+def sms_gateway(settings: SmsSettings, public_url: str | None) -> SmsGateway | None:
+    """The SMS gateway the settings name; None when SMS is off (`SMS_URL` unset), or cannot
+    link to the status page (`PUBLIC_URL` unset: said in the log)."""
+    if settings.sms_url is None:
+        return None
+    if public_url is None:
+        log.warning("worker: SMS_URL is set but PUBLIC_URL is not, so no SMS is sent")
+        return None
+    return SmsGateway(settings)
+
+
 class Worker:
     """`await worker.run(stop)` runs until `stop` is set; or `start()` and later `await stop()`.
 
     `bot`: a python-telegram-bot `Bot` to send the outbox with — the running `Application`'s
     `application.bot` when the bot runs in the same process (its rate limiter then paces replies
     and notices together). Without one the outbox is left queued.
+    `sms`: the gateway that tells web firms by SMS, their status page under `public_url`
+    (`sms_gateway`); without one their notices are closed, the status page telling them.
     """
 
     def __init__(
@@ -98,6 +118,8 @@ class Worker:
         engine: Engine,
         *,
         bot: Bot | None = None,
+        sms: SmsGateway | None = None,
+        public_url: str | None = None,
         intervals: Intervals = Intervals(),
         policy: Policy = DEFAULT_POLICY,
         batch: int = BATCH,
@@ -109,6 +131,9 @@ class Worker:
         self.notifier: Notifier | None = None
         if bot is not None:
             self.notifier = Notifier(engine, bot, batch=batch, lease=lease, clock=clock)
+        self.texter = SmsNotifier(
+            engine, sms, public_url=public_url, batch=batch, lease=lease, clock=clock
+        )
         self._stop: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self.failures = dict.fromkeys(JOBS, 0)
@@ -133,6 +158,8 @@ class Worker:
         """Run each job at its interval until `stop` is set."""
         if self.notifier is None:
             log.warning("worker: no Telegram bot, so notices stay queued in the outbox")
+        if self.texter.gateway is None:
+            log.info("worker: SMS off, so web firms learn of changes on their status page")
         every = dict(zip(JOBS, self.intervals.seconds(), strict=True))
         log.info(
             "worker: started (every %ss: expiry, %ss: overdue, %ss: outbox, %ss: report copies)",
@@ -162,16 +189,29 @@ class Worker:
             expiry = await self._job("expiry", failed, self._expire, now)
         if "overdue" in jobs:
             overdue = await self._job("overdue", failed, self._flag, now)
-        if "outbox" in jobs and self.notifier is not None:
-            try:
-                outbox = await self.notifier.send_due(now or self.clock())
-            except Exception:
-                self._failed("outbox", failed)
-            else:
-                self._succeeded("outbox")
+        if "outbox" in jobs:
+            outbox = await self._send(failed, now or self.clock())
         if "copies" in jobs:
             copies = await self._job("copies", failed, self._copy, now)
         return Pass(expiry, overdue, outbox, copies, tuple(failed))
+
+    async def _send(self, failed: list[str], now: datetime) -> SendRun | None:
+        """The outbox: through Telegram when a bot is at hand, and web firms' by SMS; one
+        failing does not keep the other from its turn."""
+        passes: list[Notifier | SmsNotifier] = [self.texter]
+        if self.notifier is not None:
+            passes.insert(0, self.notifier)
+        runs: list[SendRun] = []
+        for sender in passes:
+            try:
+                runs.append(await sender.send_due(now))
+            except Exception:
+                if "outbox" not in failed:
+                    self._failed("outbox", failed)
+        if "outbox" in failed:
+            return None
+        self._succeeded("outbox")
+        return SendRun(*(sum(counts) for counts in zip(*(_counts(r) for r in runs), strict=True)))
 
     async def _job(
         self, name: str, failed: list[str], work: Callable[[datetime], T], now: datetime | None

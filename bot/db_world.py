@@ -37,8 +37,11 @@ places asks for it: reading the version each time cost 3% of the bot's CPU, benc
 
 
 class DbWorld:
-    def __init__(self, engine: Engine) -> None:
+    """`channel`: what a need registered here records it came through (the bot, the web chat)."""
+
+    def __init__(self, engine: Engine, channel: Channel = Channel.BOT) -> None:
         self.engine = engine
+        self.channel = channel
         self._names = _KnownNames(engine)
         self._catalog: tuple[float, Catalog] | None = None  # when read, what
 
@@ -90,7 +93,7 @@ class DbWorld:
                     draft=draft,
                     chat_id=chat_id,
                     language=lang.value,
-                    channel=Channel.BOT,
+                    channel=self.channel,
                     second=second,
                 )
             except StorageError as err:

@@ -20,20 +20,24 @@ from qrcode.constants import ERROR_CORRECT_Q
 from qrcode.image.svg import SvgPathFillImage
 
 from db.intake.qr_tokens import TOKEN_MAX, is_payload, new_token
-from matching.i18n import Lang, Text
+from matching.i18n import Lang, Text, t
 
 __all__ = [
     "TOKEN_MAX",
     "QrError",
     "cell_box",
     "cjk_font_path",
+    "code_link",
     "deep_link",
     "is_payload",
+    "is_web_link",
     "new_token",
     "render_png",
     "render_svg",
+    "scan_hint",
     "sheet",
     "sheet_pages",
+    "web_link",
 ]
 
 QUIET_ZONE: Final = 4  # modules of white around the code, as the standard asks
@@ -44,6 +48,9 @@ MARGIN: Final = round(10 / 25.4 * DPI)  # 10 mm, inside what office printers can
 COLUMNS, ROWS = 3, 4  # codes of about 50 mm: easy to scan, 12 to a page
 LABEL_LINES: Final = 2
 CUT_LINE: Final = 96  # grey, still black once a page is made black and white
+WEB_PATH: Final = "/q"
+"""Where the web chat of a code lives under `PUBLIC_URL`: `{PUBLIC_URL}/q/{token}`, short so
+the printed code stays coarse and easy to scan."""
 FONT_PACKAGE: Final = "fonts-wqy-microhei"
 FONT_DIRS: Final = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 # preferred first; any of them draws simplified Chinese
@@ -80,10 +87,33 @@ def deep_link(username: str, token: str) -> str:
     return f"https://t.me/{username.lstrip('@')}?start={token}"
 
 
+def web_link(public_url: str, token: str) -> str:
+    """The link a code carries when the web chat is public: WeChat's 扫一扫 and a phone's
+    camera open it in a browser (Telegram, which `deep_link` opens, is blocked in China)."""
+    return f"{public_url.rstrip('/')}{WEB_PATH}/{token}"
+
+
+def code_link(token: str, *, public_url: str | None, bot_username: str) -> str:
+    """The link a code carries: the web chat under `public_url` when set, else the bot."""
+    return web_link(public_url, token) if public_url else deep_link(bot_username, token)
+
+
+def is_web_link(link: str) -> bool:
+    """Whether a code's link opens the web chat (rather than Telegram)."""
+    return not link.startswith("https://t.me/")
+
+
+def scan_hint(link: str) -> str:
+    """The line printed under a web code's label, saying how to scan it; "" for Telegram's."""
+    return t("qr.scan_hint", Lang.ZH) if is_web_link(link) else ""
+
+
 def render_png(link: str, label: str) -> bytes:
-    """One code as a grayscale PNG, its label written underneath."""
+    """One code as a grayscale PNG, its label written underneath (and, for a web code, how to
+    scan it)."""
     code = _code_image(link, BOX)
     font, lines = _fit_label(label, code.width - BOX * QUIET_ZONE, code.width // 14)
+    lines = _with_hint(lines, link)
     height = code.height + _line_height(font) * len(lines) + BOX * QUIET_ZONE
     page = Image.new("L", (code.width, height), 255)
     page.paste(code, (0, 0))
@@ -146,7 +176,7 @@ def _page(codes: Sequence[Code]) -> Image.Image:
     cell_w, cell_h = right - left, bottom - top
     _cut_lines(draw, cell_w, cell_h, rows=math.ceil(len(codes) / COLUMNS))
     font_size = cell_w // 16
-    label_room = _line_height(_font(font_size)) * LABEL_LINES
+    label_room = _line_height(_font(font_size)) * (LABEL_LINES + 1)  # + how to scan
     for i, (link, label) in enumerate(codes):
         left, top, _, _ = cell_box(i)
         modules = _qr(link).modules_count + 2 * QUIET_ZONE
@@ -154,6 +184,7 @@ def _page(codes: Sequence[Code]) -> Image.Image:
         x, y = left + (cell_w - code.width) // 2, top + (cell_h - label_room - code.height) // 2
         page.paste(code, (x, y))
         font, lines = _fit_label(label, cell_w - cell_w // 10, font_size)
+        lines = _with_hint(lines, link)
         _draw_lines(draw, lines, font, left + cell_w // 2, y + code.height)
     return page
 
@@ -201,6 +232,11 @@ def _fit_label(label: str, width: int, size: int) -> tuple[ImageFont.FreeTypeFon
     if len(lines) > LABEL_LINES:  # too long even small: cut, and say so with an ellipsis
         lines = [*lines[: LABEL_LINES - 1], lines[LABEL_LINES - 1][:-1] + "…"]
     return font, lines
+
+
+def _with_hint(lines: list[str], link: str) -> list[str]:
+    hint = scan_hint(link)
+    return [*lines, hint] if hint else lines
 
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:

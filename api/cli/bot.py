@@ -10,13 +10,19 @@ import signal
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from api.cli.common import LangOption, fail, freeze_startup, open_database
+from api.core.config import get_api_settings
 from bot.chat import ChatService
 from bot.config import get_settings
 from bot.db_world import DbWorld
+from bot.qr import web_link
 from bot.terminal import TerminalChat
-from matching.i18n import Lang
+from db.core.vocabulary import QrKind
+from db.intake.qr_sources import list_sources
+from matching.i18n import Lang, t
 
 
 def register(app: typer.Typer) -> None:
@@ -70,8 +76,21 @@ def serve(
     _logging()
     engine = open_database(lang)
     app = create_app(engine, get_settings(), worker=Intervals() if with_worker else None)
+    _say_web_chat(engine, host, port, lang)
     freeze_startup()
     uvicorn.run(app, host=host, port=port)
+
+
+def _say_web_chat(engine: Engine, host: str, port: int, lang: Lang) -> None:
+    """Print where a park's code opens the web chat (the first active park code, as `yinqi
+    demo` makes them), under PUBLIC_URL or, unset, this server's own address."""
+    with Session(engine) as session:
+        parks = list_sources(session, kind=QrKind.PARK, active=True, with_funnel=False)
+    if not parks:
+        return
+    local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    base = get_api_settings().public_url or f"http://{local}:{port}"
+    typer.echo(t("qr.web_chat", lang, label=parks[0].label, link=web_link(base, parks[0].token)))
 
 
 def chat(lang: LangOption = Lang.ZH) -> None:
@@ -110,9 +129,10 @@ def worker(
 ) -> None:
     """Run the background worker alone until Ctrl-C or SIGTERM: expire overdue offers and pass
     them to the next bank, flag overdue contacts and decisions, send the outbox through
-    Telegram (when TELEGRAM_BOT_TOKEN is set; otherwise notices stay queued), and keep the
-    reports' copies up to date."""
-    from api.worker import Intervals, Worker
+    Telegram (when TELEGRAM_BOT_TOKEN is set; otherwise notices stay queued) and to web firms
+    by SMS (when SMS_URL and PUBLIC_URL are set), and keep the reports' copies up to date."""
+    from api.worker import Intervals, Worker, sms_gateway
+    from bot.config import get_sms_settings
     from bot.notify import make_bot
 
     _logging()
@@ -120,7 +140,9 @@ def worker(
     settings = get_settings()
     bot = make_bot(settings) if settings.telegram_bot_token is not None else None
     intervals = Intervals(expiry_every, overdue_every, outbox_every, copies_every)
-    runner = Worker(engine, bot=bot, intervals=intervals)
+    public_url = get_api_settings().public_url
+    sms = sms_gateway(get_sms_settings(), public_url)
+    runner = Worker(engine, bot=bot, sms=sms, public_url=public_url, intervals=intervals)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -137,6 +159,8 @@ def worker(
             if bot is not None:
                 with contextlib.suppress(Exception):  # never initialised, or already gone
                     await bot.shutdown()
+            if sms is not None:
+                await sms.aclose()
 
     if not once:
         freeze_startup()

@@ -13,8 +13,9 @@ import typer
 from sqlmodel import Session
 
 from api.cli.common import LangOption, fail, open_database
+from api.core.config import get_api_settings
 from bot.config import get_settings
-from bot.qr import QrError, cjk_font_path, deep_link, render_png, render_svg, sheet, sheet_pages
+from bot.qr import QrError, cjk_font_path, code_link, render_png, render_svg, sheet, sheet_pages
 from db.core.errors import StorageError
 from db.core.vocabulary import QrKind
 from db.intake.qr_sources import (
@@ -65,7 +66,8 @@ def make_command(
     ] = None,
     lang: LangOption = Lang.ZH,
 ) -> None:
-    """Make a loan QR code: print its token and deep link, and write its picture if asked."""
+    """Make a loan QR code: print its token and link (the web chat under PUBLIC_URL, else the
+    bot's deep link, which mainland China cannot open: said so), and write its picture if asked."""
     if png and svg:
         raise fail(t("qr.one_format", lang))
     if png:
@@ -81,6 +83,8 @@ def make_command(
         t("qr.made", lang, token=source.token, kind=kind_word, target=source.target, label=label)
     )
     typer.echo(t("qr.link", lang, link=link))
+    if get_api_settings().public_url is None:
+        typer.echo(t("qr.telegram_only", lang), err=True)
     if png:
         _write(png, render_png(link, source.label), lang)
     elif svg:
@@ -170,7 +174,8 @@ def _format(fmt: str) -> Literal["pdf", "png"]:
 
 
 def _link(token: str) -> str:
-    return deep_link(get_settings().telegram_bot_username, token)
+    username = get_settings().telegram_bot_username
+    return code_link(token, public_url=get_api_settings().public_url, bot_username=username)
 
 
 def _check_font(lang: Lang) -> None:

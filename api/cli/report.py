@@ -1,5 +1,5 @@
 """`yinqi report …`: the coordination team's Excel workbooks from the command line: the weekly
-progress workbook, and per park and quarter the ledgers 附表1 and 附表2 (000 §五)."""
+progress workbook, and per quarter the ledgers 附表1, 附表2, 附表3 and 附表5 (000 §五)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ from typing import Annotated
 import typer
 
 from api.cli.common import LangOption, fail, open_database
-from api.workbooks import ledger_xlsx, needs_summary_xlsx, weekly_xlsx
+from api.workbooks import (
+    city_summary_xlsx,
+    ledger_xlsx,
+    needs_summary_xlsx,
+    partner_banks_xlsx,
+    weekly_xlsx,
+)
 from db.core.engine import reading
 from db.core.errors import StorageError
 from db.models import utcnow
@@ -23,7 +29,8 @@ report_app = typer.Typer(
     help=(
         "The coordination team's reports as Excel workbooks: weekly progress (by bank, park and"
         " county, key problems, park credit coverage), and per park and quarter the"
-        " classification ledger (附表1) and the financing-need and cost summary (附表2)."
+        " classification ledger (附表1) and the financing-need and cost summary (附表2), and per"
+        " quarter the city's summary, park by park (附表3), and the parks' partner banks (附表5)."
     ),
     no_args_is_help=True,
 )
@@ -107,6 +114,45 @@ def needs_summary_command(
             data = needs_summary_xlsx(
                 session, scope=scope, quarter=quarter, park_code=park, lang=lang
             )
+        except StorageError as err:
+            raise fail(err.render(lang)) from None
+    _write(out, data, lang)
+
+
+@report_app.command("city-summary")
+def city_summary_command(
+    quarter: QuarterOption,
+    out: OutOption,
+    region: RegionOption = None,
+    lang: LangOption = Lang.ZH,
+) -> None:
+    """Write the city's roll-up of 附表2 (小微企业园融资需求及融资成本情况汇总表, 附表3) for a
+    quarter: every park (of a region) on a row, with its needs, credit, loans and rates, and
+    their total."""
+    _check_out(out, lang)
+    with reading(open_database(lang)) as session:
+        try:
+            scope = ReportScope.for_region(region)
+            data = city_summary_xlsx(session, scope=scope, quarter=quarter, lang=lang)
+        except StorageError as err:
+            raise fail(err.render(lang)) from None
+    _write(out, data, lang)
+
+
+@report_app.command("partner-banks")
+def partner_banks_command(
+    quarter: QuarterOption,
+    out: OutOption,
+    region: RegionOption = None,
+    lang: LangOption = Lang.ZH,
+) -> None:
+    """Write the partner-bank table (伙伴银行情况表, 附表5) for a quarter: each park's partner
+    banks in its order, the 主办 bank, branches, and the firms each served."""
+    _check_out(out, lang)
+    with reading(open_database(lang)) as session:
+        try:
+            scope = ReportScope.for_region(region)
+            data = partner_banks_xlsx(session, scope=scope, quarter=quarter, lang=lang)
         except StorageError as err:
             raise fail(err.render(lang)) from None
     _write(out, data, lang)

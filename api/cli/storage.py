@@ -139,14 +139,19 @@ def users_add(
     region: Annotated[
         str | None, typer.Option("--region", help="A coordinator's city or county.")
     ] = None,
+    phone: Annotated[
+        str | None,
+        typer.Option("--phone", help="A manager's work phone, shown to firms they accept."),
+    ] = None,
     lang: LangOption = Lang.ZH,
 ) -> None:
     """Add a staff member and print their new API token, once (only its hash is kept)."""
     with Session(open_database(lang)) as session:
         try:
             user = add_user(
-                session, name=name, role=role, bank_code=bank, branch_code=branch, region=region
-            )
+                session, name=name, role=role, bank_code=bank, branch_code=branch,
+                region=region, work_phone=phone,
+            )  # fmt: skip
         except StorageError as err:
             raise fail(err.render(lang)) from None
     typer.echo(t("cli.user_added", lang, id=user.staff_id, name=user.name, role=user.role.value))

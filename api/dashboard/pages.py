@@ -31,7 +31,8 @@ from api.dashboard.filters import Filters, narrow
 from api.dashboard.render import SECURITY_HEADERS, page, page_lang
 from api.routes.reports import xlsx_response
 from api.workbooks import weekly_xlsx
-from api.workbooks.ledgers import ledger_xlsx, needs_summary_xlsx
+from api.workbooks.ledgers import city_summary_xlsx, ledger_xlsx, needs_summary_xlsx
+from api.workbooks.partners import partner_banks_xlsx
 from db.core.engine import reading
 from db.core.errors import NotFound, StorageError
 from db.reports.ledgers import Quarter
@@ -161,6 +162,34 @@ def needs_summary(request: Request, viewer: ViewerDep) -> Response:
             session, scope=scope, quarter=quarter, park_code=f.park, now=now, lang=f.lang
         )
         return data, f"needs-summary-{f.park or 'all'}-{quarter}.xlsx"
+
+    return _download(request, viewer, make)
+
+
+@router.get("/city-summary.xlsx")
+def city_summary(request: Request, viewer: ViewerDep) -> Response:
+    """附表3 for the quarter the period ends in: every park in the viewer's scope, side by side."""
+    now = clock_of(request)
+
+    def make(session: Session, f: Filters) -> tuple[bytes, str]:
+        scope = narrow(session, viewer, f).scope
+        quarter = _quarter(f)
+        data = city_summary_xlsx(session, scope=scope, quarter=quarter, now=now, lang=f.lang)
+        return data, f"city-summary-{quarter}.xlsx"
+
+    return _download(request, viewer, make)
+
+
+@router.get("/partner-banks.xlsx")
+def partner_banks(request: Request, viewer: ViewerDep) -> Response:
+    """附表5 for the quarter the period ends in: the partner banks of the parks in scope."""
+    now = clock_of(request)
+
+    def make(session: Session, f: Filters) -> tuple[bytes, str]:
+        scope = narrow(session, viewer, f).scope
+        quarter = _quarter(f)
+        data = partner_banks_xlsx(session, scope=scope, quarter=quarter, now=now, lang=f.lang)
+        return data, f"partner-banks-{quarter}.xlsx"
 
     return _download(request, viewer, make)
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from api.core.config import ApiSettings
 from api.core.deps import Caller, CallerDep, ReadSession, WriteSession, known_query
 from api.routes import PREFIX, errors
 from api.schemas.qr import QrIn, QrListOut, QrOut
@@ -36,10 +37,12 @@ def _admin(caller: Caller) -> None:
         raise NotAllowed.of("admins_only")
 
 
-def _bot(request: Request) -> dict[str, str]:
-    """What `QrOut` needs beside a code to write its link: the bot's username."""
-    settings: BotSettings = request.app.state.bot_settings
-    return {"bot_username": settings.telegram_bot_username}
+def _bot(request: Request) -> dict[str, str | None]:
+    """What `QrOut` needs beside a code to write its link: the web chat's base (PUBLIC_URL)
+    when set, and the bot's username."""
+    bot: BotSettings = request.app.state.bot_settings
+    api: ApiSettings = request.app.state.api_settings
+    return {"bot_username": bot.telegram_bot_username, "public_url": api.public_url}
 
 
 def _one(session: ReadSession, token: str, request: Request) -> QrOut:

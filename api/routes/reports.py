@@ -15,7 +15,13 @@ from api.core.deps import Caller, CallerDep, LangDep, Now, ReadSession, known_qu
 from api.routes import PREFIX, errors
 from api.schemas.common import IsoDate
 from api.schemas.reports import CoverageOut, ProblemsOut, ProgressOut
-from api.workbooks import ledger_xlsx, needs_summary_xlsx, weekly_xlsx
+from api.workbooks import (
+    city_summary_xlsx,
+    ledger_xlsx,
+    needs_summary_xlsx,
+    partner_banks_xlsx,
+    weekly_xlsx,
+)
 from db.core.errors import NotAllowed
 from db.core.vocabulary import Role
 from db.reports.coverage import coverage
@@ -198,6 +204,48 @@ def needs_summary_workbook(
         lang=lang,
     )
     return xlsx_response(data, f"needs-summary-{park or 'all'}-{quarter}.xlsx")
+
+
+@router.get(
+    "/city-summary.xlsx",
+    response_class=Response,
+    responses={**_XLSX_RESPONSE, **errors(401, 403, 422)},
+)
+def city_summary_workbook(
+    session: ReadSession,
+    caller: CallerDep,
+    now: Now,
+    lang: LangDep,
+    quarter: QuarterQ,
+    region: Region = None,
+) -> Response:
+    """小微企业园融资需求及融资成本情况汇总表 (附表3): the parks of the region side by side, each
+    with its 附表2 figures for the quarter, and their total."""
+    data = city_summary_xlsx(
+        session, scope=scope_of(caller, region), quarter=quarter, now=now, lang=lang
+    )
+    return xlsx_response(data, f"city-summary-{region or 'all'}-{quarter}.xlsx")
+
+
+@router.get(
+    "/partner-banks.xlsx",
+    response_class=Response,
+    responses={**_XLSX_RESPONSE, **errors(401, 403, 422)},
+)
+def partner_banks_workbook(
+    session: ReadSession,
+    caller: CallerDep,
+    now: Now,
+    lang: LangDep,
+    quarter: QuarterQ,
+    region: Region = None,
+) -> Response:
+    """伙伴银行情况表 (附表5): each park's partner banks in its order, the 主办 bank, their
+    branches in the park's county, and the firms each served by the quarter's end."""
+    data = partner_banks_xlsx(
+        session, scope=scope_of(caller, region), quarter=quarter, now=now, lang=lang
+    )
+    return xlsx_response(data, f"partner-banks-{region or 'all'}-{quarter}.xlsx")
 
 
 @router.get(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, ValidationInfo, field_validator
 
 from api.schemas.common import BodyIn, ChinaTime, ViewOut
-from bot.qr import deep_link
+from bot.qr import code_link
 from db.core.vocabulary import QrKind
 from db.intake.qr_sources import Funnel
 
@@ -48,17 +48,19 @@ class QrOut(ViewOut):
     label: str
     active: bool
     link: str = Field(
-        validation_alias="token", examples=["https://t.me/YinqiLoanBot?start=pk-xc-hitech-7Hq2"]
+        validation_alias="token", examples=["https://yinqi.example.cn/q/pk-xc-hitech-7Hq2"]
     )
     created_at: ChinaTime
     funnel: FunnelOut
 
     @field_validator("link", mode="before")
     @classmethod
-    def _deep_link(cls, token: str, info: ValidationInfo) -> str:
-        """The code's Telegram link, to the bot the caller names (context `bot_username`)."""
-        context: dict[str, str] = info.context or {}
-        return deep_link(context["bot_username"], token)
+    def _link(cls, token: str, info: ValidationInfo) -> str:
+        """The code's link: the web chat under the context's `public_url` when set, else the
+        Telegram link to the bot the context names (`bot_username`)."""
+        context: dict[str, str | None] = info.context or {}
+        bot = context.get("bot_username") or ""
+        return code_link(token, public_url=context.get("public_url"), bot_username=bot)
 
     @field_validator("funnel", mode="before")
     @classmethod

@@ -1,5 +1,6 @@
-"""The quarterly ledgers of a park as Excel workbooks (000 §五): the classification ledger
-(分类建档基础台账, 附表1) and the financing-need and financing-cost summary (附表2)."""
+"""The quarterly ledgers as Excel workbooks (000 §五): a park's classification ledger
+(分类建档基础台账, 附表1), the financing-need and financing-cost summary (附表2), and the city's
+roll-up of it, park by park (附表3), both with the same figure columns."""
 
 from __future__ import annotations
 
@@ -26,7 +27,13 @@ from api.workbooks.xlsx import (
 )
 from db.models import utcnow
 from db.reports.ledgers import Ledger, LedgerRow, Quarter, ledger
-from db.reports.needs_summary import NeedsSummary, SummaryRow, needs_summary
+from db.reports.needs_summary import (
+    CitySummary,
+    NeedsSummary,
+    SummaryRow,
+    city_summary,
+    needs_summary,
+)
 from db.reports.scope import ReportScope
 from matching.i18n import Lang, t
 
@@ -137,30 +144,72 @@ def needs_summary_xlsx(
     def tier(row: SummaryRow) -> str:
         return t(f"tier.{row.tier}", lang) if row.tier else t("workbook.total", lang)
 
-    def col(key: str, value: Any, number_format: str | None = None) -> Column:
-        return Column(t(f"workbook.col.{key}", lang), value, number_format)
-
     book = new_workbook()
     add_table(
         book,
         sheet=t("workbook.sheet.summary", lang),
         title=title,
         subtitle=subtitle,
-        columns=[
-            col("tier", tier),
-            col("firms_with_need", lambda r: r.firms_with_need, COUNT),
-            col("need_total", lambda r: wan(r.need_amount_yuan), WAN),
-            col("first_loan_firms", lambda r: r.first_loan_firms, COUNT),
-            col("credit_firms", lambda r: r.firms_with_credit, COUNT),
-            col("credit_amount", lambda r: wan(r.credit_amount_yuan), WAN),
-            col("loan_firms", lambda r: r.firms_with_loan, COUNT),
-            col("loan_amount", lambda r: wan(r.loan_amount_yuan), WAN),
-            col("met_ratio", lambda r: r.met_ratio, PERCENT),
-            col("average_rate", lambda r: r.average_rate_pct, RATE),
-            col("lowest_rate", lambda r: r.lowest_rate_pct, RATE),
-            col("highest_rate", lambda r: r.highest_rate_pct, RATE),
-        ],
+        columns=[Column(t("workbook.col.tier", lang), tier), *_summary_columns(lang, lambda r: r)],
         rows=found.rows,
         total=found.total,
+    )
+    return to_bytes(book)
+
+
+def _summary_columns(lang: Lang, of: Callable[[Any], SummaryRow]) -> list[Column]:
+    """The figures of 附表2 and 附表3, each read from the `SummaryRow` that `of` finds in a row."""
+
+    def col(key: str, value: Callable[[SummaryRow], Any], number_format: str) -> Column:
+        return Column(t(f"workbook.col.{key}", lang), lambda row: value(of(row)), number_format)
+
+    return [
+        col("firms_with_need", lambda r: r.firms_with_need, COUNT),
+        col("need_total", lambda r: wan(r.need_amount_yuan), WAN),
+        col("first_loan_firms", lambda r: r.first_loan_firms, COUNT),
+        col("credit_firms", lambda r: r.firms_with_credit, COUNT),
+        col("credit_amount", lambda r: wan(r.credit_amount_yuan), WAN),
+        col("loan_firms", lambda r: r.firms_with_loan, COUNT),
+        col("loan_amount", lambda r: wan(r.loan_amount_yuan), WAN),
+        col("met_ratio", lambda r: r.met_ratio, PERCENT),
+        col("average_rate", lambda r: r.average_rate_pct, RATE),
+        col("lowest_rate", lambda r: r.lowest_rate_pct, RATE),
+        col("highest_rate", lambda r: r.highest_rate_pct, RATE),
+    ]
+
+
+def city_summary_xlsx(
+    session: Session,
+    *,
+    scope: ReportScope,
+    quarter: Quarter | str,
+    now: datetime | None = None,
+    lang: Lang = Lang.ZH,
+) -> bytes:
+    """附表3, the city's roll-up of 附表2 (the 银保监分局's): one row per park of the scope, its
+    needs, credit, loans and rates for the quarter, and their sum."""
+    found: CitySummary = city_summary(session, scope=scope, quarter=quarter)
+    q = found.quarter
+    place = found.region or t("workbook.all_regions", lang)
+    title = t("workbook.city.title", lang, place=place)
+    when = t("workbook.summary.quarter", lang, year=q.year, quarter=q.number)
+    annex = t("workbook.annex", lang, number=3)
+    subtitle = title_line(lang, f"{annex}　{when}", now or utcnow(), money=True)
+    rows = [(p.park.name, p.park.county, p.park.stars, p.figures) for p in found.rows]
+    total = (t("workbook.total", lang), "", None, found.total)
+    book = new_workbook()
+    add_table(
+        book,
+        sheet=t("workbook.sheet.city", lang),
+        title=title,
+        subtitle=subtitle,
+        columns=[
+            Column(t("workbook.col.park", lang), lambda row: row[0]),
+            Column(t("workbook.col.county", lang), lambda row: row[1]),
+            Column(t("workbook.col.stars", lang), lambda row: row[2], COUNT),
+            *_summary_columns(lang, lambda row: row[3]),
+        ],
+        rows=rows,
+        total=total,
     )
     return to_bytes(book)

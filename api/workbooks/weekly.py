@@ -1,5 +1,6 @@
-"""The weekly progress workbook (工作进度周报): a period's progress figures (by bank, park,
-county and week), its key problems and park coverage, for a coordinator to forward.
+"""The weekly progress workbook (工作进度周报; 月报 when it covers a calendar month): a period's
+progress figures (by bank, park, county and week), its key problems and park coverage, for a
+coordinator to forward.
 
 Headers come from the text catalogs (Chinese by default); money is in 万元 (ten thousand yuan),
 as the ledgers keep it; ratios are percentages. No personal contact data is written.
@@ -64,7 +65,7 @@ def weekly_xlsx(
     now = now or utcnow()
     book = new_workbook()
     region = scope.region or t("workbook.all_regions", lang)
-    title = t("workbook.weekly.title", lang, region=region)
+    title = t(_title_key(date_from, date_to), lang, region=region)
     bank = session.get(Bank, scope.bank_id) if scope.bank_id is not None else None
     named = tuple(name for name in (bank.name if bank else None, *focus) if name)
     if named:
@@ -80,6 +81,14 @@ def weekly_xlsx(
     _problem_sheets(book, found, title, subtitle, lang)
     _coverage_sheet(book, coverage(session, scope=scope), title, title_line(lang, "", now), lang)
     return to_bytes(book)
+
+
+def _title_key(first: date, last: date) -> str:
+    """A whole calendar month makes a 月报 (001 §六: 按月通报); any other period a 周报."""
+    same_month = (first.year, first.month) == (last.year, last.month)
+    last_day = date.fromordinal(last.toordinal() + 1).day == 1
+    whole = same_month and first.day == 1 and last_day
+    return "workbook.monthly.title" if whole else "workbook.weekly.title"
 
 
 def _progress_sheet(

@@ -130,7 +130,19 @@ def add_table(
                 cell.font, cell.fill = Font(bold=True), _TOTAL_FILL
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, frozen_columns + 1)
     _fit_widths(ws, columns, body)
+    _print_setup(ws)
     return ws
+
+
+def _print_setup(ws: Any) -> None:
+    """Printed as filed: landscape A4, the columns fitted to one page's width (as many pages
+    down as it takes), the header row repeated on every page."""
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
 
 
 def _fit_widths(ws: Any, columns: Sequence[Column], rows: Sequence[Any]) -> None:

@@ -60,8 +60,13 @@ class QrKind(StrEnum):
 class Channel(StrEnum):
     """How a need reached us."""
 
-    BOT = "bot"
+    BOT = "bot"  # the Telegram bot (or `yinqi chat`)
     OFFLINE = "offline"  # registered by a park operator or coordinator who met the firm
+    WEB = "web"  # the web chat a loan QR code opens under PUBLIC_URL (WeChat, a phone's camera)
+
+
+ONLINE = frozenset({Channel.BOT, Channel.WEB})
+"""Channels where the firm registered itself (the reports' "online")."""
 
 
 class Notice(StrEnum):

@@ -9,6 +9,10 @@ is never claimed again. Two senders never hold the same row at once: on PostgreS
 skips rows another sender is claiming (`FOR UPDATE SKIP LOCKED`); on SQLite it holds the only
 write lock. A row with no way to reach its recipient is closed with the reason, never retried.
 
+Two ways out, claimed apart: Telegram (`claim_due`) and, for needs registered in the web chat,
+SMS (`claim_due(web=True)`, bot/sms.py). With SMS off, a web firm's notices are closed as
+`no_chat`: its status page is then the channel.
+
 One sender at a time (`sender_turn`): every `yinqi serve` runs a worker, and each process paces
 only its own messages, so N senders at once would send N times Telegram's ~30 messages a second.
 """
@@ -23,12 +27,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Engine, func, text, update
+from sqlalchemy import Engine, exists, func, text, update
 from sqlmodel import Session, col, select
 
 from db.core.engine import is_sqlite
 from db.core.unit import use_case
 from db.core.vocabulary import NeedStatus
+from db.intake.web_sessions import WEB_CHATS
 from db.models import Need, Outbox, Staff, utcnow
 
 LEASE = timedelta(minutes=2)
@@ -62,7 +67,8 @@ def sender_turn(engine: Engine) -> Iterator[bool]:
 class GiveUp(StrEnum):
     """Why a notice was closed without being sent."""
 
-    NO_CHAT = "no_chat"  # the firm has no Telegram chat (registered offline, or in the terminal)
+    NO_CHAT = "no_chat"  # the firm has no Telegram chat (offline, the terminal, web without SMS)
+    NO_PHONE = "no_phone"  # a web firm, to be told by SMS, left no contact phone
     WITHDRAWN = "withdrawn"  # the firm withdrew its consent
     NO_TELEGRAM = "no_telegram"  # the staff member has not linked a Telegram account
     STAFF_INACTIVE = "staff_inactive"
@@ -87,6 +93,7 @@ class Delivery:
     params: Mapping[str, Any]
     need_id: int | None
     staff_id: int | None
+    phone: str | None = None  # set: an SMS to this number (a web firm's contact phone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,27 +109,36 @@ def claim_due(
     now: datetime | None = None,
     limit: int = BATCH,
     lease: timedelta = LEASE,
+    web: bool = False,
+    sms: bool = False,
 ) -> Claimed:
     """Claim up to `limit` due notices, oldest due first, for `lease`; close those that have no
-    channel (a need without a chat or withdrawn, a staff member without Telegram)."""
+    channel (a need without a chat or withdrawn, a staff member without Telegram). `web`: the
+    notices of needs registered in the web chat instead, to be sent by SMS when `sms` is on."""
     now = now or utcnow()
+    of_web = exists().where(
+        col(Need.id) == col(Outbox.need_id),
+        col(Need.chat_id) >= WEB_CHATS.start,
+        col(Need.chat_id) < WEB_CHATS.stop,
+    )
     query = (
         select(Outbox)
         .where(
             col(Outbox.sent_at).is_(None),
             col(Outbox.given_up_at).is_(None),
             col(Outbox.next_attempt_at) <= now,
+            of_web if web else ~of_web,
         )
         .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=Outbox)
     )
     rows = session.exec(query.execution_options(populate_existing=True)).all()
     needs = _by_id(session, Need, (r.need_id for r in rows))
     staff = _by_id(session, Staff, (r.staff_id for r in rows))
     deliveries: list[Delivery] = []
     for row in rows:
-        channel = _channel(row, needs, staff)
+        channel = _by_sms(needs[row.need_id or 0], sms) if web else _channel(row, needs, staff)
         if isinstance(channel, GiveUp):
             row.given_up_at, row.give_up_reason = now, channel
         else:
@@ -159,7 +175,18 @@ def _channel(
     return member.telegram_user_id, member.language  # a private chat's id is the user's id
 
 
-def _delivery(row: Outbox, chat_id: int, language: str) -> Delivery:
+def _by_sms(need: Need, sms: bool) -> tuple[int, str, str] | GiveUp:
+    """The web chat, language and phone an SMS notice goes to, or why it cannot go."""
+    if need.status == NeedStatus.WITHDRAWN or need.withdrawn_at is not None:
+        return GiveUp.WITHDRAWN
+    if not sms or need.chat_id is None:
+        return GiveUp.NO_CHAT  # SMS is off: the firm's status page tells it
+    if not need.contact_phone:
+        return GiveUp.NO_PHONE
+    return need.chat_id, need.language, need.contact_phone
+
+
+def _delivery(row: Outbox, chat_id: int, language: str, phone: str | None = None) -> Delivery:
     return Delivery(
         id=row.id or 0,
         attempt=row.attempts,
@@ -169,6 +196,7 @@ def _delivery(row: Outbox, chat_id: int, language: str) -> Delivery:
         params=dict(row.params),
         need_id=row.need_id,
         staff_id=row.staff_id,
+        phone=phone,
     )
 
 

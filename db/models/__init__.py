@@ -26,6 +26,7 @@ from db.models.firms import (
 )
 from db.models.leads import Assignment, Candidate, Event, LeadNote, Need, Outbox
 from db.models.report_copies import report_copy_mark, report_lead, report_need, report_visit
+from db.models.web import StatusLink, WebSession
 
 __all__ = [
     "MAX_ID",
@@ -53,7 +54,9 @@ __all__ = [
     "Scan",
     "Setting",
     "Staff",
+    "StatusLink",
     "UtcDateTime",
+    "WebSession",
     "metadata",
     "report_copy_mark",
     "report_lead",

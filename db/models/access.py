@@ -28,6 +28,9 @@ class Staff(SQLModel, table=True):
     bank_id: int | None = Field(default=None, foreign_key="bank.id", index=True)
     branch_id: int | None = Field(default=None, foreign_key="branch.id")
     region: str | None = Field(default=None, max_length=40)  # a coordinator's city or county
+    # a manager's work phone, shown to a firm whose need they accepted (to tell a real bank's
+    # call from a scam)
+    work_phone: str | None = Field(default=None, max_length=20)
     active: bool = True
     telegram_user_id: int | None = Field(
         default=None, sa_column=Column(BigInteger, unique=True, nullable=True)

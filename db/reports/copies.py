@@ -57,7 +57,7 @@ from sqlalchemy.sql import ColumnElement, Subquery
 from sqlmodel import Session, col
 
 from db.core.engine import READ_ONLY
-from db.core.vocabulary import Channel, NeedStatus
+from db.core.vocabulary import ONLINE, NeedStatus
 from db.leads.clocks import missed
 from db.models import Assignment, Event, Need
 from db.models.report_copies import report_copy_mark, report_lead, report_need, report_visit
@@ -149,7 +149,7 @@ def fresh_leads(name: str) -> Any:
         col(a.source_id).label("source_id"),
         col(a.city).label("city"),
         col(a.county).label("county"),
-        (col(a.channel) == Channel.BOT).label("online"),
+        col(a.channel).in_(ONLINE).label("online"),
         col(a.first_loan).label("first_loan"),
         superseded.c.id.is_(None).label("kept"),
         day(created).label("created_day"),
@@ -185,7 +185,7 @@ def fresh_needs(name: str) -> Any:
         col(n.source_id).label("source_id"),
         col(n.city).label("city"),
         col(n.county).label("county"),
-        (col(n.channel) == Channel.BOT).label("online"),
+        col(n.channel).in_(ONLINE).label("online"),
         col(n.first_loan).label("first_loan"),
         (col(n.status) != NeedStatus.SUPERSEDED).label("kept"),
     )

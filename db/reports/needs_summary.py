@@ -1,6 +1,7 @@
 """The financing-need and financing-cost summary of a park, or of every park of a region
 (融资需求及融资成本情况汇总表, 附表2 of 000 §五), per credit-scale tier (000 §四): needs registered
-in the quarter, the credit and loans granted in it, and the rates of that credit."""
+in the quarter, the credit and loans granted in it, and the rates of that credit; and the city's
+roll-up of it (附表3), each park's 附表2 total side by side, counted by the same queries."""
 
 from __future__ import annotations
 
@@ -41,6 +42,9 @@ class SummaryRow:
         return self.firms_with_credit / self.firms_with_need if self.firms_with_need else None
 
 
+Figures = dict[Any, dict[str, Any]]  # by tier, or by park id; the total under None
+
+
 @dataclass(frozen=True, slots=True)
 class NeedsSummary:
     park: ParkInfo | None  # None: every park of the scope
@@ -65,9 +69,9 @@ def needs_summary(
         park_id, park = park_in_scope(session, scope, park_code)
         in_park: Any = col(Need.park_id) == park_id
     else:
-        in_park = col(Need.park_id).in_(_parks_of(scope))
+        in_park = col(Need.park_id).in_(parks_of(scope))
     period = quarter.period
-    figures: dict[str | None, dict[str, Any]] = defaultdict(dict)
+    figures: Figures = defaultdict(dict)
     for tier in (col(Need.tier), None):
         _summary_needs(session, figures, tier, in_park, period, scope)
         _summary_credit(session, figures, tier, in_park, period, scope)
@@ -77,10 +81,61 @@ def needs_summary(
     )
 
 
-def _parks_of(scope: ReportScope) -> Any:
+@dataclass(frozen=True, slots=True)
+class ParkSummary:
+    """附表3, one park: its 附表2 total."""
+
+    park: ParkInfo
+    figures: SummaryRow
+
+
+@dataclass(frozen=True, slots=True)
+class CitySummary:
+    region: str | None
+    quarter: Quarter
+    rows: tuple[ParkSummary, ...]  # every park of the scope, by city, county and code
+    total: SummaryRow  # the sum of the rows
+
+
+def city_summary(session: Session, *, scope: ReportScope, quarter: Quarter | str) -> CitySummary:
+    """附表3 for a quarter: every park of the scope's region with its 附表2 figures (those of
+    `needs_summary` for the park, counted by the same queries grouped by park), and their sum."""
+    quarter = Quarter.parse(quarter) if isinstance(quarter, str) else quarter
+    parks = session.scalars(
+        select(Park)
+        .where(col(Park.id).in_(parks_of(scope)))
+        .order_by(col(Park.city), col(Park.county), col(Park.code))
+    ).all()
+    in_park, period = col(Need.park_id).in_(parks_of(scope)), quarter.period
+    figures: Figures = defaultdict(dict)
+    for group in (col(Need.park_id), None):
+        _summary_needs(session, figures, group, in_park, period, scope)
+        _summary_credit(session, figures, group, in_park, period, scope)
+    rows = tuple(
+        ParkSummary(
+            ParkInfo(p.code, p.name, p.city, p.county, p.stars),
+            SummaryRow(None, **_filled(figures[p.id])),
+        )
+        for p in parks
+    )
+    return CitySummary(scope.region, quarter, rows, _rolled_up(rows, figures[None]))
+
+
+def _rolled_up(rows: tuple[ParkSummary, ...], whole: dict[str, Any]) -> SummaryRow:
+    """The parks' rows added up, as the 分局 adds the parks' 附表2 (a firm with needs in two
+    parks counts in both); the rates over all the credit of those parks."""
+    sums = {name: sum(getattr(r.figures, name) for r in rows) for name in _SUMMED}
+    rates = {name: value for name, value in _filled(whole).items() if name in _RATES}
+    return SummaryRow(None, **sums, **rates)
+
+
+def parks_of(scope: ReportScope) -> Any:
+    """The ids of the parks a scope holds: those of its region, or its one park."""
     parks = select(col(Park.id))
     if scope.region is not None:
         parks = parks.where(or_(col(Park.city) == scope.region, col(Park.county) == scope.region))
+    if scope.park_id is not None:
+        parks = parks.where(col(Park.id) == scope.park_id)
     return parks
 
 
@@ -95,7 +150,7 @@ def _filled(found: dict[str, Any]) -> dict[str, Any]:
     return counts | rates
 
 
-def _grouped(session: Session, figures: dict[str | None, dict[str, Any]], tier: Any, query: Any,
+def _grouped(session: Session, figures: Figures, tier: Any, query: Any,
              names: list[str]) -> None:  # fmt: skip
     if tier is not None:
         query = query.add_columns(tier).group_by(tier)
@@ -105,7 +160,7 @@ def _grouped(session: Session, figures: dict[str | None, dict[str, Any]], tier: 
         figures[key].update(zip(names, values, strict=True))
 
 
-def _summary_needs(session: Session, figures: dict[str | None, dict[str, Any]], tier: Any,
+def _summary_needs(session: Session, figures: Figures, tier: Any,
                    in_park: Any, period: Period, scope: ReportScope) -> None:  # fmt: skip
     firm = distinct(col(Need.enterprise_id))
     query = select(
@@ -120,7 +175,7 @@ def _summary_needs(session: Session, figures: dict[str | None, dict[str, Any]], 
              ["firms_with_need", "need_amount_yuan", "first_loan_firms"])  # fmt: skip
 
 
-def _summary_credit(session: Session, figures: dict[str | None, dict[str, Any]], tier: Any,
+def _summary_credit(session: Session, figures: Figures, tier: Any,
                     in_park: Any, period: Period, scope: ReportScope) -> None:  # fmt: skip
     a = Assignment
     credit, loan = within(col(a.credit_granted_at), period), within(col(a.loan_issued_at), period)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,9 +44,11 @@ def add_user(
     bank_code: str | None = None,
     branch_code: str | None = None,
     region: str | None = None,
+    work_phone: str | None = None,
     now: datetime | None = None,
 ) -> NewUser:
-    """Add a staff member with a new API token (returned once, stored hashed)."""
+    """Add a staff member with a new API token (returned once, stored hashed); a manager's
+    work phone is shown to the firms whose needs they accept."""
     now = now or utcnow()
     try:
         role = Role(role)
@@ -53,6 +57,8 @@ def add_user(
         raise InvalidInput.of("unknown_role", field="role", role=role, allowed=allowed) from None
     if not name.strip() or len(name) > 100:
         raise InvalidInput.of("too_long", field="name", limit=100)
+    if work_phone is not None and not WORK_PHONE.fullmatch(work_phone):
+        raise InvalidInput.of("too_long", field="work_phone", limit=20)
     bank = _bank_for(session, role, bank_code)
     branch_id = _branch_id(session, bank, branch_code)
     region = ReportScope.for_region(region).region  # 绍兴 → 绍兴市, 新昌 → 新昌县
@@ -62,12 +68,39 @@ def add_user(
         bank_id=bank.id if bank else None,
         branch_id=branch_id,
         region=region,
+        work_phone=work_phone,
         created_at=now,
     )
     session.add(staff)
     session.flush()
     token = _issue(session, staff.id or 0, now)
     return NewUser(staff.id or 0, staff.name, role, bank.code if bank else None, token)
+
+
+WORK_PHONE = re.compile(r"\+?[0-9][0-9 -]{4,18}")
+"""A landline with its area code or a mobile: digits, spaces and dashes, up to 20."""
+
+
+@dataclass(frozen=True, slots=True)
+class ManagerCard:
+    """What a firm is told of the manager who accepted its need."""
+
+    name: str
+    work_phone: str | None
+    branch: str | None
+
+
+def manager_cards(session: Session, staff_ids: Iterable[int]) -> dict[int, ManagerCard]:
+    """The cards of these staff members, by id (their branch's name when they have one)."""
+    wanted = {i for i in staff_ids if i}
+    if not wanted:
+        return {}
+    rows = session.exec(
+        select(Staff, Branch.name)
+        .outerjoin(Branch, col(Branch.id) == col(Staff.branch_id))
+        .where(col(Staff.id).in_(wanted))
+    ).all()
+    return {s.id or 0: ManagerCard(s.name, s.work_phone, branch) for s, branch in rows}
 
 
 def _bank_for(session: Session, role: Role, bank_code: str | None) -> Bank | None:

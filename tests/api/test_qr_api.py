@@ -7,6 +7,7 @@ import io
 import zxingcpp
 from PIL import Image
 
+from api.core.config import ApiSettings
 from tests.api.conftest import Api
 from tests.db.builders import register
 
@@ -83,3 +84,15 @@ def test_only_admins_handle_codes(api: Api) -> None:
             caller.post(QR, json={"kind": "park", "target": "yc-gxq", "label": "x"}).status_code
             == 403
         )
+
+
+def test_with_public_url_the_api_links_and_draws_the_web_chat(api: Api) -> None:
+    api.app.state.api_settings = ApiSettings(public_url="https://yinqi.example.cn")
+    admin = api.as_(api.seeded.admin)
+    made = admin.post(QR, json={"kind": "park", "target": "yc-gxq", "label": "越城 贷款码"}).json()
+    web = f"https://yinqi.example.cn/q/{made['token']}"
+    assert made["link"] == web
+    assert admin.get(QR).json()["items"][0]["link"] == web
+    png = admin.get(f"{QR}/{made['token']}.png")
+    [found] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))
+    assert found.text == web

@@ -170,6 +170,46 @@ def test_the_ledgers_download_as_workbooks_that_open_again(api: Api, story: Stor
     assert titles == {"绍兴市银企融资对接工作进度周报（新昌高新技术产业园小微企业园）"}
 
 
+def test_the_city_summary_downloads_for_the_coordinators_region(api: Api, story: Story) -> None:
+    coordinator = api.as_(api.seeded.coordinator)
+    answer = coordinator.get(f"{REPORTS}/city-summary.xlsx", params={"quarter": "2026Q4"})
+    assert answer.status_code == 200, answer.text
+    assert "city-summary-all-2026Q4.xlsx" in answer.headers["content-disposition"]
+    ws = openpyxl.load_workbook(io.BytesIO(answer.content)).worksheets[0]
+    assert ws["A1"].value == "绍兴市小微企业园融资需求及融资成本情况汇总表"
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    assert rows[-1][0] == "合计" and rows[-1][3] == sum(r[3] for r in rows[:-1]) == 3
+    admin = api.as_(api.seeded.admin)
+    one = admin.get(f"{REPORTS}/city-summary.xlsx", params={"quarter": "2026Q4", "region": "新昌"})
+    assert one.status_code == 200
+    parks = list(openpyxl.load_workbook(io.BytesIO(one.content)).worksheets[0].iter_rows(min_row=4))
+    assert [r[0].value for r in parks] == ["新昌高新技术产业园小微企业园", "合计"]
+    for params, status, field in (
+        ({"quarter": "2026Q5"}, 422, "quarter"),
+        ({}, 422, "quarter"),
+        ({"quarter": "2026Q4", "region": "火星"}, 422, "region"),
+    ):
+        refused = admin.get(f"{REPORTS}/city-summary.xlsx", params=params)
+        assert refused.status_code == status, (params, refused.text)
+        assert refused.json()["error"]["field"] == field
+    bank = api.as_(api.seeded.bank_admins["sxbank"])
+    assert bank.get(f"{REPORTS}/city-summary.xlsx", params={"quarter": "2026Q4"}).status_code == 403
+
+
+def test_the_partner_banks_download_for_the_coordinators_region(api: Api, story: Story) -> None:
+    answer = api.as_(api.seeded.coordinator).get(
+        f"{REPORTS}/partner-banks.xlsx", params={"quarter": "2026Q4"}
+    )
+    assert answer.status_code == 200, answer.text
+    assert "partner-banks-all-2026Q4.xlsx" in answer.headers["content-disposition"]
+    ws = openpyxl.load_workbook(io.BytesIO(answer.content)).worksheets[0]
+    assert ws["A1"].value == "绍兴市小微企业园伙伴银行情况表"
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    assert rows[-1][1] == "合计" and rows[-1][7] == sum(r[7] for r in rows[:-1])
+    bad = api.as_(api.seeded.admin).get(f"{REPORTS}/partner-banks.xlsx", params={"quarter": "Q4"})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "quarter"
+
+
 def test_report_requests_are_checked(api: Api, story: Story) -> None:
     coordinator = api.as_(api.seeded.coordinator)
     for path, params, status, field in (

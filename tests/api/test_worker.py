@@ -30,7 +30,7 @@ from api.worker import Intervals, Pass, Worker
 from bot.config import BotSettings
 from db.leads.assignments import accept
 from db.leads.views import Lead
-from db.models import Assignment, Bank, Event, Staff, utcnow
+from db.models import Assignment, Bank, Event, Outbox, Staff, utcnow
 from db.reports.copies import mark_of
 from matching.workdays import CHINA_TZ
 from tests.bot.harness import RunningBot
@@ -137,7 +137,13 @@ def test_a_failing_job_is_logged_and_the_others_still_run(
 def test_without_a_bot_the_notices_stay_queued(seeded: Seeded) -> None:
     register(seeded)
     done = asyncio.run(worker(seeded).run_once(AFTER_TUESDAY))
-    assert done.outbox is None and done.expiry is not None and done.expiry.expired == 1
+    assert done.expiry is not None and done.expiry.expired == 1
+    assert done.outbox is not None and not done.outbox.busy  # only web notices go without one
+    with Session(seeded.engine) as session:
+        queued = session.exec(
+            select(func.count()).select_from(Outbox).where(col(Outbox.given_up_at).is_(None))
+        ).one()
+        assert queued == session.exec(select(func.count()).select_from(Outbox)).one() > 0
 
 
 def test_the_worker_runs_until_told_to_stop(

@@ -160,7 +160,10 @@ def test_the_workbooks_download_for_the_filters_shown(dash: Dashboard) -> None:
     client = dash.sign_in(dash.seeded.coordinator)
     page = client.get(f"/dashboard?{WEEK}&park=yc-gxq").text
     links = dict(re.findall(r'id="(download-[a-z]+)" href="([^"]+)"', page))
-    assert set(links) == {"download-weekly", "download-summary", "download-ledger"}
+    assert set(links) == {
+        "download-weekly", "download-summary", "download-city", "download-partners",
+        "download-ledger",
+    }  # fmt: skip
     for link in links.values():
         answer = client.get(html.unescape(link))
         assert answer.status_code == 200, link
@@ -172,6 +175,10 @@ def test_the_workbooks_download_for_the_filters_shown(dash: Dashboard) -> None:
     title = openpyxl.load_workbook(io.BytesIO(weekly.content)).worksheets[0]["A1"].value
     assert title == "绍兴市银企融资对接工作进度周报（越城高新区小微企业园）"  # the park chosen
     assert client.get("/dashboard/weekly.xlsx?county=西湖区").status_code == 403
+    city_summary = client.get(html.unescape(links["download-city"]))
+    city = openpyxl.load_workbook(io.BytesIO(city_summary.content))
+    parks = [r[0] for r in city.worksheets[0].iter_rows(min_row=4, values_only=True)]
+    assert parks == ["越城高新区小微企业园", "合计"]  # the park chosen, in the viewer's city
 
 
 def test_english_on_request_chinese_by_default(dash: Dashboard) -> None:

@@ -29,7 +29,7 @@ from sqlalchemy import case, func, or_, select, tuple_
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col
 
-from db.core.vocabulary import Channel, NeedStatus
+from db.core.vocabulary import ONLINE, NeedStatus
 from db.models import Assignment, Event, Need
 from db.reports.scope import Period, ReportScope, in_scope, within
 from db.reports.sql import dialect, medians, week_key, week_of
@@ -149,7 +149,7 @@ def _count_needs(
     )
     named = [
         ("needs", func.count()),
-        ("online_needs", func.count().filter(col(Need.channel) == Channel.BOT)),
+        ("online_needs", func.count().filter(col(Need.channel).in_(ONLINE))),
         ("first_loan_needs", func.count().filter(col(Need.first_loan).is_(True))),
     ]
     _run(session, figures, grouping, grouping.key(Need, moment), named, query)

@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col
 
-from db.core.vocabulary import Channel, NeedStatus
+from db.core.vocabulary import ONLINE, NeedStatus
 from db.leads.assignments import CLOCK_SKEW
 from db.models import Assignment, Need
 from db.reports.scope import Period, ReportScope, in_scope, within
@@ -102,7 +102,7 @@ def lead_measures(as_of: datetime, kept: ColumnElement[bool] | None) -> list[Mea
     if kept is not None:  # the needs a bank received: one lead each, as a bank holds a need once
         needs = [
             Measure("needs", "created", kept),
-            Measure("online_needs", "created", and_(kept, col(a.channel) == Channel.BOT)),
+            Measure("online_needs", "created", and_(kept, col(a.channel).in_(ONLINE))),
             Measure("first_loan_needs", "created", and_(kept, first_loan)),
         ]
     created, contacted = at["created"], at["contacted"]

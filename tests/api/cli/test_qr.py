@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from api.cli import app
+from api.core.config import get_api_settings
 from bot import qr
 from bot.config import get_settings as bot_settings
 from db.core.config import get_settings
@@ -29,12 +31,13 @@ def database(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine
     """`DATABASE_URL` pointing at this test's database, made by `yinqi init`; a test bot name."""
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "TestLoanBot")
-    get_settings.cache_clear()
-    bot_settings.cache_clear()
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    for cached in (get_settings, bot_settings, get_api_settings):
+        cached.cache_clear()
     assert _yinqi("init")[0] == 0
     yield engine
-    get_settings.cache_clear()
-    bot_settings.cache_clear()
+    for cached in (get_settings, bot_settings, get_api_settings):
+        cached.cache_clear()
 
 
 def _yinqi(*args: str) -> tuple[int, str]:
@@ -253,3 +256,32 @@ def test_sheet_refuses_what_it_cannot_print(
 def test_deactivating_an_unknown_token_exits_2(database: Engine) -> None:
     code, out = _yinqi("qr", "deactivate", "nope", "--lang", "en")
     assert code == 2 and "No QR code with the token nope" in out
+
+
+def test_without_public_url_make_warns_that_china_cannot_open_the_code(database: Engine) -> None:
+    code, out = _yinqi("qr", "make", "--kind", "event", "--target", "e", "--label", "x")
+    assert code == 0 and "https://t.me/TestLoanBot?start=" in out
+    assert "PUBLIC_URL" in out and "中国大陆无法打开" in out
+
+
+def test_with_public_url_every_code_opens_the_web_chat_and_says_how_to_scan(
+    database: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PUBLIC_URL", "https://yinqi.example.cn/")
+    get_api_settings.cache_clear()
+    png = tmp_path / "web.png"
+    code, out = _yinqi(
+        "qr", "make", "--kind", "park", "--target", "yc-gxq", "--label", "越城区 贷款码",
+        "--token", "yc-web", "--png", str(png),
+    )  # fmt: skip
+    web = "https://yinqi.example.cn/q/yc-web"
+    assert code == 0 and f"链接：{web}" in out and "PUBLIC_URL" not in out
+    assert _decoded(png, 1) == [web]
+    assert qr.scan_hint(web) == "微信扫一扫 / 手机相机扫码" and qr.scan_hint(_link("x")) == ""
+    # the label grows by the line saying how to scan
+    telegram = Image.open(io.BytesIO(qr.render_png(_link("yc-web"), "越城区 贷款码")))
+    assert Image.open(png).height > telegram.height
+    sheet = tmp_path / "sheet.png"
+    assert _yinqi("qr", "sheet", "--out", str(sheet))[0] == 0
+    assert _decoded(sheet, 1) == [web]
+    assert json.loads(_yinqi("qr", "list", "--json")[1])[0]["link"] == web

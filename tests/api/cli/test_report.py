@@ -1,4 +1,5 @@
-"""`yinqi report weekly|ledger|needs-summary` against a real database, as an operator runs them."""
+"""`yinqi report weekly|ledger|needs-summary|city-summary|partner-banks` against a real
+database, as an operator runs them."""
 
 from __future__ import annotations
 
@@ -86,6 +87,30 @@ def test_ledger_and_needs_summary_of_a_park_and_quarter(story: Story, tmp_path: 
     assert code == 0, said
 
 
+def test_city_summary_of_a_quarter(story: Story, tmp_path: Path) -> None:
+    out = tmp_path / "附表3.xlsx"
+    args = ("city-summary", "--quarter", "2026Q4", "--region", "绍兴", "--out", str(out))
+    code, said = _yinqi(*args)
+    assert code == 0, said
+    ws = _book(out)["各园区融资需求汇总"]
+    assert ws["A1"].value == "绍兴市小微企业园融资需求及融资成本情况汇总表"
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    assert rows[-1][0] == "合计"
+    assert rows[-1][4] == sum(r[4] for r in rows[:-1]) == 230  # needs, in 万元
+
+
+def test_partner_banks_of_a_quarter(story: Story, tmp_path: Path) -> None:
+    out = tmp_path / "附表5.xlsx"
+    args = ("partner-banks", "--quarter", "2026Q4", "--region", "新昌", "--out", str(out))
+    code, said = _yinqi(*args)
+    assert code == 0, said
+    ws = _book(out)["伙伴银行"]
+    assert ws["A1"].value == "新昌县小微企业园伙伴银行情况表"
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    assert {r[1] for r in rows[:-1]} == {"新昌高新技术产业园小微企业园"}
+    assert rows[0][5] == "主办" and rows[-1][1] == "合计"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -93,6 +118,9 @@ def test_ledger_and_needs_summary_of_a_park_and_quarter(story: Story, tmp_path: 
         (("ledger", "--park", "yc-gxq", "--quarter", "2026Q5"), "季度“2026Q5”看不懂"),
         (("needs-summary", "--quarter", "Q4"), "请写成 2026Q4"),
         (("needs-summary", "--quarter", "2026Q4", "--region", "火星"), "没有找到地区“火星”"),
+        (("city-summary", "--quarter", "2026Q0"), "季度“2026Q0”看不懂"),
+        (("partner-banks", "--quarter", "2026Q4", "--region", "火星"), "没有找到地区“火星”"),
+        (("city-summary", "--quarter", "2026Q4", "--region", "火星"), "没有找到地区“火星”"),
         (("weekly", "--from", "23.11.2026"), "日期“23.11.2026”看不懂"),
         (("weekly", "--from", "2026-11-29", "--to", "2026-11-23"), "早于开始日期"),
         (("weekly", "--from", "0001-01-01"), "年份应在2000到2100之间"),
@@ -119,5 +147,5 @@ def test_the_output_must_be_an_xlsx_file_that_can_be_written(story: Story, tmp_p
 def test_help_names_the_three_workbooks() -> None:
     result = runner.invoke(app, ["report", "--help"])
     assert result.exit_code == 0
-    for command in ("weekly", "ledger", "needs-summary"):
+    for command in ("weekly", "ledger", "needs-summary", "city-summary", "partner-banks"):
         assert command in result.output

@@ -11,7 +11,10 @@ from fastapi import FastAPI
 from typer.testing import CliRunner
 
 from api.cli import app as cli
+from api.core.config import get_api_settings
 from db.core.config import get_settings
+from db.core.vocabulary import QrKind
+from db.intake.qr_sources import create_source
 from tests.db.builders import Seeded
 
 
@@ -35,3 +38,23 @@ def test_serve_hands_uvicorn_the_app_with_startup_frozen_out_of_the_collectors_s
     assert result.exit_code == 0, result.output
     assert isinstance(served["app"], FastAPI) and served["port"] == 8123
     assert served["frozen"] > 10_000  # the modules, the app, its routes and schemas
+
+
+def test_serve_prints_where_a_park_code_opens_the_web_chat_on_this_machine(
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with seeded.session() as session:
+        create_source(session, kind=QrKind.PARK, target="yc-gxq", label="越城园区", token="yc-1")
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: None)
+    monkeypatch.setenv("DATABASE_URL", seeded.engine.url.render_as_string(hide_password=False))
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    get_settings.cache_clear()
+    get_api_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["serve", "--no-worker", "--host", "0.0.0.0"])
+    finally:
+        gc.unfreeze()
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "网页版登记（越城园区）：http://127.0.0.1:8000/q/yc-1" in result.output

@@ -82,6 +82,8 @@ def _from_api(api: Api, tmp_path: Path) -> Books:
         "ledger": ("ledger.xlsx", {"park": "yc-gxq", "quarter": "2026Q4"}),
         "summary": ("needs-summary.xlsx", {"park": "yc-gxq", "quarter": "2026Q4"}),
         "weekly": ("weekly.xlsx", WEEK),
+        "city": ("city-summary.xlsx", {"quarter": "2026Q4"}),
+        "partners": ("partner-banks.xlsx", {"quarter": "2026Q4"}),
     }
     return {
         name: _ok(caller.get(f"/api/v1/reports/{path}", params=params).content)
@@ -101,6 +103,8 @@ def _from_dashboard(api: Api, tmp_path: Path) -> Books:
             ("ledger", "ledger.xlsx"),
             ("summary", "needs-summary.xlsx"),
             ("weekly", "weekly.xlsx"),
+            ("city", "city-summary.xlsx"),
+            ("partners", "partner-banks.xlsx"),
         )
     }
 
@@ -110,6 +114,8 @@ def _from_cli(api: Api, tmp_path: Path) -> Books:
         "ledger": ("ledger", "--park", "yc-gxq", "--quarter", "2026Q4"),
         "summary": ("needs-summary", "--park", "yc-gxq", "--quarter", "2026Q4"),
         "weekly": ("weekly", "--from", WEEK["from"], "--to", WEEK["to"]),
+        "city": ("city-summary", "--quarter", "2026Q4"),
+        "partners": ("partner-banks", "--quarter", "2026Q4"),
     }
     books = {}
     for name, args in runs.items():
@@ -178,7 +184,8 @@ def test_hostile_names_and_industries_stay_text_in_every_workbook(
         _kept_as_typed(cell)
     amounts = [c for c in ledger if c.column_letter == "J" and c.row > 3]
     assert [(c.value, c.data_type) for c in amounts] == [(100, "n")] * 3  # numbers stay numbers
-    _cells(books["summary"])  # no user text in it, and still no formula
+    for name in ("summary", "city", "partners"):
+        _cells(books[name])  # no user text in them, and still no formula
     problems = _cells(books["weekly"])["重点问题清单"]
     firms = [c for c in problems if c.column_letter == "F" and c.row > 3]
     assert sorted(c.value for c in firms) == sorted((LINK, MINUS, SUM))

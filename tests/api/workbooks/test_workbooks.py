@@ -5,15 +5,24 @@ tests/db/report_story.py."""
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import openpyxl  # type: ignore[import-untyped]
 import pytest
+from sqlalchemy import delete, select
+from sqlmodel import col
 
-from api.workbooks import ledger_xlsx, needs_summary_xlsx, weekly_xlsx
+from api.workbooks import (
+    city_summary_xlsx,
+    ledger_xlsx,
+    needs_summary_xlsx,
+    partner_banks_xlsx,
+    weekly_xlsx,
+)
 from db.core.errors import InvalidInput, NotFound
+from db.models import Bank, Park, ParkPartner
 from db.reports.progress import ReportScope
 from matching.i18n import Lang
 from tests.db.builders import Seeded
@@ -287,3 +296,132 @@ def test_an_unknown_park_or_quarter_is_refused(story: Story) -> None:
         with pytest.raises(InvalidInput) as bad:
             needs_summary_xlsx(s, scope=ALL, quarter="2026Q5")
         assert bad.value.field == "quarter"
+
+
+def test_the_city_summary_puts_each_parks_annex2_side_by_side(story: Story) -> None:
+    with story.seeded.session() as s:
+        data = city_summary_xlsx(
+            s, scope=ReportScope(region="绍兴市"), quarter="2026Q4", now=AFTER_WEEK1
+        )
+        per_park = {
+            code: _open(needs_summary_xlsx(s, scope=ALL, quarter="2026Q4", park_code=code))
+            for code in ("yc-gxq", "xc-gxq")
+        }
+    ws = _open(data)["各园区融资需求汇总"]
+    assert ws["A1"].value == "绍兴市小微企业园融资需求及融资成本情况汇总表"
+    assert ws["A2"].value.startswith("附表3　2026年第4季度")
+    assert {str(r) for r in ws.merged_cells.ranges} >= {"A1:N1", "A2:N2"}
+    headers = _headers(ws)
+    assert headers[:4] == ["园区", "区县", "星级", "有融资需求企业（户）"]
+    assert headers[10] == "需求满足率" and headers[-1] == "最高利率（%）"
+    rows = [list(r) for r in ws.iter_rows(min_row=4)]
+    parks, total = rows[:-1], rows[-1]
+    assert len(parks) == 6 and total[0].value == "合计" and total[0].font.bold
+    for i in range(3, 10):  # counts and amounts: the total is the sum of the parks
+        assert total[i].value == sum(r[i].value for r in parks), headers[i]
+        assert total[i].number_format == ("#,##0.00" if "万元" in headers[i] else "#,##0")
+    assert total[10].value == pytest.approx(total[6].value / total[3].value)
+    assert total[10].number_format == "0.0%" and total[11].number_format == "0.00"
+    named = {"yc-gxq": "越城高新区小微企业园", "xc-gxq": "新昌高新技术产业园小微企业园"}
+    for code, name in named.items():
+        same = [c.value for c in _row(per_park[code]["融资需求及成本汇总"], "合计")][1:]
+        assert [c.value for c in _row(ws, name)][3:] == same  # 附表2's total, park by park
+    assert [c.value for c in _row(ws, "越城高新区小微企业园")][3:7] == [2, 130, 1, 1]
+    assert ws.freeze_panes == "B4"
+
+
+def test_a_coordinators_city_summary_holds_only_their_parks(story: Story) -> None:
+    with story.seeded.session() as s:
+        xinchang = _open(city_summary_xlsx(s, scope=ReportScope(region="新昌县"), quarter="2026Q4"))
+        english = _open(city_summary_xlsx(s, scope=ALL, quarter="2026Q4", lang=Lang.EN))
+    ws = xinchang.worksheets[0]
+    assert [r[0] for r in ws.iter_rows(min_row=4, values_only=True)] == [
+        "新昌高新技术产业园小微企业园",
+        "合计",
+    ]
+    assert english.worksheets[0]["A1"].value.startswith("Financing needs and financing cost")
+
+
+def _every_annex(story: Story) -> list[Any]:
+    with story.seeded.session() as s:
+        return [
+            _open(ledger_xlsx(s, scope=ALL, park_code="yc-gxq", quarter="2026Q4")),
+            _open(needs_summary_xlsx(s, scope=ALL, quarter="2026Q4")),
+            _open(city_summary_xlsx(s, scope=ALL, quarter="2026Q4")),
+            _open(partner_banks_xlsx(s, scope=ALL, quarter="2026Q4")),
+        ]
+
+
+def test_every_sheet_prints_landscape_fitted_to_width_with_its_header_repeated(
+    story: Story,
+) -> None:
+    for book in [*_every_annex(story), _weekly(story)]:
+        for ws in book.worksheets:
+            assert ws.page_setup.orientation == "landscape", ws.title
+            assert ws.page_setup.paperSize == 9  # A4
+            assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+            assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+            assert ws.print_title_rows == "$3:$3"  # the header row, on every page
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "title"),
+    [
+        (date(2026, 11, 1), date(2026, 11, 30), "全部地区银企融资对接工作进度月报"),
+        (date(2026, 2, 1), date(2026, 2, 28), "全部地区银企融资对接工作进度月报"),
+        (date(2026, 11, 23), date(2026, 11, 29), "全部地区银企融资对接工作进度周报"),
+        (date(2026, 11, 1), date(2026, 11, 29), "全部地区银企融资对接工作进度周报"),
+        (date(2026, 11, 2), date(2026, 11, 30), "全部地区银企融资对接工作进度周报"),
+        (date(2026, 10, 1), date(2026, 11, 30), "全部地区银企融资对接工作进度周报"),
+    ],
+)
+def test_a_calendar_months_workbook_is_a_monthly_report(
+    story: Story, first: date, last: date, title: str
+) -> None:
+    with story.seeded.session() as s:
+        book = _open(weekly_xlsx(s, scope=ALL, date_from=first, date_to=last, now=AFTER_WEEK1))
+    assert {ws["A1"].value for ws in book.worksheets} == {title}
+
+
+def test_the_partner_banks_of_each_park_in_the_catalogs_order(story: Story) -> None:
+    with story.seeded.session() as s:
+        yc = s.scalars(select(Park).where(col(Park.code) == "yc-gxq")).one()
+        order = (
+            s.execute(
+                select(col(Bank.name))
+                .join(ParkPartner, col(ParkPartner.bank_id) == col(Bank.id))
+                .where(col(ParkPartner.park_id) == yc.id)
+                .order_by(col(ParkPartner.position))
+            )
+            .scalars()
+            .all()
+        )
+        s.execute(
+            delete(ParkPartner).where(
+                col(ParkPartner.park_id)
+                == s.scalars(select(col(Park.id)).where(col(Park.code) == "xc-gxq")).one()
+            )
+        )
+        s.commit()
+        data = partner_banks_xlsx(
+            s, scope=ReportScope(region="绍兴市"), quarter="2026Q4", now=AFTER_WEEK1
+        )
+    ws = _open(data)["伙伴银行"]
+    assert ws["A1"].value == "绍兴市小微企业园伙伴银行情况表"
+    assert ws["A2"].value.startswith("附表5　2026年第4季度")
+    assert _headers(ws)[:6] == ["序号", "园区", "区县", "顺位", "银行", "主办银行"]
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=4)]
+    body, total = rows[:-1], rows[-1]
+    of_yc = [r for r in body if r[1] == "越城高新区小微企业园"]
+    assert [r[4] for r in of_yc] == list(order) and len(order) >= 3
+    assert [r[5] for r in of_yc] == ["主办"] + [None] * (len(order) - 1)  # the first partner
+    assert of_yc[0][6] == "绍兴银行越城支行"  # its branch in the park's county
+    assert [r[7:] for r in of_yc[:2]] == [[1, 1, 100], [1, 1, 50]]
+    assert [r[4] for r in body if r[1] == "新昌高新技术产业园小微企业园"] == ["尚未确定伙伴银行"]
+    assert [r[0] for r in body] == list(range(1, len(body) + 1))
+    assert total[1] == "合计" and ws.cell(ws.max_row, 2).font.bold
+    for i in (7, 8, 9):
+        assert total[i] == sum(r[i] or 0 for r in body)
+    last = ws[ws.max_row]
+    assert [c.number_format for c in last[7:]] == ["#,##0", "#,##0", "#,##0.00"]
+    assert ws.print_title_rows == "$3:$3" and ws.freeze_panes == "C4"

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from db.intake.web_sessions import WEB_CHATS
 from db.intake.withdrawal import withdraw
 from db.leads.assignments import accept
 from db.leads.outbox import (
@@ -199,6 +200,27 @@ def test_a_firm_without_a_telegram_chat_is_closed_not_retried(
     assert reasons["firm.offered"] == GiveUp.NO_CHAT
     assert reasons["bank.new_lead"] == GiveUp.NO_TELEGRAM  # the seeded managers are not linked
     assert _claim(seeded, now=T0 + timedelta(days=30)).given_up == 0
+
+
+def test_a_web_firms_notices_are_claimed_apart_for_sms_and_closed_with_sms_off(
+    seeded: Seeded,
+) -> None:
+    register(seeded, chat_id=WEB_CHATS.start + 12345)
+    with seeded.session() as session:
+        _add_notice(session, session.exec(select(Need.id)).one(), "probe")
+        session.commit()
+    claimed = _claim(seeded)  # Telegram's claim: the manager's notice only
+    assert claimed.deliveries == () and claimed.given_up == 1
+    reasons = {r.template: r.give_up_reason for r in _rows(seeded)}
+    assert reasons == {"bank.new_lead": GiveUp.NO_TELEGRAM, "firm.offered": None}
+    with seeded.session() as session:
+        on = claim_due(session, now=T0, web=True, sms=True)
+    assert [(d.template, d.phone) for d in on.deliveries] == [("firm.offered", "13800138000")]
+    with seeded.session() as session:  # once its lease ran out, with SMS off: closed
+        off = claim_due(session, now=T0 + timedelta(days=1), web=True, sms=False)
+    assert (off.deliveries, off.given_up) == ((), 1)
+    reasons = {r.template: r.give_up_reason for r in _rows(seeded)}
+    assert reasons["firm.offered"] == GiveUp.NO_CHAT
 
 
 def test_an_inactive_staff_member_and_a_withdrawn_need_are_closed(queued: Seeded) -> None:

@@ -1,0 +1,23 @@
+"""The web chat: a loan QR code scanned with WeChat or a phone's camera opens `/q/{token}`, and
+the firm registers in the browser, no Telegram needed. It is the third adapter of the very same
+conversation engine (beside Telegram's and the terminal's): `service` hands each answer to
+`bot.chat.ChatService` and keeps the replies as the page's messages (`transcript`); `pages`
+and `status` are the addresses, `guard` the defences of a public page, `render` the templates.
+Server-rendered HTML that works without JavaScript; `static/chat.js` only saves reloads."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api.web import status
+from api.web.guard import Limits
+from api.web.pages import router
+from api.web.service import WebChats
+
+
+def install(app: FastAPI) -> None:
+    """Serve the web chat on the app's database."""
+    app.state.web_chats = WebChats(app.state.engine)
+    app.state.web_limits = Limits()
+    app.include_router(router)
+    app.include_router(status.router)

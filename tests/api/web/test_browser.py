@@ -1,0 +1,146 @@
+"""The web chat in a real browser (Debian's headless Chromium through Playwright) as a phone
+in WeChat: a 375 px screen, touch, WeChat's user agent. A registration by tapping and typing,
+with our script and without it; a reload part-way goes on; never a sideways scroll.
+Screenshots of the chat and of the status page go to test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from api.app import create_app
+from bot.config import BotSettings
+from db.intake.qr_sources import create_source
+from db.models import Need
+from tests.api.web.phone import WECHAT_UA
+from tests.api.web.test_chat import uscc
+from tests.dashboard.browser import artifacts, chromium_path, launch, serve
+from tests.databases import SqliteTemplate
+from tests.db.builders import seed
+
+pytestmark = pytest.mark.xdist_group("browser")
+
+PHONE = {
+    "viewport": {"width": 375, "height": 740},
+    "has_touch": True,
+    "is_mobile": True,
+    "user_agent": WECHAT_UA,
+    "locale": "zh-CN",
+}
+
+NEXT_TURN = (
+    "b => { const n = document.querySelector('#typed [name=n]'); return n && n.value !== b }"
+)
+"""The page shows a turn other than `b` (after a fetch swapped it in, or a new page loaded)."""
+
+
+@pytest.fixture(scope="module")
+def executable() -> str:
+    return chromium_path()
+
+
+@pytest.fixture(scope="module")
+def engine(
+    executable: str, sqlite_template: SqliteTemplate, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    made: Engine = sqlite_template.fresh(tmp_path_factory.mktemp("web-browser"))
+    seed(made, managers_per_bank=1)
+    with Session(made) as session:
+        create_source(session, kind="park", target="xc-gxq", label="新昌高新园", token="xc-1")
+    yield made
+    made.dispose()
+
+
+@pytest.fixture(scope="module")
+def base_url(engine: Engine) -> Iterator[str]:
+    yield from serve(create_app(engine, BotSettings(telegram_bot_token=None)))
+
+
+@pytest.fixture(scope="module")
+def browser(executable: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright, executable)
+        yield chromium
+        chromium.close()
+
+
+def answer(page: Any, *, tap: str | None = None, typed: str | None = None) -> None:
+    """Tap a button of the question (or type and send), and wait for the next turn."""
+    before = page.input_value("#typed input[name=n]")
+    if tap is not None:
+        page.locator("#choices button", has_text=tap).first.tap()
+    else:
+        page.fill("#text", typed or "")
+        page.locator("#send").tap()
+    page.wait_for_function(NEXT_TURN, arg=before)
+    assert no_sideways_scroll(page)
+
+
+def no_sideways_scroll(page: Any) -> bool:
+    width: int = page.evaluate("document.scrollingElement.scrollWidth")
+    return width <= 375
+
+
+def register(page: Any, shots: str, firm: tuple[str, str]) -> None:
+    page.goto("/q/xc-1")
+    assert "同意并开始" in page.inner_text("#choices") and no_sideways_scroll(page)
+    page.screenshot(path=str(artifacts() / f"{shots}-consent-375px.png"), full_page=True)
+    answer(page, tap="同意并开始")
+    answer(page, tap="企业")
+    answer(page, typed=firm[0])
+    page.reload()  # part-way: the same question again, nothing lost
+    assert "统一社会信用代码" in page.inner_text("#messages")
+    answer(page, typed=uscc(firm[1]))
+    answer(page, tap="制造业")
+    answer(page, tap="完成")
+    answer(page, typed="300万")
+    answer(page, tap="流动资金")
+    answer(page, typed="一年")
+    answer(page, tap="房产")
+    answer(page, tap="完成")
+    answer(page, tap="首次贷款")
+    answer(page, tap="全部符合")
+    answer(page, typed="张三 13812345678")
+    assert "请核对您的融资需求" in page.inner_text("#messages")
+    page.screenshot(path=str(artifacts() / f"{shots}-summary-375px.png"), full_page=True)
+    answer(page, tap="确认提交")
+    assert "已收到您的融资需求" in page.inner_text("#messages")
+
+
+def test_a_firm_registers_by_tapping_in_wechat(browser: Any, base_url: str, engine: Engine) -> None:
+    context = browser.new_context(base_url=base_url, **PHONE)
+    page = context.new_page()
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base_url) else None)
+    register(page, "web-chat", ("新昌县鑫达精密机械有限公司", "91330624MA2D1234A"))
+    cookie = next(c for c in context.cookies() if c["name"] == "yinqi_web")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    assert "yinqi_web" not in page.evaluate("document.cookie")
+    page.click("#status-link")
+    page.wait_for_url(re.compile("/s/"))
+    assert "银行不收取任何中介费用" in page.inner_text("main") and no_sideways_scroll(page)
+    page.screenshot(path=str(artifacts() / "web-status-375px.png"), full_page=True)
+    assert outside == []
+    context.close()
+    with Session(engine) as session:
+        assert "web" in set(session.exec(select(Need.channel)).all())
+
+
+def test_without_javascript_every_answer_is_a_page_and_it_completes(
+    browser: Any, base_url: str, engine: Engine
+) -> None:
+    context = browser.new_context(base_url=base_url, java_script_enabled=False, **PHONE)
+    page = context.new_page()
+    with Session(engine) as session:
+        before = len(session.exec(select(Need.id)).all())
+    register(page, "web-chat-no-js", ("新昌县恒远轴承有限公司", "91330624MA2D5678B"))
+    with Session(engine) as session:
+        assert len(session.exec(select(Need.id)).all()) == before + 1
+    context.close()

@@ -1,0 +1,68 @@
+"""The status page a web firm keeps: its private link, each bank's timeline, the manager who
+accepted with their work phone, and a withdrawal that erases everything and revokes the link."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from db.models import Assignment, Bank, Need, Staff
+from tests.api.web.phone import Phone
+from tests.api.web.test_chat import walk_to_summary
+from tests.db.builders import Seeded
+
+
+def registered(phone: Phone, token: str) -> str:
+    """Register, then open the status link the chat offers; its path."""
+    walk_to_summary(phone, token)
+    phone.tap("确认提交")
+    found = re.search(r'id="status-link" href="(/s/[A-Za-z0-9_-]+)"', phone.page)
+    assert found is not None, phone.page
+    return found.group(1)
+
+
+def test_the_status_page_names_the_manager_once_their_bank_accepts(
+    phone: Phone, client: TestClient, seeded: Seeded, park_token: str
+) -> None:
+    link = registered(phone, park_token)
+    page = phone.open(link)
+    assert page.status_code == 200 and "银行不收取任何中介费用" in phone.page
+    assert "已推送给银行" in phone.page and "待受理" in phone.page
+    with Session(seeded.engine) as session:
+        lead, bank = session.exec(
+            select(Assignment, Bank).join(Bank, Bank.id == Assignment.bank_id)
+        ).first()
+    manager = seeded.manager(bank.code)
+    with Session(seeded.engine) as session:
+        staff = session.get(Staff, manager.staff_id)
+        staff.work_phone = "0575-8601 2345"
+        session.add(staff)
+        session.commit()
+        name = staff.name
+    accepted = client.post(
+        f"/api/v1/leads/{lead.id}/accept",
+        headers={"Authorization": f"Bearer {seeded.token(manager)}"},
+    )
+    assert accepted.status_code == 200, accepted.text
+    phone.open(link)
+    assert "银行已受理" in phone.page
+    assert f"客户经理：{name}，工作电话：0575-8601 2345" in phone.page
+
+
+def test_withdrawing_erases_the_firm_and_revokes_the_link(
+    phone: Phone, client: TestClient, seeded: Seeded, park_token: str
+) -> None:
+    link = registered(phone, park_token)
+    phone.open(link)
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', phone.page)
+    assert csrf is not None
+    assert client.post(f"{link}/withdraw", data={"csrf": "nope"}).status_code == 403
+    done = client.post(f"{link}/withdraw", data={"csrf": csrf.group(1)})
+    assert done.status_code == 200 and "已撤回授权" in done.text
+    with Session(seeded.engine) as session:
+        need = session.exec(select(Need)).one()
+    assert need.status == "withdrawn" and need.contact_phone is None
+    assert client.get(link).status_code == 404
+    assert client.get("/s/unknown-key").status_code == 404
