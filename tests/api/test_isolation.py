@@ -69,6 +69,8 @@ ID_ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/qr/{token}.png"): Case(lambda w: w.qr),
     ("GET", "/api/v1/qr/{token}.svg"): Case(lambda w: w.qr),
     ("POST", "/api/v1/qr/{token}/deactivate"): Case(lambda w: w.qr),
+    # a park's roster: coordinators of its region and admins only (a 宁波 park is not 绍兴's)
+    ("POST", "/api/v1/parks/{code}/roster"): Case(lambda w: "zh-zgl"),
 }
 
 # (who, their bank) — each sees none of the world's ids that the cases pick for them
