@@ -108,7 +108,8 @@ def applicants(
         industry = rng.choice(_INDUSTRIES.get(park.code if park else "", _GENERAL))
         drive = momentum[park.code] if park else 0.6
         firm = _firm(rng, catalog, kind, names[i], city, county, park, industry, drive)
-        channel = Channel.OFFLINE if rng.random() < 0.18 else Channel.BOT
+        draw = rng.random()  # in person; else mostly the web chat (Telegram is blocked in China)
+        channel = Channel.OFFLINE if draw < 0.18 else Channel.BOT if draw < 0.30 else Channel.WEB
         source = _source_kind(rng, park, day, channel)
         at = _moment(rng, day, event=source is QrKind.EVENT, offline=channel is Channel.OFFLINE)
         standards = _standards(rng, i, drive)

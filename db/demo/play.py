@@ -161,7 +161,7 @@ class Season:
 
     def _register(self, applicant: Applicant, now: datetime, again: bool) -> None:
         token = self._token(applicant)
-        online = applicant.channel is Channel.BOT
+        online = applicant.channel is not Channel.OFFLINE  # the firm itself: web chat or bot
         actor = Actor.firm() if online else self.cast.coordinator
         registration = self._step(
             now,

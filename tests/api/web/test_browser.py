@@ -105,6 +105,7 @@ def register(page: Any, shots: str, firm: tuple[str, str]) -> None:
     answer(page, typed="一年")
     answer(page, tap="房产")
     answer(page, tap="完成")
+    answer(page, tap="3年")  # months in business: a product for this firm asks it
     answer(page, tap="首次贷款")
     answer(page, tap="全部符合")
     answer(page, typed="张三 13812345678")

@@ -36,6 +36,7 @@ def walk_to_summary(phone: Phone, token: str) -> None:
     phone.type("一年")
     phone.tap("房产")
     phone.tap("完成")
+    phone.tap("3年")  # months in business: a product for this firm asks it
     phone.tap("首次贷款")
     phone.tap("全部符合")
     phone.type("张三 13812345678")

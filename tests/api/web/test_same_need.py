@@ -19,7 +19,7 @@ from tests.db.builders import Seeded
 SCRIPT = (
     ("tap", "同意并开始"), ("tap", "企业"), ("type", "{name}"), ("type", "{uscc}"),
     ("tap", "制造业"), ("tap", "完成"), ("type", "300万"), ("tap", "流动资金"),
-    ("type", "一年"), ("tap", "房产"), ("tap", "完成"), ("tap", "首次贷款"),
+    ("type", "一年"), ("tap", "房产"), ("tap", "完成"), ("tap", "3年"), ("tap", "首次贷款"),
     ("tap", "全部符合"), ("type", "张三 13812345678"), ("tap", "确认提交"),
 )  # fmt: skip
 KEPT = (
