@@ -155,8 +155,7 @@ class Notifier:
         return Outcome.SENT
 
     def _mark_sent(self, delivery: Delivery) -> None:
-        with Session(self.engine) as session:
-            mark_sent(session, delivery=delivery, now=self.clock())
+        mark_delivered(self.engine, delivery, self.clock())
 
     async def _failed(
         self,
@@ -165,23 +164,42 @@ class Notifier:
         give_up: GiveUp | None = None,
         retry_after: timedelta | None = None,
     ) -> Outcome:
-        def mark() -> datetime | None:
-            with Session(self.engine) as session:
-                return mark_failed(
-                    session,
-                    delivery=delivery,
-                    error=error,
-                    give_up=give_up,
-                    retry_after=retry_after,
-                    now=self.clock(),
-                )
+        where = f"to chat {delivery.chat_id}"
+        return await record_failure(
+            self.engine, delivery, error, where, self.clock(), give_up, retry_after
+        )
 
-        again = await asyncio.to_thread(mark)
-        if again is None:
-            log.warning("outbox %s to chat %s given up: %s", delivery.id, delivery.chat_id, error)
-            return Outcome.GIVEN_UP
-        log.info("outbox %s failed (%s); trying again at %s", delivery.id, error, again.isoformat())
-        return Outcome.RETRY
+
+def mark_delivered(engine: Engine, delivery: Delivery, now: datetime) -> None:
+    """Record that the notice went out (by any channel)."""
+    with Session(engine) as session:
+        mark_sent(session, delivery=delivery, now=now)
+
+
+async def record_failure(
+    engine: Engine,
+    delivery: Delivery,
+    error: str,
+    where: str,
+    now: datetime,
+    give_up: GiveUp | None = None,
+    retry_after: timedelta | None = None,
+) -> Outcome:
+    """Record a failed send (`where`: to whom, for the log): given up, or to be tried again."""
+
+    def mark() -> datetime | None:
+        with Session(engine) as session:
+            return mark_failed(
+                session, delivery=delivery, error=error, give_up=give_up,
+                retry_after=retry_after, now=now,
+            )  # fmt: skip
+
+    again = await asyncio.to_thread(mark)
+    if again is None:
+        log.warning("outbox %s %s given up: %s", delivery.id, where, error)
+        return Outcome.GIVEN_UP
+    log.info("outbox %s %s failed (%s); again at %s", delivery.id, where, error, again.isoformat())
+    return Outcome.RETRY
 
 
 def compose(engine: Engine, delivery: Delivery) -> Reply:

@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.config import SmsSettings
-from bot.notify import Outcome, SendRun
+from bot.notify import Outcome, SendRun, mark_delivered, record_failure
 from db.intake.web_sessions import mint_status_key
 from db.leads.outbox import (
     BATCH,
@@ -38,8 +38,6 @@ from db.leads.outbox import (
     Delivery,
     GiveUp,
     claim_due,
-    mark_failed,
-    mark_sent,
 )
 from db.models import utcnow
 from matching.i18n import CATALOGS, Lang, t
@@ -194,8 +192,7 @@ class SmsNotifier:
         }
 
     def _mark_sent(self, delivery: Delivery) -> None:
-        with Session(self.engine) as session:
-            mark_sent(session, delivery=delivery, now=self.clock())
+        mark_delivered(self.engine, delivery, self.clock())
 
     async def _failed(
         self,
@@ -204,16 +201,6 @@ class SmsNotifier:
         give_up: GiveUp | None = None,
         retry_after: timedelta | None = None,
     ) -> Outcome:
-        def mark() -> datetime | None:
-            with Session(self.engine) as session:
-                return mark_failed(
-                    session, delivery=delivery, error=error, give_up=give_up,
-                    retry_after=retry_after, now=self.clock(),
-                )  # fmt: skip
-
-        again = await asyncio.to_thread(mark)
-        if again is None:
-            log.warning("outbox %s by SMS given up: %s", delivery.id, error)
-            return Outcome.GIVEN_UP
-        log.info("outbox %s by SMS failed (%s); again at %s", delivery.id, error, again.isoformat())
-        return Outcome.RETRY
+        return await record_failure(
+            self.engine, delivery, error, "by SMS", self.clock(), give_up, retry_after
+        )
