@@ -3,43 +3,22 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func
-from sqlmodel import Session, select
-from typer.testing import CliRunner
+from sqlalchemy import Engine
+from sqlmodel import Session
 
-from api.cli import app
 from db.core.config import get_settings
 from db.core.vocabulary import Role
 from db.models import Bank, Need, Staff
 from db.staff.accounts import staff_for_token
+from tests.api.cli.run import count as _count
+from tests.api.cli.run import yinqi as _yinqi
 from tests.databases import SqliteTemplate
 
-runner = CliRunner()
 SMALL = ("--firms", "30", "--weeks", "1", "--seed", "4", "--lang", "en")
 TOKEN = re.compile(r"yq_[\w-]{20,}")
-
-
-@pytest.fixture
-def database(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    """`DATABASE_URL` pointing at this test's database."""
-    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    yield engine
-    get_settings.cache_clear()
-
-
-def _yinqi(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.output
-
-
-def _count(engine: Engine, model: type) -> int:
-    with Session(engine) as session:
-        return int(session.exec(select(func.count()).select_from(model)).one())
 
 
 def test_demo_fills_an_empty_database_and_says_how_to_look(database: Engine) -> None:

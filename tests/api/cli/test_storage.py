@@ -3,41 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine
 from sqlmodel import Session, select
-from typer.testing import CliRunner
 
-from api.cli import app
 from db.core.config import get_settings
 from db.models import ApiToken, Bank, LoanProduct
 from db.staff.accounts import hash_token, staff_for_token
 from matching.data import SAMPLE_CATALOG
+from tests.api.cli.run import count as _count
+from tests.api.cli.run import yinqi as _yinqi
 
-runner = CliRunner()
 SAMPLE = Path(__file__).resolve().parents[3] / "matching" / "data" / SAMPLE_CATALOG
-
-
-@pytest.fixture
-def database(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    """`DATABASE_URL` pointing at this test's database."""
-    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    yield engine
-    get_settings.cache_clear()
-
-
-def _yinqi(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.output
-
-
-def _count(engine: Engine, model: type) -> int:
-    with Session(engine) as session:
-        return int(session.exec(select(func.count()).select_from(model)).one())
 
 
 def test_init_loads_the_sample_catalog_once_and_then_changes_nothing(database: Engine) -> None:
