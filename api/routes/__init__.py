@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Path, Response
+from fastapi import Path, Query, Response
 from pydantic import TypeAdapter
 
 from api.schemas.common import ErrorOut
@@ -39,6 +39,9 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 LeadId = Annotated[int, Path(ge=1, le=MAX_ID, description="the lead's id", examples=[42])]
 NeedId = Annotated[int, Path(ge=1, le=MAX_ID, description="the need's id", examples=[17])]
+Total = Annotated[
+    bool, Query(description="also count every item on all pages (`total`): a query more")
+]
 
 
 def shaped(writer: TypeAdapter[T], data: T, status_code: int = 200) -> Response:

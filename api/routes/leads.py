@@ -10,13 +10,21 @@ from pydantic import TypeAdapter
 from sqlmodel import Session
 
 from api.core.deps import Caller, CallerDep, Now, ReadSession, WriteSession, known_query
-from api.routes import PREFIX, LeadId, errors, shaped
+from api.routes import PREFIX, LeadId, Total, errors, shaped
 from api.schemas.common import IsoTime
-from api.schemas.leads import DeclineIn, FollowUpIn, LeadOut, LeadPageOut, ReassignIn
+from api.schemas.leads import (
+    DeclineIn,
+    FollowUpIn,
+    LeadEventsOut,
+    LeadOut,
+    LeadPageOut,
+    ReassignIn,
+)
 from db.core.engine import READ_ONLY
 from db.core.vocabulary import AssignmentStatus
 from db.leads import assignments
 from db.leads.queries import MAX_PAGE, LeadPage, get_lead, list_leads
+from db.leads.timeline import lead_timeline
 
 router = APIRouter(prefix=PREFIX, tags=["leads"], dependencies=[Depends(known_query)])
 
@@ -57,9 +65,11 @@ def leads(
     cursor: Annotated[
         str | None, Query(max_length=200, description="`next_cursor` of the previous page")
     ] = None,
+    total: Total = False,
 ) -> Response:
     """The caller's leads, most recently changed first: a manager's own, a bank admin's bank's.
-    Page with `next_cursor`; poll with `updated_since` for what changed."""
+    Page with `next_cursor`; poll with `updated_since` for what changed; `total=true` also
+    counts them all."""
     page = list_leads(
         session,
         actor=caller.actor,
@@ -67,6 +77,7 @@ def leads(
         updated_since=updated_since,
         limit=limit,
         cursor=cursor,
+        total=total,
         now=now,
     )
     return shaped(PAGE_WRITER, page)
@@ -76,6 +87,17 @@ def leads(
 def lead(lead_id: LeadId, session: ReadSession, caller: CallerDep, now: Now) -> LeadOut:
     """One lead. Another bank's lead is "not found", exactly like one that does not exist."""
     return LeadOut.model_validate(get_lead(session, actor=caller.actor, lead_id=lead_id, now=now))
+
+
+@router.get(
+    "/leads/{lead_id}/events", response_model=LeadEventsOut, responses=errors(401, 403, 404, 422)
+)
+def timeline(lead_id: LeadId, session: ReadSession, caller: CallerDep) -> LeadEventsOut:
+    """The lead's timeline, oldest first: offered or claimed, accepted, each follow-up,
+    reassignments, overdue flags, its end; who (the firm, the system, or staff by role and
+    bank; by name only the bank's own staff), what and when."""
+    events = lead_timeline(session, actor=caller.actor, lead_id=lead_id)
+    return LeadEventsOut.model_validate({"lead_id": lead_id, "items": events})
 
 
 @router.post(

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from api.core.deps import CallerDep, Now, ReadSession, WriteSession, known_query
-from api.routes import PREFIX, NeedId, errors
+from api.routes import PREFIX, NeedId, Total, errors
 from api.routes.leads import read_back
 from api.schemas.leads import LeadOut
 from api.schemas.pool import PoolPageOut
@@ -25,10 +25,11 @@ def pool(
     cursor: Annotated[
         str | None, Query(max_length=200, description="`next_cursor` of the previous page")
     ] = None,
+    total: Total = False,
 ) -> PoolPageOut:
     """Open needs the caller's bank fits and may still take, newest first, anonymised: no
     name, no USCC, no contact. A need may be gone by the time you claim it."""
-    found = open_pool(session, actor=caller.actor, limit=limit, cursor=cursor)
+    found = open_pool(session, actor=caller.actor, limit=limit, cursor=cursor, total=total)
     return PoolPageOut.model_validate(found)
 
 

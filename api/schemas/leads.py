@@ -4,7 +4,7 @@ accepted), its page, and what a manager sends to decline, follow up or reassign 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -81,6 +81,41 @@ class ContactOut(ViewOut):
     phone: str = Field(examples=["13857512345"])
 
 
+class StandardsOut(ViewOut):
+    """The firm's answers to the five standards (五项标准, 002)."""
+
+    compliant_operation: bool = Field(description="合规持续经营")
+    fixed_premises: bool = Field(description="固定经营场所")
+    real_need: bool = Field(description="真实融资需求")
+    good_credit: bool = Field(description="信用状况良好")
+    lawful_purpose: bool = Field(description="贷款用途合法合规")
+
+
+class ProfileOut(ViewOut):
+    """What the firm declared of itself, for the bank's own checks."""
+
+    uscc: str | None = Field(
+        examples=["91330602MA2BCDEF1X"],
+        description="统一社会信用代码, for the credit-bureau pre-check; null if not given",
+    )
+    months_operating: int | None = Field(examples=[36], description="months in business")
+    existing_banks: list[str] = Field(
+        examples=[["绍兴银行"]], description="banks already lending to it, as the firm typed them"
+    )
+    existing_bank_codes: list[str] = Field(
+        examples=[["sxbank"]], description="those of them the catalog knows, by code"
+    )
+    existing_credit_yuan: int = Field(examples=[2_000_000], description="credit it has now")
+    standards: StandardsOut
+
+
+def total_field(what: str) -> Any:
+    """A page's `total`: given only when asked (counting costs a query more)."""
+    return Field(
+        None, description=f"how many {what} there are on all pages, with `total=true`; else null"
+    )
+
+
 # --- leads ---
 
 
@@ -106,6 +141,10 @@ class LeadOut(ViewOut):
     contact: ContactOut | None = Field(
         description="the firm's contact: only once the bank accepted the lead, while it is live"
     )
+    profile: ProfileOut | None = Field(
+        description="what the firm declared of itself (USCC, months in business, existing banks "
+        "and credit, the five standards): as `contact`, once accepted, while live"
+    )
     source: str | None = Field(examples=["新昌高新园 贷款码"], description="the QR code's label")
     created_at: ChinaTime
     updated_at: ChinaTime
@@ -116,6 +155,7 @@ class LeadPageOut(ViewOut):
     next_cursor: str | None = Field(
         description="pass as `cursor` for the next page; null on the last page"
     )
+    total: int | None = total_field("leads the filters select")
 
 
 class DeclineIn(BodyIn):
@@ -145,3 +185,34 @@ class ReassignIn(BodyIn):
     manager: int = Field(
         ge=1, le=MAX_ID, description="the staff id of an active manager of the same bank"
     )
+
+
+# --- a lead's timeline ---
+
+
+class EventActorOut(ViewOut):
+    kind: str = Field(examples=["staff"], description="staff, firm or system")
+    role: str | None = Field(examples=["manager"], description="a staff member's role")
+    bank: str | None = Field(examples=["sxbank"], description="a staff member's bank, by code")
+    staff: ManagerRef | None = Field(description="who: only for the staff of the lead's own bank")
+
+
+class LeadEventOut(ViewOut):
+    at: ChinaTime
+    kind: str = Field(examples=["visited"])
+    from_status: AssignmentStatus | None
+    to_status: AssignmentStatus | None
+    actor: EventActorOut
+    details: dict[str, Any] = Field(
+        examples=[{"effective": True, "happened_at": "2026-11-23T02:00:00+00:00"}],
+        description="what the event recorded: a decline's reason, a visit's effectiveness, "
+        "credit's amount, rate and product …",
+    )
+    note: str | None = Field(description="the bank's note on a follow-up")
+
+
+class LeadEventsOut(ViewOut):
+    """A lead's timeline, oldest first."""
+
+    lead_id: int
+    items: list[LeadEventOut]

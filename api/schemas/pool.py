@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import AliasPath, Field
 
 from api.schemas.common import ChinaTime, ParkRef, ViewOut
-from api.schemas.leads import MatchOut, NeedFactsOut
+from api.schemas.leads import MatchOut, NeedFactsOut, total_field
 
 # --- the pool ---
 
@@ -39,3 +39,4 @@ class PoolItemOut(ViewOut):
 class PoolPageOut(ViewOut):
     items: list[PoolItemOut]
     next_cursor: str | None
+    total: int | None = total_field("needs the pool holds")

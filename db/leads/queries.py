@@ -40,11 +40,12 @@ from db.models import (
 )
 from db.reports.scope import ReportScope, in_scope
 from matching.leads import overdue
-from matching.model import Route
+from matching.model import Route, Standard
 from matching.workdays import to_china_time, within_years
 
 CONTACT_VISIBLE = LIVE - {AssignmentStatus.OFFERED}
-"""A bank sees the firm's contact from the moment it accepts the lead until the lead ends."""
+"""A bank sees the firm's contact, and what it declared of itself (`ProfileView`), from the
+moment it accepts the lead until the lead ends."""
 
 MAX_PAGE = 200
 
@@ -92,6 +93,30 @@ class ContactView:
 
 
 @dataclass(frozen=True, slots=True)
+class StandardsView:
+    """The firm's answers to the five standards (002)."""
+
+    compliant_operation: bool
+    fixed_premises: bool
+    real_need: bool
+    good_credit: bool
+    lawful_purpose: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileView:
+    """What the firm declared of itself, for the bank's own checks (its credit-bureau
+    pre-check goes by the USCC): shown to a bank with the contact, once it accepted."""
+
+    uscc: str | None
+    months_operating: int | None
+    existing_banks: tuple[str, ...]  # as the firm typed them
+    existing_bank_codes: tuple[str, ...]  # those the catalog knows
+    existing_credit_yuan: int
+    standards: StandardsView
+
+
+@dataclass(frozen=True, slots=True)
 class ManagerView:
     id: int
     name: str
@@ -115,6 +140,7 @@ class LeadRecord:
     need: NeedFacts
     match: MatchView
     contact: ContactView | None
+    profile: ProfileView | None
     source: str | None
     created_at: datetime
     updated_at: datetime
@@ -124,9 +150,10 @@ class LeadRecord:
 class LeadPage:
     items: tuple[LeadRecord, ...]
     next_cursor: str | None
+    total: int | None = None  # every lead the filters select, when asked
 
 
-def _lead_scope(actor: Actor) -> tuple[str, dict[str, int | None]]:
+def _lead_scope(actor: Actor) -> tuple[str, dict[str, Any]]:
     """The leads `actor` may see: which condition on `assignment` (`_SCOPES`), and its values."""
     if actor.kind is ActorKind.SYSTEM or actor.role is Role.ADMIN:
         return "all", {}
@@ -162,11 +189,14 @@ _LEAD_COLUMNS: tuple[Any, ...] = (
     col(_Manager.name).label("manager_name"),
     col(Enterprise.name).label("firm_name"),
     col(Enterprise.erased_at).label("erased_at"),
+    col(Enterprise.uscc),
+    col(Enterprise.months_operating),
     *(
         col(getattr(Need, name))
         for name in (
             "entity_type", "city", "county", "industry", "tags", "first_loan", "amount_yuan",
             "tier", "purpose", "term_months", "collateral", "contact_name", "contact_phone",
+            "existing_banks", "existing_bank_codes", "existing_credit_yuan", "standards",
         )
     ),
     col(Need.outcome)["guarantees"].label("guarantees"),
@@ -219,26 +249,33 @@ def list_leads(
     updated_since: datetime | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    total: bool = False,
     now: datetime,
 ) -> LeadPage:
     """The caller's leads, the most recently changed first, a page at a time (keyset: a cursor
     names the last lead seen, so leads changing meanwhile never make a page skip or repeat one
-    that did not change). The page's ids are chosen on `assignment` alone, then joined."""
+    that did not change). The page's ids are chosen on `assignment` alone, then joined. With
+    `total`, also how many leads the filters select on all pages (one count more)."""
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput.of("bad_limit", field="limit", limit=MAX_PAGE)
-    scope, ids = _lead_scope(actor)
-    values: dict[str, Any] = {**ids, "limit": limit + 1}
+    scope, filters = _lead_scope(actor)
     if statuses:
-        values["statuses"] = [s.value for s in statuses]
+        filters["statuses"] = [s.value for s in statuses]
     if updated_since is not None:
-        values["since"] = updated_since
+        filters["since"] = updated_since
+    values: dict[str, Any] = {**filters, "limit": limit + 1}
     if cursor:
         values["at"], values["last_id"] = decode_cursor(cursor)
-    statement = _page_query(scope, bool(statuses), updated_since is not None, bool(cursor))
-    rows = session.connection().execute(statement, values).all()
+    shape = (scope, bool(statuses), updated_since is not None)
+    rows = session.connection().execute(_page_query(*shape, bool(cursor)), values).all()
     items = tuple(_record(_LeadRow._make(row), actor, now) for row in rows[:limit])
     more = len(rows) > limit
-    return LeadPage(items, encode_cursor(items[-1].updated_at, items[-1].id) if more else None)
+    count = None
+    if total:
+        count = session.connection().execute(_count_query(*shape), filters).scalar_one()
+    return LeadPage(
+        items, encode_cursor(items[-1].updated_at, items[-1].id) if more else None, count
+    )
 
 
 def get_lead(session: Session, *, actor: Actor, lead_id: int, now: datetime) -> LeadRecord:
@@ -250,20 +287,43 @@ def get_lead(session: Session, *, actor: Actor, lead_id: int, now: datetime) -> 
     return _record(_LeadRow._make(row), actor, now)
 
 
+def lead_bank(session: Session, *, actor: Actor, lead_id: int) -> int:
+    """The bank of a lead the caller may see; another bank's lead is "not found"."""
+    scope, values = _lead_scope(actor)
+    query = select(Assignment.bank_id).where(col(Assignment.id) == lead_id, _SCOPES[scope])
+    bank_id = session.exec(query, params=values).first()
+    if bank_id is None:
+        raise NotFound.of("lead_not_found", lead_id=lead_id)
+    return bank_id
+
+
 # The statements are built once for each shape and given their values as parameters: building
 # one, its cache key, and matching a cached statement's result columns to a new one's cost more
 # than SQLite took to run it.
+
+
+def _selected(what: Any, scope: str, statuses: bool, since: bool) -> Any:
+    """`what` of the leads in `scope` (`_SCOPES`), optionally of some statuses, changed since
+    a moment: the filters a page and its total share."""
+    chosen = select(what).where(_SCOPES[scope])
+    if statuses:
+        chosen = chosen.where(col(Assignment.status).in_(bindparam("statuses", expanding=True)))
+    if since:
+        chosen = chosen.where(col(Assignment.updated_at) >= bindparam("since"))
+    return chosen
+
+
+@cache
+def _count_query(scope: str, statuses: bool, since: bool) -> Any:
+    """How many leads `_selected` selects, on every page."""
+    return _selected(func.count(col(Assignment.id)), scope, statuses, since)
 
 
 @cache
 def _page_query(scope: str, statuses: bool, since: bool, after: bool) -> Any:
     """A page of leads in `scope` (`_SCOPES`), optionally of some statuses, changed since a
     moment, after a cursor's lead; newest change first."""
-    page = select(Assignment.id).where(_SCOPES[scope])
-    if statuses:
-        page = page.where(col(Assignment.status).in_(bindparam("statuses", expanding=True)))
-    if since:
-        page = page.where(col(Assignment.updated_at) >= bindparam("since"))
+    page = _selected(col(Assignment.id), scope, statuses, since)
     if after:
         at: Any = bindparam("at")
         page = page.where(
@@ -289,14 +349,12 @@ by name cost as much as the rest of turning it into a lead)."""
 
 
 def _record(row: Any, actor: Actor, now: datetime) -> LeadRecord:
+    """The one bank's view of a lead: what a bank reads (the API, and whatever else tells a
+    bank of its leads) is made here, from a row of `_lead_query`."""
     status = AssignmentStatus(row.status)
+    disclosed = status in CONTACT_VISIBLE and actor.role is not Role.COORDINATOR
     contact = None
-    if (
-        status in CONTACT_VISIBLE
-        and actor.role is not Role.COORDINATOR
-        and row.contact_name
-        and row.contact_phone
-    ):
+    if disclosed and row.contact_name and row.contact_phone:
         contact = ContactView(row.contact_name, row.contact_phone)
     return LeadRecord(
         id=row.id,
@@ -335,9 +393,24 @@ def _record(row: Any, actor: Actor, now: datetime) -> LeadRecord:
             guarantees=_guarantee_views(row.guarantees),
         ),
         contact=contact,
+        profile=_profile(row) if disclosed and row.erased_at is None else None,
         source=row.source,
         created_at=to_china_time(row.created_at),
         updated_at=to_china_time(row.updated_at),
+    )
+
+
+def _profile(row: Any) -> ProfileView:
+    answers = row.standards or {}
+    return ProfileView(
+        uscc=row.uscc or None,
+        months_operating=row.months_operating,
+        existing_banks=tuple(row.existing_banks or ()),
+        existing_bank_codes=tuple(row.existing_bank_codes or ()),
+        existing_credit_yuan=row.existing_credit_yuan,
+        standards=StandardsView(
+            **{s.value: bool(answers.get(s.value)) for s in Standard}
+        ),
     )
 
 
@@ -448,14 +521,21 @@ class PoolItem:
 class PoolPage:
     items: tuple[PoolItem, ...]
     next_cursor: str | None
+    total: int | None = None  # every need of the pool, when asked
 
 
 def open_pool(
-    session: Session, *, actor: Actor, limit: int = 50, cursor: str | None = None
+    session: Session,
+    *,
+    actor: Actor,
+    limit: int = 50,
+    cursor: str | None = None,
+    total: bool = False,
 ) -> PoolPage:
     """Open needs the caller's bank is a candidate for, does not hold and never held, with a
     slot free under the 3/2 limit (or already lending to the firm: it takes no slot); newest
-    first. What the bank may take can change at any moment: `claim` decides, under the lock."""
+    first. What the bank may take can change at any moment: `claim` decides, under the lock.
+    With `total`, also how many there are on all pages."""
     if actor.role not in (Role.MANAGER, Role.BANK_ADMIN) or actor.bank_id is None:
         raise NotAllowed.of("bank_staff_only")
     if not 1 <= limit <= MAX_PAGE:
@@ -477,12 +557,15 @@ def open_pool(
             may_take(slots, col(Candidate.existing)),
         )
     )
+    count = None
+    if total:
+        count = session.exec(select(func.count()).select_from(query.subquery())).one()
     if cursor:
         query = query.where(col(Need.id) < _pool_cursor(cursor))
     rows = session.exec(query.order_by(col(Need.id).desc()).limit(limit + 1)).all()
     items = tuple(_pool_item(*row) for row in rows[:limit])
     more = len(rows) > limit
-    return PoolPage(items, _encode_id(items[-1].need_id) if more else None)
+    return PoolPage(items, _encode_id(items[-1].need_id) if more else None, count)
 
 
 def _pool_item(need: Need, candidate: Candidate, park: Park | None, slots: int | None) -> PoolItem:

@@ -58,6 +58,7 @@ ID_ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/leads/{lead_id}/decline"): Case(
         lambda w: w.offered, lambda s, b: {"reason_code": "other"}
     ),
+    ("GET", "/api/v1/leads/{lead_id}/events"): LEAD_CASE,
     ("POST", "/api/v1/leads/{lead_id}/events"): Case(
         lambda w: w.claimed, lambda s, b: {"type": "contacted"}
     ),
