@@ -30,7 +30,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from api import dashboard, web
-from api.core import docs, errors, metrics
+from api.core import docs, errors, idempotency, metrics
 from api.core.config import ApiSettings, get_api_settings
 from api.core.deps import plain_text
 from api.core.throttle import Throttle
@@ -61,7 +61,9 @@ need the caller may not see answers 404, exactly like one that does not exist. E
 `{"error": {"code", "message", "field"}}`, the message in the language of `Accept-Language`
 (Chinese by default, `en` for English). Times are ISO 8601 with their offset, days and times
 within the years 2000–2100. Every answer carries an `X-Request-ID` (the one you sent, if it is
-1–64 letters, digits or `._:-`): quote it when reporting a 500.
+1–64 letters, digits or `._:-`): quote it when reporting a 500. Every change (`POST`) takes an
+`Idempotency-Key` header: retried with the same key and body, it is answered as the first time
+(`Idempotency-Replayed: true`) and takes effect once.
 """
 
 TAGS = [
@@ -130,6 +132,7 @@ def create_app(
     app.state.worker = runner
     app.state.throttle = Throttle()
     app.state.api_settings = api_settings
+    idempotency.install(app, most=parks.MAX_BYTES)  # before the errors: inside the request ids
     errors.install(app)
     docs.install(app)
     secret = api_settings.metrics_token
@@ -142,7 +145,7 @@ def create_app(
         qr.router,
         parks.router,
     ):
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(idempotency.idempotent)])
     dashboard.install(app)
     web.install(app)
 

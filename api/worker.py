@@ -1,7 +1,8 @@
 """The background worker: expiry and reassignment on the working-day clocks, overdue flags, the
-outbox sent through Telegram (and to firms of the web chat by SMS: bot/sms.py), and the report
+outbox sent through Telegram (and to firms of the web chat by SMS: bot/sms.py), the report
 copies kept up to date (db/reports/copies.py: a report then finds little to copy before it
-reads, instead of a season's changes). It runs inside `yinqi serve` (beside the bot, sharing
+reads, instead of a season's changes), and the idempotency keys past their day swept
+(db/staff/idempotency.py). It runs inside `yinqi serve` (beside the bot, sharing
 its rate limiter) and alone as `yinqi worker`; several may run at once (each step locks what it
 changes; one sends the outbox at a time).
 
@@ -32,13 +33,14 @@ from db.leads.outbox import BATCH, LEASE
 from db.leads.overdue import OverdueRun, flag_overdue
 from db.models import utcnow
 from db.reports.copies import refresh
+from db.staff.idempotency import sweep as sweep_keys
 from matching.policy import DEFAULT_POLICY, Policy
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-JOBS = ("expiry", "overdue", "outbox", "copies")
+JOBS = ("expiry", "overdue", "outbox", "copies", "keys")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +51,10 @@ class Intervals:
     overdue_s: float = 300.0
     outbox_s: float = 3.0  # a full batch is followed by the next one at once
     copies_s: float = 120.0
+    keys_s: float = 3600.0  # idempotency keys past their day
 
-    def seconds(self) -> tuple[float, float, float, float]:
-        return self.expiry_s, self.overdue_s, self.outbox_s, self.copies_s
+    def seconds(self) -> tuple[float, ...]:
+        return self.expiry_s, self.overdue_s, self.outbox_s, self.copies_s, self.keys_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,7 @@ class Pass:
     overdue: OverdueRun | None = None
     outbox: SendRun | None = None
     copies: bool | None = None  # True: the report copies were brought up to date
+    keys: int | None = None  # idempotency keys swept
     failed: tuple[str, ...] = ()  # jobs that raised
 
     def summary(self) -> str | None:
@@ -79,6 +83,8 @@ class Pass:
                 f"notices: {self.outbox.sent} sent, {self.outbox.retry} to retry, "
                 f"{self.outbox.given_up} given up"
             )
+        if self.keys:
+            parts.append(f"idempotency keys swept: {self.keys}")
         if self.failed:
             parts.append(f"jobs failed: {', '.join(self.failed)}")
         return "; ".join(parts) or None
@@ -162,7 +168,8 @@ class Worker:
             log.info("worker: SMS off, so web firms learn of changes on their status page")
         every = dict(zip(JOBS, self.intervals.seconds(), strict=True))
         log.info(
-            "worker: started (every %ss: expiry, %ss: overdue, %ss: outbox, %ss: report copies)",
+            "worker: started (every %ss: expiry, %ss: overdue, %ss: outbox, %ss: report copies, "
+            "%ss: idempotency keys)",
             *every.values(),
         )
         loop = asyncio.get_running_loop()
@@ -182,9 +189,10 @@ class Worker:
 
     async def run_once(self, now: datetime | None = None, *, jobs: Collection[str] = JOBS) -> Pass:
         """One pass of `jobs` (default all): expiry, then overdue flags, then the outbox, so the
-        notices the first two queued go out in the same pass; then the report copies."""
+        notices the first two queued go out in the same pass; then the report copies and the
+        sweep of old idempotency keys."""
         failed: list[str] = []
-        expiry = overdue = outbox = copies = None
+        expiry = overdue = outbox = copies = keys = None
         if "expiry" in jobs:
             expiry = await self._job("expiry", failed, self._expire, now)
         if "overdue" in jobs:
@@ -193,7 +201,9 @@ class Worker:
             outbox = await self._send(failed, now or self.clock())
         if "copies" in jobs:
             copies = await self._job("copies", failed, self._copy, now)
-        return Pass(expiry, overdue, outbox, copies, tuple(failed))
+        if "keys" in jobs:
+            keys = await self._job("keys", failed, self._sweep_keys, now)
+        return Pass(expiry, overdue, outbox, copies, keys, tuple(failed))
 
     async def _send(self, failed: list[str], now: datetime) -> SendRun | None:
         """The outbox: through Telegram when a bot is at hand, and web firms' by SMS; one
@@ -244,6 +254,10 @@ class Worker:
 
     def _copy(self, _now: datetime) -> bool:
         return refresh(self.engine)
+
+    def _sweep_keys(self, now: datetime) -> int:
+        with Session(self.engine) as session:
+            return sweep_keys(session, now=now)
 
     def _flag(self, now: datetime) -> OverdueRun:
         with Session(self.engine) as session:

@@ -130,7 +130,8 @@ def worker(
     """Run the background worker alone until Ctrl-C or SIGTERM: expire overdue offers and pass
     them to the next bank, flag overdue contacts and decisions, send the outbox through
     Telegram (when TELEGRAM_BOT_TOKEN is set; otherwise notices stay queued) and to web firms
-    by SMS (when SMS_URL and PUBLIC_URL are set), and keep the reports' copies up to date."""
+    by SMS (when SMS_URL and PUBLIC_URL are set), keep the reports' copies up to date, and
+    sweep the API's idempotency keys older than a day (hourly)."""
     from api.worker import Intervals, Worker, sms_gateway
     from bot.config import get_sms_settings
     from bot.notify import make_bot

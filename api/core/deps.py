@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from api.core.throttle import TooManyAttempts, address_of, throttle_of
@@ -56,9 +56,18 @@ def read_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+BEFORE_COMMIT = "before_commit"
+"""The name of a callable (given the session) a dependency may leave in the request's state, to
+run in the transaction of each commit of the request's write session: the idempotency key is
+marked there, in the same transaction as the change (api/core/idempotency.py)."""
+
+
 def write_session(request: Request) -> Iterator[Session]:
     """A session for one use case; the use case commits or rolls back."""
     with Session(engine_of(request)) as session:
+        hook = request.scope.get("state", {}).get(BEFORE_COMMIT)
+        if hook is not None:
+            event.listen(session, "before_commit", hook)
         yield session
 
 

@@ -1,8 +1,8 @@
 """The tables, one module per concern (`access`, `catalog`, `firms` with QR codes, scans
 and conversations, `leads` with needs, events and the outbox, `dashboard` sessions,
-`report_copies`; `base` holds the naming convention and column types). Importing this package
-registers every table on `metadata`, which Alembic (`db/migrations`) compares with the
-migrations. It imports SQLModel and SQLAlchemy only."""
+`report_copies`, the answers kept for `idempotency` keys; `base` holds the naming convention
+and column types). Importing this package registers every table on `metadata`, which Alembic
+(`db/migrations`) compares with the migrations. It imports SQLModel and SQLAlchemy only."""
 
 from db.models.access import ApiToken, LinkCode, Staff
 from db.models.base import MAX_ID, NAMING_CONVENTION, UtcDateTime, metadata, utcnow
@@ -24,6 +24,7 @@ from db.models.firms import (
     RosterFirm,
     Scan,
 )
+from db.models.idempotency import IdempotencyKey
 from db.models.leads import Assignment, Candidate, Event, LeadNote, Need, Outbox
 from db.models.report_copies import report_copy_mark, report_lead, report_need, report_visit
 from db.models.web import StatusLink, WebSession
@@ -42,6 +43,7 @@ __all__ = [
     "Enterprise",
     "Event",
     "GuaranteeProduct",
+    "IdempotencyKey",
     "LeadNote",
     "LinkCode",
     "LoanProduct",
