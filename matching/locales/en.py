@@ -271,6 +271,7 @@ MESSAGES: dict[str, str] = {
     "cli.demo_emptied": "Emptied the database {url}; the catalog and campaign lists are kept.",
     "cli.demo_progress": "Playing {weeks} weeks of matchmaking (firms registered)",
     "cli.demo_made": "Demo season {start} – {end}, made in {seconds} s: {firms} firms, {needs} needs, {leads} leads, {visits} visits, {credit} leads granted credit, {loans} loans issued; {sources} loan QR codes scanned {scans} times. All of it is generated SAMPLE data.",
+    "cli.demo_fuller": "This was a short season; `yinqi demo --replace --full` plays the full one ({firms} firms, a minute or more).",
     "cli.demo_staff": "Demo staff (role, bank, API token, name); the tokens are shown only this once:",
     "cli.demo_look": "To look: run `yinqi serve`, open http://127.0.0.1:8000/dashboard and sign in with the coordinator's token:\n{token}",
     # --- campaign lists (db.campaigns.lists) ---

@@ -260,6 +260,7 @@ MESSAGES: dict[str, str] = {
     "cli.demo_emptied": "已清空数据库 {url}；目录和名单保留。",
     "cli.demo_progress": "正在模拟{weeks}周的银企对接（已登记企业）",
     "cli.demo_made": "演示数据 {start} 至 {end}，用时 {seconds} 秒：企业{firms}家，融资需求{needs}条，线索{leads}条，走访{visits}次，授信{credit}笔，放款{loans}笔；贷款码{sources}个，扫码{scans}次。以上均为生成的示例数据。",
+    "cli.demo_fuller": "这是精简的演示季；`yinqi demo --replace --full` 生成完整的一季（{firms}家企业，约需一分多钟）。",
     "cli.demo_staff": "演示账号（角色、银行、API 令牌、姓名）；令牌只显示这一次：",
     "cli.demo_look": "查看方法：运行 `yinqi serve`，打开 http://127.0.0.1:8000/dashboard，用专班联络员的令牌登录：\n{token}",
     # --- campaign lists (db.campaigns.lists) ---
