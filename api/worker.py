@@ -73,10 +73,11 @@ class Pass:
         parts = []
         if self.expiry and (self.expiry.expired or self.expiry.failed):
             parts.append(f"offers expired: {self.expiry.expired}" + _failed(self.expiry.failed))
-        if self.overdue and (self.overdue.contact or self.overdue.decide or self.overdue.failed):
+        if self.overdue and (self.overdue.flagged or self.overdue.failed):
             parts.append(
                 f"flagged overdue: {self.overdue.contact} not contacted, "
-                f"{self.overdue.decide} not decided" + _failed(self.overdue.failed)
+                f"{self.overdue.decide} not decided, {self.overdue.final} past the month"
+                + _failed(self.overdue.failed)
             )
         if self.outbox and self.outbox.busy:
             parts.append(

@@ -280,7 +280,7 @@ def lead_json(row: Row[Any], now: datetime) -> dict[str, Any]:
     """A row of the lead query as the JSON of a lead (`LeadOut`), by hand."""
     v = row._mapping
     status = AssignmentStatus(v["status"])
-    accept, contact, decide = v["accept_by"], v["contact_by"], v["decide_by"]
+    accept, contact, decide, final = v["accept_by"], v["contact_by"], v["decide_by"], v["final_by"]
     phone, park, manager = v["contact_phone"], v["park_code"], v["manager_id"]
     keys = ("name", "code", "guarantor", "fee_rate_pct", "reasons")
     return {
@@ -289,8 +289,9 @@ def lead_json(row: Row[Any], now: datetime) -> dict[str, Any]:
         "manager": {"id": manager, "name": v["manager_name"]} if manager else None,
         "claimed": v["claimed"], "existing_bank": v["existing_bank"],
         "deadlines": {"accept_by": _iso(accept), "contact_by": _iso(contact),
-                      "decide_by": _iso(decide), "estimated": v["deadlines_estimated"]},
-        "overdue": list(overdue(status, accept, contact, decide, now)),
+                      "decide_by": _iso(decide), "final_by": _iso(final),
+                      "estimated": v["deadlines_estimated"]},
+        "overdue": list(overdue(status, row, now)),
         "firm": {"name": None if v["erased_at"] else v["firm_name"],
                  "entity_type": v["entity_type"], "city": v["city"], "county": v["county"],
                  "park": {"code": park, "name": v["park_name"]} if park else None,

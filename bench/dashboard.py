@@ -3,8 +3,8 @@
     python bench/dashboard.py [--firms 3000] [--weeks 12] [--seed 1] [--repeat 7]
                               [--no-browser] [--fresh]
 
-Target (issue 6): the overview renders in ≤ 1 s with the demo season (`yinqi demo`'s
-`fill_season` with its defaults: 3,000 firms over 12 weeks) on SQLite.
+Target (issue 6): the overview renders in ≤ 1 s with the full demo season (`yinqi demo --full`:
+3,000 firms over 12 weeks) on SQLite.
 
 The season is played once into `bench/.cache/dashboard-<firms>-<weeks>-<seed>.db` (with the demo
 staff's tokens and the season's end beside it, in a .json file) and reused by later runs;

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.turn import Turn
-from matching.i18n import Text, Yuan
-from matching.leads import AssignmentStatus
+from matching.i18n import Lang, Text, Yuan, t
+from matching.leads import RUNNING, AssignmentStatus, Clock
 from matching.model import MatchResult, Route
 from matching.registration import Lead, NeedProgress, Registration
 from matching.workdays import to_china_time
@@ -60,7 +60,7 @@ def _offers(turn: Turn, result: MatchResult, offers: tuple[Lead, ...]) -> str:
     first = offers[0]
     lines.append("")
     lines.append(turn.t("bot.result.promise", accept=when(first.accept_by),
-                        contact=when(first.contact_by)))
+                        contact=when(first.contact_by), final=when(first.final_by)))
     return "\n".join(lines)
 
 
@@ -82,17 +82,23 @@ def show_progress(turn: Turn, needs: list[NeedProgress] | tuple[NeedProgress, ..
                         purpose=turn.t(f"purpose.{need.purpose}"),
                         date=f"{to_china_time(need.created_at):%Y-%m-%d}",
                         status=turn.t(f"bot.need_status.{need.status}"))]
-        lines += [f"  · {lead.bank}：{_lead(turn, lead)}" for lead in need.leads]
+        lines += [f"  · {lead.bank}：{lead_now(lead, turn.lang)}" for lead in need.leads]
         if not need.leads:
             lines.append("  · " + turn.t(f"bot.result.route.{need.route}"))
         blocks.append("\n".join(lines))
     turn.say("\n\n".join(blocks))
 
 
-def _lead(turn: Turn, lead: Lead) -> str:
+def lead_now(lead: Lead, lang: Lang) -> str:
+    """Where a bank is with the firm's need, with the deadline the firm may hold it to: to
+    accept, to call, and (while 002's month runs: `matching.leads.RUNNING`) to decide."""
     status = lead.status
     if status is AssignmentStatus.OFFERED:
-        return turn.t("bot.lead.offered", by=when(lead.accept_by))
-    if status is AssignmentStatus.ACCEPTED:
-        return turn.t("bot.lead.accepted", by=when(lead.contact_by))
-    return turn.t(f"bot.lead.{status.value}")
+        now = t("bot.lead.offered", lang, by=when(lead.accept_by))
+    elif status is AssignmentStatus.ACCEPTED:
+        now = t("bot.lead.accepted", lang, by=when(lead.contact_by))
+    else:
+        now = t(f"bot.lead.{status.value}", lang)
+    if Clock.FINAL in RUNNING[status]:
+        return t("bot.lead.final", lang, now=now, final=when(lead.final_by))
+    return now

@@ -71,6 +71,8 @@ def _accepted_text(card: LeadCard, lang: Lang) -> str:
         name, phone = card.contact_name or "—", card.contact_phone or "—"
         lines.append(t("bot.staff.contact", lang, name=name, phone=phone))
     lines.append(t("bot.staff.contact_by", lang, by=when(card.contact_by)))
+    lines.append(t("bot.staff.decide_by", lang, decide=when(card.decide_by),
+                   final=when(card.final_by)))
     return "\n".join(lines)
 
 

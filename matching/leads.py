@@ -1,18 +1,23 @@
-"""A lead's life as the policy sees it: its statuses, and which "135" clock (002) runs in each.
+"""A lead's life as the policy sees it: its statuses, and which clock (002) runs in each.
 
 One table, `RUNNING`, says which deadlines bind a lead in which status; every answer to "is this
 lead overdue?" — the API's, the dashboard's, the worker's flags, expiry, the reports' missed
 deadlines — is read from it (storage turns it into SQL in `db/leads/clocks.py`).
 
-A clock runs from the step that starts it until the step it asks for is done or the lead ends:
+A clock runs from the step that starts it until the step it asks for is done or the lead ends.
+The "135" practice:
 - accept (`accept_by`, 1 working day) while the lead is offered;
 - contact (`contact_by`, 3 working days) once the bank has accepted, until it calls or visits;
 - decide (`decide_by`, 5 working days) once the bank has accepted, until credit is granted or
-  the bank declines.
+  the bank declines;
+and 002's month, "原则上1个月内…完成授信审批":
+- final (`final_by`, 30 calendar days from the offer, never before `decide_by`) once the bank
+  has accepted, until credit is granted or the bank declines, as decide does: a decision late
+  by the "135" practice is late again, and worse, once the month is out.
 An offer nobody accepted is late on acceptance alone: until it accepts, the bank may not see the
 firm's contact (so it cannot be late calling), the offer expires and passes to the next bank, and
-one neglected offer counts as one breach, not three. `final_by` (30 calendar days) is recorded
-on each lead but watched by nobody yet.
+one neglected offer counts as one breach, not four. The clocks fall due in their order (accept,
+contact, decide, final), so a lead's deadlines all lie between `accept_by` and `final_by`.
 """
 
 from __future__ import annotations
@@ -50,11 +55,13 @@ PATH: Final = tuple(s for s in AssignmentStatus if s not in ENDED)
 
 
 class Clock(StrEnum):
-    """The "135" deadlines: accept within 1 working day, contact within 3, decide within 5."""
+    """The deadlines, in the order they fall due: the "135" practice's accept within 1 working
+    day, contact within 3, decide within 5; and 002's final decision within a month."""
 
     ACCEPT = "accept"
     CONTACT = "contact"
     DECIDE = "decide"
+    FINAL = "final"
 
     @property
     def deadline(self) -> str:
@@ -66,9 +73,9 @@ _S = AssignmentStatus
 RUNNING: Final[MappingProxyType[AssignmentStatus, tuple[Clock, ...]]] = MappingProxyType(
     {
         _S.OFFERED: (Clock.ACCEPT,),
-        _S.ACCEPTED: (Clock.CONTACT, Clock.DECIDE),
-        _S.CONTACTED: (Clock.DECIDE,),
-        _S.VISITED: (Clock.DECIDE,),
+        _S.ACCEPTED: (Clock.CONTACT, Clock.DECIDE, Clock.FINAL),
+        _S.CONTACTED: (Clock.DECIDE, Clock.FINAL),
+        _S.VISITED: (Clock.DECIDE, Clock.FINAL),
         _S.CREDIT_GRANTED: (),
         _S.LOAN_ISSUED: (),
         _S.DECLINED: (),
@@ -93,6 +100,8 @@ class HasDeadlines(Protocol):
     def contact_by(self) -> datetime: ...
     @property
     def decide_by(self) -> datetime: ...
+    @property
+    def final_by(self) -> datetime: ...
 
 
 def due(clock: Clock, deadlines: HasDeadlines) -> datetime:
@@ -103,5 +112,5 @@ def due(clock: Clock, deadlines: HasDeadlines) -> datetime:
 
 def overdue(status: AssignmentStatus, deadlines: HasDeadlines, now: datetime) -> tuple[Clock, ...]:
     """The clocks a lead in `status` has run past at `now` (a deadline is met up to its last
-    moment), in the order accept, contact, decide."""
+    moment), in the order accept, contact, decide, final."""
     return tuple(clock for clock in RUNNING[status] if due(clock, deadlines) < now)

@@ -31,11 +31,13 @@ class BankView:
 
 @dataclass(frozen=True, slots=True)
 class LeadDeadlines:
-    """A lead's "135" clocks in China time, and whether a counted day was a Mon–Fri guess."""
+    """A lead's clocks (the "135" ones and 002's month) in China time, and whether a counted
+    day was a Mon–Fri guess."""
 
     accept_by: datetime
     contact_by: datetime
     decide_by: datetime
+    final_by: datetime
     estimated: bool
 
     @classmethod
@@ -44,6 +46,7 @@ class LeadDeadlines:
             to_china_time(lead.accept_by),
             to_china_time(lead.contact_by),
             to_china_time(lead.decide_by),
+            to_china_time(lead.final_by),
             lead.deadlines_estimated,
         )
 
@@ -118,6 +121,7 @@ class Lead:
     accept_by: datetime
     contact_by: datetime
     decide_by: datetime
+    final_by: datetime
     deadlines_estimated: bool
 
     @property

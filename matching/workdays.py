@@ -89,7 +89,8 @@ class WorkCalendar:
 
 @dataclass(frozen=True, slots=True)
 class Deadlines:
-    """When an assignment must be accepted, the firm contacted, a decision made; all China time."""
+    """When an assignment must be accepted, the firm contacted, a decision made ("135"), and the
+    decision at the latest (002's month, never before `decide_by`); all China time."""
 
     accept_by: datetime
     contact_by: datetime
@@ -134,11 +135,13 @@ def deadlines(
     accept_day, _ = _count_working_days(start, policy.accept_working_days, calendar)
     contact_day, _ = _count_working_days(start, policy.contact_working_days, calendar)
     decide_day, estimated = _count_working_days(start, policy.decide_working_days, calendar)
+    decide_by = _end_of_day(decide_day)
+    final_by = assigned + timedelta(days=policy.final_calendar_days)
     return Deadlines(
         accept_by=_end_of_day(accept_day),
         contact_by=_end_of_day(contact_day),
-        decide_by=_end_of_day(decide_day),
-        final_by=assigned + timedelta(days=policy.final_calendar_days),
+        decide_by=decide_by,
+        final_by=max(final_by, decide_by),  # the clocks fall due in their order
         estimated=estimated,
     )
 

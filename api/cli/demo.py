@@ -12,7 +12,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from api.cli.common import LangOption, fail, shown
 from api.cli.storage import init_command
 from db.core.engine import make_engine
-from db.demo.season import DemoSeason, empty_season, fill_season, has_needs
+from db.demo.season import (
+    DEFAULT_FIRMS,
+    FULL_FIRMS,
+    WEEKS,
+    DemoSeason,
+    empty_season,
+    fill_season,
+    has_needs,
+)
 from matching.i18n import Lang, t
 
 
@@ -23,9 +31,22 @@ def register(app: typer.Typer) -> None:
 
 def demo_command(
     firms: Annotated[
-        int, typer.Option("--firms", min=1, max=100_000, help="Firms that register.")
-    ] = 3000,
-    weeks: Annotated[int, typer.Option("--weeks", min=1, max=52, help="Weeks, ending today.")] = 12,
+        int | None,
+        typer.Option(
+            "--firms",
+            min=1,
+            max=100_000,
+            help=f"Firms that register [default: {DEFAULT_FIRMS}; {FULL_FIRMS} with --full].",
+            show_default=False,
+        ),
+    ] = None,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help=f"The full season: {FULL_FIRMS} firms (a minute or more)."),
+    ] = False,
+    weeks: Annotated[
+        int, typer.Option("--weeks", min=1, max=52, help="Weeks, ending today.")
+    ] = WEEKS,
     seed: Annotated[int, typer.Option("--seed", help="The same seed gives the same season.")] = 1,
     replace: Annotated[
         bool,
@@ -42,6 +63,7 @@ def demo_command(
 
     Refuses a database that already holds needs unless `--replace`.
     """
+    chosen = firms if firms is not None else FULL_FIRMS if full else DEFAULT_FIRMS
     init_command(lang)
     engine = make_engine()
     if has_needs(engine):
@@ -51,13 +73,14 @@ def demo_command(
         typer.echo(t("cli.demo_emptied", lang, url=shown(engine)))
     started = time.perf_counter()
     with _progress_bar() as bar:
-        task = bar.add_task(t("cli.demo_progress", lang, weeks=weeks), total=firms)
+        task = bar.add_task(t("cli.demo_progress", lang, weeks=weeks), total=chosen)
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        season = fill_season(engine, firms=firms, weeks=weeks, seed=seed, progress=progress)
-    _say_what_was_made(season, time.perf_counter() - started, lang)
+        season = fill_season(engine, firms=chosen, weeks=weeks, seed=seed, progress=progress)
+    short = firms is None and not full
+    _say_what_was_made(season, time.perf_counter() - started, lang, short=short)
 
 
 def _progress_bar() -> Progress:
@@ -70,7 +93,7 @@ def _progress_bar() -> Progress:
     )
 
 
-def _say_what_was_made(season: DemoSeason, seconds: float, lang: Lang) -> None:
+def _say_what_was_made(season: DemoSeason, seconds: float, lang: Lang, *, short: bool) -> None:
     typer.echo(
         t(
             "cli.demo_made",
@@ -88,6 +111,8 @@ def _say_what_was_made(season: DemoSeason, seconds: float, lang: Lang) -> None:
             scans=season.scans,
         )
     )
+    if short:  # the default: say how to get the full season
+        typer.echo(t("cli.demo_fuller", lang, firms=FULL_FIRMS))
     typer.echo(t("cli.demo_staff", lang))
     for member in season.staff:
         typer.echo(

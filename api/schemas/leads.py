@@ -24,18 +24,22 @@ from matching.amounts import DEFAULT_MAX_YUAN
 
 
 class Deadlines(ViewOut):
-    """The "135" clocks on working days (002): accept in 1, contact in 3; decide in a month."""
+    """The "135" clocks on working days: accept in 1, contact in 3, decide in 5; and 002's
+    month: a decision at the latest 30 days after the offer (never before `decide_by`)."""
 
     accept_by: ChinaTime
     contact_by: ChinaTime
     decide_by: ChinaTime
+    final_by: ChinaTime = Field(
+        description="原则上1个月内完成授信审批 (002): credit granted or declined by then"
+    )
     estimated: bool = Field(
         description="a counted day fell in a year whose holiday calendar is not yet known, so "
         "Monday to Friday were counted"
     )
 
 
-Overdue = Literal["accept", "contact", "decide"]
+Overdue = Literal["accept", "contact", "decide", "final"]  # matching.leads.Clock
 
 
 class FirmOut(ViewOut):
@@ -132,8 +136,8 @@ class LeadOut(ViewOut):
     deadlines: Deadlines
     overdue: list[Overdue] = Field(
         examples=[["contact"]],
-        description='the "135" deadlines passed: accept while offered; contact (until a call or '
-        "visit) and decide (until credit or a decline) once accepted",
+        description='the deadlines passed: accept while offered; contact (until a call or '
+        "visit), decide and final (until credit or a decline) once accepted",
     )
     firm: FirmOut
     need: NeedFactsOut

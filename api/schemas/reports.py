@@ -60,6 +60,7 @@ class ProgressRow(ViewOut):
     overdue_accept: int = Field(description="accept deadlines due in the period and missed")
     overdue_contact: int
     overdue_decide: int
+    overdue_final: int = Field(description="one-month decision deadlines due and missed (002)")
 
 
 class ProgressOut(ViewOut):

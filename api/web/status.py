@@ -20,7 +20,7 @@ from api.core.deps import lang_of
 from api.web.guard import TooLarge, over_limit, read_form
 from api.web.render import html, refusal
 from bot.events import Command, Pressed
-from bot.result import when
+from bot.result import lead_now, when
 from bot.world import World
 from db.core.engine import reading
 from db.core.unit import Actor
@@ -28,7 +28,7 @@ from db.core.vocabulary import AssignmentStatus
 from db.intake.conversations import load_chat
 from db.intake.web_sessions import chat_of_status, revoke_status
 from db.leads.queries import get_need
-from db.leads.views import Lead, NeedProgress
+from db.leads.views import NeedProgress
 from db.models import utcnow
 from db.staff.accounts import manager_cards
 from matching.i18n import CATALOGS, Lang, Yuan, t
@@ -158,7 +158,7 @@ def _need(need: NeedProgress, record: Any, managers: dict[int, Any], lang: Lang)
             if entry.bank_code == lead.bank_code and entry.to_status
         ]
         card = managers.get(lead.manager_id or 0) if lead.status in SERVING else None
-        now = _now(lead, lang)
+        now = lead_now(lead, lang)
         if card is None:
             leads.append(LeadView(lead.bank, now, steps=steps))
         else:
@@ -175,15 +175,6 @@ def _step(status: str, reason: str | None, lang: Lang) -> str:
         cause = t(f"workbook.cause.{reason}", lang)
         what = f"{what} · {t('web.status.declined', lang, reason=cause)}"
     return what
-
-
-def _now(lead: Lead, lang: Lang) -> str:
-    """Where the bank is now, with its deadline while one runs (as the bot's /status says)."""
-    if lead.status is AssignmentStatus.OFFERED:
-        return t("bot.lead.offered", lang, by=when(lead.accept_by))
-    if lead.status is AssignmentStatus.ACCEPTED:
-        return t("bot.lead.accepted", lang, by=when(lead.contact_by))
-    return t(f"bot.lead.{lead.status.value}", lang)
 
 
 def _day(moment: datetime) -> str:

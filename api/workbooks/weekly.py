@@ -114,7 +114,7 @@ def _progress_sheet(
         ("hours_to_accept", "median_hours_to_accept", HOURS),
         ("hours_to_contact", "median_hours_to_contact", HOURS),
         ("overdue_accept", "overdue_accept", COUNT), ("overdue_contact", "overdue_contact", COUNT),
-        ("overdue_decide", "overdue_decide", COUNT),
+        ("overdue_decide", "overdue_decide", COUNT), ("overdue_final", "overdue_final", COUNT),
     ]  # fmt: skip
     if report.group_by is GroupBy.BANK:  # a bank holds a need once: its needs are its leads
         figures = figures[1:]

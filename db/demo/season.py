@@ -60,6 +60,13 @@ KEPT_TABLES: Final = frozenset(
 )
 """What `empty_season` keeps: the catalog, imported campaign lists and the schema's version."""
 
+DEFAULT_FIRMS: Final = 800
+"""`yinqi demo`'s season: every park, QR code, bank and step of a lead at work, played in
+seconds rather than minutes (each step is a use case of its own: ~20 ms of CPU a firm)."""
+FULL_FIRMS: Final = 3000
+"""`yinqi demo --full`: a busier season, the dashboard benchmark's (`bench/dashboard.py`)."""
+WEEKS: Final = 12  # a quarter, as the 附表 ledgers are filed
+
 COORDINATOR_REGION: Final = "绍兴市"  # the demo coordinator's region (a coordinator sees one)
 _MANAGER_NAMES: Final = ("张伟", "李娜", "王磊", "刘洋", "陈静", "杨帆", "赵敏", "周杰", "吴昊")
 
@@ -114,8 +121,8 @@ def china_today() -> date:
 def fill_season(
     engine: Engine,
     *,
-    firms: int = 3000,
-    weeks: int = 12,
+    firms: int = DEFAULT_FIRMS,
+    weeks: int = WEEKS,
     seed: int = 1,
     today: date | None = None,
     progress: Callable[[int, int], None] | None = None,

@@ -28,6 +28,8 @@ class LeadCard:
     term_months: int
     accept_by: datetime
     contact_by: datetime
+    decide_by: datetime
+    final_by: datetime
     contact_name: str | None  # only once accepted
     contact_phone: str | None
 
@@ -59,6 +61,8 @@ def lead_card(session: Session, lead_id: int, staff_id: int) -> LeadCard | None:
         term_months=need.term_months,
         accept_by=assignment.accept_by,
         contact_by=assignment.contact_by,
+        decide_by=assignment.decide_by,
+        final_by=assignment.final_by,
         contact_name=need.contact_name if shown else None,
         contact_phone=need.contact_phone if shown else None,
     )

@@ -1,6 +1,7 @@
-"""The "135" clocks of `matching.leads` as SQL over `assignment`, built from its one table
-(`RUNNING`): overdue now (the API's lists, the dashboard, the worker's flags, expiry) and missed
-by the deadline (the reports). No status list or deadline is written here by hand."""
+"""The clocks of `matching.leads` ("135" and 002's month) as SQL over `assignment`, built from
+its one table (`RUNNING`): overdue now (the API's lists, the dashboard, the worker's flags,
+expiry) and missed by the deadline (the reports). No status list or deadline is written here by
+hand."""
 
 from __future__ import annotations
 

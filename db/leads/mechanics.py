@@ -181,6 +181,7 @@ class NewLead:
     accept_by: datetime
     contact_by: datetime
     decide_by: datetime
+    final_by: datetime
     deadlines_estimated: bool
 
 
@@ -247,6 +248,7 @@ def add_assignment(
         accept_by=clocks.accept_by,
         contact_by=clocks.contact_by,
         decide_by=clocks.decide_by,
+        final_by=clocks.final_by,
         deadlines_estimated=clocks.estimated,
     )
     kind = "claimed" if claimed else "offered"

@@ -1,7 +1,7 @@
-"""Leads past the "135" clocks (002) as `matching.leads.RUNNING` runs them: accepted but not
-contacted by `contact_by`, not decided (credit granted or declined) by `decide_by`. Each is
-flagged once per clock: the flag is stamped on the lead, the event logged, and the bank's admins
-told through the outbox."""
+"""Leads past their clocks (002) as `matching.leads.RUNNING` runs them: accepted but not
+contacted by `contact_by`, not decided (credit granted or declined) by `decide_by` ("135"), nor
+by `final_by` (the month). Each is flagged once per clock: the flag is stamped on the lead, the
+event logged, and the bank's admins told through the outbox."""
 
 from __future__ import annotations
 
@@ -41,23 +41,36 @@ class Watch:
 
 CONTACT = Watch(Clock.CONTACT, "contact_overdue_at", Notice.BANK_CONTACT_OVERDUE)
 DECIDE = Watch(Clock.DECIDE, "decide_overdue_at", Notice.BANK_DECIDE_OVERDUE)
-WATCHED = (CONTACT, DECIDE)
+FINAL = Watch(Clock.FINAL, "final_overdue_at", Notice.BANK_FINAL_OVERDUE)
+WATCHED = (CONTACT, DECIDE, FINAL)
 
 
 @dataclass(frozen=True, slots=True)
 class OverdueRun:
     contact: int  # leads newly flagged as not contacted in time
-    decide: int  # leads newly flagged as not decided in time
+    decide: int  # leads newly flagged as not decided in time ("135": 5 working days)
+    final: int = 0  # leads newly flagged as not decided within the month
     failed: int = 0  # leads that could not be flagged this time (logged; tried next run)
+
+    @property
+    def flagged(self) -> int:
+        return self.contact + self.decide + self.final
 
 
 def flag_overdue(session: Session, *, now: datetime | None = None) -> OverdueRun:
-    """Flag every lead newly past its contact or decision deadline, one transaction each."""
+    """Flag every lead newly past its contact, decision or final deadline, one transaction
+    each."""
     now = now or utcnow()
-    contact, decide = (_sweep(session, watch, now) for watch in WATCHED)
-    run = OverdueRun(contact.done, decide.done, contact.failed + decide.failed)
-    if run.contact or run.decide:
-        log.info("flagged %d leads not contacted, %d not decided in time", run.contact, run.decide)
+    contact, decide, final = (_sweep(session, watch, now) for watch in WATCHED)
+    failed = contact.failed + decide.failed + final.failed
+    run = OverdueRun(contact.done, decide.done, final.done, failed)
+    if run.flagged:
+        log.info(
+            "flagged %d leads not contacted, %d not decided, %d not decided within the month",
+            run.contact,
+            run.decide,
+            run.final,
+        )
     return run
 
 

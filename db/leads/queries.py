@@ -181,7 +181,8 @@ _LEAD_COLUMNS: tuple[Any, ...] = (
         col(getattr(Assignment, name))
         for name in (
             "id", "need_id", "status", "manager_id", "claimed", "existing_bank", "accept_by",
-            "contact_by", "decide_by", "deadlines_estimated", "created_at", "updated_at",
+            "contact_by", "decide_by", "final_by", "deadlines_estimated", "created_at",
+            "updated_at",
         )
     ),
     col(Bank.code).label("bank_code"),

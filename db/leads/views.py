@@ -28,6 +28,7 @@ def lead_of(assignment: Assignment | NewLead, bank: BankFacts) -> Lead:
         accept_by=assignment.accept_by,
         contact_by=assignment.contact_by,
         decide_by=assignment.decide_by,
+        final_by=assignment.final_by,
         deadlines_estimated=assignment.deadlines_estimated,
     )
 

@@ -122,7 +122,7 @@ class Assignment(SQLModel, table=True):
         Index(None, "manager_id", "status"),
         Index(None, "status", "accept_by"),
         Index(None, "updated_at"),
-        Index(None, "decide_by"),  # with updated_at: the leads a report's period may touch
+        Index(None, "final_by"),  # with updated_at: the leads a report's period may touch
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -155,8 +155,10 @@ class Assignment(SQLModel, table=True):
     decline_reason: str | None = Field(default=None, sa_column=code_column(nullable=True))
     decline_detail: str | None = Field(default=None, max_length=500)
     # when the worker flagged the lead overdue (once each): not contacted, not decided in time
+    # ("135"), not decided within the month (002)
     contact_overdue_at: datetime | None = Field(default=None, sa_column=at_column(nullable=True))
     decide_overdue_at: datetime | None = Field(default=None, sa_column=at_column(nullable=True))
+    final_overdue_at: datetime | None = Field(default=None, sa_column=at_column(nullable=True))
     created_at: datetime = Field(sa_column=at_column())
     updated_at: datetime = Field(sa_column=at_column())
     # the need's, copied when the lead is made so reports count leads without joining needs:

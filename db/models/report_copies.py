@@ -46,17 +46,19 @@ report_lead = Table(
     _day("accept_by_day"),
     _day("contact_by_day"),
     _day("decide_by_day"),
+    _day("final_by_day"),  # the last deadline (`matching.leads`)
     # the step not done by its deadline while the lead still ran (as the row stands now)
     Column("missed_accept", Boolean, nullable=False),
     Column("missed_contact", Boolean, nullable=False),
     Column("missed_decide", Boolean, nullable=False),
+    Column("missed_final", Boolean, nullable=False),
     Column("credit_amount_yuan", BigInteger, nullable=True),
     Column("loan_amount_yuan", BigInteger, nullable=True),
     Column("hours_to_accept", Float, nullable=True),  # offers only: claims left out
     Column("hours_to_contact", Float, nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),  # which leads a period touches
-    Index(None, "updated_at"),  # with decide_by_day: the leads a short period may touch
-    Index(None, "decide_by_day"),
+    Index(None, "updated_at"),  # with final_by_day: the leads a short period may touch
+    Index(None, "final_by_day"),
     Index(None, "city"),  # a coordinator's region: a city or a county
     Index(None, "county"),
 )
@@ -131,6 +133,7 @@ DAY_SUMS = (
     "overdue_accept",  # missed deadlines, by the deadline's day
     "overdue_contact",
     "overdue_decide",
+    "overdue_final",
     "visits",
     "effective_visits",
     "hours_to_accept_n",  # how many leads have hours to accept on the day: the medians' counts

@@ -58,7 +58,7 @@ from sqlmodel import Session, col
 
 from db.core.engine import READ_ONLY
 from db.core.vocabulary import ONLINE, NeedStatus
-from db.leads.clocks import missed
+from db.leads.clocks import deadline, missed
 from db.models import Assignment, Event, Need
 from db.models.report_copies import report_copy_mark, report_lead, report_need, report_visit
 from db.reports.day_sums import day_sums_added
@@ -157,9 +157,7 @@ def fresh_leads(name: str) -> Any:
         day(contacted).label("contacted_day"),
         day(credit).label("credit_day"),
         day(col(a.loan_issued_at)).label("loan_day"),
-        day(col(a.accept_by)).label("accept_by_day"),
-        day(col(a.contact_by)).label("contact_by_day"),
-        day(col(a.decide_by)).label("decide_by_day"),
+        *(day(deadline(clock)).label(f"{clock.deadline}_day") for clock in Clock),
         *(missed(clock).label(f"missed_{clock.value}") for clock in Clock),
         col(a.credit_amount_yuan).label("credit_amount_yuan"),
         col(a.loan_amount_yuan).label("loan_amount_yuan"),

@@ -1,5 +1,5 @@
 """What the dashboard shows beyond the reports (`db/reports/progress.py`), each held to a
-`ReportScope` as the reports are: the leads past a "135" deadline right now, the funnel of each QR
+`ReportScope` as the reports are: the leads past a deadline right now, the funnel of each QR
 source for a period, and a need's region and banks (to tell whether a viewer may open it)."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class OverdueLead:
     manager: str | None
     park: str | None  # park name
     status: AssignmentStatus
-    late: tuple[str, ...]  # accept, contact, decide
+    late: tuple[str, ...]  # accept, contact, decide, final
     breached_at: datetime
 
 
@@ -71,6 +71,7 @@ def overdue_leads(
             col(a.accept_by),
             col(a.contact_by),
             col(a.decide_by),
+            col(a.final_by),
             breach,
         )
         .join(Bank, col(Bank.id) == col(a.bank_id))

@@ -207,11 +207,11 @@ def _touched(leads: Any, period: Period, days: tuple[int, int]) -> ColumnElement
     """The leads with a moment or a deadline that may fall in the period: made before it ends
     and changed since it began (less the clock skew: a step's reported time may lie that far
     after the change that recorded it), or with deadlines spanning part of it (a lead's
-    deadlines all lie between `accept_by` and `decide_by`)."""
+    deadlines all lie between `accept_by` and `final_by`: `matching.leads`)."""
     first, last = days
     r = leads.c
     changed = and_(r.updated_at >= period.start - CLOCK_SKEW, r.created_day <= last)
-    return or_(changed, and_(r.decide_by_day >= first, r.accept_by_day <= last))
+    return or_(changed, and_(r.final_by_day >= first, r.accept_by_day <= last))
 
 
 def _run(

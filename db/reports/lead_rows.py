@@ -27,10 +27,8 @@ from matching.leads import Clock
 
 Condition = Callable[[Any], ColumnElement[bool]]
 
-DEADLINES: Final = {  # the deadline's day, whether it was missed, the moment it was due
-    "accept_by": ("accept_by_day", "missed_accept"),
-    "contact_by": ("contact_by_day", "missed_contact"),
-    "decide_by": ("decide_by_day", "missed_decide"),
+DEADLINES: Final = {  # each clock's deadline: its day, whether it was missed
+    clock.deadline: (f"{clock.deadline}_day", f"missed_{clock.value}") for clock in Clock
 }
 
 
@@ -85,9 +83,7 @@ def lead_measures(as_of_day: int | None, *, by_bank: bool) -> list[Measure]:
         Measure("first_loan_credit", "credit_day", lambda r: r.c.first_loan.is_(True)),
         Measure("loans_issued", "loan_day"),
         Measure("loan_amount_yuan", "loan_day", summed="loan_amount_yuan"),
-        missed("accept_by"),
-        missed("contact_by"),
-        missed("decide_by"),
+        *(missed(deadline) for deadline in DEADLINES),
     ]
 
 
@@ -158,9 +154,9 @@ def overdue_today(
 
 
 def due_between(scope: ReportScope, since: datetime, as_of: datetime) -> Any:
-    """The leads with a deadline between `since` and `as_of` (deadlines all lie between
-    `accept_by` and `decide_by`, both indexed)."""
-    a = Assignment
-    return select(col(a.id)).where(
-        col(a.decide_by) >= since, col(a.accept_by) < as_of, *in_scope(scope)
+    """The leads with a deadline between `since` and `as_of` (a lead's deadlines all lie
+    between its first and its last clock's: `accept_by` and `final_by`, both indexed)."""
+    first, *_, last = Clock
+    return select(col(Assignment.id)).where(
+        deadline(last) >= since, deadline(first) < as_of, *in_scope(scope)
     )

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import get_args
 
 from sqlmodel import Session, col, select
 
-from api.schemas.leads import LeadPageOut
+from api.schemas.leads import LeadPageOut, Overdue
 from db.core.vocabulary import AssignmentStatus
 from db.models import Assignment, Event, Need
 from matching.data import sample_catalog
+from matching.leads import Clock
 from tests.api.conftest import Api
 from tests.db.builders import Seeded, firm, register
 
@@ -43,7 +45,9 @@ def test_a_manager_sees_the_offered_lead_with_the_firm_the_match_and_the_deadlin
     }
     assert item["match"]["reasons"] and item["match"]["products"]
     assert {g["name"] for g in item["match"]["guarantees"]} == {"政策性担保"}
-    assert set(item["deadlines"]) == {"accept_by", "contact_by", "decide_by", "estimated"}
+    deadlines = item["deadlines"]
+    assert set(deadlines) == {"accept_by", "contact_by", "decide_by", "final_by", "estimated"}
+    assert deadlines["final_by"] == "2026-12-23T10:00:00+08:00"  # 002: a decision in a month
     assert item["overdue"] == []
     assert item["contact"] is None
 
@@ -281,6 +285,12 @@ def test_overdue_clocks_show_once_passed(api: Api) -> None:
     assert caller.get(f"{LEADS}/{lead_id}").json()["overdue"] == ["accept"]
     assert caller.post(f"{LEADS}/{lead_id}/accept").status_code == 200
     assert caller.get(f"{LEADS}/{lead_id}").json()["overdue"] == ["contact", "decide"]
+    api.clock.now += timedelta(days=15)  # a month and a day after the offer, still undecided
+    assert caller.get(f"{LEADS}/{lead_id}").json()["overdue"] == ["contact", "decide", "final"]
+
+
+def test_the_overdue_names_are_the_clocks() -> None:
+    assert get_args(Overdue) == tuple(clock.value for clock in Clock)
 
 
 def test_coordinators_do_not_pull_leads(api: Api) -> None:

@@ -141,6 +141,7 @@ def _offer(need_id: int, bank_code: str, bank: str, existing: bool) -> Lead:
         accept_by=clocks.accept_by,
         contact_by=clocks.contact_by,
         decide_by=clocks.decide_by,
+        final_by=clocks.final_by,
         deadlines_estimated=clocks.estimated,
     )
 

@@ -297,6 +297,7 @@ def test_registering_the_same_firm_again_asks_what_it_is(seeded: Seeded, user: D
 def test_status_lists_each_bank_and_its_progress(seeded: Seeded, user: Driver) -> None:
     walk_to_summary(user)
     user.press("确认提交")
+    assert "原则上在" in user.text and "前作出授信审批决定" in user.text  # 002's month
     user.send("/status")
     assert "待受理" in user.text and "300万元" in user.text
 

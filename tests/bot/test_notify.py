@@ -17,6 +17,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
 
 from bot.config import BotSettings
 from bot.notify import Notifier, SendRun, make_bot
+from bot.result import when
 from db.core.engine import is_sqlite
 from db.core.unit import Actor
 from db.leads.assignments import accept
@@ -243,6 +244,7 @@ def test_a_linked_manager_accepts_a_new_lead_with_its_button(
     manager_user.press("受理")
     accepted = manager_user.wait_for(lambda m: m.edited and "已受理线索" in m.text)
     assert "王经理" in accepted.text and "13800138000" in accepted.text and not accepted.buttons
+    assert f"最迟不超过 {when(lead.final_by)}" in accepted.text  # the decision's deadlines too
     assert status_of(seeded, lead.id) == "accepted"
     assert "已受理" in toast_after(standin, seen)
     old = f"lead:d:{lead.id}"  # the decline button of the same notice, pressed late

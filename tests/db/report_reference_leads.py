@@ -5,7 +5,7 @@ condition it asks, and which leads a period may touch.
 
 Which leads a pass reads is bounded without an index per moment: a lead's moments all lie
 between its creation and its last change, give or take the clock skew a manager may report
-(`updated_at`, indexed), and its deadlines all lie between `accept_by` and `decide_by` (indexed).
+(`updated_at`, indexed), and its deadlines all lie between `accept_by` and `final_by` (indexed).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def touched(
     docstring for the bounds); with `superseded_apart`, also whether a lead's need is still
     kept, not superseded when the firm registered again (the one fact of a need that changes)."""
     a = Assignment
-    due = and_(col(a.decide_by) >= period.start, col(a.accept_by) < period.end)
+    due = and_(col(a.final_by) >= period.start, col(a.accept_by) < period.end)
     query = select(col(a.id)).where(or_(changed(period), due), *in_scope(scope))
     if not superseded_apart:
         return query, None
@@ -77,6 +77,7 @@ def moments() -> dict[str, Any]:
         "accept_by": col(a.accept_by),
         "contact_by": col(a.contact_by),
         "decide_by": col(a.decide_by),
+        "final_by": col(a.final_by),
     }
 
 
@@ -128,6 +129,7 @@ def lead_measures(as_of: datetime, kept: ColumnElement[bool] | None) -> list[Mea
         Measure("overdue_accept", "accept_by", missed("accept_by", "accepted", after=False)),
         Measure("overdue_contact", "contact_by", missed("contact_by", "contacted", after=True)),
         Measure("overdue_decide", "decide_by", missed("decide_by", "credit", after=True)),
+        Measure("overdue_final", "final_by", missed("final_by", "credit", after=True)),
     ]
 
 

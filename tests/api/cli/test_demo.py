@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+import api.cli.demo
 from db.core.config import get_settings
 from db.core.vocabulary import Role
+from db.demo.season import DEFAULT_FIRMS, FULL_FIRMS, DemoSeason, fill_season
 from db.models import Bank, Need, Staff
 from db.staff.accounts import staff_for_token
 from tests.api.cli.run import count as _count
@@ -87,3 +90,28 @@ def test_demo_rejects_nonsense_sizes(database: Engine) -> None:
     code, out = _yinqi("demo", "--firms", "0")
     assert code == 2 and "--firms" in out
     assert _count(database, Need) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "firms", "hint"),
+    [((), DEFAULT_FIRMS, True), (("--full",), FULL_FIRMS, False), (("--firms", "30"), 30, False)],
+)
+def test_the_default_season_is_short_and_the_full_one_a_flag_away(
+    database: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
+    firms: int,
+    hint: bool,
+) -> None:
+    asked: list[int] = []
+
+    def small(engine: Engine, *, firms: int, **kwargs: Any) -> DemoSeason:
+        asked.append(firms)  # then a small season, whatever was asked, to keep the test short
+        return fill_season(engine, **{**kwargs, "firms": 30, "weeks": 1})
+
+    monkeypatch.setattr(api.cli.demo, "fill_season", small)
+    code, out = _yinqi("demo", *args, "--lang", "en")
+    assert code == 0, out
+    assert asked == [firms]
+    assert ("`yinqi demo --replace --full` plays the full one" in out) is hint
+    assert TOKEN.fullmatch(out.rstrip().splitlines()[-1])  # the coordinator's token still last

@@ -8,6 +8,7 @@ import re
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from bot.result import when
 from db.models import Assignment, Bank, Need, Staff
 from tests.api.web.phone import Phone
 from tests.api.web.test_chat import walk_to_summary
@@ -48,6 +49,7 @@ def test_the_status_page_names_the_manager_once_their_bank_accepts(
     assert accepted.status_code == 200, accepted.text
     phone.open(link)
     assert "银行已受理" in phone.page
+    assert f"原则上{when(lead.final_by)}前作出授信决定" in phone.page  # 002's month
     assert f"客户经理：{name}，工作电话：0575-8601 2345" in phone.page
 
 

@@ -114,6 +114,7 @@ def test_progress_by_bank_in_wan_with_ratios_as_percentages(story: Story) -> Non
     assert total["首贷户占比"].value == 0.5
     assert total["线上对接率"].value == pytest.approx(6 / 7)
     assert total["超时未受理（笔）"].value == 1 and total["超时未联系（笔）"].value == 1
+    assert headers[-1] == "超1个月未审批（笔）"  # 002's month: none in a fortnight
     assert ws.column_dimensions["A"].width >= 8  # 恒信农商银行 fits
 
 

@@ -1,7 +1,8 @@
-"""Every reader of the "135" clocks gives the same answer for the same lead, at every moment:
-the API's leads and needs, the dashboard's overdue list, the progress report's missed deadlines,
-and the worker (its contact and decision flags, and expiry for an offer nobody accepted). All
-read one table, `matching.leads.RUNNING`; this pins the table and checks each reader against it.
+"""Every reader of the clocks (the "135" ones and 002's month) gives the same answer for the
+same lead, at every moment: the API's leads and needs, the dashboard's overdue list, the progress
+report's missed deadlines, and the worker (its contact, decision and month flags, and expiry for
+an offer nobody accepted). All read one table, `matching.leads.RUNNING`; this pins the table and
+checks each reader against it.
 """
 
 from __future__ import annotations
@@ -27,13 +28,16 @@ from matching.workdays import CHINA_TZ
 from tests.db.builders import MONDAY, Seeded, firm, register
 
 S = AssignmentStatus
-# Monday's leads: accept by Tuesday's end, contact by Thursday's, decide by next Monday's (China)
+# Monday's leads: accept by Tuesday's end, contact by Thursday's, decide by next Monday's (China),
+# and at the latest 30 days after the offer: 12-23 10:00
 MOMENTS = {
     "before every deadline": datetime(2026, 11, 23, 12, 0, tzinfo=CHINA_TZ),
     "on the accept deadline": datetime(2026, 11, 24, 23, 59, 59, 999999, tzinfo=CHINA_TZ),
     "past accept": datetime(2026, 11, 25, 0, 0, 1, tzinfo=CHINA_TZ),
     "past contact": datetime(2026, 11, 27, 0, 0, 1, tzinfo=CHINA_TZ),
     "past decide": datetime(2026, 12, 1, 0, 0, 1, tzinfo=CHINA_TZ),
+    "on the final deadline": datetime(2026, 12, 23, 10, 0, tzinfo=CHINA_TZ),
+    "past final": datetime(2026, 12, 23, 10, 0, 0, 1, tzinfo=CHINA_TZ),
 }
 # where each firm's lead is taken, every step done on Monday, before any deadline
 STEPS: dict[str, tuple[str, ...]] = {
@@ -44,13 +48,16 @@ STEPS: dict[str, tuple[str, ...]] = {
     "银杏": ("accept", "contacted", "credit_granted"),
     "紫藤": ("accept", "decline"),  # the next bank is offered the need, on Monday too
 }
-PINNED_PAST_DECIDE = {  # the chosen rule, written out: what is late once every deadline passed
-    S.OFFERED: (Clock.ACCEPT,),  # not contact or decide: the bank has not taken the lead on
-    S.ACCEPTED: (Clock.CONTACT, Clock.DECIDE),
-    S.CONTACTED: (Clock.DECIDE,),
-    S.VISITED: (Clock.DECIDE,),
-    S.CREDIT_GRANTED: (),
-    S.DECLINED: (),
+PINNED_PAST_FINAL = {  # the chosen rule, written out: what is late once every deadline passed
+    S.OFFERED: (Clock.ACCEPT,),  # not the others: the bank has not taken the lead on
+    S.ACCEPTED: (Clock.CONTACT, Clock.DECIDE, Clock.FINAL),
+    S.CONTACTED: (Clock.DECIDE, Clock.FINAL),
+    S.VISITED: (Clock.DECIDE, Clock.FINAL),
+    S.CREDIT_GRANTED: (),  # decided in time
+    S.DECLINED: (),  # decided in time
+}
+PAST_DECIDE = {
+    s: tuple(c for c in late if c is not Clock.FINAL) for s, late in PINNED_PAST_FINAL.items()
 }
 
 
@@ -98,9 +105,11 @@ def test_api_dashboard_reports_and_worker_agree(
 ) -> None:
     now = MOMENTS[moment]
     expected = {i: overdue(status, a, now) for i, (status, a) in leads.items()}
-    assert {s for s, _ in leads.values()} == set(PINNED_PAST_DECIDE)
-    if moment == "past decide":
-        assert {i: PINNED_PAST_DECIDE[s] for i, (s, _) in leads.items()} == expected
+    assert {s for s, _ in leads.values()} == set(PINNED_PAST_FINAL)
+    if moment == "past final":
+        assert {i: PINNED_PAST_FINAL[s] for i, (s, _) in leads.items()} == expected
+    if moment in ("past decide", "on the final deadline"):
+        assert {i: PAST_DECIDE[s] for i, (s, _) in leads.items()} == expected
     if moment in ("before every deadline", "on the accept deadline"):
         assert not any(expected.values())  # a deadline is met up to its last moment
 
@@ -135,12 +144,17 @@ def _assert_report_counts(
             session,
             scope=ReportScope(),
             date_from=date(2026, 11, 23),
-            date_to=date(2026, 12, 6),
+            date_to=date(2026, 12, 31),
             group_by="bank",
             now=now,
         )
     total = report.total
-    missed = (total.overdue_accept, total.overdue_contact, total.overdue_decide)
+    missed = (
+        total.overdue_accept,
+        total.overdue_contact,
+        total.overdue_decide,
+        total.overdue_final,
+    )
     assert missed == tuple(_count(expected, clock) for clock in Clock)
 
 
@@ -151,9 +165,10 @@ def _assert_worker_flags(
         flagged = flag_overdue(session, now=now)
     with seeded.session() as session:
         expired = expire_overdue(session, now=now)
-    assert (flagged.contact, flagged.decide, expired.expired) == (
+    assert (flagged.contact, flagged.decide, flagged.final, expired.expired) == (
         _count(expected, Clock.CONTACT),
         _count(expected, Clock.DECIDE),
+        _count(expected, Clock.FINAL),
         _count(expected, Clock.ACCEPT),
     )
     with seeded.session() as session:
@@ -162,4 +177,5 @@ def _assert_worker_flags(
             assert a is not None
             assert (a.contact_overdue_at is not None) == (Clock.CONTACT in late), lead_id
             assert (a.decide_overdue_at is not None) == (Clock.DECIDE in late), lead_id
+            assert (a.final_overdue_at is not None) == (Clock.FINAL in late), lead_id
             assert (a.status == S.EXPIRED) == (Clock.ACCEPT in late), lead_id

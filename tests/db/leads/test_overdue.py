@@ -1,5 +1,6 @@
-"""A lead accepted but not contacted within 3 working days, or not decided within 5, is flagged
-once per clock: stamped, logged, and the bank's admins told (002, "135")."""
+"""A lead accepted but not contacted within 3 working days, or not decided within 5 ("135"), or
+not decided within the month (002's 原则上1个月内), is flagged once per clock: stamped, logged, and
+the bank's admins told."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
-from db.leads.assignments import accept, record_follow_up
+from db.core.vocabulary import DeclineReason
+from db.leads.assignments import accept, decline, record_follow_up
 from db.leads.overdue import Watch, flag_overdue
 from db.leads.views import Lead
 from db.models import Assignment, Event, Outbox
@@ -19,6 +21,8 @@ from tests.db.builders import MONDAY, Seeded, firm, register
 # Monday's lead: contact by Thursday's end, decide by the next Monday's end (China time)
 AFTER_CONTACT_BY = datetime(2026, 11, 27, 0, 0, 1, tzinfo=CHINA_TZ)
 AFTER_DECIDE_BY = datetime(2026, 12, 1, 0, 0, 1, tzinfo=CHINA_TZ)
+# and decide at the latest 30 days after the offer (Monday 10:00 China time)
+AFTER_FINAL_BY = datetime(2026, 12, 23, 10, 0, 1, tzinfo=CHINA_TZ)
 
 
 @pytest.fixture
@@ -30,10 +34,14 @@ def accepted(seeded: Seeded) -> Lead:
 
 
 def _flag(seeded: Seeded, now: datetime) -> tuple[int, int]:
+    return _flag_all(seeded, now)[:2]
+
+
+def _flag_all(seeded: Seeded, now: datetime) -> tuple[int, int, int]:
     with seeded.session() as session:
         run = flag_overdue(session, now=now)
     assert run.failed == 0
-    return run.contact, run.decide
+    return run.contact, run.decide, run.final
 
 
 def _events(seeded: Seeded, kind: str) -> list[Event]:
@@ -47,9 +55,11 @@ def _told(seeded: Seeded, template: str) -> list[Outbox]:
         return list(session.exec(query).all())
 
 
-def test_the_deadlines_are_the_third_and_fifth_working_day(accepted: Lead) -> None:
+def test_the_deadlines_are_the_third_and_fifth_working_day_and_the_month(accepted: Lead) -> None:
     assert accepted.contact_by < AFTER_CONTACT_BY <= accepted.contact_by + timedelta(seconds=2)
     assert accepted.decide_by < AFTER_DECIDE_BY <= accepted.decide_by + timedelta(seconds=2)
+    assert accepted.final_by == MONDAY + timedelta(days=30)
+    assert accepted.final_by < AFTER_FINAL_BY <= accepted.final_by + timedelta(seconds=2)
 
 
 def test_nothing_is_flagged_before_the_deadline(seeded: Seeded, accepted: Lead) -> None:
@@ -104,6 +114,66 @@ def test_a_decided_or_merely_offered_lead_is_not_flagged(seeded: Seeded, accepte
     assert _flag(seeded, AFTER_DECIDE_BY) == (0, 0)
 
 
+def test_a_lead_undecided_after_the_month_is_flagged_once_more_and_the_admins_told(
+    seeded: Seeded, accepted: Lead
+) -> None:
+    manager = seeded.managers[accepted.bank_code][0]
+    with seeded.session() as session:
+        record_follow_up(
+            session, lead_id=accepted.id, actor=manager, kind="visited", effective=True, now=MONDAY
+        )
+    assert _flag_all(seeded, AFTER_DECIDE_BY) == (0, 1, 0)
+    assert _flag_all(seeded, accepted.final_by) == (0, 0, 0)  # met up to its last moment
+    assert _flag_all(seeded, AFTER_FINAL_BY) == (0, 0, 1)
+    assert _flag_all(seeded, AFTER_FINAL_BY + timedelta(days=7)) == (0, 0, 0)
+    (event,) = _events(seeded, "final_overdue")
+    assert event.assignment_id == accepted.id and event.actor_kind == "system"
+    assert event.payload["due"] == accepted.final_by.isoformat()
+    (notice,) = _told(seeded, "bank.final_overdue")
+    assert notice.staff_id == seeded.bank_admins[accepted.bank_code].staff_id
+    assert notice.params == {"lead_id": accepted.id, "need_id": accepted.need_id}
+    with seeded.session() as session:
+        lead = session.get(Assignment, accepted.id)
+        assert lead is not None and lead.final_overdue_at == AFTER_FINAL_BY
+
+
+def test_credit_granted_late_by_135_but_within_the_month_misses_only_the_5_days(
+    seeded: Seeded, accepted: Lead
+) -> None:
+    manager = seeded.managers[accepted.bank_code][0]
+    with seeded.session() as session:
+        record_follow_up(session, lead_id=accepted.id, actor=manager, kind="contacted", now=MONDAY)
+    assert _flag_all(seeded, AFTER_DECIDE_BY) == (0, 1, 0)
+    granted_at = accepted.final_by - timedelta(hours=1)
+    with seeded.session() as session:
+        record_follow_up(
+            session,
+            lead_id=accepted.id,
+            actor=manager,
+            kind="credit_granted",
+            amount_yuan=500_000,
+            now=granted_at,
+        )
+    assert _flag_all(seeded, AFTER_FINAL_BY) == (0, 0, 0)
+    assert _events(seeded, "final_overdue") == []
+
+
+def test_a_lead_declined_within_the_month_is_not_flagged_past_it(
+    seeded: Seeded, accepted: Lead
+) -> None:
+    manager = seeded.managers[accepted.bank_code][0]
+    with seeded.session() as session:
+        decline(
+            session,
+            lead_id=accepted.id,
+            actor=manager,
+            reason_code=DeclineReason.FIRM_REASON,
+            now=accepted.final_by - timedelta(days=1),
+        )
+    flagged = _flag_all(seeded, AFTER_FINAL_BY + timedelta(days=30))
+    assert flagged[2] == 0 and _events(seeded, "final_overdue") == []
+
+
 def test_one_failing_lead_does_not_stop_the_others(
     seeded: Seeded, accepted: Lead, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -123,7 +193,7 @@ def test_one_failing_lead_does_not_stop_the_others(
     monkeypatch.setattr(db.leads.overdue, "_flag_one", broken)
     with seeded.session() as session:
         run = flag_overdue(session, now=AFTER_CONTACT_BY)
-    assert (run.contact, run.decide, run.failed) == (1, 0, 1)
+    assert (run.contact, run.decide, run.final, run.failed) == (1, 0, 0, 1)
     monkeypatch.setattr(db.leads.overdue, "_flag_one", real)
     assert _flag(seeded, AFTER_CONTACT_BY) == (1, 0)  # the next run catches up
 
