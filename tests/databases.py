@@ -115,7 +115,8 @@ class PostgresSchema:
         deleted = [t for t in reversed(TABLES) if t not in ("event", *near)]
         return "; ".join(
             [
-                f"DO $$ BEGIN IF EXISTS (SELECT FROM event) THEN TRUNCATE event, {', '.join(near)}; "
+                "DO $$ BEGIN IF EXISTS (SELECT FROM event) THEN "
+                f"TRUNCATE event, {', '.join(near)}; "
                 f"ELSE {' '.join(f'DELETE FROM {t};' for t in near)} END IF; END $$",
                 *(f'DELETE FROM "{t}"' for t in deleted),
                 *(f"SELECT setval('\"{s}\"', 1, false)" for s in self.sequences),

@@ -28,7 +28,6 @@ from db.intake.holdings import held_products
 from db.leads.assignments import offer_to
 from db.leads.mechanics import lock_need, record
 from db.leads.views import Lead, lead_of, leads_of_need
-from db.problems.raising import attention_cause, raise_problem
 from db.models import (
     Assignment,
     Bank,
@@ -40,6 +39,7 @@ from db.models import (
     QrSource,
     utcnow,
 )
+from db.problems.raising import attention_cause, raise_problem
 from matching.catalog import Catalog
 from matching.catalog import Park as CatalogPark
 from matching.engine import firm_park, match

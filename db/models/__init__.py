@@ -2,7 +2,8 @@
 and conversations, `leads` with needs, events and the outbox, `problems` with the key-problem
 list and the firms' visit checks, `dashboard` sessions, `report_copies`; `base` holds the
 naming convention and column types). Importing this package registers every table on
-`metadata`, which Alembic (`db/migrations`) compares with the migrations. It imports SQLModel and SQLAlchemy only."""
+`metadata`, which Alembic (`db/migrations`) compares with the migrations. It imports
+SQLModel and SQLAlchemy only."""
 
 from db.models.access import ApiToken, LinkCode, Staff
 from db.models.base import MAX_ID, NAMING_CONVENTION, UtcDateTime, metadata, utcnow

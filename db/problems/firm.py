@@ -16,12 +16,12 @@ from sqlmodel import Session, col, select
 from db.core.errors import Conflict, InvalidInput, NotFound
 from db.core.unit import Actor, use_case
 from db.core.vocabulary import (
+    STILL_OPEN,
     ComplaintCause,
     NeedStatus,
     Notice,
     ProblemKind,
     Role,
-    STILL_OPEN,
     VisitAnswer,
 )
 from db.leads.mechanics import lock_need, queue_notice, record
@@ -162,21 +162,53 @@ def file_complaint(
     lead = _lead_of_bank(session, need, bank_code) if bank_code else None
     if _open_complaints(session, need.id or 0) >= MAX_OPEN_COMPLAINTS:
         raise Conflict.of("too_many_complaints", most=MAX_OPEN_COMPLAINTS)
-    bank_id = lead.bank_id if lead else None
     problem_id = raise_problem(
         session, kind=ProblemKind.COMPLAINT, cause=reason.value, need=need, now=now,
-        lead_id=lead.id if lead else None, bank_id=bank_id, detail=words,
+        lead_id=lead.id if lead else None, bank_id=lead.bank_id if lead else None,
+        detail=words,
     )  # fmt: skip
     payload = {"problem_id": problem_id, "cause": reason.value}
     record(session, actor=Actor.firm(), at=now, kind="complaint_filed", need_id=need.id,
            assignment=lead, payload=payload)  # fmt: skip
     if lead is not None:
-        params = {"problem_id": problem_id, "lead_id": lead.id, "need_id": need.id,
-                  "cause": reason.value}  # fmt: skip
-        for staff_id in _bank_admins(session, lead.bank_id):
-            key = f"c{problem_id}:s{staff_id}"
-            queue_notice(session, key, Notice.BANK_COMPLAINT, now, params, staff_id=staff_id)
+        _tell_bank(session, problem_id, lead, reason.value, now)
     return problem_id
+
+
+@use_case
+def name_complaint_bank(
+    session: Session, *, chat_id: int, problem_id: int, bank_code: str, now: datetime | None = None
+) -> None:
+    """The firm says which bank its complaint (filed without one) is about: the bank's admins
+    are told. Naming the same bank again changes nothing; another one is refused."""
+    now = now or utcnow()
+    problem = session.get(Problem, problem_id) if 1 <= problem_id <= MAX_ID else None
+    need = session.get(Need, problem.need_id) if problem else None
+    if problem is None or need is None or need.chat_id != chat_id:
+        raise NotFound.of("problem_not_found", problem_id=problem_id)
+    lead = _lead_of_bank(session, lock_need(session, need.id or 0), bank_code)
+    session.refresh(problem)
+    if problem.kind != ProblemKind.COMPLAINT or problem.bank_id not in (None, lead.bank_id):
+        raise Conflict.of("complaint_bank_named")
+    if problem.bank_id is not None:
+        return
+    problem.bank_id, problem.assignment_id, problem.updated_at = lead.bank_id, lead.id, now
+    session.add(problem)
+    record(session, actor=Actor.firm(), at=now, kind="complaint_filed", assignment=lead,
+           payload={"problem_id": problem_id, "cause": problem.cause})  # fmt: skip
+    _tell_bank(session, problem_id, lead, problem.cause, now)
+
+
+def _tell_bank(
+    session: Session, problem_id: int, lead: Assignment, cause: str, now: datetime
+) -> None:
+    """Tell the bank's admins a firm complained about one of its leads (its words stay with
+    the coordination team: they may name people)."""
+    params = {"problem_id": problem_id, "lead_id": lead.id, "need_id": lead.need_id,
+              "cause": cause}  # fmt: skip
+    for staff_id in _bank_admins(session, lead.bank_id):
+        key = f"c{problem_id}:s{staff_id}"
+        queue_notice(session, key, Notice.BANK_COMPLAINT, now, params, staff_id=staff_id)
 
 
 def _need_of_chat(session: Session, chat_id: int, need_id: int | None) -> int:
@@ -236,8 +268,13 @@ def complaints_of_chat(session: Session, chat_id: int, limit: int = 20) -> tuple
     ).all()
     return tuple(
         Complaint(
-            problem_id=p.id or 0, need_id=p.need_id, bank=bank, cause=p.cause, status=p.status,
-            outcome=p.measure if p.closed_at is not None else None, opened_at=p.opened_at,
-        )  # fmt: skip
+            problem_id=p.id or 0,
+            need_id=p.need_id,
+            bank=bank,
+            cause=p.cause,
+            status=p.status,
+            outcome=p.measure if p.closed_at is not None else None,
+            opened_at=p.opened_at,
+        )
         for p, bank in rows
     )

@@ -111,9 +111,8 @@ def update_problem(
         problem.closed_at = now if target.closed else None
     if ruling is not None or (closing and problem.kind == ProblemKind.VISIT_DISPUTED):
         changes["ruling"] = _rule_visit(session, problem, ruling, actor, now)
-    if closing and problem.kind == ProblemKind.COMPLAINT:
-        if not problem.measure:
-            raise InvalidInput.of("outcome_required", field="measure")
+    if closing and problem.kind == ProblemKind.COMPLAINT and not problem.measure:
+        raise InvalidInput.of("outcome_required", field="measure")
     if not changes:
         return problem
     problem.updated_at = now
@@ -140,9 +139,13 @@ def _status(value: ProblemStatus | str) -> ProblemStatus:
 
 def _check_owner(session: Session, owner_id: int, problem: Problem) -> None:
     owner = session.get(Staff, owner_id) if 1 <= owner_id <= MAX_ID else None
-    fits = owner is not None and owner.active and (
-        owner.role == Role.ADMIN
-        or (owner.role == Role.COORDINATOR and owner.region in (problem.city, problem.county))
+    fits = (
+        owner is not None
+        and owner.active
+        and (
+            owner.role == Role.ADMIN
+            or (owner.role == Role.COORDINATOR and owner.region in (problem.city, problem.county))
+        )
     )
     if not fits:
         raise InvalidInput.of("not_an_owner_here", field="owner_id", owner=owner_id)

@@ -23,6 +23,7 @@ _KINDS = (
     "'standards_failed', 'credit_repair', 'bank_limit', 'no_bank', 'banks_exhausted', "
     "'declined', 'expired', 'visit_disputed', 'complaint'"
 )
+_AT = sa.DateTime(timezone=True)
 _STANDARDS = ("compliant_operation", "fixed_premises", "real_need", "good_credit", "lawful_purpose")
 
 
@@ -76,16 +77,20 @@ def upgrade() -> None:
         sa.Column("ruled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("changed_event_id", sa.Integer(), nullable=True),
         sa.CheckConstraint(
-            "answer IS NULL OR answer IN ('confirmed', 'disputed')", name=op.f("ck_visit_check_answer")
+            "answer IS NULL OR answer IN ('confirmed', 'disputed')",
+            name=op.f("ck_visit_check_answer"),
         ),
         sa.CheckConstraint(
             "ruling IS NULL OR ruling IN ('held', 'struck')", name=op.f("ck_visit_check_ruling")
         ),
         sa.ForeignKeyConstraint(
-            ["assignment_id"], ["assignment.id"],
+            ["assignment_id"],
+            ["assignment.id"],
             name=op.f("fk_visit_check_assignment_id_assignment"),
-        ),  # fmt: skip
-        sa.ForeignKeyConstraint(["event_id"], ["event.id"], name=op.f("fk_visit_check_event_id_event")),
+        ),
+        sa.ForeignKeyConstraint(
+            ["event_id"], ["event.id"], name=op.f("fk_visit_check_event_id_event")
+        ),
         sa.ForeignKeyConstraint(["need_id"], ["need.id"], name=op.f("fk_visit_check_need_id_need")),
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_visit_check")),
     )
@@ -100,12 +105,12 @@ def _problems_already_listed(problem: sa.Table) -> None:
     bind = op.get_bind()
     need = sa.table(
         "need", sa.column("id"), sa.column("status"), sa.column("attention"),
-        sa.column("attention_at"), sa.column("standards", sa.JSON()), sa.column("city"),
-        sa.column("county"), sa.column("updated_at"),
+        sa.column("attention_at", _AT), sa.column("standards", sa.JSON()), sa.column("city"),
+        sa.column("county"), sa.column("updated_at", _AT),
     )  # fmt: skip
     lead = sa.table(
         "assignment", sa.column("id"), sa.column("need_id"), sa.column("bank_id"),
-        sa.column("status"), sa.column("decline_reason"), sa.column("ended_at"),
+        sa.column("status"), sa.column("decline_reason"), sa.column("ended_at", _AT),
     )  # fmt: skip
     flagged = bind.execute(
         sa.select(need).where(need.c.attention.is_not(None), need.c.attention_at.is_not(None))
