@@ -133,12 +133,14 @@ def test_a_coordinator_of_another_city_cannot_see_or_touch_the_problem(seeded: S
 
 
 def test_a_coordinator_reroutes_a_stuck_need_within_the_limit(seeded: Seeded) -> None:
-    need_id, problem_id = _declined(seeded)  # tlbank declined; the next bank was offered it
+    _, problem_id = _declined(seeded)  # tlbank declined; the next bank was offered it
     coordinator = seeded.coordinator
     with seeded.session() as s:
         held = {e.payload.get("bank") for e in s.exec(select(Event)).all()}
-        lead_id = send_to_bank(s, problem_id=problem_id, bank_code="mtbank", actor=coordinator,
-                               region=SHAOXING, reason="企业希望由本地银行服务", now=LATER)  # fmt: skip
+        lead_id = send_to_bank(
+            s, problem_id=problem_id, bank_code="mtbank", actor=coordinator, region=SHAOXING,
+            reason="企业希望由本地银行服务", now=LATER,
+        )  # fmt: skip
         event = s.exec(select(Event).where(Event.kind == "rerouted")).one()
         problem = s.get(Problem, problem_id)
     assert "mtbank" not in held
@@ -176,8 +178,10 @@ def test_a_coordinator_approves_one_bank_past_the_limit_with_who_and_why(seeded:
         note = s.exec(select(LeadNote.text).where(LeadNote.event_id == approved.id)).one()
         who = (approved.actor_staff_id, approved.assignment_id, approved.payload["limit"])
         with pytest.raises(Conflict) as again:  # one bank past the limit, never two
-            send_to_bank(s, problem_id=problem_id or 0, bank_code="hxrcb", actor=coordinator,
-                         region=SHAOXING, reason="再加一家", past_limit=True, now=LATER)  # fmt: skip
+            send_to_bank(
+                s, problem_id=problem_id or 0, bank_code="hxrcb", actor=coordinator,
+                region=SHAOXING, reason="再加一家", past_limit=True, now=LATER,
+            )  # fmt: skip
     assert who == (coordinator.staff_id, lead_id, 3)
     assert note == "科创专项，现有银行无对应产品"
     assert again.value.code == "past_limit_refused"
