@@ -222,8 +222,9 @@ def compose(engine: Engine, delivery: Delivery) -> Reply:
 
 
 def worded(params: Mapping[str, Any], lang: Lang) -> dict[str, Any]:
-    """A notice's values with its codes in words: a problem's kind, a complaint's cause."""
-    found = dict(params)
+    """A notice's values with its codes in words: a problem's kind, a complaint's cause (and an
+    acceptance queued before it named the bank's desk, with "—" for it)."""
+    found = {"branch": "—", "manager": "—", "phone": "—", **params}  # notices queued before
     if isinstance(found.get("kind"), str):
         found["kind"] = t(f"workbook.problem.{found['kind']}", lang)
     if isinstance(found.get("cause"), str):

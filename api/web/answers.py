@@ -74,7 +74,7 @@ async def _form_of(request: Request, key: str, lang: Lang) -> tuple[int, dict[st
         form = await read_form(request)
     except TooLarge:
         return refusal(lang, 413, "web.error.too_large")
-    if not hmac.compare_digest(form.get("csrf", ""), answer_token(key)):
+    if not hmac.compare_digest(form.get("answer_token", ""), answer_token(key)):
         return refusal(lang, 403, "web.error.forbidden")
     engine: Engine = request.app.state.engine
     chat_id = await anyio.to_thread.run_sync(chat_of_status, engine, key)
