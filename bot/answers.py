@@ -68,8 +68,8 @@ class FirmDesk:
                     return (Reply(text, edit=True),)
         except StorageError as err:
             log.info("firm button %s of chat %s refused: %s", data, chat_id, err.code)
-            said = t("bot.visit.answered", lang) if err.code == "visit_answered" else None
-            return (Reply("", toast=said or err.render(lang)),)
+            known = t("bot.visit.answered", lang) if err.code == "visit_answered" else None
+            return (Reply("", toast=known or err.render(lang)),)
         return (Reply("", toast=t("bot.stale", lang)),)
 
     def complain(self, chat_id: int, words: str, lang: Lang) -> tuple[Reply, ...]:

@@ -38,7 +38,6 @@ from sqlalchemy import (
     Connection,
     Engine,
     Integer,
-    Select,
     and_,
     bindparam,
     case,
@@ -216,12 +215,12 @@ def fresh_needs(name: str) -> Any:
     return query
 
 
-def fresh_visits(name: str) -> Select[Any]:
+def fresh_visits(name: str) -> Any:
     """Each visit as `report_visit` copies it: placed by when the manager recorded it, counted
     where its lead is."""
     a = Assignment
     recorded = col(Event.payload)["effective"].as_boolean()
-    return (
+    query: Any = (
         select(
             col(Event.id).label("id"),
             day_number(name, col(Event.at)).label("day"),
@@ -236,6 +235,7 @@ def fresh_visits(name: str) -> Select[Any]:
         .outerjoin(VisitCheck, col(VisitCheck.event_id) == col(Event.id))
         .where(col(Event.kind) == "visited")
     )
+    return query
 
 
 # ---- what a report reads -------------------------------------------------------------------

@@ -168,13 +168,13 @@ def problem_rows(session: Session, where: list[Any], limit: int) -> list[Problem
     query = (
         select(
             Row, Need, col(Enterprise.name), col(Park.code), col(Park.name), col(Bank.code),
-            col(Bank.name), _OWNER.name,
+            col(Bank.name), col(_OWNER.name),
         )
         .join(Need, col(Need.id) == col(Row.need_id))
         .join(Enterprise, col(Enterprise.id) == col(Need.enterprise_id))
         .outerjoin(Park, col(Park.id) == col(Need.park_id))
         .outerjoin(Bank, col(Bank.id) == col(Row.bank_id))
-        .outerjoin(_OWNER, _OWNER.id == col(Row.owner_id))
+        .outerjoin(_OWNER, col(_OWNER.id) == col(Row.owner_id))
         .where(*where)
         .order_by(col(Row.opened_at).desc(), col(Row.id).desc())
         .limit(limit)

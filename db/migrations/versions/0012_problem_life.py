@@ -128,9 +128,8 @@ def _problems_already_listed(problem: sa.Table) -> None:
         .where(lead.c.status.in_(("declined", "expired")), lead.c.ended_at.is_not(None))
     ).all()
     for row in ended:
-        n = row._mapping
-        cause = n["decline_reason"] or n["status"]
-        rows.append(_row(n["status"], cause, _Need(row), row[0], n["bank_id"], n["ended_at"]))
+        lead_id, _, bank_id, status, reason, ended_at = tuple(row)[:6]
+        rows.append(_row(status, reason or status, _Need(row), lead_id, bank_id, ended_at))
     if rows:
         op.bulk_insert(problem, rows)
 
