@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from db.core.errors import Conflict, InvalidInput, LimitReached, NotAllowed, NotFound
 from db.core.unit import Actor
 from db.core.vocabulary import ProblemKind, ProblemStatus, Role
+from db.intake.withdrawal import withdraw
 from db.leads.assignments import accept, decline, record_follow_up
 from db.models import Event, LeadNote, Outbox, Problem, Staff
 from db.problems.firm import answer_visit, file_complaint
@@ -272,3 +273,14 @@ def test_a_complaint_reaches_the_list_and_the_bank_and_its_outcome_the_firm(
     assert told.params == {"problem_id": problem_id, "outcome": "银行已退还费用并通报批评"}
     with seeded.session() as s:
         assert s.exec(select(Problem).where(col(Problem.id) == problem_id)).one().closed_at
+
+
+def test_withdrawing_erases_a_complaints_words_and_the_measure_taken(seeded: Seeded) -> None:
+    reg = register(seeded)
+    with seeded.session() as s:
+        problem_id = file_complaint(s, chat_id=1001, cause="service", text="经理张三态度恶劣")
+        update_problem(s, problem_id=problem_id, actor=seeded.coordinator, region=SHAOXING,
+                       measure="已约谈张三")  # fmt: skip
+        withdraw(s, need_id=reg.need_id)
+        problem = s.get(Problem, problem_id)
+    assert problem is not None and (problem.detail, problem.measure) == (None, None)
