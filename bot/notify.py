@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -27,6 +27,7 @@ from telegram.ext import ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
 from bot import telegram_bot
+from bot.answers import visit_keyboard
 from bot.config import BotSettings
 from bot.events import Reply
 from bot.staff import offer_keyboard, offer_text
@@ -206,7 +207,10 @@ def compose(engine: Engine, delivery: Delivery) -> Reply:
     """A notice's text in its recipient's language; a new lead to a staff member also says what
     the need is, with Accept / Decline buttons while the lead is still offered."""
     lang = Lang(delivery.language) if delivery.language in tuple(Lang) else Lang.ZH
-    text = t(f"notice.{delivery.template}", lang, **delivery.params)
+    text = t(f"notice.{delivery.template}", lang, **worded(delivery.params, lang))
+    visit = delivery.params.get("visit")
+    if delivery.template == Notice.FIRM_VISIT_CHECK and isinstance(visit, int):
+        return Reply(text, visit_keyboard(visit, lang))
     lead_id = delivery.params.get("lead_id")
     if delivery.template != Notice.BANK_NEW_LEAD or delivery.staff_id is None or lead_id is None:
         return Reply(text)
@@ -215,6 +219,17 @@ def compose(engine: Engine, delivery: Delivery) -> Reply:
     if card is None or card.status is not AssignmentStatus.OFFERED:
         return Reply(text)  # no longer theirs, or no longer waiting for an answer
     return Reply(offer_text(card, lang), offer_keyboard(card.lead_id, lang))
+
+
+def worded(params: Mapping[str, Any], lang: Lang) -> dict[str, Any]:
+    """A notice's values with its codes in words: a problem's kind, a complaint's cause (and an
+    acceptance queued before it named the bank's desk, with "—" for it)."""
+    found = {"branch": "—", "manager": "—", "phone": "—", **params}  # notices queued before
+    if isinstance(found.get("kind"), str):
+        found["kind"] = t(f"workbook.problem.{found['kind']}", lang)
+    if isinstance(found.get("cause"), str):
+        found["cause"] = t(f"complaint.cause.{found['cause']}", lang)
+    return found
 
 
 def _said(err: Exception) -> str:

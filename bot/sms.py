@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.config import SmsSettings
-from bot.notify import Outcome, SendRun, mark_delivered, record_failure
+from bot.notify import Outcome, SendRun, mark_delivered, record_failure, worded
 from db.intake.web_sessions import mint_status_key
 from db.leads.outbox import (
     BATCH,
@@ -117,7 +117,7 @@ def sms_text(notice: str, params: Mapping[str, Any], lang: Lang, link: str) -> s
     status link; within one message of 70 Chinese characters for a short host and bank."""
     short = f"sms.{notice}"
     key = short if short in CATALOGS[lang] else f"notice.{notice}"
-    return f"{t(key, lang, **params)} {t('sms.status', lang, link=link)}"
+    return f"{t(key, lang, **worded(params, lang))} {t('sms.status', lang, link=link)}"
 
 
 class SmsNotifier:

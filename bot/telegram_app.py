@@ -32,12 +32,14 @@ from telegram.ext import (
     filters,
 )
 
+from bot.answers import PREFIX as FIRM_PREFIX
+from bot.answers import FirmDesk
 from bot.chat import ChatService
 from bot.config import BotSettings
 from bot.engine import COMMANDS
 from bot.events import Command, ContactShared, Event, Pressed, Reply, Typed, Unsupported
 from bot.staff import PREFIX as STAFF_PREFIX
-from bot.staff import StaffDesk
+from bot.staff import StaffDesk, staff_lang
 from bot.telegram_bot import make_bot
 from matching.i18n import Lang, t
 
@@ -88,6 +90,10 @@ def build_application(
     # staff commands and buttons first: they never reach the firms' conversation
     application.add_handler(CommandHandler("link", _on_link, filters.ChatType.PRIVATE))
     application.add_handler(CallbackQueryHandler(_on_staff_button, pattern=f"^{STAFF_PREFIX}"))
+    # a firm's answers (a visit checked, a complaint) go to the use cases, not the conversation
+    application.bot_data["firm"] = FirmDesk(service.engine)
+    application.add_handler(CallbackQueryHandler(_on_firm_button, pattern=f"^{FIRM_PREFIX}"))
+    application.add_handler(CommandHandler("complain", _on_complain, filters.ChatType.PRIVATE))
     application.add_handler(TypeHandler(Update, _on_update))
     application.add_error_handler(_on_error)
     return application
@@ -102,7 +108,8 @@ async def set_commands(application: Application[Any, Any, Any, Any, Any, Any]) -
 async def publish_commands(bot: Bot) -> None:
     """`setMyCommands` for Chinese (the default) and English."""
     for lang, code in ((Lang.ZH, None), (Lang.EN, "en")):
-        commands = [BotCommand(name, t(f"bot.command.{name}", lang)) for name in COMMANDS]
+        names = [*COMMANDS, "complain"]  # /complain: bot/answers.py, beside the conversation
+        commands = [BotCommand(name, t(f"bot.command.{name}", lang)) for name in names]
         await bot.set_my_commands(commands, language_code=code)
 
 
@@ -161,6 +168,29 @@ async def _on_staff_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     desk: StaffDesk = context.bot_data["staff"]
     language = query.from_user.language_code
     replies = await asyncio.to_thread(desk.press, query.from_user.id, query.data or "", language)
+    await _deliver(update, context, chat.id, replies)
+
+
+async def _on_firm_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """一键确认 / 没有来访 on a visit-check notice, or the bank a complaint is about."""
+    query, chat = update.callback_query, update.effective_chat
+    if query is None or chat is None:
+        return
+    desk: FirmDesk = context.bot_data["firm"]
+    lang = staff_lang(query.from_user.language_code)
+    replies = await asyncio.to_thread(desk.press, chat.id, query.data or "", lang)
+    await _deliver(update, context, chat.id, replies)
+
+
+async def _on_complain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/complain <words>`: a firm's complaint of a bank's service or fees."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    desk: FirmDesk = context.bot_data["firm"]
+    words = " ".join(context.args or [])
+    lang = staff_lang(user.language_code)
+    replies = await asyncio.to_thread(desk.complain, chat.id, words, lang)
     await _deliver(update, context, chat.id, replies)
 
 

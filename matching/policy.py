@@ -17,6 +17,8 @@ class Policy:
     limit_ceiling_yuan: int = 10_000_000  # total credit above this is outside the rule (普惠 scope)
     tier_bounds_yuan: tuple[int, int, int, int] = (100_000, 500_000, 5_000_000, 10_000_000)
     offer_count: int = 1  # banks offered a need at once by storage; never more than slots left
+    # new banks a coordinator may approve past the limit, with who and why (001 §七 审慎介入)
+    approved_past_limit: int = 1
     max_banks_listed: int = 3  # when the limit does not apply
     max_guarantees_listed: int = 3
     clock: ClockPolicy = field(default_factory=ClockPolicy)

@@ -100,6 +100,15 @@ def may_take(slots: int | None, *, lends_already: bool) -> bool:
     return lends_already or slots is None or slots > 0
 
 
+def may_approve_past_limit(limit: int | None, serving: int, policy: Policy) -> bool:
+    """Whether a coordinator may send a firm at its limit to one more new bank: the seed asks
+    other banks to "审慎介入" (step in with caution), not never, so no automatic path passes the
+    limit but the coordinator decides, up to `policy.approved_past_limit` banks past it (a 4th
+    bank for an enterprise, a 3rd for an individual business or owner). Not when a slot is
+    still free (an ordinary offer then), nor when the limit does not apply."""
+    return limit is not None and limit <= serving < limit + policy.approved_past_limit
+
+
 class Misfit(StrEnum):
     """Why a product does not fit a need; the first failing check is reported."""
 

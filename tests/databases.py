@@ -108,13 +108,16 @@ class PostgresSchema:
 
         DELETE, children first, costs a few milliseconds where TRUNCATE costs hundreds (it makes
         new files for every table); but the event log refuses DELETE (its append-only trigger),
-        so it and the notes referring to it are truncated, and only when there are events.
+        so it and the tables referring to it (notes, problems, visit checks) are truncated, and
+        only when there are events.
         """
-        deleted = [t for t in reversed(TABLES) if t not in ("event", "lead_note")]
+        near = ("lead_note", "visit_check", "problem")
+        deleted = [t for t in reversed(TABLES) if t not in ("event", *near)]
         return "; ".join(
             [
-                "DO $$ BEGIN IF EXISTS (SELECT FROM event) THEN TRUNCATE event, lead_note; "
-                "ELSE DELETE FROM lead_note; END IF; END $$",
+                "DO $$ BEGIN IF EXISTS (SELECT FROM event) THEN "
+                f"TRUNCATE event, {', '.join(near)}; "
+                f"ELSE {' '.join(f'DELETE FROM {t};' for t in near)} END IF; END $$",
                 *(f'DELETE FROM "{t}"' for t in deleted),
                 *(f"SELECT setval('\"{s}\"', 1, false)" for s in self.sequences),
             ]

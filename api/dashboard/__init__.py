@@ -9,12 +9,14 @@ from fastapi.responses import Response
 
 from api.dashboard.auth import SignInNeeded, to_sign_in
 from api.dashboard.pages import router
+from api.dashboard.problem_pages import router as problem_router
 
 
 def install(app: FastAPI) -> None:
     """Serve the dashboard's pages; a page asked for without a live session leads to the
     sign-in form, and back to the page after."""
     app.include_router(router)
+    app.include_router(problem_router)
 
     @app.exception_handler(SignInNeeded)
     async def sign_in_needed(request: Request, err: SignInNeeded) -> Response:

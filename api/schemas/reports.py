@@ -91,6 +91,14 @@ class ProblemOut(ViewOut):
     tier: str
     bank: str | None
     bank_name: str | None
+    id: int = Field(description="the problem's id (`/api/v1/problems/{id}`)")
+    status: str = Field(
+        examples=["in_progress"], description="open, in_progress, solved, cannot_solve"
+    )
+    owner: str | None = Field(description="the owner's name")
+    measure: str | None = Field(description="the measure taken")
+    updated_at: ChinaTime | None
+    closed_at: ChinaTime | None
 
 
 class CauseCount(ViewOut):

@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from sqlalchemy import Engine
 
 from api.core.deps import lang_of
+from api.web.answers import answers_context
 from api.web.guard import TooLarge, over_limit, read_form
 from api.web.render import html, refusal
 from bot.events import Command, Pressed
@@ -83,7 +84,9 @@ async def status(request: Request, key: Key) -> Response:
         return refusal(lang, 404, "web.error.not_found")
     world = request.app.state.web_chats.service.world
     lang, needs = await anyio.to_thread.run_sync(lambda: _needs(engine, world, chat_id, lang))
+    answers = await anyio.to_thread.run_sync(answers_context, engine, chat_id, key, lang)
     context: dict[str, Any] = {
+        **answers,
         "needs": needs,
         "key": key,
         "csrf": withdraw_token(key),

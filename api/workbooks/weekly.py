@@ -30,6 +30,7 @@ from api.workbooks.xlsx import (
     wan,
 )
 from db.models import Bank, utcnow
+from db.reports.problems import open_problems
 from db.reports.progress import (
     Coverage,
     GroupBy,
@@ -46,6 +47,8 @@ from db.reports.progress import (
 )
 from matching.i18n import Lang, t
 from matching.roster import RosterClass
+
+OPEN_LISTED = 5000  # the open problems a workbook lists, oldest cut first
 
 
 def weekly_xlsx(
@@ -79,6 +82,8 @@ def weekly_xlsx(
         _progress_sheet(book, report, title, subtitle, lang)
     found = problems(session, scope=scope, date_from=date_from, date_to=date_to)
     _problem_sheets(book, found, title, subtitle, lang)
+    still_open, _ = open_problems(session, scope=scope, limit=OPEN_LISTED)
+    _open_sheet(book, still_open, title, title_line(lang, "", now), lang, now)
     _coverage_sheet(book, coverage(session, scope=scope), title, title_line(lang, "", now), lang)
     return to_bytes(book)
 
@@ -162,6 +167,10 @@ def _problem_sheets(book: Any, found: Problems, title: str, subtitle: str, lang:
         Column(t("workbook.col.amount", lang), lambda n_p: wan(n_p[1].amount_yuan), WAN),
         Column(t("workbook.col.tier", lang), lambda n_p: t(f"tier.{n_p[1].tier}", lang)),
         Column(t("workbook.col.bank", lang), lambda n_p: n_p[1].bank_name or ""),
+        Column(
+            t("workbook.col.status", lang), lambda n_p: t(f"problem.status.{n_p[1].status}", lang)
+        ),
+        Column(t("workbook.col.owner", lang), lambda n_p: n_p[1].owner or ""),
     ]
     add_table(
         book,
@@ -185,6 +194,37 @@ def _problem_sheets(book: Any, found: Problems, title: str, subtitle: str, lang:
         ],
         rows=counts,
         total=(t("workbook.total", lang), "", sum(c for _, _, c in counts)),
+    )
+
+
+def _open_sheet(
+    book: Any, items: Sequence[Problem], title: str, subtitle: str, lang: Lang, now: datetime
+) -> None:
+    """The problems not yet solved, whenever found (跟踪问题解决进度), with their age."""
+
+    def kind(problem: Problem) -> str:
+        return t(f"workbook.problem.{problem.kind.value}", lang)
+
+    add_table(
+        book,
+        sheet=t("workbook.sheet.open_problems", lang),
+        title=title,
+        subtitle=subtitle,
+        columns=[
+            Column(t("workbook.col.problem_id", lang), lambda p: p.id),
+            Column(t("workbook.col.kind", lang), kind),
+            Column(t("workbook.col.cause", lang), lambda p: cause_text(p.kind, p.cause, lang)),
+            Column(t("workbook.col.at", lang), lambda p: local(p.at), MOMENT),
+            Column(t("workbook.col.age_days", lang), lambda p: p.age_days(now), COUNT),
+            Column(t("workbook.col.firm", lang), lambda p: p.firm),
+            Column(t("workbook.col.county", lang), lambda p: p.county),
+            Column(t("workbook.col.bank", lang), lambda p: p.bank_name or ""),
+            Column(t("workbook.col.status", lang), lambda p: t(f"problem.status.{p.status}", lang)),
+            Column(t("workbook.col.owner", lang), lambda p: p.owner or ""),
+            Column(t("workbook.col.measure", lang), lambda p: p.measure or ""),
+        ],
+        rows=items,
+        frozen_columns=2,
     )
 
 

@@ -196,4 +196,6 @@ def cause_text(kind: str, cause: str, lang: Lang) -> str:
         return t("workbook.cause.failed", lang, standards=standards)
     if kind == "declined":
         return t(f"workbook.cause.{cause}", lang)
+    if kind == "complaint":
+        return t(f"complaint.cause.{cause}", lang)
     return t(f"workbook.problem.{kind}", lang)

@@ -85,6 +85,65 @@ class Notice(StrEnum):
     BANK_CONTACT_OVERDUE = "bank.contact_overdue"  # to the bank's admins
     BANK_DECIDE_OVERDUE = "bank.decide_overdue"  # to the bank's admins
     BANK_FINAL_OVERDUE = "bank.final_overdue"  # to the bank's admins
+    FIRM_VISIT_CHECK = "firm.visit_check"  # did the bank visit? (buttons in the bot)
+    FIRM_COMPLAINT_ANSWERED = "firm.complaint_answered"  # the coordination team's outcome
+    BANK_COMPLAINT = "bank.complaint"  # to the bank's admins: a firm complained about the bank
+    COORD_NEW_PROBLEM = "coord.new_problem"  # to the region's coordinators
+
+
+class ProblemKind(StrEnum):
+    """Why something is on the key-problem list (重点问题清单, 000 §一): the coordination
+    team's reasons (`Attention`), a bank's decline, an offer nobody accepted in time, a visit
+    the firm says never happened, a firm's complaint about a bank (004 异议和投诉)."""
+
+    STANDARDS_FAILED = Attention.STANDARDS_FAILED.value
+    CREDIT_REPAIR = Attention.CREDIT_REPAIR.value
+    BANK_LIMIT = Attention.BANK_LIMIT.value
+    NO_BANK = Attention.NO_BANK.value
+    BANKS_EXHAUSTED = Attention.BANKS_EXHAUSTED.value
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    VISIT_DISPUTED = "visit_disputed"
+    COMPLAINT = "complaint"
+
+
+class ProblemStatus(StrEnum):
+    """Where a problem is on its way to a solution (跟踪问题解决进度, 000 §一)."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    SOLVED = "solved"
+    CANNOT_SOLVE = "cannot_solve"
+
+    @property
+    def closed(self) -> bool:
+        return self in (ProblemStatus.SOLVED, ProblemStatus.CANNOT_SOLVE)
+
+
+STILL_OPEN = frozenset({ProblemStatus.OPEN, ProblemStatus.IN_PROGRESS})
+
+
+class ComplaintCause(StrEnum):
+    """What a firm complains of (001 §七's 收费, 借贷搭售, 存贷挂钩; 004 异议和投诉)."""
+
+    FEES = "fees"  # a fee charged, an intermediary's included
+    TIE_IN = "tie_in"  # a loan tied to buying a product or keeping a deposit
+    SERVICE = "service"  # the bank's service: not reached, rude, slow
+    OTHER = "other"
+
+
+class VisitAnswer(StrEnum):
+    """The firm's answer to "did the bank visit you?"."""
+
+    CONFIRMED = "confirmed"
+    DISPUTED = "disputed"  # 没有来访: not counted as effective until a coordinator rules
+
+
+class VisitRuling(StrEnum):
+    """A coordinator's ruling on a disputed visit."""
+
+    HELD = "held"  # the visit took place: it counts as the bank recorded it
+    STRUCK = "struck"  # it did not: never effective
 
 
 class ActorKind(StrEnum):

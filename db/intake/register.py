@@ -14,7 +14,15 @@ from sqlmodel import Session, col, select
 
 from db.core.errors import InvalidInput
 from db.core.unit import Actor, use_case
-from db.core.vocabulary import LIVE, OPEN_WORK, Attention, Channel, NeedStatus, QrKind
+from db.core.vocabulary import (
+    LIVE,
+    OPEN_WORK,
+    Attention,
+    Channel,
+    NeedStatus,
+    ProblemKind,
+    QrKind,
+)
 from db.intake.catalog_store import load_catalog
 from db.intake.holdings import held_products
 from db.leads.assignments import offer_to
@@ -31,6 +39,7 @@ from db.models import (
     QrSource,
     utcnow,
 )
+from db.problems.raising import attention_cause, raise_problem
 from matching.catalog import Catalog
 from matching.catalog import Park as CatalogPark
 from matching.engine import firm_park, match
@@ -142,8 +151,10 @@ def register_need(
     )
     payload = {"route": result.route.value, "channel": channel.value, "tier": result.tier.value}
     record(session, actor=actor, at=now, kind="registered", need_id=row.id, payload=payload)
-    # at the limit the firm's own banks only; failing the standards, none
-    queue = result.queue if result.route is Route.ASSIGN else result.banks
+    if row.attention:
+        kind, cause = ProblemKind(row.attention), attention_cause(row.attention, row.standards)
+        raise_problem(session, kind=kind, cause=cause, need=row, now=now)
+    queue = _candidates_of(result)
     fits = _store_candidates(session, row, queue, firm, catalog)
     offers = _make_offers(session, row, fits, result, policy, now)
     noted = Attention(row.attention) if row.attention else None
@@ -320,6 +331,18 @@ def _duplicate(session: Session, need: Need, actor: Actor, now: datetime) -> Reg
     attention = Attention(need.attention) if need.attention else None
     offers = leads_of_need(session, need.id or 0)
     return Registration(need.id or 0, True, Route(need.route), attention, offers, None)
+
+
+def _candidates_of(result: MatchResult) -> tuple[BankChoice, ...]:
+    """The banks offers and claims may draw on: the whole queue; failing the standards, none.
+    At the limit, the firm's own banks first (only they are offered it), then the queue's, which
+    only a coordinator may send it to, approving one bank past the limit (001 §七 审慎介入)."""
+    if result.route is Route.ASSIGN:
+        return result.queue
+    if result.route is not Route.EXISTING_BANKS_ONLY:
+        return result.banks
+    own = {b.bank_code for b in result.banks}
+    return (*result.banks, *(q for q in result.queue if q.bank_code not in own))
 
 
 def _loads(session: Session) -> dict[str, int]:

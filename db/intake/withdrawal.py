@@ -20,6 +20,7 @@ from db.models import (
     LeadNote,
     Need,
     Outbox,
+    Problem,
     utcnow,
 )
 
@@ -36,9 +37,10 @@ def withdraw(
     session: Session, *, need_id: int, actor: Actor | None = None, now: datetime | None = None
 ) -> Withdrawal:
     """Withdraw the consent of the firm behind a need, for all of its needs: live leads are
-    withdrawn and their banks told; name, USCC, contact, chat, notes and the conversation are
-    erased. Needs and leads stay as anonymous rows (county, tier, amount, statuses) so the
-    statistics still count them; the event log never held personal data."""
+    withdrawn and their banks told; name, USCC, contact, chat, notes, the conversation, a
+    complaint's words and the measure taken are erased. Needs and leads stay as anonymous rows
+    (county, tier, amount, statuses) so the statistics still count them; the event log never
+    held personal data."""
     now = now or utcnow()
     actor = actor or Actor.firm()
     if actor.kind is not ActorKind.FIRM and not actor.may(Role.ADMIN):
@@ -104,6 +106,9 @@ def _erase_need(session: Session, need: Need, now: datetime) -> None:
     )
     lead_ids = select(Assignment.id).where(Assignment.need_id == need.id)
     session.execute(delete(LeadNote).where(col(LeadNote.assignment_id).in_(lead_ids)))
+    session.execute(  # the firm's complaint, and what was done about it, may name people
+        update(Problem).where(col(Problem.need_id) == need.id).values(detail=None, measure=None)
+    )
     unsent = delete(Outbox).where(col(Outbox.need_id) == need.id, col(Outbox.sent_at).is_(None))
     session.execute(unsent)
 

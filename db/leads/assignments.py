@@ -18,6 +18,7 @@ from db.core.vocabulary import (
     FollowUp,
     NeedStatus,
     Notice,
+    ProblemKind,
     Role,
 )
 from db.intake.catalog_store import load_catalog
@@ -37,13 +38,27 @@ from db.leads.mechanics import (
     slots_left,
 )
 from db.leads.views import Lead, lead, lead_of
-from db.models import Assignment, Bank, Candidate, Event, LeadNote, Need, Staff, utcnow
+from db.models import (
+    Assignment,
+    Bank,
+    Branch,
+    Candidate,
+    Event,
+    LeadNote,
+    Need,
+    Staff,
+    VisitCheck,
+    utcnow,
+)
+from db.problems.raising import raise_problem
+from db.staff.accounts import manager_cards
 from matching.amounts import DEFAULT_MAX_YUAN
 from matching.i18n import Yuan
 from matching.leads import Clock, overdue
 from matching.model import Route
 from matching.policy import DEFAULT_POLICY, Policy
 from matching.rules import may_take
+from matching.workdays import to_china_time
 
 CLOCK_SKEW = timedelta(minutes=5)  # how far in the future a reported time may lie
 
@@ -113,7 +128,8 @@ def claim(
     )
     if manager_id is None:
         notify_bank(session, new, event_id, Notice.BANK_NEW_LEAD, now)
-    notify_firm(session, need, event_id, Notice.FIRM_ACCEPTED, now, bank=fit.name)
+    who = serving_desk(session, new.manager_id, fit.branch_id) if need.chat_id is not None else {}
+    notify_firm(session, need, event_id, Notice.FIRM_ACCEPTED, now, bank=fit.name, **who)
     return lead_of(new, fit)
 
 
@@ -152,9 +168,10 @@ def offer_to(
     actor: Actor,
     policy: Policy,
     tell_firm: bool = True,
+    past_limit: bool = False,
 ) -> NewLead:
     new, event_id = add_assignment(
-        session, need, bank, candidate, now=now, actor=actor, policy=policy
+        session, need, bank, candidate, now=now, actor=actor, policy=policy, past_limit=past_limit
     )
     notify_bank(session, new, event_id, Notice.BANK_NEW_LEAD, now)
     if tell_firm:
@@ -191,6 +208,8 @@ def offer_next(
         need.attention, need.attention_at = Attention.BANKS_EXHAUSTED, now
         session.add(need)
         record(session, actor=actor, at=now, kind="banks_exhausted", need_id=need.id)
+        kind = ProblemKind.BANKS_EXHAUSTED
+        raise_problem(session, kind=kind, cause=kind.value, need=need, now=now)
     return None
 
 
@@ -203,8 +222,25 @@ def accept(session: Session, *, lead_id: int, actor: Actor, now: datetime | None
         return lead(session, assignment)  # a retry after a timeout: the same answer, nothing twice
     event_id = move(session, assignment, AssignmentStatus.ACCEPTED, now=now, actor=actor)
     bank = session.get(Bank, assignment.bank_id)
-    notify_firm(session, need, event_id, Notice.FIRM_ACCEPTED, now, bank=bank.name if bank else "")
+    who = serving_desk(session, assignment.manager_id, assignment.branch_id)
+    bank_name = bank.name if bank else ""
+    notify_firm(session, need, event_id, Notice.FIRM_ACCEPTED, now, bank=bank_name, **who)
     return lead(session, assignment)
+
+
+def serving_desk(session: Session, manager_id: int | None, branch_id: int | None) -> dict[str, str]:
+    """Who at the bank serves the firm, for the acceptance notice: the branch, the manager and
+    their work phone ("—" where not known), so the firm can tell the bank's call from a scam."""
+    card = manager_cards(session, [manager_id or 0]).get(manager_id or 0)
+    branch = card.branch if card and card.branch else None
+    if branch is None and branch_id is not None:
+        found = session.get(Branch, branch_id)
+        branch = found.name if found else None
+    return {
+        "branch": branch or "—",
+        "manager": card.name if card else "—",
+        "phone": (card.work_phone if card else None) or "—",
+    }
 
 
 def _accepted_by(session: Session, assignment: Assignment, actor: Actor) -> bool:
@@ -249,6 +285,7 @@ def decline(
     )
     bank = session.get(Bank, assignment.bank_id)
     notify_firm(session, need, event_id, Notice.FIRM_DECLINED, now, bank=bank.name if bank else "")
+    _lead_problem(session, ProblemKind.DECLINED, reason.value, assignment, need, now)
     offer_next(session, need, now=now, actor=Actor.system(), policy=policy)
     return lead(session, assignment)
 
@@ -279,7 +316,16 @@ def expire_locked(
     bank = session.get(Bank, assignment.bank_id)
     notify_bank(session, assignment, event_id, Notice.BANK_EXPIRED, now)
     notify_firm(session, need, event_id, Notice.FIRM_EXPIRED, now, bank=bank.name if bank else "")
+    _lead_problem(session, ProblemKind.EXPIRED, ProblemKind.EXPIRED.value, assignment, need, now)
     offer_next(session, need, now=now, actor=system, policy=policy)
+
+
+def _lead_problem(
+    session: Session, kind: ProblemKind, cause: str, lead: Assignment, need: Need, now: datetime
+) -> None:
+    raise_problem(
+        session, kind=kind, cause=cause, need=need, now=now, lead_id=lead.id, bank_id=lead.bank_id
+    )
 
 
 @use_case
@@ -360,6 +406,12 @@ def record_follow_up(
         )
     bank = session.get(Bank, assignment.bank_id)
     bank_name = bank.name if bank else ""
+    if step is FollowUp.VISITED:  # the firm is asked to confirm it (一键确认 / 没有来访)
+        session.add(VisitCheck(event_id=event_id, assignment_id=lead_id, need_id=need.id or 0,
+                               asked_at=now))  # fmt: skip
+        day = f"{to_china_time(happened):%Y-%m-%d}"
+        notify_firm(session, need, event_id, Notice.FIRM_VISIT_CHECK, now, bank=bank_name,
+                    visit=event_id, day=day)  # fmt: skip
     if step is FollowUp.CREDIT_GRANTED:
         assignment.credit_amount_yuan = amount_yuan
         assignment.credit_rate_pct = rate_pct

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, bindparam, func, insert
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from db.core.errors import AlreadyHeld, LimitReached, NotFound
+from db.core.errors import AlreadyHeld, Conflict, LimitReached, NotFound
 from db.core.unit import Actor
 from db.core.vocabulary import OPEN_WORK, AssignmentStatus, NeedStatus, Notice, Role
 from db.leads.bank_limit import live_new_banks as count_live_new_banks
@@ -196,19 +196,27 @@ def add_assignment(
     policy: Policy,
     claimed: bool = False,
     manager_id: int | None = None,
+    past_limit: bool = False,
 ) -> tuple[NewLead, int]:
     """Give the (locked) need to one more bank: offered, or accepted when the bank claimed it;
     the new lead and its event's id.
 
-    Refuses a bank that holds or held the need, and any new bank beyond the firm's limit. The
-    lead goes to `manager_id`, or to the bank's best-placed manager (`pick_manager`).
+    Refuses a bank that holds or held the need, and any new bank beyond the firm's limit, unless
+    a coordinator approved it `past_limit` (`rules.may_approve_past_limit`). The lead goes to
+    `manager_id`, or to the bank's best-placed manager (`pick_manager`).
     """
     need_id, bank_id = need.id or 0, bank.id or 0
     held = _connection(session).execute(_HELD, {"need_id": need_id, "bank_id": bank_id}).scalar()
     if held is not None:
         key = "already_held" if AssignmentStatus(held).live else "held_before"
         raise AlreadyHeld.of(key, bank=bank.name, status=held)
-    if not rules.may_take(slots_left(session, need), lends_already=candidate.existing):
+    if past_limit:
+        serving = need.banks_existing + live_new_banks(session, need_id)
+        if candidate.existing or not rules.may_approve_past_limit(
+            need.bank_limit, serving, policy
+        ):
+            raise Conflict.of("past_limit_refused", limit=need.bank_limit, serving=serving)
+    elif not rules.may_take(slots_left(session, need), lends_already=candidate.existing):
         raise LimitReached.of("limit_reached", limit=need.bank_limit, need_id=need.id)
     clocks = deadlines(now, policy.clock)
     if manager_id is None:

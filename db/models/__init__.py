@@ -1,8 +1,9 @@
 """The tables, one module per concern (`access`, `catalog`, `firms` with QR codes, scans
-and conversations, `leads` with needs, events and the outbox, `dashboard` sessions,
-`report_copies`, the answers kept for `idempotency` keys; `base` holds the naming convention
-and column types). Importing this package registers every table on `metadata`, which Alembic
-(`db/migrations`) compares with the migrations. It imports SQLModel and SQLAlchemy only."""
+and conversations, `leads` with needs, events and the outbox, `problems` with the key-problem
+list and the firms' visit checks, `dashboard` sessions, `report_copies`, the answers kept for
+`idempotency` keys; `base` holds the naming convention and column types). Importing this
+package registers every table on `metadata`, which Alembic (`db/migrations`) compares with the
+migrations. It imports SQLModel and SQLAlchemy only."""
 
 from db.models.access import ApiToken, LinkCode, Staff
 from db.models.base import MAX_ID, NAMING_CONVENTION, UtcDateTime, metadata, utcnow
@@ -26,6 +27,7 @@ from db.models.firms import (
 )
 from db.models.idempotency import IdempotencyKey
 from db.models.leads import Assignment, Candidate, Event, LeadNote, Need, Outbox
+from db.models.problems import Problem, VisitCheck
 from db.models.report_copies import report_copy_mark, report_lead, report_need, report_visit
 from db.models.web import StatusLink, WebSession
 
@@ -51,6 +53,7 @@ __all__ = [
     "Outbox",
     "Park",
     "ParkPartner",
+    "Problem",
     "QrSource",
     "RosterFirm",
     "Scan",
@@ -58,6 +61,7 @@ __all__ = [
     "Staff",
     "StatusLink",
     "UtcDateTime",
+    "VisitCheck",
     "WebSession",
     "metadata",
     "report_copy_mark",

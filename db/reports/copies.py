@@ -11,7 +11,8 @@ how far the copies go (the last event, lead and need they took in); a report rea
 - the leads with an event after the mark, made after the mark, or whose need was superseded
   after it (a lead of a superseded need no longer counts among its bank's needs);
 - the needs with an event after the mark, or made after it;
-- the visits logged after the mark (a visit never changes: copies up to the mark, fresh after).
+- the visits logged after the mark, and those the firm disputed or a coordinator ruled on
+  after it (`visit_check.changed_event_id`: a disputed visit is not effective until ruled held).
 
 So a lead changed at any time, backdated, reassigned or ended, is read as it stands now; a
 lead not changed since the mark is as its copy says. `refresh` brings the copies up to date
@@ -37,11 +38,11 @@ from sqlalchemy import (
     Connection,
     Engine,
     Integer,
-    Select,
     and_,
     bindparam,
     case,
     delete,
+    false,
     func,
     insert,
     literal,
@@ -57,9 +58,9 @@ from sqlalchemy.sql import ColumnElement, Subquery
 from sqlmodel import Session, col
 
 from db.core.engine import READ_ONLY
-from db.core.vocabulary import ONLINE, NeedStatus
+from db.core.vocabulary import ONLINE, NeedStatus, VisitAnswer, VisitRuling
 from db.leads.clocks import deadline, missed
-from db.models import Assignment, Event, Need
+from db.models import Assignment, Event, Need, VisitCheck
 from db.models.report_copies import report_copy_mark, report_lead, report_need, report_visit
 from db.reports.day_sums import day_sums_added
 from db.reports.scope import ReportScope
@@ -128,6 +129,28 @@ def changed_needs(mark: Mark, upto: Mark | None = None) -> Any:
     return union(logged, select(n).where(*needs))
 
 
+def changed_visits(mark: Mark, upto: Mark | None = None) -> Any:
+    """The ids of the visits that may differ from their copies: logged after the mark, or
+    disputed or ruled on after it."""
+    e, changed = col(Event.id), col(VisitCheck.changed_event_id)
+    logged = [e > mark.event_id] + ([e <= upto.event_id] if upto else [])
+    answered = [changed > mark.event_id] + ([changed <= upto.event_id] if upto else [])
+    return union(
+        select(e).where(*logged, col(Event.kind) == "visited"),
+        select(col(VisitCheck.event_id)).where(*answered),
+    )
+
+
+def visit_effective(recorded: Any) -> ColumnElement[bool]:
+    """A visit counts as effective as its manager recorded it (`recorded`), unless the firm
+    disputed it and no coordinator has ruled it held since (`visit_check` outer-joined)."""
+    disputed = and_(
+        func.coalesce(col(VisitCheck.answer), "") == VisitAnswer.DISPUTED.value,
+        func.coalesce(col(VisitCheck.ruling), "") != VisitRuling.HELD.value,
+    )
+    return case((disputed, false()), else_=recorded)
+
+
 # ---- the rows as the report counts them, fresh from the source tables ---------------------
 
 
@@ -190,15 +213,16 @@ def fresh_needs(name: str) -> Any:
     return query
 
 
-def fresh_visits(name: str) -> Select[Any]:
+def fresh_visits(name: str) -> Any:
     """Each visit as `report_visit` copies it: placed by when the manager recorded it, counted
     where its lead is."""
     a = Assignment
-    return (
+    recorded = col(Event.payload)["effective"].as_boolean()
+    query: Any = (
         select(
             col(Event.id).label("id"),
             day_number(name, col(Event.at)).label("day"),
-            col(Event.payload)["effective"].as_boolean().label("effective"),
+            visit_effective(recorded).label("effective"),
             col(a.bank_id).label("bank_id"),
             col(a.park_id).label("park_id"),
             col(a.source_id).label("source_id"),
@@ -206,8 +230,10 @@ def fresh_visits(name: str) -> Select[Any]:
             col(a.county).label("county"),
         )
         .join(Assignment, col(a.id) == col(Event.assignment_id))
+        .outerjoin(VisitCheck, col(VisitCheck.event_id) == col(Event.id))
         .where(col(Event.kind) == "visited")
     )
+    return query
 
 
 # ---- what a report reads -------------------------------------------------------------------
@@ -267,14 +293,9 @@ def need_rows(session: Session, mark: Mark, scope: ReportScope, name: str) -> Su
 
 
 def visit_rows(session: Session, mark: Mark, scope: ReportScope, name: str) -> Subquery:
-    """The visits in scope: copied up to the mark, fresh after it."""
+    """The visits in scope: copies where unchanged, fresh elsewhere."""
     fresh = fresh_visits(name).subquery("fresh_visit")
-    return union_all(
-        select(*_weighed(report_visit, 1)).where(
-            report_visit.c.id <= mark.event_id, *_scoped(report_visit, scope)
-        ),
-        select(*_weighed(fresh, 1)).where(fresh.c.id > mark.event_id, *_scoped(fresh, scope)),
-    ).subquery("visit_rows")
+    return _merged(report_visit, fresh, changed_visits(mark), scope, "visit_rows", changes=False)
 
 
 # ---- what changed since the day sums were made (`db/reports/day_sums.py`) -----------------
@@ -293,13 +314,11 @@ def need_changes(session: Session, mark: Mark, scope: ReportScope, name: str) ->
 
 
 def visit_changes(session: Session, mark: Mark, scope: ReportScope, name: str) -> Subquery:
-    """The visits logged since the mark (a visit never changes)."""
+    """What the visits logged, disputed or ruled on since the mark add to the copies'
+    figures."""
     fresh = fresh_visits(name).subquery("fresh_visit")
-    return (
-        select(*_weighed(fresh, 1))
-        .where(fresh.c.id > mark.event_id, *_scoped(fresh, scope))
-        .subquery("visit_changes")
-    )
+    changed = changed_visits(mark)
+    return _merged(report_visit, fresh, changed, scope, "visit_changes", changes=True)
 
 
 # ---- bringing the copies up to date --------------------------------------------------------
@@ -443,14 +462,9 @@ def _refresh_statements(name: str) -> tuple[Any, ...]:
         *_copied_again(name, "needs", report_need, fresh_needs(name).subquery("fresh_need"),
                        changed_needs(since, upto)),
     ]  # fmt: skip
-    fresh = fresh_visits(name).subquery("fresh_visit")
-    columns = [c.name for c in report_visit.c]
-    logged = and_(fresh.c.id > since.event_id, fresh.c.id <= upto.event_id)
-    chosen = select(*(fresh.c[c] for c in columns)).where(logged)
-    statements.append(insert(report_visit).from_select(columns, chosen))
-    new_visits = and_(report_visit.c.id > since.event_id, report_visit.c.id <= upto.event_id)
-    visits = select(*_weighed(report_visit, 1)).where(new_visits).cte("visits")
-    statements.append(day_sums_added(name, visits=visits))
+    statements += _copied_again(name, "visits", report_visit,
+                                fresh_visits(name).subquery("fresh_visit"),
+                                changed_visits(since, upto))  # fmt: skip
     return tuple(statements)
 
 

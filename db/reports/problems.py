@@ -1,47 +1,46 @@
-"""The key-problem list (重点问题清单, 000 §一): unmet needs and why, for the coordination team.
+"""The key-problem list (重点问题清单, 000 §一): unmet needs and why, for the coordination team,
+each tracked to its solution (`db/problems`): its owner, status, the measure taken, its dates.
 
 Counts are SQL aggregates over the whole scope; the list of problems itself is cut at `limit`
 (newest first) so a province-wide period cannot make a response unbounded. Firms appear by name
-(the list is worked firm by firm) but never with a contact: no person, phone or chat.
+(the list is worked firm by firm) but never with a contact: no person, phone or chat; nor a
+firm's or a bank's own words, which may name people.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any, Final
 
-from sqlalchemy import false, func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from db.core.vocabulary import AssignmentStatus, Attention, NeedStatus
-from db.models import Assignment, Bank, Enterprise, Need, Park
-from db.reports.scope import Period, ReportScope, in_scope, within
-from matching.model import Standard
+from db.core.vocabulary import STILL_OPEN, NeedStatus, ProblemKind, ProblemStatus
+from db.models import Bank, Enterprise, Need, Park, Staff
+from db.models import Problem as Row
+from db.reports.scope import Period, ReportScope, within
 
 DEFAULT_LIMIT: Final = 1000
 _SETTLED: Final = (NeedStatus.WITHDRAWN, NeedStatus.SUPERSEDED)  # no longer the team's problem
+_FLAGS: Final = tuple(
+    k.value for k in (ProblemKind.STANDARDS_FAILED, ProblemKind.CREDIT_REPAIR,
+                      ProblemKind.BANK_LIMIT, ProblemKind.NO_BANK, ProblemKind.BANKS_EXHAUSTED)
+)  # fmt: skip
+"""A need flagged for the coordination team: off the list once the firm withdrew or registered
+again (its next need carries it); a lead's problems, complaints and disputes stay."""
+_STANDARDS: Final = (ProblemKind.STANDARDS_FAILED, ProblemKind.CREDIT_REPAIR)
 
-
-class ProblemKind(StrEnum):
-    """Why a need is on the list: the coordination team's reasons (db.core.vocabulary.Attention),
-    or a bank's decline, or an offer nobody accepted in time."""
-
-    STANDARDS_FAILED = Attention.STANDARDS_FAILED.value
-    CREDIT_REPAIR = Attention.CREDIT_REPAIR.value
-    BANK_LIMIT = Attention.BANK_LIMIT.value
-    NO_BANK = Attention.NO_BANK.value
-    BANKS_EXHAUSTED = Attention.BANKS_EXHAUSTED.value
-    DECLINED = "declined"
-    EXPIRED = "expired"
+__all__ = ["ProblemKind", "ProblemStatus"]  # re-exported: the report's words
 
 
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One entry of the list. `cause`: the failed standards (comma-separated codes) for a need
     failing them, the decline reason code (firm_reason, bank_service, other) for a decline, the
-    kind itself otherwise."""
+    complaint's cause (fees, tie_in, service, other), the kind itself otherwise."""
 
     kind: ProblemKind
     cause: str
@@ -55,8 +54,18 @@ class Problem:
     park_name: str | None
     amount_yuan: int
     tier: str
-    bank: str | None  # bank code, for declines and expiries
+    bank: str | None  # bank code, for declines, expiries, disputes and complaints of a bank
     bank_name: str | None
+    id: int = 0
+    status: ProblemStatus = ProblemStatus.OPEN
+    owner: str | None = None  # the owner's name
+    measure: str | None = None
+    updated_at: datetime | None = None
+    closed_at: datetime | None = None
+
+    def age_days(self, now: datetime) -> int:
+        """Whole days since it was raised (till it was closed, when it was)."""
+        return max(0, ((self.closed_at or now) - self.at).days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,182 +98,113 @@ def problems(
 ) -> Problems:
     """The key-problem list for the days `date_from`–`date_to` (China time, both included):
     needs put on the coordination team's list in the period (failing the standards, at their
-    limit, no fitting bank, every bank gone), and leads declined or expired in the period."""
+    limit, no fitting bank, every bank gone), leads declined or expired, visits disputed and
+    complaints filed in the period; each as it stands now."""
     period = Period.of(date_from, date_to)
-    counts = _attention_counts(session, scope, period) + _lead_counts(session, scope, period)
+    where = [within(col(Row.opened_at), period), *problem_scope(scope)]
+    counted = (
+        select(col(Row.kind), col(Row.cause), func.count())
+        .join(Need, col(Need.id) == col(Row.need_id))
+        .where(*where)
+        .group_by(col(Row.kind), col(Row.cause))
+    )
     totals = {kind: 0 for kind in ProblemKind}
-    for count in counts:
-        if count.kind not in (ProblemKind.STANDARDS_FAILED, ProblemKind.CREDIT_REPAIR):
-            totals[count.kind] += count.count
-    totals.update(_standards_needs(session, scope, period))
-    items = sorted(
-        _attention_items(session, scope, period, limit + 1)
-        + _lead_items(session, scope, period, limit + 1),
-        key=lambda p: (p.at, p.need_id, p.lead_id or 0),
-        reverse=True,
+    causes: Counter[tuple[ProblemKind, str]] = Counter()
+    for kind, cause, n in session.execute(counted).all():
+        found = ProblemKind(kind)
+        totals[found] += int(n)
+        for one in cause.split(",") if found in _STANDARDS else (cause,):
+            causes[(found, one)] += int(n)
+    items = problem_rows(session, where, limit + 1)
+    order = {kind: i for i, kind in enumerate(ProblemKind)}
+    by_cause = tuple(
+        ProblemCount(kind, cause, n)
+        for (kind, cause), n in sorted(causes.items(), key=lambda kc: (order[kc[0][0]], kc[0][1]))
     )
     return Problems(
         scope=scope,
         period=period,
         by_kind=tuple(totals.items()),
-        by_cause=tuple(c for c in counts if c.count),
+        by_cause=by_cause,
         items=tuple(items[:limit]),
         truncated=len(items) > limit,
     )
 
 
-def _attention_where(scope: ReportScope, period: Period) -> list[Any]:
-    if scope.bank_id is not None:  # a need no bank holds is no one bank's problem
-        return [false()]
-    return [
-        col(Need.attention).is_not(None),
-        within(col(Need.attention_at), period),
-        col(Need.status).not_in(_SETTLED),
-        *in_scope(scope, leads=False),
-    ]
+def open_problems(
+    session: Session,
+    *,
+    scope: ReportScope,
+    statuses: tuple[ProblemStatus, ...] = tuple(STILL_OPEN),
+    limit: int = DEFAULT_LIMIT,
+) -> tuple[tuple[Problem, ...], bool]:
+    """The problems of the scope in these statuses (by default those not yet closed), whenever
+    they were raised, newest first; and whether there were more than `limit`."""
+    where = [col(Row.status).in_([s.value for s in statuses]), *problem_scope(scope)]
+    items = problem_rows(session, where, limit + 1)
+    return tuple(items[:limit]), len(items) > limit
 
 
-def _failed(standard: Standard) -> Any:
-    return col(Need.standards)[standard.value].as_boolean().is_(False)
+def problem_scope(scope: ReportScope) -> list[Any]:
+    """Conditions keeping the problems (joined with their needs) within the scope: a region, a
+    park, a QR source, a bank (a need no bank holds is no one bank's problem)."""
+    where: list[Any] = [or_(col(Row.kind).not_in(_FLAGS), col(Need.status).not_in(_SETTLED))]
+    if scope.region is not None:
+        where.append(or_(col(Row.city) == scope.region, col(Row.county) == scope.region))
+    if scope.park_id is not None:
+        where.append(col(Need.park_id) == scope.park_id)
+    if scope.source_id is not None:
+        where.append(col(Need.source_id) == scope.source_id)
+    if scope.bank_id is not None:
+        where.append(col(Row.bank_id) == scope.bank_id)
+    return where
 
 
-def _attention_counts(session: Session, scope: ReportScope, period: Period) -> list[ProblemCount]:
-    """Needs per attention code; for standards, needs per failed standard."""
-    where = _attention_where(scope, period)
-    query = select(col(Need.attention), func.count()).where(*where).group_by(col(Need.attention))
-    counts = [
-        ProblemCount(ProblemKind(kind), kind, int(n))
-        for kind, n in session.execute(query).all()
-        if kind not in (ProblemKind.STANDARDS_FAILED, ProblemKind.CREDIT_REPAIR)
-    ]
-    for kind in (ProblemKind.STANDARDS_FAILED, ProblemKind.CREDIT_REPAIR):
-        per_standard = select(*(func.count().filter(_failed(s)) for s in Standard)).where(
-            *where, col(Need.attention) == kind.value
-        )
-        row = session.execute(per_standard).one()
-        counts += [ProblemCount(kind, s.value, int(n)) for s, n in zip(Standard, row, strict=True)]
-    return counts
+_OWNER = aliased(Staff)
 
 
-def _standards_needs(
-    session: Session, scope: ReportScope, period: Period
-) -> dict[ProblemKind, int]:
-    kinds = (ProblemKind.STANDARDS_FAILED, ProblemKind.CREDIT_REPAIR)
-    query = (
-        select(col(Need.attention), func.count())
-        .where(*_attention_where(scope, period), col(Need.attention).in_(kinds))
-        .group_by(col(Need.attention))
-    )
-    return {ProblemKind(kind): int(n) for kind, n in session.execute(query).all()}
-
-
-def _lead_where(scope: ReportScope, period: Period) -> list[Any]:
-    ended = (AssignmentStatus.DECLINED, AssignmentStatus.EXPIRED)
-    return [
-        col(Assignment.status).in_(ended),
-        within(col(Assignment.ended_at), period),
-        *in_scope(scope),
-    ]
-
-
-def _lead_counts(session: Session, scope: ReportScope, period: Period) -> list[ProblemCount]:
-    """Declined leads per reason code, and expired leads."""
-    status, reason = col(Assignment.status), col(Assignment.decline_reason)
-    query = (
-        select(status, reason, func.count())
-        .where(*_lead_where(scope, period))  # a lead carries its need's region: no join
-        .group_by(status, reason)
-    )
-    return [
-        ProblemCount(ProblemKind(s), r if s == AssignmentStatus.DECLINED else s, int(n))
-        for s, r, n in session.execute(query).all()
-    ]
-
-
-def _attention_items(
-    session: Session, scope: ReportScope, period: Period, limit: int
-) -> list[Problem]:
-    query = (
-        select(Need, col(Enterprise.name), col(Park.code), col(Park.name))
-        .join(Enterprise, col(Enterprise.id) == col(Need.enterprise_id))
-        .outerjoin(Park, col(Park.id) == col(Need.park_id))
-        .where(*_attention_where(scope, period))
-        .order_by(col(Need.attention_at).desc(), col(Need.id).desc())
-        .limit(limit)
-    )
-    items = []
-    for need, firm, *park in session.execute(query).all():
-        kind = ProblemKind(need.attention)
-        failed = [s for s in Standard if need.standards.get(s.value) is False]
-        standards = kind in (ProblemKind.STANDARDS_FAILED, ProblemKind.CREDIT_REPAIR)
-        cause = ",".join(failed) if standards and failed else kind.value
-        items.append(_item(kind, cause, need.attention_at, need, None, firm, park, [None, None]))
-    return items
-
-
-def _lead_items(session: Session, scope: ReportScope, period: Period, limit: int) -> list[Problem]:
+def problem_rows(session: Session, where: list[Any], limit: int) -> list[Problem]:
+    """The problems meeting `where` (over `problem` joined with `need`), newest first."""
     query = (
         select(
-            Assignment,
-            Need,
-            col(Enterprise.name),
-            col(Park.code),
-            col(Park.name),
-            col(Bank.code),
-            col(Bank.name),
+            Row, Need, col(Enterprise.name), col(Park.code), col(Park.name), col(Bank.code),
+            col(Bank.name), col(_OWNER.name),
         )
-        .join(Need, col(Need.id) == col(Assignment.need_id))
-        .join(Bank, col(Bank.id) == col(Assignment.bank_id))
+        .join(Need, col(Need.id) == col(Row.need_id))
         .join(Enterprise, col(Enterprise.id) == col(Need.enterprise_id))
         .outerjoin(Park, col(Park.id) == col(Need.park_id))
-        .where(*_lead_where(scope, period))
-        .order_by(col(Assignment.ended_at).desc(), col(Assignment.id).desc())
+        .outerjoin(Bank, col(Bank.id) == col(Row.bank_id))
+        .outerjoin(_OWNER, col(_OWNER.id) == col(Row.owner_id))
+        .where(*where)
+        .order_by(col(Row.opened_at).desc(), col(Row.id).desc())
         .limit(limit)
-    )
-    items = []
-    for lead, need, firm, park, park_name, bank, bank_name in session.execute(query).all():
-        kind = ProblemKind(lead.status)
-        cause = lead.decline_reason or kind.value
-        items.append(
-            _item(
-                kind,
-                cause,
-                lead.ended_at,
-                need,
-                lead.id,
-                firm,
-                [park, park_name],
-                [bank, bank_name],
-            )
-        )
-    return items
+    )  # fmt: skip
+    return [_item(*row) for row in session.execute(query).all()]
 
 
 def _item(
-    kind: ProblemKind,
-    cause: str,
-    at: datetime | None,
-    need: Need,
-    lead_id: int | None,
-    firm: str,
-    park: list[str | None],
-    bank: list[str | None],
-) -> Problem:
-    """A problem; `park` and `bank` are (code, name), or (None, None)."""
-    assert at is not None  # the query asked for a moment in the period
+    problem: Row, need: Need, firm: str, park: str | None, park_name: str | None,
+    bank: str | None, bank_name: str | None, owner: str | None,
+) -> Problem:  # fmt: skip
     return Problem(
-        kind=kind,
-        cause=cause,
-        at=at,
+        kind=ProblemKind(problem.kind),
+        cause=problem.cause,
+        at=problem.opened_at,
         need_id=need.id or 0,
-        lead_id=lead_id,
+        lead_id=problem.assignment_id,
         firm=firm,
         entity_type=need.entity_type,
         county=need.county,
-        park=park[0],
-        park_name=park[1],
+        park=park,
+        park_name=park_name,
         amount_yuan=need.amount_yuan,
         tier=need.tier,
-        bank=bank[0],
-        bank_name=bank[1],
+        bank=bank,
+        bank_name=bank_name,
+        id=problem.id or 0,
+        status=ProblemStatus(problem.status),
+        owner=owner,
+        measure=problem.measure,
+        updated_at=problem.updated_at,
+        closed_at=problem.closed_at,
     )

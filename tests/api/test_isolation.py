@@ -15,7 +15,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from db.intake.qr_sources import create_source
-from db.models import Assignment, Event, Need, QrSource
+from db.models import Assignment, Event, Need, Problem, QrSource
 from matching.model import Standards
 from tests.api.conftest import Api
 from tests.db.builders import Seeded, firm, register
@@ -36,6 +36,7 @@ class World:
     claimed: int
     far: int
     far_lead: int
+    far_problem: int  # 宁波's: a need sent to credit repair there
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,14 @@ ID_ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/qr/{token}/deactivate"): Case(lambda w: w.qr),
     # a park's roster: coordinators of its region and admins only (a 宁波 park is not 绍兴's)
     ("POST", "/api/v1/parks/{code}/roster"): Case(lambda w: "zh-zgl"),
+    # the key-problem list: coordinators of its region and admins only
+    ("GET", "/api/v1/problems/{problem_id}"): Case(lambda w: w.far_problem),
+    ("PATCH", "/api/v1/problems/{problem_id}"): Case(
+        lambda w: w.far_problem, lambda s, b: {"status": "solved", "measure": "已处理"}
+    ),
+    ("POST", "/api/v1/problems/{problem_id}/send"): Case(
+        lambda w: w.far_problem, lambda s, b: {"bank": "nbcb"}
+    ),
 }
 
 # (who, their bank) — each sees none of the world's ids that the cases pick for them
@@ -101,8 +110,15 @@ def _world(seeded: Seeded) -> World:
         chat_id=7002,
     )
     assert repair.offers == ()
+    far_repair = register(
+        seeded,
+        firm=firm(name="宁波欠信电子有限公司", city="宁波市", county="镇海区"),
+        standards=Standards(good_credit=False),
+        chat_id=7003,
+    )
     with seeded.session() as s:
         code = create_source(s, kind="park", target="xc-gxq", label="新昌高新园")
+        far_problem = s.exec(select(Problem.id).where(Problem.need_id == far_repair.need_id)).one()
     return World(
         near.need_id,
         repair.need_id,
@@ -111,6 +127,7 @@ def _world(seeded: Seeded) -> World:
         claimed.id,
         far.need_id,
         far.offers[0].id,
+        far_problem or 0,
     )
 
 
@@ -134,7 +151,8 @@ def _state(seeded: Seeded) -> tuple[Any, ...]:
         ).all()
         needs = s.exec(select(Need.id, Need.status).order_by(col(Need.id))).all()
         codes = s.exec(select(QrSource.token, QrSource.active)).all()
-    return tuple(events), tuple(leads), tuple(needs), tuple(codes)
+        problems = s.exec(select(Problem.id, Problem.status).order_by(col(Problem.id))).all()
+    return tuple(events), tuple(leads), tuple(needs), tuple(codes), tuple(problems)
 
 
 def test_every_id_bearing_route_has_an_isolation_case(api: Api) -> None:

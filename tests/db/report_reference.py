@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import case, func, or_, select, tuple_
+from sqlalchemy import and_, case, exists, func, or_, select, tuple_
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col
 
 from db.core.vocabulary import ONLINE, NeedStatus
-from db.models import Assignment, Event, Need
+from db.models import Assignment, Event, Need, VisitCheck
 from db.reports.scope import Period, ReportScope, in_scope, within
 from db.reports.sql import dialect, medians, week_key, week_of
 from tests.db.report_reference_leads import (
@@ -159,9 +159,15 @@ def _count_visits(
     session: Session, figures: Figures, scope: ReportScope, period: Period, grouping: _Grouping
 ) -> None:
     """Visits recorded in the period (placed by the event log's time, when the manager recorded
-    them), and those the manager marked effective."""
+    them), and those the manager marked effective but for those the firm disputed and no
+    coordinator ruled held."""
     at = col(Event.at)
-    effective = col(Event.payload)["effective"].as_boolean()
+    disputed = exists().where(
+        col(VisitCheck.event_id) == col(Event.id),
+        col(VisitCheck.answer) == "disputed",
+        or_(col(VisitCheck.ruling).is_(None), col(VisitCheck.ruling) != "held"),
+    )
+    effective = and_(col(Event.payload)["effective"].as_boolean(), ~disputed)
     query = (
         select(col(Event.id))
         .join(Assignment, col(Assignment.id) == col(Event.assignment_id))

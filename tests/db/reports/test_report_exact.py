@@ -23,7 +23,19 @@ from db.core.vocabulary import AssignmentStatus, Channel
 from db.intake.qr_sources import create_source
 from db.leads.assignments import accept, claim, decline, reassign, record_follow_up
 from db.leads.expiry import expire_overdue
-from db.models import Assignment, Bank, Candidate, Need, Park, QrSource, report_lead
+from db.models import (
+    Assignment,
+    Bank,
+    Candidate,
+    Need,
+    Park,
+    Problem,
+    QrSource,
+    VisitCheck,
+    report_lead,
+)
+from db.problems.firm import answer_visit
+from db.problems.tracking import update_problem
 from db.reports.copies import refresh
 from db.reports.figures import TOTAL, progress_figures
 from db.reports.progress import progress
@@ -72,6 +84,10 @@ class Play:
                 self.on_a_lead(tuple(NEXT), self.follow_up)
             elif roll < 0.85:
                 self.on_a_lead(None, self.reassign)
+            elif roll < 0.90:
+                self.answer_a_visit()
+            elif roll < 0.96:
+                self.rule_on_a_dispute()
             else:
                 with self.s.session() as session:
                     expire_overdue(session, now=self.now)
@@ -110,6 +126,38 @@ class Play:
         if leads:
             lead_id, bank = self.rng.choice(leads)
             act(lead_id, bank)  # type: ignore[operator]
+
+    def answer_a_visit(self) -> None:
+        """The firm confirms a recorded visit, or (mostly) says there was none."""
+        with self.s.session() as session:
+            asked = session.exec(
+                select(VisitCheck.event_id, Need.chat_id)
+                .join(Need, Need.id == VisitCheck.need_id)
+                .where(col(VisitCheck.answer).is_(None), col(Need.chat_id).is_not(None))
+                .order_by(VisitCheck.event_id)
+            ).all()
+        if asked:
+            visit_id, chat_id = self.rng.choice(asked)
+            answer = "disputed" if self.rng.random() < 0.7 else "confirmed"
+            with self.s.session() as session:
+                answer_visit(
+                    session, chat_id=chat_id or 0, visit_id=visit_id, answer=answer, now=self.now
+                )
+
+    def rule_on_a_dispute(self) -> None:
+        """A coordinator rules a disputed visit held or struck, or takes a ruling back."""
+        with self.s.session() as session:
+            disputes = session.exec(
+                select(Problem.id).where(Problem.kind == "visit_disputed").order_by(Problem.id)
+            ).all()
+        if disputes:
+            problem_id = self.rng.choice(disputes)
+            ruling = self.rng.choice(("held", "struck"))
+            with self.s.session() as session:
+                update_problem(
+                    session, problem_id=problem_id or 0, actor=self.s.admin, region=None,
+                    status="solved", ruling=ruling, now=self.now,
+                )  # fmt: skip
 
     def accept(self, lead_id: int, bank: str) -> None:
         with self.s.session() as session:
@@ -262,6 +310,9 @@ def test_reports_from_the_copies_equal_the_reports_from_the_source_tables(
     total = total[TOTAL]
     assert all(total[name] for name in ("needs", "offered", "accepted", "contacted", "visits"))
     assert total["credit_granted"] and total["loans_issued"] and total["overdue_accept"]
+    with seeded.session() as session:  # and visits were disputed, and ruled on, along the way
+        checks = session.exec(select(VisitCheck)).all()
+    assert any(c.answer == "disputed" for c in checks) and any(c.ruling for c in checks)
 
 
 def test_a_report_refreshes_its_copies_and_then_reads_them(seeded: Seeded) -> None:

@@ -285,7 +285,7 @@ def test_the_key_problem_list_gives_each_unmet_need_its_cause(story: Story) -> N
     assert dict(found.by_kind) == {
         ProblemKind.STANDARDS_FAILED: 1, ProblemKind.CREDIT_REPAIR: 1, ProblemKind.BANK_LIMIT: 0,
         ProblemKind.NO_BANK: 1, ProblemKind.BANKS_EXHAUSTED: 0, ProblemKind.DECLINED: 1,
-        ProblemKind.EXPIRED: 1,
+        ProblemKind.EXPIRED: 1, ProblemKind.VISIT_DISPUTED: 0, ProblemKind.COMPLAINT: 0,
     }  # fmt: skip
     assert {(c.kind.value, c.cause, c.count) for c in found.by_cause} == {
         ("standards_failed", "fixed_premises", 1),
