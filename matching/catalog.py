@@ -196,6 +196,14 @@ class Catalog:
                 return product
         return None
 
+    def guarantee_product(self, typed: str) -> GuaranteeProduct | None:
+        """A guarantee product that backs loans, named by its code or its name."""
+        key = _folded(typed)
+        for g in self.guarantees:
+            if g.backs_loans and key in (g.code.casefold(), _folded(g.name)):
+                return g
+        return None
+
     def park(self, key: str) -> Park | None:
         return self.park_by_key.get(key.strip()) if key else None
 
