@@ -31,8 +31,7 @@ from api.dashboard.filters import Filters, narrow
 from api.dashboard.render import SECURITY_HEADERS, page, page_lang
 from api.routes.reports import xlsx_response
 from api.workbooks import weekly_xlsx
-from api.workbooks.ledgers import city_summary_xlsx, ledger_xlsx, needs_summary_xlsx
-from api.workbooks.partners import partner_banks_xlsx
+from api.workbooks.annexes import ANNEXES, Annex, Ask, Takes
 from db.core.engine import reading
 from db.core.errors import NotFound, StorageError
 from db.reports.ledgers import Quarter
@@ -150,66 +149,31 @@ def _quarter(f: Filters) -> Quarter:
     return Quarter(f.date_to.year, (f.date_to.month - 1) // 3 + 1)
 
 
-@router.get("/needs-summary.xlsx")
-def needs_summary(request: Request, viewer: ViewerDep) -> Response:
-    """附表2 for the quarter the period ends in, for the filters' park or every park in scope."""
-    now = clock_of(request)
+def _annex_download(annex: Annex) -> None:
+    """`/dashboard/<slug>.xlsx`: the annex for the quarter the filters' period ends in, for the
+    viewer's scope narrowed by the filters (and the filters' park, when the annex takes one)."""
 
-    def make(session: Session, f: Filters) -> tuple[bytes, str]:
-        scope = narrow(session, viewer, f).scope
-        quarter = _quarter(f)
-        data = needs_summary_xlsx(
-            session, scope=scope, quarter=quarter, park_code=f.park, now=now, lang=f.lang
-        )
-        return data, f"needs-summary-{f.park or 'all'}-{quarter}.xlsx"
+    def download(request: Request, viewer: ViewerDep) -> Response:
+        now = clock_of(request)
 
-    return _download(request, viewer, make)
+        def make(session: Session, f: Filters) -> tuple[bytes, str]:
+            if annex.takes is Takes.PARK and f.park is None:
+                raise NotFound.of("unknown_park", park="")
+            scope = narrow(session, viewer, f).scope
+            quarter = _quarter(f)
+            park = f.park if annex.takes is not Takes.REGION else None
+            data = annex.make(session, Ask(scope, quarter, park, now, f.lang))
+            return data, annex.file_name(quarter, park)
 
+        return _download(request, viewer, make)
 
-@router.get("/city-summary.xlsx")
-def city_summary(request: Request, viewer: ViewerDep) -> Response:
-    """附表3 for the quarter the period ends in: every park in the viewer's scope, side by side."""
-    now = clock_of(request)
-
-    def make(session: Session, f: Filters) -> tuple[bytes, str]:
-        scope = narrow(session, viewer, f).scope
-        quarter = _quarter(f)
-        data = city_summary_xlsx(session, scope=scope, quarter=quarter, now=now, lang=f.lang)
-        return data, f"city-summary-{quarter}.xlsx"
-
-    return _download(request, viewer, make)
+    router.add_api_route(
+        f"/{annex.slug}.xlsx", download, methods=["GET"], name=f"dashboard_{annex.slug}"
+    )
 
 
-@router.get("/partner-banks.xlsx")
-def partner_banks(request: Request, viewer: ViewerDep) -> Response:
-    """附表5 for the quarter the period ends in: the partner banks of the parks in scope."""
-    now = clock_of(request)
-
-    def make(session: Session, f: Filters) -> tuple[bytes, str]:
-        scope = narrow(session, viewer, f).scope
-        quarter = _quarter(f)
-        data = partner_banks_xlsx(session, scope=scope, quarter=quarter, now=now, lang=f.lang)
-        return data, f"partner-banks-{quarter}.xlsx"
-
-    return _download(request, viewer, make)
-
-
-@router.get("/ledger.xlsx")
-def ledger(request: Request, viewer: ViewerDep) -> Response:
-    """附表1 of the filters' park for the quarter the period ends in."""
-    now = clock_of(request)
-
-    def make(session: Session, f: Filters) -> tuple[bytes, str]:
-        if f.park is None:
-            raise NotFound.of("unknown_park", park="")
-        scope = narrow(session, viewer, f).scope
-        quarter = _quarter(f)
-        data = ledger_xlsx(
-            session, scope=scope, park_code=f.park, quarter=quarter, now=now, lang=f.lang
-        )
-        return data, f"ledger-{f.park}-{quarter}.xlsx"
-
-    return _download(request, viewer, make)
+for _annex in ANNEXES:
+    _annex_download(_annex)
 
 
 @router.get("/sign-in")

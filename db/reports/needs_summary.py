@@ -90,10 +90,10 @@ def needs_summary(
     figures: Figures = defaultdict(dict)
     for tier in (col(Need.tier), None):
         _summary_needs(session, figures, tier, in_park, period, scope)
-        _summary_credit(session, figures, tier, in_park, period, scope)
-    rows = tuple(SummaryRow(tier.value, **_filled(figures[tier.value])) for tier in Tier)
+        credit_figures(session, figures, tier, in_park, period, scope)
+    rows = tuple(SummaryRow(tier.value, **filled(figures[tier.value])) for tier in Tier)
     return NeedsSummary(
-        park, scope.region, quarter, rows, SummaryRow(None, **_filled(figures[None]))
+        park, scope.region, quarter, rows, SummaryRow(None, **filled(figures[None]))
     )
 
 
@@ -126,11 +126,11 @@ def city_summary(session: Session, *, scope: ReportScope, quarter: Quarter | str
     figures: Figures = defaultdict(dict)
     for group in (col(Need.park_id), None):
         _summary_needs(session, figures, group, in_park, period, scope)
-        _summary_credit(session, figures, group, in_park, period, scope)
+        credit_figures(session, figures, group, in_park, period, scope)
     rows = tuple(
         ParkSummary(
             ParkInfo(p.code, p.name, p.city, p.county, p.stars),
-            SummaryRow(None, **_filled(figures[p.id])),
+            SummaryRow(None, **filled(figures[p.id])),
         )
         for p in parks
     )
@@ -140,8 +140,8 @@ def city_summary(session: Session, *, scope: ReportScope, quarter: Quarter | str
 def _rolled_up(rows: tuple[ParkSummary, ...], whole: dict[str, Any]) -> SummaryRow:
     """The parks' rows added up, as the 分局 adds the parks' 附表2 (a firm with needs in two
     parks counts in both); the rates over all the credit of those parks."""
-    sums = {name: sum(getattr(r.figures, name) for r in rows) for name in _SUMMED}
-    rates = {name: value for name, value in _filled(whole).items() if name in _RATES}
+    sums = {name: sum(getattr(r.figures, name) for r in rows) for name in SUMMED}
+    rates = {name: value for name, value in filled(whole).items() if name in RATES}
     return SummaryRow(None, **sums, **rates)
 
 
@@ -157,16 +157,16 @@ def parks_of(scope: ReportScope) -> Any:
 
 _SPLITS: Final = ("credit_loan_yuan", "secured_yuan", "guaranteed_yuan", "type_unknown_yuan",
                   "short_term_yuan", "medium_long_yuan", "term_unknown_yuan")  # fmt: skip
-_SUMMED: Final = ("firms_with_need", "need_amount_yuan", "first_loan_firms", "firms_with_credit",
+SUMMED: Final = ("firms_with_need", "need_amount_yuan", "first_loan_firms", "firms_with_credit",
                   "credit_amount_yuan", "firms_with_loan", "loan_amount_yuan",
                   *_SPLITS)  # fmt: skip
-_RATES: Final = ("average_rate_pct", "lowest_rate_pct", "highest_rate_pct", "average_fee_pct",
+RATES: Final = ("average_rate_pct", "lowest_rate_pct", "highest_rate_pct", "average_fee_pct",
                  "all_in_cost_pct")  # fmt: skip
 
 
-def _filled(found: dict[str, Any]) -> dict[str, Any]:
-    counts = {name: int(found.get(name) or 0) for name in _SUMMED}
-    rates = {name: float(v) if (v := found.get(name)) is not None else None for name in _RATES}
+def filled(found: dict[str, Any]) -> dict[str, Any]:
+    counts = {name: int(found.get(name) or 0) for name in SUMMED}
+    rates = {name: float(v) if (v := found.get(name)) is not None else None for name in RATES}
     return counts | rates
 
 
@@ -195,7 +195,7 @@ def _summary_needs(session: Session, figures: Figures, tier: Any,
              ["firms_with_need", "need_amount_yuan", "first_loan_firms"])  # fmt: skip
 
 
-def _summary_credit(session: Session, figures: Figures, tier: Any,
+def credit_figures(session: Session, figures: Figures, tier: Any,
                     in_park: Any, period: Period, scope: ReportScope) -> None:  # fmt: skip
     a = Assignment
     credit, loan = within(col(a.credit_granted_at), period), within(col(a.loan_issued_at), period)
@@ -218,7 +218,7 @@ def _summary_credit(session: Session, figures: Figures, tier: Any,
     if scope.bank_id is not None:
         query = query.where(col(a.bank_id) == scope.bank_id)
     names = ["firms_with_credit", "credit_amount_yuan", "firms_with_loan", "loan_amount_yuan",
-             *_SPLITS, *_RATES]  # fmt: skip
+             *_SPLITS, *RATES]  # fmt: skip
     _grouped(session, figures, tier, query, names)
 
 

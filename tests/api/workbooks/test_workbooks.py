@@ -18,6 +18,7 @@ from sqlmodel import col
 from api.workbooks import (
     city_summary_xlsx,
     ledger_xlsx,
+    monitoring_xlsx,
     needs_summary_xlsx,
     partner_banks_xlsx,
     weekly_xlsx,
@@ -351,6 +352,7 @@ def _every_annex(story: Story) -> list[Any]:
             _open(needs_summary_xlsx(s, scope=ALL, quarter="2026Q4")),
             _open(city_summary_xlsx(s, scope=ALL, quarter="2026Q4")),
             _open(partner_banks_xlsx(s, scope=ALL, quarter="2026Q4")),
+            _open(monitoring_xlsx(s, scope=ALL, quarter="2026Q4")),
         ]
 
 
@@ -476,3 +478,53 @@ def test_the_cost_of_the_credit_split_by_kind_and_term_with_fees(story: Story) -
     for split in (range(9, 13), range(13, 16)):  # each split adds up to the credit
         for row in rows:
             assert sum(row[i] for i in split) == row[5]
+
+
+def test_the_banks_service_to_the_parks_one_row_per_bank(story: Story) -> None:
+    _with_terms(story)
+    with story.seeded.session() as s:
+        data = monitoring_xlsx(
+            s, scope=ReportScope(region="绍兴市"), quarter="2026Q4", now=AFTER_WEEK1
+        )
+    ws = _open(data)["金融服务监测"]
+    assert ws["A1"].value == "绍兴市小微企业园金融服务情况监测表"
+    assert (
+        ws["A2"].value.startswith("附表4　2026年第4季度")
+        and "保险栏由保险机构填报" in ws["A2"].value
+    )
+    headers = _headers(ws)
+    assert headers[:11] == [
+        "银行", "伙伴园区（个）", "服务园区（个）", "服务企业（户）", "期末授信企业（户）",
+        "期末累计授信（万元）", "本季授信企业（户）", "本季授信金额（万元）", "其中：首贷户（户）",
+        "本季放款企业（户）", "本季放款金额（万元）",
+    ]  # fmt: skip
+    assert headers[-5:] == [
+        "加权平均授信利率（%）", "平均担保及其他费率（%）", "综合融资成本（%）",
+        "保险服务企业（户）", "保险金额（万元）",
+    ]  # fmt: skip
+    sx = dict(zip(headers, [c.value for c in _row(ws, "绍兴银行")], strict=True))
+    assert [sx[h] for h in headers[1:11]] == [6, 1, 1, 1, 100, 1, 100, 1, 1, 80]  # all 6 parks
+    assert [sx[h] for h in headers[11:18]] == [0, 0, 100, 0, 100, 0, 0]  # 科创专项保, 12 months
+    assert [sx[h] for h in headers[18:21]] == [3.95, 0.5, pytest.approx(4.45)]
+    assert sx["保险服务企业（户）"] is None  # the insurers' to fill
+    hx = dict(zip(headers, [c.value for c in _row(ws, "恒信农商银行")], strict=True))
+    assert [hx[h] for h in headers[11:18]] == [50, 0, 0, 0, 0, 50, 0]  # on credit, 36 months
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=4)]
+    banks, total = rows[:-1], rows[-1]
+    assert total[0] == "合计" and ws.cell(ws.max_row, 1).font.bold
+    assert len(banks) == len({r[0] for r in banks}) >= 5
+    for i in range(1, 18):  # counts and amounts: the total is the sum of the banks
+        assert total[i] == sum(r[i] for r in banks), headers[i]
+        assert ws.cell(ws.max_row, i + 1).number_format == (
+            "#,##0.00" if "万元" in headers[i] else "#,##0"
+        )
+    assert total[20] == pytest.approx(((3.95 + 0.5) * 100 + 4.35 * 50) / 150)
+    assert ws.cell(ws.max_row, 21).number_format == "0.00"
+    with story.seeded.session() as s:  # a bank's own table: its row alone
+        own = monitoring_xlsx(
+            s, scope=ReportScope(bank_id=story.bank_ids["hxrcb"]), quarter="2026Q4"
+        )
+    assert [r[0] for r in _open(own).worksheets[0].iter_rows(min_row=4, values_only=True)] == [
+        "恒信农商银行",
+        "合计",
+    ]
