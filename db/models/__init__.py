@@ -1,5 +1,5 @@
 """The tables, one module per concern (`access`, `catalog`, `firms` with QR codes, scans
-and conversations, `leads` with needs, events and the outbox, `dashboard` sessions,
+and conversations, `leads` with needs, events and the outbox, `dashboard` sessions, `filing`,
 `report_copies`; `base` holds the naming convention and column types). Importing this package
 registers every table on `metadata`, which Alembic (`db/migrations`) compares with the
 migrations. It imports SQLModel and SQLAlchemy only."""
@@ -12,10 +12,12 @@ from db.models.catalog import (
     GuaranteeProduct,
     LoanProduct,
     Park,
+    ParkLead,
     ParkPartner,
     Setting,
 )
 from db.models.dashboard import DashboardSession
+from db.models.filing import Filing
 from db.models.firms import (
     CampaignEntry,
     Conversation,
@@ -41,6 +43,7 @@ __all__ = [
     "DashboardSession",
     "Enterprise",
     "Event",
+    "Filing",
     "GuaranteeProduct",
     "LeadNote",
     "LinkCode",
@@ -48,6 +51,7 @@ __all__ = [
     "Need",
     "Outbox",
     "Park",
+    "ParkLead",
     "ParkPartner",
     "QrSource",
     "RosterFirm",

@@ -205,7 +205,7 @@ def test_the_partner_banks_download_for_the_coordinators_region(api: Api, story:
     ws = openpyxl.load_workbook(io.BytesIO(answer.content)).worksheets[0]
     assert ws["A1"].value == "绍兴市小微企业园伙伴银行情况表"
     rows = list(ws.iter_rows(min_row=4, values_only=True))
-    assert rows[-1][1] == "合计" and rows[-1][7] == sum(r[7] for r in rows[:-1])
+    assert rows[-1][1] == "合计" and rows[-1][11] == sum(r[11] for r in rows[:-1])
     bad = api.as_(api.seeded.admin).get(f"{REPORTS}/partner-banks.xlsx", params={"quarter": "Q4"})
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "quarter"
 

@@ -418,16 +418,20 @@ def test_the_partner_banks_of_each_park_in_the_catalogs_order(story: Story) -> N
     body, total = rows[:-1], rows[-1]
     of_yc = [r for r in body if r[1] == "越城高新区小微企业园"]
     assert [r[4] for r in of_yc] == list(order) and len(order) >= 3
-    assert [r[5] for r in of_yc] == ["主办"] + [None] * (len(order) - 1)  # the first partner
-    assert of_yc[0][6] == "绍兴银行越城支行"  # its branch in the park's county
-    assert [r[7:] for r in of_yc[:2]] == [[1, 1, 100], [1, 1, 50]]
+    assert [r[5] for r in of_yc] == ["主办"] + [None] * (len(order) - 1)  # its lead branch's
+    assert of_yc[0][6] == "绍兴银行越城支行" and of_yc[0][7].date() == date(2019, 8, 1)
+    assert of_yc[0][8:10] == ["张经理", "0575-00000004"]
+    assert ws.cell(4, 8).number_format == "yyyy-mm-dd" and ws.cell(4, 10).data_type == "s"
+    assert [r[6] for r in of_yc[1:]] == [None] * (len(order) - 1)
+    assert of_yc[0][10] == "绍兴银行越城支行"  # its branch in the park's county
+    assert [r[11:] for r in of_yc[:2]] == [[1, 1, 100], [1, 1, 50]]
     assert [r[4] for r in body if r[1] == "新昌高新技术产业园小微企业园"] == ["尚未确定伙伴银行"]
     assert [r[0] for r in body] == list(range(1, len(body) + 1))
     assert total[1] == "合计" and ws.cell(ws.max_row, 2).font.bold
-    for i in (7, 8, 9):
+    for i in (11, 12, 13):
         assert total[i] == sum(r[i] or 0 for r in body)
     last = ws[ws.max_row]
-    assert [c.number_format for c in last[7:]] == ["#,##0", "#,##0", "#,##0.00"]
+    assert [c.number_format for c in last[11:]] == ["#,##0", "#,##0", "#,##0.00"]
     assert ws.print_title_rows == "$3:$3" and ws.freeze_panes == "C4"
 
 
