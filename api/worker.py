@@ -1,9 +1,10 @@
-"""The background worker: expiry and reassignment on the working-day clocks, overdue flags, the
-outbox sent through Telegram (and to firms of the web chat by SMS: bot/sms.py), and the report
-copies kept up to date (db/reports/copies.py: a report then finds little to copy before it
-reads, instead of a season's changes). It runs inside `yinqi serve` (beside the bot, sharing
-its rate limiter) and alone as `yinqi worker`; several may run at once (each step locks what it
-changes; one sends the outbox at a time).
+"""The background worker: expiry and reassignment on the working-day clocks, overdue flags,
+reminders of the quarterly tables due soon (db/reports/filings.py), the outbox sent through
+Telegram (and to firms of the web chat by SMS: bot/sms.py), and the report copies kept up to
+date (db/reports/copies.py: a report then finds little to copy before it reads, instead of a
+season's changes). It runs inside `yinqi serve` (beside the bot, sharing its rate limiter) and
+alone as `yinqi worker`; several may run at once (each step locks what it changes; one sends the
+outbox at a time).
 
 Every failure is logged at ERROR, with its traceback, and survived: a job that raises is tried
 again at its next turn. Each job's failures, in all and in a row, show in `/metrics` when the
@@ -32,13 +33,14 @@ from db.leads.outbox import BATCH, LEASE
 from db.leads.overdue import OverdueRun, flag_overdue
 from db.models import utcnow
 from db.reports.copies import refresh
+from db.reports.filings import remind_filings
 from matching.policy import DEFAULT_POLICY, Policy
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-JOBS = ("expiry", "overdue", "outbox", "copies")
+JOBS = ("expiry", "overdue", "filings", "outbox", "copies")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +51,10 @@ class Intervals:
     overdue_s: float = 300.0
     outbox_s: float = 3.0  # a full batch is followed by the next one at once
     copies_s: float = 120.0
+    filings_s: float = 3600.0  # the quarterly tables' reminders: days ahead, an hour is plenty
 
-    def seconds(self) -> tuple[float, float, float, float]:
-        return self.expiry_s, self.overdue_s, self.outbox_s, self.copies_s
+    def seconds(self) -> tuple[float, float, float, float, float]:
+        return self.expiry_s, self.overdue_s, self.filings_s, self.outbox_s, self.copies_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,7 @@ class Pass:
     overdue: OverdueRun | None = None
     outbox: SendRun | None = None
     copies: bool | None = None  # True: the report copies were brought up to date
+    filings: int | None = None  # reminders of quarterly tables due soon queued
     failed: tuple[str, ...] = ()  # jobs that raised
 
     def summary(self) -> str | None:
@@ -79,6 +83,8 @@ class Pass:
                 f"notices: {self.outbox.sent} sent, {self.outbox.retry} to retry, "
                 f"{self.outbox.given_up} given up"
             )
+        if self.filings:
+            parts.append(f"filing reminders queued: {self.filings}")
         if self.failed:
             parts.append(f"jobs failed: {', '.join(self.failed)}")
         return "; ".join(parts) or None
@@ -162,7 +168,8 @@ class Worker:
             log.info("worker: SMS off, so web firms learn of changes on their status page")
         every = dict(zip(JOBS, self.intervals.seconds(), strict=True))
         log.info(
-            "worker: started (every %ss: expiry, %ss: overdue, %ss: outbox, %ss: report copies)",
+            "worker: started (every %ss: expiry, %ss: overdue, %ss: filing reminders, "
+            "%ss: outbox, %ss: report copies)",
             *every.values(),
         )
         loop = asyncio.get_running_loop()
@@ -181,19 +188,22 @@ class Worker:
         log.info("worker: stopped")
 
     async def run_once(self, now: datetime | None = None, *, jobs: Collection[str] = JOBS) -> Pass:
-        """One pass of `jobs` (default all): expiry, then overdue flags, then the outbox, so the
-        notices the first two queued go out in the same pass; then the report copies."""
+        """One pass of `jobs` (default all): expiry, then overdue flags and the filing reminders,
+        then the outbox, so the notices those queued go out in the same pass; then the report
+        copies."""
         failed: list[str] = []
-        expiry = overdue = outbox = copies = None
+        expiry = overdue = outbox = copies = filings = None
         if "expiry" in jobs:
             expiry = await self._job("expiry", failed, self._expire, now)
         if "overdue" in jobs:
             overdue = await self._job("overdue", failed, self._flag, now)
+        if "filings" in jobs:
+            filings = await self._job("filings", failed, self._remind, now)
         if "outbox" in jobs:
             outbox = await self._send(failed, now or self.clock())
         if "copies" in jobs:
             copies = await self._job("copies", failed, self._copy, now)
-        return Pass(expiry, overdue, outbox, copies, tuple(failed))
+        return Pass(expiry, overdue, outbox, copies, filings, tuple(failed))
 
     async def _send(self, failed: list[str], now: datetime) -> SendRun | None:
         """The outbox: through Telegram when a bot is at hand, and web firms' by SMS; one
@@ -241,6 +251,10 @@ class Worker:
     def _expire(self, now: datetime) -> ExpiryRun:
         with Session(self.engine) as session:
             return expire_overdue(session, now=now, policy=self.policy)
+
+    def _remind(self, now: datetime) -> int:
+        with Session(self.engine) as session:
+            return remind_filings(session, now=now)
 
     def _copy(self, _now: datetime) -> bool:
         return refresh(self.engine)

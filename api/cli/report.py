@@ -3,6 +3,7 @@ progress workbook, and per quarter the five tables of 000 §五 (`api.workbooks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -112,12 +113,12 @@ def _annex_command(annex: Annex) -> None:
     ) -> None:  # fmt: skip
         write(out, quarter, lang, region=region)
 
-    command = {
+    commands: dict[Takes, Callable[..., None]] = {
         Takes.PARK: of_park,
         Takes.PARK_OR_REGION: of_park_or_region,
         Takes.REGION: of_region,
-    }[annex.takes]
-    report_app.command(annex.slug, help=f"Write {annex.doc}")(command)
+    }
+    report_app.command(annex.slug, help=f"Write {annex.doc}")(commands[annex.takes])
 
 
 for _annex in ANNEXES:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from api.workbooks.ledgers import SPLIT_COLUMNS
+from api.workbooks.ledgers import SPLIT_COLUMNS, split_of
 from api.workbooks.xlsx import (
     COUNT,
     RATE,
@@ -77,7 +77,7 @@ def _columns(lang: Lang) -> list[Column]:
         col("quarter_first_loan_firms", lambda r: r.first_loan_firms, COUNT),
         col("quarter_loan_firms", lambda r: r.quarter.firms_with_loan, COUNT),
         col("quarter_loans", lambda r: wan(r.quarter.loan_amount_yuan), WAN),
-        *(col(n, lambda r, n=n: wan(getattr(r.quarter, n)), WAN) for n in SPLIT_COLUMNS),
+        *(col(n, split_of(n, lambda r: r.quarter), WAN) for n in SPLIT_COLUMNS),
         col("average_rate", lambda r: r.quarter.average_rate_pct, RATE),
         col("average_fee", lambda r: r.quarter.average_fee_pct, RATE),
         col("all_in_cost", lambda r: r.quarter.all_in_cost_pct, RATE),

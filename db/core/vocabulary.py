@@ -84,6 +84,7 @@ class Notice(StrEnum):
     BANK_AMENDED = "bank.amended"  # the firm updated its need's answers
     BANK_CONTACT_OVERDUE = "bank.contact_overdue"  # to the bank's admins
     BANK_DECIDE_OVERDUE = "bank.decide_overdue"  # to the bank's admins
+    STAFF_FILING_DUE = "staff.filing_due"  # to a coordinator: quarterly tables due soon
 
 
 class ActorKind(StrEnum):

@@ -236,6 +236,9 @@ MESSAGES: dict[str, str] = {
     "error.bad_cursor": "Invalid cursor: pass the next_cursor of the previous page",
     "error.unknown_product": "The catalog has no product '{product}' of your bank; its products: {known}. For a product not in the catalog, leave product out and name it in the note",
     "error.unknown_guarantee": "The catalog has no guarantee product '{guarantee}'; its products: {known}",
+    "error.bad_filer": "The filer must be one of {allowed}",
+    "error.not_filed_by": "Annex {annex} is not filed by a {filer}",
+    "error.unknown_filer": "No filer {filer} in your region",
     "error.bad_fee_rate": "Guarantee and other fees must be a yearly percentage from 0 to {limit}",
     "error.bad_term": "The term must be 1 to {limit} months",
     "error.guarantee_not_guaranteed": "A loan with a guarantee product is a guaranteed loan: give loan_type guaranteed, or leave it out",
@@ -619,6 +622,7 @@ MESSAGES: dict[str, str] = {
     "bot.rescan.carried_on": "All right, the new code is left aside; carrying on with the current financing need:",
     # --- notifications and staff on Telegram ---
     "notice.bank.contact_overdue": "Lead {lead_id} (need {need_id}) was accepted more than 3 working days ago and the firm has not been contacted: please see that the manager calls soon.",
+    "notice.staff.filing_due": "Quarterly filing: the annex tables {annexes} for {quarter} are due by {due}; {open} are not yet marked filed ({filers}). Mark each filed on the dashboard once sent.",
     "notice.bank.decide_overdue": "Lead {lead_id} (need {need_id}) has gone 5 working days without a credit decision (granted or declined): please follow it up.",
     "error.link_code_invalid": "That link code is wrong, used or expired: ask an administrator for a new one (yinqi users link-code)",
     "error.staff_inactive": "Staff member {staff} is inactive",

@@ -225,6 +225,9 @@ MESSAGES: dict[str, str] = {
     "error.bad_cursor": "翻页游标无效：请使用上一页返回的 next_cursor",
     "error.unknown_product": "产品目录里没有本行的产品“{product}”；本行产品：{known}。不在目录里的产品请不填 product，写在备注（note）里",
     "error.unknown_guarantee": "产品目录里没有担保产品“{guarantee}”；可用：{known}",
+    "error.bad_filer": "报送主体应是 {allowed} 之一",
+    "error.not_filed_by": "附表{annex}不由 {filer} 报送",
+    "error.unknown_filer": "您负责的地区里没有报送主体 {filer}",
     "error.bad_fee_rate": "担保费及其他费用应是0到{limit}之间的年化百分数",
     "error.bad_term": "期限应是1到{limit}个月",
     "error.guarantee_not_guaranteed": "有担保产品的贷款是保证（担保）贷款：loan_type 请填 guaranteed 或不填",
@@ -608,6 +611,7 @@ MESSAGES: dict[str, str] = {
     "bot.rescan.carried_on": "好的，新扫的码不用，继续填写当前的融资需求：",
     # --- notifications and staff on Telegram ---
     "notice.bank.contact_overdue": "线索 {lead_id}（需求 {need_id}）受理后超过3个工作日仍未联系企业：请督促客户经理尽快联系。",
+    "notice.staff.filing_due": "季度报送提醒：{quarter} 的附表{annexes}应于 {due} 前报送，还有 {open} 项未标记已报送（{filers}）。报送后请在看板上标记“已报送”。",
     "notice.bank.decide_overdue": "线索 {lead_id}（需求 {need_id}）超过5个工作日仍未作出授信决定（授信或退回）：请督促跟进。",
     "error.link_code_invalid": "绑定码不对、已经用过或已过期：请让管理员用 yinqi users link-code 重新生成一个",
     "error.staff_inactive": "工作人员 {staff} 已停用",
