@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from importlib.resources import files
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Path, Request
@@ -33,7 +34,10 @@ from api.routes.reports import xlsx_response
 from api.workbooks import weekly_xlsx
 from api.workbooks.annexes import ANNEXES, Annex, Ask, Takes
 from db.core.engine import reading
-from db.core.errors import NotFound, StorageError
+from db.core.errors import InvalidInput, NotFound, StorageError
+from db.core.unit import Actor
+from db.core.vocabulary import ActorKind
+from db.reports.filings import mark_filed
 from db.reports.ledgers import Quarter
 from db.staff.sessions import Viewer, sign_in, sign_out
 from matching.i18n import DEFAULT_LANG, Lang, t
@@ -174,6 +178,48 @@ def _annex_download(annex: Annex) -> None:
 
 for _annex in ANNEXES:
     _annex_download(_annex)
+
+
+@router.get("/filings")
+def filing_page(request: Request, viewer: ViewerDep) -> Response:
+    """The quarter's tables (附表1–5): due by whom and when, filed or late, each to mark filed."""
+    now, quarter = clock_of(request), request.query_params.get("quarter") or None
+    return _shown(
+        request,
+        viewer,
+        lambda s, f: views.filings_context(s, viewer, f, now, quarter),
+        "filings.html",
+    )
+
+
+@router.post("/filings")
+async def filing_mark(request: Request, viewer: ViewerDep) -> Response:
+    """Mark a table filed (已报送) with who and when, then back to the list."""
+    fields = await form(request)
+    lang = Lang.EN if fields.get("lang") == "en" else DEFAULT_LANG
+    if not same_site(request):
+        return page("error.html", lang, 403, viewer=viewer, message=t("dashboard.cross_site", lang))
+    engine, now = engine_of(request), clock_of(request)
+    quarter = fields.get("quarter", "")[:10]
+
+    def mark() -> None:
+        annex = fields.get("annex", "")
+        if not annex.isdigit() or len(annex) > 1:
+            raise InvalidInput.of("not_filed_by", field="annex", annex=annex[:5], filer="")
+        actor = Actor(ActorKind.STAFF, viewer.staff_id, viewer.role, viewer.bank_id)
+        with Session(engine) as session:
+            mark_filed(
+                session, scope=views.filing_scope(viewer), actor=actor, quarter=quarter,
+                annex=int(annex), filer=fields.get("filer", "")[:20],
+                code=fields.get("code", "")[:40], now=now,
+            )  # fmt: skip
+
+    try:
+        await anyio.to_thread.run_sync(mark)
+    except StorageError as err:
+        return page("error.html", lang, err.status, viewer=viewer, message=err.render(lang))
+    back = urlencode({"quarter": quarter, **({"lang": "en"} if lang is Lang.EN else {})})
+    return RedirectResponse(f"{PATH}/filings?{back}", status_code=303)
 
 
 @router.get("/sign-in")
