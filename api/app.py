@@ -34,7 +34,7 @@ from api.core import docs, errors, idempotency, metrics
 from api.core.config import ApiSettings, get_api_settings
 from api.core.deps import plain_text
 from api.core.throttle import Throttle
-from api.routes import leads, needs, parks, pool, problems, qr, reports
+from api.routes import filings, leads, needs, parks, pool, problems, qr, reports
 from api.worker import Intervals, Worker, sms_gateway
 from bot.chat import ChatService
 from bot.config import BotSettings, SmsSettings, get_sms_settings
@@ -143,6 +143,7 @@ def create_app(
         needs.router,
         reports.router,
         problems.router,
+        filings.router,
         qr.router,
         parks.router,
     ):

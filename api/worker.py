@@ -1,10 +1,11 @@
-"""The background worker: expiry and reassignment on the working-day clocks, overdue flags, the
-outbox sent through Telegram (and to firms of the web chat by SMS: bot/sms.py), the report
-copies kept up to date (db/reports/copies.py: a report then finds little to copy before it
-reads, instead of a season's changes), and the idempotency keys past their day swept
-(db/staff/idempotency.py). It runs inside `yinqi serve` (beside the bot, sharing
-its rate limiter) and alone as `yinqi worker`; several may run at once (each step locks what it
-changes; one sends the outbox at a time).
+"""The background worker: expiry and reassignment on the working-day clocks, overdue flags,
+reminders of the quarterly tables due soon (db/reports/filings.py), the outbox sent through
+Telegram (and to firms of the web chat by SMS: bot/sms.py), the report copies kept up to date
+(db/reports/copies.py: a report then finds little to copy before it reads, instead of a
+season's changes), and the idempotency keys past their day swept (db/staff/idempotency.py). It
+runs inside `yinqi serve` (beside the bot, sharing its rate limiter) and alone as `yinqi
+worker`; several may run at once (each step locks what it changes; one sends the outbox at a
+time).
 
 Every failure is logged at ERROR, with its traceback, and survived: a job that raises is tried
 again at its next turn. Each job's failures, in all and in a row, show in `/metrics` when the
@@ -33,6 +34,7 @@ from db.leads.outbox import BATCH, LEASE
 from db.leads.overdue import OverdueRun, flag_overdue
 from db.models import utcnow
 from db.reports.copies import refresh
+from db.reports.filings import remind_filings
 from db.staff.idempotency import sweep as sweep_keys
 from matching.policy import DEFAULT_POLICY, Policy
 
@@ -40,7 +42,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-JOBS = ("expiry", "overdue", "outbox", "copies", "keys")
+JOBS = ("expiry", "overdue", "filings", "outbox", "copies", "keys")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +53,18 @@ class Intervals:
     overdue_s: float = 300.0
     outbox_s: float = 3.0  # a full batch is followed by the next one at once
     copies_s: float = 120.0
+    filings_s: float = 3600.0  # the quarterly tables' reminders: days ahead, an hour is plenty
     keys_s: float = 3600.0  # idempotency keys past their day
 
     def seconds(self) -> tuple[float, ...]:
-        return self.expiry_s, self.overdue_s, self.outbox_s, self.copies_s, self.keys_s
+        return (
+            self.expiry_s,
+            self.overdue_s,
+            self.filings_s,
+            self.outbox_s,
+            self.copies_s,
+            self.keys_s,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +75,7 @@ class Pass:
     overdue: OverdueRun | None = None
     outbox: SendRun | None = None
     copies: bool | None = None  # True: the report copies were brought up to date
+    filings: int | None = None  # reminders of quarterly tables due soon queued
     keys: int | None = None  # idempotency keys swept
     failed: tuple[str, ...] = ()  # jobs that raised
 
@@ -84,6 +95,8 @@ class Pass:
                 f"notices: {self.outbox.sent} sent, {self.outbox.retry} to retry, "
                 f"{self.outbox.given_up} given up"
             )
+        if self.filings:
+            parts.append(f"filing reminders queued: {self.filings}")
         if self.keys:
             parts.append(f"idempotency keys swept: {self.keys}")
         if self.failed:
@@ -169,8 +182,8 @@ class Worker:
             log.info("worker: SMS off, so web firms learn of changes on their status page")
         every = dict(zip(JOBS, self.intervals.seconds(), strict=True))
         log.info(
-            "worker: started (every %ss: expiry, %ss: overdue, %ss: outbox, %ss: report copies, "
-            "%ss: idempotency keys)",
+            "worker: started (every %ss: expiry, %ss: overdue, %ss: filing reminders, "
+            "%ss: outbox, %ss: report copies, %ss: idempotency keys)",
             *every.values(),
         )
         loop = asyncio.get_running_loop()
@@ -189,22 +202,32 @@ class Worker:
         log.info("worker: stopped")
 
     async def run_once(self, now: datetime | None = None, *, jobs: Collection[str] = JOBS) -> Pass:
-        """One pass of `jobs` (default all): expiry, then overdue flags, then the outbox, so the
-        notices the first two queued go out in the same pass; then the report copies and the
-        sweep of old idempotency keys."""
+        """One pass of `jobs` (default all): expiry, then overdue flags and the filing reminders,
+        then the outbox, so the notices those queued go out in the same pass; then the report
+        copies and the sweep of old idempotency keys."""
         failed: list[str] = []
-        expiry = overdue = outbox = copies = keys = None
+        expiry = overdue = outbox = copies = filings = keys = None
         if "expiry" in jobs:
             expiry = await self._job("expiry", failed, self._expire, now)
         if "overdue" in jobs:
             overdue = await self._job("overdue", failed, self._flag, now)
+        if "filings" in jobs:
+            filings = await self._job("filings", failed, self._remind, now)
         if "outbox" in jobs:
             outbox = await self._send(failed, now or self.clock())
         if "copies" in jobs:
             copies = await self._job("copies", failed, self._copy, now)
         if "keys" in jobs:
             keys = await self._job("keys", failed, self._sweep_keys, now)
-        return Pass(expiry, overdue, outbox, copies, keys, tuple(failed))
+        return Pass(
+            expiry=expiry,
+            overdue=overdue,
+            outbox=outbox,
+            copies=copies,
+            filings=filings,
+            keys=keys,
+            failed=tuple(failed),
+        )
 
     async def _send(self, failed: list[str], now: datetime) -> SendRun | None:
         """The outbox: through Telegram when a bot is at hand, and web firms' by SMS; one
@@ -252,6 +275,10 @@ class Worker:
     def _expire(self, now: datetime) -> ExpiryRun:
         with Session(self.engine) as session:
             return expire_overdue(session, now=now, policy=self.policy)
+
+    def _remind(self, now: datetime) -> int:
+        with Session(self.engine) as session:
+            return remind_filings(session, now=now)
 
     def _copy(self, _now: datetime) -> bool:
         return refresh(self.engine)

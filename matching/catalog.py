@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -36,6 +37,17 @@ class Branch:
 
 
 @dataclass(frozen=True, slots=True)
+class LeadBranch:
+    """A park's 主办支行 (000 §四's 主办支行制度): the partner bank's branch that leads the
+    park's service, since when, and whom the park and the regulator call there."""
+
+    branch: str  # a branch code of one of the park's partner banks
+    since: date
+    contact: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Park:
     code: str
     name: str
@@ -43,6 +55,7 @@ class Park:
     county: str
     stars: int
     partner_banks: tuple[str, ...]
+    lead: LeadBranch | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +207,14 @@ class Catalog:
         for product in self.bank_products(bank):
             if key in (product.code.casefold(), _folded(product.name)):
                 return product
+        return None
+
+    def guarantee_product(self, typed: str) -> GuaranteeProduct | None:
+        """A guarantee product that backs loans, named by its code or its name."""
+        key = _folded(typed)
+        for g in self.guarantees:
+            if g.backs_loans and key in (g.code.casefold(), _folded(g.name)):
+                return g
         return None
 
     def park(self, key: str) -> Park | None:

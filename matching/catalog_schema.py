@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -71,6 +72,13 @@ class BankIn(_Entry):
     branches: list[BranchIn] = Field(min_length=1)
 
 
+class LeadBranchIn(_Entry):
+    branch: str  # a branch code of one of the park's partner banks
+    since: date
+    contact: str = Field("", max_length=40)
+    phone: str = Field("", max_length=20)
+
+
 class ParkIn(_Entry):
     code: str
     name: str
@@ -78,6 +86,7 @@ class ParkIn(_Entry):
     county: str
     stars: int = Field(ge=1, le=5)
     partner_banks: list[str] = Field(min_length=3, max_length=5)
+    lead_branch: LeadBranchIn | None = None  # 主办支行
 
 
 class CollateralIn(_Entry):

@@ -8,8 +8,16 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from matching.catalog import Bank, Branch, Catalog, GuaranteeProduct, LoanProduct, Park
-from matching.catalog_schema import CatalogIn, GuaranteeIn, ProductIn
+from matching.catalog import (
+    Bank,
+    Branch,
+    Catalog,
+    GuaranteeProduct,
+    LeadBranch,
+    LoanProduct,
+    Park,
+)
+from matching.catalog_schema import CatalogIn, GuaranteeIn, LeadBranchIn, ParkIn, ProductIn
 from matching.errors import CatalogError
 from matching.i18n import Text
 from matching.model import Collateral
@@ -82,6 +90,7 @@ def _duplicates(kind: str, codes: list[str]) -> list[str]:
 def _cross_check(data: CatalogIn) -> list[str]:
     problems: list[str] = []
     bank_codes = {b.code for b in data.banks}
+    branch_banks = {br.code: b.code for b in data.banks for br in b.branches}
     problems += _duplicates("banks", [b.code for b in data.banks])
     problems += _duplicates("branches", [br.code for b in data.banks for br in b.branches])
     problems += _duplicates("parks", [p.code for p in data.parks])
@@ -100,6 +109,8 @@ def _cross_check(data: CatalogIn) -> list[str]:
             problems.append(f"{entry}: partner_banks: unknown bank codes {unknown}")
         if len(set(park.partner_banks)) != len(park.partner_banks):
             problems.append(f"{entry}: partner_banks: a bank is listed twice")
+        if park.lead_branch is not None:
+            problems += _lead_problems(entry, park, branch_banks)
     for i, product in enumerate(data.products):
         problems += _product_problems(f"products[{i}] ({product.name})", product, bank_codes)
     groups = Counter(p.exclusive_group for p in data.products if p.exclusive_group)
@@ -107,6 +118,17 @@ def _cross_check(data: CatalogIn) -> list[str]:
         f"products: exclusive_group {g!r} has only one product" for g, n in groups.items() if n < 2
     ]
     return problems
+
+
+def _lead_problems(entry: str, park: ParkIn, branch_banks: dict[str, str]) -> list[str]:
+    """A lead branch (主办支行) is a branch of one of the park's partner banks."""
+    assert park.lead_branch is not None
+    code = park.lead_branch.branch
+    if code not in branch_banks:
+        return [f"{entry}: lead_branch.branch: unknown branch code {code!r}"]
+    if branch_banks[code] not in park.partner_banks:
+        return [f"{entry}: lead_branch.branch: {code!r} is not a branch of a partner bank"]
+    return []
 
 
 def _county_problems(entry: str, city: str, county: str) -> list[str]:
@@ -146,6 +168,7 @@ def _build(data: CatalogIn, source: str) -> Catalog:
                 canonical_county(p.county, p.city) or "",
                 p.stars,
                 tuple(p.partner_banks),
+                _lead(p.lead_branch),
             )
             for p in data.parks
         ],
@@ -154,6 +177,12 @@ def _build(data: CatalogIn, source: str) -> Catalog:
         sample=data.sample,
         source=source,
     )
+
+
+def _lead(lead: LeadBranchIn | None) -> LeadBranch | None:
+    if lead is None:
+        return None
+    return LeadBranch(lead.branch, lead.since, lead.contact.strip(), lead.phone.strip())
 
 
 def _product(p: ProductIn) -> LoanProduct:

@@ -132,6 +132,14 @@ def catalog_json(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
                 "county": p.county,
                 "stars": p.stars,
                 "partner_banks": list(p.partner_banks),
+                "lead_branch": None
+                if p.lead is None
+                else {
+                    "branch": p.lead.branch,
+                    "since": p.lead.since.isoformat(),
+                    "contact": p.lead.contact,
+                    "phone": p.lead.phone,
+                },
             }
             for p in catalog.parks
         ],

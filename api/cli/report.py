@@ -1,8 +1,9 @@
 """`yinqi report …`: the coordination team's Excel workbooks from the command line: the weekly
-progress workbook, and per quarter the ledgers 附表1, 附表2, 附表3 and 附表5 (000 §五)."""
+progress workbook, and per quarter the five tables of 000 §五 (`api.workbooks.annexes`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -10,13 +11,8 @@ from typing import Annotated
 import typer
 
 from api.cli.common import LangOption, fail, open_database
-from api.workbooks import (
-    city_summary_xlsx,
-    ledger_xlsx,
-    needs_summary_xlsx,
-    partner_banks_xlsx,
-    weekly_xlsx,
-)
+from api.workbooks import weekly_xlsx
+from api.workbooks.annexes import ANNEXES, Annex, Ask, Takes
 from db.core.engine import reading
 from db.core.errors import StorageError
 from db.models import utcnow
@@ -30,7 +26,8 @@ report_app = typer.Typer(
         "The coordination team's reports as Excel workbooks: weekly progress (by bank, park and"
         " county, key problems, park credit coverage), and per park and quarter the"
         " classification ledger (附表1) and the financing-need and cost summary (附表2), and per"
-        " quarter the city's summary, park by park (附表3), and the parks' partner banks (附表5)."
+        " quarter the city's summary, park by park (附表3), each bank's service to the parks"
+        " (附表4), and the parks' partner banks (附表5)."
     ),
     no_args_is_help=True,
 )
@@ -73,89 +70,59 @@ def weekly_command(
     _write(out, data, lang)
 
 
-@report_app.command("ledger")
-def ledger_command(
-    park: Annotated[
-        str, typer.Option("--park", help="The park's code (see `yinqi catalog list parks`).")
-    ],
-    quarter: QuarterOption,
-    out: OutOption,
-    lang: LangOption = Lang.ZH,
-) -> None:
-    """Write a park's classification ledger (分类建档基础台账, 附表1) for a quarter: one row per
-    firm, as things stood at the quarter's end."""
-    _check_out(out, lang)
-    with reading(open_database(lang)) as session:
-        try:
-            data = ledger_xlsx(
-                session, scope=ReportScope(), park_code=park, quarter=quarter, lang=lang
-            )
-        except StorageError as err:
-            raise fail(err.render(lang)) from None
-    _write(out, data, lang)
+ParkOption = Annotated[
+    str, typer.Option("--park", help="The park's code (see `yinqi catalog list parks`).")
+]
+SomeParkOption = Annotated[
+    str | None, typer.Option("--park", help="One park's code (default: every park).")
+]
 
 
-@report_app.command("needs-summary")
-def needs_summary_command(
-    quarter: QuarterOption,
-    out: OutOption,
-    park: Annotated[
-        str | None, typer.Option("--park", help="One park's code (default: every park).")
-    ] = None,
-    region: RegionOption = None,
-    lang: LangOption = Lang.ZH,
-) -> None:
-    """Write the financing-need and financing-cost summary (融资需求及融资成本情况汇总表, 附表2)
-    for a quarter, per credit-scale tier: of one park, or of every park (of a region)."""
-    _check_out(out, lang)
-    with reading(open_database(lang)) as session:
-        try:
-            scope = ReportScope.for_region(region)
-            data = needs_summary_xlsx(
-                session, scope=scope, quarter=quarter, park_code=park, lang=lang
-            )
-        except StorageError as err:
-            raise fail(err.render(lang)) from None
-    _write(out, data, lang)
+def _annex_command(annex: Annex) -> None:
+    """`yinqi report <slug> --quarter … --out …` with what the annex takes besides."""
+
+    def write(
+        out: Path, quarter: str, lang: Lang, park: str | None = None, region: str | None = None
+    ) -> None:
+        _check_out(out, lang)
+        with reading(open_database(lang)) as session:
+            try:
+                scope = ReportScope.for_region(region)
+                data = annex.make(session, Ask(scope, quarter, park, None, lang))
+            except StorageError as err:
+                raise fail(err.render(lang)) from None
+        _write(out, data, lang)
+
+    def of_park(
+        park: ParkOption, quarter: QuarterOption, out: OutOption, lang: LangOption = Lang.ZH
+    ) -> None:
+        write(out, quarter, lang, park=park)
+
+    def of_park_or_region(
+        quarter: QuarterOption,
+        out: OutOption,
+        park: SomeParkOption = None,
+        region: RegionOption = None,
+        lang: LangOption = Lang.ZH,
+    ) -> None:
+        write(out, quarter, lang, park=park, region=region)
+
+    def of_region(
+        quarter: QuarterOption, out: OutOption, region: RegionOption = None,
+        lang: LangOption = Lang.ZH,
+    ) -> None:  # fmt: skip
+        write(out, quarter, lang, region=region)
+
+    commands: dict[Takes, Callable[..., None]] = {
+        Takes.PARK: of_park,
+        Takes.PARK_OR_REGION: of_park_or_region,
+        Takes.REGION: of_region,
+    }
+    report_app.command(annex.slug, help=f"Write {annex.doc}")(commands[annex.takes])
 
 
-@report_app.command("city-summary")
-def city_summary_command(
-    quarter: QuarterOption,
-    out: OutOption,
-    region: RegionOption = None,
-    lang: LangOption = Lang.ZH,
-) -> None:
-    """Write the city's roll-up of 附表2 (小微企业园融资需求及融资成本情况汇总表, 附表3) for a
-    quarter: every park (of a region) on a row, with its needs, credit, loans and rates, and
-    their total."""
-    _check_out(out, lang)
-    with reading(open_database(lang)) as session:
-        try:
-            scope = ReportScope.for_region(region)
-            data = city_summary_xlsx(session, scope=scope, quarter=quarter, lang=lang)
-        except StorageError as err:
-            raise fail(err.render(lang)) from None
-    _write(out, data, lang)
-
-
-@report_app.command("partner-banks")
-def partner_banks_command(
-    quarter: QuarterOption,
-    out: OutOption,
-    region: RegionOption = None,
-    lang: LangOption = Lang.ZH,
-) -> None:
-    """Write the partner-bank table (伙伴银行情况表, 附表5) for a quarter: each park's partner
-    banks in its order, the 主办 bank, branches, and the firms each served."""
-    _check_out(out, lang)
-    with reading(open_database(lang)) as session:
-        try:
-            scope = ReportScope.for_region(region)
-            data = partner_banks_xlsx(session, scope=scope, quarter=quarter, lang=lang)
-        except StorageError as err:
-            raise fail(err.render(lang)) from None
-    _write(out, data, lang)
+for _annex in ANNEXES:
+    _annex_command(_annex)
 
 
 def _period(first: str | None, last: str | None, lang: Lang) -> tuple[date, date]:

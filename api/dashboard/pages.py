@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from importlib.resources import files
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Path, Request
@@ -31,10 +32,12 @@ from api.dashboard.filters import Filters, narrow
 from api.dashboard.render import SECURITY_HEADERS, page, page_lang
 from api.routes.reports import xlsx_response
 from api.workbooks import weekly_xlsx
-from api.workbooks.ledgers import city_summary_xlsx, ledger_xlsx, needs_summary_xlsx
-from api.workbooks.partners import partner_banks_xlsx
+from api.workbooks.annexes import ANNEXES, Annex, Ask, Takes
 from db.core.engine import reading
-from db.core.errors import NotFound, StorageError
+from db.core.errors import InvalidInput, NotFound, StorageError
+from db.core.unit import Actor
+from db.core.vocabulary import ActorKind
+from db.reports.filings import mark_filed
 from db.reports.ledgers import Quarter
 from db.staff.sessions import Viewer, sign_in, sign_out
 from matching.i18n import DEFAULT_LANG, Lang, t
@@ -150,66 +153,73 @@ def _quarter(f: Filters) -> Quarter:
     return Quarter(f.date_to.year, (f.date_to.month - 1) // 3 + 1)
 
 
-@router.get("/needs-summary.xlsx")
-def needs_summary(request: Request, viewer: ViewerDep) -> Response:
-    """附表2 for the quarter the period ends in, for the filters' park or every park in scope."""
-    now = clock_of(request)
+def _annex_download(annex: Annex) -> None:
+    """`/dashboard/<slug>.xlsx`: the annex for the quarter the filters' period ends in, for the
+    viewer's scope narrowed by the filters (and the filters' park, when the annex takes one)."""
 
-    def make(session: Session, f: Filters) -> tuple[bytes, str]:
-        scope = narrow(session, viewer, f).scope
-        quarter = _quarter(f)
-        data = needs_summary_xlsx(
-            session, scope=scope, quarter=quarter, park_code=f.park, now=now, lang=f.lang
-        )
-        return data, f"needs-summary-{f.park or 'all'}-{quarter}.xlsx"
+    def download(request: Request, viewer: ViewerDep) -> Response:
+        now = clock_of(request)
 
-    return _download(request, viewer, make)
+        def make(session: Session, f: Filters) -> tuple[bytes, str]:
+            if annex.takes is Takes.PARK and f.park is None:
+                raise NotFound.of("unknown_park", park="")
+            scope = narrow(session, viewer, f).scope
+            quarter = _quarter(f)
+            park = f.park if annex.takes is not Takes.REGION else None
+            data = annex.make(session, Ask(scope, quarter, park, now, f.lang))
+            return data, annex.file_name(quarter, park)
 
+        return _download(request, viewer, make)
 
-@router.get("/city-summary.xlsx")
-def city_summary(request: Request, viewer: ViewerDep) -> Response:
-    """附表3 for the quarter the period ends in: every park in the viewer's scope, side by side."""
-    now = clock_of(request)
-
-    def make(session: Session, f: Filters) -> tuple[bytes, str]:
-        scope = narrow(session, viewer, f).scope
-        quarter = _quarter(f)
-        data = city_summary_xlsx(session, scope=scope, quarter=quarter, now=now, lang=f.lang)
-        return data, f"city-summary-{quarter}.xlsx"
-
-    return _download(request, viewer, make)
+    router.add_api_route(
+        f"/{annex.slug}.xlsx", download, methods=["GET"], name=f"dashboard_{annex.slug}"
+    )
 
 
-@router.get("/partner-banks.xlsx")
-def partner_banks(request: Request, viewer: ViewerDep) -> Response:
-    """附表5 for the quarter the period ends in: the partner banks of the parks in scope."""
-    now = clock_of(request)
-
-    def make(session: Session, f: Filters) -> tuple[bytes, str]:
-        scope = narrow(session, viewer, f).scope
-        quarter = _quarter(f)
-        data = partner_banks_xlsx(session, scope=scope, quarter=quarter, now=now, lang=f.lang)
-        return data, f"partner-banks-{quarter}.xlsx"
-
-    return _download(request, viewer, make)
+for _annex in ANNEXES:
+    _annex_download(_annex)
 
 
-@router.get("/ledger.xlsx")
-def ledger(request: Request, viewer: ViewerDep) -> Response:
-    """附表1 of the filters' park for the quarter the period ends in."""
-    now = clock_of(request)
+@router.get("/filings")
+def filing_page(request: Request, viewer: ViewerDep) -> Response:
+    """The quarter's tables (附表1–5): due by whom and when, filed or late, each to mark filed."""
+    now, quarter = clock_of(request), request.query_params.get("quarter") or None
+    return _shown(
+        request,
+        viewer,
+        lambda s, f: views.filings_context(s, viewer, f, now, quarter),
+        "filings.html",
+    )
 
-    def make(session: Session, f: Filters) -> tuple[bytes, str]:
-        if f.park is None:
-            raise NotFound.of("unknown_park", park="")
-        scope = narrow(session, viewer, f).scope
-        quarter = _quarter(f)
-        data = ledger_xlsx(
-            session, scope=scope, park_code=f.park, quarter=quarter, now=now, lang=f.lang
-        )
-        return data, f"ledger-{f.park}-{quarter}.xlsx"
 
-    return _download(request, viewer, make)
+@router.post("/filings")
+async def filing_mark(request: Request, viewer: ViewerDep) -> Response:
+    """Mark a table filed (已报送) with who and when, then back to the list."""
+    fields = await form(request)
+    lang = Lang.EN if fields.get("lang") == "en" else DEFAULT_LANG
+    if not same_site(request):
+        return page("error.html", lang, 403, viewer=viewer, message=t("dashboard.cross_site", lang))
+    engine, now = engine_of(request), clock_of(request)
+    quarter = fields.get("quarter", "")[:10]
+
+    def mark() -> None:
+        annex = fields.get("annex", "")
+        if not annex.isdigit() or len(annex) > 1:
+            raise InvalidInput.of("not_filed_by", field="annex", annex=annex[:5], filer="")
+        actor = Actor(ActorKind.STAFF, viewer.staff_id, viewer.role, viewer.bank_id)
+        with Session(engine) as session:
+            mark_filed(
+                session, scope=views.filing_scope(viewer), actor=actor, quarter=quarter,
+                annex=int(annex), filer=fields.get("filer", "")[:20],
+                code=fields.get("code", "")[:40], now=now,
+            )  # fmt: skip
+
+    try:
+        await anyio.to_thread.run_sync(mark)
+    except StorageError as err:
+        return page("error.html", lang, err.status, viewer=viewer, message=err.render(lang))
+    back = urlencode({"quarter": quarter, **({"lang": "en"} if lang is Lang.EN else {})})
+    return RedirectResponse(f"{PATH}/filings?{back}", status_code=303)
 
 
 @router.get("/sign-in")

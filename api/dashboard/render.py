@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from api.workbooks.annexes import ANNEXES
 from api.workbooks.xlsx import cause_text
 from matching.i18n import CATALOGS, DEFAULT_LANG, Lang, Yuan, t
 from matching.workdays import to_china_time
@@ -30,13 +31,15 @@ SECURITY_HEADERS: Final = {
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    return Environment(
+    found = Environment(
         loader=PackageLoader("api.dashboard", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    found.globals["annexes"] = ANNEXES  # the download buttons, one per quarterly table
+    return found
 
 
 class Words:

@@ -13,15 +13,17 @@ from api.dashboard import charts
 from api.dashboard.filters import Filters, Narrowed, narrow, own_scope
 from api.dashboard.overview import Overview, figures, headlines, overview, trend
 from api.dashboard.render import Words
-from db.core.errors import NotFound
+from db.core.errors import NotAllowed, NotFound
 from db.core.unit import Actor
 from db.core.vocabulary import Role
 from db.leads.queries import get_need
 from db.models import MAX_ID, Bank, Park
 from db.reports.dashboard import need_in_scope, overdue_leads, source_funnels, sources_placed
+from db.reports.filings import filings
 from db.reports.progress import GroupBy, ParkCoverage, Progress, coverage
-from db.reports.scope import Period
+from db.reports.scope import Period, ReportScope
 from db.staff.sessions import Viewer
+from matching.filing import FilingState
 
 FUNNEL_STAGES = ("scanned", "consented", "submitted", "offered", "accepted", "credit_granted")
 
@@ -147,8 +149,13 @@ def overview_context(
     narrowed = narrow(session, viewer, filters)
     found: Overview = overview(session, filters, narrowed, now)
     tr = Words(filters.lang)
+    due = None
+    if viewer.role is not Role.BANK_ADMIN:
+        due = filings(session, scope=own_scope(viewer), now=now)
     return {
         **_common(session, viewer, filters),
+        "filing": due,
+        "states": FilingState,
         "narrowed": narrowed,
         "o": found,
         "bank_chart": bank_chart(found.by_bank, filters, tr),
@@ -156,6 +163,21 @@ def overview_context(
         "coverage_chart": coverage_chart(found.parks, filters, tr),
         "funnels": _funnels(found.funnels, filters, tr),
     }
+
+
+def filing_scope(viewer: Viewer) -> ReportScope:
+    """Whose filings a viewer sees and marks: a coordinator's region, an admin's all."""
+    if viewer.role is Role.BANK_ADMIN:
+        raise NotAllowed.of("coordinators_and_admins_only")
+    return own_scope(viewer)
+
+
+def filings_context(
+    session: Session, viewer: Viewer, filters: Filters, now: datetime, quarter: str | None
+) -> dict[str, Any]:
+    """The quarter's tables, due by whom and when, filed or late (`db.reports.filings`)."""
+    found = filings(session, scope=filing_scope(viewer), now=now, quarter=quarter)
+    return {**_common(session, viewer, filters), "round": found, "states": FilingState}
 
 
 def drill_context(

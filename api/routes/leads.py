@@ -143,7 +143,8 @@ def follow_up(
     now: Now,
 ) -> LeadOut:
     """Record a follow-up: contacted, visited (effective or not), credit granted (amount, rate,
-    product), loan issued (amount). Each moves the lead on; steps may be skipped, never undone."""
+    product; the kind of loan, guarantee, fees and term), loan issued (amount; terms it
+    restates). Each moves the lead on; steps may be skipped, never undone."""
     assignments.record_follow_up(
         session,
         lead_id=lead_id,
@@ -154,6 +155,7 @@ def follow_up(
         amount_yuan=body.amount_yuan,
         rate_pct=body.rate_pct,
         product=body.product,
+        terms=body.terms,
         note=body.note,
         now=now,
     )

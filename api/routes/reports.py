@@ -4,6 +4,8 @@ everything (or one region with `region`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -15,13 +17,8 @@ from api.core.deps import Caller, CallerDep, LangDep, Now, ReadSession, known_qu
 from api.routes import PREFIX, errors
 from api.schemas.common import IsoDate
 from api.schemas.reports import CoverageOut, ProblemsOut, ProgressOut
-from api.workbooks import (
-    city_summary_xlsx,
-    ledger_xlsx,
-    needs_summary_xlsx,
-    partner_banks_xlsx,
-    weekly_xlsx,
-)
+from api.workbooks import weekly_xlsx
+from api.workbooks.annexes import ANNEXES, Annex, Ask, Takes
 from db.core.errors import NotAllowed
 from db.core.vocabulary import Role
 from db.reports.coverage import coverage
@@ -153,99 +150,73 @@ def xlsx_response(data: bytes, name: str) -> Response:
     return Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})
 
 
-@router.get(
-    "/ledger.xlsx",
-    response_class=Response,
-    responses={**_XLSX_RESPONSE, **errors(401, 403, 404, 422)},
-)
-def ledger_workbook(
-    session: ReadSession,
-    caller: CallerDep,
-    now: Now,
-    lang: LangDep,
+@dataclass(frozen=True, slots=True)
+class Where:
+    """The park or region an annex is asked for (what its `Takes` allows)."""
+
+    park: str | None = None
+    region: str | None = None
+
+
+def _one_park(
     park: Annotated[str, Query(max_length=40, description="the park's code", examples=["yc-gxq"])],
-    quarter: QuarterQ,
-) -> Response:
-    """分类建档基础台账 (附表1): a park's classification ledger for a quarter, one row per firm."""
-    data = ledger_xlsx(
-        session,
-        scope=scope_of(caller, None),
-        park_code=park,
-        quarter=quarter,
-        now=now,
-        lang=lang,
-    )
-    return xlsx_response(data, f"ledger-{park}-{quarter}.xlsx")
+) -> Where:
+    return Where(park=park)
 
 
-@router.get(
-    "/needs-summary.xlsx",
-    response_class=Response,
-    responses={**_XLSX_RESPONSE, **errors(401, 403, 404, 422)},
-)
-def needs_summary_workbook(
-    session: ReadSession,
-    caller: CallerDep,
-    now: Now,
-    lang: LangDep,
-    quarter: QuarterQ,
+def _park_or_region(
     park: Annotated[
         str | None, Query(max_length=40, description="one park (default: every park in scope)")
     ] = None,
     region: Region = None,
-) -> Response:
-    """融资需求及融资成本情况汇总表 (附表2): needs and the cost of the credit granted, by tier."""
-    data = needs_summary_xlsx(
-        session,
-        scope=scope_of(caller, region),
-        quarter=quarter,
-        park_code=park,
-        now=now,
-        lang=lang,
+) -> Where:
+    return Where(park=park, region=region)
+
+
+def _region(region: Region = None) -> Where:
+    return Where(region=region)
+
+
+_WHERE: dict[Takes, Callable[..., Where]] = {
+    Takes.PARK: _one_park,
+    Takes.PARK_OR_REGION: _park_or_region,
+    Takes.REGION: _region,
+}
+
+
+def _annex_route(annex: Annex) -> None:
+    """`GET /reports/<slug>.xlsx`: the annex for the caller's scope and a quarter."""
+
+    def workbook(
+        session: ReadSession,
+        caller: CallerDep,
+        now: Now,
+        lang: LangDep,
+        quarter: QuarterQ,
+        where: Where,
+    ) -> Response:
+        scope = scope_of(caller, where.region)
+        data = annex.make(session, Ask(scope, quarter, where.park, now, lang))
+        return xlsx_response(data, annex.file_name(quarter, where.park or where.region))
+
+    # the annex's own query parameters: set as an object, the module's annotations being text
+    workbook.__annotations__["where"] = Annotated[Where, Depends(_WHERE[annex.takes])]
+
+    statuses = (401, 403, 404, 422) if annex.takes is not Takes.REGION else (401, 403, 422)
+    router.add_api_route(
+        f"/{annex.slug}.xlsx",
+        workbook,
+        methods=["GET"],
+        name=f"{annex.slug}_workbook",
+        summary=f"附表{annex.number}",
+        description=annex.doc,
+        response_class=Response,
+        responses={**_XLSX_RESPONSE, **errors(*statuses)},
     )
-    return xlsx_response(data, f"needs-summary-{park or 'all'}-{quarter}.xlsx")
 
 
-@router.get(
-    "/city-summary.xlsx",
-    response_class=Response,
-    responses={**_XLSX_RESPONSE, **errors(401, 403, 422)},
-)
-def city_summary_workbook(
-    session: ReadSession,
-    caller: CallerDep,
-    now: Now,
-    lang: LangDep,
-    quarter: QuarterQ,
-    region: Region = None,
-) -> Response:
-    """小微企业园融资需求及融资成本情况汇总表 (附表3): the parks of the region side by side, each
-    with its 附表2 figures for the quarter, and their total."""
-    data = city_summary_xlsx(
-        session, scope=scope_of(caller, region), quarter=quarter, now=now, lang=lang
-    )
-    return xlsx_response(data, f"city-summary-{region or 'all'}-{quarter}.xlsx")
-
-
-@router.get(
-    "/partner-banks.xlsx",
-    response_class=Response,
-    responses={**_XLSX_RESPONSE, **errors(401, 403, 422)},
-)
-def partner_banks_workbook(
-    session: ReadSession,
-    caller: CallerDep,
-    now: Now,
-    lang: LangDep,
-    quarter: QuarterQ,
-    region: Region = None,
-) -> Response:
-    """伙伴银行情况表 (附表5): each park's partner banks in its order, the 主办 bank, their
-    branches in the park's county, and the firms each served by the quarter's end."""
-    data = partner_banks_xlsx(
-        session, scope=scope_of(caller, region), quarter=quarter, now=now, lang=lang
-    )
-    return xlsx_response(data, f"partner-banks-{region or 'all'}-{quarter}.xlsx")
+for _annex in ANNEXES:
+    _annex_route(_annex)
 
 
 @router.get(

@@ -21,6 +21,7 @@ from api.schemas.common import (
 from db.core.vocabulary import AssignmentStatus, DeclineReason, FollowUp
 from db.models import MAX_ID
 from matching.amounts import DEFAULT_MAX_YUAN
+from matching.loan_terms import MAX_FEE_RATE_PCT, MAX_TERM_MONTHS, LoanTerms, LoanType
 
 
 class Deadlines(ViewOut):
@@ -172,7 +173,9 @@ class DeclineIn(BodyIn):
 
 class FollowUpIn(BodyIn):
     """What the manager did. `visited` says whether the visit was effective (有效走访);
-    `credit_granted` and `loan_issued` carry the amount."""
+    `credit_granted` and `loan_issued` carry the amount, and may carry the terms (rate, kind,
+    guarantee, fees, term) that 附表2 and 附表4 count: credit granted sets them, a loan
+    restates those it gives."""
 
     type: FollowUp = Field(examples=["visited"])
     at: IsoTime | None = Field(
@@ -182,7 +185,26 @@ class FollowUpIn(BodyIn):
     amount_yuan: int | None = Field(None, gt=0, le=DEFAULT_MAX_YUAN, examples=[2_000_000])
     rate_pct: Decimal | None = Field(None, gt=0, lt=100, examples=["3.45"])
     product: str | None = Field(None, max_length=100, examples=["科技贷"])
+    loan_type: LoanType | None = Field(
+        None, examples=["guaranteed"], description="信用 credit, 抵押 secured, 保证 guaranteed"
+    )
+    guarantee: str | None = Field(
+        None, max_length=100, examples=["科创专项保"], description="the guarantee product"
+    )
+    fee_rate_pct: Decimal | None = Field(
+        None,
+        ge=0,
+        le=MAX_FEE_RATE_PCT,
+        examples=["0.5"],
+        description="guarantee fee and other fees, % a year (0 when none): with the rate, "
+        "the all-in financing cost (综合融资成本)",
+    )
+    term_months: int | None = Field(None, ge=1, le=MAX_TERM_MONTHS, examples=[12])
     note: str = Field("", max_length=500, examples=["已到企业实地走访，负责人在"])
+
+    @property
+    def terms(self) -> LoanTerms:
+        return LoanTerms(self.loan_type, self.guarantee, self.fee_rate_pct, self.term_months)
 
 
 class ReassignIn(BodyIn):

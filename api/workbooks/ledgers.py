@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlmodel import Session
 
@@ -172,10 +172,25 @@ def _summary_columns(lang: Lang, of: Callable[[Any], SummaryRow]) -> list[Column
         col("loan_firms", lambda r: r.firms_with_loan, COUNT),
         col("loan_amount", lambda r: wan(r.loan_amount_yuan), WAN),
         col("met_ratio", lambda r: r.met_ratio, PERCENT),
+        *(col(name, split_of(name, lambda r: r), WAN) for name in SPLIT_COLUMNS),
         col("average_rate", lambda r: r.average_rate_pct, RATE),
         col("lowest_rate", lambda r: r.lowest_rate_pct, RATE),
         col("highest_rate", lambda r: r.highest_rate_pct, RATE),
+        col("average_fee", lambda r: r.average_fee_pct, RATE),
+        col("all_in_cost", lambda r: r.all_in_cost_pct, RATE),
     ]
+
+
+def split_of(name: str, of: Callable[[Any], SummaryRow]) -> Callable[[Any], float | None]:
+    """A split's amount in 万元, read from the `SummaryRow` that `of` finds in a row."""
+    return lambda row: wan(getattr(of(row), name))
+
+
+SPLIT_COLUMNS: Final = ("credit_loan_yuan", "secured_yuan", "guaranteed_yuan",
+                        "type_unknown_yuan", "short_term_yuan", "medium_long_yuan",
+                        "term_unknown_yuan")  # fmt: skip
+"""The credit granted by kind of loan and by term (`SummaryRow`), each its own column; the
+header's text is `workbook.col.<name>`."""
 
 
 def city_summary_xlsx(

@@ -1,9 +1,11 @@
 """附表5 as an Excel workbook: the partner banks of each park (伙伴银行, 000 §四), one row per
-park and bank in the park's order, its 主办 bank marked, and the firms each bank served."""
+park and bank in the park's order, its 主办 bank marked with its lead branch (主办支行), since
+when and whom to call there, and the firms each bank served."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +13,8 @@ from sqlmodel import Session
 
 from api.workbooks.xlsx import (
     COUNT,
+    DAY,
+    TEXT,
     WAN,
     Column,
     add_table,
@@ -21,7 +25,7 @@ from api.workbooks.xlsx import (
 )
 from db.models import utcnow
 from db.reports.ledgers import Quarter
-from db.reports.partner_banks import PartnerBanks, PartnerRow, partner_banks
+from db.reports.partner_banks import LeadInfo, PartnerBanks, PartnerRow, partner_banks
 from db.reports.scope import ReportScope
 from matching.i18n import Lang, t
 
@@ -90,8 +94,15 @@ def _columns(lang: Lang) -> list[Column]:
         return read
 
     def lead(row: tuple[Any, ...]) -> str:
-        is_lead = isinstance(row[5], PartnerRow) and row[5].lead
+        is_lead = isinstance(row[5], PartnerRow) and row[5].lead is not None
         return t("workbook.partners.lead", lang) if is_lead else ""
+
+    def of_lead(read: Callable[[LeadInfo], Any]) -> Callable[[tuple[Any, ...]], Any]:
+        def value(row: tuple[Any, ...]) -> Any:
+            found = row[5].lead if isinstance(row[5], PartnerRow) else None
+            return read(found) if found is not None else None
+
+        return value
 
     def branches(row: tuple[Any, ...]) -> str:
         return "、".join(row[5].branches) if isinstance(row[5], PartnerRow) else ""
@@ -103,6 +114,10 @@ def _columns(lang: Lang) -> list[Column]:
         Column(t("workbook.col.partner_order", lang), lambda row: row[3], COUNT),
         Column(t("workbook.col.bank", lang), lambda row: row[4]),
         Column(t("workbook.col.lead_bank", lang), lead),
+        Column(t("workbook.col.lead_branch", lang), of_lead(lambda x: x.branch)),
+        Column(t("workbook.col.lead_since", lang), of_lead(lambda x: x.since), DAY),
+        Column(t("workbook.col.lead_contact", lang), of_lead(lambda x: x.contact)),
+        Column(t("workbook.col.lead_phone", lang), of_lead(lambda x: x.phone), TEXT),
         Column(t("workbook.col.branches", lang), branches),
         Column(t("workbook.col.firms_served", lang), figure("firms_served"), COUNT),
         Column(t("workbook.col.credit_firms", lang), figure("firms_with_credit"), COUNT),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import unicodedata
 from collections.abc import Callable, Sequence
+from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final
@@ -120,14 +121,21 @@ def add_table(
         cell.font, cell.fill, cell.border = Font(bold=True), _HEADER_FILL, _BOX
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     body = [*rows, total] if total is not None else list(rows)
+    styles: dict[tuple[int, bool], Any] = {}  # a column's style, worked out on its first cell
     for r, item in enumerate(body, start=HEADER_ROW + 1):
+        is_total = total is not None and item is total
         for i, column in enumerate(columns, start=1):
             cell = write_cell(ws, r, i, column.value(item))
+            style = styles.get((i, is_total))
+            if style is not None:  # copied: setting each attribute per cell costs seconds
+                cell._style = copy(style)
+                continue
             cell.border = _BOX
             if column.number_format:
                 cell.number_format = column.number_format
-            if total is not None and item is total:
+            if is_total:
                 cell.font, cell.fill = Font(bold=True), _TOTAL_FILL
+            styles[(i, is_total)] = cell._style
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, frozen_columns + 1)
     _fit_widths(ws, columns, body)
     _print_setup(ws)
@@ -146,13 +154,17 @@ def _print_setup(ws: Any) -> None:
 
 
 def _fit_widths(ws: Any, columns: Sequence[Column], rows: Sequence[Any]) -> None:
-    """Each column as wide as its longest value, its header wrapped over at most two lines."""
+    """Each column as wide as its longest value, its header wrapped over at most two lines;
+    the header row as tall as its longest wrapped header (a spreadsheet does not grow a row
+    written with its height unset, and a printout would cut the header off)."""
+    lines = 1
     for i, column in enumerate(columns, start=1):
         header = (_display_width(column.header) + 1) // 2 + 2
         cells = [_display_width(_shown(column.value(row), column.number_format)) for row in rows]
-        ws.column_dimensions[get_column_letter(i)].width = max(
-            _MIN_WIDTH, min(_MAX_WIDTH, max([header, *(c + 2 for c in cells)]))
-        )
+        width = max(_MIN_WIDTH, min(_MAX_WIDTH, max([header, *(c + 2 for c in cells)])))
+        ws.column_dimensions[get_column_letter(i)].width = width
+        lines = max(lines, -(-_display_width(column.header) // max(width - 2, 1)))
+    ws.row_dimensions[HEADER_ROW].height = 15 * lines + 3
 
 
 def _shown(value: Any, number_format: str | None) -> str:

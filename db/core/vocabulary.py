@@ -89,6 +89,7 @@ class Notice(StrEnum):
     FIRM_COMPLAINT_ANSWERED = "firm.complaint_answered"  # the coordination team's outcome
     BANK_COMPLAINT = "bank.complaint"  # to the bank's admins: a firm complained about the bank
     COORD_NEW_PROBLEM = "coord.new_problem"  # to the region's coordinators
+    STAFF_FILING_DUE = "staff.filing_due"  # to a coordinator: quarterly tables due soon
 
 
 class ProblemKind(StrEnum):

@@ -29,7 +29,8 @@ from db.leads.assignments import accept, claim, decline, reassign, record_follow
 from db.leads.expiry import expire_overdue
 from db.leads.overdue import flag_overdue
 from db.models import Assignment, Candidate
-from matching.model import Route, Standards
+from matching.loan_terms import MAX_TERM_MONTHS, LoanTerms, LoanType
+from matching.model import Collateral, Route, Standards, Tag
 from matching.registration import NeedDraft
 from matching.workdays import CHINA_TZ, deadlines
 
@@ -60,6 +61,7 @@ class _Need:
     amount_yuan: int
     momentum: float
     city: str = ""
+    terms: LoanTerms = field(default_factory=LoanTerms)  # what a bank's credit records
 
 
 @dataclass(order=True)
@@ -187,8 +189,9 @@ class Season:
         if registration.duplicate:
             return
         self.needs[need_id] = _Need(
-            applicant.need.amount_yuan, applicant.momentum, applicant.firm.city
-        )
+            applicant.need.amount_yuan, applicant.momentum, applicant.firm.city,
+            _terms(applicant, need_id),
+        )  # fmt: skip
         self._afterwards(applicant, registration.route, need_id, now, again)
 
     def _afterwards(
@@ -398,6 +401,7 @@ class Season:
                 amount_yuan=amount,
                 rate_pct=rate,
                 product=product,
+                terms=need.terms if need else None,
             )
 
         def granted(lead_id: int, now: datetime) -> None:
@@ -408,6 +412,23 @@ class Season:
                 )
 
         self._then(lead_id, when, grant, granted)
+
+
+_TECH = frozenset({Tag.HIGH_TECH, Tag.TECH_SME, Tag.SPECIALIZED_SME})
+
+
+def _terms(applicant: Applicant, need_id: int) -> LoanTerms:
+    """The credit's terms, from the need (no draw on the season's random numbers): against
+    its collateral when it offers some, under a policy guarantee for a tech firm, else on
+    credit; one need in eight gets a bank whose system sends no terms (read as unknown)."""
+    if need_id % 8 == 0:
+        return LoanTerms()
+    months = min(max(applicant.need.term_months, 1), MAX_TERM_MONTHS)
+    if set(applicant.need.collateral) - {Collateral.NONE}:
+        return LoanTerms(LoanType.SECURED, None, Decimal(0), months)
+    if applicant.firm.tags & _TECH:
+        return LoanTerms(LoanType.GUARANTEED, None, Decimal("0.5"), months)
+    return LoanTerms(LoanType.CREDIT, None, Decimal(0), months)
 
 
 def _early_next_morning(rng: random.Random, deadline: datetime) -> datetime:

@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from sqlalchemy import delete
 from sqlmodel import Session, SQLModel, col, select
 
-from db.models import Bank, Branch, GuaranteeProduct, LoanProduct, Park, ParkPartner, Setting
+from db.models import (
+    Bank,
+    Branch,
+    GuaranteeProduct,
+    LoanProduct,
+    Park,
+    ParkLead,
+    ParkPartner,
+    Setting,
+)
 from matching import catalog as m
 from matching.model import Collateral, EntityType, Purpose, Tag
 
@@ -71,6 +80,13 @@ def _build(session: Session) -> m.Catalog:
     partners: dict[int, list[tuple[int, str]]] = {}
     for row in session.exec(select(ParkPartner)).all():
         partners.setdefault(row.park_id, []).append((row.position, code_of[row.bank_id]))
+    branch_code = {br.id: br.code for br in session.exec(select(Branch)).all()}
+    leads = {
+        lead.park_id: m.LeadBranch(
+            branch_code[lead.branch_id], lead.since, lead.contact, lead.phone
+        )
+        for lead in session.exec(select(ParkLead)).all()
+    }
     sample = session.get(Setting, SAMPLE_KEY)
     return m.Catalog.of(
         banks=[m.Bank(b.code, b.name, tuple(b.aliases), frozenset(b.service_area)) for b in banks],
@@ -86,6 +102,7 @@ def _build(session: Session) -> m.Catalog:
                 p.county,
                 p.stars,
                 tuple(code for _, code in sorted(partners.get(p.id or 0, []))),
+                leads.get(p.id or 0),
             )
             for p in parks
         ],
@@ -175,13 +192,16 @@ def save_catalog(session: Session, catalog: m.Catalog) -> LoadReport:
             {"name": b.name, "aliases": list(b.aliases), "service_area": _sorted(b.service_area)},
         )
         bank_ids[b.code] = row.id  # type: ignore[attr-defined]
+    branch_ids: dict[str, int] = {}
     for br in catalog.branches:
         values = {"bank_id": bank_ids[br.bank], "name": br.name, "city": br.city}
-        put("branches", Branch, br.code, values | {"county": br.county})
+        row = put("branches", Branch, br.code, values | {"county": br.county})
+        branch_ids[br.code] = row.id  # type: ignore[attr-defined]
     for p in catalog.parks:
         values = {"name": p.name, "city": p.city, "county": p.county, "stars": p.stars}
         park = put("parks", Park, p.code, values)
         _replace_partners(session, park.id, [bank_ids[c] for c in p.partner_banks], updated)  # type: ignore[attr-defined]
+        _replace_lead(session, park.id, p.lead, branch_ids, updated)  # type: ignore[attr-defined]
     for product in catalog.products:
         put("products", LoanProduct, product.code, _product_values(product, bank_ids))
     for g in catalog.guarantees:
@@ -206,6 +226,35 @@ def _replace_partners(
         ParkPartner(park_id=park_id, bank_id=bank_id, position=i)
         for i, bank_id in enumerate(bank_ids)
     )
+    session.flush()
+
+
+def _replace_lead(
+    session: Session,
+    park_id: int,
+    lead: m.LeadBranch | None,
+    branch_ids: dict[str, int],
+    updated: dict[str, int],
+) -> None:
+    """The park's lead branch as the catalog says (none when it names none)."""
+    current = session.get(ParkLead, park_id)
+    wanted = None
+    if lead is not None:
+        wanted = ParkLead(
+            park_id=park_id, branch_id=branch_ids[lead.branch], since=lead.since,
+            contact=lead.contact, phone=lead.phone,
+        )  # fmt: skip
+    same = (current is None and wanted is None) or (
+        current is not None and wanted is not None and current.model_dump() == wanted.model_dump()
+    )
+    if same:
+        return
+    if current is not None:
+        session.delete(current)
+        session.flush()
+    if wanted is not None:
+        session.add(wanted)
+    updated["parks"] = updated.get("parks", 0) + 1
     session.flush()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -37,6 +38,7 @@ from db.leads.mechanics import (
     record,
     slots_left,
 )
+from db.leads.terms import checked_terms, put_terms, terms_payload
 from db.leads.views import Lead, lead, lead_of
 from db.models import (
     Assignment,
@@ -55,6 +57,7 @@ from db.staff.accounts import manager_cards
 from matching.amounts import DEFAULT_MAX_YUAN
 from matching.i18n import Yuan
 from matching.leads import Clock, overdue
+from matching.loan_terms import LoanTerms
 from matching.model import Route
 from matching.policy import DEFAULT_POLICY, Policy
 from matching.rules import may_take
@@ -375,21 +378,26 @@ def record_follow_up(
     amount_yuan: int | None = None,
     rate_pct: Decimal | None = None,
     product: str | None = None,
+    terms: LoanTerms | None = None,
     note: str = "",
     now: datetime | None = None,
 ) -> Lead:
     """Record what the bank did: contacted the firm, visited it (effective or not), granted
-    credit (amount, rate, product), issued the loan (amount)."""
+    credit (amount, rate, product, terms), issued the loan (amount; terms it restates)."""
     now = now or utcnow()
     step = _follow_up_kind(kind)
     happened = _happened_at(at, now)
     product = product.strip() if product and product.strip() else None  # "" is none given
     payload = _follow_up_payload(step, effective, amount_yuan, rate_pct, product, note)
+    terms = checked_terms(step, terms or LoanTerms())
     assignment, need = _lead_for(session, lead_id, actor)
     if happened < assignment.created_at:
         raise InvalidInput.of("before_lead", field="at")
     if product is not None and step is FollowUp.CREDIT_GRANTED:
         product = payload["product"] = _catalog_product(session, assignment.bank_id, product)
+    if terms.guarantee is not None:
+        terms = replace(terms, guarantee=_catalog_guarantee(session, terms.guarantee))
+    payload |= terms_payload(terms)
     target = AssignmentStatus(step.value)
     event_id = move(
         session,
@@ -416,13 +424,27 @@ def record_follow_up(
         assignment.credit_amount_yuan = amount_yuan
         assignment.credit_rate_pct = rate_pct
         assignment.credit_product = product
+        put_terms(assignment, terms, restated=False)
         notify_firm(session, need, event_id, Notice.FIRM_CREDIT_GRANTED, now, bank=bank_name)
     elif step is FollowUp.LOAN_ISSUED:
         assignment.loan_amount_yuan = amount_yuan
+        if rate_pct is not None:  # the loan's own rate, where it differs from the credit's
+            assignment.credit_rate_pct = rate_pct
+        put_terms(assignment, terms, restated=True)
         need.status, need.updated_at = NeedStatus.FULFILLED, now
         session.add(need)
         notify_firm(session, need, event_id, Notice.FIRM_LOAN_ISSUED, now, bank=bank_name)
     return lead(session, assignment)
+
+
+def _catalog_guarantee(session: Session, typed: str) -> str:
+    """The catalog's name of the guarantee product a follow-up names (by code or name)."""
+    catalog = load_catalog(session)
+    found = catalog.guarantee_product(typed)
+    if found is None:
+        known = "、".join(g.name for g in catalog.guarantees if g.backs_loans) or "—"
+        raise InvalidInput.of("unknown_guarantee", field="guarantee", guarantee=typed, known=known)
+    return found.name
 
 
 def _catalog_product(session: Session, bank_id: int, typed: str) -> str:
@@ -482,9 +504,13 @@ def _follow_up_payload(
             limit = Yuan(DEFAULT_MAX_YUAN)
             raise InvalidInput.of("amount_too_large", field="amount_yuan", limit=limit)
         payload["amount_yuan"] = amount_yuan
-    if step is FollowUp.CREDIT_GRANTED:
-        if rate_pct is not None and not Decimal(0) < rate_pct < Decimal(100):
+    if step in (FollowUp.CREDIT_GRANTED, FollowUp.LOAN_ISSUED) and rate_pct is not None:
+        if not Decimal(0) < rate_pct < Decimal(100):
             raise InvalidInput.of("bad_rate", field="rate_pct")
-        payload["rate_pct"] = str(rate_pct) if rate_pct is not None else None
+        payload["rate_pct"] = str(rate_pct)
+    elif rate_pct is not None:
+        raise InvalidInput.of("terms_not_for_step", field="rate_pct", step=step.value)
+    if step is FollowUp.CREDIT_GRANTED:
+        payload.setdefault("rate_pct", None)
         payload["product"] = product
     return payload

@@ -1,8 +1,8 @@
 """The tables, one module per concern (`access`, `catalog`, `firms` with QR codes, scans
 and conversations, `leads` with needs, events and the outbox, `problems` with the key-problem
-list and the firms' visit checks, `dashboard` sessions, `report_copies`, the answers kept for
-`idempotency` keys; `base` holds the naming convention and column types). Importing this
-package registers every table on `metadata`, which Alembic (`db/migrations`) compares with the
+list and the firms' visit checks, `dashboard` sessions, `filing`, `report_copies`, the answers
+kept for `idempotency` keys; `base` holds the naming convention and column types). Importing
+this package registers every table on `metadata`, which Alembic (`db/migrations`) compares with the
 migrations. It imports SQLModel and SQLAlchemy only."""
 
 from db.models.access import ApiToken, LinkCode, Staff
@@ -13,10 +13,12 @@ from db.models.catalog import (
     GuaranteeProduct,
     LoanProduct,
     Park,
+    ParkLead,
     ParkPartner,
     Setting,
 )
 from db.models.dashboard import DashboardSession
+from db.models.filing import Filing
 from db.models.firms import (
     CampaignEntry,
     Conversation,
@@ -44,6 +46,7 @@ __all__ = [
     "DashboardSession",
     "Enterprise",
     "Event",
+    "Filing",
     "GuaranteeProduct",
     "IdempotencyKey",
     "LeadNote",
@@ -52,6 +55,7 @@ __all__ = [
     "Need",
     "Outbox",
     "Park",
+    "ParkLead",
     "ParkPartner",
     "Problem",
     "QrSource",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, Numeric
@@ -55,6 +56,21 @@ class ParkPartner(SQLModel, table=True):
     )
     bank_id: int = Field(foreign_key="bank.id", primary_key=True)
     position: int
+
+
+class ParkLead(SQLModel, table=True):
+    """A park's lead branch (主办支行, 000 §四): a partner bank's branch that leads the park's
+    service, since when, and whom the park and the regulator call there."""
+
+    __tablename__ = "park_lead"
+
+    park_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("park.id", ondelete="CASCADE"), primary_key=True)
+    )
+    branch_id: int = Field(foreign_key="branch.id")
+    since: date
+    contact: str = Field(default="", max_length=40)
+    phone: str = Field(default="", max_length=20)
 
 
 class LoanProduct(SQLModel, table=True):

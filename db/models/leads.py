@@ -28,6 +28,7 @@ from db.core.vocabulary import (
     NeedStatus,
 )
 from db.models.base import at_column, code_column, json_column, one_of
+from matching.loan_terms import MAX_FEE_RATE_PCT, MAX_TERM_MONTHS, LoanType
 from matching.model import EntityType, Purpose, Route, Tier
 
 
@@ -118,6 +119,14 @@ class Assignment(SQLModel, table=True):
             f"decline_reason IS NULL OR {one_of('decline_reason', DeclineReason)}",
             name="decline_reason",
         ),
+        CheckConstraint(f"loan_type IS NULL OR {one_of('loan_type', LoanType)}", name="loan_type"),
+        CheckConstraint(
+            f"fee_rate_pct IS NULL OR fee_rate_pct BETWEEN 0 AND {MAX_FEE_RATE_PCT}",
+            name="fee_rate",
+        ),
+        CheckConstraint(
+            f"term_months IS NULL OR term_months BETWEEN 1 AND {MAX_TERM_MONTHS}", name="term"
+        ),
         Index(None, "bank_id", "status"),
         Index(None, "manager_id", "status"),
         Index(None, "status", "accept_by"),
@@ -151,6 +160,14 @@ class Assignment(SQLModel, table=True):
         default=None, sa_column=Column(Numeric(6, 3), nullable=True)
     )
     credit_product: str | None = Field(default=None, max_length=100)
+    # the terms (matching.loan_terms): the credit's, restated by the loan's event if it says
+    # otherwise; NULL on a credit recorded before they were asked for (read as unknown)
+    loan_type: str | None = Field(default=None, sa_column=code_column(nullable=True))
+    guarantee: str | None = Field(default=None, max_length=100)  # the guarantee product's name
+    fee_rate_pct: Decimal | None = Field(
+        default=None, sa_column=Column(Numeric(6, 3), nullable=True)
+    )
+    term_months: int | None = None
     loan_amount_yuan: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     decline_reason: str | None = Field(default=None, sa_column=code_column(nullable=True))
     decline_detail: str | None = Field(default=None, max_length=500)

@@ -144,8 +144,10 @@ def roster_facts(
     ]
 
 
-def roster_links() -> Any:
-    """(roster firm, enterprise) pairs: by USCC; else by name core in the park's county."""
+def roster_links(park_id: int | None = None) -> Any:
+    """(roster firm, enterprise) pairs: by USCC; else by name core in the park's county. Of
+    one park's roster when `park_id` is given (a planner that misjudges a freshly imported
+    roster then cannot run the whole union once per roster firm)."""
     by_uscc: Any = select(
         col(RosterFirm.id).label("roster_id"), col(Enterprise.id).label("enterprise_id")
     ).join(Enterprise, col(Enterprise.uscc) == col(RosterFirm.uscc))
@@ -164,6 +166,9 @@ def roster_links() -> Any:
             or_(col(RosterFirm.uscc).is_(None), col(Enterprise.uscc).is_(None)),
         )
     )
+    if park_id is not None:
+        by_uscc = by_uscc.where(col(RosterFirm.park_id) == park_id)
+        by_name = by_name.where(col(RosterFirm.park_id) == park_id)
     return union_all(by_uscc, by_name).subquery("roster_link")
 
 

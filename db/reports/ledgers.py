@@ -182,20 +182,20 @@ def ledger(
 
 def _roster(session: Session, park_id: int, end: datetime) -> list[tuple[RosterFirm, set[int]]]:
     """The park's roster firms (as imported by the quarter's end), each with the registered
-    firms linked to it (`db.reports.coverage`: by USCC, else by the name's core)."""
-    links = roster_links()
-    found: dict[int, tuple[RosterFirm, set[int]]] = {}
+    firms linked to it (`db.reports.coverage`: by USCC, else by the name's core). Two queries
+    joined here: joined in SQL, a planner without statistics for a freshly imported roster
+    ran the links once per roster firm (seconds for 2,000 firms on PostgreSQL)."""
+    links = roster_links(park_id)
+    linked: dict[int, set[int]] = defaultdict(set)
+    pairs = select(links.c.roster_id, links.c.enterprise_id)
+    for roster_id, enterprise_id in session.execute(pairs).all():
+        linked[roster_id].add(enterprise_id)
     query = (
-        select(RosterFirm, links.c.enterprise_id)
-        .outerjoin(links, links.c.roster_id == col(RosterFirm.id))
+        select(RosterFirm)
         .where(col(RosterFirm.park_id) == park_id, col(RosterFirm.imported_at) < end)
         .order_by(col(RosterFirm.line))
     )
-    for firm, enterprise in session.execute(query).all():
-        entry = found.setdefault(firm.id or 0, (firm, set()))
-        if enterprise is not None:
-            entry[1].add(enterprise)
-    return list(found.values())
+    return [(firm, linked.get(firm.id or 0, set())) for firm in session.scalars(query).all()]
 
 
 def _roster_row(firm: RosterFirm) -> LedgerRow:

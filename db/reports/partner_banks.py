@@ -1,21 +1,33 @@
 """The partner banks of each park (伙伴银行, 附表5 of 000 §四–五): which banks serve a park, in
-the park's order from the catalog, its 主办 bank (the first partner: 000 §四's 主办支行制度 is not
-recorded in the catalog yet), the bank's branches in the park's county, and the firms of the park
-it served by the quarter's end."""
+the park's order from the catalog, its 主办 bank (the bank of the park's lead branch, 000 §四's
+主办支行制度, with since when and whom to call; none marked while the catalog names no lead
+branch), the bank's branches in the park's county, and the firms of the park it served by the
+quarter's end."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import distinct, func, select
 from sqlmodel import Session, col
 
-from db.models import Assignment, Bank, Branch, Need, Park, ParkPartner
+from db.models import Assignment, Bank, Branch, Need, Park, ParkLead, ParkPartner
 from db.reports.ledgers import ParkInfo, Quarter
 from db.reports.needs_summary import parks_of
 from db.reports.scope import ReportScope
 from db.reports.sql import counted_yuan_column
+
+
+@dataclass(frozen=True, slots=True)
+class LeadInfo:
+    """A park's lead branch (主办支行)."""
+
+    branch: str  # its name
+    since: date
+    contact: str
+    phone: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +37,7 @@ class PartnerRow:
     park: ParkInfo
     position: int  # 1 for the park's first partner
     bank: str
-    lead: bool  # 主办 bank
+    lead: LeadInfo | None  # the park's lead branch, on its bank's row (主办)
     branches: tuple[str, ...]  # the bank's branches in the park's county
     firms_served: int  # firms of the park whose lead it accepted by the quarter's end
     firms_with_credit: int  # of those, firms it granted credit by then
@@ -58,6 +70,7 @@ def partner_banks(session: Session, *, scope: ReportScope, quarter: Quarter | st
     for park_id, bank_id, name in partners:
         by_park[park_id].append((bank_id, name))
     branches = _branches(session, {bank for _, bank, _ in partners})
+    leads = _leads(session, scope)
     served = _served(session, scope, quarter)
     rows: list[PartnerRow] = []
     infos = tuple(ParkInfo(p.code, p.name, p.city, p.county, p.stars) for p in parks)
@@ -65,10 +78,23 @@ def partner_banks(session: Session, *, scope: ReportScope, quarter: Quarter | st
         for position, (bank_id, name) in enumerate(by_park[park.id or 0], start=1):
             firms, credit, amount = served.get((park.id or 0, bank_id), (0, 0, 0))
             here = tuple(branches.get((bank_id, park.county), ()))
-            rows.append(
-                PartnerRow(info, position, name, position == 1, here, firms, credit, amount)
-            )
+            bank_of_lead, lead = leads.get(park.id or 0, (None, None))
+            lead = lead if bank_of_lead == bank_id else None
+            rows.append(PartnerRow(info, position, name, lead, here, firms, credit, amount))
     return PartnerBanks(scope.region, quarter, infos, tuple(rows))
+
+
+def _leads(session: Session, scope: ReportScope) -> dict[int, tuple[int, LeadInfo]]:
+    """Each park's lead branch, with the branch's bank."""
+    query = (
+        select(ParkLead, Branch)
+        .join(Branch, col(Branch.id) == col(ParkLead.branch_id))
+        .where(col(ParkLead.park_id).in_(parks_of(scope)))
+    )
+    return {
+        lead.park_id: (branch.bank_id, LeadInfo(branch.name, lead.since, lead.contact, lead.phone))
+        for lead, branch in session.execute(query).all()
+    }
 
 
 def _branches(session: Session, banks: set[int]) -> dict[tuple[int, str], list[str]]:

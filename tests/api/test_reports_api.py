@@ -205,7 +205,7 @@ def test_the_partner_banks_download_for_the_coordinators_region(api: Api, story:
     ws = openpyxl.load_workbook(io.BytesIO(answer.content)).worksheets[0]
     assert ws["A1"].value == "绍兴市小微企业园伙伴银行情况表"
     rows = list(ws.iter_rows(min_row=4, values_only=True))
-    assert rows[-1][1] == "合计" and rows[-1][7] == sum(r[7] for r in rows[:-1])
+    assert rows[-1][1] == "合计" and rows[-1][11] == sum(r[11] for r in rows[:-1])
     bad = api.as_(api.seeded.admin).get(f"{REPORTS}/partner-banks.xlsx", params={"quarter": "Q4"})
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "quarter"
 
@@ -237,3 +237,24 @@ def test_the_default_period_is_last_week(api: Api, story: Story) -> None:
     api.clock.now = AFTER_WEEK1  # Monday 11-30
     report = api.as_(api.seeded.coordinator).get(f"{REPORTS}/progress").json()
     assert (report["date_from"], report["date_to"]) == ("2026-11-23", "2026-11-29")
+
+
+def test_the_banks_service_to_the_parks_downloads_for_the_region(api: Api, story: Story) -> None:
+    answer = api.as_(api.seeded.coordinator).get(
+        f"{REPORTS}/monitoring.xlsx", params={"quarter": "2026Q4"}
+    )
+    assert answer.status_code == 200, answer.text
+    assert "monitoring-all-2026Q4.xlsx" in answer.headers["content-disposition"]
+    ws = openpyxl.load_workbook(io.BytesIO(answer.content)).worksheets[0]
+    assert ws["A1"].value == "绍兴市小微企业园金融服务情况监测表"
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    assert rows[-1][0] == "合计" and rows[-1][7] == sum(r[7] for r in rows[:-1]) == 150
+    admin = api.as_(api.seeded.admin)
+    for params, field in (
+        ({"quarter": "2026Q9"}, "quarter"),
+        ({"quarter": "2026Q4", "park": "yc-gxq"}, "park"),  # every park of a region: no park
+    ):
+        refused = admin.get(f"{REPORTS}/monitoring.xlsx", params=params)
+        assert refused.status_code == 422 and refused.json()["error"]["field"] == field
+    bank = api.as_(api.seeded.bank_admins["sxbank"])
+    assert bank.get(f"{REPORTS}/monitoring.xlsx", params={"quarter": "2026Q4"}).status_code == 403

@@ -162,7 +162,7 @@ def test_the_workbooks_download_for_the_filters_shown(dash: Dashboard) -> None:
     links = dict(re.findall(r'id="(download-[a-z]+)" href="([^"]+)"', page))
     assert set(links) == {
         "download-weekly", "download-summary", "download-city", "download-partners",
-        "download-ledger",
+        "download-ledger", "download-monitoring",
     }  # fmt: skip
     for link in links.values():
         answer = client.get(html.unescape(link))

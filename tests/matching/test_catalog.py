@@ -110,6 +110,18 @@ def test_park_with_too_few_partner_banks_is_refused() -> None:
     assert "parks[0]" in message and "partner_banks" in message
 
 
+def test_a_parks_lead_branch_is_a_branch_of_one_of_its_partner_banks() -> None:
+    lead = {"branch": "sxbank-xc", "since": "2020-03-01", "contact": "王经理"}
+    park = parse_catalog(_broken("parks.0.lead_branch", lead)).parks[0]
+    assert park.lead is not None and park.lead.branch == "sxbank-xc"  # 绍兴银行: a partner
+    assert park.lead.since.isoformat() == "2020-03-01" and park.lead.phone == ""
+    other = _error(_broken("parks.0.lead_branch", lead | {"branch": "ccb-sx"}))
+    assert "parks[0]" in other and "'ccb-sx' is not a branch of a partner bank" in other
+    unknown = _error(_broken("parks.0.lead_branch", lead | {"branch": "nowhere"}))
+    assert "unknown branch code 'nowhere'" in unknown
+    assert "since" in _error(_broken("parks.0.lead_branch", lead | {"since": "soon"}))
+
+
 def test_park_star_rating_must_be_one_to_five() -> None:
     assert "stars" in _error(_broken("parks.0.stars", 6))
 

@@ -1,5 +1,5 @@
-"""`yinqi report weekly|ledger|needs-summary|city-summary|partner-banks` against a real
-database, as an operator runs them."""
+"""`yinqi report weekly` and the five quarterly tables (ledger, needs-summary, city-summary,
+monitoring, partner-banks) against a real database, as an operator runs them."""
 
 from __future__ import annotations
 
@@ -111,6 +111,17 @@ def test_partner_banks_of_a_quarter(story: Story, tmp_path: Path) -> None:
     assert rows[0][5] == "主办" and rows[-1][1] == "合计"
 
 
+def test_the_banks_service_to_the_parks_of_a_quarter(story: Story, tmp_path: Path) -> None:
+    out = tmp_path / "附表4.xlsx"
+    args = ("monitoring", "--quarter", "2026Q4", "--region", "绍兴", "--out", str(out))
+    code, said = _yinqi(*args)
+    assert code == 0, said
+    ws = _book(out)["金融服务监测"]
+    assert ws["A1"].value == "绍兴市小微企业园金融服务情况监测表"
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    assert rows[-1][0] == "合计" and rows[-1][7] == sum(r[7] for r in rows[:-1]) == 150
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -121,6 +132,7 @@ def test_partner_banks_of_a_quarter(story: Story, tmp_path: Path) -> None:
         (("city-summary", "--quarter", "2026Q0"), "季度“2026Q0”看不懂"),
         (("partner-banks", "--quarter", "2026Q4", "--region", "火星"), "没有找到地区“火星”"),
         (("city-summary", "--quarter", "2026Q4", "--region", "火星"), "没有找到地区“火星”"),
+        (("monitoring", "--quarter", "2026Q4", "--region", "火星"), "没有找到地区“火星”"),
         (("weekly", "--from", "23.11.2026"), "日期“23.11.2026”看不懂"),
         (("weekly", "--from", "2026-11-29", "--to", "2026-11-23"), "早于开始日期"),
         (("weekly", "--from", "0001-01-01"), "年份应在2000到2100之间"),
@@ -144,8 +156,9 @@ def test_the_output_must_be_an_xlsx_file_that_can_be_written(story: Story, tmp_p
     assert code == 2 and "无法写入" in said
 
 
-def test_help_names_the_three_workbooks() -> None:
+def test_help_names_every_workbook() -> None:
     result = runner.invoke(app, ["report", "--help"])
     assert result.exit_code == 0
-    for command in ("weekly", "ledger", "needs-summary", "city-summary", "partner-banks"):
+    for command in ("weekly", "ledger", "needs-summary", "city-summary", "monitoring",
+                    "partner-banks"):  # fmt: skip
         assert command in result.output

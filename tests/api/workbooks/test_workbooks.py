@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,13 @@ from sqlmodel import col
 from api.workbooks import (
     city_summary_xlsx,
     ledger_xlsx,
+    monitoring_xlsx,
     needs_summary_xlsx,
     partner_banks_xlsx,
     weekly_xlsx,
 )
 from db.core.errors import InvalidInput, NotFound
-from db.models import Bank, Park, ParkPartner
+from db.models import Assignment, Bank, Park, ParkPartner
 from db.reports.progress import ReportScope
 from matching.i18n import Lang
 from tests.db.builders import Seeded
@@ -279,7 +281,8 @@ def test_the_needs_and_cost_summary_per_tier(story: Story) -> None:
     middle = [c.value for c in _row(ws, "50万–500万元")]
     assert middle[:8] == ["50万–500万元", 2, 200, 2, 1, 150, 1, 80]
     assert middle[8] == 0.5
-    assert middle[9] == pytest.approx(4.083, abs=1e-3) and middle[10:] == [3.95, 4.35]
+    assert middle[16] == pytest.approx(4.083, abs=1e-3) and middle[17:19] == [3.95, 4.35]
+    assert middle[9:16] == [0, 0, 0, 150, 0, 0, 150]  # recorded without terms: unknown
     total = _row(ws, "合计")
     assert [c.value for c in total][1:3] == [3, 230] and total[0].font.bold
     assert total[8].value == pytest.approx(1 / 3) and total[8].number_format == "0.0%"
@@ -311,18 +314,18 @@ def test_the_city_summary_puts_each_parks_annex2_side_by_side(story: Story) -> N
     ws = _open(data)["各园区融资需求汇总"]
     assert ws["A1"].value == "绍兴市小微企业园融资需求及融资成本情况汇总表"
     assert ws["A2"].value.startswith("附表3　2026年第4季度")
-    assert {str(r) for r in ws.merged_cells.ranges} >= {"A1:N1", "A2:N2"}
+    assert {str(r) for r in ws.merged_cells.ranges} >= {"A1:W1", "A2:W2"}
     headers = _headers(ws)
     assert headers[:4] == ["园区", "区县", "星级", "有融资需求企业（户）"]
-    assert headers[10] == "需求满足率" and headers[-1] == "最高利率（%）"
+    assert headers[10] == "需求满足率" and headers[-1] == "综合融资成本（%）"
     rows = [list(r) for r in ws.iter_rows(min_row=4)]
     parks, total = rows[:-1], rows[-1]
     assert len(parks) == 6 and total[0].value == "合计" and total[0].font.bold
-    for i in range(3, 10):  # counts and amounts: the total is the sum of the parks
+    for i in [*range(3, 10), *range(11, 18)]:  # counts and amounts: the sum of the parks
         assert total[i].value == sum(r[i].value for r in parks), headers[i]
         assert total[i].number_format == ("#,##0.00" if "万元" in headers[i] else "#,##0")
     assert total[10].value == pytest.approx(total[6].value / total[3].value)
-    assert total[10].number_format == "0.0%" and total[11].number_format == "0.00"
+    assert total[10].number_format == "0.0%" and total[18].number_format == "0.00"
     named = {"yc-gxq": "越城高新区小微企业园", "xc-gxq": "新昌高新技术产业园小微企业园"}
     for code, name in named.items():
         same = [c.value for c in _row(per_park[code]["融资需求及成本汇总"], "合计")][1:]
@@ -350,6 +353,7 @@ def _every_annex(story: Story) -> list[Any]:
             _open(needs_summary_xlsx(s, scope=ALL, quarter="2026Q4")),
             _open(city_summary_xlsx(s, scope=ALL, quarter="2026Q4")),
             _open(partner_banks_xlsx(s, scope=ALL, quarter="2026Q4")),
+            _open(monitoring_xlsx(s, scope=ALL, quarter="2026Q4")),
         ]
 
 
@@ -415,14 +419,117 @@ def test_the_partner_banks_of_each_park_in_the_catalogs_order(story: Story) -> N
     body, total = rows[:-1], rows[-1]
     of_yc = [r for r in body if r[1] == "越城高新区小微企业园"]
     assert [r[4] for r in of_yc] == list(order) and len(order) >= 3
-    assert [r[5] for r in of_yc] == ["主办"] + [None] * (len(order) - 1)  # the first partner
-    assert of_yc[0][6] == "绍兴银行越城支行"  # its branch in the park's county
-    assert [r[7:] for r in of_yc[:2]] == [[1, 1, 100], [1, 1, 50]]
+    assert [r[5] for r in of_yc] == ["主办"] + [None] * (len(order) - 1)  # its lead branch's
+    assert of_yc[0][6] == "绍兴银行越城支行" and of_yc[0][7].date() == date(2019, 8, 1)
+    assert of_yc[0][8:10] == ["张经理", "0575-00000004"]
+    assert ws.cell(4, 8).number_format == "yyyy-mm-dd" and ws.cell(4, 10).data_type == "s"
+    assert [r[6] for r in of_yc[1:]] == [None] * (len(order) - 1)
+    assert of_yc[0][10] == "绍兴银行越城支行"  # its branch in the park's county
+    assert [r[11:] for r in of_yc[:2]] == [[1, 1, 100], [1, 1, 50]]
     assert [r[4] for r in body if r[1] == "新昌高新技术产业园小微企业园"] == ["尚未确定伙伴银行"]
     assert [r[0] for r in body] == list(range(1, len(body) + 1))
     assert total[1] == "合计" and ws.cell(ws.max_row, 2).font.bold
-    for i in (7, 8, 9):
+    for i in (11, 12, 13):
         assert total[i] == sum(r[i] or 0 for r in body)
     last = ws[ws.max_row]
-    assert [c.number_format for c in last[7:]] == ["#,##0", "#,##0", "#,##0.00"]
+    assert [c.number_format for c in last[11:]] == ["#,##0", "#,##0", "#,##0.00"]
     assert ws.print_title_rows == "$3:$3" and ws.freeze_panes == "C4"
+
+
+def _with_terms(story: Story) -> None:
+    """甲's two credits with their terms, as `credit_granted` records them: sxbank's 100万
+    guaranteed by 科创专项保 at 0.5% for 12 months, hxrcb's 50万 on credit, no fees, 36 months."""
+    terms = {
+        "甲@sxbank": ("guaranteed", "科创专项保", Decimal("0.5"), 12),
+        "甲@hxrcb": ("credit", None, Decimal(0), 36),
+    }
+    with story.seeded.session() as s:
+        for lead, (kind, guarantee, fee, months) in terms.items():
+            found = s.get(Assignment, story.leads[lead])
+            assert found is not None
+            found.loan_type, found.guarantee = kind, guarantee
+            found.fee_rate_pct, found.term_months = fee, months
+            s.add(found)
+        s.commit()
+
+
+def test_the_cost_of_the_credit_split_by_kind_and_term_with_fees(story: Story) -> None:
+    _with_terms(story)
+    with story.seeded.session() as s:
+        data = needs_summary_xlsx(s, scope=ReportScope(region="绍兴市"), quarter="2026Q4")
+    ws = _open(data)["融资需求及成本汇总"]
+    headers = _headers(ws)
+    assert headers[9:] == [
+        "授信其中：信用类（万元）", "抵押（质押）类（万元）", "保证（担保）类（万元）",
+        "方式未知（万元）", "授信其中：短期（万元）", "中长期（万元）", "期限未知（万元）",
+        "加权平均授信利率（%）", "最低利率（%）", "最高利率（%）", "平均担保及其他费率（%）",
+        "综合融资成本（%）",
+    ]  # fmt: skip
+    middle = dict(zip(headers, [c.value for c in _row(ws, "50万–500万元")], strict=True))
+    assert middle["授信金额（万元）"] == 150
+    assert [middle[h] for h in headers[9:16]] == [50, 0, 100, 0, 100, 50, 0]
+    assert middle["平均担保及其他费率（%）"] == pytest.approx((0.5 * 100 + 0 * 50) / 150)
+    cost = ((3.95 + 0.5) * 100 + (4.35 + 0) * 50) / 150  # rate plus fees, weighted by amount
+    assert middle["综合融资成本（%）"] == pytest.approx(cost)
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=4)]
+    tiers, total = rows[:-1], rows[-1]
+    for i in [*range(1, 8), *range(9, 16)]:  # counts and amounts: the total is the rows' sum
+        assert total[i] == sum(r[i] for r in tiers), headers[i]
+    for i in range(9, 16):
+        assert ws.cell(ws.max_row, i + 1).number_format == "#,##0.00"
+    for i in range(16, 21):
+        assert ws.cell(ws.max_row, i + 1).number_format == "0.00"
+    assert total[19:] == [pytest.approx(1 / 3), pytest.approx(cost)]  # one tier has credit
+    for split in (range(9, 13), range(13, 16)):  # each split adds up to the credit
+        for row in rows:
+            assert sum(row[i] for i in split) == row[5]
+
+
+def test_the_banks_service_to_the_parks_one_row_per_bank(story: Story) -> None:
+    _with_terms(story)
+    with story.seeded.session() as s:
+        data = monitoring_xlsx(
+            s, scope=ReportScope(region="绍兴市"), quarter="2026Q4", now=AFTER_WEEK1
+        )
+    ws = _open(data)["金融服务监测"]
+    assert ws["A1"].value == "绍兴市小微企业园金融服务情况监测表"
+    assert (
+        ws["A2"].value.startswith("附表4　2026年第4季度")
+        and "保险栏由保险机构填报" in ws["A2"].value
+    )
+    headers = _headers(ws)
+    assert headers[:11] == [
+        "银行", "伙伴园区（个）", "服务园区（个）", "服务企业（户）", "期末授信企业（户）",
+        "期末累计授信（万元）", "本季授信企业（户）", "本季授信金额（万元）", "其中：首贷户（户）",
+        "本季放款企业（户）", "本季放款金额（万元）",
+    ]  # fmt: skip
+    assert headers[-5:] == [
+        "加权平均授信利率（%）", "平均担保及其他费率（%）", "综合融资成本（%）",
+        "保险服务企业（户）", "保险金额（万元）",
+    ]  # fmt: skip
+    sx = dict(zip(headers, [c.value for c in _row(ws, "绍兴银行")], strict=True))
+    assert [sx[h] for h in headers[1:11]] == [6, 1, 1, 1, 100, 1, 100, 1, 1, 80]  # all 6 parks
+    assert [sx[h] for h in headers[11:18]] == [0, 0, 100, 0, 100, 0, 0]  # 科创专项保, 12 months
+    assert [sx[h] for h in headers[18:21]] == [3.95, 0.5, pytest.approx(4.45)]
+    assert sx["保险服务企业（户）"] is None  # the insurers' to fill
+    hx = dict(zip(headers, [c.value for c in _row(ws, "恒信农商银行")], strict=True))
+    assert [hx[h] for h in headers[11:18]] == [50, 0, 0, 0, 0, 50, 0]  # on credit, 36 months
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=4)]
+    banks, total = rows[:-1], rows[-1]
+    assert total[0] == "合计" and ws.cell(ws.max_row, 1).font.bold
+    assert len(banks) == len({r[0] for r in banks}) >= 5
+    for i in range(1, 18):  # counts and amounts: the total is the sum of the banks
+        assert total[i] == sum(r[i] for r in banks), headers[i]
+        assert ws.cell(ws.max_row, i + 1).number_format == (
+            "#,##0.00" if "万元" in headers[i] else "#,##0"
+        )
+    assert total[20] == pytest.approx(((3.95 + 0.5) * 100 + 4.35 * 50) / 150)
+    assert ws.cell(ws.max_row, 21).number_format == "0.00"
+    with story.seeded.session() as s:  # a bank's own table: its row alone
+        own = monitoring_xlsx(
+            s, scope=ReportScope(bank_id=story.bank_ids["hxrcb"]), quarter="2026Q4"
+        )
+    assert [r[0] for r in _open(own).worksheets[0].iter_rows(min_row=4, values_only=True)] == [
+        "恒信农商银行",
+        "合计",
+    ]
