@@ -1,9 +1,9 @@
 """The background worker: expiry and reassignment on the working-day clocks, overdue flags, the
-outbox sent through Telegram (and to firms of the web chat by SMS: bot/sms.py), and the report
-copies kept up to date (db/reports/copies.py: a report then finds little to copy before it
-reads, instead of a season's changes). It runs inside `yinqi serve` (beside the bot, sharing
-its rate limiter) and alone as `yinqi worker`; several may run at once (each step locks what it
-changes; one sends the outbox at a time).
+outbox sent through Telegram (and to firms of the web chat by SMS: bot/sms.py), banks' webhooks
+(api/webhooks/sender.py), and the report copies kept up to date (db/reports/copies.py: a
+report then finds little to copy before it reads, instead of a season's changes). It runs
+inside `yinqi serve` (beside the bot, sharing its rate limiter) and alone as `yinqi worker`;
+several may run at once (each step locks what it changes; one sends the outbox at a time).
 
 Every failure is logged at ERROR, with its traceback, and survived: a job that raises is tried
 again at its next turn. Each job's failures, in all and in a row, show in `/metrics` when the
@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from telegram import Bot
 
+from api.webhooks.sender import HookRun, WebhookSender
 from bot.config import SmsSettings
 from bot.notify import Notifier, SendRun
 from bot.sms import SmsGateway, SmsNotifier
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-JOBS = ("expiry", "overdue", "outbox", "copies")
+JOBS = ("expiry", "overdue", "outbox", "copies", "webhooks")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +50,10 @@ class Intervals:
     overdue_s: float = 300.0
     outbox_s: float = 3.0  # a full batch is followed by the next one at once
     copies_s: float = 120.0
+    webhooks_s: float = 1.0  # a full batch is followed by the next one at once
 
-    def seconds(self) -> tuple[float, float, float, float]:
-        return self.expiry_s, self.overdue_s, self.outbox_s, self.copies_s
+    def seconds(self) -> tuple[float, ...]:
+        return self.expiry_s, self.overdue_s, self.outbox_s, self.copies_s, self.webhooks_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,7 @@ class Pass:
     overdue: OverdueRun | None = None
     outbox: SendRun | None = None
     copies: bool | None = None  # True: the report copies were brought up to date
+    webhooks: HookRun | None = None
     failed: tuple[str, ...] = ()  # jobs that raised
 
     def summary(self) -> str | None:
@@ -78,6 +81,12 @@ class Pass:
             parts.append(
                 f"notices: {self.outbox.sent} sent, {self.outbox.retry} to retry, "
                 f"{self.outbox.given_up} given up"
+            )
+        if self.webhooks and self.webhooks.busy:
+            hooks = self.webhooks
+            parts.append(
+                f"webhooks: {hooks.delivered} delivered, {hooks.retry} to retry, "
+                f"{hooks.given_up} given up"
             )
         if self.failed:
             parts.append(f"jobs failed: {', '.join(self.failed)}")
@@ -111,6 +120,7 @@ class Worker:
     and notices together). Without one the outbox is left queued.
     `sms`: the gateway that tells web firms by SMS, their status page under `public_url`
     (`sms_gateway`); without one their notices are closed, the status page telling them.
+    `webhooks`: the sender of banks' webhooks; without one they stay queued.
     """
 
     def __init__(
@@ -120,6 +130,7 @@ class Worker:
         bot: Bot | None = None,
         sms: SmsGateway | None = None,
         public_url: str | None = None,
+        webhooks: WebhookSender | None = None,
         intervals: Intervals = Intervals(),
         policy: Policy = DEFAULT_POLICY,
         batch: int = BATCH,
@@ -134,6 +145,7 @@ class Worker:
         self.texter = SmsNotifier(
             engine, sms, public_url=public_url, batch=batch, lease=lease, clock=clock
         )
+        self.webhooks = webhooks
         self._stop: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self.failures = dict.fromkeys(JOBS, 0)
@@ -153,6 +165,8 @@ class Worker:
         self._stop.set()
         await self._task
         self._stop = self._task = None
+        if self.webhooks is not None:
+            await self.webhooks.aclose()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run each job at its interval until `stop` is set."""
@@ -162,7 +176,8 @@ class Worker:
             log.info("worker: SMS off, so web firms learn of changes on their status page")
         every = dict(zip(JOBS, self.intervals.seconds(), strict=True))
         log.info(
-            "worker: started (every %ss: expiry, %ss: overdue, %ss: outbox, %ss: report copies)",
+            "worker: started (every %ss: expiry, %ss: overdue, %ss: outbox, %ss: report copies, "
+            "%ss: webhooks)",
             *every.values(),
         )
         loop = asyncio.get_running_loop()
@@ -174,6 +189,8 @@ class Worker:
             due.update({job: started + every[job] for job in jobs})
             if done.outbox is not None and done.outbox.claimed >= self.batch:
                 due["outbox"] = started  # more are waiting: the next batch at once
+            if self.webhooks and done.webhooks and done.webhooks.claimed >= self.webhooks.batch:
+                due["webhooks"] = started
             if (line := done.summary()) is not None:
                 log.info("worker pass: %s", line)
             with contextlib.suppress(TimeoutError):
@@ -182,9 +199,10 @@ class Worker:
 
     async def run_once(self, now: datetime | None = None, *, jobs: Collection[str] = JOBS) -> Pass:
         """One pass of `jobs` (default all): expiry, then overdue flags, then the outbox, so the
-        notices the first two queued go out in the same pass; then the report copies."""
+        notices the first two queued go out in the same pass; then the report copies, then
+        the webhooks."""
         failed: list[str] = []
-        expiry = overdue = outbox = copies = None
+        expiry = overdue = outbox = copies = webhooks = None
         if "expiry" in jobs:
             expiry = await self._job("expiry", failed, self._expire, now)
         if "overdue" in jobs:
@@ -193,7 +211,20 @@ class Worker:
             outbox = await self._send(failed, now or self.clock())
         if "copies" in jobs:
             copies = await self._job("copies", failed, self._copy, now)
-        return Pass(expiry, overdue, outbox, copies, tuple(failed))
+        if "webhooks" in jobs and self.webhooks is not None:
+            webhooks = await self._hooks(self.webhooks, failed, now)
+        return Pass(expiry, overdue, outbox, copies, webhooks, tuple(failed))
+
+    async def _hooks(
+        self, sender: WebhookSender, failed: list[str], now: datetime | None
+    ) -> HookRun | None:
+        try:
+            done = await sender.send_due(now)
+        except Exception:
+            self._failed("webhooks", failed)
+            return None
+        self._succeeded("webhooks")
+        return done
 
     async def _send(self, failed: list[str], now: datetime) -> SendRun | None:
         """The outbox: through Telegram when a bot is at hand, and web firms' by SMS; one

@@ -124,13 +124,19 @@ def worker(
     copies_every: Annotated[
         float, typer.Option(help="Seconds between two updates of the reports' copies.")
     ] = 120.0,
+    webhooks_every: Annotated[
+        float, typer.Option(help="Seconds between two looks for webhooks to send.")
+    ] = 1.0,
     once: Annotated[bool, typer.Option("--once", help="Run one pass and exit.")] = False,
     lang: LangOption = Lang.ZH,
 ) -> None:
     """Run the background worker alone until Ctrl-C or SIGTERM: expire overdue offers and pass
     them to the next bank, flag overdue contacts and decisions, send the outbox through
     Telegram (when TELEGRAM_BOT_TOKEN is set; otherwise notices stay queued) and to web firms
-    by SMS (when SMS_URL and PUBLIC_URL are set), and keep the reports' copies up to date."""
+    by SMS (when SMS_URL and PUBLIC_URL are set), send banks' webhooks, and keep the reports'
+    copies up to date."""
+    from api.webhooks.config import get_webhook_settings
+    from api.webhooks.sender import WebhookSender
     from api.worker import Intervals, Worker, sms_gateway
     from bot.config import get_sms_settings
     from bot.notify import make_bot
@@ -139,10 +145,13 @@ def worker(
     engine = open_database(lang)
     settings = get_settings()
     bot = make_bot(settings) if settings.telegram_bot_token is not None else None
-    intervals = Intervals(expiry_every, overdue_every, outbox_every, copies_every)
+    intervals = Intervals(expiry_every, overdue_every, outbox_every, copies_every, webhooks_every)
     public_url = get_api_settings().public_url
     sms = sms_gateway(get_sms_settings(), public_url)
-    runner = Worker(engine, bot=bot, sms=sms, public_url=public_url, intervals=intervals)
+    hooks = WebhookSender(engine, get_webhook_settings())
+    runner = Worker(
+        engine, bot=bot, sms=sms, public_url=public_url, webhooks=hooks, intervals=intervals
+    )
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -161,6 +170,7 @@ def worker(
                     await bot.shutdown()
             if sms is not None:
                 await sms.aclose()
+            await hooks.aclose()
 
     if not once:
         freeze_startup()

@@ -84,6 +84,7 @@ class Notice(StrEnum):
     BANK_AMENDED = "bank.amended"  # the firm updated its need's answers
     BANK_CONTACT_OVERDUE = "bank.contact_overdue"  # to the bank's admins
     BANK_DECIDE_OVERDUE = "bank.decide_overdue"  # to the bank's admins
+    BANK_WEBHOOK_DISABLED = "bank.webhook_disabled"  # to the bank's admins (db/webhooks/)
 
 
 class ActorKind(StrEnum):

@@ -1,7 +1,7 @@
 """The tables, one module per concern (`access`, `catalog`, `firms` with QR codes, scans
 and conversations, `leads` with needs, events and the outbox, `dashboard` sessions,
-`report_copies`; `base` holds the naming convention and column types). Importing this package
-registers every table on `metadata`, which Alembic (`db/migrations`) compares with the
+`report_copies`, `webhooks`; `base` holds the naming convention and column types). Importing
+this package registers every table on `metadata`, which Alembic (`db/migrations`) compares with the
 migrations. It imports SQLModel and SQLAlchemy only."""
 
 from db.models.access import ApiToken, LinkCode, Staff
@@ -27,6 +27,7 @@ from db.models.firms import (
 from db.models.leads import Assignment, Candidate, Event, LeadNote, Need, Outbox
 from db.models.report_copies import report_copy_mark, report_lead, report_need, report_visit
 from db.models.web import StatusLink, WebSession
+from db.models.webhooks import WebhookAttempt, WebhookEndpoint, WebhookMessage
 
 __all__ = [
     "MAX_ID",
@@ -57,6 +58,9 @@ __all__ = [
     "StatusLink",
     "UtcDateTime",
     "WebSession",
+    "WebhookAttempt",
+    "WebhookEndpoint",
+    "WebhookMessage",
     "metadata",
     "report_copy_mark",
     "report_lead",
