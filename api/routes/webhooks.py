@@ -168,18 +168,22 @@ def describe_events(app: FastAPI) -> None:
     """One entry of the document's `webhooks` per event type: what the bank's endpoint
     receives (Standard Webhooks headers, a JSON body); any 2xx answer acknowledges it."""
     for event in EventType:
-        model = LeadEventOut if event.of_a_lead else PoolEventOut
+        model: type[LeadEventOut | PoolEventOut] = LeadEventOut if event.of_a_lead else PoolEventOut
 
         def receive(
-            body: model,  # type: ignore[valid-type]
+            body: LeadEventOut,
             webhook_id: WebhookId,
             webhook_timestamp: WebhookTimestamp,
             webhook_signature: WebhookSignature,
         ) -> None:
             """Answer 2xx within 10 s; anything else is retried for about a day."""
 
+        receive.__annotations__["body"] = model  # this event's payload
         receive.__doc__ = f"{_SAYS[event]} {receive.__doc__}"
-        app.webhooks.post(event.value, summary=event.value, status_code=204)(receive)
+        name = "webhook_" + event.value.replace(".", "_")
+        app.webhooks.post(event.value, summary=event.value, status_code=204, operation_id=name)(
+            receive
+        )
 
 
 _SAYS = {
