@@ -5,8 +5,8 @@ Any 2xx is delivered. Anything else — another status, a redirect (never follow
 refused connection, a name that now resolves to a private address — is a failed attempt, tried
 again on the schedule (5 s … 8 h, about a day in all). The request goes to the address the name
 was resolved to and checked at (`api/webhooks/urls.py`), with the name in `Host` and in TLS's
-server name, so the certificate is still checked against the name. An endpoint's answer is not
-read beyond its status line and headers.
+server name, so the certificate is still checked against the name. An endpoint's answer is read
+up to 64 KiB, so its connection can serve the next delivery, and never kept.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ AT_ONCE = 32
 PER_ENDPOINT = 8
 """Requests in flight at once to one endpoint: a bank's server is not flooded."""
 USER_AGENT = "Yinqi-Webhooks/1"
+MAX_ANSWER = 64 * 1024
+"""Bytes of an endpoint's answer read (to reuse the connection); a longer one is cut off."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +162,14 @@ class WebhookSender:
             "POST", target.at(addresses[0]), content=body, headers=headers, extensions=extensions
         )
         response = await self.client.send(request, stream=True)
-        await response.aclose()  # the status is all that counts
+        try:  # the status is all that counts; a short answer is read to keep the connection
+            read = 0
+            async for chunk in response.aiter_raw():
+                read += len(chunk)
+                if read > MAX_ANSWER:
+                    break
+        finally:
+            await response.aclose()
         return response.status_code
 
 

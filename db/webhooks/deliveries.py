@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from db.core.errors import Conflict, InvalidInput, NotFound
@@ -155,11 +156,13 @@ def record_outcomes(
     now = now or utcnow()
     counts = {"delivered": 0, "retry": 0, "given_up": 0}
     endpoints = _tally(session, outcomes, now)  # endpoints first, then messages: one lock order
+    attempts = [_attempt(o, now) for o in outcomes if not o.gone]
+    if attempts:
+        session.execute(insert(WebhookAttempt), attempts)
+    held = _still_held(session, [o.claim for o in outcomes])
     disabled: list[int] = []
-    for outcome in sorted(outcomes, key=lambda o: o.claim.message_id):
-        if not outcome.gone:
-            session.add(_attempt(outcome, now))
-        message = _still_held(session, outcome.claim)
+    for outcome in outcomes:
+        message = held.get(outcome.claim.message_id)
         if message is None:
             continue
         step = _move(message, outcome, now, rand)
@@ -171,23 +174,31 @@ def record_outcomes(
     return Recorded(counts["delivered"], counts["retry"], counts["given_up"], tuple(disabled))
 
 
-def _attempt(outcome: Outcome, now: datetime) -> WebhookAttempt:
-    return WebhookAttempt(
-        message_id=outcome.claim.message_id,
-        attempted_at=now,
-        status_code=outcome.status_code,
-        latency_ms=outcome.latency_ms,
-        error=outcome.error[:500] if outcome.error else None,
-    )
+def _attempt(outcome: Outcome, now: datetime) -> dict[str, Any]:
+    return {
+        "message_id": outcome.claim.message_id,
+        "attempted_at": now,
+        "status_code": outcome.status_code,
+        "latency_ms": outcome.latency_ms,
+        "error": outcome.error[:500] if outcome.error else None,
+    }
 
 
-def _still_held(session: Session, claim: Claim) -> WebhookMessage | None:
-    query = select(WebhookMessage).where(
-        WebhookMessage.id == claim.message_id,
-        WebhookMessage.attempts == claim.attempt,
-        col(WebhookMessage.next_attempt_at).is_not(None),
+def _still_held(session: Session, claims: Sequence[Claim]) -> dict[int, WebhookMessage]:
+    """The messages the claims still hold (locked, by id): not closed, and not claimed again
+    since (their lease ran out and another sender took them)."""
+    attempt = {c.message_id: c.attempt for c in claims}
+    query = (
+        select(WebhookMessage)
+        .where(
+            col(WebhookMessage.id).in_(sorted(attempt)),
+            col(WebhookMessage.next_attempt_at).is_not(None),
+        )
+        .order_by(col(WebhookMessage.id))
+        .with_for_update()
     )
-    return session.exec(query.with_for_update()).first()
+    found = session.exec(query.execution_options(populate_existing=True)).all()
+    return {m.id or 0: m for m in found if m.attempts == attempt[m.id or 0]}
 
 
 def _tally(

@@ -85,7 +85,7 @@ def test_each_bank_is_told_only_of_its_own_leads_and_never_of_a_contact_not_its_
             assert payload["data"]["bank"]["code"] == bank
     second = next(b for b, k in kinds.items() if "lead.withdrawn" in k)
     assert kinds[first.bank_code] == ["lead.offered"]
-    assert kinds[second] == ["lead.offered", "lead.withdrawn"]
+    assert sorted(kinds[second]) == ["lead.offered", "lead.withdrawn"]  # in no promised order
     # the pool's needs were gone (withdrawn) by the time they were sent: closed, never sent
     assert {m.give_up_reason for m in messages(api) if m.event_type == "pool.opened"} == {"gone"}
 
