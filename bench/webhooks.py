@@ -180,7 +180,15 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def report(engine: Engine, got: list[list[Any]], started: float, args: Any) -> bool:
+def cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far, all threads (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def report(
+    engine: Engine, got: list[list[Any]], started: float, worker_cpu: float, args: Any
+) -> bool:
     acked = [r for r in got if 200 <= r[2] < 300]
     first: dict[str, list[Any]] = {}
     for r in acked:
@@ -214,6 +222,9 @@ def report(engine: Engine, got: list[list[Any]], started: float, args: Any) -> b
           f"({len(at_once):,}): p50 {percentile(at_once, 50) * 1000:,.0f} ms, "
           f"p99 {percentile(at_once, 99) * 1000:,.0f} ms  "
           f"[load average {os.getloadavg()[0]:.1f}]")  # fmt: skip
+    print(f"  the worker's CPU: {worker_cpu:.1f} s, {worker_cpu / max(len(got), 1) * 1000:.1f} ms "
+          f"per request (what a quiet core would do: {len(got) / max(worker_cpu, 1e-9):,.0f} "
+          "requests/s)")  # fmt: skip
     print(f"  lost {lost}, acknowledged more than once {duplicated}"
           f"{'  ok' if lost == 0 else '  LOST'}")  # fmt: skip
     print("  (the machine is shared: figures taken under load are not quiet ones)")
@@ -276,12 +287,15 @@ def measure(url: str, args: Any) -> int:
              "--webhooks-every", "0.2", "--outbox-every", "3600", "--copies-every", "3600"],
             cwd=ROOT, env=env, stderr=subprocess.DEVNULL,
         )  # fmt: skip
+        time.sleep(5)  # started and idle: its start-up is not counted
+        idle_cpu = cpu_seconds(worker.pid)
         started = emit_events(engine, seeded, work, args)
         print(f"  {args.events:,} events made in {time.time() - started:.1f} s", file=sys.stderr)
         deadline = time.time() + args.timeout
         while outstanding(engine) and time.time() < deadline:
             time.sleep(0.5)
-        ok = report(engine, records(port), started, args)
+        worker_cpu = cpu_seconds(worker.pid) - idle_cpu
+        ok = report(engine, records(port), started, worker_cpu, args)
     finally:
         for process in (worker, receiver):
             if process is not None:

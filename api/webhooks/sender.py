@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 AT_ONCE = 32
 """Requests in flight at once, all endpoints together."""
 PER_ENDPOINT = 8
-"""Requests in flight at once to one endpoint: a bank's server is not flooded."""
+"""Requests in flight at once to one endpoint, over as many connections: a bank's server is
+not flooded."""
 USER_AGENT = "Yinqi-Webhooks/1"
 MAX_ANSWER = 64 * 1024
 """Bytes of an endpoint's answer read (to reuse the connection); a longer one is cut off."""
@@ -62,7 +63,8 @@ class HookRun:
 
 
 class WebhookSender:
-    """Sends due deliveries over one HTTP client (`aclose()` when done)."""
+    """Sends due deliveries, over one HTTP client per endpoint (`aclose()` when done): each
+    keeps its own few connections, so a slow bank never holds another's."""
 
     def __init__(
         self,
@@ -75,25 +77,27 @@ class WebhookSender:
     ) -> None:
         self.engine, self.settings = engine, settings
         self.batch, self.lease, self.clock = batch, lease, clock
-        self._client: httpx.AsyncClient | None = None
+        self._clients: dict[int, httpx.AsyncClient] = {}
 
-    @property
-    def client(self) -> httpx.AsyncClient:
-        if self._client is None:
+    def client(self, endpoint_id: int) -> httpx.AsyncClient:
+        client = self._clients.get(endpoint_id)
+        if client is None:
             timeout = httpx.Timeout(self.settings.webhooks_timeout, connect=5.0)
-            self._client = httpx.AsyncClient(
+            client = self._clients[endpoint_id] = httpx.AsyncClient(
                 timeout=timeout,
                 follow_redirects=False,
                 trust_env=False,  # never through a proxy the environment names
-                limits=httpx.Limits(max_connections=AT_ONCE, max_keepalive_connections=AT_ONCE),
+                limits=httpx.Limits(
+                    max_connections=PER_ENDPOINT, max_keepalive_connections=PER_ENDPOINT
+                ),
                 headers={"user-agent": USER_AGENT},
             )
-        return self._client
+        return client
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
 
     async def send_due(self, now: datetime | None = None) -> HookRun:
         """Claim one batch of due deliveries, send them, record what came of each (at `now`
@@ -104,12 +108,9 @@ class WebhookSender:
             return HookRun(0, 0, 0, 0)
         bodies = await asyncio.to_thread(self._render, claims, now)
         gate = asyncio.Semaphore(AT_ONCE)
-        per_endpoint = {c.endpoint_id: asyncio.Semaphore(PER_ENDPOINT) for c in claims}
+        turns = {c.endpoint_id: asyncio.Semaphore(PER_ENDPOINT) for c in claims}
         outcomes = await asyncio.gather(
-            *(
-                self._send(gate, per_endpoint[c.endpoint_id], c, bodies[c.message_id])
-                for c in claims
-            )
+            *(self._send(gate, turns[c.endpoint_id], c, bodies[c.message_id]) for c in claims)
         )
         done = await asyncio.to_thread(self._record, list(outcomes), given or self.clock())
         for endpoint_id in done.disabled:
@@ -131,13 +132,13 @@ class WebhookSender:
     async def _send(
         self,
         gate: asyncio.Semaphore,
-        endpoint_gate: asyncio.Semaphore,
+        turn: asyncio.Semaphore,
         claim: Claim,
         body: bytes | None,
     ) -> Outcome:
         if body is None:
             return Outcome(claim, delivered=False, gone=True)
-        async with endpoint_gate, gate:
+        async with turn, gate:
             started = time.perf_counter()
             try:
                 status = await self.post(claim, body)
@@ -158,10 +159,11 @@ class WebhookSender:
         headers = signing.headers(claim.secrets, claim.webhook_id, int(time.time()), body)
         headers["host"] = target.host_header
         extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-        request = self.client.build_request(
+        client = self.client(claim.endpoint_id)
+        request = client.build_request(
             "POST", target.at(addresses[0]), content=body, headers=headers, extensions=extensions
         )
-        response = await self.client.send(request, stream=True)
+        response = await client.send(request, stream=True)
         try:  # the status is all that counts; a short answer is read to keep the connection
             read = 0
             async for chunk in response.aiter_raw():
