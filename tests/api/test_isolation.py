@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
-from db.intake.qr_sources import create_source
 from db.core.unit import Actor
+from db.intake.qr_sources import create_source
 from db.models import Assignment, Event, Need, QrSource, WebhookEndpoint, WebhookMessage
 from db.webhooks.endpoints import add_endpoint
 from matching.model import Standards
