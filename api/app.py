@@ -34,7 +34,9 @@ from api.core import docs, errors, idempotency, metrics
 from api.core.config import ApiSettings, get_api_settings
 from api.core.deps import plain_text
 from api.core.throttle import Throttle
-from api.routes import filings, leads, needs, parks, pool, problems, qr, reports
+from api.routes import filings, leads, needs, parks, pool, problems, qr, reports, webhooks
+from api.webhooks.config import WebhookSettings, get_webhook_settings
+from api.webhooks.sender import WebhookSender
 from api.worker import Intervals, Worker, sms_gateway
 from bot.chat import ChatService
 from bot.config import BotSettings, SmsSettings, get_sms_settings
@@ -73,6 +75,7 @@ TAGS = [
     {"name": "reports", "description": "Progress, key problems, park coverage, Excel ledgers"},
     {"name": "qr", "description": "Loan QR codes (贷款码) and their funnels (admins)"},
     {"name": "parks", "description": "Park rosters (入园企业名录): the base of coverage"},
+    {"name": "webhooks", "description": "A bank's webhooks: endpoints, deliveries, replays"},
     {"name": "ops", "description": "Health and metrics"},
 ]
 
@@ -85,18 +88,21 @@ def create_app(
     worker: Intervals | None = None,
     api_settings: ApiSettings | None = None,
     sms_settings: SmsSettings | None = None,
+    webhook_settings: WebhookSettings | None = None,
 ) -> FastAPI:
     """The app on `engine`; the bot runs inside it when a token is set, and the background
     worker (expiry, overdue flags, the outbox, sent by the bot and by SMS) when `worker` gives
     its pace."""
     bot = _bot(engine, bot_settings)
     api_settings = api_settings or get_api_settings()
+    webhook_settings = webhook_settings or get_webhook_settings()
     runner = sms = None
     if worker is not None:
         sms = sms_gateway(sms_settings or get_sms_settings(), api_settings.public_url)
+        hooks = WebhookSender(engine, webhook_settings, clock=clock)
         runner = Worker(
             engine, bot=bot.bot if bot else None, sms=sms, public_url=api_settings.public_url,
-            intervals=worker, clock=clock,
+            webhooks=hooks, intervals=worker, clock=clock,
         )  # fmt: skip
 
     @asynccontextmanager
@@ -133,6 +139,7 @@ def create_app(
     app.state.throttle = Throttle()
     app.state.api_settings = api_settings
     idempotency.install(app, most=parks.MAX_BYTES)  # before the errors: inside the request ids
+    app.state.webhook_settings = webhook_settings
     errors.install(app)
     docs.install(app)
     secret = api_settings.metrics_token
@@ -146,8 +153,10 @@ def create_app(
         filings.router,
         qr.router,
         parks.router,
+        webhooks.router,
     ):
         app.include_router(router, dependencies=[Depends(idempotency.idempotent)])
+    webhooks.describe_events(app)
     dashboard.install(app)
     web.install(app)
 

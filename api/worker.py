@@ -1,11 +1,11 @@
 """The background worker: expiry and reassignment on the working-day clocks, overdue flags,
 reminders of the quarterly tables due soon (db/reports/filings.py), the outbox sent through
-Telegram (and to firms of the web chat by SMS: bot/sms.py), the report copies kept up to date
-(db/reports/copies.py: a report then finds little to copy before it reads, instead of a
-season's changes), and the idempotency keys past their day swept (db/staff/idempotency.py). It
-runs inside `yinqi serve` (beside the bot, sharing its rate limiter) and alone as `yinqi
-worker`; several may run at once (each step locks what it changes; one sends the outbox at a
-time).
+Telegram (and to firms of the web chat by SMS: bot/sms.py), banks' webhooks
+(api/webhooks/sender.py), the report copies kept up to date (db/reports/copies.py: a report
+then finds little to copy before it reads, instead of a season's changes), and the idempotency
+keys past their day swept (db/staff/idempotency.py). It runs inside `yinqi serve` (beside the
+bot, sharing its rate limiter) and alone as `yinqi worker`; several may run at once (each step
+locks what it changes; one sends the outbox at a time).
 
 Every failure is logged at ERROR, with its traceback, and survived: a job that raises is tried
 again at its next turn. Each job's failures, in all and in a row, show in `/metrics` when the
@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from telegram import Bot
 
+from api.webhooks.sender import HookRun, WebhookSender
 from bot.config import SmsSettings
 from bot.notify import Notifier, SendRun
 from bot.sms import SmsGateway, SmsNotifier
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-JOBS = ("expiry", "overdue", "filings", "outbox", "copies", "keys")
+JOBS = ("expiry", "overdue", "filings", "outbox", "copies", "webhooks", "keys")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,7 @@ class Intervals:
     outbox_s: float = 3.0  # a full batch is followed by the next one at once
     copies_s: float = 120.0
     filings_s: float = 3600.0  # the quarterly tables' reminders: days ahead, an hour is plenty
+    webhooks_s: float = 1.0  # a full batch is followed by the next one at once
     keys_s: float = 3600.0  # idempotency keys past their day
 
     def seconds(self) -> tuple[float, ...]:
@@ -63,6 +65,7 @@ class Intervals:
             self.filings_s,
             self.outbox_s,
             self.copies_s,
+            self.webhooks_s,
             self.keys_s,
         )
 
@@ -76,6 +79,7 @@ class Pass:
     outbox: SendRun | None = None
     copies: bool | None = None  # True: the report copies were brought up to date
     filings: int | None = None  # reminders of quarterly tables due soon queued
+    webhooks: HookRun | None = None
     keys: int | None = None  # idempotency keys swept
     failed: tuple[str, ...] = ()  # jobs that raised
 
@@ -99,6 +103,12 @@ class Pass:
             parts.append(f"filing reminders queued: {self.filings}")
         if self.keys:
             parts.append(f"idempotency keys swept: {self.keys}")
+        if self.webhooks and self.webhooks.busy:
+            hooks = self.webhooks
+            parts.append(
+                f"webhooks: {hooks.delivered} delivered, {hooks.retry} to retry, "
+                f"{hooks.given_up} given up"
+            )
         if self.failed:
             parts.append(f"jobs failed: {', '.join(self.failed)}")
         return "; ".join(parts) or None
@@ -131,6 +141,7 @@ class Worker:
     and notices together). Without one the outbox is left queued.
     `sms`: the gateway that tells web firms by SMS, their status page under `public_url`
     (`sms_gateway`); without one their notices are closed, the status page telling them.
+    `webhooks`: the sender of banks' webhooks; without one they stay queued.
     """
 
     def __init__(
@@ -140,6 +151,7 @@ class Worker:
         bot: Bot | None = None,
         sms: SmsGateway | None = None,
         public_url: str | None = None,
+        webhooks: WebhookSender | None = None,
         intervals: Intervals = Intervals(),
         policy: Policy = DEFAULT_POLICY,
         batch: int = BATCH,
@@ -154,6 +166,7 @@ class Worker:
         self.texter = SmsNotifier(
             engine, sms, public_url=public_url, batch=batch, lease=lease, clock=clock
         )
+        self.webhooks = webhooks
         self._stop: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self.failures = dict.fromkeys(JOBS, 0)
@@ -173,6 +186,8 @@ class Worker:
         self._stop.set()
         await self._task
         self._stop = self._task = None
+        if self.webhooks is not None:
+            await self.webhooks.aclose()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run each job at its interval until `stop` is set."""
@@ -183,7 +198,7 @@ class Worker:
         every = dict(zip(JOBS, self.intervals.seconds(), strict=True))
         log.info(
             "worker: started (every %ss: expiry, %ss: overdue, %ss: filing reminders, "
-            "%ss: outbox, %ss: report copies, %ss: idempotency keys)",
+            "%ss: outbox, %ss: report copies, %ss: webhooks, %ss: idempotency keys)",
             *every.values(),
         )
         loop = asyncio.get_running_loop()
@@ -195,6 +210,8 @@ class Worker:
             due.update({job: started + every[job] for job in jobs})
             if done.outbox is not None and done.outbox.claimed >= self.batch:
                 due["outbox"] = started  # more are waiting: the next batch at once
+            if self.webhooks and done.webhooks and done.webhooks.claimed >= self.webhooks.batch:
+                due["webhooks"] = started
             if (line := done.summary()) is not None:
                 log.info("worker pass: %s", line)
             with contextlib.suppress(TimeoutError):
@@ -204,9 +221,9 @@ class Worker:
     async def run_once(self, now: datetime | None = None, *, jobs: Collection[str] = JOBS) -> Pass:
         """One pass of `jobs` (default all): expiry, then overdue flags and the filing reminders,
         then the outbox, so the notices those queued go out in the same pass; then the report
-        copies and the sweep of old idempotency keys."""
+        copies, the webhooks and the sweep of old idempotency keys."""
         failed: list[str] = []
-        expiry = overdue = outbox = copies = filings = keys = None
+        expiry = overdue = outbox = copies = filings = webhooks = keys = None
         if "expiry" in jobs:
             expiry = await self._job("expiry", failed, self._expire, now)
         if "overdue" in jobs:
@@ -217,6 +234,8 @@ class Worker:
             outbox = await self._send(failed, now or self.clock())
         if "copies" in jobs:
             copies = await self._job("copies", failed, self._copy, now)
+        if "webhooks" in jobs and self.webhooks is not None:
+            webhooks = await self._hooks(self.webhooks, failed, now)
         if "keys" in jobs:
             keys = await self._job("keys", failed, self._sweep_keys, now)
         return Pass(
@@ -225,9 +244,21 @@ class Worker:
             outbox=outbox,
             copies=copies,
             filings=filings,
+            webhooks=webhooks,
             keys=keys,
             failed=tuple(failed),
         )
+
+    async def _hooks(
+        self, sender: WebhookSender, failed: list[str], now: datetime | None
+    ) -> HookRun | None:
+        try:
+            done = await sender.send_due(now)
+        except Exception:
+            self._failed("webhooks", failed)
+            return None
+        self._succeeded("webhooks")
+        return done
 
     async def _send(self, failed: list[str], now: datetime) -> SendRun | None:
         """The outbox: through Telegram when a bot is at hand, and web firms' by SMS; one

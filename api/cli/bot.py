@@ -127,15 +127,20 @@ def worker(
     filings_every: Annotated[
         float, typer.Option(help="Seconds between two looks for quarterly tables due soon.")
     ] = 3600.0,
+    webhooks_every: Annotated[
+        float, typer.Option(help="Seconds between two looks for webhooks to send.")
+    ] = 1.0,
     once: Annotated[bool, typer.Option("--once", help="Run one pass and exit.")] = False,
     lang: LangOption = Lang.ZH,
 ) -> None:
     """Run the background worker alone until Ctrl-C or SIGTERM: expire overdue offers and pass
     them to the next bank, flag overdue contacts and decisions, send the outbox through
     Telegram (when TELEGRAM_BOT_TOKEN is set; otherwise notices stay queued) and to web firms
-    by SMS (when SMS_URL and PUBLIC_URL are set), remind coordinators of the quarterly tables
-    due soon, keep the reports' copies up to date, and sweep the API's idempotency keys older
-    than a day (hourly)."""
+    by SMS (when SMS_URL and PUBLIC_URL are set), send banks' webhooks, remind coordinators of
+    the quarterly tables due soon, keep the reports' copies up to date, and sweep the API's
+    idempotency keys older than a day (hourly)."""
+    from api.webhooks.config import get_webhook_settings
+    from api.webhooks.sender import WebhookSender
     from api.worker import Intervals, Worker, sms_gateway
     from bot.config import get_sms_settings
     from bot.notify import make_bot
@@ -144,10 +149,20 @@ def worker(
     engine = open_database(lang)
     settings = get_settings()
     bot = make_bot(settings) if settings.telegram_bot_token is not None else None
-    intervals = Intervals(expiry_every, overdue_every, outbox_every, copies_every, filings_every)
+    intervals = Intervals(
+        expiry_s=expiry_every,
+        overdue_s=overdue_every,
+        outbox_s=outbox_every,
+        copies_s=copies_every,
+        filings_s=filings_every,
+        webhooks_s=webhooks_every,
+    )
     public_url = get_api_settings().public_url
     sms = sms_gateway(get_sms_settings(), public_url)
-    runner = Worker(engine, bot=bot, sms=sms, public_url=public_url, intervals=intervals)
+    hooks = WebhookSender(engine, get_webhook_settings())
+    runner = Worker(
+        engine, bot=bot, sms=sms, public_url=public_url, webhooks=hooks, intervals=intervals
+    )
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -166,6 +181,7 @@ def worker(
                     await bot.shutdown()
             if sms is not None:
                 await sms.aclose()
+            await hooks.aclose()
 
     if not once:
         freeze_startup()

@@ -17,6 +17,7 @@ from api.cli.parks import park_app
 from api.cli.qr import qr_app
 from api.cli.report import report_app
 from api.cli.storage import register as register_storage_commands
+from api.cli.webhooks import webhooks_app
 from matching.catalog import Catalog
 from matching.catalog_yaml import parse_catalog
 from matching.data import sample_catalog
@@ -42,6 +43,7 @@ app.add_typer(list_app, name="list")
 app.add_typer(park_app, name="park")
 app.add_typer(qr_app, name="qr")
 app.add_typer(report_app, name="report")
+app.add_typer(webhooks_app, name="webhooks")
 
 CatalogOption = Annotated[
     Path | None,

@@ -91,6 +91,8 @@ class Notice(StrEnum):
     COORD_NEW_PROBLEM = "coord.new_problem"  # to the region's coordinators
     STAFF_FILING_DUE = "staff.filing_due"  # to a coordinator: quarterly tables due soon
 
+    BANK_WEBHOOK_DISABLED = "bank.webhook_disabled"  # to the bank's admins (db/webhooks/)
+
 
 class ProblemKind(StrEnum):
     """Why something is on the key-problem list (重点问题清单, 000 §一): the coordination

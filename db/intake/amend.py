@@ -20,6 +20,7 @@ from db.core.unit import Actor, use_case
 from db.core.vocabulary import OPEN_WORK, NeedStatus, Notice
 from db.leads.mechanics import lock_need, notify_bank, record
 from db.models import Assignment, Enterprise, Need, utcnow
+from db.webhooks.events import EventType, emit_lead
 from matching.i18n import Text
 from matching.model import EntityType, Firm, Standard, Standards
 from matching.model import Need as NeedIn
@@ -70,6 +71,7 @@ def amend_need(
         )
         for lead in session.exec(live).all():
             notify_bank(session, lead, event_id, Notice.BANK_AMENDED, now)
+            emit_lead(session, EventType.NEED_UPDATED, lead, event_id, now)
             told += 1
     return Amendment(row.id or 0, changed, told)
 

@@ -26,7 +26,7 @@ from db.core.vocabulary import (
 from db.intake.catalog_store import load_catalog
 from db.intake.holdings import held_products
 from db.leads.assignments import offer_to
-from db.leads.mechanics import lock_need, record
+from db.leads.mechanics import lock_need, record, slots_left
 from db.leads.views import Lead, lead_of, leads_of_need
 from db.models import (
     Assignment,
@@ -40,6 +40,7 @@ from db.models import (
     utcnow,
 )
 from db.problems.raising import attention_cause, raise_problem
+from db.webhooks.events import EventType, emit
 from matching.catalog import Catalog
 from matching.catalog import Park as CatalogPark
 from matching.engine import firm_park, match
@@ -47,6 +48,7 @@ from matching.model import BankChoice, Firm, MatchResult, Route, Standard
 from matching.names import core_name
 from matching.policy import DEFAULT_POLICY, Policy
 from matching.registration import Contact, NeedDraft, Registration, SourceRef, attention
+from matching.rules import may_take
 from matching.serialize import result_json, text_json
 
 SAME_NAME_WINDOW = timedelta(days=30)
@@ -150,15 +152,38 @@ def register_need(
         channel=channel,
     )
     payload = {"route": result.route.value, "channel": channel.value, "tier": result.tier.value}
-    record(session, actor=actor, at=now, kind="registered", need_id=row.id, payload=payload)
+    event_id = record(
+        session, actor=actor, at=now, kind="registered", need_id=row.id, payload=payload
+    )
     if row.attention:
         kind, cause = ProblemKind(row.attention), attention_cause(row.attention, row.standards)
         raise_problem(session, kind=kind, cause=cause, need=row, now=now)
     queue = _candidates_of(result)
     fits = _store_candidates(session, row, queue, firm, catalog)
     offers = _make_offers(session, row, fits, result, policy, now)
+    if result.route is Route.ASSIGN:
+        _tell_pool(session, row, fits, offers, event_id, now)
     noted = Attention(row.attention) if row.attention else None
     return Registration(row.id or 0, False, result.route, noted, offers, result)
+
+
+def _tell_pool(
+    session: Session,
+    row: Need,
+    fits: list[_Fit],
+    offers: tuple[Lead, ...],
+    event_id: int,
+    now: datetime,
+) -> None:
+    """`pool.opened` to the eligible banks the need was not offered to, while it has a slot free
+    for them (a bank already lending to the firm takes none)."""
+    offered = {lead.bank_code for lead in offers}
+    free = slots_left(session, row)
+    banks = [
+        f.id for f in fits if f.code not in offered and may_take(free, lends_already=f.existing)
+    ]
+    emit(session, EventType.POOL_OPENED, bank_ids=banks, event_id=event_id, now=now,
+         need_id=row.id)  # fmt: skip
 
 
 def _check(firm: Firm, contact: Contact | None) -> None:

@@ -23,6 +23,7 @@ from db.models import (
     Problem,
     utcnow,
 )
+from db.webhooks.events import EventType, emit_lead
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,7 @@ def _withdraw_leads(session: Session, need: Need, actor: Actor, now: datetime) -
     for assignment in leads:
         event_id = move(session, assignment, AssignmentStatus.WITHDRAWN, now=now, actor=actor)
         notify_bank(session, assignment, event_id, Notice.BANK_WITHDRAWN, now)
+        emit_lead(session, EventType.LEAD_WITHDRAWN, assignment, event_id, now)
     return len(leads)
 
 

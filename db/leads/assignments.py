@@ -54,6 +54,7 @@ from db.models import (
 )
 from db.problems.raising import raise_problem
 from db.staff.accounts import manager_cards
+from db.webhooks.events import EventType, emit_lead
 from matching.amounts import DEFAULT_MAX_YUAN
 from matching.i18n import Yuan
 from matching.leads import Clock, overdue
@@ -177,6 +178,7 @@ def offer_to(
         session, need, bank, candidate, now=now, actor=actor, policy=policy, past_limit=past_limit
     )
     notify_bank(session, new, event_id, Notice.BANK_NEW_LEAD, now)
+    emit_lead(session, EventType.LEAD_OFFERED, new, event_id, now)
     if tell_firm:
         notify_firm(session, need, event_id, Notice.FIRM_OFFERED, now, bank=bank.name)
     return new
@@ -318,6 +320,7 @@ def expire_locked(
     event_id = move(session, assignment, AssignmentStatus.EXPIRED, now=now, actor=system)
     bank = session.get(Bank, assignment.bank_id)
     notify_bank(session, assignment, event_id, Notice.BANK_EXPIRED, now)
+    emit_lead(session, EventType.LEAD_EXPIRED, assignment, event_id, now)
     notify_firm(session, need, event_id, Notice.FIRM_EXPIRED, now, bank=bank.name if bank else "")
     _lead_problem(session, ProblemKind.EXPIRED, ProblemKind.EXPIRED.value, assignment, need, now)
     offer_next(session, need, now=now, actor=system, policy=policy)
@@ -363,6 +366,7 @@ def reassign(
         session, actor=actor, at=now, kind="reassigned", assignment=assignment, payload=payload
     )
     notify_bank(session, assignment, event_id, Notice.BANK_NEW_LEAD, now)
+    emit_lead(session, EventType.LEAD_REASSIGNED, assignment, event_id, now)
     return lead(session, assignment)
 
 

@@ -532,11 +532,13 @@ def open_pool(
     limit: int = 50,
     cursor: str | None = None,
     total: bool = False,
+    need_id: int | None = None,
 ) -> PoolPage:
     """Open needs the caller's bank is a candidate for, does not hold and never held, with a
     slot free under the 3/2 limit (or already lending to the firm: it takes no slot); newest
-    first. What the bank may take can change at any moment: `claim` decides, under the lock.
-    With `total`, also how many there are on all pages."""
+    first (`need_id`: that need alone, if it is there). What the bank may take can change at
+    any moment: `claim` decides, under the lock. With `total`, also how many there are on all
+    pages."""
     if actor.role not in (Role.MANAGER, Role.BANK_ADMIN) or actor.bank_id is None:
         raise NotAllowed.of("bank_staff_only")
     if not 1 <= limit <= MAX_PAGE:
@@ -563,6 +565,8 @@ def open_pool(
         count = session.exec(select(func.count()).select_from(query.subquery())).one()
     if cursor:
         query = query.where(col(Need.id) < _pool_cursor(cursor))
+    if need_id is not None:
+        query = query.where(col(Need.id) == need_id)
     rows = session.exec(query.order_by(col(Need.id).desc()).limit(limit + 1)).all()
     items = tuple(_pool_item(*row) for row in rows[:limit])
     more = len(rows) > limit

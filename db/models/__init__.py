@@ -1,7 +1,8 @@
 """The tables, one module per concern (`access`, `catalog`, `firms` with QR codes, scans
 and conversations, `leads` with needs, events and the outbox, `problems` with the key-problem
 list and the firms' visit checks, `dashboard` sessions, `filing`, `report_copies`, the answers
-kept for `idempotency` keys; `base` holds the naming convention and column types). Importing
+kept for `idempotency` keys, `webhooks`; `base` holds the naming convention and column types).
+Importing
 this package registers every table on `metadata`, which Alembic (`db/migrations`) compares with the
 migrations. It imports SQLModel and SQLAlchemy only."""
 
@@ -32,6 +33,7 @@ from db.models.leads import Assignment, Candidate, Event, LeadNote, Need, Outbox
 from db.models.problems import Problem, VisitCheck
 from db.models.report_copies import report_copy_mark, report_lead, report_need, report_visit
 from db.models.web import StatusLink, WebSession
+from db.models.webhooks import WebhookAttempt, WebhookEndpoint, WebhookMessage
 
 __all__ = [
     "MAX_ID",
@@ -67,6 +69,9 @@ __all__ = [
     "UtcDateTime",
     "VisitCheck",
     "WebSession",
+    "WebhookAttempt",
+    "WebhookEndpoint",
+    "WebhookMessage",
     "metadata",
     "report_copy_mark",
     "report_lead",

@@ -14,8 +14,18 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
+from db.core.unit import Actor
 from db.intake.qr_sources import create_source
-from db.models import Assignment, Event, Need, Problem, QrSource
+from db.models import (
+    Assignment,
+    Event,
+    Need,
+    Problem,
+    QrSource,
+    WebhookEndpoint,
+    WebhookMessage,
+)
+from db.webhooks.endpoints import add_endpoint
 from matching.model import Standards
 from tests.api.conftest import Api
 from tests.db.builders import Seeded, firm, register
@@ -37,6 +47,8 @@ class World:
     far: int
     far_lead: int
     far_problem: int  # 宁波's: a need sent to credit repair there
+    hook: int  # tlbank's webhook endpoint
+    delivery: int  # its delivery of the offer
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,7 @@ class Case:
 
     foreign: Callable[[World], int | str]
     body: Callable[[Seeded, str], Any] = lambda seeded, bank: None
+    also: Callable[[World], dict[str, int]] = lambda world: {}  # the path's other ids
 
 
 def _own_manager(seeded: Seeded, bank: str) -> dict[str, int]:
@@ -53,6 +66,7 @@ def _own_manager(seeded: Seeded, bank: str) -> dict[str, int]:
 
 
 LEAD_CASE = Case(lambda w: w.offered)
+HOOK_CASE = Case(lambda w: w.hook)
 ID_ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/leads/{lead_id}"): LEAD_CASE,
     ("POST", "/api/v1/leads/{lead_id}/accept"): LEAD_CASE,
@@ -81,6 +95,15 @@ ID_ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/problems/{problem_id}/send"): Case(
         lambda w: w.far_problem, lambda s, b: {"bank": "nbcb"}
     ),
+    # webhooks: a bank's admins only (others 403); another bank's endpoint is not found
+    ("GET", "/api/v1/webhooks/{endpoint_id}"): HOOK_CASE,
+    ("DELETE", "/api/v1/webhooks/{endpoint_id}"): HOOK_CASE,
+    ("POST", "/api/v1/webhooks/{endpoint_id}/rotate"): HOOK_CASE,
+    ("POST", "/api/v1/webhooks/{endpoint_id}/enable"): HOOK_CASE,
+    ("GET", "/api/v1/webhooks/{endpoint_id}/deliveries"): HOOK_CASE,
+    ("POST", "/api/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/replay"): Case(
+        lambda w: w.hook, also=lambda w: {"delivery_id": w.delivery}
+    ),
 }
 
 # (who, their bank) — each sees none of the world's ids that the cases pick for them
@@ -93,6 +116,9 @@ ROLES = {
 
 
 def _world(seeded: Seeded) -> World:
+    with seeded.session() as s:
+        url = "https://hooks.tlbank.example.cn/yinqi"
+        hook = add_endpoint(s, actor=Actor.system(), bank_code="tlbank", url=url).endpoint.id
     near = register(seeded)
     offered = near.offers[0]
     assert offered.bank_code == "tlbank"
@@ -128,7 +154,15 @@ def _world(seeded: Seeded) -> World:
         far.need_id,
         far.offers[0].id,
         far_problem or 0,
+        hook,
+        _first_delivery(seeded, hook),
     )
+
+
+def _first_delivery(seeded: Seeded, endpoint_id: int) -> int:
+    with Session(seeded.engine) as s:
+        found = s.exec(select(WebhookMessage.id).where(WebhookMessage.endpoint_id == endpoint_id))
+        return found.first() or 0
 
 
 def _caller(seeded: Seeded, role: str, bank: str) -> Any:
@@ -152,7 +186,24 @@ def _state(seeded: Seeded) -> tuple[Any, ...]:
         needs = s.exec(select(Need.id, Need.status).order_by(col(Need.id))).all()
         codes = s.exec(select(QrSource.token, QrSource.active)).all()
         problems = s.exec(select(Problem.id, Problem.status).order_by(col(Problem.id))).all()
-    return tuple(events), tuple(leads), tuple(needs), tuple(codes), tuple(problems)
+        hooks = s.exec(
+            select(
+                WebhookEndpoint.id,
+                WebhookEndpoint.secret,
+                WebhookEndpoint.disabled_at,
+                WebhookEndpoint.removed_at,
+            )
+        ).all()
+        sending = s.exec(select(WebhookMessage.id, WebhookMessage.next_attempt_at)).all()
+    return (
+        tuple(events),
+        tuple(leads),
+        tuple(needs),
+        tuple(codes),
+        tuple(problems),
+        tuple(hooks),
+        tuple(sending),
+    )
 
 
 def test_every_id_bearing_route_has_an_isolation_case(api: Api) -> None:
@@ -175,6 +226,8 @@ def test_ids_of_others_answer_as_if_they_did_not_exist(api: Api, who: str) -> No
     for (method, path), case in ID_ROUTES.items():
         body = case.body(seeded, bank) if bank else case.body(seeded, "tlbank")
         name = path.split("{")[1].split("}")[0]
+        for other, value in case.also(world).items():
+            path = path.replace(f"{{{other}}}", str(value))
         foreign = caller.request(
             method, path.replace(f"{{{name}}}", str(case.foreign(world))), body
         )

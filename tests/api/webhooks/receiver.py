@@ -1,0 +1,101 @@
+"""A bank's webhook receiver stand-in on 127.0.0.1: keeps each delivery's headers and body,
+answers as scripted (a status per request, 200 once the script is used up; `always` for every
+request), and can hold the next request after recording it until `release()`, so a sender
+can be killed mid-delivery."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    headers: dict[str, str]
+    body: bytes
+    path: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def webhook_id(self) -> str:
+        return self.headers["webhook-id"]
+
+
+class Receiver:
+    def __init__(self) -> None:
+        self.received: list[Delivery] = []
+        self.script: list[int] = []
+        self.always: int | None = None
+        self._lock = threading.Lock()
+        self._arrived = threading.Event()
+        self._release: threading.Event | None = None
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/hooks/yinqi?src=test"
+
+    @contextmanager
+    def running(self) -> Iterator[Receiver]:
+        thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self.release()
+            self._server.shutdown()
+            self._server.server_close()
+            thread.join(5)
+
+    def hold(self) -> None:
+        self._arrived.clear()
+        self._release = threading.Event()
+
+    def wait_arrived(self, timeout: float = 60) -> None:
+        assert self._arrived.wait(timeout), "no delivery reached the receiver"
+
+    def release(self) -> None:
+        if self._release is not None:
+            self._release.set()
+
+    def ids(self) -> list[str]:
+        with self._lock:
+            return [d.webhook_id for d in self.received]
+
+    def _answer(self, delivery: Delivery) -> tuple[int, threading.Event | None]:
+        with self._lock:
+            self.received.append(delivery)
+            status = self.script.pop(0) if self.script else (self.always or 200)
+            wait, self._release = self._release, None
+        self._arrived.set()
+        return status, wait
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                status, wait = receiver._answer(Delivery(headers, body, self.path))
+                if wait is not None:
+                    wait.wait(60)
+                with contextlib.suppress(OSError):  # the sender was killed meanwhile
+                    self.send_response(status)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+
+            def log_message(self, *_: Any) -> None:
+                return
+
+        return Handler
