@@ -1,6 +1,6 @@
 """Idempotency keys: the first answer to a change, replayed when it is retried with its key.
 
-Revision ID: 0012_idempotency
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-06 10:00:00
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012_idempotency"
+revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

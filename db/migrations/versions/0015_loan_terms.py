@@ -5,8 +5,8 @@ recorded before keep NULL in each: the reports read them as unknown.
 Each column is added with its CHECK in the one `ALTER TABLE … ADD COLUMN`, which SQLite and
 PostgreSQL both take (batch mode would copy `assignment`, which events and notes refer to).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-06 10:00:00
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

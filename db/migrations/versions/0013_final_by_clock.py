@@ -5,8 +5,8 @@ missed flag for it (`report_lead.final_by_day`, `missed_final`) and its day sums
 bound a period's deadlines move from `decide_by` to it. The copies are emptied: the next report
 copies every lead, need and visit again and adds them up as it goes.
 
-Revision ID: 0012_final_by_clock
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06 12:00:00
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012_final_by_clock"
-down_revision: str | None = "0011"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Webhooks: banks' endpoints, the messages queued for them, every attempt to deliver one.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-05 01:10:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
