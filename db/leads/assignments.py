@@ -114,7 +114,8 @@ def claim(
     staff_id, bank_id, role = _bank_staff(session, actor)
     need = lock_need_facts(session, need_id)
     fit = fit_of(session, need_id, bank_id)
-    if fit is None:  # never in this bank's pool: as good as not there
+    # never in this bank's pool (a firm at its limit is only its own banks'): as good as not there
+    if fit is None or (need.route != Route.ASSIGN and not fit.existing):
         raise NotFound.of("need_not_found", need_id=need_id)
     if need.status != NeedStatus.OPEN or need.route != Route.ASSIGN:
         raise NotEligible.of("not_eligible", need_id=need_id)

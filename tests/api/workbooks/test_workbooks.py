@@ -75,6 +75,7 @@ def test_the_weekly_workbook_has_its_sheets_titled_and_frozen(story: Story) -> N
         "按区县",
         "重点问题清单",
         "问题原因汇总",
+        "未解决问题",
         "园区授信覆盖",
     ]
     for ws in book.worksheets:
