@@ -55,7 +55,7 @@ def add(
     return SecretOut.model_validate(made)
 
 
-@router.get("/webhooks", response_model=EndpointListOut, responses=errors(401, 403))
+@router.get("/webhooks", response_model=EndpointListOut, responses=errors(401, 403, 422))
 def listed(session: ReadSession, caller: CallerDep, now: Now) -> EndpointListOut:
     """(bank admin) The bank's endpoints, disabled ones with when and why."""
     found = endpoints.list_endpoints(session, actor=caller.actor, now=now)

@@ -171,8 +171,9 @@ def test_the_progress_report_over_the_season_has_every_figure(played: Played) ->
             group_by="week",
             now=season.end,
         )
+    month_missed = {"overdue_final"} if WEEKS * 7 <= 30 else set()  # no lead outlives the month
     for figure in FIGURES:
-        assert getattr(report.total, figure), figure
+        assert bool(getattr(report.total, figure)) is (figure not in month_missed), figure
     assert len(report.rows) >= WEEKS and all(row.needs for row in report.rows)
     assert report.total.visits == season.visits
 
