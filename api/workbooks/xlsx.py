@@ -125,17 +125,18 @@ def add_table(
     for r, item in enumerate(body, start=HEADER_ROW + 1):
         is_total = total is not None and item is total
         for i, column in enumerate(columns, start=1):
-            cell = write_cell(ws, r, i, column.value(item))
+            cell = ws.cell(r, i)
             style = styles.get((i, is_total))
             if style is not None:  # copied: setting each attribute per cell costs seconds
                 cell._style = copy(style)
-                continue
-            cell.border = _BOX
-            if column.number_format:
-                cell.number_format = column.number_format
-            if is_total:
-                cell.font, cell.fill = Font(bold=True), _TOTAL_FILL
-            styles[(i, is_total)] = cell._style
+            else:
+                cell.border = _BOX
+                if column.number_format:
+                    cell.number_format = column.number_format
+                if is_total:
+                    cell.font, cell.fill = Font(bold=True), _TOTAL_FILL
+                styles[(i, is_total)] = copy(cell._style)
+            write_cell(ws, r, i, column.value(item))  # after: it may mark the cell as text
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, frozen_columns + 1)
     _fit_widths(ws, columns, body)
     _print_setup(ws)
