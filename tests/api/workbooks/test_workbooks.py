@@ -71,6 +71,7 @@ def test_the_weekly_workbook_has_its_sheets_titled_and_frozen(story: Story) -> N
         "按银行",
         "按园区",
         "按区县",
+        "按渠道",
         "重点问题清单",
         "问题原因汇总",
         "园区授信覆盖",
@@ -425,3 +426,16 @@ def test_the_partner_banks_of_each_park_in_the_catalogs_order(story: Story) -> N
     last = ws[ws.max_row]
     assert [c.number_format for c in last[7:]] == ["#,##0", "#,##0", "#,##0.00"]
     assert ws.print_title_rows == "$3:$3" and ws.freeze_panes == "C4"
+
+
+def test_the_channel_sheet_splits_registrations_acceptances_and_credit_by_channel(
+    story: Story,
+) -> None:
+    sheet = _weekly(story)["按渠道"]
+    headers = _headers(sheet)
+    assert headers[0] == "登记渠道"
+    bot, offline, total = _row(sheet, "Telegram"), _row(sheet, "线下登记"), _row(sheet, "合计")
+    for name in ("登记需求（户）", "受理（笔）", "授信（笔）"):
+        i = headers.index(name)
+        assert (bot[i].value or 0) + (offline[i].value or 0) == total[i].value, name
+    assert offline[headers.index("登记需求（户）")].value == 1
