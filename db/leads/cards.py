@@ -30,6 +30,7 @@ class LeadCard:
     contact_by: datetime
     contact_name: str | None  # only once accepted
     contact_phone: str | None
+    contact_phone_confirmed: bool
 
 
 def lead_card(session: Session, lead_id: int, staff_id: int) -> LeadCard | None:
@@ -61,4 +62,5 @@ def lead_card(session: Session, lead_id: int, staff_id: int) -> LeadCard | None:
         contact_by=assignment.contact_by,
         contact_name=need.contact_name if shown else None,
         contact_phone=need.contact_phone if shown else None,
+        contact_phone_confirmed=need.contact_phone_confirmed,
     )

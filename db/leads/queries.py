@@ -89,6 +89,7 @@ class MatchView:
 class ContactView:
     name: str
     phone: str
+    phone_confirmed: bool = False  # a code texted to it typed back, or Telegram's own contact
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +168,7 @@ _LEAD_COLUMNS: tuple[Any, ...] = (
         for name in (
             "entity_type", "city", "county", "industry", "tags", "first_loan", "amount_yuan",
             "tier", "purpose", "term_months", "collateral", "contact_name", "contact_phone",
+            "contact_phone_confirmed",
         )
     ),
     col(Need.outcome)["guarantees"].label("guarantees"),
@@ -297,7 +299,9 @@ def _record(row: Any, actor: Actor, now: datetime) -> LeadRecord:
         and row.contact_name
         and row.contact_phone
     ):
-        contact = ContactView(row.contact_name, row.contact_phone)
+        contact = ContactView(
+            row.contact_name, row.contact_phone, bool(row.contact_phone_confirmed)
+        )
     return LeadRecord(
         id=row.id,
         need_id=row.need_id,

@@ -26,7 +26,7 @@ from db.models.firms import (
 )
 from db.models.leads import Assignment, Candidate, Event, LeadNote, Need, Outbox
 from db.models.report_copies import report_copy_mark, report_lead, report_need, report_visit
-from db.models.web import StatusLink, WebSession
+from db.models.web import PhoneCode, StatusLink, WebSession
 
 __all__ = [
     "MAX_ID",
@@ -49,6 +49,7 @@ __all__ = [
     "Outbox",
     "Park",
     "ParkPartner",
+    "PhoneCode",
     "QrSource",
     "RosterFirm",
     "Scan",
