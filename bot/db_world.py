@@ -136,14 +136,15 @@ class DbWorld:
             erased = 0
             for need_id in firms.values():
                 erased += withdraw(session, need_id=need_id or 0).needs
-            forget_codes(self.engine, chat_id)
-            return erased
+        forget_codes(self.engine, chat_id)  # after the session: SQLite has one writer at a time
+        return erased
 
     def confirms_phones(self) -> bool:
         return self.texter is not None
 
     def text_code(self, *, chat_id: int, phone: str, lang: Lang) -> CodeText:
-        assert self.texter is not None  # asked only when phones are confirmed
+        if self.texter is None:  # SMS turned off since the question was asked: "改号" leads on
+            return CodeText(Texted.FAILED)
         issued = issue_code(self.engine, chat_id=chat_id, phone=phone)
         if issued.code is None:
             return CodeText(Texted.WAIT, issued.wait_minutes)

@@ -37,6 +37,8 @@ def took_contact(turn: Turn, phone: str, *, own: bool = False) -> None:
         turn.draft[CONFIRMED] = phone
     if turn.world.confirms_phones():
         turn.draft[FLAG] = True
+    else:
+        turn.draft.pop(FLAG, None)
 
 
 def is_confirmed(draft: dict[str, Any]) -> bool:
