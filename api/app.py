@@ -97,8 +97,9 @@ def create_app(
     api_settings = api_settings or get_api_settings()
     webhook_settings = webhook_settings or get_webhook_settings()
     runner = sms = None
+    sms_settings = sms_settings or get_sms_settings()
     if worker is not None:
-        sms = sms_gateway(sms_settings or get_sms_settings(), api_settings.public_url)
+        sms = sms_gateway(sms_settings, api_settings.public_url)
         hooks = WebhookSender(engine, webhook_settings, clock=clock)
         runner = Worker(
             engine, bot=bot.bot if bot else None, sms=sms, public_url=api_settings.public_url,
@@ -117,6 +118,8 @@ def create_app(
                 stack.push_async_callback(_stop_bot, bot)
             if sms is not None:
                 stack.push_async_callback(sms.aclose)
+            if texter is not None:
+                stack.callback(texter.close)
             if runner is not None:
                 runner.start()
                 stack.push_async_callback(runner.stop)
@@ -158,7 +161,7 @@ def create_app(
         app.include_router(router, dependencies=[Depends(idempotency.idempotent)])
     webhooks.describe_events(app)
     dashboard.install(app)
-    web.install(app)
+    texter = web.install(app, sms_settings)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, Any]:

@@ -1,16 +1,30 @@
-"""Benchmark: simulated phones registering at once through `yinqi serve`'s web chat.
+"""Benchmark: simulated phones registering through `yinqi serve`'s web chat, beside the bot.
 
-    python bench/web.py [--phones 200] [--database sqlite|postgresql] [--pg-url URL]
+    python bench/web.py [--phones 200] [--paced 100] [--bot-users 200]
+                        [--database sqlite|postgresql] [--pg-url URL]
 
 One `yinqi serve --no-worker` on a fresh database made by `yinqi init` (a SQLite file, or a
 PostgreSQL schema of its own); each phone is an httpx client with a cookie jar of its own and an
 address of its own (`X-Forwarded-For`, which uvicorn takes from 127.0.0.1), scanning a park's
 code and answering the questions as the page's script does (a post answered with the
-conversation's HTML), each answer after the last one's reply, as a person does. Figures:
-answers/s, latency per answer p50/p99 (with every phone at once: saturated), the server's CPU
-per answer (from /proc/<pid>/stat), and the first load's bytes (page, style sheet, script).
-Not yet measured here: first contentful paint on Slow 4G, and the bot's per-update cost in
-the same run (bench/bot.py measures it on its own).
+conversation's HTML; the submit answered with the status page's address, which it then loads).
+
+1. Saturated: every phone at once, each answer after the last one's reply: the most answers/s,
+   latency p50/p99 at saturation, and the server's CPU per answer (/proc/<pid>/stat: every
+   request of the run, scans and status pages too, over the answers).
+2. Paced: `--paced` more phones arriving at a fixed rate, each answering a second after its last
+   answer was due, so the answers arrive at about half the saturated rate whatever the replies
+   take (open loop): p50/p99 below saturation, and CPU per answer again.
+3. First load: the chat page, style sheet and script, in bytes.
+4. First contentful paint: Debian's chromium through Playwright, a fresh context per load, the
+   network throttled to Slow 4G through CDP (`Network.emulateNetworkConditions`: 400 kbps down
+   and up, 400 ms round trip); the median of three loads.
+5. The bot in the same run: `bench/bot.py`'s users against `yinqi bot` and the Bot API stand-in
+   (`--bot-users`), its CPU per update.
+
+Targets (issue 20): server CPU per answer ≤ the bot's per update; paced p99 ≤ 50 ms; first load
+≤ 50 KB; FCP ≤ 1.5 s on Slow 4G. The load average is printed at the start and the end: on a
+loaded machine the figures are not quiet ones, and no target is claimed then.
 
 Exit status 0 when every phone registered and the database holds one web need per phone.
 """
@@ -20,18 +34,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import html
+import os
 import re
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 from sqlmodel import Session, func, select
 
+from bench import bot as bot_bench
 from bench.bot import (
     PG_DEFAULT,
     YINQI,
@@ -57,12 +76,18 @@ STEPS = (  # (tap or type, what, what the next question asks)
     ("type", "三百万", "借款主要用来做什么"),
     ("tap", "流动资金", "想借多长时间"),
     ("tap", "12个月", "抵押"),
-    ("tap", "没有抵押", "哪些银行在给您贷款"),
+    ("tap", "没有抵押", "成立（开始经营）多久"),  # products here want a year in business
+    ("type", "3年", "哪些银行在给您贷款"),
     ("tap", "首次贷款", "五项标准"),
     ("tap", "全部符合", "应该联系谁"),
     ("type", "张三 138{phone}", "请核对您的融资需求"),
-    ("tap", "确认提交", "已收到您的融资需求"),
+    ("tap", "确认提交", "/s/"),  # answered with the status page's address (X-Go)
 )
+THINK_S = 1.0
+"""Paced: a phone's next answer is due this long after its last one was."""
+SLOW_4G = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8,
+           "uploadThroughput": 400_000 / 8}  # fmt: skip
+TARGETS = {"p99 ms": 50.0, "first load B": 50_000, "FCP ms": 1500.0}
 _BUTTON = re.compile(r'<button type="submit" name="b" value="([^"]*)"[^>]*>([^<]*)</button>')
 _HIDDEN = re.compile(r'<input type="hidden" name="(csrf|n)" value="([^"]*)">')
 
@@ -71,15 +96,39 @@ class Failed(Exception):
     """A phone cannot go on: an error status, or a reply that does not ask what it should."""
 
 
-async def register(base: str, token: str, firm: Firm, number: int, latencies: list[float]) -> int:
-    """One phone's registration; the bytes of its first page."""
+@dataclass
+class Run:
+    latencies: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    page_bytes: int = 0
+    seconds: float = 0.0
+    cpu: float = 0.0
+
+    @property
+    def answers(self) -> int:
+        return len(self.latencies)
+
+    def ms(self, q: float) -> float:
+        found = sorted(x * 1000 for x in self.latencies) or [float("nan")]
+        return found[min(len(found) - 1, int(len(found) * q))]
+
+    @property
+    def cpu_ms(self) -> float:
+        return 1000 * self.cpu / max(self.answers, 1)
+
+
+async def register(base: str, token: str, firm: Firm, number: int, run: Run,
+                   think: float | None = None) -> None:  # fmt: skip
+    """One phone's registration; with `think`, each answer due that long after the last one."""
     address = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
-    headers = {"X-Forwarded-For": address}
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60.0) as phone:
+    async with httpx.AsyncClient(
+        base_url=base, headers={"X-Forwarded-For": address}, timeout=60.0
+    ) as phone:
         first = await phone.get(f"/q/{token}")
         if first.status_code != 200:
             raise Failed(f"scan: {first.status_code}")
-        page = first.text
+        run.page_bytes = max(run.page_bytes, len(first.content))
+        page, due = first.text, time.perf_counter()
         for kind, what, asks in STEPS:
             form = dict(_HIDDEN.findall(page))
             if kind == "tap":
@@ -89,34 +138,79 @@ async def register(base: str, token: str, firm: Firm, number: int, latencies: li
                 form["b"] = html.unescape(found[0])
             else:
                 form["t"] = what.format(name=firm.name, uscc=firm.uscc, phone=firm.phone)
+            if think is not None:
+                due += think
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
             started = time.perf_counter()
             answered = await phone.post("/q", data=form, headers={"X-Requested-With": "fetch"})
-            latencies.append(time.perf_counter() - started)
-            page = answered.text
-            if answered.status_code != 200 or asks not in html.unescape(page):
+            run.latencies.append(time.perf_counter() - started)
+            page = answered.headers.get("x-go") or answered.text
+            if answered.status_code not in (200, 204) or asks not in html.unescape(page):
                 raise Failed(f"{what}: {answered.status_code}")
-        return len(first.content)
+        status = await phone.get(page)  # the script opens the need's status page
+        if status.status_code != 200:
+            raise Failed(f"status page: {status.status_code}")
 
 
-async def drive(base: str, token: str, phones: int) -> tuple[list[float], list[str], int]:
-    latencies: list[float] = []
-    failures: list[str] = []
-    sizes: list[int] = []
+async def drive(base: str, token: str, phones: list[Firm], first: int,
+                rate: float | None = None) -> Run:  # fmt: skip
+    """The phones at once, or (`rate`: answers/s) arriving one after another to that rate."""
+    run = Run()
+    interval = len(STEPS) / rate if rate else 0.0
 
-    async def one(number: int, firm: Firm) -> None:
+    async def one(i: int, firm: Firm) -> None:
+        await asyncio.sleep(i * interval)
         try:
-            sizes.append(await register(base, token, firm, number, latencies))
+            await register(base, token, firm, first + i, run, THINK_S if rate else None)
         except (Failed, httpx.HTTPError) as err:
-            failures.append(str(err))
+            run.failures.append(f"{type(err).__name__}: {err}")
 
-    await asyncio.gather(*(one(i, firm) for i, firm in enumerate(firms(phones))))
-    return latencies, failures, max(sizes, default=0)
+    await asyncio.gather(*(one(i, firm) for i, firm in enumerate(phones)))
+    return run
+
+
+def measured(pid: int, work: Coroutine[Any, Any, Run]) -> Run:
+    """Run `work`, timing it and the server's CPU meanwhile."""
+    cpu, started = cpu_seconds(pid), time.perf_counter()
+    run = asyncio.run(work)
+    run.seconds, run.cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu
+    return run
 
 
 async def assets(base: str) -> int:
     async with httpx.AsyncClient(base_url=base) as client:
         found = [await client.get(f"/web/static/{name}") for name in ("chat.css", "chat.js")]
     return sum(len(r.content) for r in found)
+
+
+def first_paint(base: str, token: str, loads: int = 3) -> float | None:
+    """The median first contentful paint of the chat page on Slow 4G, in ms; None without
+    chromium or Playwright."""
+    chromium = os.environ.get("YINQI_CHROMIUM") or "/usr/bin/chromium"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        progress("  no Playwright: pip install -e '.[dev]'")
+        return None
+    if not Path(chromium).exists():
+        progress(f"  no chromium at {chromium}: apt-get install -y chromium")
+        return None
+    found = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True)
+        for _ in range(loads):
+            context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+            page = context.new_page()
+            cdp = context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            cdp.send("Network.emulateNetworkConditions", SLOW_4G)
+            page.goto(f"{base}/q/{token}", wait_until="load")
+            found.append(page.evaluate(
+                "performance.getEntriesByName('first-contentful-paint')[0].startTime"
+            ))  # fmt: skip
+            context.close()
+        browser.close()
+    return float(statistics.median(found))
 
 
 def wait_up(base: str) -> None:
@@ -130,52 +224,98 @@ def wait_up(base: str) -> None:
     raise RuntimeError("yinqi serve did not start")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--phones", type=int, default=200)
-    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--pg-url", default=PG_DEFAULT)
-    parser.add_argument("--port", type=int, default=8765)
-    args = parser.parse_args(argv)
+Measured = tuple[Run, Run, int, float | None, int]
+
+
+def serve_and_measure(args: argparse.Namespace, tmp: Path) -> Measured:
+    """The web figures: saturated, paced, first load bytes, FCP; and the web needs stored."""
     base = f"http://127.0.0.1:{args.port}"
-    with (
-        tempfile.TemporaryDirectory(prefix="yinqi-bench-web-") as tmp,
-        fresh_database(args.database, Path(tmp), args.pg_url) as url,
-    ):
+    everyone = firms(args.phones + args.paced)
+    with fresh_database(args.database, tmp, args.pg_url) as url:
         token = on_database(url, park_token)
-        log = (Path(tmp) / "serve.log").open("w")
-        serve = [*YINQI, "serve", "--no-worker", "--port", str(args.port)]
-        server = start(serve, log, DATABASE_URL=url)  # no TELEGRAM_BOT_TOKEN: no bot
-        try:
-            wait_up(base)
-            cpu_before, started = cpu_seconds(server.pid), time.perf_counter()
-            latencies, failures, page_bytes = asyncio.run(drive(base, token, args.phones))
-            seconds, cpu = time.perf_counter() - started, cpu_seconds(server.pid) - cpu_before
-            static_bytes = asyncio.run(assets(base))
-        finally:
-            stop(server)
-            log.close()
-            errors = [line for line in (Path(tmp) / "serve.log").open() if "ERROR" in line]
-            if errors:
-                progress(f"  {len(errors)} ERROR lines in the server's log, the first:")
-                lines = (Path(tmp) / "serve.log").read_text().splitlines()
-                first = next(i for i, line in enumerate(lines) if "ERROR" in line)
-                progress("\n".join(lines[first : first + 40]))
+        log_path = tmp / "serve.log"
+        with log_path.open("w") as log:
+            serve = [*YINQI, "serve", "--no-worker", "--port", str(args.port)]
+            server = start(serve, log, DATABASE_URL=url)  # no TELEGRAM_BOT_TOKEN: no bot
+            try:
+                wait_up(base)
+                progress(f"  saturated: {args.phones} phones at once …")
+                saturated = measured(server.pid, drive(base, token, everyone[: args.phones], 0))
+                rate = saturated.answers / saturated.seconds / 2
+                progress(f"  paced: {args.paced} phones, {rate:.0f} answers/s …")
+                paced = measured(server.pid, drive(
+                    base, token, everyone[args.phones :], args.phones, rate=rate
+                ))  # fmt: skip
+                first_load = max(saturated.page_bytes, paced.page_bytes) + asyncio.run(assets(base))
+                progress("  first contentful paint on Slow 4G …")
+                fcp = None if args.no_browser else first_paint(base, token)
+            finally:
+                stop(server)
+        errors = [line for line in log_path.read_text().splitlines() if "ERROR" in line]
+        if errors:
+            progress(f"  {len(errors)} ERROR lines in the server's log, the first: {errors[0]}")
 
         def needs(session: Session) -> int:
             return int(session.exec(select(func.count()).where(Need.channel == "web")).one())
 
         stored = on_database(url, needs)
-    answers = len(latencies)
-    ms = sorted(x * 1000 for x in latencies) or [0.0]
-    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
-    print(f"web chat  `yinqi serve`, {args.database}, {args.phones} phones at once")
-    print(f"  answers      {answers} in {seconds:.1f} s: {answers / seconds:.0f}/s")
-    print(f"  per answer   p50 {statistics.median(ms):.0f} ms, p99 {p99:.0f} ms (saturated)")
-    print(f"  server CPU   {cpu / max(answers, 1) * 1000:.2f} ms per answer ({cpu:.1f} s)")
-    print(f"  first load   {page_bytes + static_bytes} bytes (page {page_bytes})")
-    print(f"  stored       {stored} web needs; failures {len(failures)} {failures[:3]}")
-    return 0 if not failures and stored == args.phones else 1
+    return saturated, paced, first_load, fcp, stored
+
+
+def bot_per_update(args: argparse.Namespace, tmp: Path) -> float | None:
+    """`bench/bot.py`'s users against `yinqi bot` (rate limiter off): its CPU per update, ms."""
+    if args.bot_users <= 0:
+        return None
+    progress(f"  the bot: {args.bot_users} users through the Bot API stand-in …")
+    options = argparse.Namespace(
+        database=args.database, pg_url=args.pg_url, rate=0.0, users=args.bot_users,
+        concurrency=args.bot_users, timeout=120.0,
+    )  # fmt: skip
+    figures, ok, notes = bot_bench.run_once(tmp, options)
+    if not ok:
+        progress(f"  the bot's run was not whole: {notes[:2]}")
+    return float(figures["bot CPU ms/update"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--phones", type=int, default=200, help="saturated: at once (200)")
+    parser.add_argument("--paced", type=int, default=100, help="paced phones (100)")
+    parser.add_argument("--bot-users", type=int, default=200, help="the bot's users (200; 0: none)")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--pg-url", default=PG_DEFAULT)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--no-browser", action="store_true", help="skip the first paint")
+    args = parser.parse_args(argv)
+    cores, load_before = os.cpu_count() or 1, os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="yinqi-bench-web-") as tmp:
+        saturated, paced, first_load, fcp, stored = serve_and_measure(args, Path(tmp))
+        per_update = bot_per_update(args, Path(tmp))
+    load_after = os.getloadavg()
+    loads = f"{load_before[0]:.1f} before, {load_after[0]:.1f} after ({cores} cores)"
+    failures = saturated.failures + paced.failures
+    web_cpu = max(saturated.cpu_ms, paced.cpu_ms)
+    print(f"web chat  `yinqi serve`, {args.database}; load average {loads}")
+    for name, run in (("saturated", saturated), ("paced", paced)):
+        print(f"  {name:<10} {run.answers} answers in {run.seconds:.1f} s: "
+              f"{run.answers / max(run.seconds, 1e-9):.0f}/s; p50 {run.ms(0.5):.0f} ms, "
+              f"p99 {run.ms(0.99):.0f} ms; server CPU {run.cpu_ms:.2f} ms/answer")  # fmt: skip
+    bot_text = f"{per_update:.2f} ms/update" if per_update is not None else "not run"
+    print(f"  the bot    CPU {bot_text} (bench/bot.py's users, same run)")
+    print(f"  first load {first_load:,} bytes (page, style sheet, script)")
+    print(f"  FCP        {f'{fcp:.0f} ms' if fcp is not None else 'not measured'} "
+          "(Slow 4G: 400 kbps, 400 ms RTT; median of 3)")  # fmt: skip
+    print(f"  stored     {stored} web needs; failures {len(failures)} {failures[:3]}")
+    checks = {
+        "CPU/answer ≤ bot's/update": per_update is not None and web_cpu <= per_update,
+        "paced p99 ≤ 50 ms": paced.ms(0.99) <= TARGETS["p99 ms"],
+        "first load ≤ 50 KB": first_load <= TARGETS["first load B"],
+        "FCP ≤ 1.5 s": fcp is not None and fcp <= TARGETS["FCP ms"],
+    }
+    quiet = max(load_before[0], load_after[0]) < cores / 2
+    said = ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in checks.items())
+    print(f"targets   {said}" + ("" if quiet else " (loaded machine: not claimed; re-run quiet)"))
+    return 0 if not failures and stored == args.phones + args.paced else 1
 
 
 if __name__ == "__main__":

@@ -36,21 +36,32 @@ HANDLED = "_updates"
 
 
 class ChatService:
-    def __init__(self, engine: Engine, world: World) -> None:
+    """`wording`: the channel whose variants of the texts the chats are told (`web`)."""
+
+    def __init__(self, engine: Engine, world: World, *, wording: str | None = None) -> None:
         self.engine = engine
         self.world = world
+        self.wording = wording
 
     def handle(self, chat_id: int, event: Event, update_id: int | None = None) -> tuple[Reply, ...]:
         """The replies to one event; () for an update already handled."""
+        outcome = self.turn(chat_id, event, update_id)
+        return outcome.replies if outcome is not None else ()
+
+    def turn(self, chat_id: int, event: Event, update_id: int | None = None) -> Outcome | None:
+        """The engine's outcome of one event, stored; None for an update already handled."""
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 with open_chat(self.engine, chat_id) as chat:
                     if seen(chat.stored, update_id):
                         log.info("chat %s: update %s already handled", chat_id, update_id)
-                        return ()
-                    outcome = handle(state_of(chat.stored), event, self.world, chat_id=chat_id)
+                        return None
+                    outcome = handle(
+                        state_of(chat.stored), event, self.world, chat_id=chat_id,
+                        wording=self.wording,
+                    )
                     _store(chat, outcome, update_id)
-                    return outcome.replies
+                    return outcome
             except StaleConversation:
                 log.info("chat %s changed meanwhile; answering again (%d)", chat_id, attempt)
         raise StaleConversation.of("conversation_changed")

@@ -11,12 +11,14 @@ from typing import Any
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from bot.world import KnownName, Refused
+from bot.sms import CodeTexter
+from bot.world import CodeCheck, CodeText, KnownName, Refused, Texted, Typed
 from db.core.engine import reading
 from db.core.errors import StorageError
 from db.core.vocabulary import Channel, NeedStatus
 from db.intake.amend import amend_need
 from db.intake.catalog_store import load_catalog
+from db.intake.phone_codes import Checked, check_code, forget_codes, issue_code
 from db.intake.qr_sources import source_for_payload
 from db.intake.register import register_need
 from db.intake.withdrawal import withdraw
@@ -37,11 +39,15 @@ places asks for it: reading the version each time cost 3% of the bot's CPU, benc
 
 
 class DbWorld:
-    """`channel`: what a need registered here records it came through (the bot, the web chat)."""
+    """`channel`: what a need registered here records it came through (the bot, the web chat).
+    `texter`: confirms contact phones by texting them a code (the web chat with SMS on)."""
 
-    def __init__(self, engine: Engine, channel: Channel = Channel.BOT) -> None:
+    def __init__(
+        self, engine: Engine, channel: Channel = Channel.BOT, texter: CodeTexter | None = None
+    ) -> None:
         self.engine = engine
         self.channel = channel
+        self.texter = texter
         self._names = _KnownNames(engine)
         self._catalog: tuple[float, Catalog] | None = None  # when read, what
 
@@ -130,7 +136,25 @@ class DbWorld:
             erased = 0
             for need_id in firms.values():
                 erased += withdraw(session, need_id=need_id or 0).needs
-            return erased
+        forget_codes(self.engine, chat_id)  # after the session: SQLite has one writer at a time
+        return erased
+
+    def confirms_phones(self) -> bool:
+        return self.texter is not None
+
+    def text_code(self, *, chat_id: int, phone: str, lang: Lang) -> CodeText:
+        if self.texter is None:  # SMS turned off since the question was asked: "改号" leads on
+            return CodeText(Texted.FAILED)
+        issued = issue_code(self.engine, chat_id=chat_id, phone=phone)
+        if issued.code is None:
+            return CodeText(Texted.WAIT, issued.wait_minutes)
+        sent = self.texter.send(issued.id, phone, issued.code, lang)
+        return CodeText(Texted.SENT if sent else Texted.FAILED)
+
+    def check_code(self, *, chat_id: int, phone: str, code: str) -> CodeCheck:
+        found = check_code(self.engine, chat_id=chat_id, phone=phone, code=code)
+        typed = {Checked.RIGHT: Typed.RIGHT, Checked.WRONG: Typed.WRONG, Checked.NONE: Typed.NONE}
+        return CodeCheck(typed[found.outcome], found.tries_left)
 
 
 class _KnownNames:

@@ -20,7 +20,8 @@ def need_draft(answers: dict[str, Any], lang: Lang) -> NeedDraft:
         request = parse_request(request_of(answers))
     except MatchingError as err:
         raise Refused(err.text.render(lang), err.field) from None
-    contact = Contact(answers["contact_name"], answers["phone"])
+    phone = answers["phone"]
+    contact = Contact(answers["contact_name"], phone, answers.get("_phone_confirmed") == phone)
     return NeedDraft(
         request.firm, request.need, request.standards, contact, source_of(answers.get("_source"))
     )

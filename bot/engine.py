@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Final
 
 from bot import (
+    phone_code,
     rescan,
     scan,
     second_need,
@@ -41,9 +42,13 @@ class Outcome:
     marks: frozenset[str] = frozenset()
 
 
-def handle(state: ChatState, event: Event, world: World, *, chat_id: int) -> Outcome:
-    """Answer one event of one chat."""
-    turn = Turn(state.copy(), world, chat_id, pressed=isinstance(event, Pressed))
+def handle(
+    state: ChatState, event: Event, world: World, *, chat_id: int, wording: str | None = None
+) -> Outcome:
+    """Answer one event of one chat; `wording`: the channel whose variants of the texts are
+    said where it has them (`web`)."""
+    pressed = isinstance(event, Pressed)
+    turn = Turn(state.copy(), world, chat_id, pressed=pressed, wording=wording)
     if isinstance(event, Command):
         _command(turn, event)
     else:
@@ -181,7 +186,11 @@ BACKWARD: frozenset[Step] = frozenset(
 )
 """Questions "上一步" goes back between (consent is given once, not gone back to)."""
 TRAIL = 40
-_ONE_STEP: dict[Step, Step] = {Step.NAME_CHECK: Step.NAME, Step.CONTACT_NAME: Step.CONTACT}
+_ONE_STEP: dict[Step, Step] = {
+    Step.NAME_CHECK: Step.NAME,
+    Step.CONTACT_NAME: Step.CONTACT,
+    Step.PHONE_CODE: Step.CONTACT,
+}
 _STEP_VALUES = frozenset(s.value for s in Step)
 _TRANSIENT = ("_pick", "_suggest", "_amount_guess")
 """What a question holds while it is being answered, dropped when leaving it backwards."""
@@ -306,5 +315,6 @@ STEPS: dict[Step, StepDef] = {
     **summary.STEPS,
     **rescan.STEPS,
     **second_need.STEPS,
+    **phone_code.STEPS,
     Step.DELETE: StepDef(_ask_delete, _answer_delete, lambda d: False),
 }

@@ -69,7 +69,9 @@ def _accepted_text(card: LeadCard, lang: Lang) -> str:
     lines += _details(card, lang)
     if card.contact_phone or card.contact_name:
         name, phone = card.contact_name or "—", card.contact_phone or "—"
-        lines.append(t("bot.staff.contact", lang, name=name, phone=phone))
+        confirmed = card.contact_phone_confirmed
+        key = "bot.staff.contact" if confirmed else "bot.staff.contact_unconfirmed"
+        lines.append(t(key, lang, name=name, phone=phone))
     lines.append(t("bot.staff.contact_by", lang, by=when(card.contact_by)))
     lines.append(t("bot.staff.decide_by", lang, decide=when(card.decide_by),
                    final=when(card.final_by)))

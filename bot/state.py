@@ -36,6 +36,7 @@ class Step(StrEnum):
     STANDARDS = "standards"
     CONTACT = "contact"
     CONTACT_NAME = "contactname"
+    PHONE_CODE = "phonecode"  # the code texted to the contact phone, typed back (web, SMS on)
     SUMMARY = "summary"
     DONE = "done"  # registered; /status and /new from here
     IDLE = "idle"  # nothing under way (cancelled, or never started)
@@ -63,6 +64,7 @@ ORDER: tuple[Step, ...] = (
     Step.PRODUCT,
     Step.STANDARDS,
     Step.CONTACT,
+    Step.PHONE_CODE,
 )
 """The questions in the order they are asked; a step whose answer is in the draft is skipped."""
 
@@ -90,7 +92,9 @@ class ChatState:
         answers = self.answers() or self.draft.get("_defaults") or {}
         defaults = {k: v for k, v in answers.items() if k != "park"}
         kept: dict[str, Any] = {
-            k: self.draft[k] for k in ("_consent", "_source") if k in self.draft
+            k: self.draft[k]
+            for k in ("_consent", "_source", "_phone_confirmed")
+            if k in self.draft
         }
         self.draft = {**kept, "_defaults": defaults} if defaults else kept
 

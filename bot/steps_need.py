@@ -9,6 +9,7 @@ from typing import Final
 from bot.choices import answer_toggles, keep_button, kept
 from bot.events import Button, ContactShared, Event, Typed
 from bot.flow import Go, Next, StepDef, has
+from bot.phone_code import took_contact
 from bot.reading import fold
 from bot.state import Step
 from bot.turn import (
@@ -289,7 +290,7 @@ def answer_contact(turn: Turn, event: Event) -> Next:
         if phone is None:
             turn.problem = turn.t("bot.contact.not_mobile")
             return Go.AGAIN
-        return _take_contact(turn, event.name.strip()[:50], phone)
+        return _take_contact(turn, event.name.strip()[:50], phone, own=event.own)
     if not isinstance(event, Typed):
         turn.problem = turn.t("bot.contact.how")
         return Go.AGAIN
@@ -302,8 +303,9 @@ def answer_contact(turn: Turn, event: Event) -> Next:
     return _take_contact(turn, name[:50], found.group(1))
 
 
-def _take_contact(turn: Turn, name: str, phone: str) -> Next:
+def _take_contact(turn: Turn, name: str, phone: str, *, own: bool = False) -> Next:
     turn.draft["phone"] = phone
+    took_contact(turn, phone, own=own)
     turn.draft.pop("contact_name", None)
     if not name:
         return Step.CONTACT_NAME

@@ -9,6 +9,7 @@ from typing import Any, Final
 from bot.draft import need_draft
 from bot.events import Button, Event, Typed
 from bot.flow import Go, Next, StepDef
+from bot.phone_code import pending
 from bot.reading import AGREE, NO, REFUSE, YES, fold, words, yes_or_no
 from bot.result import registered
 from bot.state import ORDER, Step
@@ -19,9 +20,10 @@ from matching.i18n import Lang, t
 from matching.model import Standard
 
 CHANGEABLE: tuple[Step, ...] = tuple(
-    s for s in ORDER if s not in (Step.CONSENT, Step.COUNTY, Step.CREDIT)
+    s for s in ORDER if s not in (Step.CONSENT, Step.COUNTY, Step.CREDIT, Step.PHONE_CODE)
 )
-"""What the summary offers to change (county with the city, credit with the banks)."""
+"""What the summary offers to change (county with the city, credit with the banks, the code
+with the contact)."""
 ASKED_WHERE_NEEDED = {Step.MONTHS: "_months_matter", Step.PRODUCT: "_choices"}
 """Questions asked only where the rules need them (bot/steps_rules.py): shown when asked."""
 
@@ -159,6 +161,8 @@ def submit(turn: Turn, *, second: bool = False) -> Next:
     """Register the need; on success the chat rests at DONE with its answers kept for /new.
     When banks already have the firm's open need, nothing is said to be submitted: the firm is
     asked whether this updates that need or is a `second` one (bot/second_need.py)."""
+    if pending(turn.draft):
+        return Step.PHONE_CODE  # never sent to banks with a phone still to confirm
     try:
         draft = need_draft(turn.draft, turn.lang)
         registration = turn.world.register(

@@ -43,6 +43,7 @@ class Turn:
     redraw: bool = False  # ask again by replacing the pressed message (a toggle changed)
     forget: bool = False  # consent declined or data erased: keep no conversation row
     marks: set[str] = field(default_factory=set)  # funnel steps taken: scanned, consented
+    wording: str | None = None  # the channel's own variants of texts: `<wording>.<key>`
     _record: Reply | None = None  # the pressed message as the record of its answer
 
     @property
@@ -54,6 +55,12 @@ class Turn:
         return self.state.draft
 
     def t(self, key: str, **params: Any) -> str:
+        """A text in the chat's language, in its channel's words where they differ (the web
+        page has no /delete, nor Telegram's phone button: `web.bot.help`)."""
+        if self.wording is not None:
+            variant = f"{self.wording}.{key}"
+            if variant in CATALOGS[self.lang]:
+                key = variant
         return t(key, self.lang, **params)
 
     def say(self, text: str, buttons: Keyboard = (), **options: Any) -> None:

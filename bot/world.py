@@ -9,6 +9,7 @@ sessions or Telegram.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from matching.catalog import Catalog
@@ -37,6 +38,34 @@ class Refused(Exception):
         super().__init__(text)
         self.text = text
         self.field = field
+
+
+class Texted(StrEnum):
+    """What became of a code asked to be texted to the contact phone."""
+
+    SENT = "sent"
+    WAIT = "wait"  # too many codes to that phone, or from this chat, this hour
+    FAILED = "failed"  # the gateway did not take it
+
+
+class Typed(StrEnum):
+    """What a code typed back was."""
+
+    RIGHT = "right"
+    WRONG = "wrong"
+    NONE = "none"  # no code is good any more: ten minutes passed, or five wrong tries
+
+
+@dataclass(frozen=True, slots=True)
+class CodeText:
+    outcome: Texted
+    wait_minutes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CodeCheck:
+    outcome: Typed
+    tries_left: int = 0
 
 
 class World(Protocol):
@@ -69,4 +98,17 @@ class World(Protocol):
 
     def erase(self, chat_id: int) -> int:
         """Withdraw consent for every firm this chat registered; how many needs were erased."""
+        ...
+
+    def confirms_phones(self) -> bool:
+        """Whether a contact phone is confirmed by a code texted to it before submitting (the
+        web chat with SMS on); Telegram's shared contact is its owner's already."""
+        ...
+
+    def text_code(self, *, chat_id: int, phone: str, lang: Lang) -> CodeText:
+        """Text a new one-time code to `phone`, within the limits on sends."""
+        ...
+
+    def check_code(self, *, chat_id: int, phone: str, code: str) -> CodeCheck:
+        """Whether `code` is the code last texted to `phone` for this chat, still good."""
         ...

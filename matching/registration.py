@@ -53,10 +53,13 @@ class LeadDeadlines:
 
 @dataclass(frozen=True, slots=True)
 class Contact:
-    """Who the banks should call, shown to a bank only once it has accepted the lead."""
+    """Who the banks should call, shown to a bank only once it has accepted the lead.
+    `phone_confirmed`: the phone proven the firm's (a code texted to it typed back, or
+    Telegram's own contact); a typed phone can be anyone's."""
 
     name: str
     phone: str
+    phone_confirmed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """The dashboard's filters, kept in the URL so a view can be shared: a week or a date range, a
-city or county, a bank, a park, a QR source, and the language; and the report scope they give a
-viewer, never wider than the viewer's own (a coordinator's region, a bank admin's bank)."""
+city or county, a bank, a park, a QR source, a channel (bot, web, offline), and the language;
+and the report scope they give a viewer, never wider than the viewer's own (a coordinator's
+region, a bank admin's bank)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from matching.regions import city_of_county
 from matching.workdays import to_china_time
 
 TEXT_MAX: Final = 64
-KEYS: Final = ("from", "to", "city", "county", "bank", "park", "source", "lang")
+KEYS: Final = ("from", "to", "city", "county", "bank", "park", "source", "channel", "lang")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class Filters:
     bank: str | None = None  # bank code
     park: str | None = None  # park code
     source: str | None = None  # QR source token
+    channel: str | None = None  # how needs came: bot, web, offline
     lang: Lang = DEFAULT_LANG
 
     @classmethod
@@ -55,7 +57,9 @@ class Filters:
             first = last - timedelta(days=6)
         last = last or first + timedelta(days=6)
         Period.of(first, last)  # in order and not too long, as the API asks
-        texts = {k: _text(query.get(k)) for k in ("city", "county", "bank", "park", "source")}
+        texts = {
+            k: _text(query.get(k)) for k in ("city", "county", "bank", "park", "source", "channel")
+        }
         return cls(first, last, lang=lang, **texts)
 
     @property
@@ -84,6 +88,7 @@ class Filters:
             "bank": self.bank,
             "park": self.park,
             "source": self.source,
+            "channel": self.channel,
             "lang": self.lang.value if self.lang is not DEFAULT_LANG else None,
         }
         values.update(changes)
@@ -94,7 +99,7 @@ class Filters:
 
     @property
     def narrowed(self) -> bool:
-        return any((self.city, self.county, self.bank, self.park, self.source))
+        return any((self.city, self.county, self.bank, self.park, self.source, self.channel))
 
 
 def _day(text: str | None, field: str) -> date | None:
@@ -160,6 +165,7 @@ def narrow(session: Session, viewer: Viewer, filters: Filters) -> Narrowed:
         ReportScope(region=region, bank_id=bank_id),
         park=filters.park,
         source=filters.source,
+        channel=filters.channel,
     )
     park_name = park.name if park is not None else None
     source_label = source.label if source is not None else None

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from api.dashboard.filters import Filters, Narrowed
 from db.core.engine import reading
+from db.core.vocabulary import Channel
 from db.reports.dashboard import OverdueLead, SourceFunnel, overdue_leads, source_funnels
 from db.reports.progress import (
     GroupBy,
@@ -79,6 +80,7 @@ class Overview:
     narrowed: Narrowed
     headlines: tuple[Headline, ...]
     by_bank: tuple[Progress, ...]  # the period's figures per bank
+    by_channel: tuple[Progress, ...]  # … per channel: bot, web, offline
     weeks: tuple[Progress, ...]  # the weekly trend: the period's weeks, or the last eight
     funnels: tuple[SourceFunnel, ...]
     parks: tuple[ParkCoverage, ...]
@@ -153,6 +155,7 @@ def overview(session: Session, filters: Filters, narrowed: Narrowed, now: dateti
 
     weeks_f = read(lambda s: trend(s, filters, narrowed, now))
     banks_f = read(lambda s: report(s, scope, filters, now, GroupBy.BANK))
+    channels_f = read(lambda s: report(s, scope, filters, now, GroupBy.CHANNEL))
     before_f = (
         None
         if one_week(filters)
@@ -174,6 +177,7 @@ def overview(session: Session, filters: Filters, narrowed: Narrowed, now: dateti
         narrowed=narrowed,
         headlines=shown,
         by_bank=tuple(r for r in by_bank.rows if r.key is not None),
+        by_channel=by_channel(channels_f.result()),
         weeks=weeks,
         funnels=funnels,
         parks=parks,
@@ -183,6 +187,15 @@ def overview(session: Session, filters: Filters, narrowed: Narrowed, now: dateti
         problem_counts=counts,
         problems_cut=cut,
     )
+
+
+CHANNELS: Final = tuple(Channel)
+
+
+def by_channel(found: ProgressReport) -> tuple[Progress, ...]:
+    """A row per channel, in one order, each present (a channel with nothing: zeros)."""
+    rows = {r.key: r for r in found.rows}
+    return tuple(rows.get(c.value) or Progress(c.value, c.value) for c in CHANNELS)
 
 
 def _problems(

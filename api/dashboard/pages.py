@@ -142,11 +142,15 @@ def weekly(request: Request, viewer: ViewerDep) -> Response:
             date_to=f.date_to,
             now=now,
             lang=f.lang,
-            focus=(narrowed.park_name, narrowed.source_label),
+            focus=(narrowed.park_name, narrowed.source_label, _channel_name(f)),
         )
         return data, f"weekly-{f.date_from}-{f.date_to}.xlsx"
 
     return _download(request, viewer, make)
+
+
+def _channel_name(f: Filters) -> str | None:
+    return t(f"channel.{f.channel}", f.lang) if f.channel else None
 
 
 def _quarter(f: Filters) -> Quarter:

@@ -15,7 +15,7 @@ from api.dashboard.overview import Overview, figures, headlines, overview, trend
 from api.dashboard.render import Words
 from db.core.errors import NotAllowed, NotFound
 from db.core.unit import Actor
-from db.core.vocabulary import Role
+from db.core.vocabulary import Channel, Role
 from db.leads.queries import get_need
 from db.models import MAX_ID, Bank, Park
 from db.reports.dashboard import need_in_scope, overdue_leads, source_funnels, sources_placed
@@ -128,6 +128,7 @@ def options(session: Session, viewer: Viewer, filters: Filters) -> dict[str, Any
         "counties": counties,
         "cities": cities,
         "sources": [(s.token, s.label) for s in sources],
+        "channels": [c.value for c in Channel],
     }
 
 

@@ -20,11 +20,12 @@ from api.schemas.reports import CoverageOut, ProblemsOut, ProgressOut
 from api.workbooks import weekly_xlsx
 from api.workbooks.annexes import ANNEXES, Annex, Ask, Takes
 from db.core.errors import NotAllowed
-from db.core.vocabulary import Role
+from db.core.vocabulary import Channel, Role
 from db.reports.coverage import coverage
 from db.reports.problems import problems
 from db.reports.progress import GroupBy, progress
 from db.reports.scope import Period, ReportScope, narrowed
+from matching.i18n import t
 from matching.workdays import to_china_time
 
 router = APIRouter(
@@ -52,6 +53,11 @@ SourceQ = Annotated[
     str | None,
     Query(max_length=64, description="only the needs that came through this QR code (its token)"),
 ]
+ChannelQ = Annotated[
+    Channel | None,
+    Query(description="only the needs that came this way: bot (Telegram), web (the web chat a "
+          "loan QR code opens), offline (registered in person)"),
+]
 QuarterQ = Annotated[str, Query(max_length=10, description="the quarter", examples=["2026Q4"])]
 _XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {XLSX: {}}, "description": "the workbook"}
@@ -59,11 +65,20 @@ _XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 
 def narrowed_scope(
-    session: Session, caller: Caller, region: str | None, park: str | None, source: str | None
+    session: Session,
+    caller: Caller,
+    region: str | None,
+    park: str | None,
+    source: str | None,
+    channel: Channel | None = None,
 ) -> ReportScope:
-    """The caller's scope (see `scope_of`), narrowed to a park or a QR code when asked; a park
-    outside it, or an unknown code, answers 404."""
-    return narrowed(session, scope_of(caller, region), park=park, source=source)[0]
+    """The caller's scope (see `scope_of`), narrowed to a park, a QR code or a channel when
+    asked; a park outside it, or an unknown code, answers 404."""
+    found = narrowed(
+        session, scope_of(caller, region), park=park, source=source,
+        channel=channel.value if channel else None,
+    )  # fmt: skip
+    return found[0]
 
 
 def scope_of(caller: Caller, region: str | None) -> ReportScope:
@@ -101,6 +116,7 @@ def progress_report(
     region: Region = None,
     park: ParkQ = None,
     source: SourceQ = None,
+    channel: ChannelQ = None,
 ) -> ProgressOut:
     """Weekly visit progress (百行进万企): needs, offers, acceptances, contacts, visits and the
     effective-visit ratio, first-loan ratio, online matching rate, credit granted and loans
@@ -108,7 +124,7 @@ def progress_report(
     first, last = period(date_from, to, now)
     report = progress(
         session,
-        scope=narrowed_scope(session, caller, region, park, source),
+        scope=narrowed_scope(session, caller, region, park, source, channel),
         date_from=first,
         date_to=last,
         group_by=group_by,
@@ -127,12 +143,13 @@ def problem_list(
     region: Region = None,
     park: ParkQ = None,
     source: SourceQ = None,
+    channel: ChannelQ = None,
     limit: Annotated[int, Query(ge=1, le=5000, description="at most this many items")] = 1000,
 ) -> ProblemsOut:
     """The key-problem list: needs with no bank, failed standards, declines by reason code,
     expiries, each with its cause."""
     first, last = period(date_from, to, now)
-    scope = narrowed_scope(session, caller, region, park, source)
+    scope = narrowed_scope(session, caller, region, park, source, channel)
     found = problems(session, scope=scope, date_from=first, date_to=last, limit=limit)
     return ProblemsOut.model_validate(found, context={"park": park, "source": source})
 
@@ -234,15 +251,21 @@ def weekly_workbook(
     region: Region = None,
     park: ParkQ = None,
     source: SourceQ = None,
+    channel: ChannelQ = None,
 ) -> Response:
-    """The weekly progress workbook (what `yinqi report weekly` writes): progress by bank, park
-    and county, the key problems and their causes, park coverage; narrowed to a park or a QR
-    code when asked (named in its title)."""
+    """The weekly progress workbook (what `yinqi report weekly` writes): progress by bank, park,
+    county and channel, the key problems and their causes, park coverage; narrowed to a park, a
+    QR code or a channel when asked (named in its title)."""
     first, last = period(date_from, to, now)
     scope, found_park, found_source = narrowed(
-        session, scope_of(caller, region), park=park, source=source
+        session, scope_of(caller, region), park=park, source=source,
+        channel=channel.value if channel else None,
+    )  # fmt: skip
+    focus = (
+        found_park.name if found_park else None,
+        found_source.label if found_source else None,
+        t(f"channel.{channel.value}", lang) if channel else None,
     )
-    focus = (found_park.name if found_park else None, found_source.label if found_source else None)
     data = weekly_xlsx(
         session, scope=scope, date_from=first, date_to=last, now=now, lang=lang, focus=focus
     )

@@ -84,6 +84,10 @@ class MatchOut(ViewOut):
 class ContactOut(ViewOut):
     name: str = Field(examples=["王丽"])
     phone: str = Field(examples=["13857512345"])
+    phone_confirmed: bool = Field(
+        description="the phone was proven the firm's: a code texted to it was typed back (web "
+        "chat with SMS), or Telegram shared the firm's own number; false: typed, unconfirmed"
+    )
 
 
 class StandardsOut(ViewOut):

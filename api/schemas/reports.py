@@ -19,6 +19,9 @@ class ScopeOut(ViewOut):
     source: str | None = Field(
         default=None, validate_default=True, description="only this QR code's needs (its token)"
     )
+    channel: str | None = Field(
+        default=None, description="only the needs that came this way: bot, web, offline"
+    )
 
     @field_validator("park", "source", mode="before")
     @classmethod
@@ -34,11 +37,12 @@ class ProgressRow(ViewOut):
 
     key: str | None = Field(
         examples=["sxbank"],
-        description="bank or park code, county, QR token, or the week's Monday; null: none",
+        description="bank or park code, county, QR token, the week's Monday, or the channel "
+        "(bot, web, offline); null: none",
     )
     label: str = Field(examples=["绍兴银行"])
     needs: int = Field(description="needs registered (by bank: needs the bank got a lead for)")
-    online_needs: int = Field(description="of those, registered through the bot")
+    online_needs: int = Field(description="of those, registered by the firm itself (bot, web)")
     first_loan_needs: int
     offered: int = Field(description="leads handed to banks: offers and claims")
     accepted: int
@@ -49,7 +53,9 @@ class ProgressRow(ViewOut):
     first_loan_ratio: float | None = Field(
         description="首贷户占比: first-loan firms among the leads granted credit"
     )
-    online_rate: float | None = Field(description="线上对接率: needs that came through the bot")
+    online_rate: float | None = Field(
+        description="线上对接率: needs the firm registered itself (bot, web chat)"
+    )
     credit_granted: int
     credit_amount_yuan: int
     first_loan_credit: int

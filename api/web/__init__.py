@@ -14,12 +14,17 @@ from api.web import answers, status
 from api.web.guard import Limits
 from api.web.pages import router
 from api.web.service import WebChats
+from bot.config import SmsSettings
+from bot.sms import CodeTexter
 
 
-def install(app: FastAPI) -> None:
-    """Serve the web chat on the app's database."""
-    app.state.web_chats = WebChats(app.state.engine)
+def install(app: FastAPI, sms: SmsSettings) -> CodeTexter | None:
+    """Serve the web chat on the app's database; with `SMS_URL` set, a contact phone is
+    confirmed by a code texted to it (the texter returned, for the app to close)."""
+    texter = CodeTexter(sms) if sms.sms_url is not None else None
+    app.state.web_chats = WebChats(app.state.engine, texter)
     app.state.web_limits = Limits()
     app.include_router(router)
     app.include_router(status.router)
     app.include_router(answers.router)
+    return texter

@@ -30,7 +30,7 @@ from api.web.guard import (
     status_key,
 )
 from api.web.render import html, refusal
-from api.web.service import WebChats
+from api.web.service import Answered, WebChats
 from api.web.transcript import event_of
 from bot.config import BotSettings
 from bot.qr import deep_link
@@ -105,11 +105,23 @@ async def answer(request: Request) -> Response:
     assert secret is not None
     event = event_of(form)
     if event is not None and not is_bot(form):
-        chats = chats_of(request)
-        await anyio.to_thread.run_sync(chats.answer, secret, form.get("n", ""), event)
+        chats, key, turn = chats_of(request), status_key(secret), form.get("n", "")
+        answered = await anyio.to_thread.run_sync(
+            lambda: chats.answer(secret, turn, event, status_key=key)
+        )
+        if answered is Answered.SUBMITTED:  # the page becomes the need's status page
+            return _go(f"/s/{key}?new=1", fetch=fetch)
     if fetch:
         return await _chat_page(request, secret, fragment=True)
     return RedirectResponse("/q", status_code=303)
+
+
+def _go(path: str, *, fetch: bool) -> Response:
+    """Another page: a redirect, or for our script (which follows none of its own), the
+    address to open in `X-Go`."""
+    if fetch:
+        return Response(status_code=204, headers={**SECURITY_HEADERS, "X-Go": path})
+    return RedirectResponse(path, status_code=303, headers=SECURITY_HEADERS)
 
 
 async def _chat_page(request: Request, secret: str | None, *, fragment: bool = False) -> Response:

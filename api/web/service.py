@@ -5,6 +5,7 @@ as the page's messages. No HTTP here: `pages` translates requests into these cal
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Engine
@@ -13,6 +14,7 @@ from api.web.transcript import Message, told
 from bot.chat import ChatService
 from bot.db_world import DbWorld
 from bot.events import Command, Event, Typed
+from bot.sms import CodeTexter
 from bot.state import Step
 from db.core.vocabulary import Channel
 from db.intake.conversations import load_chat
@@ -28,6 +30,12 @@ from db.intake.web_sessions import (
 from matching.i18n import Lang, t
 
 
+class Answered(StrEnum):
+    STALE = "stale"
+    ANSWERED = "answered"
+    SUBMITTED = "submitted"  # a need registered: the page becomes its status page
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     """What a chat page shows: the messages, the turn its forms answer, the language, and
@@ -41,9 +49,12 @@ class Page:
 
 
 class WebChats:
-    def __init__(self, engine: Engine) -> None:
+    """`texter`: contact phones are confirmed by a code it texts (SMS on), else not."""
+
+    def __init__(self, engine: Engine, texter: CodeTexter | None = None) -> None:
         self.engine = engine
-        self.service = ChatService(engine, DbWorld(engine, channel=Channel.WEB))
+        world = DbWorld(engine, channel=Channel.WEB, texter=texter)
+        self.service = ChatService(engine, world, wording=Channel.WEB.value)
 
     def find(self, secret: str | None) -> WebChat | None:
         return find_session(self.engine, secret) if secret else None
@@ -68,17 +79,21 @@ class WebChats:
                 self.service.handle(session.chat.chat_id, Command("lang", "en"))
             self._turn(session, Command("start", token), None, token=token)
 
-    def answer(self, secret: str, turn: str, event: Event) -> bool:
-        """Hand a posted answer to the engine; False when the page it came from was stale (an
-        answer already given, or a page older than the conversation), told on the page."""
+    def answer(self, secret: str, turn: str, event: Event, *, status_key: str) -> Answered:
+        """Hand a posted answer to the engine. STALE when the page it came from was (an answer
+        already given, or a page older than the conversation), told on the page; SUBMITTED when
+        it registered a need, its status page (`status_key`) opened then."""
         with held(self.engine, secret) as session:
             if session is None:
-                return False
+                return Answered.STALE
             chat = session.chat
             if turn != str(chat.turns):
                 self._note(session, "web.stale")
-                return False
-            return self._turn(session, event, chat.turns + 1, token=chat.token)
+                return Answered.STALE
+            answered = self._turn(session, event, chat.turns + 1, token=chat.token)
+            if answered is Answered.SUBMITTED and not chat.has_status_link:
+                open_status(self.engine, chat.chat_id, status_key)
+            return answered
 
     def page(self, chat: WebChat, status_key: str) -> Page:
         """The page of a session; a registration submitted opens its status link (`status_key`)
@@ -92,22 +107,21 @@ class WebChats:
 
     def _turn(
         self, session: HeldSession, event: Event, update: int | None, *, token: str | None
-    ) -> bool:
+    ) -> Answered:
         chat = session.chat
-        replies = self.service.handle(chat.chat_id, event, update)
-        if not replies and update is not None:  # handled before: a second post of one answer
+        outcome = self.service.turn(chat.chat_id, event, update)
+        if outcome is None:  # handled before: a second post of one answer
             self._note(session, "web.stale")
-            return False
-        stored = load_chat(self.engine, chat.chat_id)
-        if stored is None and chat.has_status_link:  # consent withdrawn, data erased
+            return Answered.STALE
+        if outcome.forget and chat.has_status_link:  # consent withdrawn, data erased
             revoke_status(self.engine, chat.chat_id)
         session.save(
-            transcript=told(chat.transcript, _shown(event), replies),
+            transcript=told(chat.transcript, _shown(event), outcome.replies),
             turns=chat.turns + 1,
             token=token,
-            consented=bool(stored and stored.draft.get("_consent")),
+            consented=not outcome.forget and bool(outcome.state.draft.get("_consent")),
         )
-        return True
+        return Answered.SUBMITTED if "submitted" in outcome.marks else Answered.ANSWERED
 
     def _note(self, session: HeldSession, key: str) -> None:
         chat = session.chat

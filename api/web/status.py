@@ -90,7 +90,8 @@ async def status(request: Request, key: Key) -> Response:
         "needs": needs,
         "key": key,
         "csrf": withdraw_token(key),
-        "link": str(request.url),
+        "link": str(request.url.remove_query_params("new")),
+        "submitted": request.query_params.get("new") == "1",  # come here from the chat's submit
     }
     return html("status.html", lang, **context)
 

@@ -1,5 +1,5 @@
 """The weekly progress workbook (工作进度周报; 月报 when it covers a calendar month): a period's
-progress figures (by bank, park, county and week), its key problems and park coverage, for a
+progress figures (by bank, park, county and channel), its key problems and park coverage, for a
 coordinator to forward.
 
 Headers come from the text catalogs (Chinese by default); money is in 万元 (ten thousand yuan),
@@ -61,10 +61,10 @@ def weekly_xlsx(
     lang: Lang = Lang.ZH,
     focus: Sequence[str | None] = (),
 ) -> bytes:
-    """The weekly progress workbook: progress by bank, by park and by county, the key-problem
-    list, its counts by cause, and park credit coverage. Its title names the scope's region and
-    bank, and `focus`, what the scope is narrowed to beyond them (a park, a QR code; None for
-    what was not chosen)."""
+    """The weekly progress workbook: progress by bank, by park, by county and by channel (bot,
+    web chat, offline), the key-problem list, its counts by cause, and park credit coverage. Its
+    title names the scope's region and bank, and `focus`, what the scope is narrowed to beyond
+    them (a park, a QR code, a channel; None for what was not chosen)."""
     now = now or utcnow()
     book = new_workbook()
     region = scope.region or t("workbook.all_regions", lang)
@@ -75,7 +75,7 @@ def weekly_xlsx(
         title = t("workbook.weekly.title_focus", lang, title=title, focus=named)
     period = t("workbook.weekly.period", lang, start=date_from, end=date_to)
     subtitle = title_line(lang, period, now, money=True)
-    for group in (GroupBy.BANK, GroupBy.PARK, GroupBy.COUNTY):
+    for group in (GroupBy.BANK, GroupBy.PARK, GroupBy.COUNTY, GroupBy.CHANNEL):
         report = progress(
             session, scope=scope, date_from=date_from, date_to=date_to, group_by=group, now=now
         )
@@ -103,7 +103,11 @@ def _progress_sheet(
     none = t(f"workbook.none.{group}", lang) if group in ("park", "county") else ""
 
     def name(row: Progress) -> str:
-        return t("workbook.total", lang) if row is report.total else row.label or none
+        if row is report.total:
+            return t("workbook.total", lang)
+        if report.group_by is GroupBy.CHANNEL and row.key:
+            return t(f"channel.{row.key}", lang)
+        return row.label or none
 
     figures = [
         ("needs", "needs", COUNT), ("offered", "offered", COUNT), ("accepted", "accepted", COUNT),

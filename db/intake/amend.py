@@ -56,6 +56,7 @@ def amend_need(
     changed = tuple(sorted(k for k, v in values.items() if getattr(row, k) != v))
     for key, value in values.items():
         setattr(row, key, value)
+    row.contact_phone_confirmed = contact.phone_confirmed  # goes with the phone: no change
     row.updated_at = now
     session.add(row)
     enterprise = session.get(Enterprise, row.enterprise_id)

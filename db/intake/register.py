@@ -435,6 +435,7 @@ def _store_need(
         language=language,
         contact_name=contact.name.strip() if contact else None,
         contact_phone=contact.phone if contact else None,
+        contact_phone_confirmed=contact.phone_confirmed if contact else False,
         entity_type=firm.entity_type.value,
         city=firm.city,
         county=firm.county,

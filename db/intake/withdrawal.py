@@ -99,6 +99,7 @@ def _erase_need(session: Session, need: Need, now: datetime) -> None:
         need.status = NeedStatus.WITHDRAWN
     need.withdrawn_at = need.withdrawn_at or now
     need.chat_id = need.contact_name = need.contact_phone = None
+    need.contact_phone_confirmed = False
     need.existing_banks = []
     need.outcome = {k: v for k, v in need.outcome.items() if k != "notes"}  # typed bank names
     need.updated_at = now

@@ -32,6 +32,7 @@ class LeadCard:
     final_by: datetime
     contact_name: str | None  # only once accepted
     contact_phone: str | None
+    contact_phone_confirmed: bool
 
 
 def lead_card(session: Session, lead_id: int, staff_id: int) -> LeadCard | None:
@@ -65,4 +66,5 @@ def lead_card(session: Session, lead_id: int, staff_id: int) -> LeadCard | None:
         final_by=assignment.final_by,
         contact_name=need.contact_name if shown else None,
         contact_phone=need.contact_phone if shown else None,
+        contact_phone_confirmed=need.contact_phone_confirmed,
     )

@@ -90,6 +90,7 @@ class MatchView:
 class ContactView:
     name: str
     phone: str
+    phone_confirmed: bool = False  # a code texted to it typed back, or Telegram's own contact
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +199,7 @@ _LEAD_COLUMNS: tuple[Any, ...] = (
             "entity_type", "city", "county", "industry", "tags", "first_loan", "amount_yuan",
             "tier", "purpose", "term_months", "collateral", "contact_name", "contact_phone",
             "existing_banks", "existing_bank_codes", "existing_credit_yuan", "standards",
+            "contact_phone_confirmed",
         )
     ),
     col(Need.outcome)["guarantees"].label("guarantees"),
@@ -356,7 +358,9 @@ def _record(row: Any, actor: Actor, now: datetime) -> LeadRecord:
     disclosed = status in CONTACT_VISIBLE and actor.role is not Role.COORDINATOR
     contact = None
     if disclosed and row.contact_name and row.contact_phone:
-        contact = ContactView(row.contact_name, row.contact_phone)
+        contact = ContactView(
+            row.contact_name, row.contact_phone, bool(row.contact_phone_confirmed)
+        )
     return LeadRecord(
         id=row.id,
         need_id=row.need_id,

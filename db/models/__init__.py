@@ -32,7 +32,7 @@ from db.models.idempotency import IdempotencyKey
 from db.models.leads import Assignment, Candidate, Event, LeadNote, Need, Outbox
 from db.models.problems import Problem, VisitCheck
 from db.models.report_copies import report_copy_mark, report_lead, report_need, report_visit
-from db.models.web import StatusLink, WebSession
+from db.models.web import PhoneCode, StatusLink, WebSession
 from db.models.webhooks import WebhookAttempt, WebhookEndpoint, WebhookMessage
 
 __all__ = [
@@ -59,6 +59,7 @@ __all__ = [
     "Park",
     "ParkLead",
     "ParkPartner",
+    "PhoneCode",
     "Problem",
     "QrSource",
     "RosterFirm",

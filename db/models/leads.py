@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlmodel import Field, SQLModel
@@ -60,6 +61,10 @@ class Need(SQLModel, table=True):
     language: str = Field(default="zh", max_length=5)
     contact_name: str | None = Field(default=None, max_length=100)
     contact_phone: str | None = Field(default=None, max_length=20)
+    # the phone proven the firm's: a code texted to it typed back, or Telegram's own contact
+    contact_phone_confirmed: bool = Field(
+        default=False, sa_column_kwargs={"server_default": false()}
+    )
     # the firm as it was at registration (anonymous attributes, kept for the statistics)
     entity_type: str = Field(sa_column=code_column())
     city: str = Field(max_length=40)

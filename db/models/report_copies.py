@@ -35,7 +35,8 @@ report_lead = Table(
     Column("source_id", Integer, nullable=True),
     Column("city", String(40), nullable=True),
     Column("county", String(40), nullable=True),
-    Column("online", Boolean, nullable=True),  # the need came through the bot
+    Column("online", Boolean, nullable=True),  # the firm registered itself: bot or web chat
+    Column("channel", String(20), nullable=True),  # bot, web, offline
     Column("first_loan", Boolean, nullable=True),
     Column("kept", Boolean, nullable=False),  # its need not superseded
     _day("created_day"),
@@ -92,6 +93,7 @@ report_need = Table(
     Column("city", String(40), nullable=True),
     Column("county", String(40), nullable=True),
     Column("online", Boolean, nullable=True),
+    Column("channel", String(20), nullable=True),
     Column("first_loan", Boolean, nullable=True),
     Column("kept", Boolean, nullable=False),  # not superseded
     Index(None, "created_day"),
@@ -110,6 +112,7 @@ report_visit = Table(
     Column("source_id", Integer, nullable=True),
     Column("city", String(40), nullable=True),
     Column("county", String(40), nullable=True),
+    Column("channel", String(20), nullable=True),
     Index(None, "day"),
     Index(None, "city"),
     Index(None, "county"),

@@ -44,3 +44,25 @@ class StatusLink(SQLModel, table=True):
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
     key_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(sa_column=at_column())
+
+
+class PhoneCode(SQLModel, table=True):
+    """A one-time code texted to a web firm's contact phone, to prove the phone is its own
+    (`db/intake/phone_codes.py`). The phone and the code are stored only as hashes (the code
+    salted per row); a row is kept a day, for the limits on sends per phone and per chat."""
+
+    __tablename__ = "phone_code"
+    __table_args__ = (
+        Index(None, "phone_hash", "created_at"),
+        Index(None, "chat_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    phone_hash: str = Field(max_length=64)
+    salt: str = Field(max_length=32)
+    code_hash: str = Field(max_length=64)
+    tries: int = 0  # wrong codes typed against it
+    created_at: datetime = Field(sa_column=at_column())
+    expires_at: datetime = Field(sa_column=at_column())
+    confirmed_at: datetime | None = Field(default=None, sa_column=at_column(nullable=True))

@@ -173,6 +173,7 @@ def fresh_leads(name: str) -> Any:
         col(a.city).label("city"),
         col(a.county).label("county"),
         col(a.channel).in_(ONLINE).label("online"),
+        col(a.channel).label("channel"),
         col(a.first_loan).label("first_loan"),
         superseded.c.id.is_(None).label("kept"),
         day(created).label("created_day"),
@@ -207,6 +208,7 @@ def fresh_needs(name: str) -> Any:
         col(n.city).label("city"),
         col(n.county).label("county"),
         col(n.channel).in_(ONLINE).label("online"),
+        col(n.channel).label("channel"),
         col(n.first_loan).label("first_loan"),
         (col(n.status) != NeedStatus.SUPERSEDED).label("kept"),
     )
@@ -228,6 +230,7 @@ def fresh_visits(name: str) -> Any:
             col(a.source_id).label("source_id"),
             col(a.city).label("city"),
             col(a.county).label("county"),
+            col(a.channel).label("channel"),
         )
         .join(Assignment, col(a.id) == col(Event.assignment_id))
         .outerjoin(VisitCheck, col(VisitCheck.event_id) == col(Event.id))
@@ -252,6 +255,8 @@ def _scoped(rows: Any, scope: ReportScope, *, leads: bool = True) -> list[Column
         where.append(rows.c.park_id == scope.park_id)
     if scope.source_id is not None:
         where.append(rows.c.source_id == scope.source_id)
+    if scope.channel is not None:
+        where.append(rows.c.channel == scope.channel)
     if scope.bank_id is not None and leads:
         where.append(rows.c.bank_id == scope.bank_id)
     return where

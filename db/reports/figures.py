@@ -72,9 +72,11 @@ from matching.workdays import CHINA_TZ
 TOTAL: Final = "total"
 """The key under which the figures of the whole scope come back."""
 
-BANK, PARK, COUNTY, SOURCE, WEEK = "bank", "park", "county", "source", "week"
+BANK, PARK, COUNTY, SOURCE, WEEK, CHANNEL = "bank", "park", "county", "source", "week", "channel"
 Figures = dict[Any, dict[str, Any]]
-_COPIED: Final = DIMS  # the copies' column of each grouping but by week
+_COPIED: Final = {**DIMS, CHANNEL: "channel"}  # the copies' column of each grouping but by week
+_SUMMED: Final = frozenset({None, WEEK, *DIMS})
+"""Groupings the day sums are kept for (by channel: the copies, three groups at most)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +126,7 @@ def progress_figures(
     # for everyone, the day sums, exact with the changes since the mark they were made at, if
     # no refresh is moving them (held still while the report reads); else the copies, exact
     # whenever they move
-    held = held_mark(session) if scope == ReportScope() else None
+    held = held_mark(session) if scope == ReportScope() and group in _SUMMED else None
     summed = held is not None
     mark = held if held is not None else mark_of(session)
     report = _Report(session, scope, period, days, _Grouping(group), mark, dialect(session), summed)

@@ -56,16 +56,17 @@ class GroupBy(StrEnum):
     COUNTY = "county"
     SOURCE = "source"
     WEEK = "week"  # the Monday (China time) of the week each figure's moment falls in
+    CHANNEL = "channel"  # how the need came: bot (Telegram), web (the web chat), offline
 
 
 @dataclass(frozen=True, slots=True)
 class Progress:
     """One group's figures for the period."""
 
-    key: str | None  # bank or park code, county, source token, week's Monday; None: none
-    label: str  # bank or park name, county, source label, week's Monday
+    key: str | None  # bank or park code, county, source token, week's Monday, channel
+    label: str  # bank or park name, county, source label, week's Monday, channel
     needs: int = 0  # needs registered (by bank: needs the bank received a lead for)
-    online_needs: int = 0  # of those, registered through the bot rather than offline
+    online_needs: int = 0  # of those, registered by the firm itself (bot, web) not offline
     first_loan_needs: int = 0  # of those, from first-loan firms (首贷户: no bank loan yet)
     offered: int = 0  # leads handed to banks: offers and claims
     accepted: int = 0  # leads accepted (a claim is accepted as it is made)
@@ -97,7 +98,7 @@ class Progress:
 
     @property
     def online_rate(self) -> float | None:
-        """线上对接率: needs that came online (through the bot) among all needs."""
+        """线上对接率: needs that came online (the bot or the web chat) among all needs."""
         return _ratio(self.online_needs, self.needs)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
 from db.core.errors import InvalidInput, NotAllowed, NotFound
-from db.core.vocabulary import Role
+from db.core.vocabulary import Channel, Role
 from db.models import Assignment, Need, Park, QrSource, Staff
 from matching.regions import canonical_city, canonical_county
 from matching.workdays import CHINA_TZ, FIRST_YEAR, LAST_YEAR, within_years
@@ -28,13 +28,15 @@ def check_year(year: int, field: str) -> None:
 @dataclass(frozen=True, slots=True)
 class ReportScope:
     """What a report may count: needs of one region (a city or county name, as needs record
-    them) or of all; leads of one bank or of all; and, narrower still, the needs of one park or
-    of one QR source (a lead carries its need's park and source)."""
+    them) or of all; leads of one bank or of all; and, narrower still, the needs of one park, of
+    one QR source, or of one channel (`bot`, `web`, `offline`: a lead carries its need's park,
+    source and channel)."""
 
     region: str | None = None
     bank_id: int | None = None
     park_id: int | None = None
     source_id: int | None = None
+    channel: str | None = None
 
     @classmethod
     def of(cls, staff: Staff) -> ReportScope:
@@ -60,12 +62,22 @@ class ReportScope:
 
 
 def narrowed(
-    session: Session, scope: ReportScope, *, park: str | None = None, source: str | None = None
+    session: Session,
+    scope: ReportScope,
+    *,
+    park: str | None = None,
+    source: str | None = None,
+    channel: str | None = None,
 ) -> tuple[ReportScope, Park | None, QrSource | None]:
-    """The scope narrowed to one park (by its code) and to one QR code (by its token), with the
-    park and the code it names. A park outside the scope's region, or an unknown code, is "not
-    found", as an id of another's is."""
+    """The scope narrowed to one park (by its code), to one QR code (by its token) and to one
+    channel, with the park and the code it names. A park outside the scope's region, or an
+    unknown code, is "not found", as an id of another's is; an unknown channel is refused."""
     found_park = found_source = None
+    if channel is not None:
+        if channel not in tuple(Channel):
+            allowed = ", ".join(Channel)
+            raise InvalidInput.of("report_channel", field="channel", allowed=allowed)
+        scope = replace(scope, channel=channel)
     if park is not None:
         found_park = session.exec(select(Park).where(col(Park.code) == park)).first()
         region = scope.region
@@ -91,6 +103,8 @@ def in_scope(scope: ReportScope, *, leads: bool = True) -> list[ColumnElement[bo
         where.append(col(place.park_id) == scope.park_id)
     if scope.source_id is not None:
         where.append(col(place.source_id) == scope.source_id)
+    if scope.channel is not None:
+        where.append(col(place.channel) == scope.channel)
     if scope.bank_id is not None and leads:
         where.append(col(Assignment.bank_id) == scope.bank_id)
     return where

@@ -58,7 +58,9 @@ def test_accepting_shows_the_contact_and_logs_the_manager_as_actor(api: Api) -> 
     answer = api.as_(manager).post(f"{LEADS}/{lead_id}/accept")
     assert answer.status_code == 200
     assert answer.json()["status"] == "accepted"
-    assert answer.json()["contact"] == {"name": "王经理", "phone": "13800138000"}
+    assert answer.json()["contact"] == {
+        "name": "王经理", "phone": "13800138000", "phone_confirmed": False  # typed, no code
+    }
     with Session(api.seeded.engine) as s:
         event = s.exec(select(Event).where(Event.kind == "accepted")).one()
     assert (event.actor_kind, event.actor_staff_id) == ("staff", manager.staff_id)

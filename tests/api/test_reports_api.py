@@ -39,7 +39,7 @@ def test_progress_by_bank_for_the_coordinators_region(api: Api, story: Story) ->
     )
     assert answer.status_code == 200, answer.json()
     report = answer.json()
-    assert report["scope"] == {"region": "绍兴市", "park": None, "source": None}
+    assert report["scope"] == {"region": "绍兴市", "park": None, "source": None, "channel": None}
     assert (report["date_from"], report["date_to"], report["group_by"]) == (
         "2026-11-23",
         "2026-11-29",
@@ -67,7 +67,7 @@ def test_a_coordinator_of_another_region_counts_none_of_it(api: Api, story: Stor
         headers={"Authorization": f"Bearer {token}"},
     )
     report = answer.json()
-    assert report["scope"] == {"region": "杭州市", "park": None, "source": None}
+    assert report["scope"] == {"region": "杭州市", "park": None, "source": None, "channel": None}
     assert report["total"]["needs"] == 1  # 庚, the one firm in 杭州
     assert {r["key"] for r in report["rows"]} <= {None, "西湖区", "上城区", "拱墅区", "滨江区"}
 
@@ -81,7 +81,9 @@ def test_a_park_or_a_qr_code_narrows_the_progress_report_and_the_problems(
     answer = coordinator.get(f"{REPORTS}/progress", params={**WEEK1, "park": "xc-gxq"})
     assert answer.status_code == 200, answer.json()
     narrowed = answer.json()
-    assert narrowed["scope"] == {"region": "绍兴市", "park": "xc-gxq", "source": None}
+    assert narrowed["scope"] == {
+        "region": "绍兴市", "park": "xc-gxq", "source": None, "channel": None
+    }
     assert {k: v for k, v in narrowed["total"].items() if k not in ("key", "label")} == {
         k: v for k, v in row.items() if k not in ("key", "label")
     }
@@ -258,3 +260,21 @@ def test_the_banks_service_to_the_parks_downloads_for_the_region(api: Api, story
         assert refused.status_code == 422 and refused.json()["error"]["field"] == field
     bank = api.as_(api.seeded.bank_admins["sxbank"])
     assert bank.get(f"{REPORTS}/monitoring.xlsx", params={"quarter": "2026Q4"}).status_code == 403
+
+
+def test_a_channel_narrows_the_reports_and_groups_them(api: Api, story: Story) -> None:
+    coordinator = api.as_(api.seeded.coordinator)
+    by_channel = coordinator.get(
+        f"{REPORTS}/progress", params={**WEEK1, "group_by": "channel"}
+    ).json()
+    rows = {r["key"]: r for r in by_channel["rows"]}
+    assert set(rows) <= {"bot", "web", "offline"} and rows["offline"]["online_needs"] == 0
+    assert sum(r["needs"] for r in rows.values()) == by_channel["total"]["needs"]
+    offline = coordinator.get(f"{REPORTS}/progress", params={**WEEK1, "channel": "offline"})
+    assert offline.status_code == 200 and offline.json()["scope"]["channel"] == "offline"
+    total = {k: v for k, v in offline.json()["total"].items() if k not in ("key", "label")}
+    assert total == {k: v for k, v in rows["offline"].items() if k not in ("key", "label")}
+    problems = coordinator.get(f"{REPORTS}/problems", params={**WEEK1, "channel": "web"})
+    assert problems.status_code == 200 and problems.json()["items"] == []  # none came by web
+    bad = coordinator.get(f"{REPORTS}/progress", params={**WEEK1, "channel": "fax"})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "channel"

@@ -14,7 +14,7 @@ from itertools import count
 from bot.engine import handle
 from bot.events import Event, Reply
 from bot.state import ChatState
-from bot.world import KnownName, Refused
+from bot.world import CodeCheck, CodeText, KnownName, Refused, Texted, Typed
 from matching.catalog import Catalog
 from matching.data import sample_catalog
 from matching.engine import match
@@ -49,6 +49,8 @@ class FakeWorld:
     registered: list[tuple[int, NeedDraft]] = field(default_factory=list)
     needs: dict[int, tuple[int, NeedDraft, Registration]] = field(default_factory=dict)
     amended: list[tuple[int, NeedDraft]] = field(default_factory=list)
+    texting: bool = False  # confirm contact phones by a texted code, as the web chat with SMS
+    texted: list[tuple[int, str, str]] = field(default_factory=list)  # (chat, phone, code)
     _ids: count[int] = field(default_factory=lambda: count(1))
 
     def catalog(self) -> Catalog:
@@ -117,6 +119,22 @@ class FakeWorld:
         for need_id in mine:
             del self.needs[need_id]
         return len(mine)
+
+    def confirms_phones(self) -> bool:
+        return self.texting
+
+    def text_code(self, *, chat_id: int, phone: str, lang: Lang) -> CodeText:
+        """Codes 100001, 100002 …, three an hour to a phone (the hour never passes here)."""
+        if sum(1 for _, to, _ in self.texted if to == phone) >= 3:
+            return CodeText(Texted.WAIT, 42)
+        self.texted.append((chat_id, phone, str(100000 + len(self.texted) + 1)))
+        return CodeText(Texted.SENT)
+
+    def check_code(self, *, chat_id: int, phone: str, code: str) -> CodeCheck:
+        mine = [c for chat, to, c in self.texted if chat == chat_id and to == phone]
+        if not mine:
+            return CodeCheck(Typed.NONE)
+        return CodeCheck(Typed.RIGHT) if code == mine[-1] else CodeCheck(Typed.WRONG, 4)
 
     def _live_need(self, draft: NeedDraft) -> Registration | None:
         """The registration of the same firm (by USCC, else by name) still held."""

@@ -46,7 +46,8 @@ def test_a_park_code_registration_hands_the_world_one_typed_draft(
         ENTERPRISE_USCC, "新昌县", PARK_CODE.target,
     )  # fmt: skip
     assert (draft.need.amount_yuan, draft.need.purpose) == (3_000_000, Purpose.WORKING_CAPITAL)
-    assert draft.standards == Standards() and draft.contact == Contact("张三", "13812345678")
+    assert draft.standards == Standards()
+    assert draft.contact == Contact("张三", "13812345678", phone_confirmed=True)  # its own
     [(_, _, made)] = world.needs.values()
     assert made.route is Route.ASSIGN and made.offers
     assert f"编号 {made.need_id}" in firm_user.text and made.offers[0].bank in firm_user.text
@@ -114,5 +115,6 @@ def test_the_bot_and_the_api_build_the_same_draft_from_the_same_answers(
                  "lawful_purpose"), True),
         }
     )  # fmt: skip
-    api = NeedDraft(request.firm, request.need, request.standards, Contact("张三", "13812345678"))
+    shared = Contact("张三", "13812345678", phone_confirmed=True)  # Telegram's own contact
+    api = NeedDraft(request.firm, request.need, request.standards, shared)
     assert from_bot == api

@@ -47,7 +47,7 @@ _KEYS: dict[Step, tuple[str, ...]] = {
     Step.PURPOSE: ("purpose",), Step.TERM: ("term",), Step.COLLATERAL: ("collateral",),
     Step.MONTHS: ("months",), Step.PRODUCT: ("products",),
     Step.BANKS: ("banks", "credit"), Step.CREDIT: ("credit",), Step.STANDARDS: ("standards",),
-    Step.CONTACT: ("phone", "contact_name"),
+    Step.CONTACT: ("phone", "contact_name"), Step.PHONE_CODE: ("_phone_confirmed",),
 }  # fmt: skip
 
 

@@ -225,3 +225,22 @@ def test_a_qr_codes_drill_down_shows_its_funnel(dash: Dashboard) -> None:
     assert drill.status_code == 200
     assert "越城高新区贷款码" in drill.text and 'id="funnels"' in drill.text
     assert client.get("/dashboard/source/no-such-code").status_code == 404
+
+
+def test_a_channel_filter_narrows_the_figures_and_the_page_splits_by_channel(
+    dash: Dashboard,
+) -> None:
+    client = dash.sign_in(dash.seeded.coordinator)
+    offline = needs_in(dash, ReportScope(region="绍兴市", channel="offline"))
+    bot = needs_in(dash, ReportScope(region="绍兴市", channel="bot"))
+    assert offline >= 1 and bot >= 1
+    whole = client.get(f"/dashboard?{WEEK}").text
+    rows = section(whole, "channels")
+    assert "线下登记" in rows and "网页登记（微信扫码）" in rows
+    cells = re.findall(r'id="channel-(\w+)"><td><a[^>]*>[^<]*</a></td><td>([^<]*)</td>', rows)
+    assert dict(cells) == {"bot": str(bot), "web": "0", "offline": str(offline)}
+    page = client.get(f"/dashboard?{WEEK}&channel=offline").text
+    assert headline(page, "needs") == str(offline) != headline(whole, "needs")
+    assert '<option value="offline" selected>' in page
+    refused = client.get(f"/dashboard?{WEEK}&channel=fax")
+    assert refused.status_code == 422

@@ -49,7 +49,9 @@ TOTAL: Final = "total"
 
 BANK, PARK, COUNTY, SOURCE, WEEK = "bank", "park", "county", "source", "week"
 Figures = dict[Any, dict[str, Any]]
-_COPIED: Final = {BANK: "bank_id", PARK: "park_id", COUNTY: "county", SOURCE: "source_id"}
+_COPIED: Final = {
+    BANK: "bank_id", PARK: "park_id", COUNTY: "county", SOURCE: "source_id", "channel": "channel",
+}
 
 
 @dataclass(frozen=True, slots=True)

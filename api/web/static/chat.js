@@ -34,8 +34,16 @@
       if (!response.ok) {
         throw new Error(String(response.status));
       }
+      var go = response.headers.get("X-Go");
+      if (go && go.charAt(0) === "/") {
+        window.location.assign(go);  // submitted: on to the need's status page
+        return null;
+      }
       return response.text();
     }).then(function (html) {
+      if (html === null) {
+        return;
+      }
       var conversation = document.getElementById("conversation");
       conversation.innerHTML = html;
       var last = conversation.querySelector(".messages li:last-child");

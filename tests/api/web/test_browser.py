@@ -88,6 +88,12 @@ def no_sideways_scroll(page: Any) -> bool:
     return width <= 375
 
 
+def base_url_of(page: Any) -> str:
+    found = re.match(r"https?://[^/]+", page.url)
+    assert found is not None
+    return found.group(0)
+
+
 def register(page: Any, shots: str, firm: tuple[str, str]) -> None:
     page.goto("/q/xc-1")
     assert "同意并开始" in page.inner_text("#choices") and no_sideways_scroll(page)
@@ -111,8 +117,10 @@ def register(page: Any, shots: str, firm: tuple[str, str]) -> None:
     answer(page, typed="张三 13812345678")
     assert "请核对您的融资需求" in page.inner_text("#messages")
     page.screenshot(path=str(artifacts() / f"{shots}-summary-375px.png"), full_page=True)
-    answer(page, tap="确认提交")
-    assert "已收到您的融资需求" in page.inner_text("#messages")
+    page.locator("#choices button", has_text="确认提交").first.tap()
+    page.wait_for_url(re.compile(r"/s/[A-Za-z0-9_-]+\?new=1$"))  # the chat became the need's page
+    assert "已提交" in page.inner_text("#submitted")
+    assert page.inner_text("#private-link").startswith(base_url_of(page))
 
 
 def test_a_firm_registers_by_tapping_in_wechat(browser: Any, base_url: str, engine: Engine) -> None:
@@ -124,8 +132,6 @@ def test_a_firm_registers_by_tapping_in_wechat(browser: Any, base_url: str, engi
     cookie = next(c for c in context.cookies() if c["name"] == "yinqi_web")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
     assert "yinqi_web" not in page.evaluate("document.cookie")
-    page.click("#status-link")
-    page.wait_for_url(re.compile("/s/"))
     assert "银行不收取任何中介费用" in page.inner_text("main") and no_sideways_scroll(page)
     page.screenshot(path=str(artifacts() / "web-status-375px.png"), full_page=True)
     assert outside == []

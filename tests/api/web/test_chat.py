@@ -66,9 +66,16 @@ def test_a_firm_registers_by_tapping_and_typing(
     assert need.channel == "web" and need.chat_id == chat_id and chat_id in WEB_CHATS
     assert need.county == "新昌县" and need.contact_phone == "13812345678"
     assert need.source_id is not None
-    assert f"编号 {need.id}" in phone.text
     assert count(seeded, Scan, col(Scan.consented_at).is_not(None)) == 1
-    assert 'id="status-link"' in phone.page
+    # the page became the need's status page, its private link shown with a copy button
+    assert phone.last is not None and phone.last.url.path.startswith("/s/")
+    link = f"http://localhost{phone.last.url.path}"
+    assert f"需求 {need.id}" in phone.page and "您的融资需求已提交" in phone.page
+    assert f'id="private-link">{link}</p>' in phone.page and f'data-copy="{link}"' in phone.page
+    status = phone.last.url.path
+    phone.open("/q")  # the chat goes on showing what was said, and links to the page
+    assert f"编号 {need.id}" in phone.text
+    assert f'id="status-link" href="{status}"' in phone.page
 
 
 def test_a_reload_a_rescan_and_a_return_later_go_on_where_the_firm_was(

@@ -18,10 +18,11 @@ from tests.db.builders import Seeded
 def registered(phone: Phone, token: str) -> str:
     """Register, then open the status link the chat offers; its path."""
     walk_to_summary(phone, token)
-    phone.tap("确认提交")
-    found = re.search(r'id="status-link" href="(/s/[A-Za-z0-9_-]+)"', phone.page)
-    assert found is not None, phone.page
-    return found.group(1)
+    phone.tap("确认提交")  # the chat's page turns into the status page
+    assert phone.last is not None
+    found = re.fullmatch(r"/s/[A-Za-z0-9_-]+", phone.last.url.path)
+    assert found is not None and phone.last.url.query == b"new=1", phone.last.url
+    return found.group(0)
 
 
 def test_the_status_page_names_the_manager_once_their_bank_accepts(

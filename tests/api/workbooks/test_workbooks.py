@@ -73,6 +73,7 @@ def test_the_weekly_workbook_has_its_sheets_titled_and_frozen(story: Story) -> N
         "按银行",
         "按园区",
         "按区县",
+        "按渠道",
         "重点问题清单",
         "问题原因汇总",
         "未解决问题",
@@ -534,3 +535,16 @@ def test_the_banks_service_to_the_parks_one_row_per_bank(story: Story) -> None:
         "恒信农商银行",
         "合计",
     ]
+
+
+def test_the_channel_sheet_splits_registrations_acceptances_and_credit_by_channel(
+    story: Story,
+) -> None:
+    sheet = _weekly(story)["按渠道"]
+    headers = _headers(sheet)
+    assert headers[0] == "登记渠道"
+    bot, offline, total = _row(sheet, "Telegram"), _row(sheet, "线下登记"), _row(sheet, "合计")
+    for name in ("登记需求（户）", "受理（笔）", "授信（笔）"):
+        i = headers.index(name)
+        assert (bot[i].value or 0) + (offline[i].value or 0) == total[i].value, name
+    assert offline[headers.index("登记需求（户）")].value == 1

@@ -45,7 +45,7 @@ from matching.workdays import CHINA_TZ
 from tests.db import report_reference
 from tests.db.builders import MONDAY, Seeded, firm, need, register
 
-GROUPS = (None, "bank", "park", "county", "source", "week")
+GROUPS = (None, "bank", "park", "county", "source", "week", "channel")
 NEXT = {"accepted": "contacted", "contacted": "visited", "visited": "credit_granted",
         "credit_granted": "loan_issued"}  # fmt: skip
 PLACES = (("越城区", "yc-gxq"), ("越城区", None), ("新昌县", "xc-gxq"), ("新昌县", None))
@@ -110,7 +110,7 @@ class Play:
             need=need(amount_yuan=rng.choice((300_000, 1_000_000, 2_000_000))),
             standards=Standards(good_credit=rng.random() > 0.05),
             source_token=rng.choice([None, *self.sources]),
-            channel=Channel.OFFLINE if offline else Channel.BOT,
+            channel=Channel.OFFLINE if offline else rng.choice((Channel.BOT, Channel.WEB)),
             actor=self.s.coordinator if offline else None,
             chat_id=None if offline else rng.randrange(1, 10**6),
         )
@@ -225,7 +225,8 @@ def _scopes(seeded: Seeded) -> list[ReportScope]:
         event = session.exec(select(QrSource.id).where(QrSource.kind == "event")).one()
     return [ReportScope(), ReportScope(region="绍兴市"), ReportScope(region="新昌县"),
             ReportScope(bank_id=sxbank), ReportScope(park_id=park),
-            ReportScope(bank_id=sxbank, source_id=event)]  # fmt: skip
+            ReportScope(bank_id=sxbank, source_id=event), ReportScope(channel="web"),
+            ReportScope(region="新昌县", channel="offline")]  # fmt: skip
 
 
 def _periods(play: Play) -> list[tuple[Period, datetime]]:

@@ -411,3 +411,27 @@ def test_an_empty_period_has_no_rows_and_a_zero_total(seeded: Seeded) -> None:
 def _leads_of(seeded: Seeded, need_id: int) -> tuple[Lead, ...]:
     with seeded.session() as s:
         return leads_of_need(s, need_id)
+
+
+def test_by_channel_each_channel_has_its_row_and_narrowing_to_one_gives_that_row(
+    story: Story,
+) -> None:
+    """The story's needs came by the bot but 乙's, registered in person: grouped by channel the
+    rows add up to the whole, and a report narrowed to a channel is that channel's row."""
+    rows = _week1(story, "channel")
+    assert list(rows) == ["bot", "offline", "TOTAL"]
+    assert rows["bot"].label == "bot" and rows["offline"].online_needs == 0
+    assert rows["offline"].needs == 1 and rows["bot"].needs == rows["bot"].online_needs
+    for name in ("needs", "offered", "accepted", "visits", "credit_granted", "overdue_accept"):
+        parts = rows["bot"], rows["offline"]
+        assert sum(getattr(r, name) for r in parts) == getattr(rows["TOTAL"], name), name
+    for channel in ("bot", "offline"):
+        narrowed = _week1(story, "bank", ReportScope(channel=channel))["TOTAL"]
+        assert _figures(narrowed, FIGURES) == _figures(rows[channel], FIGURES), channel
+    assert _week1(story, "bank", ReportScope(channel="web"))["TOTAL"].needs == 0
+    with story.seeded.session() as s:
+        offline = problems(
+            s, scope=ReportScope(channel="offline"), date_from=WEEK1[0], date_to=WEEK1[1]
+        )
+        everywhere = problems(s, scope=ALL, date_from=WEEK1[0], date_to=WEEK1[1])
+    assert len(offline.items) < len(everywhere.items)
