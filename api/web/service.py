@@ -91,9 +91,10 @@ class WebChats:
                 self._note(session, "web.stale")
                 return Answered.STALE
             answered = self._turn(session, event, chat.turns + 1, token=chat.token)
-            if answered is Answered.SUBMITTED and not chat.has_status_link:
-                open_status(self.engine, chat.chat_id, status_key)
-            return answered
+        if answered is Answered.SUBMITTED and not chat.has_status_link:
+            # once the session is let go: on PostgreSQL its row is locked while held
+            open_status(self.engine, chat.chat_id, status_key)
+        return answered
 
     def page(self, chat: WebChat, status_key: str) -> Page:
         """The page of a session; a registration submitted opens its status link (`status_key`)
