@@ -147,7 +147,7 @@ def open_problems(
 
 def problem_scope(scope: ReportScope) -> list[Any]:
     """Conditions keeping the problems (joined with their needs) within the scope: a region, a
-    park, a QR source, a bank (a need no bank holds is no one bank's problem)."""
+    park, a QR source, a bank (a need no bank holds is no one bank's problem), a channel."""
     where: list[Any] = [or_(col(Row.kind).not_in(_FLAGS), col(Need.status).not_in(_SETTLED))]
     if scope.region is not None:
         where.append(or_(col(Row.city) == scope.region, col(Row.county) == scope.region))
@@ -157,6 +157,8 @@ def problem_scope(scope: ReportScope) -> list[Any]:
         where.append(col(Need.source_id) == scope.source_id)
     if scope.bank_id is not None:
         where.append(col(Row.bank_id) == scope.bank_id)
+    if scope.channel is not None:
+        where.append(col(Need.channel) == scope.channel)
     return where
 
 
