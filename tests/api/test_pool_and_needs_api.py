@@ -56,7 +56,7 @@ def test_claiming_makes_an_accepted_lead_of_the_callers_own(api: Api) -> None:
         True,
         manager.staff_id,
     )
-    assert lead["contact"] == {"name": "王经理", "phone": "13800138000"}
+    assert lead["contact"] == {"name": "王经理", "phone": "13800138000", "phone_confirmed": False}
 
 
 def test_a_refused_claim_says_why(api: Api) -> None:

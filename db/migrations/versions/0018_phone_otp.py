@@ -48,8 +48,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("need") as batch:
-        batch.drop_column("contact_phone_confirmed")
+    # plain ALTER TABLE … DROP COLUMN: a batch copy of `need` would drop the table that the
+    # later tables' foreign keys (problem, visit_check) still point at, which SQLite refuses
+    op.drop_column("need", "contact_phone_confirmed")
     op.drop_index(op.f("ix_phone_code_chat_id_created_at"), "phone_code")
     op.drop_index(op.f("ix_phone_code_phone_hash_created_at"), "phone_code")
     op.drop_table("phone_code")

@@ -215,7 +215,11 @@ def test_a_delivered_message_is_replayed_with_its_id_and_the_lead_as_it_is_now(
     assert first.webhook_id == second.webhook_id == f"msg_{message.id}"
     assert first.json["data"]["status"] == "offered"
     assert second.json["data"]["status"] == "accepted"  # the lead as it is when sent
-    assert second.json["data"]["contact"] == {"name": "王经理", "phone": "13800138000"}
+    assert second.json["data"]["contact"] == {
+        "name": "王经理",
+        "phone": "13800138000",
+        "phone_confirmed": False,
+    }
     assert admin.post(f"{endpoint}/deliveries/999999/replay").status_code == 404
 
 
