@@ -65,8 +65,11 @@ def answers_context(engine: Engine, chat_id: int, key: str, lang: Lang) -> dict[
     }
 
 
-async def _form_of(request: Request, key: str, lang: Lang) -> tuple[int, dict[str, str]] | Response:
-    """The posting chat and its form, or the refusal (too many, too large, forged, unknown)."""
+async def status_form(
+    request: Request, key: str, lang: Lang, *, field: str = "answer_token", token: str = ""
+) -> tuple[int, dict[str, str]] | Response:
+    """The chat posting to its status page and its form, or the refusal (too many, too large,
+    forged — `field` must carry `token`, by default the answers' token — or unknown)."""
     wait = over_limit(request, None)
     if wait is not None:
         return refusal(lang, 429, "web.error.too_many", wait=wait)
@@ -74,7 +77,7 @@ async def _form_of(request: Request, key: str, lang: Lang) -> tuple[int, dict[st
         form = await read_form(request)
     except TooLarge:
         return refusal(lang, 413, "web.error.too_large")
-    if not hmac.compare_digest(form.get("answer_token", ""), answer_token(key)):
+    if not hmac.compare_digest(form.get(field, ""), token or answer_token(key)):
         return refusal(lang, 403, "web.error.forbidden")
     engine: Engine = request.app.state.engine
     chat_id = await anyio.to_thread.run_sync(chat_of_status, engine, key)
@@ -94,7 +97,7 @@ def _said(lang: Lang, message: str, status: int = 200, key: str = "") -> Respons
 async def visit(request: Request, key: Key, visit_id: VisitId) -> Response:
     """一键确认 / 没有来访 on a recorded visit (`answer`: confirmed or disputed)."""
     lang = lang_of(request)
-    found = await _form_of(request, key, lang)
+    found = await status_form(request, key, lang)
     if isinstance(found, Response):
         return found
     chat_id, form = found
@@ -115,7 +118,7 @@ async def visit(request: Request, key: Key, visit_id: VisitId) -> Response:
 async def complaint(request: Request, key: Key) -> Response:
     """A complaint of a bank's service or fees (or of no bank in particular)."""
     lang = lang_of(request)
-    found = await _form_of(request, key, lang)
+    found = await status_form(request, key, lang)
     if isinstance(found, Response):
         return found
     chat_id, form = found

@@ -17,8 +17,8 @@ from fastapi.responses import Response
 from sqlalchemy import Engine
 
 from api.core.deps import lang_of
-from api.web.answers import answers_context
-from api.web.guard import TooLarge, over_limit, read_form
+from api.web.answers import answers_context, status_form
+from api.web.guard import over_limit
 from api.web.render import html, refusal
 from bot.events import Command, Pressed
 from bot.result import lead_now, when
@@ -100,19 +100,11 @@ async def status(request: Request, key: Key) -> Response:
 async def withdraw(request: Request, key: Key) -> Response:
     """Withdraw consent: every need of the chat erased, the banks told, the link revoked."""
     lang = lang_of(request)
-    wait = over_limit(request, None)
-    if wait is not None:
-        return refusal(lang, 429, "web.error.too_many", wait=wait)
-    try:
-        form = await read_form(request)
-    except TooLarge:
-        return refusal(lang, 413, "web.error.too_large")
-    if not hmac.compare_digest(form.get("csrf", ""), withdraw_token(key)):
-        return refusal(lang, 403, "web.error.forbidden")
+    found = await status_form(request, key, lang, field="csrf", token=withdraw_token(key))
+    if isinstance(found, Response):
+        return found
+    chat_id, _ = found
     engine: Engine = request.app.state.engine
-    chat_id = await anyio.to_thread.run_sync(chat_of_status, engine, key)
-    if chat_id is None:
-        return refusal(lang, 404, "web.error.not_found")
     service = request.app.state.web_chats.service
 
     def erase() -> str:
