@@ -22,9 +22,14 @@ conversation's HTML; the submit answered with the status page's address, which i
 5. The bot in the same run: `bench/bot.py`'s users against `yinqi bot` and the Bot API stand-in
    (`--bot-users`), its CPU per update.
 
-Targets (issue 20): server CPU per answer ≤ the bot's per update; paced p99 ≤ 50 ms; first load
-≤ 50 KB; FCP ≤ 1.5 s on Slow 4G. The load average is printed at the start and the end: on a
-loaded machine the figures are not quiet ones, and no target is claimed then.
+Each answer's time is taken twice: the server's own, from the request's arrival to the answer's
+start (its `Server-Timing` header, the figure the metrics' histogram records), and the round trip
+the phone's client sees, which adds this one process's own queueing of 100–200 phones.
+
+Targets (issue 20): server CPU per answer ≤ the bot's per update; paced p99 of the server's time
+≤ 50 ms; first load ≤ 50 KB; FCP ≤ 1.5 s on Slow 4G. The load average is printed at the start and
+the end: when the machine was already busy at the start, the figures are not quiet ones and no
+target is claimed (the run's own phones, bot and server load it, whatever else runs).
 
 Exit status 0 when every phone registered and the database holds one web need per phone.
 """
@@ -43,7 +48,7 @@ import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -98,7 +103,8 @@ class Failed(Exception):
 
 @dataclass
 class Run:
-    latencies: list[float] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)  # round trip, as the phone waits
+    server: list[float] = field(default_factory=list)  # the server's own (`Server-Timing`)
     failures: list[str] = field(default_factory=list)
     page_bytes: int = 0
     seconds: float = 0.0
@@ -108,8 +114,10 @@ class Run:
     def answers(self) -> int:
         return len(self.latencies)
 
-    def ms(self, q: float) -> float:
-        found = sorted(x * 1000 for x in self.latencies) or [float("nan")]
+    def ms(self, q: float, *, server: bool = False) -> float:
+        """The `q` quantile of the answers' times in ms: round trip, or the server's own."""
+        times = self.server if server else self.latencies
+        found = sorted(x * 1000 for x in times) or [float("nan")]
         return found[min(len(found) - 1, int(len(found) * q))]
 
     @property
@@ -144,6 +152,9 @@ async def register(base: str, token: str, firm: Firm, number: int, run: Run,
             started = time.perf_counter()
             answered = await phone.post("/q", data=form, headers={"X-Requested-With": "fetch"})
             run.latencies.append(time.perf_counter() - started)
+            timing = answered.headers.get("server-timing", "")
+            if ";dur=" in timing:  # app;dur=<ms>: from the request's arrival to the answer's start
+                run.server.append(float(timing.split(";dur=")[1]) / 1000)
             page = answered.headers.get("x-go") or answered.text
             if answered.status_code not in (200, 204) or asks not in html.unescape(page):
                 raise Failed(f"{what}: {answered.status_code}")
@@ -205,12 +216,21 @@ def first_paint(base: str, token: str, loads: int = 3) -> float | None:
             cdp.send("Network.enable")
             cdp.send("Network.emulateNetworkConditions", SLOW_4G)
             page.goto(f"{base}/q/{token}", wait_until="load")
-            found.append(page.evaluate(
-                "performance.getEntriesByName('first-contentful-paint')[0].startTime"
-            ))  # fmt: skip
+            found.append(page.evaluate(FIRST_PAINT))
             context.close()
         browser.close()
     return float(statistics.median(found))
+
+
+FIRST_PAINT: Final = """new Promise((resolve, reject) => {
+    // the paint entry may come after the load event: wait for it (buffered: one already made)
+    setTimeout(() => reject(new Error("no first contentful paint in 30 s")), 30000);
+    new PerformanceObserver((entries, observer) => {
+        const paint = entries.getEntriesByName("first-contentful-paint")[0];
+        if (paint) { observer.disconnect(); resolve(paint.startTime); }
+    }).observe({ type: "paint", buffered: true });
+})"""
+"""The page's first contentful paint in ms from navigation start, once the page has painted."""
 
 
 def wait_up(base: str) -> None:
@@ -298,8 +318,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"web chat  `yinqi serve`, {args.database}; load average {loads}")
     for name, run in (("saturated", saturated), ("paced", paced)):
         print(f"  {name:<10} {run.answers} answers in {run.seconds:.1f} s: "
-              f"{run.answers / max(run.seconds, 1e-9):.0f}/s; p50 {run.ms(0.5):.0f} ms, "
-              f"p99 {run.ms(0.99):.0f} ms; server CPU {run.cpu_ms:.2f} ms/answer")  # fmt: skip
+              f"{run.answers / max(run.seconds, 1e-9):.0f}/s; server time p50 "
+              f"{run.ms(0.5, server=True):.1f} ms, p99 {run.ms(0.99, server=True):.1f} ms "
+              f"(round trip p50 {run.ms(0.5):.0f} ms, p99 {run.ms(0.99):.0f} ms); "
+              f"server CPU {run.cpu_ms:.2f} ms/answer")  # fmt: skip
     bot_text = f"{per_update:.2f} ms/update" if per_update is not None else "not run"
     print(f"  the bot    CPU {bot_text} (bench/bot.py's users, same run)")
     print(f"  first load {first_load:,} bytes (page, style sheet, script)")
@@ -308,11 +330,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  stored     {stored} web needs; failures {len(failures)} {failures[:3]}")
     checks = {
         "CPU/answer ≤ bot's/update": per_update is not None and web_cpu <= per_update,
-        "paced p99 ≤ 50 ms": paced.ms(0.99) <= TARGETS["p99 ms"],
+        "paced p99 ≤ 50 ms": paced.ms(0.99, server=True) <= TARGETS["p99 ms"],
         "first load ≤ 50 KB": first_load <= TARGETS["first load B"],
         "FCP ≤ 1.5 s": fcp is not None and fcp <= TARGETS["FCP ms"],
     }
-    quiet = max(load_before[0], load_after[0]) < cores / 2
+    quiet = load_before[0] < cores / 2  # the run's own load is the bench's (phones, bot, server)
     said = ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in checks.items())
     print(f"targets   {said}" + ("" if quiet else " (loaded machine: not claimed; re-run quiet)"))
     return 0 if not failures and stored == args.phones + args.paced else 1

@@ -78,7 +78,9 @@ class _WorkerPasses(Collector):
 
 class _Timing:
     """Pure ASGI middleware: counts each request and times it, by its route's path template (so
-    `/api/v1/leads/7` and `/api/v1/leads/8` are one series)."""
+    `/api/v1/leads/7` and `/api/v1/leads/8` are one series); each answer says how long the
+    server took to start it (`Server-Timing: app;dur=<ms>`, shown by a browser's developer
+    tools and read by `bench/web.py`)."""
 
     def __init__(self, app: ASGIApp, requests: Counter, latency: Histogram) -> None:
         self.app = app
@@ -96,6 +98,9 @@ class _Timing:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                took = f"app;dur={(time.perf_counter() - started) * 1000:.1f}".encode()
+                message = {**message, "headers": [*message.get("headers", ()),
+                                                  (b"server-timing", took)]}  # fmt: skip
             await send(message)
 
         try:

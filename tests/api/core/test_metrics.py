@@ -61,3 +61,11 @@ def test_metrics_can_be_kept_to_a_scraper_holding_a_token(api: Api) -> None:
         answer = client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"})
         assert answer.status_code == 200 and "yinqi_http_requests_total" in answer.text
     assert api.client.get("/metrics").status_code == 200  # unset: open, as before
+
+
+def test_each_answer_says_how_long_the_server_took(api: Api) -> None:
+    reg = register(api.seeded)
+    manager = api.as_(api.seeded.manager(reg.offers[0].bank_code))
+    for answer in (manager.get(f"/api/v1/leads/{reg.offers[0].id}"), api.client.get("/nowhere")):
+        name, took = answer.headers["server-timing"].split(";dur=")
+        assert name == "app" and 0.0 < float(took) < 60_000.0
