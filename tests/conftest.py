@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -13,6 +12,7 @@ from tests.databases import (
     PG_ENV,
     PostgresSchema,
     Seeds,
+    SqliteFiles,
     SqliteTemplate,
     backends,
     postgres_schema,
@@ -47,6 +47,15 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
 
 
 @pytest.fixture(scope="session")
+def sqlite_files(
+    sqlite_template: SqliteTemplate, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SqliteFiles]:
+    files = SqliteFiles(sqlite_template, tmp_path_factory.mktemp("sqlite"))
+    yield files
+    files.engine.dispose()
+
+
+@pytest.fixture(scope="session")
 def pg_schema() -> Iterator[PostgresSchema]:
     yield from postgres_schema()
 
@@ -58,12 +67,12 @@ def seeds(request: pytest.FixtureRequest, sqlite_template: SqliteTemplate) -> Se
 
 
 @pytest.fixture(params=backends())
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     """An empty, migrated database of its own for this test."""
     if request.param == "postgresql":
         yield request.getfixturevalue("pg_schema").fresh()
         return
-    fresh = request.getfixturevalue("sqlite_template").fresh(tmp_path)
+    fresh = request.getfixturevalue("sqlite_files").fresh()
     yield fresh
     fresh.dispose()
 

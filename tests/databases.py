@@ -8,6 +8,7 @@ tests; it is never skipped silently.
 Seeding the sample catalog through the use cases costs more than most tests it serves, so it is
 done once per process and kind of seed (`Seeds`), and each test gets the rows copied into its
 own empty database: the same rows, ids and sequence positions a seeding of its own would leave.
+So is the report tests' fortnight (`tests/db/report_story.py`) played on them (`Seeds.story`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import dataclasses
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, make_url, text
 
@@ -25,9 +27,11 @@ from db.core.engine import make_engine
 from db.core.migrate import upgrade
 from db.models import metadata
 from tests.db.builders import Seeded, seed
+from tests.db.report_story import Story, play
 
 PG_ENV = "YINQI_TEST_DATABASE_URL"
 TABLES = [t.name for t in metadata.sorted_tables]  # parents before the tables that refer to them
+T = TypeVar("T")
 
 
 def backends() -> list[str]:
@@ -54,14 +58,14 @@ class SqliteTemplate:
         shutil.copyfile(self.path, path)
         return make_engine(f"sqlite:///{path}")
 
-    def snapshot(self, managers_per_bank: int) -> tuple[Path, Seeded]:
-        """A copy of the template, seeded."""
-        directory = self.directory / f"seeded-{managers_per_bank}"
+    def snapshot(self, name: str, make: Callable[[Engine], T]) -> tuple[Path, T]:
+        """A copy of the template, filled by `make`."""
+        directory = self.directory / name
         directory.mkdir()
         engine = self.fresh(directory)
-        seeded = seed(engine, managers_per_bank=managers_per_bank)
+        made = make(engine)
         engine.dispose()
-        return directory / "test.db", seeded
+        return directory / "test.db", made
 
     @staticmethod
     def restore(engine: Engine, snapshot: Path) -> None:
@@ -76,6 +80,26 @@ class SqliteTemplate:
             connection.execute("DETACH DATABASE snapshot")
         finally:
             connection.close()
+
+
+class SqliteFiles:
+    """The SQLite databases of the tests of one process, each a copy of the template at the same
+    path, all under one engine. SQLAlchemy caches the SQL it compiles per engine: with an engine
+    of each test's own, every statement was compiled again in every test, most of a short
+    test's time (PostgreSQL's tests share their schema's engine anyway)."""
+
+    def __init__(self, template: SqliteTemplate, directory: Path) -> None:
+        self.template, self.path = template, directory / "test.db"
+        self.engine = make_engine(f"sqlite:///{self.path}")
+
+    def fresh(self) -> Engine:
+        """The engine, on a new copy of the template. The last test's file is removed, not
+        overwritten: a connection it left open keeps the old file, and never sees the new."""
+        self.engine.dispose()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
+        shutil.copyfile(self.template.path, self.path)
+        return self.engine
 
 
 class PostgresSchema:
@@ -129,11 +153,11 @@ class PostgresSchema:
             conn.commit()
         return self.engine
 
-    def snapshot(self, managers_per_bank: int) -> tuple[str, Seeded]:
-        """The tables, seeded, copied into a schema beside this one; and the SQL that copies
-        them back, sequence positions included."""
-        seeded = seed(self.fresh(), managers_per_bank=managers_per_bank)
-        copy = f"{self.schema}_seeded_{managers_per_bank}"
+    def snapshot(self, name: str, make: Callable[[Engine], T]) -> tuple[str, T]:
+        """The tables, filled by `make`, copied into a schema beside this one; and the SQL that
+        copies them back, sequence positions included."""
+        made = make(self.fresh())
+        copy = f"{self.schema}_{name}"
         self.snapshots.append(copy)
         with self.engine.connect() as conn:
             conn.exec_driver_sql(f'CREATE SCHEMA "{copy}"')
@@ -149,11 +173,11 @@ class PostgresSchema:
         restore = [
             *(f'INSERT INTO "{table}" SELECT * FROM "{copy}"."{table}"' for table in TABLES),
             *(
-                f"SELECT setval('\"{name}\"', {value or 1}, {'true' if value else 'false'})"
-                for name, value in positions
+                f"SELECT setval('\"{sequence}\"', {value or 1}, {'true' if value else 'false'})"
+                for sequence, value in positions
             ),
         ]
-        return "; ".join(restore), seeded
+        return "; ".join(restore), made
 
     def restore(self, engine: Engine, snapshot: str) -> None:
         with engine.connect() as conn:
@@ -182,24 +206,48 @@ class Seeds:
 
     def __init__(self, template: SqliteTemplate, postgres: PostgresSchema | None) -> None:
         self.template, self.postgres = template, postgres
-        self.made: dict[tuple[str, int], tuple[object, Seeded]] = {}
+        self.made: dict[tuple[str, str], tuple[object, object]] = {}
 
     def into(self, engine: Engine, *, managers_per_bank: int) -> Seeded:
         """`seed(engine, managers_per_bank=…)` on `engine`'s empty database, by copying."""
+        seeded = self._copied(
+            engine,
+            f"seeded_{managers_per_bank}",
+            lambda e: seed(e, managers_per_bank=managers_per_bank),
+        )
+        return _rebound(seeded, engine)
+
+    def story(self, engine: Engine, *, managers_per_bank: int) -> Story:
+        """The report tests' fortnight played on those seeds (`report_story.play`), on
+        `engine`'s empty database, by copying."""
+        story = self._copied(
+            engine,
+            f"story_{managers_per_bank}",
+            lambda e: play(seed(e, managers_per_bank=managers_per_bank)),
+        )
+        return dataclasses.replace(story, seeded=_rebound(story.seeded, engine))
+
+    def _copied(self, engine: Engine, name: str, make: Callable[[Engine], T]) -> T:
+        """What `make` made in an empty database, its rows copied into `engine`'s empty one."""
         kind = engine.dialect.name
         store = self.postgres if kind == "postgresql" else self.template
         assert store is not None, "a PostgreSQL engine without the PostgreSQL schema"
-        key = (kind, managers_per_bank)
+        key = (kind, name)
         if key not in self.made:
-            self.made[key] = store.snapshot(managers_per_bank)
+            self.made[key] = store.snapshot(name, make)
             if kind == "postgresql":
-                store.fresh()  # snapshot() seeded the test's schema: empty it again
-        snapshot, seeded = self.made[key]
+                store.fresh()  # snapshot() filled the test's schema: empty it again
+        snapshot, made = self.made[key]
         store.restore(engine, snapshot)  # type: ignore[arg-type]
-        return dataclasses.replace(
-            seeded,
-            engine=engine,
-            managers={bank: list(actors) for bank, actors in seeded.managers.items()},
-            bank_admins=dict(seeded.bank_admins),
-            tokens=dict(seeded.tokens),
-        )
+        return made  # type: ignore[return-value]
+
+
+def _rebound(seeded: Seeded, engine: Engine) -> Seeded:
+    """The seeds as made elsewhere, on `engine` (a copy of each mutable part)."""
+    return dataclasses.replace(
+        seeded,
+        engine=engine,
+        managers={bank: list(actors) for bank, actors in seeded.managers.items()},
+        bank_admins=dict(seeded.bank_admins),
+        tokens=dict(seeded.tokens),
+    )

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import TypeAdapter
-from sqlmodel import Session
 
-from api.core.deps import Caller, CallerDep, Now, ReadSession, WriteSession, known_query
+from api.core.deps import CallerDep, Now, ReadSession, WriteSession, known_query
 from api.routes import PREFIX, LeadId, Total, errors, shaped
 from api.schemas.common import IsoTime
 from api.schemas.leads import (
@@ -20,7 +18,6 @@ from api.schemas.leads import (
     LeadPageOut,
     ReassignIn,
 )
-from db.core.engine import READ_ONLY
 from db.core.vocabulary import AssignmentStatus
 from db.leads import assignments
 from db.leads.queries import MAX_PAGE, LeadPage, get_lead, list_leads
@@ -31,18 +28,6 @@ router = APIRouter(prefix=PREFIX, tags=["leads"], dependencies=[Depends(known_qu
 PAGE_WRITER = TypeAdapter(LeadPage)
 """A page of leads to JSON, in `LeadPageOut`'s shape: pydantic's serializer built once for
 the read model's type writes twice as fast as one inferring each value's type."""
-
-
-def read_back(session: Session, caller: Caller, lead_id: int, now: datetime) -> LeadOut:
-    """The lead as it is after a change: read in a new, read-only transaction of the session
-    the change was made (and committed) in."""
-    session.connection(execution_options={READ_ONLY: True})
-    try:
-        return LeadOut.model_validate(
-            get_lead(session, actor=caller.actor, lead_id=lead_id, now=now)
-        )
-    finally:
-        session.rollback()
 
 
 @router.get("/leads", response_model=LeadPageOut, responses=errors(401, 403, 422))
@@ -106,8 +91,8 @@ def timeline(lead_id: LeadId, session: ReadSession, caller: CallerDep) -> LeadEv
 def accept(lead_id: LeadId, session: WriteSession, caller: CallerDep, now: Now) -> LeadOut:
     """Accept an offered lead (within 1 working day); the firm's contact becomes visible and
     the firm is told."""
-    assignments.accept(session, lead_id=lead_id, actor=caller.actor, now=now)
-    return read_back(session, caller, lead_id, now)
+    accepted = assignments.accept(session, lead_id=lead_id, actor=caller.actor, now=now)
+    return LeadOut.model_validate(accepted)
 
 
 @router.post(
@@ -121,7 +106,7 @@ def decline(
     now: Now,
 ) -> LeadOut:
     """Give the lead up, saying why; the need goes to the next eligible bank."""
-    assignments.decline(
+    declined = assignments.decline(
         session,
         lead_id=lead_id,
         actor=caller.actor,
@@ -129,7 +114,7 @@ def decline(
         detail=body.detail,
         now=now,
     )
-    return read_back(session, caller, lead_id, now)
+    return LeadOut.model_validate(declined)
 
 
 @router.post(
@@ -145,7 +130,7 @@ def follow_up(
     """Record a follow-up: contacted, visited (effective or not), credit granted (amount, rate,
     product; the kind of loan, guarantee, fees and term), loan issued (amount; terms it
     restates). Each moves the lead on; steps may be skipped, never undone."""
-    assignments.record_follow_up(
+    followed = assignments.record_follow_up(
         session,
         lead_id=lead_id,
         actor=caller.actor,
@@ -159,7 +144,7 @@ def follow_up(
         note=body.note,
         now=now,
     )
-    return read_back(session, caller, lead_id, now)
+    return LeadOut.model_validate(followed)
 
 
 @router.post(
@@ -173,7 +158,7 @@ def reassign(
     now: Now,
 ) -> LeadOut:
     """(bank admin) Hand the lead to another active manager of the bank."""
-    assignments.reassign(
+    moved = assignments.reassign(
         session, lead_id=lead_id, manager_id=body.manager, actor=caller.actor, now=now
     )
-    return read_back(session, caller, lead_id, now)
+    return LeadOut.model_validate(moved)

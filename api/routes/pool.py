@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, Query
 
 from api.core.deps import CallerDep, Now, ReadSession, WriteSession, known_query
 from api.routes import PREFIX, NeedId, Total, errors
-from api.routes.leads import read_back
 from api.schemas.leads import LeadOut
 from api.schemas.pool import PoolPageOut
 from db.leads import assignments
@@ -45,4 +44,4 @@ def claim(need_id: NeedId, session: WriteSession, caller: CallerDep, now: Now) -
     when the firm is at its bank limit or the bank holds or held it; claims racing for the last
     slot never break the limit."""
     taken = assignments.claim(session, need_id=need_id, actor=caller.actor, now=now)
-    return read_back(session, caller, taken.id, now)
+    return LeadOut.model_validate(taken)

@@ -1,4 +1,8 @@
-"""Use cases on leads: claim, offer, accept, decline, expire, reassign, record a follow-up."""
+"""Use cases on leads: claim, offer, accept, decline, expire, reassign, record a follow-up.
+
+What bank staff do to a lead (claim, accept, decline, reassign, record a follow-up) hands back
+the lead as they now see it (`db.leads.queries.LeadRecord`, what the API shows), read in the
+use case's own transaction: the caller shows it without reading the lead again."""
 
 from __future__ import annotations
 
@@ -38,6 +42,7 @@ from db.leads.mechanics import (
     record,
     slots_left,
 )
+from db.leads.queries import LeadRecord, get_lead
 from db.leads.terms import checked_terms, put_terms, terms_payload
 from db.leads.views import Lead, lead, lead_of
 from db.models import (
@@ -107,7 +112,7 @@ def claim(
     actor: Actor,
     now: datetime | None = None,
     policy: Policy = DEFAULT_POLICY,
-) -> Lead:
+) -> LeadRecord:
     """A bank's manager (or admin) takes an open need the bank is eligible for; it is theirs,
     accepted, at once. Refused when the firm is at its bank limit or the bank holds it already."""
     now = now or utcnow()
@@ -135,7 +140,7 @@ def claim(
         notify_bank(session, new, event_id, Notice.BANK_NEW_LEAD, now)
     who = serving_desk(session, new.manager_id, fit.branch_id) if need.chat_id is not None else {}
     notify_firm(session, need, event_id, Notice.FIRM_ACCEPTED, now, bank=fit.name, **who)
-    return lead_of(new, fit)
+    return _shown(session, new.id or 0, actor, now)
 
 
 @use_case
@@ -220,18 +225,27 @@ def offer_next(
 
 
 @use_case
-def accept(session: Session, *, lead_id: int, actor: Actor, now: datetime | None = None) -> Lead:
+def accept(
+    session: Session, *, lead_id: int, actor: Actor, now: datetime | None = None
+) -> LeadRecord:
     """The bank takes the offered lead; the firm's contact becomes visible to it."""
     now = now or utcnow()
     assignment, need = _lead_for(session, lead_id, actor)
     if assignment.status == AssignmentStatus.ACCEPTED and _accepted_by(session, assignment, actor):
-        return lead(session, assignment)  # a retry after a timeout: the same answer, nothing twice
+        return _shown(session, lead_id, actor, now)  # a retry: the same answer, nothing twice
     event_id = move(session, assignment, AssignmentStatus.ACCEPTED, now=now, actor=actor)
     bank = session.get(Bank, assignment.bank_id)
     who = serving_desk(session, assignment.manager_id, assignment.branch_id)
     bank_name = bank.name if bank else ""
     notify_firm(session, need, event_id, Notice.FIRM_ACCEPTED, now, bank=bank_name, **who)
-    return lead(session, assignment)
+    return _shown(session, lead_id, actor, now)
+
+
+def _shown(session: Session, lead_id: int, actor: Actor, now: datetime) -> LeadRecord:
+    """The lead as `actor` now sees it, read in this use case's transaction (its changes
+    flushed first: the read goes past the session's objects)."""
+    session.flush()
+    return get_lead(session, actor=actor, lead_id=lead_id, now=now)
 
 
 def serving_desk(session: Session, manager_id: int | None, branch_id: int | None) -> dict[str, str]:
@@ -271,7 +285,7 @@ def decline(
     detail: str = "",
     now: datetime | None = None,
     policy: Policy = DEFAULT_POLICY,
-) -> Lead:
+) -> LeadRecord:
     """The bank gives the lead up, saying why (000 §一); the next eligible bank is offered it."""
     now = now or utcnow()
     try:
@@ -293,7 +307,7 @@ def decline(
     notify_firm(session, need, event_id, Notice.FIRM_DECLINED, now, bank=bank.name if bank else "")
     _lead_problem(session, ProblemKind.DECLINED, reason.value, assignment, need, now)
     offer_next(session, need, now=now, actor=Actor.system(), policy=policy)
-    return lead(session, assignment)
+    return _shown(session, lead_id, actor, now)
 
 
 @use_case
@@ -343,7 +357,7 @@ def reassign(
     manager_id: int,
     actor: Actor,
     now: datetime | None = None,
-) -> Lead:
+) -> LeadRecord:
     """A bank admin hands a lead to another active manager of the same bank."""
     now = now or utcnow()
     if not actor.may(Role.BANK_ADMIN, Role.ADMIN):
@@ -368,7 +382,7 @@ def reassign(
     )
     notify_bank(session, assignment, event_id, Notice.BANK_NEW_LEAD, now)
     emit_lead(session, EventType.LEAD_REASSIGNED, assignment, event_id, now)
-    return lead(session, assignment)
+    return _shown(session, lead_id, actor, now)
 
 
 @use_case
@@ -386,7 +400,7 @@ def record_follow_up(
     terms: LoanTerms | None = None,
     note: str = "",
     now: datetime | None = None,
-) -> Lead:
+) -> LeadRecord:
     """Record what the bank did: contacted the firm, visited it (effective or not), granted
     credit (amount, rate, product, terms), issued the loan (amount; terms it restates)."""
     now = now or utcnow()
@@ -439,7 +453,7 @@ def record_follow_up(
         need.status, need.updated_at = NeedStatus.FULFILLED, now
         session.add(need)
         notify_firm(session, need, event_id, Notice.FIRM_LOAN_ISSUED, now, bank=bank_name)
-    return lead(session, assignment)
+    return _shown(session, lead_id, actor, now)
 
 
 def _catalog_guarantee(session: Session, typed: str) -> str:

@@ -83,6 +83,17 @@ class Mark:
     need_id: int = 0
 
 
+_MARK_FIELDS: Final = ("event_id", "assignment_id", "need_id")
+MARK: Final = Mark(*(bindparam(f"mark_{k}", type_=Integer) for k in _MARK_FIELDS))  # type: ignore[arg-type]
+"""The mark as bound parameters (`mark_values`): the statements a report reads the copies with
+are built once on it, and serve every mark."""
+
+
+def mark_values(mark: Mark) -> dict[str, int]:
+    """The bound values of `MARK` for `mark`."""
+    return {f"mark_{k}": getattr(mark, k) for k in _MARK_FIELDS}
+
+
 _MARK: Final = select(
     report_copy_mark.c.event_id, report_copy_mark.c.assignment_id, report_copy_mark.c.need_id
 ).where(report_copy_mark.c.id == 1)
@@ -240,6 +251,7 @@ def fresh_visits(name: str) -> Any:
 
 
 # ---- what a report reads -------------------------------------------------------------------
+# (on a mark and a scope whose values are values or bound parameters: `MARK`, `ScopeShape`)
 
 
 def _region(rows: Any, scope: ReportScope) -> list[ColumnElement[bool]]:
@@ -285,19 +297,19 @@ def _merged(
     ).subquery(name)
 
 
-def lead_rows(session: Session, mark: Mark, scope: ReportScope, name: str) -> Subquery:
+def lead_rows(mark: Mark, scope: ReportScope, name: str) -> Subquery:
     """The leads in scope as the report counts them: copies where unchanged, fresh elsewhere."""
     fresh = fresh_leads(name).subquery("fresh_lead")
     return _merged(report_lead, fresh, changed_leads(mark), scope, "lead_rows", changes=False)
 
 
-def need_rows(session: Session, mark: Mark, scope: ReportScope, name: str) -> Subquery:
+def need_rows(mark: Mark, scope: ReportScope, name: str) -> Subquery:
     """The needs in scope as the report counts them."""
     fresh = fresh_needs(name).subquery("fresh_need")
     return _merged(report_need, fresh, changed_needs(mark), scope, "need_rows", changes=False)
 
 
-def visit_rows(session: Session, mark: Mark, scope: ReportScope, name: str) -> Subquery:
+def visit_rows(mark: Mark, scope: ReportScope, name: str) -> Subquery:
     """The visits in scope: copies where unchanged, fresh elsewhere."""
     fresh = fresh_visits(name).subquery("fresh_visit")
     return _merged(report_visit, fresh, changed_visits(mark), scope, "visit_rows", changes=False)
@@ -306,19 +318,19 @@ def visit_rows(session: Session, mark: Mark, scope: ReportScope, name: str) -> S
 # ---- what changed since the day sums were made (`db/reports/day_sums.py`) -----------------
 
 
-def lead_changes(session: Session, mark: Mark, scope: ReportScope, name: str) -> Subquery:
+def lead_changes(mark: Mark, scope: ReportScope, name: str) -> Subquery:
     """What the leads changed since the mark add to the copies' figures."""
     fresh = fresh_leads(name).subquery("fresh_lead")
     return _merged(report_lead, fresh, changed_leads(mark), scope, "lead_changes", changes=True)
 
 
-def need_changes(session: Session, mark: Mark, scope: ReportScope, name: str) -> Subquery:
+def need_changes(mark: Mark, scope: ReportScope, name: str) -> Subquery:
     """What the needs changed since the mark add to the copies' figures."""
     fresh = fresh_needs(name).subquery("fresh_need")
     return _merged(report_need, fresh, changed_needs(mark), scope, "need_changes", changes=True)
 
 
-def visit_changes(session: Session, mark: Mark, scope: ReportScope, name: str) -> Subquery:
+def visit_changes(mark: Mark, scope: ReportScope, name: str) -> Subquery:
     """What the visits logged, disputed or ruled on since the mark add to the copies'
     figures."""
     fresh = fresh_visits(name).subquery("fresh_visit")
@@ -447,9 +459,6 @@ def _refresh(connection: Connection, name: str, upto: Mark | None) -> bool:
         moved = {k: max(getattr(upto, k), getattr(mark, k)) for k in _MARK_FIELDS}
         connection.execute(update(report_copy_mark).where(report_copy_mark.c.id == 1), moved)
     return True
-
-
-_MARK_FIELDS: Final = ("event_id", "assignment_id", "need_id")
 
 
 @cache

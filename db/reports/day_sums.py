@@ -18,7 +18,8 @@ stale the copies are. A report narrowed to a region, bank, park or QR code reads
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any, Final
 
 from sqlalchemy import (
@@ -37,6 +38,8 @@ from sqlmodel import Session
 
 from db.models.report_copies import DAY_SUMS, report_day
 from db.reports.lead_rows import (
+    AS_OF_DAY,
+    DAYS,
     NEED_MEASURES,
     VISIT_MEASURES,
     Measure,
@@ -57,7 +60,7 @@ _ZERO: Final = literal_column("0", Integer)  # written into the SQL: no paramete
 def lead_day_measures(dim: str) -> list[Measure]:
     """What a lead adds to the sums of `dim`: its counted figures (by bank, also the needs the
     bank received), and whether it has hours to accept and to contact (the medians' counts)."""
-    measures = lead_measures(None, by_bank=dim == "bank")
+    measures = lead_measures(before=False, by_bank=dim == "bank")
     return [m for m in measures if m.median is None] + [timed(m) for m in measures if m.median]
 
 
@@ -121,26 +124,35 @@ def read_day_sums(
     *,
     dim: str,
     by: str | None,
-    days: tuple[int, int],
-    measures: Sequence[Measure],
+    measures: tuple[Measure, ...],
+    values: Mapping[str, Any],
 ) -> dict[Any, list[Any]]:
-    """Each measure's sum over the days `days` (a measure with `before`: the days before it),
-    per key of `dim` (`by` "key"), per week's Monday as a day number (`by` "week"), or in all
-    (`by` None, under the key None); keys as the copies have them (an id, a county; None for
-    none)."""
+    """Each measure's sum over the period's days (`DAYS` in `values`; a measure with `before`:
+    the days before `AS_OF_DAY`), per key of `dim` (`by` "key"), per week's Monday as a day
+    number (`by` "week"), or in all (`by` None, under the key None); keys as the copies have
+    them (an id, a county; None for none)."""
+    query = _day_sums_query(dim, by, measures)
+    if by is None:
+        return {None: list(session.execute(query, values).one())}
+    found = session.execute(query, values).all()
+    return {_key(dim, by, k): list(sums) for *sums, k in found}
+
+
+@cache
+def _day_sums_query(dim: str, by: str | None, measures: tuple[Measure, ...]) -> Any:
+    """What `read_day_sums` runs: built once for each question, the days bound."""
     r = report_day.c
     sums = []
     for m in measures:
-        when: ColumnElement[bool] = on_days(r.day, *days)
-        if m.before is not None:
-            when = when & (r.day < m.before)
+        when: ColumnElement[bool] = on_days(r.day, *DAYS)
+        if m.before:
+            when = when & (r.day < AS_OF_DAY)
         sums.append(func.sum(r[m.name]).filter(when))
-    query = select(*sums).where(r.dim == dim, on_days(r.day, *days))
+    query = select(*sums).where(r.dim == dim, on_days(r.day, *DAYS))
     if by is None:
-        return {None: list(session.execute(query).one())}
+        return query
     key = monday_of(r.day) if by == "week" else r.key
-    found = session.execute(query.add_columns(key).group_by(key)).all()
-    return {_key(dim, by, k): list(values) for *values, k in found}
+    return query.add_columns(key).group_by(key)
 
 
 def _key(dim: str, by: str, key: Any) -> Any:

@@ -24,28 +24,35 @@ two index walks instead of every lead.
 Each lead, need and visit falls in one group, so a counted figure's total is the sum of its
 groups; a median's is not: PostgreSQL yields it with the groups (GROUPING SETS ((key), ())),
 SQLite runs the median again without the key.
+
+Each statement is built once for each shape of report (the database, which of the scope's
+narrowings are set, the grouping, whether the day sums are read: `_Shape`), its values bound
+when it runs (the days, the report's moment, the copies' mark, the scope's values: `_values`):
+building the statements and SQLAlchemy's keys for its cache of compiled SQL cost more than the
+database took to run them.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import cache
 from typing import Any, Final
 
-from sqlalchemy import and_, case, func, or_, select, tuple_
+from sqlalchemy import and_, bindparam, case, func, or_, select, tuple_
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col
 
 from db.leads.assignments import CLOCK_SKEW
 from db.models import Assignment
 from db.reports.copies import (
-    Mark,
+    MARK,
     held_mark,
     lead_changes,
     lead_rows,
     mark_of,
+    mark_values,
     need_changes,
     need_rows,
     visit_changes,
@@ -53,6 +60,7 @@ from db.reports.copies import (
 )
 from db.reports.day_sums import DIMS, WHOLE, read_day_sums
 from db.reports.lead_rows import (
+    DAYS,
     NEED_MEASURES,
     VISIT_MEASURES,
     Measure,
@@ -65,8 +73,15 @@ from db.reports.lead_rows import (
     timed,
 )
 from db.reports.medians import rank_medians
-from db.reports.scope import Period, ReportScope
-from db.reports.sql import day_of, dialect, medians, monday_of, week_key_of_day
+from db.reports.scope import Period, ReportScope, ScopeShape, scope_values
+from db.reports.sql import (
+    day_of,
+    dialect,
+    median_query,
+    medians_found,
+    monday_of,
+    week_key_of_day,
+)
 from matching.workdays import CHINA_TZ
 
 TOTAL: Final = "total"
@@ -77,6 +92,12 @@ Figures = dict[Any, dict[str, Any]]
 _COPIED: Final = {**DIMS, CHANNEL: "channel"}  # the copies' column of each grouping but by week
 _SUMMED: Final = frozenset({None, WEEK, *DIMS})
 """Groupings the day sums are kept for (by channel: the copies, three groups at most)."""
+
+# the report's moments, bound (`_values`)
+_TOUCHED_SINCE: Final[Any] = bindparam("touched_since")  # the period's start less the skew
+_SINCE: Final[Any] = bindparam("since")  # the start of the report's day
+_AS_OF: Final[Any] = bindparam("as_of")  # the report's moment
+_PERIOD: Final[tuple[Any, Any]] = (bindparam("period_start"), bindparam("period_end"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,15 +121,50 @@ class _Grouping:
 
 
 @dataclass(frozen=True, slots=True)
+class _Shape:
+    """What a report's statements depend on but their bound values: each statement is built
+    once per shape."""
+
+    dialect: str
+    scope: ScopeShape
+    grouping: _Grouping
+    summed: bool  # read the day sums and what changed since the copies' mark (for everyone)
+
+    @property
+    def measures(self) -> tuple[Measure, ...]:
+        """The lead figures, by bank also the needs each bank received."""
+        return lead_measures(before=True, by_bank=self.grouping.by == BANK or self.scope.bank)
+
+    @property
+    def counted(self) -> tuple[Measure, ...]:
+        """The lead figures counted (with the day sums: the medians' counts too)."""
+        counted = tuple(m for m in self.measures if m.median is None)
+        return counted + tuple(timed(m) for m in self.medians) if self.summed else counted
+
+    @property
+    def medians(self) -> tuple[Measure, ...]:
+        return tuple(m for m in self.measures if m.median)
+
+
+@dataclass(frozen=True, slots=True)
 class _Report:
     session: Session
-    scope: ReportScope
-    period: Period
-    days: tuple[int, int]  # the period's first and last day numbers
-    grouping: _Grouping
-    mark: Mark
-    dialect: str
-    summed: bool  # read the day sums and what changed since the copies' mark (for everyone)
+    shape: _Shape
+    values: dict[str, Any]  # what the statements' parameters are bound to
+
+    @property
+    def grouping(self) -> _Grouping:
+        return self.shape.grouping
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """A report's statement and what its columns are: the group's key (`keyed`), then the
+    figures `names`."""
+
+    statement: Any
+    names: tuple[str, ...]
+    keyed: bool
 
 
 def progress_figures(
@@ -122,46 +178,45 @@ def progress_figures(
     if len(mondays) == 1:  # the period's figures are its one week's
         total = progress_figures(session, scope, period, None, as_of).get(TOTAL, {})
         return {mondays[0]: total, **({TOTAL: total} if total else {})}
-    days = (day_of(period.date_from), day_of(period.date_to))
     # for everyone, the day sums, exact with the changes since the mark they were made at, if
     # no refresh is moving them (held still while the report reads); else the copies, exact
     # whenever they move
     held = held_mark(session) if scope == ReportScope() and group in _SUMMED else None
     summed = held is not None
     mark = held if held is not None else mark_of(session)
-    report = _Report(session, scope, period, days, _Grouping(group), mark, dialect(session), summed)
-    figures: Figures = defaultdict(dict)
+    shape = _Shape(dialect(session), ScopeShape.of(scope), _Grouping(group), summed)
     today = as_of.astimezone(CHINA_TZ).date()
-    measures = lead_measures(day_of(today), by_bank=group == BANK or scope.bank_id is not None)
-    counted = [m for m in measures if m.median is None]
-    medians = [m for m in measures if m.median]
-    if summed:  # in one read: the leads', the visits', and but by bank the needs' day sums
-        counted += [timed(m) for m in medians]
-        needs = NEED_MEASURES if group != BANK else ()
-        _add_day_sums(report, figures, [*counted, *VISIT_MEASURES, *needs])
-        leads = lead_changes(session, report.mark, scope, report.dialect)
-    else:
-        leads = lead_rows(session, report.mark, scope, report.dialect)
-    touched = _touched(leads, period, days)
-    if group == WEEK:
-        _count_leads_by_week(report, figures, leads, touched, counted)
-    else:
-        named = [(m.name, aggregate(m, leads, days)) for m in counted]
-        key = report.grouping.key(leads, "created_day")
-        _run(report, figures, key, named, select().select_from(leads).where(touched))
     since = datetime.combine(today, time.min, tzinfo=CHINA_TZ).astimezone(UTC)
+    values = {
+        "first_day": day_of(period.date_from),
+        "last_day": day_of(period.date_to),
+        "as_of_day": day_of(today),
+        "touched_since": period.start - CLOCK_SKEW,
+        "since": since,
+        "as_of": as_of,
+        "period_start": period.start,
+        "period_end": period.end,
+        **mark_values(mark),
+        **scope_values(scope),
+    }
+    report = _Report(session, shape, values)
+    figures: Figures = defaultdict(dict)
+    if summed:  # in one read: the leads', the visits', and but by bank the needs' day sums
+        needs = NEED_MEASURES if group != BANK else ()
+        _add_day_sums(report, figures, (*shape.counted, *VISIT_MEASURES, *needs))
+    if group == WEEK:
+        _count_leads_by_week(report, figures)
+    else:
+        _run(report, figures, _lead_counts(shape))
     if since < as_of and since < period.end and as_of > period.start:
-        _count_overdue_today(report, figures, since, as_of)
+        _count_overdue_today(report, figures, since)
     if scope.bank_id is None:  # needs registered; by bank, only the total's (each need once,
         _count_needs(report, figures)  # not the sum of the banks')
     _count_visits(report, figures)
-    if summed and report.dialect == "postgresql":
-        rank_medians(session, report.mark, figures, medians, days, group)
-    else:
-        if summed:  # SQLite: the medians want every lead's row, not the changes alone
-            leads = lead_rows(session, report.mark, scope, report.dialect)
-            touched = _touched(leads, period, days)
-        _medians(report, figures, leads, touched, medians)
+    if summed and shape.dialect == "postgresql":
+        rank_medians(session, figures, shape.medians, group, values)
+    else:  # SQLite with the day sums too: the medians want every lead's row, not the changes
+        _medians(report, figures)
     listed = {k: _counted(f) for k, f in figures.items()}
     listed = {k: f for k, f in listed.items() if f}
     return {**{monday: {} for monday in mondays}, **listed}
@@ -177,7 +232,7 @@ def _counted(found: dict[str, Any]) -> dict[str, Any]:
 
 
 def _add_day_sums(
-    report: _Report, figures: Figures, measures: Sequence[Measure], *, needs: bool = False
+    report: _Report, figures: Figures, measures: tuple[Measure, ...], *, needs: bool = False
 ) -> None:
     """Add the day sums of the measures to each group's figures and to the total's (by bank,
     the needs registered only to the total's: each need once)."""
@@ -189,8 +244,8 @@ def _add_day_sums(
         report.session,
         dim=dim,
         by=None if by is None else WEEK if by == WEEK else "key",
-        days=report.days,
         measures=measures,
+        values=report.values,
     )
     names = [m.name for m in measures]
     for k, values in found.items():
@@ -205,41 +260,58 @@ def _mondays(period: Period) -> list[str]:
     return [(first + timedelta(weeks=n)).isoformat() for n in range(weeks)]
 
 
-def _touched(leads: Any, period: Period, days: tuple[int, int]) -> ColumnElement[bool]:
+@cache
+def _leads(shape: _Shape, *, changes: bool) -> Any:
+    """The lead rows in the shape's scope (`changes`: what changed since the mark)."""
+    rows = lead_changes if changes else lead_rows
+    return rows(MARK, shape.scope.bound(), shape.dialect)
+
+
+def _touched(leads: Any) -> ColumnElement[bool]:
     """The leads with a moment or a deadline that may fall in the period: made before it ends
     and changed since it began (less the clock skew: a step's reported time may lie that far
     after the change that recorded it), or with deadlines spanning part of it (a lead's
     deadlines all lie between `accept_by` and `final_by`: `matching.leads`)."""
-    first, last = days
+    first, last = DAYS
     r = leads.c
-    changed = and_(r.updated_at >= period.start - CLOCK_SKEW, r.created_day <= last)
+    changed = and_(r.updated_at >= _TOUCHED_SINCE, r.created_day <= last)
     return or_(changed, and_(r.final_by_day >= first, r.accept_by_day <= last))
 
 
-def _run(
-    report: _Report,
-    figures: Figures,
-    key: Any,
-    named: Sequence[tuple[str, Any]],
-    query: Any,
-) -> None:
-    """Run `query` with the `named` counts and sums per `key`, adding each group's values to
-    the group's figures and to the total's; with no key, to the total's alone."""
+def _grouped(key: Any, named: list[tuple[str, Any]], query: Any) -> _Query:
+    """`query` with the `named` counts and sums per `key` (None: over it all)."""
+    names = tuple(n for n, _ in named)
     aggregates = [aggregate for _, aggregate in named]
-    names = [n for n, _ in named]
     if key is None:
-        for row in report.session.execute(query.with_only_columns(*aggregates)).all():
-            _add(figures[TOTAL], names, row)
+        return _Query(query.with_only_columns(*aggregates), names, keyed=False)
+    return _Query(query.with_only_columns(key, *aggregates).group_by(key), names, keyed=True)
+
+
+def _run(report: _Report, figures: Figures, query: _Query) -> None:
+    """Run `query`, adding each group's values to the group's figures and to the total's; with
+    no key, to the total's alone."""
+    found = report.session.execute(query.statement, report.values).all()
+    if not query.keyed:
+        for row in found:
+            _add(figures[TOTAL], query.names, row)
         return
-    grouped = query.with_only_columns(key, *aggregates).group_by(key)
-    for k, *found in report.session.execute(grouped).all():
+    for k, *values in found:
         for into in (figures[report.grouping.found(k)], figures[TOTAL]):
-            _add(into, names, found)
+            _add(into, query.names, values)
 
 
-def _add(into: dict[str, Any], names: Sequence[str], found: Sequence[Any]) -> None:
+def _add(into: dict[str, Any], names: tuple[str, ...] | list[str], found: Any) -> None:
     for name, value in zip(names, found, strict=True):
         into[name] = into.get(name, 0) + int(value or 0)
+
+
+@cache
+def _lead_counts(shape: _Shape) -> _Query:
+    """One pass over the leads the period touches, a filtered aggregate per figure."""
+    leads = _leads(shape, changes=shape.summed)
+    named = [(m.name, aggregate(m, leads, DAYS)) for m in shape.counted]
+    key = shape.grouping.key(leads, "created_day")
+    return _grouped(key, named, select().select_from(leads).where(_touched(leads)))
 
 
 def _count_needs(report: _Report, figures: Figures) -> None:
@@ -247,16 +319,9 @@ def _count_needs(report: _Report, figures: Figures) -> None:
     again: by bank, the total's alone, in place of the sum of the banks' (each need once)."""
     by_bank = report.grouping.by == BANK
     found: Figures = defaultdict(dict)
-    if report.summed:  # the day sums' are in (by bank, the total's are read here)
-        if by_bank:
-            _add_day_sums(report, found, NEED_MEASURES, needs=True)
-        needs = need_changes(report.session, report.mark, report.scope, report.dialect)
-    else:
-        needs = need_rows(report.session, report.mark, report.scope, report.dialect)
-    query = select().select_from(needs).where(on_days(needs.c.created_day, *report.days))
-    named = [(m.name, aggregate(m, needs, report.days)) for m in NEED_MEASURES]
-    key = report.grouping.key(needs, "created_day", needs=True)
-    _run(report, found, key, named, query)
+    if report.shape.summed and by_bank:  # the day sums' are in (by bank, the total's are here)
+        _add_day_sums(report, found, NEED_MEASURES, needs=True)
+    _run(report, found, _need_counts(report.shape))
     if by_bank:
         figures[TOTAL].update(found[TOTAL])
         return
@@ -264,85 +329,128 @@ def _count_needs(report: _Report, figures: Figures) -> None:
         _add(figures[k], list(values), list(values.values()))
 
 
+@cache
+def _need_counts(shape: _Shape) -> _Query:
+    rows = need_changes if shape.summed else need_rows
+    needs = rows(MARK, shape.scope.bound(), shape.dialect)
+    query = select().select_from(needs).where(on_days(needs.c.created_day, *DAYS))
+    named = [(m.name, aggregate(m, needs, DAYS)) for m in NEED_MEASURES]
+    return _grouped(shape.grouping.key(needs, "created_day", needs=True), named, query)
+
+
 def _count_visits(report: _Report, figures: Figures) -> None:
     """Visits recorded in the period (placed by the event log's time, when the manager recorded
     them), and those the manager marked effective."""
-    scope, mark = report.scope, report.mark
-    if report.summed:  # the day sums' are in: what was logged since
-        visits = visit_changes(report.session, mark, scope, report.dialect)
-    else:
-        visits = visit_rows(report.session, mark, scope, report.dialect)
-    query = select().select_from(visits).where(on_days(visits.c.day, *report.days))
-    named = [(m.name, aggregate(m, visits, report.days)) for m in VISIT_MEASURES]
-    _run(report, figures, report.grouping.key(visits, "day"), named, query)
+    _run(report, figures, _visit_counts(report.shape))
 
 
-def _count_overdue_today(
-    report: _Report, figures: Figures, since: datetime, as_of: datetime
-) -> None:
+@cache
+def _visit_counts(shape: _Shape) -> _Query:
+    rows = visit_changes if shape.summed else visit_rows  # summed: what was logged since
+    visits = rows(MARK, shape.scope.bound(), shape.dialect)
+    query = select().select_from(visits).where(on_days(visits.c.day, *DAYS))
+    named = [(m.name, aggregate(m, visits, DAYS)) for m in VISIT_MEASURES]
+    return _grouped(shape.grouping.key(visits, "day"), named, query)
+
+
+def _count_overdue_today(report: _Report, figures: Figures, since: datetime) -> None:
     """The deadlines due on the report's own day, before its moment, and missed: counted from
     the leads themselves (the rows count only the days wholly before it)."""
-    deadlines = overdue_today(report.scope, report.period, since, as_of)
+    query = _overdue_counts(report.shape)
+    if report.grouping.by != WEEK:
+        _run(report, figures, query)
+        return
+    monday = since.astimezone(CHINA_TZ).date()  # all due on the one day: one week
+    monday -= timedelta(days=monday.weekday())
+    for row in report.session.execute(query.statement, report.values):
+        counted = [(n, v) for n, v in zip(query.names, row, strict=True) if v]
+        if not counted:  # none: no group made for it (as the other figures do)
+            continue
+        for into in (figures[monday.isoformat()], figures[TOTAL]):
+            _add(into, [n for n, _ in counted], [v for _, v in counted])
+
+
+@cache
+def _overdue_counts(shape: _Shape) -> _Query:
+    scope = shape.scope.bound()
+    deadlines = overdue_today(scope, _PERIOD, _SINCE, _AS_OF)
     named = [(f"overdue_{d.removesuffix('_by')}", func.count().filter(c)) for d, _, c in deadlines]
     query = (
         select()
         .select_from(Assignment)
-        .where(col(Assignment.id).in_(due_between(report.scope, since, as_of)))
+        .where(col(Assignment.id).in_(due_between(scope, _SINCE, _AS_OF)))
     )
-    by = report.grouping.by
-    if by == WEEK:  # all due on the one day: one week
-        monday = since.astimezone(CHINA_TZ).date()
-        monday -= timedelta(days=monday.weekday())
-        for row in report.session.execute(query.with_only_columns(*(a for _, a in named))):
-            counted = [(n, v) for (n, _), v in zip(named, row, strict=True) if v]
-            if not counted:  # none: no group made for it (as the other figures do)
-                continue
-            for into in (figures[monday.isoformat()], figures[TOTAL]):
-                _add(into, [n for n, _ in counted], [v for _, v in counted])
-        return
-    key = getattr(Assignment, _COPIED[by]) if by is not None else None
-    _run(report, figures, key, named, query)
+    by = shape.grouping.by
+    key = getattr(Assignment, _COPIED[by]) if by not in (None, WEEK) else None
+    return _grouped(key, named, query)
 
 
-def _count_leads_by_week(
-    report: _Report,
-    figures: Figures,
-    leads: Any,
-    touched: ColumnElement[bool],
-    measures: Sequence[Measure],
-) -> None:
+def _count_leads_by_week(report: _Report, figures: Figures) -> None:
     """One pass grouped by the week of each day at once (NULL where the day falls outside the
     period): a few thousand groups however many leads, as a lead's steps follow each other
     within weeks; each figure then goes to the week of its own day, and to the total."""
-    used = list(dict.fromkeys(m.day for m in measures))
-    weeks = [case((on_days(leads.c[day], *report.days), monday_of(leads.c[day]))) for day in used]
-    aggregates = [aggregate(m, leads, None) for m in measures]
-    query = select(*weeks, *aggregates).select_from(leads).where(touched).group_by(*weeks)
+    query, used = _lead_counts_by_week(report.shape)
+    measures = report.shape.counted
     slot = {day: i for i, day in enumerate(used)}
-    for row in report.session.execute(query).all():
-        for measure, value in zip(measures, row[len(weeks) :], strict=True):
+    for row in report.session.execute(query, report.values).all():
+        for measure, value in zip(measures, row[len(used) :], strict=True):
             week = week_key_of_day(row[slot[measure.day]])
             if week is not None:
                 for into in (figures[week], figures[TOTAL]):
                     _add(into, [measure.name], [value])
 
 
-def _medians(
-    report: _Report,
-    figures: Figures,
-    leads: Any,
-    touched: ColumnElement[bool],
-    measures: Sequence[Measure],
-) -> None:
-    """Each measure's median over the leads whose day falls in the period, per group and over
-    the whole scope: on PostgreSQL, those with one key (all but by week) in one pass."""
-    grouping = report.grouping
-    if report.dialect != "postgresql":
-        for measure in measures:
-            _median_sqlite(report, figures, leads, touched, measure)
-        return
-    for batch in [[m] for m in measures] if grouping.by == WEEK else [list(measures)]:
-        whens = [falls_in(m, leads, report.days) for m in batch]
+@cache
+def _lead_counts_by_week(shape: _Shape) -> tuple[Any, tuple[str, ...]]:
+    """The statement of `_count_leads_by_week`, and the day columns its weeks are of."""
+    leads, measures = _leads(shape, changes=shape.summed), shape.counted
+    used = tuple(dict.fromkeys(m.day for m in measures))
+    weeks = [case((on_days(leads.c[day], *DAYS), monday_of(leads.c[day]))) for day in used]
+    aggregates = [aggregate(m, leads, None) for m in measures]
+    query = select(*weeks, *aggregates).select_from(leads).where(_touched(leads)).group_by(*weeks)
+    return query, used
+
+
+def _medians(report: _Report, figures: Figures) -> None:
+    """Each median's over the leads whose day falls in the period, per group and over the
+    whole scope: on PostgreSQL, those with one key (all but by week) in one pass; on SQLite,
+    per group, then over the whole scope (see `report_sql.medians`)."""
+    for measures, query, keyed in _median_queries(report.shape):
+        rows = report.session.execute(query, report.values)
+        if report.shape.dialect != "postgresql":
+            into = report.grouping.found if keyed else lambda _: TOTAL
+            for k, median in medians_found(rows, keyed=keyed).items():
+                figures[into(k)][measures[0].name] = median
+            continue
+        if keyed:
+            found = [(TOTAL if total else report.grouping.found(k), *v) for k, total, *v in rows]
+        else:
+            found = [(TOTAL, *row) for row in rows]
+        for k, *values in found:
+            for measure, value in zip(measures, values, strict=True):
+                figures[k][measure.name] = float(value) if value is not None else None
+
+
+@cache
+def _median_queries(shape: _Shape) -> tuple[tuple[tuple[Measure, ...], Any, bool], ...]:
+    """The statements of `_medians`: each with the measures it gives and whether its rows
+    are keyed by group."""
+    leads = _leads(shape, changes=False)
+    touched = _touched(leads)
+    grouping = shape.grouping
+    found: list[tuple[tuple[Measure, ...], Any, bool]] = []
+    if shape.dialect != "postgresql":
+        for measure in shape.medians:
+            key = grouping.key(leads, measure.day)
+            rows = select(leads.c.id).where(touched, falls_in(measure, leads, DAYS))
+            value = leads.c[measure.median]
+            for k in (key, None) if key is not None else (None,):
+                query = median_query(key=k, value=value, rows=rows)
+                found.append(((measure,), query, k is not None))
+        return tuple(found)
+    medians = shape.medians
+    for batch in [(m,) for m in medians] if grouping.by == WEEK else [medians]:
+        whens = [falls_in(m, leads, DAYS) for m in batch]
         found_medians = [
             func.percentile_cont(0.5).within_group(leads.c[m.median]).filter(when)
             for m, when in zip(batch, whens, strict=True)
@@ -350,33 +458,10 @@ def _medians(
         rows = select().select_from(leads).where(touched, or_(*whens))
         key = grouping.key(leads, batch[0].day)
         if key is None:
-            query = rows.with_only_columns(*found_medians)
-            found = [(TOTAL, *row) for row in report.session.execute(query)]
-        else:
-            grouped = rows.with_only_columns(key, func.grouping(key), *found_medians).group_by(
-                func.grouping_sets(tuple_(key), tuple_())
-            )
-            found = [
-                (TOTAL if is_total else grouping.found(k), *values)
-                for k, is_total, *values in report.session.execute(grouped)
-            ]
-        for k, *values in found:
-            for measure, value in zip(batch, values, strict=True):
-                figures[k][measure.name] = float(value) if value is not None else None
-
-
-def _median_sqlite(
-    report: _Report,
-    figures: Figures,
-    leads: Any,
-    touched: ColumnElement[bool],
-    measure: Measure,
-) -> None:
-    """SQLite: one median per group, then over the whole scope (see `report_sql.medians`)."""
-    key = report.grouping.key(leads, measure.day)
-    rows = select(leads.c.id).where(touched, falls_in(measure, leads, report.days))
-    value = leads.c[measure.median]
-    for k in (key, None) if key is not None else (None,):
-        for found, median in medians(report.session, key=k, value=value, rows=rows).items():
-            into = TOTAL if k is None else report.grouping.found(found)
-            figures[into][measure.name] = median
+            found.append((batch, rows.with_only_columns(*found_medians), False))
+            continue
+        grouped = rows.with_only_columns(key, func.grouping(key), *found_medians).group_by(
+            func.grouping_sets(tuple_(key), tuple_())
+        )
+        found.append((batch, grouped, True))
+    return tuple(found)

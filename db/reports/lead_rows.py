@@ -6,26 +6,35 @@ Whether a deadline has passed depends on the moment the report is made (`as_of`)
 only whether the step was missed by the deadline, so a deadline counts from the rows when its
 whole day lies before as_of's day, and the deadlines due on as_of's own day before as_of are
 counted from the leads themselves (`overdue_today`), a day's worth at most.
+
+The report's days are bound parameters (`DAYS`, `AS_OF_DAY`), not values written into the
+statements, so that a report's statements are built once and serve every period
+(`db/reports/figures.py`): building one cost more than SQLite took to run it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from functools import cache
 from typing import Any, Final
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, and_, bindparam, func, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col
 
 from db.leads.clocks import deadline, missed
 from db.models import Assignment
-from db.reports.scope import Period, ReportScope, in_scope, within
+from db.reports.scope import ReportScope, in_scope
 from db.reports.sql import counted_yuan_column
 from matching.leads import Clock
 
 Condition = Callable[[Any], ColumnElement[bool]]
+
+DAYS: Final = (bindparam("first_day", type_=Integer), bindparam("last_day", type_=Integer))
+"""The period's first and last day numbers (`db.reports.sql.day_of`), bound when run."""
+AS_OF_DAY: Final = bindparam("as_of_day", type_=Integer)
+"""The day number of the report's moment: a deadline counts as missed once its day is over."""
 
 DEADLINES: Final = {  # each clock's deadline: its day, whether it was missed
     clock.deadline: (f"{clock.deadline}_day", f"missed_{clock.value}") for clock in Clock
@@ -37,26 +46,29 @@ class Measure:
     """A figure over the rows whose `day` (a day column) falls in the period and whose
     `condition` holds: counted, or the sum of the amount column `summed` (each amount at most
     the cap: `counted_yuan_column`), or the median of the column `median`; with `before`, only
-    the days before that day number count (a deadline counts as missed once its whole day has
-    passed)."""
+    the days before the report's day (`AS_OF_DAY`) count (a deadline counts as missed once its
+    whole day has passed)."""
 
     name: str
     day: str
     condition: Condition | None = None
     summed: str | None = None
     median: str | None = None
-    before: int | None = None
+    before: bool = False
 
 
-def lead_measures(as_of_day: int | None, *, by_bank: bool) -> list[Measure]:
+@cache
+def lead_measures(*, before: bool, by_bank: bool) -> tuple[Measure, ...]:
     """The lead figures; `by_bank`, also the needs each bank received (one lead each, as a
     bank holds a need once; a need superseded when the firm registered again left out). With
-    no `as_of_day`, missed deadlines count on every day (the day sums: the report cuts them)."""
+    `before`, missed deadlines count on the days before the report's (`AS_OF_DAY`); without,
+    on every day (the day sums: the report cuts them). The same measures each time: built once,
+    as the statements made of them are (`db/reports/figures.py`)."""
 
     def missed(deadline: str) -> Measure:
         day, flag = DEADLINES[deadline]
         name = f"overdue_{deadline.removesuffix('_by')}"
-        return Measure(name, day, lambda r: r.c[flag].is_(True), before=as_of_day)
+        return Measure(name, day, lambda r: r.c[flag].is_(True), before=before)
 
     needs = []
     if by_bank:
@@ -69,7 +81,7 @@ def lead_measures(as_of_day: int | None, *, by_bank: bool) -> list[Measure]:
                 lambda r: and_(r.c.kept, r.c.first_loan.is_(True)),
             ),
         ]
-    return [
+    return (
         *needs,
         Measure("offered", "created_day"),
         Measure("accepted", "accepted_day"),
@@ -84,9 +96,10 @@ def lead_measures(as_of_day: int | None, *, by_bank: bool) -> list[Measure]:
         Measure("loans_issued", "loan_day"),
         Measure("loan_amount_yuan", "loan_day", summed="loan_amount_yuan"),
         *(missed(deadline) for deadline in DEADLINES),
-    ]
+    )
 
 
+@cache
 def timed(median: Measure) -> Measure:
     """How many rows a median is taken over: `hours_to_accept_n` for `hours_to_accept`."""
     assert median.median is not None
@@ -104,13 +117,14 @@ VISIT_MEASURES: Final = (  # over the visit rows
 )
 
 
-def on_days(day: Any, first: int, last: int) -> ColumnElement[bool]:
-    """A day column's day falls between the day numbers `first` and `last`, both included."""
+def on_days(day: Any, first: Any, last: Any) -> ColumnElement[bool]:
+    """A day column's day falls between the day numbers `first` and `last` (values or bound
+    parameters: `DAYS`), both included."""
     condition: ColumnElement[bool] = (day >= first) & (day <= last)
     return condition
 
 
-def aggregate(measure: Measure, rows: Any, days: tuple[int, int] | None) -> Any:
+def aggregate(measure: Measure, rows: Any, days: tuple[Any, Any] | None) -> Any:
     """The measure over the `rows` whose day falls in `days` (None: over every row, the caller
     placing the days itself). Each row counts its `weight`: 1, or -1 for a row taken back."""
     weight = rows.c.weight
@@ -122,7 +136,7 @@ def aggregate(measure: Measure, rows: Any, days: tuple[int, int] | None) -> Any:
     return summed if when is None else summed.filter(when)
 
 
-def falls_in(measure: Measure, rows: Any, days: tuple[int, int]) -> ColumnElement[bool]:
+def falls_in(measure: Measure, rows: Any, days: tuple[Any, Any]) -> ColumnElement[bool]:
     """The measure's day falls in `days`, its condition holds, and it has a value to take the
     median of."""
     when = on_days(rows.c[measure.day], *days)
@@ -132,28 +146,30 @@ def falls_in(measure: Measure, rows: Any, days: tuple[int, int]) -> ColumnElemen
 
 def _condition(measure: Measure, rows: Any) -> ColumnElement[bool] | None:
     conditions = [measure.condition(rows)] if measure.condition is not None else []
-    if measure.before is not None:
-        conditions.append(rows.c[measure.day] < measure.before)
+    if measure.before:
+        conditions.append(rows.c[measure.day] < AS_OF_DAY)
     if measure.median is not None:
         conditions.append(rows.c[measure.median].is_not(None))
     return and_(*conditions) if conditions else None
 
 
 def overdue_today(
-    scope: ReportScope, period: Period, since: datetime, as_of: datetime
+    scope: ReportScope, period: tuple[Any, Any], since: Any, as_of: Any
 ) -> list[tuple[str, Any, ColumnElement[bool]]]:
     """For each deadline: its name, its moment, and the leads whose deadline fell due in the
-    period between `since` (as_of's day's start) and `as_of` and was missed (`missed`: the
-    clock ran past it, as `matching.leads.RUNNING` runs them)."""
+    period (its first moment and the first after it) between `since` (as_of's day's start) and
+    `as_of` and was missed (`missed`: the clock ran past it, as `matching.leads.RUNNING` runs
+    them). Moments as values or bound parameters."""
+    start, end = period
     found = []
     for clock in Clock:
         due = deadline(clock)
-        conditions = [due >= since, due < as_of, within(due, period), missed(clock)]
+        conditions = [due >= since, due < as_of, due >= start, due < end, missed(clock)]
         found.append((clock.deadline, due, and_(*conditions)))
     return found
 
 
-def due_between(scope: ReportScope, since: datetime, as_of: datetime) -> Any:
+def due_between(scope: ReportScope, since: Any, as_of: Any) -> Any:
     """The leads with a deadline between `since` and `as_of` (a lead's deadlines all lie
     between its first and its last clock's: `accept_by` and `final_by`, both indexed)."""
     first, *_, last = Clock

@@ -13,9 +13,9 @@ merged in by value, so the medians are as exact as the day sums and the copies.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import date
+from functools import cache
 from typing import Any, Final
 
 from sqlalchemy import (
@@ -23,8 +23,8 @@ from sqlalchemy import (
     Float,
     Integer,
     String,
+    bindparam,
     func,
-    literal,
     literal_column,
     select,
     union_all,
@@ -33,9 +33,9 @@ from sqlalchemy.sql import ColumnElement, column
 from sqlmodel import Session
 
 from db.models.report_copies import report_lead
-from db.reports.copies import Mark, changed_leads, fresh_leads
+from db.reports.copies import MARK, changed_leads, fresh_leads
 from db.reports.day_sums import DIMS
-from db.reports.lead_rows import Measure, on_days
+from db.reports.lead_rows import DAYS, Measure, on_days
 from db.reports.sql import day_of, monday_of
 
 TOTAL: Final = "total"
@@ -43,32 +43,33 @@ TOTAL: Final = "total"
 
 def rank_medians(
     session: Session,
-    mark: Mark,
     figures: dict[Any, dict[str, Any]],
     medians: Sequence[Measure],
-    days: tuple[int, int],
     group: str | None,
+    values: Mapping[str, Any],
 ) -> None:
     """Set each median of `medians` for every group of `figures` and for the TOTAL, the number
-    of its values taken from the group's `<hours>_n` (the day sums' count and the changes')."""
-    fresh = fresh_leads("postgresql").subquery("fresh_lead")
-    changed = changed_leads(mark)
-    sources = ((report_lead, report_lead.c.id.not_in(changed)), (fresh, fresh.c.id.in_(changed)))
+    of its values taken from the group's `<hours>_n` (the day sums' count and the changes');
+    the period's days and the copies' mark bound to `values` (`DAYS`, `MARK`)."""
     for measure in medians:
         assert measure.median is not None and measure.condition is None
-        found = _Values(session, measure.median, measure.day, days, group, sources)
         wanted: list[tuple[Any, int]] = []
         for k, into in figures.items():
             n = int(into.get(f"{measure.median}_n") or 0)
-            if n and k == TOTAL:
-                into[measure.name] = found.middle(n)
-            elif n and k is None:  # the group "none": no park, no QR code …
-                into[measure.name] = found.middle(n, of_none=True)
+            if n and k in (TOTAL, None):  # None: the group "none" (no park, no QR code …)
+                query = _middle(measure.median, measure.day, group, of_none=k is None)
+                found = session.execute(query, {**values, **_skip_take(n)}).scalar_one()
+                into[measure.name] = None if found is None else float(found)
             elif n:
                 wanted.append((k, n))
         if wanted:
-            for k, median in found.middles(wanted).items():
+            for k, median in _middles(session, measure, group, wanted, values).items():
                 figures[k][measure.name] = median
+
+
+def _skip_take(n: int) -> dict[str, int]:
+    """How many of n values in order to skip to the middle, and how many to take there."""
+    return {"skip": (n - 1) // 2, "take": 2 - n % 2}
 
 
 def _between(middle: Any) -> ColumnElement[float]:
@@ -78,63 +79,80 @@ def _between(middle: Any) -> ColumnElement[float]:
     return lo + (hi - lo) * literal_column("0.5", Float)
 
 
-@dataclass(frozen=True, slots=True)
-class _Values:
+def _key(rows: Any, day: str, group: str | None) -> ColumnElement[Any]:
+    if group == "week":
+        week: ColumnElement[Any] = monday_of(rows.c[day])  # the index's expression
+        return week
+    key: ColumnElement[Any] = rows.c[DIMS[group or ""]]
+    return key
+
+
+def _parts(hours: str, day: str) -> list[tuple[Any, Any]]:
     """One median's values in the period: of the copies unchanged since the mark, read in an
-    index's order, and of the changed leads, fresh."""
+    index's order, and of the changed leads, fresh. Per source: its rows, and the select of
+    their values in the period."""
+    fresh = fresh_leads("postgresql").subquery("fresh_lead")
+    changed = changed_leads(MARK)
+    sources = ((report_lead, report_lead.c.id.not_in(changed)), (fresh, fresh.c.id.in_(changed)))
+    parts = []
+    for rows, kept in sources:
+        value = rows.c[hours]
+        period = on_days(rows.c[day], *DAYS)
+        parts.append((rows, select(value.label("v")).where(value.is_not(None), period, kept)))
+    return parts
 
-    session: Session
-    hours: str
-    day: str
-    days: tuple[int, int]
-    group: str | None
-    sources: tuple[tuple[Any, ColumnElement[bool]], ...]  # rows, and which of them to read
 
-    def _key(self, rows: Any) -> ColumnElement[Any]:
-        if self.group == "week":
-            week: ColumnElement[Any] = monday_of(rows.c[self.day])  # the index's expression
-            return week
-        key: ColumnElement[Any] = rows.c[DIMS[self.group or ""]]
-        return key
+@cache
+def _middle(hours: str, day: str, group: str | None, *, of_none: bool) -> Any:
+    """The median of n values (`_skip_take`): over the whole scope, or (`of_none`) of the group
+    "none"."""
+    parts = _parts(hours, day)
+    selects = [s.where(_key(rows, day, group).is_(None)) if of_none else s for rows, s in parts]
+    skip, take = bindparam("skip", type_=Integer), bindparam("take", type_=Integer)
+    middle = union_all(*selects).order_by("v").offset(skip).limit(take)
+    return select(_between(middle.subquery("middle")))
 
-    def _parts(self) -> list[tuple[Any, Any]]:
-        """Per source: its rows, and the select of their values in the period."""
-        parts = []
-        for rows, kept in self.sources:
-            hours = rows.c[self.hours]
-            period = on_days(rows.c[self.day], *self.days)
-            parts.append((rows, select(hours.label("v")).where(hours.is_not(None), period, kept)))
-        return parts
 
-    def middle(self, n: int, *, of_none: bool = False) -> float | None:
-        """The median of n values: over the whole scope, or (`of_none`) of the group "none"."""
-        parts = self._parts()
-        selects = [s.where(self._key(rows).is_(None)) if of_none else s for rows, s in parts]
-        middle = union_all(*selects).order_by("v").offset((n - 1) // 2).limit(2 - n % 2)
-        value = self.session.execute(select(_between(middle.subquery("middle")))).scalar_one()
-        return None if value is None else float(value)
+def _middles(
+    session: Session,
+    measure: Measure,
+    group: str | None,
+    wanted: list[tuple[Any, int]],
+    values: Mapping[str, Any],
+) -> dict[Any, float | None]:
+    """The median of each group (key, n) wanted, in one query: per group, a correlated
+    subquery skipping to its middle entries in the group's index."""
+    assert measure.median is not None
+    week = group == "week"
+    keys = {(day_of(date.fromisoformat(k)) if week else k): k for k, _ in wanted}
+    bound = {
+        "keys": list(keys),
+        "skips": [(n - 1) // 2 for _, n in wanted],
+        "takes": [2 - n % 2 for _, n in wanted],
+    }
+    query = _middles_query(measure.median, measure.day, group)
+    return {
+        keys[k]: None if m is None else float(m)
+        for k, m in session.execute(query, {**values, **bound})
+    }
 
-    def middles(self, wanted: list[tuple[Any, int]]) -> dict[Any, float | None]:
-        """The median of each group (key, n) wanted, in one query: per group, a correlated
-        subquery skipping to its middle entries in the group's index."""
-        week = self.group == "week"
-        keys = {(day_of(date.fromisoformat(k)) if week else k): k for k, _ in wanted}
-        key_type: Any = String if self.group == "county" else Integer
-        table = (
-            func.unnest(  # (key, entries to skip, entries to take): three arrays, one row each
-                literal(list(keys), ARRAY(key_type)),
-                literal([(n - 1) // 2 for _, n in wanted], ARRAY(Integer)),
-                literal([2 - n % 2 for _, n in wanted], ARRAY(Integer)),
-            )
-            .table_valued(column("k", key_type), column("skip", Integer), column("take", Integer))
-            .render_derived(name="wanted")
+
+@cache
+def _middles_query(hours: str, day: str, group: str | None) -> Any:
+    key_type: Any = String if group == "county" else Integer
+    table = (
+        func.unnest(  # (key, entries to skip, entries to take): three arrays, one row each
+            bindparam("keys", type_=ARRAY(key_type)),
+            bindparam("skips", type_=ARRAY(Integer)),
+            bindparam("takes", type_=ARRAY(Integer)),
         )
-        selects = [
-            s.where(self._key(source) == table.c.k).correlate(table) for source, s in self._parts()
-        ]
-        middle = union_all(*selects).order_by("v").offset(table.c.skip).limit(table.c.take)
-        median = select(_between(middle.subquery("middle"))).correlate(table).scalar_subquery()
-        return {
-            keys[k]: None if m is None else float(m)
-            for k, m in self.session.execute(select(table.c.k, median))
-        }
+        .table_valued(column("k", key_type), column("skip", Integer), column("take", Integer))
+        .render_derived(name="wanted")
+    )
+    selects = [
+        s.where(_key(source, day, group) == table.c.k).correlate(table)
+        for source, s in _parts(hours, day)
+    ]
+    middle = union_all(*selects).order_by("v").offset(table.c.skip).limit(table.c.take)
+    median = select(_between(middle.subquery("middle"))).correlate(table).scalar_subquery()
+    return select(table.c.k, median)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, or_
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -90,6 +90,40 @@ def narrowed(
             raise NotFound.of("unknown_qr_token", token=source)
         scope = replace(scope, source_id=found_source.id)
     return scope, found_park, found_source
+
+
+class ScopeShape(NamedTuple):
+    """Which of a scope's narrowings are set: what a report's statements depend on, their
+    values being bound (`bound`, `scope_values`), so that one built for a shape serves every
+    scope of it."""
+
+    region: bool
+    bank: bool
+    park: bool
+    source: bool
+    channel: bool
+
+    @classmethod
+    def of(cls, scope: ReportScope) -> ScopeShape:
+        return cls(*(getattr(scope, f) is not None for f in _SCOPE_FIELDS))
+
+    def bound(self) -> ReportScope:
+        """A scope of this shape whose values are bound parameters, to build statements on."""
+        return ReportScope(
+            *(
+                _BOUND[f] if narrowed else None
+                for f, narrowed in zip(_SCOPE_FIELDS, self, strict=True)
+            )
+        )
+
+
+_SCOPE_FIELDS: Final = ("region", "bank_id", "park_id", "source_id", "channel")
+_BOUND: Final[dict[str, Any]] = {f: bindparam(f"scope_{f}") for f in _SCOPE_FIELDS}
+
+
+def scope_values(scope: ReportScope) -> dict[str, Any]:
+    """The bound values of a statement built on `ScopeShape.of(scope).bound()`."""
+    return {f"scope_{f}": getattr(scope, f) for f in _SCOPE_FIELDS if getattr(scope, f) is not None}
 
 
 def in_scope(scope: ReportScope, *, leads: bool = True) -> list[ColumnElement[bool]]:

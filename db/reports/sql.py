@@ -104,9 +104,17 @@ def medians(
     session: Session, *, key: ColumnElement[Any] | None, value: ColumnElement[float], rows: Any
 ) -> dict[Any, float]:
     """SQLite: the median of `value` per `key` (None: over all, under the key None) over the
-    `rows` a select gives. SQLite has no ordered-set aggregate: the rows are numbered per group
-    by a window function inside the database and only the one or two middle rows of each group
-    come out (their mean is the median, as PostgreSQL's percentile_cont has it)."""
+    `rows` a select gives (`median_query`)."""
+    found = session.execute(median_query(key=key, value=value, rows=rows))
+    return medians_found(found, keyed=key is not None)
+
+
+def median_query(*, key: ColumnElement[Any] | None, value: ColumnElement[float], rows: Any) -> Any:
+    """SQLite: the statement giving the median of `value` per `key` (None: over all) over the
+    `rows` a select gives, as (key, median) rows (with no key, the median alone). SQLite has no
+    ordered-set aggregate: the rows are numbered per group by a window function inside the
+    database and only the one or two middle rows of each group come out (their mean is the
+    median, as PostgreSQL's percentile_cont has it)."""
     keys = [key] if key is not None else []
     partition = keys or None
     numbered = rows.with_only_columns(
@@ -118,6 +126,10 @@ def medians(
     n, c = numbered.c.n, numbered.c.c
     middle = and_(n >= (c + 1) // 2, n <= c // 2 + 1)  # the middle row, or the two
     grouped = [numbered.c.k] if keys else []
-    query = select(*grouped, func.avg(numbered.c.v)).where(middle).group_by(*grouped)
-    found = [(None, *row) if key is None else tuple(row) for row in session.execute(query)]
+    return select(*grouped, func.avg(numbered.c.v)).where(middle).group_by(*grouped)
+
+
+def medians_found(rows: Any, *, keyed: bool) -> dict[Any, float]:
+    """The medians per key of `median_query`'s rows (with no key, under the key None)."""
+    found = [tuple(row) if keyed else (None, *row) for row in rows]
     return {k: float(m) for k, m in found if m is not None}

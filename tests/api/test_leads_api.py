@@ -207,6 +207,35 @@ def test_a_bank_admin_reassigns_a_lead_to_another_manager_of_the_bank(api: Api) 
     assert api.as_(seeded.manager(bank)).get(LEADS).json()["items"] == []
 
 
+def test_every_write_answers_the_lead_as_a_read_right_after_it_shows_it(api: Api) -> None:
+    """The use cases hand back the lead as the caller now sees it, read in their own
+    transaction: the answer is what a GET then gives, however the write changed the lead."""
+    seeded: Seeded = api.seeded
+    lead_id, need_id, bank = _offered(api)
+    manager, admin = api.as_(seeded.manager(bank)), api.as_(seeded.bank_admins[bank])
+    claimer = api.as_(seeded.manager("hxrcb"))
+    product = sample_catalog().bank_products(bank)[0].code
+    writes = [
+        (manager, f"{LEADS}/{lead_id}/accept", None),
+        (manager, f"{LEADS}/{lead_id}/events", {"type": "contacted", "note": "电话联系了"}),
+        (admin, f"{LEADS}/{lead_id}/reassign", {"manager": seeded.manager(bank, 1).staff_id}),
+        (admin, f"{LEADS}/{lead_id}/events", {"type": "credit_granted", "amount_yuan": 500_000,
+                                              "rate_pct": "3.6", "product": product}),
+        (claimer, f"/api/v1/pool/{need_id}/claim", None),
+    ]  # fmt: skip
+    for caller, path, body in writes:
+        answer = caller.post(path, json=body)
+        assert answer.status_code in (200, 201), (path, answer.json())
+        shown = answer.json()
+        assert caller.get(f"{LEADS}/{shown['id']}").json() == shown, path
+    other_id, _, other_bank = _offered(api, firm=firm(name="绍兴青石机械有限公司"), chat_id=7100)
+    decliner = api.as_(seeded.manager(other_bank))
+    body = {"reason_code": "other", "detail": "额度已满"}
+    declined = decliner.post(f"{LEADS}/{other_id}/decline", json=body).json()
+    assert declined["status"] == "declined"
+    assert decliner.get(f"{LEADS}/{other_id}").json() == declined
+
+
 def test_only_a_bank_admin_reassigns_and_only_inside_the_bank(api: Api) -> None:
     lead_id, _, bank = _offered(api)
     seeded: Seeded = api.seeded

@@ -10,20 +10,33 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from db.models import Park
 from db.staff.accounts import add_user
 from tests.api.conftest import Api
-from tests.db.report_story import AFTER_WEEK1, Story, import_yc_roster, play
+from tests.databases import Seeds
+from tests.db.builders import Seeded
+from tests.db.report_story import AFTER_WEEK1, Story, import_yc_roster
 
 REPORTS = "/api/v1/reports"
 WEEK1 = {"from": "2026-11-23", "to": "2026-11-29"}
 
 
 @pytest.fixture
-def story(api: Api) -> Story:
-    played = play(api.seeded)
+def played(engine: Engine, seeds: Seeds) -> Story:
+    return seeds.story(engine, managers_per_bank=2)
+
+
+@pytest.fixture
+def seeded(played: Story) -> Seeded:
+    """The API's seeds, with the fortnight played on them."""
+    return played.seeded
+
+
+@pytest.fixture
+def story(api: Api, played: Story) -> Story:
     api.clock.now = AFTER_WEEK1
     return played
 

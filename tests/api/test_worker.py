@@ -29,7 +29,7 @@ from api.cli import app as cli
 from api.worker import Intervals, Pass, Worker
 from bot.config import BotSettings
 from db.leads.assignments import accept
-from db.leads.views import Lead
+from db.leads.queries import LeadRecord
 from db.models import Assignment, Bank, Event, Outbox, Staff, utcnow
 from db.reports.copies import mark_of
 from matching.workdays import CHINA_TZ
@@ -82,7 +82,7 @@ def on_telegram(seeded: Seeded, staff_id: int | None, user_id: int) -> None:
         session.commit()
 
 
-def accepted(seeded: Seeded, now: datetime = MONDAY) -> Lead:
+def accepted(seeded: Seeded, now: datetime = MONDAY) -> LeadRecord:
     lead = register(seeded, now=now).offers[0]
     manager = next(m for m in seeded.managers[lead.bank_code] if m.staff_id == lead.manager_id)
     with Session(seeded.engine) as session:
@@ -105,7 +105,7 @@ def test_an_offer_past_its_deadline_expires_and_the_next_bank_gets_it(seeded: Se
 
 def test_overdue_contacts_are_flagged_once_and_the_admins_told(seeded: Seeded) -> None:
     lead = accepted(seeded)
-    admin = seeded.bank_admins[lead.bank_code]
+    admin = seeded.bank_admins[lead.bank.code]
     on_telegram(seeded, admin.staff_id, 8001)
     bot = RecordingBot()
     first = asyncio.run(worker(seeded, bot).run_once(AFTER_THURSDAY))

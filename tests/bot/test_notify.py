@@ -22,6 +22,7 @@ from db.core.engine import is_sqlite
 from db.core.unit import Actor
 from db.leads.assignments import accept
 from db.leads.outbox import LEASE, sender_turn
+from db.leads.queries import LeadRecord
 from db.leads.views import Lead
 from db.models import Assignment, Conversation, Outbox, Staff, utcnow
 from db.staff.links import issue_link_code
@@ -62,7 +63,7 @@ def manager_of(seeded: Seeded, lead: Lead) -> Actor:
     return next(m for m in seeded.managers[lead.bank_code] if m.staff_id == lead.manager_id)
 
 
-def accepted_now(seeded: Seeded) -> Lead:
+def accepted_now(seeded: Seeded) -> LeadRecord:
     """A need registered just now and accepted by its bank: the firm is due a notice."""
     lead = register_now(seeded)
     with Session(seeded.engine) as session:
@@ -109,7 +110,7 @@ def test_a_firm_is_told_of_each_change_in_its_chat_and_a_notice_goes_once(
     run = send_outbox(seeded, standin)
     assert (run.sent, run.given_up) == (1, 1)  # the firm; the manager has no Telegram
     told = firm_user.wait_for("已受理您的融资需求", since=0)
-    assert lead.bank in told.text
+    assert lead.bank.name in told.text
     assert send_outbox(seeded, standin, utcnow() + timedelta(days=1)).claimed == 0
     assert len(firm_user.replies(since=0)) == 1
 

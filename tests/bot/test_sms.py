@@ -24,7 +24,7 @@ from db.core.vocabulary import Notice
 from db.intake.web_sessions import WEB_CHATS, chat_of_status, revoke_status
 from db.leads.assignments import accept
 from db.leads.outbox import LEASE, GiveUp
-from db.leads.views import Lead
+from db.leads.queries import LeadRecord
 from db.models import Outbox, utcnow
 from matching.i18n import CATALOGS, Lang
 from tests.bot.sms_standin import SmsStandIn
@@ -45,7 +45,7 @@ def sms_settings(standin: SmsStandIn, **kwargs: object) -> SmsSettings:
     return SmsSettings(sms_url=standin.url, sms_token=SecretStr("s3cret"), **kwargs)  # type: ignore[arg-type]
 
 
-def accepted_web_need(seeded: Seeded) -> Lead:
+def accepted_web_need(seeded: Seeded) -> LeadRecord:
     """A need registered in the web chat just now and accepted by its bank."""
     lead = register(seeded, now=utcnow(), chat_id=WEB_CHAT).offers[0]
     manager = next(m for m in seeded.managers[lead.bank_code] if m.staff_id == lead.manager_id)
@@ -83,7 +83,7 @@ def test_an_accepted_web_need_reaches_the_gateway_once_with_its_status_link(
     assert got.message["id"] == web_notice(seeded).id and got.message["to"] == PHONE
     assert got.message["notice"] == "firm.accepted"
     text, link = got.message["text"], got.message["params"]["link"]
-    assert text.startswith("【银企】") and lead.bank in text and text.endswith(link)
+    assert text.startswith("【银企】") and lead.bank.name in text and text.endswith(link)
     assert link.startswith(f"{PUBLIC}{STATUS_PATH}/")
     key = link.rsplit("/", 1)[1]
     assert chat_of_status(seeded.engine, key) == WEB_CHAT  # the link opens the firm's page

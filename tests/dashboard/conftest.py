@@ -12,12 +12,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from api.app import create_app
 from bot.config import BotSettings
 from db.core.unit import Actor
+from tests.databases import Seeds
 from tests.db.builders import Seeded
-from tests.db.report_story import AFTER_FORTNIGHT, Story, play
+from tests.db.report_story import AFTER_FORTNIGHT, Story
 
 
 @dataclass
@@ -55,8 +57,8 @@ class Dashboard:
 
 
 @pytest.fixture
-def story(seeded: Seeded) -> Story:
-    return play(seeded)
+def story(engine: Engine, seeds: Seeds) -> Story:
+    return seeds.story(engine, managers_per_bank=1)
 
 
 @pytest.fixture

@@ -10,23 +10,23 @@ from typing import Any
 
 import openpyxl  # type: ignore[import-untyped]
 import pytest
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from api.cli import app
 from db.core.config import get_settings
-from tests.db.builders import Seeded
-from tests.db.report_story import Story, play
+from tests.databases import Seeds
+from tests.db.report_story import Story
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def story(seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> Iterator[Story]:
+def story(engine: Engine, seeds: Seeds, monkeypatch: pytest.MonkeyPatch) -> Iterator[Story]:
     """The fortnight of tests/db/report_story.py, in the database `DATABASE_URL` names."""
-    url = seeded.engine.url.render_as_string(hide_password=False)
-    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     get_settings.cache_clear()
-    yield play(seeded)
+    yield seeds.story(engine, managers_per_bank=2)
     get_settings.cache_clear()
 
 

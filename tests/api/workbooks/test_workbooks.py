@@ -12,7 +12,7 @@ from typing import Any
 
 import openpyxl  # type: ignore[import-untyped]
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import Engine, delete, select
 from sqlmodel import col
 
 from api.workbooks import (
@@ -27,15 +27,15 @@ from db.core.errors import InvalidInput, NotFound
 from db.models import Assignment, Bank, Park, ParkPartner
 from db.reports.progress import ReportScope
 from matching.i18n import Lang
-from tests.db.builders import Seeded
-from tests.db.report_story import AFTER_WEEK1, WEEK1, Story, import_yc_roster, play
+from tests.databases import Seeds
+from tests.db.report_story import AFTER_WEEK1, WEEK1, Story, import_yc_roster
 
 ALL = ReportScope()
 
 
 @pytest.fixture
-def story(seeded: Seeded) -> Story:
-    return play(seeded)
+def story(engine: Engine, seeds: Seeds) -> Story:
+    return seeds.story(engine, managers_per_bank=2)
 
 
 def _open(data: bytes) -> Any:

@@ -118,7 +118,7 @@ def test_a_claimed_lead_is_accepted_by_the_claiming_manager(seeded: Seeded) -> N
     with seeded.session() as s:
         lead = claim(s, need_id=reg.need_id, actor=manager, now=MONDAY)
     assert lead.status is AssignmentStatus.ACCEPTED and lead.claimed
-    assert lead.manager_id == manager.staff_id
+    assert lead.manager is not None and lead.manager.id == manager.staff_id
 
 
 def test_another_banks_lead_is_not_found_and_so_is_a_colleagues(seeded: Seeded) -> None:
@@ -263,7 +263,7 @@ def test_a_bank_admin_reassigns_inside_the_bank_only(seeded: Seeded) -> None:
     admin = seeded.bank_admins["tlbank"]
     with seeded.session() as s:
         moved = reassign(s, lead_id=lead.id, manager_id=other.staff_id or 0, actor=admin)
-    assert moved.manager_id == other.staff_id
+    assert moved.manager is not None and moved.manager.id == other.staff_id
     with seeded.session() as s, pytest.raises(InvalidInput):
         foreign = seeded.manager("hxrcb").staff_id or 0
         reassign(s, lead_id=lead.id, manager_id=foreign, actor=admin)

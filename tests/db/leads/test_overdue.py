@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from db.core.vocabulary import DeclineReason
 from db.leads.assignments import accept, decline, record_follow_up
 from db.leads.overdue import Watch, flag_overdue
-from db.leads.views import Lead
+from db.leads.queries import LeadRecord
 from db.models import Assignment, Event, Outbox
 from matching.model import Firm
 from matching.workdays import CHINA_TZ
@@ -26,7 +26,7 @@ AFTER_FINAL_BY = datetime(2026, 12, 23, 10, 0, 1, tzinfo=CHINA_TZ)
 
 
 @pytest.fixture
-def accepted(seeded: Seeded) -> Lead:
+def accepted(seeded: Seeded) -> LeadRecord:
     lead = register(seeded).offers[0]
     manager = next(m for m in seeded.managers[lead.bank_code] if m.staff_id == lead.manager_id)
     with seeded.session() as session:
@@ -55,26 +55,29 @@ def _told(seeded: Seeded, template: str) -> list[Outbox]:
         return list(session.exec(query).all())
 
 
-def test_the_deadlines_are_the_third_and_fifth_working_day_and_the_month(accepted: Lead) -> None:
-    assert accepted.contact_by < AFTER_CONTACT_BY <= accepted.contact_by + timedelta(seconds=2)
-    assert accepted.decide_by < AFTER_DECIDE_BY <= accepted.decide_by + timedelta(seconds=2)
-    assert accepted.final_by == MONDAY + timedelta(days=30)
-    assert accepted.final_by < AFTER_FINAL_BY <= accepted.final_by + timedelta(seconds=2)
+def test_the_deadlines_are_the_third_and_fifth_working_day_and_the_month(
+    accepted: LeadRecord,
+) -> None:
+    due, second = accepted.deadlines, timedelta(seconds=2)
+    assert due.contact_by < AFTER_CONTACT_BY <= due.contact_by + second
+    assert due.decide_by < AFTER_DECIDE_BY <= due.decide_by + second
+    assert due.final_by == MONDAY + timedelta(days=30)
+    assert due.final_by < AFTER_FINAL_BY <= due.final_by + second
 
 
-def test_nothing_is_flagged_before_the_deadline(seeded: Seeded, accepted: Lead) -> None:
-    assert _flag(seeded, accepted.contact_by - timedelta(seconds=1)) == (0, 0)
+def test_nothing_is_flagged_before_the_deadline(seeded: Seeded, accepted: LeadRecord) -> None:
+    assert _flag(seeded, accepted.deadlines.contact_by - timedelta(seconds=1)) == (0, 0)
 
 
 def test_a_lead_not_contacted_in_time_is_flagged_once_and_the_admins_told(
-    seeded: Seeded, accepted: Lead
+    seeded: Seeded, accepted: LeadRecord
 ) -> None:
     assert _flag(seeded, AFTER_CONTACT_BY) == (1, 0)
     assert _flag(seeded, AFTER_CONTACT_BY + timedelta(hours=1)) == (0, 0)
     (event,) = _events(seeded, "contact_overdue")
     assert event.assignment_id == accepted.id and event.actor_kind == "system"
     (notice,) = _told(seeded, "bank.contact_overdue")
-    admin = seeded.bank_admins[accepted.bank_code]
+    admin = seeded.bank_admins[accepted.bank.code]
     assert notice.staff_id == admin.staff_id
     assert notice.params == {"lead_id": accepted.id, "need_id": accepted.need_id}
     with seeded.session() as session:
@@ -82,8 +85,10 @@ def test_a_lead_not_contacted_in_time_is_flagged_once_and_the_admins_told(
         assert lead is not None and lead.contact_overdue_at == AFTER_CONTACT_BY
 
 
-def test_a_lead_not_decided_in_time_is_flagged_once_too(seeded: Seeded, accepted: Lead) -> None:
-    manager = seeded.managers[accepted.bank_code][0]
+def test_a_lead_not_decided_in_time_is_flagged_once_too(
+    seeded: Seeded, accepted: LeadRecord
+) -> None:
+    manager = seeded.managers[accepted.bank.code][0]
     with seeded.session() as session:
         record_follow_up(session, lead_id=accepted.id, actor=manager, kind="contacted", now=MONDAY)
     assert _flag(seeded, AFTER_DECIDE_BY) == (0, 1)  # contacted in time: only the decision
@@ -92,13 +97,17 @@ def test_a_lead_not_decided_in_time_is_flagged_once_too(seeded: Seeded, accepted
     assert len(_told(seeded, "bank.decide_overdue")) == 1
 
 
-def test_a_lead_late_on_both_clocks_is_flagged_for_each(seeded: Seeded, accepted: Lead) -> None:
+def test_a_lead_late_on_both_clocks_is_flagged_for_each(
+    seeded: Seeded, accepted: LeadRecord
+) -> None:
     assert _flag(seeded, AFTER_DECIDE_BY) == (1, 1)
     assert _flag(seeded, AFTER_DECIDE_BY) == (0, 0)
 
 
-def test_a_decided_or_merely_offered_lead_is_not_flagged(seeded: Seeded, accepted: Lead) -> None:
-    manager = seeded.managers[accepted.bank_code][0]
+def test_a_decided_or_merely_offered_lead_is_not_flagged(
+    seeded: Seeded, accepted: LeadRecord
+) -> None:
+    manager = seeded.managers[accepted.bank.code][0]
     with seeded.session() as session:
         record_follow_up(session, lead_id=accepted.id, actor=manager, kind="contacted", now=MONDAY)
     with seeded.session() as session:
@@ -115,22 +124,22 @@ def test_a_decided_or_merely_offered_lead_is_not_flagged(seeded: Seeded, accepte
 
 
 def test_a_lead_undecided_after_the_month_is_flagged_once_more_and_the_admins_told(
-    seeded: Seeded, accepted: Lead
+    seeded: Seeded, accepted: LeadRecord
 ) -> None:
-    manager = seeded.managers[accepted.bank_code][0]
+    manager = seeded.managers[accepted.bank.code][0]
     with seeded.session() as session:
         record_follow_up(
             session, lead_id=accepted.id, actor=manager, kind="visited", effective=True, now=MONDAY
         )
     assert _flag_all(seeded, AFTER_DECIDE_BY) == (0, 1, 0)
-    assert _flag_all(seeded, accepted.final_by) == (0, 0, 0)  # met up to its last moment
+    assert _flag_all(seeded, accepted.deadlines.final_by) == (0, 0, 0)  # met up to its last moment
     assert _flag_all(seeded, AFTER_FINAL_BY) == (0, 0, 1)
     assert _flag_all(seeded, AFTER_FINAL_BY + timedelta(days=7)) == (0, 0, 0)
     (event,) = _events(seeded, "final_overdue")
     assert event.assignment_id == accepted.id and event.actor_kind == "system"
-    assert event.payload["due"] == accepted.final_by.isoformat()
+    assert datetime.fromisoformat(event.payload["due"]) == accepted.deadlines.final_by
     (notice,) = _told(seeded, "bank.final_overdue")
-    assert notice.staff_id == seeded.bank_admins[accepted.bank_code].staff_id
+    assert notice.staff_id == seeded.bank_admins[accepted.bank.code].staff_id
     assert notice.params == {"lead_id": accepted.id, "need_id": accepted.need_id}
     with seeded.session() as session:
         lead = session.get(Assignment, accepted.id)
@@ -138,13 +147,13 @@ def test_a_lead_undecided_after_the_month_is_flagged_once_more_and_the_admins_to
 
 
 def test_credit_granted_late_by_135_but_within_the_month_misses_only_the_5_days(
-    seeded: Seeded, accepted: Lead
+    seeded: Seeded, accepted: LeadRecord
 ) -> None:
-    manager = seeded.managers[accepted.bank_code][0]
+    manager = seeded.managers[accepted.bank.code][0]
     with seeded.session() as session:
         record_follow_up(session, lead_id=accepted.id, actor=manager, kind="contacted", now=MONDAY)
     assert _flag_all(seeded, AFTER_DECIDE_BY) == (0, 1, 0)
-    granted_at = accepted.final_by - timedelta(hours=1)
+    granted_at = accepted.deadlines.final_by - timedelta(hours=1)
     with seeded.session() as session:
         record_follow_up(
             session,
@@ -159,23 +168,23 @@ def test_credit_granted_late_by_135_but_within_the_month_misses_only_the_5_days(
 
 
 def test_a_lead_declined_within_the_month_is_not_flagged_past_it(
-    seeded: Seeded, accepted: Lead
+    seeded: Seeded, accepted: LeadRecord
 ) -> None:
-    manager = seeded.managers[accepted.bank_code][0]
+    manager = seeded.managers[accepted.bank.code][0]
     with seeded.session() as session:
         decline(
             session,
             lead_id=accepted.id,
             actor=manager,
             reason_code=DeclineReason.FIRM_REASON,
-            now=accepted.final_by - timedelta(days=1),
+            now=accepted.deadlines.final_by - timedelta(days=1),
         )
     flagged = _flag_all(seeded, AFTER_FINAL_BY + timedelta(days=30))
     assert flagged[2] == 0 and _events(seeded, "final_overdue") == []
 
 
 def test_one_failing_lead_does_not_stop_the_others(
-    seeded: Seeded, accepted: Lead, monkeypatch: pytest.MonkeyPatch
+    seeded: Seeded, accepted: LeadRecord, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import db.leads.overdue
 

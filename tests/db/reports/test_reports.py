@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from db.campaigns.rosters import import_roster
@@ -31,6 +32,7 @@ from db.reports.progress import (
 from matching.policy import DEFAULT_POLICY
 from matching.roster import RosterClass
 from matching.uscc import uscc_check_char
+from tests.databases import Seeds
 from tests.db.builders import MONDAY, Seeded, firm, register
 from tests.db.report_story import (
     AFTER_FORTNIGHT,
@@ -40,7 +42,6 @@ from tests.db.report_story import (
     Story,
     cn,
     import_yc_roster,
-    play,
 )
 
 ALL = ReportScope()
@@ -55,8 +56,8 @@ USCC_B = "91330602MA2B00031" + uscc_check_char("91330602MA2B00031")
 
 
 @pytest.fixture
-def story(seeded: Seeded) -> Story:
-    return play(seeded)
+def story(engine: Engine, seeds: Seeds) -> Story:
+    return seeds.story(engine, managers_per_bank=1)
 
 
 def _week1(story: Story, group_by: str, scope: ReportScope = ALL) -> dict[str | None, Progress]:
