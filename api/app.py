@@ -42,6 +42,7 @@ from bot.chat import ChatService
 from bot.config import BotSettings, SmsSettings, get_sms_settings
 from bot.db_world import DbWorld
 from bot.telegram_app import build_application, set_commands
+from db.core.engine import checkpoint_in_background, is_sqlite
 from db.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,8 @@ def create_app(
             if runner is not None:
                 runner.start()
                 stack.push_async_callback(runner.stop)
+            if is_sqlite(engine):  # not in a request's commit (db.core.engine)
+                stack.callback(checkpoint_in_background(engine))
             yield
 
     app = FastAPI(

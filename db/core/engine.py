@@ -14,8 +14,10 @@ then plans it no more; planning the leads query cost as much as running it).
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -110,6 +112,53 @@ def _end_turn(info: dict[Any, Any]) -> None:
     held = info.pop(_TURN, None)
     if held is not None:
         held.release()
+
+
+log = logging.getLogger(__name__)
+
+
+def checkpoint_in_background(engine: Engine, every_s: float = 1.0) -> Callable[[], None]:
+    """SQLite in WAL mode: copy the log back into the database file from a thread of its own,
+    every `every_s`, instead of in the commit that crossed SQLite's 1,000-page mark. That commit
+    waited ~150 ms for the copy and its fsync, and every writer behind it: the web chat's slowest
+    answers (`bench/web.py`). The engine's connections stop checkpointing themselves; the thread's
+    checkpoints are PASSIVE, waiting for no reader or writer. Returns what stops the thread (a
+    last checkpoint made). Other processes on the file checkpoint as SQLite does by default."""
+    path = engine.url.database
+    assert is_sqlite(engine) and path, "background checkpoints are for a SQLite file"
+
+    @event.listens_for(engine, "connect")
+    def _no_own_checkpoints(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+
+    engine.dispose()  # the pooled connections made before: made again, with the pragma
+    stop = threading.Event()
+
+    def run() -> None:
+        own = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        own.execute("PRAGMA busy_timeout=5000")
+        try:
+            while True:
+                stopping = stop.wait(every_s)
+                try:
+                    own.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error:  # busy or locked: the next one copies what this did not
+                    log.warning("SQLite checkpoint failed", exc_info=True)
+                if stopping:
+                    return
+        finally:
+            own.close()
+
+    thread = threading.Thread(target=run, name="yinqi-sqlite-checkpoints", daemon=True)
+    thread.start()
+
+    def stopped() -> None:
+        stop.set()
+        thread.join()
+        event.remove(engine, "connect", _no_own_checkpoints)
+        engine.dispose()  # connections made from now on checkpoint themselves again
+
+    return stopped
 
 
 def is_sqlite(engine: Engine) -> bool:

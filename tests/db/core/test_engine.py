@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import cast
@@ -12,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from db.core.config import get_settings
-from db.core.engine import make_engine, reading
+from db.core.engine import checkpoint_in_background, make_engine, reading
 from tests.databases import SqliteTemplate
 
 
@@ -111,4 +112,29 @@ def test_a_reader_takes_no_turn_and_writers_of_many_threads_all_get_one(tmp_path
                 done.result()
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT n FROM counter").scalar() == 200
+    engine.dispose()
+
+
+def test_the_served_engine_leaves_checkpoints_to_a_thread_of_their_own(
+    sqlite_template: SqliteTemplate, tmp_path: Path
+) -> None:
+    engine = sqlite_template.fresh(tmp_path)
+    path = Path(str(engine.url.database))
+    pragma = "PRAGMA wal_autocheckpoint"
+    stop = checkpoint_in_background(engine, every_s=0.05)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql(pragma).scalar() == 0  # no request's commit copies the log
+    with Session(engine) as session:
+        for i in range(400):  # well past SQLite's own 1,000-page mark
+            session.execute(text(f"CREATE TABLE t_{i} (x)"))
+            session.execute(text(f"INSERT INTO t_{i} VALUES (randomblob(8000))"))
+        session.commit()
+    stop()  # the last checkpoint made
+    copy = tmp_path / "main-file-only.db"  # the database file alone, without its log
+    copy.write_bytes(path.read_bytes())
+    alone = sqlite3.connect(copy)
+    assert alone.execute("SELECT count(*) FROM t_399").fetchone() == (1,)
+    alone.close()
+    with engine.connect() as conn:  # stopped: the engine's connections checkpoint again
+        assert conn.exec_driver_sql(pragma).scalar() == 1000
     engine.dispose()
