@@ -30,7 +30,7 @@ from api.web.guard import (
     status_key,
 )
 from api.web.render import html, refusal
-from api.web.service import Answered, WebChats
+from api.web.service import Answered, Page, WebChats
 from api.web.transcript import event_of
 from bot.config import BotSettings
 from bot.qr import deep_link
@@ -71,9 +71,13 @@ async def scanned(request: Request, token: Token) -> Response:
             return refusal(lang, 429, "web.error.too_many", wait=wait)
         secret = await anyio.to_thread.run_sync(chats.create)
     assert secret is not None
-    english = lang is Lang.EN
-    await anyio.to_thread.run_sync(lambda: chats.scan(secret, token, english=english))
-    response = await _chat_page(request, secret)
+    english, key = lang is Lang.EN, status_key(secret)
+
+    def scan() -> tuple[WebChat, Page] | None:
+        chats.scan(secret, token, english=english)
+        return chats.shown(secret, key)
+
+    response = _chat_page(request, secret, await anyio.to_thread.run_sync(scan))
     if found is None:
         set_session_cookie(request, response, secret)
     return response
@@ -86,7 +90,10 @@ async def chat(request: Request) -> Response:
     wait = over_limit(request, secret)
     if wait is not None:
         return refusal(lang_of(request), 429, "web.error.too_many", wait=wait)
-    return await _chat_page(request, secret)
+    key = status_key(secret) if secret else ""
+    return _chat_page(
+        request, secret, await anyio.to_thread.run_sync(chats_of(request).shown, secret, key)
+    )
 
 
 @router.post("/q")
@@ -104,15 +111,22 @@ async def answer(request: Request) -> Response:
         return refusal(lang, 403, "web.error.forbidden", fetch=fetch)
     assert secret is not None
     event = event_of(form)
-    if event is not None and not is_bot(form):
-        chats, key, turn = chats_of(request), status_key(secret), form.get("n", "")
-        answered = await anyio.to_thread.run_sync(
-            lambda: chats.answer(secret, turn, event, status_key=key)
-        )
-        if answered is Answered.SUBMITTED:  # the page becomes the need's status page
-            return _go(f"/s/{key}?new=1", fetch=fetch)
+    chats, key, turn = chats_of(request), status_key(secret), form.get("n", "")
+    answering = None if is_bot(form) else event
+
+    def answer_and_show() -> tuple[Answered | None, tuple[WebChat, Page] | None]:
+        """The answer given, and for our script the page after it: in one trip to a thread."""
+        answered = None
+        if answering is not None:
+            answered = chats.answer(secret, turn, answering, status_key=key)
+        show = fetch and answered is not Answered.SUBMITTED
+        return answered, chats.shown(secret, key) if show else None
+
+    answered, shown = await anyio.to_thread.run_sync(answer_and_show)
+    if answered is Answered.SUBMITTED:  # the page becomes the need's status page
+        return _go(f"/s/{key}?new=1", fetch=fetch)
     if fetch:
-        return await _chat_page(request, secret, fragment=True)
+        return _chat_page(request, secret, shown, fragment=True)
     return RedirectResponse("/q", status_code=303)
 
 
@@ -124,13 +138,19 @@ def _go(path: str, *, fetch: bool) -> Response:
     return RedirectResponse(path, status_code=303, headers=SECURITY_HEADERS)
 
 
-async def _chat_page(request: Request, secret: str | None, *, fragment: bool = False) -> Response:
-    chats = chats_of(request)
-    found = await anyio.to_thread.run_sync(chats.find, secret)
-    if found is None or secret is None:
+def _chat_page(
+    request: Request,
+    secret: str | None,
+    shown: tuple[WebChat, Page] | None,
+    *,
+    fragment: bool = False,
+) -> Response:
+    """The chat page (`fragment`: the conversation alone, for our script) of a session as
+    `WebChats.shown` found it."""
+    if shown is None or secret is None:
         return refusal(lang_of(request), 200, "web.no_session")
+    found, page = shown
     key = status_key(secret)
-    page = await anyio.to_thread.run_sync(chats.page, found, key)
     context: dict[str, Any] = {
         "page": page,
         "csrf": csrf_token(secret),

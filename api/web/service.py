@@ -96,6 +96,11 @@ class WebChats:
             open_status(self.engine, chat.chat_id, status_key)
         return answered
 
+    def shown(self, secret: str | None, status_key: str) -> tuple[WebChat, Page] | None:
+        """The session of `secret` and its page, in one call (None: no such session)."""
+        found = self.find(secret)
+        return None if found is None else (found, self.page(found, status_key))
+
     def page(self, chat: WebChat, status_key: str) -> Page:
         """The page of a session; a registration submitted opens its status link (`status_key`)
         the first time it is shown."""
