@@ -26,7 +26,8 @@ Each answer's time is taken twice: the server's own, from the request's arrival 
 start (its `Server-Timing` header, the figure the metrics' histogram records), and the round trip
 the phone's client sees, which adds this one process's own queueing of 100–200 phones.
 
-Targets (issue 20): server CPU per answer ≤ the bot's per update; paced p99 of the server's time
+Targets (issue 20): server CPU per answer ≤ the bot's per update (both at saturation: the bot's
+users act all at once too); paced p99 of the server's time
 ≤ 50 ms; first load ≤ 50 KB; FCP ≤ 1.5 s on Slow 4G. The load average is printed at the start and
 the end: when the machine was already busy at the start, the figures are not quiet ones and no
 target is claimed (the run's own phones, bot and server load it, whatever else runs).
@@ -314,7 +315,10 @@ def main(argv: list[str] | None = None) -> int:
     load_after = os.getloadavg()
     loads = f"{load_before[0]:.1f} before, {load_after[0]:.1f} after ({cores} cores)"
     failures = saturated.failures + paced.failures
-    web_cpu = max(saturated.cpu_ms, paced.cpu_ms)
+    # like for like: bench/bot.py's users all act at once, as the saturated phones do; paced,
+    # the server's idle work (its event loop's wake-ups, the checkpoints) is spread over fewer
+    # answers, and is printed beside
+    web_cpu = saturated.cpu_ms
     print(f"web chat  `yinqi serve`, {args.database}; load average {loads}")
     for name, run in (("saturated", saturated), ("paced", paced)):
         print(f"  {name:<10} {run.answers} answers in {run.seconds:.1f} s: "
@@ -329,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
           "(Slow 4G: 400 kbps, 400 ms RTT; median of 3)")  # fmt: skip
     print(f"  stored     {stored} web needs; failures {len(failures)} {failures[:3]}")
     checks = {
-        "CPU/answer ≤ bot's/update": per_update is not None and web_cpu <= per_update,
+        "CPU/answer (saturated) ≤ bot's/update": per_update is not None and web_cpu <= per_update,
         "paced p99 ≤ 50 ms": paced.ms(0.99, server=True) <= TARGETS["p99 ms"],
         "first load ≤ 50 KB": first_load <= TARGETS["first load B"],
         "FCP ≤ 1.5 s": fcp is not None and fcp <= TARGETS["FCP ms"],
