@@ -57,7 +57,7 @@ from db.models import (
     VisitCheck,
     utcnow,
 )
-from db.problems.raising import raise_problem
+from db.problems.raising import raise_problem, solve_by_loan
 from db.staff.accounts import manager_cards
 from db.webhooks.events import EventType, emit_lead
 from matching.amounts import DEFAULT_MAX_YUAN
@@ -453,6 +453,7 @@ def record_follow_up(
         need.status, need.updated_at = NeedStatus.FULFILLED, now
         session.add(need)
         notify_firm(session, need, event_id, Notice.FIRM_LOAN_ISSUED, now, bank=bank_name)
+        solve_by_loan(session, need_id=need.id or 0, lead_id=lead_id, now=now)
     return _shown(session, lead_id, actor, now)
 
 

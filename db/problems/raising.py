@@ -4,13 +4,14 @@ coordinators of its region (on Telegram, when they linked it)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import insert, or_
+from sqlalchemy import bindparam, insert, or_, update
 from sqlmodel import Session, col, select
 
+from db.core.unit import Actor
 from db.core.vocabulary import Notice, ProblemKind, ProblemStatus, Role
-from db.leads.mechanics import queue_notice
+from db.leads.mechanics import queue_notice, record
 from db.models import Problem, Staff
 from matching.model import Standard
 
@@ -76,3 +77,36 @@ def attention_cause(attention: str, standards: dict[str, bool]) -> str:
         failed = [s for s in Standard if standards.get(s.value) is False]
         return ",".join(failed) or attention
     return attention
+
+
+SOLVED_BY_A_LOAN: Final = frozenset(ProblemKind) - {
+    ProblemKind.VISIT_DISPUTED,
+    ProblemKind.COMPLAINT,
+}
+"""The problems a loan issued on their need solves: why the need was stuck (standards, the
+limit, no bank, declines, expiries). A disputed visit or a complaint is about a bank's conduct,
+and stays for a coordinator to close."""
+
+_SOLVE: Final = (
+    update(Problem.__table__)  # type: ignore[attr-defined]
+    .where(
+        col(Problem.need_id) == bindparam("of_need"),
+        col(Problem.status).in_([s.value for s in ProblemStatus if not s.closed]),
+        col(Problem.kind).in_(sorted(SOLVED_BY_A_LOAN)),
+    )
+    .values(status=ProblemStatus.SOLVED.value, closed_at=bindparam("at"),
+            updated_at=bindparam("at"))
+    .returning(Problem.__table__.c.id, Problem.__table__.c.status)  # type: ignore[attr-defined]
+)  # fmt: skip
+
+
+def solve_by_loan(session: Session, *, need_id: int, lead_id: int, now: datetime) -> list[int]:
+    """Close the need's open problems that its loan solves (`SOLVED_BY_A_LOAN`), each in the
+    event log as a coordinator's closing is, saying the loan closed it; their ids."""
+    solved = [int(i) for i, _ in session.execute(_SOLVE, {"of_need": need_id, "at": now}).all()]
+    for problem_id in solved:
+        payload = {"problem_id": problem_id, "to": ProblemStatus.SOLVED.value,
+                   "by_loan": lead_id}  # fmt: skip
+        record(session, actor=Actor.system(), at=now, kind="problem_updated", need_id=need_id,
+               payload=payload)  # fmt: skip
+    return solved

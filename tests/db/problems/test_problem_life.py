@@ -17,7 +17,7 @@ from db.core.unit import Actor
 from db.core.vocabulary import ProblemKind, ProblemStatus, Role
 from db.intake.withdrawal import withdraw
 from db.leads.assignments import accept, decline, record_follow_up
-from db.models import Event, LeadNote, Outbox, Problem, Staff
+from db.models import Assignment, Bank, Event, LeadNote, Outbox, Problem, Staff
 from db.problems.firm import answer_visit, file_complaint
 from db.problems.listing import problem_record
 from db.problems.tracking import send_to_bank, update_problem
@@ -85,11 +85,14 @@ def test_a_problem_is_owned_worked_and_solved_each_step_in_the_event_log(seeded:
         ).all()
     assert problem is not None
     assert (problem.status, problem.owner_id, problem.measure) == (
-        "solved", coordinator.staff_id, "约谈银行"
+        "solved",
+        coordinator.staff_id,
+        "约谈银行",
     )
     assert problem.closed_at == LATER + timedelta(days=3)
     assert [(e.actor_staff_id, e.payload.get("to")) for e in log] == [
-        (coordinator.staff_id, "in_progress"), (coordinator.staff_id, "solved")
+        (coordinator.staff_id, "in_progress"),
+        (coordinator.staff_id, "solved"),
     ]
     assert "约谈银行" not in str([e.payload for e in log])  # free text stays out of the log
     with seeded.session() as s:
@@ -146,7 +149,9 @@ def test_a_coordinator_reroutes_a_stuck_need_within_the_limit(seeded: Seeded) ->
         problem = s.get(Problem, problem_id)
     assert "mtbank" not in held
     assert (event.actor_staff_id, event.assignment_id, event.payload["bank"]) == (
-        coordinator.staff_id, lead_id, "mtbank"
+        coordinator.staff_id,
+        lead_id,
+        "mtbank",
     )
     assert problem is not None and problem.status == ProblemStatus.IN_PROGRESS
     with seeded.session() as s:
@@ -266,9 +271,7 @@ def test_a_complaint_reaches_the_list_and_the_bank_and_its_outcome_the_firm(
         assert no_outcome.value.field == "measure"
         update_problem(s, problem_id=problem_id, actor=seeded.coordinator, region=SHAOXING,
                        status="solved", measure="银行已退还费用并通报批评", now=LATER)  # fmt: skip
-        told = s.exec(
-            select(Outbox).where(Outbox.template == "firm.complaint_answered")
-        ).one()
+        told = s.exec(select(Outbox).where(Outbox.template == "firm.complaint_answered")).one()
     assert told.need_id == reg.need_id
     assert told.params == {"problem_id": problem_id, "outcome": "银行已退还费用并通报批评"}
     with seeded.session() as s:
@@ -284,3 +287,39 @@ def test_withdrawing_erases_a_complaints_words_and_the_measure_taken(seeded: See
         withdraw(s, need_id=reg.need_id)
         problem = s.get(Problem, problem_id)
     assert problem is not None and (problem.detail, problem.measure) == (None, None)
+
+
+def test_a_loan_solves_why_its_need_was_stuck_but_not_a_complaint_about_a_bank(
+    seeded: Seeded,
+) -> None:
+    need_id, declined = _declined(seeded)  # tlbank declined; the need went to the next bank
+    with seeded.session() as s:
+        complaint = file_complaint(s, chat_id=1001, cause="fees", text="先交服务费",
+                                   bank_code="tlbank", now=LATER)  # fmt: skip
+        lead = s.exec(
+            select(Assignment).where(Assignment.need_id == need_id, Assignment.status == "offered")
+        ).one()
+        bank = s.get(Bank, lead.bank_id)
+    assert bank is not None and lead.id is not None
+    manager = seeded.bank_admins[bank.code]
+    with seeded.session() as s:
+        accept(s, lead_id=lead.id, actor=manager, now=LATER)
+        record_follow_up(s, lead_id=lead.id, actor=manager, kind="visited", effective=True,
+                         now=LATER)  # fmt: skip
+        record_follow_up(s, lead_id=lead.id, actor=manager, kind="credit_granted",
+                         amount_yuan=500_000, now=LATER)  # fmt: skip
+    with seeded.session() as s:
+        assert s.get(Problem, declined).status == ProblemStatus.OPEN  # type: ignore[union-attr]
+    done = LATER + timedelta(hours=1)
+    with seeded.session() as s:
+        record_follow_up(s, lead_id=lead.id, actor=manager, kind="loan_issued",
+                         amount_yuan=500_000, now=done)  # fmt: skip
+    with seeded.session() as s:
+        solved, still = s.get(Problem, declined), s.get(Problem, complaint)
+        logged = s.exec(select(Event).where(Event.kind == "problem_updated")).all()
+    assert solved is not None and still is not None
+    assert (solved.status, solved.closed_at) == (ProblemStatus.SOLVED, done)
+    assert still.status == ProblemStatus.OPEN and still.closed_at is None
+    assert [(e.actor_kind, e.payload) for e in logged] == [
+        ("system", {"problem_id": declined, "to": "solved", "by_loan": lead.id})
+    ]
