@@ -11,10 +11,11 @@ from typing import Annotated
 import typer
 
 from api.cli.common import LangOption, fail, open_database
-from api.workbooks import weekly_xlsx
+from api.workbooks import narrowed_focus, weekly_xlsx
 from api.workbooks.annexes import ANNEXES, Annex, Ask, Takes
 from db.core.engine import reading
 from db.core.errors import StorageError
+from db.core.vocabulary import Channel
 from db.models import utcnow
 from db.reports.progress import ReportScope
 from db.reports.scope import check_year
@@ -54,17 +55,32 @@ def weekly_command(
         typer.Option("--to", help="Last day, included (default: six days after --from)."),
     ] = None,
     region: RegionOption = None,
+    park: Annotated[
+        str | None, typer.Option("--park", help="Only this park's needs (its code).")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Only one loan QR code's needs (its token).")
+    ] = None,
+    channel: Annotated[
+        Channel | None, typer.Option("--channel", help="Only the needs of this channel.")
+    ] = None,
     lang: LangOption = Lang.ZH,
 ) -> None:
     """Write the weekly progress workbook for a period (default: last week, Monday to Sunday,
-    China time): progress by bank, park and county, the key-problem list and its causes, and
-    each park's credit coverage against its star-rating target."""
+    China time): progress by bank, park, county and channel, the key-problem list and its
+    causes, and each park's credit coverage against its star-rating target; narrowed to a park,
+    a QR code or a channel when asked (named in its title), as the API's weekly.xlsx is."""
     first, last = _period(date_from, date_to, lang)
     _check_out(out, lang)
     with reading(open_database(lang)) as session:
         try:
-            scope = ReportScope.for_region(region)
-            data = weekly_xlsx(session, scope=scope, date_from=first, date_to=last, lang=lang)
+            scope, focus = narrowed_focus(
+                session, ReportScope.for_region(region), park=park, source=source,
+                channel=channel.value if channel else None, lang=lang,
+            )  # fmt: skip
+            data = weekly_xlsx(
+                session, scope=scope, date_from=first, date_to=last, lang=lang, focus=focus
+            )
         except StorageError as err:
             raise fail(err.render(lang)) from None
     _write(out, data, lang)

@@ -17,7 +17,7 @@ from api.core.deps import Caller, CallerDep, LangDep, Now, ReadSession, known_qu
 from api.routes import PREFIX, errors
 from api.schemas.common import IsoDate
 from api.schemas.reports import CoverageOut, ProblemsOut, ProgressOut
-from api.workbooks import weekly_xlsx
+from api.workbooks import narrowed_focus, weekly_xlsx
 from api.workbooks.annexes import ANNEXES, Annex, Ask, Takes
 from db.core.errors import NotAllowed
 from db.core.vocabulary import Channel, Role
@@ -25,7 +25,6 @@ from db.reports.coverage import coverage
 from db.reports.problems import problems
 from db.reports.progress import GroupBy, progress
 from db.reports.scope import Period, ReportScope, narrowed
-from matching.i18n import t
 from matching.workdays import to_china_time
 
 router = APIRouter(
@@ -257,15 +256,10 @@ def weekly_workbook(
     county and channel, the key problems and their causes, park coverage; narrowed to a park, a
     QR code or a channel when asked (named in its title)."""
     first, last = period(date_from, to, now)
-    scope, found_park, found_source = narrowed(
+    scope, focus = narrowed_focus(
         session, scope_of(caller, region), park=park, source=source,
-        channel=channel.value if channel else None,
+        channel=channel.value if channel else None, lang=lang,
     )  # fmt: skip
-    focus = (
-        found_park.name if found_park else None,
-        found_source.label if found_source else None,
-        t(f"channel.{channel.value}", lang) if channel else None,
-    )
     data = weekly_xlsx(
         session, scope=scope, date_from=first, date_to=last, now=now, lang=lang, focus=focus
     )

@@ -10,12 +10,13 @@ from), and `xlsx`, the one place cells are written
 from api.workbooks.ledgers import city_summary_xlsx, ledger_xlsx, needs_summary_xlsx
 from api.workbooks.monitoring import monitoring_xlsx
 from api.workbooks.partners import partner_banks_xlsx
-from api.workbooks.weekly import weekly_xlsx
+from api.workbooks.weekly import narrowed_focus, weekly_xlsx
 
 __all__ = [
     "city_summary_xlsx",
     "ledger_xlsx",
     "monitoring_xlsx",
+    "narrowed_focus",
     "needs_summary_xlsx",
     "partner_banks_xlsx",
     "weekly_xlsx",

@@ -45,10 +45,33 @@ from db.reports.progress import (
     problems,
     progress,
 )
+from db.reports.scope import narrowed
 from matching.i18n import Lang, t
 from matching.roster import RosterClass
 
 OPEN_LISTED = 5000  # the open problems a workbook lists, oldest cut first
+
+
+def narrowed_focus(
+    session: Session,
+    scope: ReportScope,
+    *,
+    park: str | None,
+    source: str | None,
+    channel: str | None,
+    lang: Lang,
+) -> tuple[ReportScope, tuple[str | None, ...]]:
+    """The scope narrowed to a park (its code), a QR code (its token) and a channel, as
+    `db.reports.scope.narrowed` checks them, and the `focus` the workbook's title names."""
+    narrower, found_park, found_source = narrowed(
+        session, scope, park=park, source=source, channel=channel
+    )
+    focus = (
+        found_park.name if found_park else None,
+        found_source.label if found_source else None,
+        t(f"channel.{channel}", lang) if channel else None,
+    )
+    return narrower, focus
 
 
 def weekly_xlsx(

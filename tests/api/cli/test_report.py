@@ -65,6 +65,29 @@ def test_weekly_for_a_region_and_by_default_last_week(story: Story, tmp_path: Pa
     assert said.startswith("Written: ")
 
 
+def test_weekly_narrowed_to_a_park_and_a_channel_names_them_and_counts_only_theirs(
+    story: Story, tmp_path: Path
+) -> None:
+    week = ("--from", "2026-11-23", "--to", "2026-11-29")
+    needs = {}
+    for channel in ("bot", "web", "offline"):
+        out = tmp_path / f"{channel}.xlsx"
+        code, said = _yinqi("weekly", "--out", str(out), *week, "--channel", channel)
+        assert code == 0, said
+        book = _book(out)
+        total = [r for r in book["按园区"].iter_rows(min_row=4, values_only=True) if r[0] == "合计"]
+        needs[channel] = total[0][1] if total else 0
+        label = {"bot": "Telegram", "web": "网页", "offline": "线下"}[channel]
+        assert label in book["按银行"]["A1"].value, book["按银行"]["A1"].value
+    assert sum(needs.values()) == 7  # each need in one channel: the week's 7 in all
+    out = tmp_path / "park.xlsx"
+    code, said = _yinqi("weekly", "--out", str(out), *week, "--park", "yc-gxq")
+    assert code == 0, said
+    assert "越城" in _book(out)["按银行"]["A1"].value
+    code, said = _yinqi("weekly", "--out", str(out), *week, "--park", "nowhere")
+    assert code == 2 and "没有代码为 nowhere 的园区" in said
+
+
 def test_ledger_and_needs_summary_of_a_park_and_quarter(story: Story, tmp_path: Path) -> None:
     ledger = tmp_path / "ledger.xlsx"
     code, said = _yinqi("ledger", "--park", "yc-gxq", "--quarter", "2026Q4", "--out", str(ledger))
