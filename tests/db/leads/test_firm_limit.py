@@ -164,6 +164,22 @@ def test_each_need_counts_the_banks_on_the_other(seeded: Seeded, entity: str) ->
         assert pool[first.need_id].slots_left == 1 and not pool[first.need_id].existing_bank
 
 
+def test_a_firm_known_by_name_only_is_one_firm_across_its_rows(seeded: Seeded) -> None:
+    made = firm(uscc="")  # no USCC: each registration gets a row of its own, found by name
+    first = register(seeded, firm=made).need_id
+    second = register(seeded, firm=made, need=need(amount_yuan=500_000), second=True).need_id
+    with seeded.session() as session:
+        rows = [session.get(Need, n) for n in (first, second)]
+    assert rows[0] and rows[1] and rows[0].enterprise_id != rows[1].enterprise_id
+    assert rows[0].firm_group == rows[1].firm_group == rows[0].enterprise_id
+    serving = _holders(seeded, first, second)
+    _claim(seeded, second, _new_bank(seeded, second, serving))
+    serving = _holders(seeded, first, second)
+    assert len(serving) == 3
+    with seeded.session() as session, pytest.raises(LimitReached):
+        claim(session, need_id=first, actor=seeded.manager(_new_bank(seeded, first, serving)))
+
+
 def test_a_bank_serving_the_firm_through_one_need_may_take_the_other(seeded: Seeded) -> None:
     needs = _at_limit(seeded, EntityType.ENTERPRISE)
     on_second = sorted(_holders(seeded, needs.second))[0]
