@@ -113,8 +113,8 @@ def _sql_takes_no_slot(seeded: Seeded, need_id: int, bank_id: int) -> bool:
 
 
 def _firm_serving(seeded: Seeded, need_ids: list[int], declared: dict[str, int]) -> int:
-    """The banks serving the firm, from the tables: those it declared, and every other bank
-    holding a live lead on one of its needs."""
+    """The banks serving the firm, from the tables, by the matcher's rule: those it declared,
+    and every other bank holding a live lead on one of its needs."""
     query = (
         select(col(Bank.code))
         .join(Assignment, col(Assignment.bank_id) == col(Bank.id))
@@ -122,7 +122,7 @@ def _firm_serving(seeded: Seeded, need_ids: list[int], declared: dict[str, int])
     )
     with seeded.session() as session:
         live = set(session.execute(query).scalars())
-    return len(declared) + len(live - set(declared))
+    return rules.banks_serving(rules.ExistingBanks(tuple(declared), ()), frozenset(live))
 
 
 TWO_NEEDS: dict[str, tuple[EntityType, tuple[str, ...], dict[str, int]]] = {
