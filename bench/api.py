@@ -171,7 +171,7 @@ def copy_needs(engine: Engine, templates: list[int], count: int, first: int) -> 
              "name_key": f"基准{first + i}号", "uscc": None}
             for i, n in enumerate(picked)])  # fmt: skip
         ids = _insert(conn, "need", [
-            {**n, "enterprise_id": f, "chat_id": 100_000 + first + i}
+            {**n, "enterprise_id": f, "firm_group": f, "chat_id": 100_000 + first + i}
             for i, (n, f) in enumerate(zip(picked, firm_ids, strict=True))])  # fmt: skip
         candidates = _rows(conn, "candidate", "need_id", templates)
         conn.execute(insert(metadata.tables["candidate"]), [

@@ -160,7 +160,8 @@ def copy_needs(engine: Engine, templates: list[int], count: int) -> list[int]:
         renamed = [_renamed(firm_of[n["enterprise_id"]], i) for i, n in enumerate(picked)]
         firm_ids = _insert(conn, "enterprise", renamed)
         pairs = list(zip(picked, firm_ids, strict=True))
-        ids = _insert(conn, "need", [{**n, "enterprise_id": firm_id} for n, firm_id in pairs])
+        ids = _insert(conn, "need", [{**n, "enterprise_id": firm_id, "firm_group": firm_id}
+                                     for n, firm_id in pairs])  # fmt: skip
         for table in ("candidate", "assignment"):
             rows = _rows(conn, table, "need_id", templates)
             _insert(conn, table, [{**r, "need_id": new} for n, new in zip(picked, ids, strict=True)

@@ -192,8 +192,8 @@ class Generator:
             banks = (park[3] if park else []) + world.banks_by_county.get(county, [])
             fulfilled = self.leads_of(need_id, at, list(dict.fromkeys(banks)))
         status = "fulfilled" if fulfilled else "open"
-        self.needs.append((need_id, need_id, status, channel, source, "zh", "enterprise", city,
-                           county, park[0] if park else None, "制造业", "[]", "[]", "[]",
+        self.needs.append((need_id, need_id, need_id, status, channel, source, "zh", "enterprise",
+                           city, county, park[0] if park else None, "制造业", "[]", "[]", "[]",
                            0 if first_loan else 1, 0 if first_loan else 500_000,
                            first_loan, amount, "working_capital", 12, "[]", "[]", "{}",
                            "500k_5m", 3, "assign", "{}", attention,
@@ -277,12 +277,12 @@ class Generator:
         leads cut off past the count go too."""
         kept = {lead[0] for lead in self.leads}
         self.events = [e for e in self.events if e[5] is None or e[5] in kept]
-        need_ids = _renumber(self.needs, created=29)
+        need_ids = _renumber(self.needs, created=30)
         lead_ids = _renumber(self.leads, created=25)
         _renumber(self.events, created=1)
         self.enterprises = sorted(self.enterprises, key=lambda e: need_ids[e[0]])
         self.enterprises = [(need_ids[e[0]], *e[1:]) for e in self.enterprises]
-        self.needs = [(n[0], need_ids[n[1]], *n[2:]) for n in self.needs]
+        self.needs = [(n[0], need_ids[n[1]], need_ids[n[2]], *n[3:]) for n in self.needs]
         self.leads = [(a[0], need_ids[a[1]], *a[2:]) for a in self.leads]
         self.events = [(*e[:4], need_ids[e[4]], lead_ids.get(e[5]), *e[6:]) for e in self.events]
 
@@ -331,8 +331,9 @@ class Lead:
     loan: int | None = None
 
 
-NEED_COLUMNS = ("id, enterprise_id, status, channel, source_id, language, entity_type, city, "
-                "county, park_id, industry, tags, existing_banks, existing_bank_codes, "
+NEED_COLUMNS = ("id, enterprise_id, firm_group, status, channel, source_id, language, "
+                "entity_type, city, county, park_id, industry, tags, existing_banks, "
+                "existing_bank_codes, "
                 "banks_existing, existing_credit_yuan, first_loan, amount_yuan, purpose, "
                 "term_months, collateral, products, standards, tier, bank_limit, route, outcome, "
                 "attention, attention_at, created_at, updated_at")  # fmt: skip

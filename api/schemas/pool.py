@@ -30,9 +30,15 @@ class PoolItemOut(ViewOut):
     tags: list[str] = _firm("tags")
     first_loan: bool = _firm("first_loan")
     need: NeedFactsOut
-    existing_bank: bool = Field(description="the bank already lends to the firm (takes no slot)")
+    existing_bank: bool = Field(
+        description="the bank already lends to the firm, or serves it through another of its "
+        "needs (takes no slot)"
+    )
     bank_limit: int | None = Field(description="3 or 2 banks (001 §七); null above the 10M line")
-    slots_left: int | None
+    slots_left: int | None = Field(
+        description="banks the firm may still take, its other needs' banks counted; null above "
+        "the 10M line"
+    )
     match: MatchOut
 
 

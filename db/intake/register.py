@@ -26,7 +26,7 @@ from db.core.vocabulary import (
 from db.intake.catalog_store import load_catalog
 from db.intake.holdings import held_products
 from db.leads.assignments import offer_to
-from db.leads.mechanics import lock_need, record, slots_left
+from db.leads.mechanics import firm_banks, lock_firm_group, lock_need, record
 from db.leads.views import Lead, lead_of, leads_of_need
 from db.models import (
     Assignment,
@@ -48,7 +48,7 @@ from matching.model import BankChoice, Firm, MatchResult, Route, Standard
 from matching.names import core_name
 from matching.policy import DEFAULT_POLICY, Policy
 from matching.registration import Contact, NeedDraft, Registration, SourceRef, attention
-from matching.rules import may_take
+from matching.rules import existing_banks
 from matching.serialize import result_json, text_json
 
 SAME_NAME_WINDOW = timedelta(days=30)
@@ -120,6 +120,9 @@ def register_need(
     name_key = core_name(firm.name) if firm.name.strip() else ""
     serialize_firm(session, uscc=firm.uscc, name_key=name_key, county=firm.county)
     known = _by_uscc(session, firm.uscc)
+    group = _firm_group(session, known, firm, name_key)
+    if group is not None:  # its needs wait for this one, and this one for them
+        lock_firm_group(session, group)
     earlier = _live_need(session, known, firm, name_key, now)
     if earlier is not None:
         earlier = lock_need(session, earlier.id or 0)
@@ -146,6 +149,8 @@ def register_need(
         replace(draft, firm=firm),
         result,
         now,
+        group=(enterprise.id or 0) if group is None else group,
+        declared=existing_banks(firm, catalog).count,
         chat_id=chat_id,
         language=language,
         source=source,
@@ -178,9 +183,9 @@ def _tell_pool(
     """`pool.opened` to the eligible banks the need was not offered to, while it has a slot free
     for them (a bank already lending to the firm takes none)."""
     offered = {lead.bank_code for lead in offers}
-    free = slots_left(session, row)
+    serving = firm_banks(session, row)
     banks = [
-        f.id for f in fits if f.code not in offered and may_take(free, lends_already=f.existing)
+        f.id for f in fits if f.code not in offered and serving.may_take(f.id, declared=f.existing)
     ]
     emit(session, EventType.POOL_OPENED, bank_ids=banks, event_id=event_id, now=now,
          need_id=row.id)  # fmt: skip
@@ -379,15 +384,31 @@ def _banks_on_earlier_needs(session: Session, enterprise: Enterprise) -> frozens
     """Banks still serving the firm through its earlier needs (they count against the limit):
     needs of this firm's row, and of rows of the same name core in the same county whose USCC
     does not say they are another firm (a firm registering by name only gets a row each time)."""
-    shape = "no name" if not enterprise.name_key else "uscc" if enterprise.uscc else "name only"
+    shape = _shape(enterprise.name_key, enterprise.uscc)
     params = {"firm": enterprise.id, "name_key": enterprise.name_key,
               "county": enterprise.county, "uscc": enterprise.uscc}  # fmt: skip
     return frozenset(session.exec(_EARLIER_BANKS[shape], params=params).all())
 
 
-def _earlier_banks(shape: str) -> Any:
-    """The query of `_banks_on_earlier_needs` for a firm with no name core, with a name core and
-    a USCC, or with a name core only."""
+def _firm_group(
+    session: Session, known: Enterprise | None, firm: Firm, name_key: str
+) -> int | None:
+    """The group (`Need.firm_group`) of the firm's earlier needs, found as
+    `_banks_on_earlier_needs` finds them: the new need joins it, so that the firm's limit
+    counts the banks on all its needs. None for a firm new here."""
+    uscc = firm.uscc or None
+    params = {"firm": known.id if known is not None else 0, "name_key": name_key,
+              "county": firm.county, "uscc": uscc}  # fmt: skip
+    return session.exec(_GROUP[_shape(name_key, uscc)], params=params).first()
+
+
+def _shape(name_key: str, uscc: str | None) -> str:
+    return "no name" if not name_key else "uscc" if uscc else "name only"
+
+
+def _same_firm(shape: str) -> ColumnElement[bool]:
+    """Enterprise rows of the firm registering (parameters `firm`, `name_key`, `county`,
+    `uscc`) when it has no name core, a name core and a USCC, or a name core only."""
     same_firm: ColumnElement[bool] = col(Enterprise.id) == bindparam("firm")
     if shape != "no name":
         other_uscc: ColumnElement[bool] = col(Enterprise.uscc).is_(None)
@@ -399,16 +420,24 @@ def _earlier_banks(shape: str) -> Any:
             other_uscc if shape == "uscc" else true(),
         )
         same_firm = or_(same_firm, same_name)
-    return (
-        select(Bank.code)
-        .join(Assignment, col(Assignment.bank_id) == col(Bank.id))
-        .join(Need, col(Need.id) == col(Assignment.need_id))
-        .join(Enterprise, col(Enterprise.id) == col(Need.enterprise_id))
-        .where(same_firm, col(Assignment.status).in_(LIVE))
-    )
+    return same_firm
 
 
-_EARLIER_BANKS = {shape: _earlier_banks(shape) for shape in ("no name", "uscc", "name only")}
+_SHAPES = ("no name", "uscc", "name only")
+_EARLIER_BANKS = {
+    shape: select(Bank.code)
+    .join(Assignment, col(Assignment.bank_id) == col(Bank.id))
+    .join(Need, col(Need.id) == col(Assignment.need_id))
+    .join(Enterprise, col(Enterprise.id) == col(Need.enterprise_id))
+    .where(_same_firm(shape), col(Assignment.status).in_(LIVE))
+    for shape in _SHAPES
+}
+_GROUP = {
+    shape: select(func.min(Need.firm_group))
+    .join(Enterprise, col(Enterprise.id) == col(Need.enterprise_id))
+    .where(_same_firm(shape))
+    for shape in _SHAPES
+}
 
 
 def _store_need(
@@ -422,12 +451,17 @@ def _store_need(
     language: str,
     source: SourceRef | None,
     channel: Channel,
+    group: int,
+    declared: int,
 ) -> Need:
-    """The need's row, as the (placed) draft and its match make it."""
+    """The need's row, as the (placed) draft and its match make it: in the firm's `group`,
+    with the number of banks it `declared` lending (the banks on its other needs are counted
+    live, `db/leads/bank_limit.py`)."""
     firm, need, standards, contact = draft.firm, draft.need, draft.standards, draft.contact
     noted = attention(result, standards)
     row = Need(
         enterprise_id=enterprise.id or 0,
+        firm_group=group,
         status=NeedStatus.OPEN,
         channel=channel,
         source_id=source.id if source else None,
@@ -444,7 +478,7 @@ def _store_need(
         tags=sorted(firm.tags),
         existing_banks=list(firm.existing_banks),
         existing_bank_codes=list(result.existing_bank_codes),
-        banks_existing=result.banks_serving,
+        banks_existing=declared,
         existing_credit_yuan=firm.existing_credit_yuan,
         first_loan=result.first_loan,
         amount_yuan=need.amount_yuan,

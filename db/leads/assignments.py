@@ -32,6 +32,7 @@ from db.leads.mechanics import (
     FitFacts,
     NewLead,
     add_assignment,
+    firm_banks,
     fit_of,
     lock_assignment,
     lock_need,
@@ -40,7 +41,6 @@ from db.leads.mechanics import (
     notify_bank,
     notify_firm,
     record,
-    slots_left,
 )
 from db.leads.queries import LeadRecord, get_lead
 from db.leads.terms import checked_terms, put_terms, terms_payload
@@ -66,7 +66,6 @@ from matching.leads import Clock, overdue
 from matching.loan_terms import LoanTerms
 from matching.model import Route
 from matching.policy import DEFAULT_POLICY, Policy
-from matching.rules import may_take
 from matching.workdays import to_china_time
 
 CLOCK_SKEW = timedelta(minutes=5)  # how far in the future a reported time may lie
@@ -194,8 +193,9 @@ def offer_next(
     session: Session, need: Need, *, now: datetime, actor: Actor, policy: Policy
 ) -> NewLead | None:
     """After a bank dropped out: offer the (locked) need to the next ranked eligible bank that
-    never held it, while fewer than `offer_count` banks hold it and a slot is free. A need no
-    bank holds and none is left for goes on the coordination team's list."""
+    never held it, while fewer than `offer_count` banks hold it and a slot of the firm's is free
+    (its other needs' banks count; a bank among them takes none). A need no bank holds and none
+    is left for goes on the coordination team's list."""
     if need.status != NeedStatus.OPEN or need.route != Route.ASSIGN:
         return None
     live = session.exec(
@@ -208,11 +208,11 @@ def offer_next(
         .where(Candidate.need_id == need.id, col(Candidate.bank_id).not_in(held))
         .order_by(col(Candidate.rank))
     )
-    free = slots_left(session, need)
+    serving = firm_banks(session, need)  # on all the firm's needs
     for candidate, bank in session.exec(query).all():
         if len(live) >= policy.offer_count:
             return None
-        if not may_take(free, lends_already=candidate.existing):
+        if not serving.may_take(bank.id or 0, declared=candidate.existing):
             continue
         return offer_to(session, need, bank, candidate, now=now, actor=actor, policy=policy)
     if not live:

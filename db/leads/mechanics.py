@@ -1,10 +1,11 @@
 """The mechanics every use case shares: lock a need, count the banks serving its firm, add an
 assignment under the 3/2 limit, move a lead's status, log the event, queue a notification.
 
-The limit's guard: every change that could add a bank to a firm first locks the need's row
-(`SELECT … FOR UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already holds the only write
-lock), then counts the banks serving the firm, then inserts. `UNIQUE(need_id, bank_id)` backs it:
-one bank, one assignment per need, ever.
+The limit's guard: every change that could add a bank to a firm first locks the firm (the
+enterprise row its needs' `firm_group` names), then the need's row (`SELECT … FOR UPDATE` on
+PostgreSQL, always in that order; SQLite's `BEGIN IMMEDIATE` already holds the only write lock),
+then counts the banks serving the firm on all its needs (`db/leads/bank_limit.py`), then
+inserts. `UNIQUE(need_id, bank_id)` backs it: one bank, one assignment per need, ever.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlmodel import Session, col, select
 from db.core.errors import AlreadyHeld, Conflict, LimitReached, NotFound
 from db.core.unit import Actor
 from db.core.vocabulary import OPEN_WORK, AssignmentStatus, NeedStatus, Notice, Role
-from db.leads.bank_limit import live_new_banks as count_live_new_banks
+from db.leads.bank_limit import firm_banks as select_firm_banks
 from db.leads.clocks import REACHED_AT
 from db.leads.transitions import check_transition
 from db.models import Assignment, Branch, Need, Staff, metadata
@@ -30,8 +31,24 @@ from matching.workdays import deadlines
 
 # The statements of the write path, built once: a claim runs each once, inside SQLite's only
 # write lock, where building a statement and its cache key cost more than running it.
-_LEADS, _EVENTS, _OUTBOX, _NEEDS, _CANDIDATES, _BANKS = (
-    metadata.tables[name] for name in ("assignment", "event", "outbox", "need", "candidate", "bank")
+_LEADS, _EVENTS, _OUTBOX, _NEEDS, _CANDIDATES, _BANKS, _FIRMS = (
+    metadata.tables[name]
+    for name in ("assignment", "event", "outbox", "need", "candidate", "bank", "enterprise")
+)
+_LOCK_FIRM = (
+    core_select(_FIRMS.c.id)
+    .where(
+        _FIRMS.c.id
+        == core_select(_NEEDS.c.firm_group)
+        .where(_NEEDS.c.id == bindparam("need_id"))
+        .scalar_subquery()
+    )
+    .with_for_update(key_share=True)
+)
+_LOCK_GROUP = (
+    core_select(_FIRMS.c.id)
+    .where(_FIRMS.c.id == bindparam("group"))
+    .with_for_update(key_share=True)
 )
 _LOCK_NEED = (
     core_select(
@@ -52,7 +69,7 @@ _FIT = (
 _HELD = select(_LEADS.c.status).where(
     _LEADS.c.need_id == bindparam("need_id"), _LEADS.c.bank_id == bindparam("bank_id")
 )
-_LIVE_NEW_BANKS = count_live_new_banks(bindparam("need_id"))
+_FIRM_BANKS = select_firm_banks(bindparam("need_id"))
 _ADD_LEAD = insert(_LEADS).returning(_LEADS.c.id)
 _LOG_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
 _QUEUE = insert(_OUTBOX)
@@ -66,8 +83,28 @@ def _connection(session: Session) -> Connection:
     return session.connection()
 
 
+def lock_firm(session: Session, need_id: int) -> None:
+    """On PostgreSQL, lock the firm of the need (the enterprise row its `firm_group` names)
+    until the transaction ends: whatever could add a bank to a firm, on any of its needs,
+    waits for the others. Always before the need's own row, so that none waits in a circle;
+    SQLite's write lock already serialises them all."""
+    connection = _connection(session)
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK_FIRM, {"need_id": need_id})
+
+
+def lock_firm_group(session: Session, group: int) -> None:
+    """`lock_firm` for a firm known by its group (`Need.firm_group`), as registration knows it
+    before the need it is adding exists."""
+    connection = _connection(session)
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK_GROUP, {"group": group})
+
+
 def lock_need(session: Session, need_id: int) -> Need:
-    """The need, its row locked until the transaction ends; fresh from the database."""
+    """The need, its row locked until the transaction ends (its firm's first, `lock_firm`);
+    fresh from the database."""
+    lock_firm(session, need_id)
     query = select(Need).where(Need.id == need_id).with_for_update()
     need = session.exec(query.execution_options(populate_existing=True)).first()
     if need is None:
@@ -130,6 +167,7 @@ class BankFit(FitFacts, BankFacts, Protocol):
 
 def lock_need_facts(session: Session, need_id: int) -> NeedFacts:
     """What a claim reads of a need, its row locked as `lock_need` locks it."""
+    lock_firm(session, need_id)
     found = _connection(session).execute(_LOCK_NEED, {"need_id": need_id}).first()
     if found is None:
         raise NotFound.of("need_not_found", need_id=need_id)
@@ -153,17 +191,44 @@ def lock_assignment(session: Session, assignment_id: int) -> tuple[Assignment, N
     return assignment, need
 
 
-def live_new_banks(session: Session, need_id: int) -> int:
-    """Banks holding a live assignment on the need that did not lend to the firm before."""
-    return int(_connection(session).execute(_LIVE_NEW_BANKS, {"need_id": need_id}).scalar_one())
+@dataclass(frozen=True, slots=True)
+class FirmBanks:
+    """The banks serving a need's firm, on all its needs, as the need counts them."""
+
+    limit: int | None  # the need's: None above the 10M line
+    serving: int  # declared with the need, and the others holding a live lead for the firm
+    live: frozenset[int]  # the banks holding a live lead on a need of the firm
+
+    @property
+    def slots(self) -> int | None:
+        """How many more banks may serve the firm (None: the limit does not apply)."""
+        return rules.slots_left(self.limit, self.serving)
+
+    def takes_no_slot(self, bank_id: int, *, declared: bool) -> bool:
+        """Whether the bank taking the need adds no bank to the firm's: the firm declared it
+        with the need, or it serves the firm through another need."""
+        return declared or bank_id in self.live
+
+    def may_take(self, bank_id: int, *, declared: bool) -> bool:
+        """Whether the bank may take the need under the firm's limit (`rules.may_take`)."""
+        no_slot = self.takes_no_slot(bank_id, declared=declared)
+        return rules.may_take(self.slots, lends_already=no_slot)
+
+
+def firm_banks(session: Session, need: NeedFacts) -> FirmBanks:
+    """The banks serving the need's firm now (`bank_limit.firm_banks`: the SQL the open pool
+    counts with too)."""
+    rows = _connection(session).execute(_FIRM_BANKS, {"need_id": need.id or 0}).all()
+    new = {bank_id for bank_id, is_new in rows if is_new}
+    live = frozenset(bank_id for bank_id, _ in rows)
+    return FirmBanks(need.bank_limit, need.banks_existing + len(new), live)
 
 
 def slots_left(session: Session, need: NeedFacts) -> int | None:
     """How many more banks may serve the firm (None: the limit does not apply)."""
     if need.bank_limit is None:
         return None  # nothing to count
-    serving = need.banks_existing + live_new_banks(session, need.id or 0)
-    return rules.slots_left(need.bank_limit, serving)
+    return firm_banks(session, need).slots
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,9 +266,10 @@ def add_assignment(
     """Give the (locked) need to one more bank: offered, or accepted when the bank claimed it;
     the new lead and its event's id.
 
-    Refuses a bank that holds or held the need, and any new bank beyond the firm's limit, unless
-    a coordinator approved it `past_limit` (`rules.may_approve_past_limit`). The lead goes to
-    `manager_id`, or to the bank's best-placed manager (`pick_manager`).
+    Refuses a bank that holds or held the need, and any bank new to the firm (on all its needs,
+    `firm_banks`) beyond the firm's limit, unless a coordinator approved it `past_limit`
+    (`rules.may_approve_past_limit`). The lead goes to `manager_id`, or to the bank's
+    best-placed manager (`pick_manager`).
     """
     need_id, bank_id = need.id or 0, bank.id or 0
     held = _connection(session).execute(_HELD, {"need_id": need_id, "bank_id": bank_id}).scalar()
@@ -211,12 +277,15 @@ def add_assignment(
         key = "already_held" if AssignmentStatus(held).live else "held_before"
         raise AlreadyHeld.of(key, bank=bank.name, status=held)
     if past_limit:
-        serving = need.banks_existing + live_new_banks(session, need_id)
-        if candidate.existing or not rules.may_approve_past_limit(
-            need.bank_limit, serving, policy
+        banks = firm_banks(session, need)
+        serving = banks.serving
+        if banks.takes_no_slot(bank_id, declared=candidate.existing) or not (
+            rules.may_approve_past_limit(need.bank_limit, serving, policy)
         ):
             raise Conflict.of("past_limit_refused", limit=need.bank_limit, serving=serving)
-    elif not rules.may_take(slots_left(session, need), lends_already=candidate.existing):
+    elif need.bank_limit is not None and not firm_banks(session, need).may_take(
+        bank_id, declared=candidate.existing
+    ):
         raise LimitReached.of("limit_reached", limit=need.bank_limit, need_id=need.id)
     clocks = deadlines(now, policy.clock)
     if manager_id is None:

@@ -18,13 +18,14 @@ from functools import cache
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Integer, and_, bindparam, func, or_, true
+from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from db.core.errors import InvalidInput, NotAllowed, NotFound
 from db.core.unit import Actor
 from db.core.vocabulary import LIVE, ActorKind, AssignmentStatus, NeedStatus, Role
-from db.leads.bank_limit import live_new_banks, may_take, slots_left
+from db.leads.bank_limit import banks_serving, may_take, slots_left, takes_no_slot
 from db.leads.views import BankView, LeadDeadlines
 from db.models import (
     MAX_ID,
@@ -516,9 +517,9 @@ class PoolItem:
     created_at: datetime
     firm: FirmView  # its name left out
     need: NeedFacts
-    existing_bank: bool
+    existing_bank: bool  # the bank lends to the firm, or serves it through another need
     bank_limit: int | None
-    slots_left: int | None
+    slots_left: int | None  # the firm's, on all its needs
     match: MatchView
 
 
@@ -539,7 +540,8 @@ def open_pool(
     need_id: int | None = None,
 ) -> PoolPage:
     """Open needs the caller's bank is a candidate for, does not hold and never held, with a
-    slot free under the 3/2 limit (or already lending to the firm: it takes no slot); newest
+    slot of the firm's free under the 3/2 limit, the banks on its other needs counted (or the
+    bank lends to the firm already, or serves it through another need: it takes no slot); newest
     first (`need_id`: that need alone, if it is there). What the bank may take can change at
     any moment: `claim` decides, under the lock. With `total`, also how many there are on all
     pages."""
@@ -547,13 +549,14 @@ def open_pool(
         raise NotAllowed.of("bank_staff_only")
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput.of("bad_limit", field="limit", limit=MAX_PAGE)
-    serving = col(Need.banks_existing) + live_new_banks(col(Need.id)).scalar_subquery()
+    serving = banks_serving(col(Need.banks_existing), col(Need.id))  # on all the firm's needs
     held = select(Assignment.id).where(
         col(Assignment.need_id) == col(Need.id), col(Assignment.bank_id) == actor.bank_id
     )
     slots = slots_left(col(Need.bank_limit), serving)
+    no_slot = takes_no_slot(col(Candidate.existing), col(Need.id), actor.bank_id)
     query = (
-        select(Need, Candidate, Park, slots)
+        core_select(Need, Candidate, Park, slots, no_slot)  # sqlmodel's types four columns
         .join(Candidate, col(Candidate.need_id) == col(Need.id))
         .outerjoin(Park, col(Park.id) == col(Need.park_id))
         .where(
@@ -561,7 +564,7 @@ def open_pool(
             col(Need.status) == NeedStatus.OPEN,
             col(Need.route) == Route.ASSIGN,
             ~held.exists(),
-            may_take(slots, col(Candidate.existing)),
+            may_take(slots, no_slot),
         )
     )
     count = None
@@ -571,19 +574,21 @@ def open_pool(
         query = query.where(col(Need.id) < _pool_cursor(cursor))
     if need_id is not None:
         query = query.where(col(Need.id) == need_id)
-    rows = session.exec(query.order_by(col(Need.id).desc()).limit(limit + 1)).all()
+    rows = session.execute(query.order_by(col(Need.id).desc()).limit(limit + 1)).all()
     items = tuple(_pool_item(*row) for row in rows[:limit])
     more = len(rows) > limit
     return PoolPage(items, _encode_id(items[-1].need_id) if more else None, count)
 
 
-def _pool_item(need: Need, candidate: Candidate, park: Park | None, slots: int | None) -> PoolItem:
+def _pool_item(
+    need: Need, candidate: Candidate, park: Park | None, slots: int | None, no_slot: bool
+) -> PoolItem:
     return PoolItem(
         need_id=need.id or 0,
         created_at=need.created_at,
         firm=_firm(need, None, park),
         need=_facts(need),
-        existing_bank=candidate.existing,
+        existing_bank=bool(no_slot),
         bank_limit=need.bank_limit,
         slots_left=slots,
         match=MatchView(

@@ -53,6 +53,10 @@ class Need(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    # the firm whose 3/2 limit the need counts against: the id of the firm's first enterprise
+    # row, the same on every need the firm registers (a firm known by name only gets a row each
+    # time); its leads and those of the firm's other needs are the banks serving it
+    firm_group: int = Field(index=True)
     status: str = Field(sa_column=code_column())
     channel: str = Field(sa_column=code_column())
     source_id: int | None = Field(default=None, foreign_key="qr_source.id", index=True)
@@ -74,7 +78,7 @@ class Need(SQLModel, table=True):
     tags: list[str] = Field(default_factory=list, sa_column=json_column())
     existing_banks: list[str] = Field(default_factory=list, sa_column=json_column())  # as typed
     existing_bank_codes: list[str] = Field(default_factory=list, sa_column=json_column())
-    banks_existing: int = 0  # distinct banks already lending, catalog or not
+    banks_existing: int = 0  # distinct banks the firm declared lending, catalog or not
     existing_credit_yuan: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     first_loan: bool = False
     # the need

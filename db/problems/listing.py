@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from db.core.unit import Actor
 from db.core.vocabulary import Role
-from db.leads.mechanics import live_new_banks
+from db.leads.mechanics import firm_banks
 from db.models import Event, Need, Problem, Staff, VisitCheck
 from db.problems.tracking import eligible_banks, problem_for
 from db.reports.problems import Problem as Entry
@@ -36,7 +36,7 @@ class ProblemRecord:
     visit_ruling: str | None
     need_open: bool
     bank_limit: int | None  # None: above the 10M line, the limit does not apply
-    serving: int  # banks serving the firm now
+    serving: int  # banks serving the firm now, on all its needs
     may_approve: bool  # a coordinator may send it to one bank past the limit
     banks: tuple[EligibleBank, ...]
 
@@ -54,7 +54,7 @@ def problem_record(
     entry = problem_rows(session, [col(Problem.id) == row.id], 1)[0]
     need = session.get(Need, row.need_id)
     assert need is not None  # a foreign key
-    serving = need.banks_existing + live_new_banks(session, need.id or 0)
+    serving = firm_banks(session, need).serving  # on all the firm's needs
     visit_at = ruling = None
     if row.visit_event_id is not None:
         check = session.get(VisitCheck, row.visit_event_id)

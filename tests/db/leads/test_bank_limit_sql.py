@@ -11,15 +11,17 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from db.core.errors import LimitReached
+from db.core.vocabulary import LIVE
 from db.leads.assignments import claim
-from db.leads.bank_limit import live_new_banks
+from db.leads.bank_limit import live_new_banks, takes_no_slot
 from db.leads.bank_limit import slots_left as slots_left_sql
-from db.leads.mechanics import lock_need_facts
+from db.leads.mechanics import firm_banks, lock_need_facts
 from db.leads.mechanics import slots_left as slots_left_checked
 from db.leads.queries import open_pool
-from db.models import Bank, Candidate, Need
+from db.models import Assignment, Bank, Candidate, Need
 from matching import rules
-from matching.model import EntityType
+from matching.model import EntityType, Route
+from matching.uscc import uscc_check_char
 from tests.db.builders import Seeded, firm, need, register
 
 IB = EntityType.INDIVIDUAL_BUSINESS
@@ -97,3 +99,87 @@ def test_the_slots_left_rule() -> None:
     assert rules.may_take(0, lends_already=True)  # a bank lending already takes no slot
     assert not rules.may_take(0, lends_already=False)
     assert rules.may_take(None, lends_already=False)
+
+
+def _sql_takes_no_slot(seeded: Seeded, need_id: int, bank_id: int) -> bool:
+    query = (
+        select(takes_no_slot(col(Candidate.existing), col(Need.id), bank_id))
+        .select_from(Need)
+        .join(Candidate, col(Candidate.need_id) == col(Need.id))
+        .where(col(Need.id) == need_id, col(Candidate.bank_id) == bank_id)
+    )
+    with seeded.session() as session:
+        return bool(session.execute(query).scalar_one())
+
+
+def _firm_serving(seeded: Seeded, need_ids: list[int], declared: dict[str, int]) -> int:
+    """The banks serving the firm, from the tables, by the matcher's rule: those it declared,
+    and every other bank holding a live lead on one of its needs."""
+    query = (
+        select(col(Bank.code))
+        .join(Assignment, col(Assignment.bank_id) == col(Bank.id))
+        .where(col(Assignment.need_id).in_(need_ids), col(Assignment.status).in_(LIVE))
+    )
+    with seeded.session() as session:
+        live = set(session.execute(query).scalars())
+    return rules.banks_serving(rules.ExistingBanks(tuple(declared), ()), frozenset(live))
+
+
+TWO_NEEDS: dict[str, tuple[EntityType, tuple[str, ...], dict[str, int]]] = {
+    "an enterprise": (EntityType.ENTERPRISE, (), {}),
+    "an enterprise lending from 绍兴银行": (EntityType.ENTERPRISE, ("绍兴银行",), {"sxbank": 1}),
+    "an individual business": (IB, (), {}),
+    "an individual business lending from 瑞丰银行": (IB, ("瑞丰银行",), {"rfbank": 1}),
+}
+
+
+@pytest.mark.parametrize("case", list(TWO_NEEDS))
+def test_python_and_sql_count_the_firms_slots_on_its_two_needs_as_banks_claim(
+    seeded: Seeded, case: str
+) -> None:
+    entity, typed, declared = TWO_NEEDS[case]
+    body = f"{'92' if entity is IB else '91'}330602MA0000042"
+    made = firm(entity_type=entity, uscc=body + uscc_check_char(body), existing_banks=typed)
+    first = register(seeded, firm=made)
+    second = register(seeded, firm=made, need=need(amount_yuan=500_000), second=True)
+    needs = [first.need_id, second.need_id]
+    routes = {first.need_id: first.route, second.need_id: second.route}
+    with seeded.session() as session:
+        rows = session.execute(
+            select(col(Candidate.need_id), col(Bank.code), col(Bank.id), col(Candidate.existing))
+            .join(Bank, col(Bank.id) == col(Candidate.bank_id))
+            .where(col(Candidate.need_id).in_(needs))
+            .order_by(col(Candidate.rank), col(Candidate.need_id))
+        ).all()
+    limit = 3 if entity is EntityType.ENTERPRISE else 2
+    for need_id, code, bank_id, existing in rows:  # the two needs' banks, in turn
+        for counted in needs:
+            assert _sql_slots(seeded, counted) == _python_slots(seeded, counted), (case, code)
+        with seeded.session() as session:
+            banks = firm_banks(session, lock_need_facts(session, need_id))
+            held = session.execute(
+                select(col(Assignment.id)).where(
+                    col(Assignment.need_id) == need_id, col(Assignment.bank_id) == bank_id
+                )
+            ).first()
+        assert banks.serving == _firm_serving(seeded, needs, declared), (case, code)
+        no_slot = banks.takes_no_slot(bank_id, declared=existing)
+        assert _sql_takes_no_slot(seeded, need_id, bank_id) == no_slot, (case, code)
+        if held is not None or routes[need_id] is not Route.ASSIGN:
+            continue
+        may = banks.may_take(bank_id, declared=existing)
+        manager = seeded.managers[code][0]
+        with seeded.session() as session:
+            pool = {i.need_id: i for i in open_pool(session, actor=manager, limit=200).items}
+        assert (need_id in pool) == may, (case, code)
+        if may:
+            assert pool[need_id].slots_left == banks.slots, (case, code)
+            assert pool[need_id].existing_bank == no_slot, (case, code)
+        with seeded.session() as session:
+            if may:
+                claim(session, need_id=need_id, actor=manager)
+            else:
+                with pytest.raises(LimitReached):
+                    claim(session, need_id=need_id, actor=manager)
+        assert _firm_serving(seeded, needs, declared) <= limit, (case, code)
+    assert _firm_serving(seeded, needs, declared) == limit  # filled, never over
