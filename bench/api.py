@@ -75,7 +75,7 @@ from db.intake.register import register_need
 from db.leads.assignments import claim, record_follow_up
 from db.leads.queries import _lead_query, list_leads, overdue
 from db.models import Assignment, Candidate, Need, metadata, utcnow
-from matching.model import Collateral, EntityType, Purpose, Standards
+from matching.model import Collateral, EntityType, Purpose, Standard, Standards
 from matching.registration import Contact, NeedDraft
 from matching.workdays import deadlines
 from tests.databases import PostgresSchema
@@ -282,6 +282,7 @@ def lead_json(row: Row[Any], now: datetime) -> dict[str, Any]:
     status = AssignmentStatus(v["status"])
     accept, contact, decide, final = v["accept_by"], v["contact_by"], v["decide_by"], v["final_by"]
     phone, park, manager = v["contact_phone"], v["park_code"], v["manager_id"]
+    disclosed = status in LIVE - {AssignmentStatus.OFFERED}  # to its bank, once accepted
     keys = ("name", "code", "guarantor", "fee_rate_pct", "reasons")
     return {
         "id": v["id"], "need_id": v["need_id"], "status": status.value,
@@ -299,10 +300,22 @@ def lead_json(row: Row[Any], now: datetime) -> dict[str, Any]:
         "need": {k: v[k] for k in ("amount_yuan", "tier", "purpose", "term_months", "collateral")},
         "match": {"reasons": v["reasons"] or [], "products": v["products"] or [],
                   "guarantees": [{k: g.get(k) for k in keys} for g in v["guarantees"] or []]},
-        "contact": ({"name": v["contact_name"], "phone": phone}
-                    if status in LIVE - {AssignmentStatus.OFFERED} and phone else None),
+        "contact": {"name": v["contact_name"], "phone": phone} if disclosed and phone else None,
+        "profile": _profile_json(v) if disclosed and not v["erased_at"] else None,
         "source": v["source"], "created_at": _iso(v["created_at"]),
         "updated_at": _iso(v["updated_at"]),
+    }  # fmt: skip
+
+
+def _profile_json(v: Any) -> dict[str, Any]:
+    """What the firm declared of itself (`ProfileView`), by hand."""
+    answers = v["standards"] or {}
+    return {
+        "uscc": v["uscc"] or None, "months_operating": v["months_operating"],
+        "existing_banks": list(v["existing_banks"] or ()),
+        "existing_bank_codes": list(v["existing_bank_codes"] or ()),
+        "existing_credit_yuan": v["existing_credit_yuan"],
+        "standards": {s.value: bool(answers.get(s.value)) for s in Standard},
     }  # fmt: skip
 
 
