@@ -46,7 +46,9 @@ MAX_BACKOFF = timedelta(hours=1)
 MAX_ATTEMPTS = 15
 """Tries before a notice that keeps failing is given up (about nine hours of backing off)."""
 KEPT = timedelta(days=30)
-"""How long a notice sent or given up is kept; then the worker's prune deletes it."""
+"""How long a notice sent or given up is kept; then the worker's prune deletes it, and its
+`dedupe_key` with it: keep it longer than any window a key guards (a quarter's filing
+reminder is queued only in the few days before its tables fall due)."""
 
 
 _SENDER = text("SELECT pg_try_advisory_xact_lock(:key, hashtext(current_schema()))")
