@@ -37,7 +37,7 @@ from api.core.throttle import Throttle
 from api.routes import filings, leads, needs, parks, pool, problems, qr, reports, webhooks
 from api.webhooks.config import WebhookSettings, get_webhook_settings
 from api.webhooks.sender import WebhookSender
-from api.worker import Intervals, Worker, sms_gateway
+from api.worker import Intervals, Kept, Worker, sms_gateway
 from bot.chat import ChatService
 from bot.config import BotSettings, SmsSettings, get_sms_settings
 from bot.db_world import DbWorld
@@ -104,7 +104,8 @@ def create_app(
         hooks = WebhookSender(engine, webhook_settings, clock=clock)
         runner = Worker(
             engine, bot=bot.bot if bot else None, sms=sms, public_url=api_settings.public_url,
-            webhooks=hooks, intervals=worker, clock=clock,
+            webhooks=hooks, intervals=worker, kept=Kept(webhooks=webhook_settings.kept),
+            clock=clock,
         )  # fmt: skip
 
     @asynccontextmanager

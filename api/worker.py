@@ -3,9 +3,11 @@ reminders of the quarterly tables due soon (db/reports/filings.py), the outbox s
 Telegram (and to firms of the web chat by SMS: bot/sms.py), banks' webhooks
 (api/webhooks/sender.py), the report copies kept up to date (db/reports/copies.py: a report
 then finds little to copy before it reads, instead of a season's changes), and the idempotency
-keys past their day swept (db/staff/idempotency.py). It runs inside `yinqi serve` (beside the
-bot, sharing its rate limiter) and alone as `yinqi worker`; several may run at once (each step
-locks what it changes; one sends the outbox at a time).
+keys past their day swept (db/staff/idempotency.py), and the webhook deliveries and notices
+closed longer ago than they are kept deleted (db/webhooks/upkeep.py, db/leads/outbox.py). It
+runs inside `yinqi serve` (beside the bot, sharing its rate limiter) and alone as `yinqi
+worker`; several may run at once (each step locks what it changes; one sends the outbox at a
+time).
 
 Every failure is logged at ERROR, with its traceback, and survived: a job that raises is tried
 again at its next turn. Each job's failures, in all and in a row, show in `/metrics` when the
@@ -30,20 +32,26 @@ from api.webhooks.sender import HookRun, WebhookSender
 from bot.config import SmsSettings
 from bot.notify import Notifier, SendRun
 from bot.sms import SmsGateway, SmsNotifier
+from db.core.prune import BATCH as PRUNE_BATCH
+from db.core.prune import in_batches
 from db.leads.expiry import ExpiryRun, expire_overdue
 from db.leads.outbox import BATCH, LEASE
+from db.leads.outbox import KEPT as NOTICES_KEPT
+from db.leads.outbox import prune as prune_notices
 from db.leads.overdue import OverdueRun, flag_overdue
 from db.models import utcnow
 from db.reports.copies import refresh
 from db.reports.filings import remind_filings
 from db.staff.idempotency import sweep as sweep_keys
+from db.webhooks.upkeep import KEPT as WEBHOOKS_KEPT
+from db.webhooks.upkeep import prune as prune_webhooks
 from matching.policy import DEFAULT_POLICY, Policy
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-JOBS = ("expiry", "overdue", "filings", "outbox", "copies", "webhooks", "keys")
+JOBS = ("expiry", "overdue", "filings", "outbox", "copies", "webhooks", "keys", "prune")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +65,7 @@ class Intervals:
     filings_s: float = 3600.0  # the quarterly tables' reminders: days ahead, an hour is plenty
     webhooks_s: float = 1.0  # a full batch is followed by the next one at once
     keys_s: float = 3600.0  # idempotency keys past their day
+    prune_s: float = 3600.0  # deliveries and notices past their kept period
 
     def seconds(self) -> tuple[float, ...]:
         return (
@@ -67,7 +76,22 @@ class Intervals:
             self.copies_s,
             self.webhooks_s,
             self.keys_s,
+            self.prune_s,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """How long what was delivered or given up is kept before the prune deletes it."""
+
+    webhooks: timedelta = WEBHOOKS_KEPT  # `WEBHOOKS_KEPT_DAYS`: WebhookSettings.kept
+    notices: timedelta = NOTICES_KEPT
+
+
+@dataclass(frozen=True, slots=True)
+class Pruned:
+    webhooks: int  # webhook messages deleted, their attempts with them
+    notices: int  # outbox notices deleted
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +105,7 @@ class Pass:
     filings: int | None = None  # reminders of quarterly tables due soon queued
     webhooks: HookRun | None = None
     keys: int | None = None  # idempotency keys swept
+    pruned: Pruned | None = None
     failed: tuple[str, ...] = ()  # jobs that raised
 
     def summary(self) -> str | None:
@@ -103,6 +128,10 @@ class Pass:
             parts.append(f"filing reminders queued: {self.filings}")
         if self.keys:
             parts.append(f"idempotency keys swept: {self.keys}")
+        if self.pruned and (self.pruned.webhooks or self.pruned.notices):
+            parts.append(
+                f"pruned: {self.pruned.webhooks} webhook messages, {self.pruned.notices} notices"
+            )
         if self.webhooks and self.webhooks.busy:
             hooks = self.webhooks
             parts.append(
@@ -142,6 +171,8 @@ class Worker:
     `sms`: the gateway that tells web firms by SMS, their status page under `public_url`
     (`sms_gateway`); without one their notices are closed, the status page telling them.
     `webhooks`: the sender of banks' webhooks; without one they stay queued.
+    `kept`: how long deliveries and notices are kept once closed; the prune deletes them
+    `prune_batch` rows per statement.
     """
 
     def __init__(
@@ -156,10 +187,12 @@ class Worker:
         policy: Policy = DEFAULT_POLICY,
         batch: int = BATCH,
         lease: timedelta = LEASE,
+        kept: Kept = Kept(),
+        prune_batch: int = PRUNE_BATCH,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.engine, self.intervals, self.policy, self.clock = engine, intervals, policy, clock
-        self.batch = batch
+        self.batch, self.kept, self.prune_batch = batch, kept, prune_batch
         self.notifier: Notifier | None = None
         if bot is not None:
             self.notifier = Notifier(engine, bot, batch=batch, lease=lease, clock=clock)
@@ -198,7 +231,7 @@ class Worker:
         every = dict(zip(JOBS, self.intervals.seconds(), strict=True))
         log.info(
             "worker: started (every %ss: expiry, %ss: overdue, %ss: filing reminders, "
-            "%ss: outbox, %ss: report copies, %ss: webhooks, %ss: idempotency keys)",
+            "%ss: outbox, %ss: report copies, %ss: webhooks, %ss: idempotency keys, %ss: prune)",
             *every.values(),
         )
         loop = asyncio.get_running_loop()
@@ -221,9 +254,9 @@ class Worker:
     async def run_once(self, now: datetime | None = None, *, jobs: Collection[str] = JOBS) -> Pass:
         """One pass of `jobs` (default all): expiry, then overdue flags and the filing reminders,
         then the outbox, so the notices those queued go out in the same pass; then the report
-        copies, the webhooks and the sweep of old idempotency keys."""
+        copies, the webhooks, the sweep of old idempotency keys and the prune."""
         failed: list[str] = []
-        expiry = overdue = outbox = copies = filings = webhooks = keys = None
+        expiry = overdue = outbox = copies = filings = webhooks = keys = pruned = None
         if "expiry" in jobs:
             expiry = await self._job("expiry", failed, self._expire, now)
         if "overdue" in jobs:
@@ -238,6 +271,8 @@ class Worker:
             webhooks = await self._hooks(self.webhooks, failed, now)
         if "keys" in jobs:
             keys = await self._job("keys", failed, self._sweep_keys, now)
+        if "prune" in jobs:
+            pruned = await self._job("prune", failed, self._prune, now)
         return Pass(
             expiry=expiry,
             overdue=overdue,
@@ -246,6 +281,7 @@ class Worker:
             filings=filings,
             webhooks=webhooks,
             keys=keys,
+            pruned=pruned,
             failed=tuple(failed),
         )
 
@@ -317,6 +353,21 @@ class Worker:
     def _sweep_keys(self, now: datetime) -> int:
         with Session(self.engine) as session:
             return sweep_keys(session, now=now)
+
+    def _prune(self, now: datetime) -> Pruned:
+        """Delete what is past its kept period, a batch per transaction."""
+        limit = self.prune_batch
+
+        def hooks(session: Session) -> int:
+            return prune_webhooks(session, now=now, kept=self.kept.webhooks, limit=limit)
+
+        def notices(session: Session) -> int:
+            return prune_notices(session, now=now, kept=self.kept.notices, limit=limit)
+
+        return Pruned(
+            in_batches(self.engine, hooks, limit=limit),
+            in_batches(self.engine, notices, limit=limit),
+        )
 
     def _flag(self, now: datetime) -> OverdueRun:
         with Session(self.engine) as session:

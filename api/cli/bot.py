@@ -138,10 +138,11 @@ def worker(
     Telegram (when TELEGRAM_BOT_TOKEN is set; otherwise notices stay queued) and to web firms
     by SMS (when SMS_URL and PUBLIC_URL are set), send banks' webhooks, remind coordinators of
     the quarterly tables due soon, keep the reports' copies up to date, and sweep the API's
-    idempotency keys older than a day (hourly)."""
+    idempotency keys older than a day and the deliveries and notices past their kept period
+    (hourly)."""
     from api.webhooks.config import get_webhook_settings
     from api.webhooks.sender import WebhookSender
-    from api.worker import Intervals, Worker, sms_gateway
+    from api.worker import Intervals, Kept, Worker, sms_gateway
     from bot.config import get_sms_settings
     from bot.notify import make_bot
 
@@ -160,9 +161,11 @@ def worker(
     public_url = get_api_settings().public_url
     sms = sms_gateway(get_sms_settings(), public_url)
     hooks = WebhookSender(engine, get_webhook_settings())
+    kept = Kept(webhooks=hooks.settings.kept)
     runner = Worker(
-        engine, bot=bot, sms=sms, public_url=public_url, webhooks=hooks, intervals=intervals
-    )
+        engine, bot=bot, sms=sms, public_url=public_url, webhooks=hooks, intervals=intervals,
+        kept=kept,
+    )  # fmt: skip
 
     async def main() -> None:
         stop = asyncio.Event()

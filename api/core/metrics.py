@@ -1,6 +1,6 @@
 """`GET /metrics` in the Prometheus text format: requests and their latencies by route, leads by
-status, the outbox's backlog (read from the database at each scrape), and the failures of the
-worker's passes when it runs in this process.
+status, the outbox's and the webhooks' backlogs (read from the database at each scrape), and the
+failures of the worker's passes when it runs in this process.
 
 Each app has a registry of its own, so several apps in one process (tests) never collide.
 """
@@ -24,6 +24,7 @@ from api.worker import JOBS, Worker
 from db.core.engine import reading
 from db.leads.outbox import backlog
 from db.leads.queries import leads_by_status
+from db.webhooks import upkeep
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -38,6 +39,7 @@ class _Storage(Collector):
         with reading(self.engine) as session:
             by_status = leads_by_status(session)
             outbox = backlog(session)
+            hooks = upkeep.backlog(session)
         leads = GaugeMetricFamily("yinqi_leads", "Leads (assignments) by status", labels=["status"])
         for status, count in by_status.items():
             leads.add_metric([status], count)
@@ -50,6 +52,19 @@ class _Storage(Collector):
         )
         yield GaugeMetricFamily(
             "yinqi_outbox_given_up", "Notifications given up on", value=outbox.given_up
+        )
+        yield GaugeMetricFamily(
+            "yinqi_webhooks_pending",
+            "Webhook deliveries neither delivered nor given up",
+            value=hooks.pending,
+        )
+        yield GaugeMetricFamily(
+            "yinqi_webhooks_due", "Pending webhook deliveries due now", value=hooks.due
+        )
+        yield GaugeMetricFamily(
+            "yinqi_webhooks_given_up",
+            "Webhook deliveries given up on, within the kept period",
+            value=hooks.given_up,
         )
 
 
@@ -139,9 +154,9 @@ def install(
 
     @app.get("/metrics", tags=["ops"], response_class=Response)
     def metrics(request: Request) -> Response:
-        """Prometheus metrics: requests, latencies, leads by status, the outbox's backlog, the
-        worker's failed passes. With `METRICS_TOKEN` set, only for `Authorization: Bearer
-        <METRICS_TOKEN>`."""
+        """Prometheus metrics: requests, latencies, leads by status, the outbox's and the
+        webhooks' backlogs, the worker's failed passes. With `METRICS_TOKEN` set, only for
+        `Authorization: Bearer <METRICS_TOKEN>`."""
         if token is not None and not _bearer_is(request, token):
             raise HTTPException(401, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -112,6 +112,7 @@ def enable(
 )
 def delivered(
     endpoint_id: EndpointId,
+    request: Request,
     session: ReadSession,
     caller: CallerDep,
     limit: Annotated[int, Query(ge=1, le=deliveries.MAX_PAGE, description="page size")] = 50,
@@ -120,11 +121,15 @@ def delivered(
     ] = None,
 ) -> DeliveryPageOut:
     """(bank admin) The endpoint's deliveries, newest first, each with every attempt: the
-    endpoint's HTTP status and how long it took."""
+    endpoint's HTTP status and how long it took. A delivery delivered or given up is kept
+    `kept_days` from then (30 unless the operator set `WEBHOOKS_KEPT_DAYS`), then deleted: ask
+    for a replay within that time. A pending one is always listed, however old."""
     page = deliveries.list_deliveries(
         session, actor=caller.actor, endpoint_id=endpoint_id, limit=limit, before=before
     )
-    return DeliveryPageOut.model_validate(page)
+    items = [DeliveryOut.model_validate(d) for d in page.items]
+    kept = _settings(request).webhooks_kept_days
+    return DeliveryPageOut(items=items, next_cursor=page.next_cursor, kept_days=kept)
 
 
 @router.post(
@@ -142,7 +147,8 @@ def replay(
 ) -> DeliveryOut:
     """(bank admin) Send a delivered or given-up delivery again, with the same `webhook-id`
     and the lead as it is now, on a fresh retry schedule. 409 while it is still pending, or
-    while the endpoint is disabled."""
+    while the endpoint is disabled; 404 once it is past the kept period (`kept_days` of the
+    deliveries' list: 30 days after it was delivered or given up, by default)."""
     found = deliveries.replay(
         session, actor=caller.actor, endpoint_id=endpoint_id, delivery_id=delivery_id, now=now
     )

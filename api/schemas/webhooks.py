@@ -96,6 +96,11 @@ class DeliveryOut(ViewOut):
 class DeliveryPageOut(ViewOut):
     items: list[DeliveryOut]
     next_cursor: int | None = Field(description="pass as `before` for the next page")
+    kept_days: int = Field(
+        description="days a delivery is kept once delivered or given up; then it is deleted, "
+        "no longer listed nor replayable",
+        examples=[30],
+    )
 
 
 # --- what a delivery carries ---

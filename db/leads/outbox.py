@@ -27,10 +27,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Engine, exists, func, text, update
+from sqlalchemy import ColumnElement, Engine, delete, exists, func, or_, text, update
 from sqlmodel import Session, col, select
 
 from db.core.engine import is_sqlite
+from db.core.prune import BATCH as PRUNE_BATCH
+from db.core.prune import take_batch
 from db.core.unit import use_case
 from db.core.vocabulary import NeedStatus
 from db.intake.web_sessions import WEB_CHATS
@@ -43,6 +45,10 @@ FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=1)
 MAX_ATTEMPTS = 15
 """Tries before a notice that keeps failing is given up (about nine hours of backing off)."""
+KEPT = timedelta(days=30)
+"""How long a notice sent or given up is kept; then the worker's prune deletes it, and its
+`dedupe_key` with it: keep it longer than any window a key guards (a quarter's filing
+reminder is queued only in the few days before its tables fall due)."""
 
 
 _SENDER = text("SELECT pg_try_advisory_xact_lock(:key, hashtext(current_schema()))")
@@ -278,3 +284,20 @@ def backlog(session: Session, *, now: datetime | None = None) -> Backlog:
         ).select_from(Outbox)
     ).one()
     return Backlog(*(int(c) for c in counts))
+
+
+def closed_before(cutoff: datetime) -> ColumnElement[bool]:
+    """The retention rule: sent or given up at or before `cutoff` (a pending notice, however
+    old, never)."""
+    return or_(col(Outbox.sent_at) <= cutoff, col(Outbox.given_up_at) <= cutoff)
+
+
+@use_case
+def prune(
+    session: Session, *, now: datetime, kept: timedelta = KEPT, limit: int = PRUNE_BATCH
+) -> int:
+    """Delete up to `limit` notices closed more than `kept` ago; how many."""
+    ids = take_batch(session, Outbox, closed_before(now - kept), limit=limit)
+    if ids:
+        session.execute(delete(Outbox).where(col(Outbox.id).in_(ids)))
+    return len(ids)

@@ -264,5 +264,7 @@ class Outbox(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=at_column(nullable=True))
     last_error: str | None = Field(default=None, max_length=500)
     # done without being sent: no channel to the recipient, or a failure retrying cannot mend
-    given_up_at: datetime | None = Field(default=None, sa_column=at_column(nullable=True))
+    given_up_at: datetime | None = Field(  # indexed for the retention's prune
+        default=None, sa_column=at_column(nullable=True, index=True)
+    )
     give_up_reason: str | None = Field(default=None, sa_column=code_column(nullable=True))

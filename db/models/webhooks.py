@@ -59,8 +59,13 @@ class WebhookMessage(SQLModel, table=True):
     )
     attempts: int = 0
     round_from: int = 0  # `attempts` when the current round of retries began (a replay)
-    delivered_at: datetime | None = Field(default=None, sa_column=at_column(nullable=True))
-    given_up_at: datetime | None = Field(default=None, sa_column=at_column(nullable=True))
+    # indexed for the retention's prune (db/webhooks/upkeep.py), which reads the old ones only
+    delivered_at: datetime | None = Field(
+        default=None, sa_column=at_column(nullable=True, index=True)
+    )
+    given_up_at: datetime | None = Field(
+        default=None, sa_column=at_column(nullable=True, index=True)
+    )
     give_up_reason: str | None = Field(default=None, sa_column=code_column(nullable=True))
     last_error: str | None = Field(default=None, max_length=500)
 

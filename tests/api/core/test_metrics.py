@@ -1,7 +1,9 @@
-"""`/metrics`: Prometheus text with requests by route template, latencies, leads by status and
-the outbox backlog."""
+"""`/metrics`: Prometheus text with requests by route template, latencies, leads by status, the
+outbox's and the webhooks' backlogs."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
@@ -10,6 +12,7 @@ from pydantic import SecretStr
 from api.app import create_app
 from api.core.config import ApiSettings
 from bot.config import BotSettings
+from db.models import WebhookEndpoint, WebhookMessage, utcnow
 from tests.api.conftest import Api
 from tests.db.builders import register
 
@@ -69,3 +72,31 @@ def test_each_answer_says_how_long_the_server_took(api: Api) -> None:
     for answer in (manager.get(f"/api/v1/leads/{reg.offers[0].id}"), api.client.get("/nowhere")):
         name, took = answer.headers["server-timing"].split(";dur=")
         assert name == "app" and 0.0 < float(took) < 60_000.0
+
+
+def test_metrics_read_the_webhooks_backlog_from_storage(api: Api) -> None:
+    now = utcnow()
+    with api.seeded.session() as session:
+        endpoint = WebhookEndpoint(
+            bank_id=api.seeded.bank_admins["tlbank"].bank_id or 0, url="https://h.example.cn/y",
+            events_mask=1, secret="whsec_x", created_at=now, updated_at=now,
+        )  # fmt: skip
+        session.add(endpoint)
+        session.flush()
+        states: list[dict[str, object]] = [
+            {"next_attempt_at": now - timedelta(minutes=1)},  # due
+            {"next_attempt_at": now - timedelta(days=3)},  # due, long overdue
+            {"next_attempt_at": now + timedelta(hours=2)},  # waiting for its retry
+            {"given_up_at": now, "give_up_reason": "too_many_attempts"},
+            {"delivered_at": now},
+        ]
+        for state in states:
+            message = WebhookMessage(
+                endpoint_id=endpoint.id or 0, event_type="lead.offered", occurred_at=now, **state
+            )
+            session.add(message)
+        session.commit()
+    samples = _samples(api.client.get("/metrics").text)
+    assert samples[("yinqi_webhooks_pending", ())] == 3
+    assert samples[("yinqi_webhooks_due", ())] == 2
+    assert samples[("yinqi_webhooks_given_up", ())] == 1

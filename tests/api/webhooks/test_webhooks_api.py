@@ -113,3 +113,15 @@ def test_the_document_describes_each_event_with_the_leads_own_schema(api: Api) -
     pool_event = document["components"]["schemas"][pool["$ref"].rsplit("/", 1)[1]]
     assert pool_event["properties"]["data"]["$ref"].endswith("/PoolItemOut")
     assert "/api/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/replay" in document["paths"]
+
+
+def test_the_deliveries_say_how_long_they_are_kept(api: Api) -> None:
+    made = add_endpoint(api, "tlbank", URL)
+    deliveries = f"{HOOKS}/{made['endpoint']['id']}/deliveries"  # type: ignore[index]
+    admin = api.as_(api.seeded.bank_admins["tlbank"])
+    assert admin.get(deliveries).json()["kept_days"] == 30
+    api.app.state.webhook_settings = WebhookSettings(webhooks_kept_days=7)
+    assert admin.get(deliveries).json() == {"items": [], "next_cursor": None, "kept_days": 7}
+    document = api.client.get("/openapi.json").json()
+    listed = document["paths"]["/api/v1/webhooks/{endpoint_id}/deliveries"]["get"]
+    assert "kept_days" in listed["description"] and "WEBHOOKS_KEPT_DAYS" in listed["description"]
