@@ -116,11 +116,12 @@ async def answer(request: Request) -> Response:
 
     def answer_and_show() -> tuple[Answered | None, tuple[WebChat, Page] | None]:
         """The answer given, and for our script the page after it: in one trip to a thread."""
-        answered = None
+        answered, shown = None, None
         if answering is not None:
-            answered = chats.answer(secret, turn, answering, status_key=key)
-        show = fetch and answered is not Answered.SUBMITTED
-        return answered, chats.shown(secret, key) if show else None
+            answered, shown = chats.answer(secret, turn, answering, status_key=key)
+        if fetch and shown is None and answered is not Answered.SUBMITTED:
+            shown = chats.shown(secret, key)
+        return answered, shown
 
     answered, shown = await anyio.to_thread.run_sync(answer_and_show)
     if answered is Answered.SUBMITTED:  # the page becomes the need's status page

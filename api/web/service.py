@@ -79,22 +79,26 @@ class WebChats:
                 self.service.handle(session.chat.chat_id, Command("lang", "en"))
             self._turn(session, Command("start", token), None, token=token)
 
-    def answer(self, secret: str, turn: str, event: Event, *, status_key: str) -> Answered:
+    def answer(
+        self, secret: str, turn: str, event: Event, *, status_key: str
+    ) -> tuple[Answered, tuple[WebChat, Page] | None]:
         """Hand a posted answer to the engine. STALE when the page it came from was (an answer
         already given, or a page older than the conversation), told on the page; SUBMITTED when
-        it registered a need, its status page (`status_key`) opened then."""
+        it registered a need, its status page (`status_key`) opened then. With it, the session
+        and its page after the answer where the turn itself tells them (None: ask `shown`)."""
         with held(self.engine, secret) as session:
             if session is None:
-                return Answered.STALE
+                return Answered.STALE, None
             chat = session.chat
             if turn != str(chat.turns):
                 self._note(session, "web.stale")
-                return Answered.STALE
-            answered = self._turn(session, event, chat.turns + 1, token=chat.token)
+                return Answered.STALE, None
+            answered, page = self._turn(session, event, chat.turns + 1, token=chat.token)
+            after = session.chat
         if answered is Answered.SUBMITTED and not chat.has_status_link:
             # once the session is let go: on PostgreSQL its row is locked while held
             open_status(self.engine, chat.chat_id, status_key)
-        return answered
+        return answered, (after, page) if page is not None else None
 
     def shown(self, secret: str | None, status_key: str) -> tuple[WebChat, Page] | None:
         """The session of `secret` and its page, in one call (None: no such session)."""
@@ -113,12 +117,14 @@ class WebChats:
 
     def _turn(
         self, session: HeldSession, event: Event, update: int | None, *, token: str | None
-    ) -> Answered:
+    ) -> tuple[Answered, Page | None]:
+        """The event handed to the engine and its replies saved; the page after it, unless a
+        registration was done or the chat forgotten (then `page` reads what was stored)."""
         chat = session.chat
         outcome = self.service.turn(chat.chat_id, event, update)
         if outcome is None:  # handled before: a second post of one answer
             self._note(session, "web.stale")
-            return Answered.STALE
+            return Answered.STALE, None
         if outcome.forget and chat.has_status_link:  # consent withdrawn, data erased
             revoke_status(self.engine, chat.chat_id)
         session.save(
@@ -127,7 +133,13 @@ class WebChats:
             token=token,
             consented=not outcome.forget and bool(outcome.state.draft.get("_consent")),
         )
-        return Answered.SUBMITTED if "submitted" in outcome.marks else Answered.ANSWERED
+        if "submitted" in outcome.marks:
+            return Answered.SUBMITTED, None
+        if outcome.forget or outcome.state.step is Step.DONE:
+            return Answered.ANSWERED, None
+        saved = session.chat
+        page = Page(saved.transcript, saved.turns, outcome.state.lang, False, saved.has_status_link)
+        return Answered.ANSWERED, page
 
     def _note(self, session: HeldSession, key: str) -> None:
         chat = session.chat

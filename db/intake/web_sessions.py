@@ -13,6 +13,7 @@ minted per SMS: the page's own key is stored only hashed); withdrawing revokes t
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import secrets
 import threading
@@ -99,7 +100,7 @@ def find_session(engine: Engine, secret: str) -> WebChat | None:
 
 
 class HeldSession:
-    """A session held for one turn: as read, then `save`d."""
+    """A session held for one turn: as read, then `save`d (`chat` then as saved)."""
 
     def __init__(self, connection: Connection | None, engine: Engine, chat: WebChat) -> None:
         self._connection, self._engine, self.chat = connection, engine, chat
@@ -118,9 +119,13 @@ class HeldSession:
         statement = update(WebSession).where(_WEB.id == self.chat.id).values(**values)
         if self._connection is not None:
             self._connection.execute(statement)
-            return
-        with self._engine.begin() as connection:
-            connection.execute(statement)
+        else:
+            with self._engine.begin() as connection:
+                connection.execute(statement)
+        self.chat = dataclasses.replace(
+            self.chat, transcript=transcript, turns=turns, token=token,
+            consented=self.chat.consented or consented,
+        )  # fmt: skip
 
 
 @contextmanager
