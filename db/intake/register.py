@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, text, true
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from db.core.errors import InvalidInput
@@ -432,10 +433,28 @@ _EARLIER_BANKS = {
     .where(_same_firm(shape), col(Assignment.status).in_(LIVE))
     for shape in _SHAPES
 }
+
+
+def _no_other_uscc() -> ColumnElement[bool]:
+    """The candidate need's group holds no firm of another USCC: a row found by name alone
+    may be either of two firms of one name core, and must not join their groups."""
+    member, row = aliased(Need), aliased(Enterprise)
+    other = (
+        select(col(member.id))
+        .join(row, col(row.id) == col(member.enterprise_id))
+        .where(
+            col(member.firm_group) == col(Need.firm_group),
+            col(row.uscc).is_not(None),
+            col(row.uscc) != bindparam("uscc"),
+        )
+    )
+    return ~other.exists()
+
+
 _GROUP = {
     shape: select(func.min(Need.firm_group))
     .join(Enterprise, col(Enterprise.id) == col(Need.enterprise_id))
-    .where(_same_firm(shape))
+    .where(_same_firm(shape), *([_no_other_uscc()] if shape == "uscc" else []))
     for shape in _SHAPES
 }
 

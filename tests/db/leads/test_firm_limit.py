@@ -180,6 +180,34 @@ def test_a_firm_known_by_name_only_is_one_firm_across_its_rows(seeded: Seeded) -
         claim(session, need_id=first, actor=seeded.manager(_new_bank(seeded, first, serving)))
 
 
+def test_a_registration_by_name_alone_never_joins_two_firms_of_one_name(seeded: Seeded) -> None:
+    # two firms of one name (and name core) in one county, told apart by their USCCs; a third
+    # registration by that name alone may be either, and must not put them in one group
+    name = "绍兴越城同名新材料有限公司"
+    a = register(seeded, firm=firm(name=name, uscc=_uscc("91", 7))).need_id
+    b1 = register(seeded, firm=firm(name=name, uscc=_uscc("91", 8))).need_id
+    alone = firm(name=name, uscc="")
+    register(seeded, firm=alone, need=need(amount_yuan=500_000), second=True)
+    b2 = register(
+        seeded, firm=firm(name=name, uscc=_uscc("91", 8)), need=need(amount_yuan=800_000),
+        second=True,
+    ).need_id  # fmt: skip
+    with seeded.session() as session:
+        groups = {n: session.get(Need, n).firm_group for n in (a, b1, b2)}  # type: ignore[union-attr]
+    assert groups[b1] == groups[b2] != groups[a]  # B's needs together, A's apart
+    with seeded.session() as session:
+        first, second = (lock_need_facts(session, n) for n in (b1, b2))
+        serving = {firm_banks(session, f).live for f in (first, second)}
+    assert len(serving) == 1  # both of B's needs count the same banks: B's own
+    assert serving.pop() == {bank_id for bank_id in _bank_ids(seeded, *_holders(seeded, b1, b2))}
+
+
+def _bank_ids(seeded: Seeded, *codes: str) -> set[int]:
+    with seeded.session() as session:
+        query = select(col(Bank.id)).where(col(Bank.code).in_(codes))
+        return set(session.execute(query).scalars())
+
+
 def test_a_bank_serving_the_firm_through_one_need_may_take_the_other(seeded: Seeded) -> None:
     needs = _at_limit(seeded, EntityType.ENTERPRISE)
     on_second = sorted(_holders(seeded, needs.second))[0]
