@@ -134,9 +134,17 @@ def checkpoint_in_background(engine: Engine, every_s: float = 1.0) -> Callable[[
     engine.dispose()  # the pooled connections made before: made again, with the pragma
     stop = threading.Event()
 
+    uri = engine.url.query.get("uri") == "true"  # sqlite:///file:…?uri=true
+
     def run() -> None:
-        own = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        own.execute("PRAGMA busy_timeout=5000")
+        try:
+            own = sqlite3.connect(path, isolation_level=None, check_same_thread=False, uri=uri)
+            own.execute("PRAGMA busy_timeout=5000")
+        except sqlite3.Error:  # the engine's connections must checkpoint themselves again
+            log.exception("SQLite checkpoints: no connection of their own")
+            event.remove(engine, "connect", _no_own_checkpoints)
+            engine.dispose()
+            return
         try:
             while True:
                 stopping = stop.wait(every_s)
@@ -155,7 +163,8 @@ def checkpoint_in_background(engine: Engine, every_s: float = 1.0) -> Callable[[
     def stopped() -> None:
         stop.set()
         thread.join()
-        event.remove(engine, "connect", _no_own_checkpoints)
+        if event.contains(engine, "connect", _no_own_checkpoints):
+            event.remove(engine, "connect", _no_own_checkpoints)
         engine.dispose()  # connections made from now on checkpoint themselves again
 
     return stopped
