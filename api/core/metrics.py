@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.worker import JOBS, Worker
 from db.core.engine import reading
-from db.leads.outbox import backlog
+from db.leads.outbox import Backlog, backlog
 from db.leads.queries import leads_by_status
 from db.webhooks import upkeep
 
@@ -44,28 +44,21 @@ class _Storage(Collector):
         for status, count in by_status.items():
             leads.add_metric([status], count)
         yield leads
-        yield GaugeMetricFamily(
-            "yinqi_outbox_pending", "Notifications neither sent nor given up", value=outbox.pending
-        )
-        yield GaugeMetricFamily(
-            "yinqi_outbox_due", "Pending notifications due now", value=outbox.due
-        )
-        yield GaugeMetricFamily(
-            "yinqi_outbox_given_up", "Notifications given up on", value=outbox.given_up
-        )
-        yield GaugeMetricFamily(
-            "yinqi_webhooks_pending",
-            "Webhook deliveries neither delivered nor given up",
-            value=hooks.pending,
-        )
-        yield GaugeMetricFamily(
-            "yinqi_webhooks_due", "Pending webhook deliveries due now", value=hooks.due
-        )
-        yield GaugeMetricFamily(
-            "yinqi_webhooks_given_up",
-            "Webhook deliveries given up on, within the kept period",
-            value=hooks.given_up,
-        )
+        yield from _backlog("outbox", "Notifications", "notifications", outbox)
+        yield from _backlog("webhooks", "Webhook deliveries", "webhook deliveries", hooks)
+
+
+def _backlog(name: str, what: str, noun: str, found: Backlog) -> Iterator[GaugeMetricFamily]:
+    """A queue's gauges: pending (neither sent nor given up), due now, given up (what is kept
+    of them: given-up rows go with the retention rule)."""
+    yield GaugeMetricFamily(
+        f"yinqi_{name}_pending", f"{what} neither sent nor given up", value=found.pending
+    )
+    yield GaugeMetricFamily(f"yinqi_{name}_due", f"Pending {noun} due now", value=found.due)
+    yield GaugeMetricFamily(
+        f"yinqi_{name}_given_up", f"{what} given up on, within the kept period",
+        value=found.given_up,
+    )  # fmt: skip
 
 
 class _WorkerPasses(Collector):
