@@ -75,20 +75,27 @@ def test_python_and_sql_count_the_same_slots_as_banks_claim(seeded: Seeded, case
         if code in held:
             continue
         may = rules.may_take(slots, lends_already=existing)
-        manager = seeded.managers[code][0]
-        with seeded.session() as session:
-            pool = {i.need_id: i for i in open_pool(session, actor=manager, limit=200).items}
-        assert (need_id in pool) == may, (case, code)
-        if may:
-            assert pool[need_id].slots_left == slots, (case, code)
-        with seeded.session() as session:
-            if may:
-                claim(session, need_id=need_id, actor=manager)
-            else:
-                with pytest.raises(LimitReached):
-                    claim(session, need_id=need_id, actor=manager)
+        pooled = _pool_then_claim(seeded, need_id, code, may=may, label=(case, code))
+        if pooled is not None:
+            assert pooled.slots_left == slots, (case, code)
     final = _python_slots(seeded, need_id)
     assert final is None or final == 0  # every candidate tried: the limit is full, never over
+
+
+def _pool_then_claim(seeded: Seeded, need_id: int, code: str, *, may: bool, label: object) -> Any:
+    """The bank `code` finds the need in its pool exactly when it `may` take it, then claims
+    it: taken, or refused at the limit. The pool's item, when it was listed."""
+    manager = seeded.managers[code][0]
+    with seeded.session() as session:
+        pool = {i.need_id: i for i in open_pool(session, actor=manager, limit=200).items}
+    assert (need_id in pool) == may, label
+    with seeded.session() as session:
+        if may:
+            claim(session, need_id=need_id, actor=manager)
+        else:
+            with pytest.raises(LimitReached):
+                claim(session, need_id=need_id, actor=manager)
+    return pool.get(need_id)
 
 
 def test_the_slots_left_rule() -> None:
@@ -168,18 +175,9 @@ def test_python_and_sql_count_the_firms_slots_on_its_two_needs_as_banks_claim(
         if held is not None or routes[need_id] is not Route.ASSIGN:
             continue
         may = banks.may_take(bank_id, declared=existing)
-        manager = seeded.managers[code][0]
-        with seeded.session() as session:
-            pool = {i.need_id: i for i in open_pool(session, actor=manager, limit=200).items}
-        assert (need_id in pool) == may, (case, code)
-        if may:
-            assert pool[need_id].slots_left == banks.slots, (case, code)
-            assert pool[need_id].existing_bank == no_slot, (case, code)
-        with seeded.session() as session:
-            if may:
-                claim(session, need_id=need_id, actor=manager)
-            else:
-                with pytest.raises(LimitReached):
-                    claim(session, need_id=need_id, actor=manager)
+        pooled = _pool_then_claim(seeded, need_id, code, may=may, label=(case, code))
+        if pooled is not None:
+            assert pooled.slots_left == banks.slots, (case, code)
+            assert pooled.existing_bank == no_slot, (case, code)
         assert _firm_serving(seeded, needs, declared) <= limit, (case, code)
     assert _firm_serving(seeded, needs, declared) == limit  # filled, never over
