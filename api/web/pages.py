@@ -123,6 +123,8 @@ async def answer(request: Request) -> Response:
             shown = chats.shown(secret, key)
         return answered, shown
 
+    if answering is None and not fetch:  # nothing to answer, no page to send: back to /q
+        return RedirectResponse("/q", status_code=303)
     answered, shown = await anyio.to_thread.run_sync(answer_and_show)
     if answered is Answered.SUBMITTED:  # the page becomes the need's status page
         return _go(f"/s/{key}?new=1", fetch=fetch)
