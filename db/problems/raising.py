@@ -96,14 +96,14 @@ _SOLVE: Final = (
     )
     .values(status=ProblemStatus.SOLVED.value, closed_at=bindparam("at"),
             updated_at=bindparam("at"))
-    .returning(Problem.__table__.c.id, Problem.__table__.c.status)  # type: ignore[attr-defined]
+    .returning(Problem.__table__.c.id)  # type: ignore[attr-defined]
 )  # fmt: skip
 
 
 def solve_by_loan(session: Session, *, need_id: int, lead_id: int, now: datetime) -> list[int]:
     """Close the need's open problems that its loan solves (`SOLVED_BY_A_LOAN`), each in the
     event log as a coordinator's closing is, saying the loan closed it; their ids."""
-    solved = [int(i) for i, _ in session.execute(_SOLVE, {"of_need": need_id, "at": now}).all()]
+    solved = [int(i) for i in session.execute(_SOLVE, {"of_need": need_id, "at": now}).scalars()]
     for problem_id in solved:
         payload = {"problem_id": problem_id, "to": ProblemStatus.SOLVED.value,
                    "by_loan": lead_id}  # fmt: skip
