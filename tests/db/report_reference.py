@@ -15,6 +15,11 @@ for figure. (Kept as it was: a few grouped aggregates, however many leads.)
 Each lead, need and visit falls in one group, so a counted figure's total is the sum of its
 groups; a median's is not: PostgreSQL yields it with the groups (GROUPING SETS ((key), ())),
 SQLite runs the median again without the key.
+
+Each statement is built once per shape of report (the database, the grouping, which of the
+scope's narrowings are set: `_Shape`), the period's bounds, the report's moment and the scope's
+values bound when it runs: built afresh for every report, the statements cost the tests more
+than the database took to run them. (The reference's own statements: none of the report's.)
 """
 
 from __future__ import annotations
@@ -23,16 +28,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Final
 
-from sqlalchemy import and_, case, exists, func, or_, select, tuple_
+from sqlalchemy import Connection, and_, bindparam, case, exists, func, or_, select, tuple_
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col
 
 from db.core.vocabulary import ONLINE, NeedStatus
 from db.models import Assignment, Event, Need, VisitCheck
-from db.reports.scope import Period, ReportScope, in_scope, within
-from db.reports.sql import dialect, medians, week_key, week_of
+from db.reports.scope import Period, ReportScope, in_scope
+from db.reports.sql import dialect, median_query, medians_found, week_key, week_of
 from tests.db.report_reference_leads import (
     Measure,
     aggregate,
@@ -42,6 +48,8 @@ from tests.db.report_reference_leads import (
     lead_measures,
     moments,
     touched,
+    values,
+    within,
 )
 
 TOTAL: Final = "total"
@@ -52,6 +60,7 @@ Figures = dict[Any, dict[str, Any]]
 _COPIED: Final = {
     BANK: "bank_id", PARK: "park_id", COUNTY: "county", SOURCE: "source_id", "channel": "channel",
 }
+_SCOPE_FIELDS: Final = ("region", "bank_id", "park_id", "source_id", "channel")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +85,44 @@ class _Grouping:
         return week_key(key) if self.by == WEEK else key
 
 
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What the statements of a report depend on but their bound values: each is built once
+    per shape."""
+
+    grouping: _Grouping
+    narrowed: tuple[str, ...]  # the scope's fields that are set
+
+    @classmethod
+    def of(cls, session: Session, scope: ReportScope, group: str | None) -> _Shape:
+        narrowed = tuple(f for f in _SCOPE_FIELDS if getattr(scope, f) is not None)
+        return cls(_Grouping(group, dialect(session)), narrowed)
+
+    @property
+    def scope(self) -> ReportScope:
+        """A scope of this shape whose values are bound parameters (`_scope_values`)."""
+        bound: dict[str, Any] = {f: bindparam(f"scope_{f}") for f in self.narrowed}
+        return ReportScope(**bound)
+
+    @property
+    def by_bank(self) -> bool:
+        return self.grouping.by == BANK or "bank_id" in self.narrowed
+
+
+def _scope_values(scope: ReportScope) -> dict[str, Any]:
+    """What the parameters of `_Shape.scope` are bound to."""
+    return {f"scope_{f}": getattr(scope, f) for f in _SCOPE_FIELDS if getattr(scope, f) is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """A statement and what its columns are: the group's key (`keyed`), then the figures."""
+
+    statement: Any
+    names: tuple[str, ...]
+    keyed: bool
+
+
 def progress_figures(
     session: Session, scope: ReportScope, period: Period, group: str | None, as_of: datetime
 ) -> Figures:
@@ -86,22 +133,19 @@ def progress_figures(
     if len(mondays) == 1:  # the period's figures are its one week's
         total = progress_figures(session, scope, period, None, as_of).get(TOTAL, {})
         return {mondays[0]: total, TOTAL: total}
-    grouping = _Grouping(group, dialect(session))
+    shape = _Shape.of(session, scope, group)
+    bound = {**values(period, as_of), **_scope_values(scope)}
+    db = session.connection()  # Core statements alone: none of the ORM's work per statement
     figures: Figures = defaultdict(dict)
     figures.update({monday: {} for monday in mondays})
-    by_bank = group == BANK or scope.bank_id is not None
-    leads, kept = touched(scope, period, superseded_apart=by_bank)
-    measures = lead_measures(as_of, kept)
-    counted = [m for m in measures if m.median is None]
     if group == WEEK:
-        _count_leads_by_week(session, figures, leads, period, counted)
+        _count_leads_by_week(db, figures, bound, *_lead_counts_by_week(shape))
     else:
-        named = [(m.name, aggregate(m, period)) for m in counted]
-        _run(session, figures, grouping, grouping.key(Assignment, None), named, leads)
+        _run(db, figures, shape.grouping, _lead_counts(shape), bound)
     if scope.bank_id is None:  # needs registered; by bank, only the total's (each need once,
-        _count_needs(session, figures, scope, period, grouping)  # not the sum of the banks')
-    _count_visits(session, figures, scope, period, grouping)
-    _medians(session, figures, leads, grouping, [m for m in measures if m.median], period)
+        _run(db, figures, shape.grouping, _need_counts(shape), bound)  # not the banks')
+    _run(db, figures, shape.grouping, _visit_counts(shape), bound)
+    _medians(db, figures, shape.grouping, _median_queries(shape), bound)
     return dict(figures)
 
 
@@ -111,26 +155,36 @@ def _mondays(period: Period) -> list[str]:
     return [(first + timedelta(weeks=n)).isoformat() for n in range(weeks)]
 
 
-def _run(
-    session: Session,
-    figures: Figures,
-    grouping: _Grouping,
-    key: ColumnElement[Any] | None,
-    named: Sequence[tuple[str, Any]],
-    query: Any,
-) -> None:
-    """Run `query` with the `named` counts and sums per `key`, adding each group's values to
-    the group's figures and to the total's; with no key, the values are the total's."""
+@cache
+def _measures(shape: _Shape) -> tuple[Any, list[Measure]]:
+    """The leads the period touches, and the lead figures (by bank: the needs received too)."""
+    leads, kept = touched(shape.scope, superseded_apart=shape.by_bank)
+    return leads, lead_measures(kept)
+
+
+def _grouped(
+    key: ColumnElement[Any] | None, named: Sequence[tuple[str, Any]], query: Any
+) -> _Query:
+    """`query` with the `named` counts and sums per `key` (None: over it all)."""
+    names = tuple(n for n, _ in named)
     aggregates = [aggregate for _, aggregate in named]
-    names = [n for n, _ in named]
     if key is None:
-        for row in session.execute(query.with_only_columns(*aggregates)).all():
-            figures[TOTAL].update(zip(names, (int(v or 0) for v in row), strict=True))
+        return _Query(query.with_only_columns(*aggregates), names, keyed=False)
+    return _Query(query.with_only_columns(key, *aggregates).group_by(key), names, keyed=True)
+
+
+def _run(
+    db: Connection, figures: Figures, grouping: _Grouping, query: _Query, bound: dict[str, Any]
+) -> None:
+    """Run `query`, adding each group's values to the group's figures and to the total's; with
+    no key, the values are the total's."""
+    if not query.keyed:
+        for row in db.execute(query.statement, bound).all():
+            figures[TOTAL].update(zip(query.names, (int(v or 0) for v in row), strict=True))
         return
-    grouped = query.with_only_columns(key, *aggregates).group_by(key)
-    for k, *found in session.execute(grouped).all():
+    for k, *found in db.execute(query.statement, bound).all():
         for into in (figures[grouping.found(k)], figures[TOTAL]):
-            _add(into, names, found)
+            _add(into, query.names, found)
 
 
 def _add(into: dict[str, Any], names: Sequence[str], found: Sequence[Any]) -> None:
@@ -138,28 +192,34 @@ def _add(into: dict[str, Any], names: Sequence[str], found: Sequence[Any]) -> No
         into[name] = into.get(name, 0) + int(value or 0)
 
 
-def _count_needs(
-    session: Session, figures: Figures, scope: ReportScope, period: Period, grouping: _Grouping
-) -> None:
+@cache
+def _lead_counts(shape: _Shape) -> _Query:
+    """The lead figures counted, one pass over the leads the period touches."""
+    leads, measures = _measures(shape)
+    named = [(m.name, aggregate(m, placed=True)) for m in measures if m.median is None]
+    return _grouped(shape.grouping.key(Assignment, None), named, leads)
+
+
+@cache
+def _need_counts(shape: _Shape) -> _Query:
     """Needs registered in the period, leaving out those superseded when the firm registered
     again."""
     moment = col(Need.created_at)
     query = select(col(Need.id)).where(
-        within(moment, period),
+        within(moment),
         col(Need.status) != NeedStatus.SUPERSEDED,
-        *in_scope(scope, leads=False),
+        *in_scope(shape.scope, leads=False),
     )
     named = [
         ("needs", func.count()),
         ("online_needs", func.count().filter(col(Need.channel).in_(ONLINE))),
         ("first_loan_needs", func.count().filter(col(Need.first_loan).is_(True))),
     ]
-    _run(session, figures, grouping, grouping.key(Need, moment), named, query)
+    return _grouped(shape.grouping.key(Need, moment), named, query)
 
 
-def _count_visits(
-    session: Session, figures: Figures, scope: ReportScope, period: Period, grouping: _Grouping
-) -> None:
+@cache
+def _visit_counts(shape: _Shape) -> _Query:
     """Visits recorded in the period (placed by the event log's time, when the manager recorded
     them), and those the manager marked effective but for those the firm disputed and no
     coordinator ruled held."""
@@ -173,83 +233,102 @@ def _count_visits(
     query = (
         select(col(Event.id))
         .join(Assignment, col(Assignment.id) == col(Event.assignment_id))
-        .where(col(Event.kind) == "visited", within(at, period), *in_scope(scope))
-        .where(changed(period))  # recording a visit stamps its lead's updated_at: fewer to join
+        .where(col(Event.kind) == "visited", within(at), *in_scope(shape.scope))
+        .where(changed())  # recording a visit stamps its lead's updated_at: fewer to join
     )
     named = [("visits", func.count()), ("effective_visits", func.count().filter(effective))]
-    _run(session, figures, grouping, grouping.key(Assignment, at), named, query)
+    return _grouped(shape.grouping.key(Assignment, at), named, query)
 
 
 def _count_leads_by_week(
-    session: Session, figures: Figures, leads: Any, period: Period, measures: Sequence[Measure]
+    db: Connection,
+    figures: Figures,
+    bound: dict[str, Any],
+    query: Any,
+    slot: dict[str, int],
+    measures: Sequence[Measure],
 ) -> None:
     """One pass grouped by the week of each moment at once (NULL where the moment falls outside
     the period): a few thousand groups however many leads, as a lead's steps follow each other
     within weeks; each figure then goes to the week of its own moment, and to the total."""
-    name = dialect(session)
-    used = {m: at for m, at in moments().items() if any(x.moment == m for x in measures)}
-    weeks = [case((within(at, period), week_of(name, at))) for at in used.values()]
-    aggregates = [aggregate(m, None) for m in measures]
-    query = leads.with_only_columns(*weeks, *aggregates).group_by(*weeks)
-    slot = {m: i for i, m in enumerate(used)}
-    for row in session.execute(query).all():
-        for measure, value in zip(measures, row[len(weeks) :], strict=True):
+    for row in db.execute(query, bound).all():
+        for measure, value in zip(measures, row[len(slot) :], strict=True):
             week = week_key(row[slot[measure.moment]])
             if week is not None:
                 for into in (figures[week], figures[TOTAL]):
                     _add(into, [measure.name], [value])
 
 
+@cache
+def _lead_counts_by_week(shape: _Shape) -> tuple[Any, dict[str, int], list[Measure]]:
+    """The statement of `_count_leads_by_week`, the column of each moment's week in its rows,
+    and the figures counted."""
+    leads, measures = _measures(shape)
+    counted = [m for m in measures if m.median is None]
+    used = {m: at for m, at in moments().items() if any(x.moment == m for x in counted)}
+    name = shape.grouping.dialect
+    weeks = [case((within(at), week_of(name, at))) for at in used.values()]
+    aggregates = [aggregate(m, placed=False) for m in counted]
+    query = leads.with_only_columns(*weeks, *aggregates).group_by(*weeks)
+    return query, {m: i for i, m in enumerate(used)}, counted
+
+
 def _medians(
-    session: Session,
+    db: Connection,
     figures: Figures,
-    leads: Any,
     grouping: _Grouping,
-    measures: Sequence[Measure],
-    period: Period,
+    queries: Sequence[tuple[Sequence[Measure], Any, bool]],
+    bound: dict[str, Any],
 ) -> None:
-    """Each measure's median over the `leads` whose moment falls in the period, per group and
-    over the whole scope: on PostgreSQL, those with one key (all but by week) in one pass."""
-    name = dialect(session)
+    """Each measure's median over the leads whose moment falls in the period, per group and
+    over the whole scope: on PostgreSQL, those with one key (all but by week) in one pass; on
+    SQLite, per group, then over the whole scope (see `db.reports.sql.median_query`)."""
+    for measures, query, keyed in queries:
+        rows = db.execute(query, bound)
+        if grouping.dialect != "postgresql":
+            for k, median in medians_found(rows, keyed=keyed).items():
+                figures[grouping.found(k) if keyed else TOTAL][measures[0].name] = median
+            continue
+        if keyed:
+            found = [(TOTAL if is_total else grouping.found(k), *v) for k, is_total, *v in rows]
+        else:
+            found = [(TOTAL, *row) for row in rows]
+        for k, *medians in found:
+            for measure, value in zip(measures, medians, strict=True):
+                figures[k][measure.name] = float(value) if value is not None else None
+
+
+@cache
+def _median_queries(shape: _Shape) -> tuple[tuple[tuple[Measure, ...], Any, bool], ...]:
+    """The statements of `_medians`, each with the measures it gives and whether its rows are
+    keyed by group."""
+    leads, measures = _measures(shape)
+    medians = [m for m in measures if m.median]
+    grouping, name = shape.grouping, shape.grouping.dialect
+    found: list[tuple[tuple[Measure, ...], Any, bool]] = []
     if name != "postgresql":
-        for measure in measures:
-            _median_sqlite(session, figures, leads, grouping, measure, period)
-        return
-    for batch in [[m] for m in measures] if grouping.by == WEEK else [list(measures)]:
-        whens = [falls_in(m, period) for m in batch]
-        medians = [
+        for measure in medians:
+            key = grouping.key(Assignment, moments()[measure.moment])
+            rows = leads.where(falls_in(measure))
+            hours = hours_of(name, measure)
+            for k in (key, None) if key is not None else (None,):
+                found.append(
+                    ((measure,), median_query(key=k, value=hours, rows=rows), k is not None)
+                )
+        return tuple(found)
+    for batch in [[m] for m in medians] if grouping.by == WEEK else [medians]:
+        whens = [falls_in(m) for m in batch]
+        percentiles = [
             func.percentile_cont(0.5).within_group(hours_of(name, m)).filter(when)
             for m, when in zip(batch, whens, strict=True)
         ]
         rows = leads.where(or_(*whens))
         key = grouping.key(Assignment, moments()[batch[0].moment])
         if key is None:
-            found = [(TOTAL, *row) for row in session.execute(rows.with_only_columns(*medians))]
-        else:
-            grouped = rows.with_only_columns(key, func.grouping(key), *medians).group_by(
-                func.grouping_sets(tuple_(key), tuple_())
-            )
-            found = [
-                (TOTAL if is_total else grouping.found(k), *values)
-                for k, is_total, *values in session.execute(grouped)
-            ]
-        for k, *values in found:
-            for measure, value in zip(batch, values, strict=True):
-                figures[k][measure.name] = float(value) if value is not None else None
-
-
-def _median_sqlite(
-    session: Session,
-    figures: Figures,
-    leads: Any,
-    grouping: _Grouping,
-    measure: Measure,
-    period: Period,
-) -> None:
-    """SQLite: one median per group, then over the whole scope (see `report_sql.medians`)."""
-    key = grouping.key(Assignment, moments()[measure.moment])
-    rows = leads.where(falls_in(measure, period))
-    hours = hours_of("sqlite", measure)
-    for k in (key, None) if key is not None else (None,):
-        for found, median in medians(session, key=k, value=hours, rows=rows).items():
-            figures[TOTAL if k is None else grouping.found(found)][measure.name] = median
+            found.append((tuple(batch), rows.with_only_columns(*percentiles), False))
+            continue
+        grouped = rows.with_only_columns(key, func.grouping(key), *percentiles).group_by(
+            func.grouping_sets(tuple_(key), tuple_())
+        )
+        found.append((tuple(batch), grouped, True))
+    return tuple(found)
