@@ -242,10 +242,10 @@ def _periods(play: Play) -> list[tuple[Period, datetime]]:
     return found
 
 
-def _compare(seeded: Seeded, play: Play) -> int:
+def _compare(seeded: Seeded, play: Play, scopes: list[ReportScope]) -> int:
     compared = 0
     with seeded.session() as session:
-        for scope in _scopes(seeded):
+        for scope in scopes:
             for period, as_of in _periods(play):
                 for group in GROUPS:
                     key = (scope, period, group, min(as_of, period.end))
@@ -295,16 +295,17 @@ def test_reports_from_the_copies_equal_the_reports_from_the_source_tables(
     monkeypatch.setattr(db.reports.progress, "REFRESH_COPIES", False)
     rng = random.Random(seed)
     play = Play(seeded, rng)
+    scopes = _scopes(seeded)
     compared = 0
     for rounds in range(4):
         for _ in range(rng.randrange(25, 60)):
             play.step()
             if rng.random() < 0.05:
                 assert refresh(seeded.engine)
-        compared += _compare(seeded, play)
+        compared += _compare(seeded, play, scopes)
         if rounds % 2:
             assert refresh(seeded.engine)
-            compared += _compare(seeded, play)
+            compared += _compare(seeded, play, scopes)
     assert compared >= 4 * 4 * 4 * len(GROUPS)
     with seeded.session() as session:  # the play did touch every kind of figure
         total = progress_figures(session, ReportScope(), _periods(play)[0][0], None, play.now)
