@@ -22,7 +22,8 @@ from tests.db.builders import Seeded
 
 @pytest.hookimpl(trylast=True)  # after pytest's own grouping of parametrized fixtures
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The `heavy` tests first, their PostgreSQL runs (the slower) before their SQLite ones.
+    """The `heavy` tests first: one that runs on every database at once (no database in its
+    id: the schemathesis run) the longest, then PostgreSQL runs (the slower), then SQLite ones.
 
     pytest-xdist hands tests out in this order: started first, the longest run while the other
     worker still has short ones to take, instead of one running alone at the end of the suite.
@@ -31,7 +32,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     def weight(item: pytest.Item) -> int:
         if item.get_closest_marker("heavy") is None:
             return 0
-        return 2 if "postgresql" in item.nodeid else 1
+        if "postgresql" in item.nodeid:
+            return 2
+        return 1 if "sqlite" in item.nodeid else 3
 
     items.sort(key=weight, reverse=True)  # stable: the rest keep their order
 

@@ -1,5 +1,7 @@
 """Schemathesis over the whole OpenAPI document, with valid tokens, on SQLite and PostgreSQL: no
 generated request, valid or not, may cause a server error or a response that breaks the schema.
+Each request is generated once and sent to the app on each database (the two apps' documents
+are the same), with every role's token.
 
 Generation is nudged to where servers break: days and times at the ends of the calendar (year 1,
 year 9999) and text holding a NUL character; and each report, ledger and paging parameter is
@@ -9,6 +11,8 @@ an explicit test at the end."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any
@@ -16,6 +20,7 @@ from urllib.parse import quote
 
 import pytest
 import schemathesis
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -61,49 +66,96 @@ schemathesis.openapi.format(
 )
 
 
-@pytest.fixture(scope="module", params=backends())
-def live(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, seeds: Seeds
-) -> Iterator[tuple[Any, Seeded]]:
-    """A seeded app with needs, leads and a QR code to find, shared by the module's examples."""
-    if request.param == "postgresql":
-        engine = request.getfixturevalue("pg_schema").fresh()
-    else:
-        engine = request.getfixturevalue("sqlite_template").fresh(tmp_path_factory.mktemp("st"))
-    seeded = seeds.into(engine, managers_per_bank=1)
-    for i in range(4):
-        register(seeded, firm=firm(name=f"绍兴第{i}号新材料有限公司"), chat_id=5000 + i)
-    with seeded.session() as s:
-        create_source(s, kind="park", target="yc-gxq", label="越城高新区", token="st-code")
-    app = create_app(engine, BotSettings(telegram_bot_token=None))
-    # schemathesis sends wrong tokens on purpose (is auth ignored?), far more than a guesser is
-    # allowed before 429s; the throttle itself is tested in core/test_throttle.py
-    app.state.throttle = Throttle(most=10**9)
-    yield app, seeded
-    if request.param == "sqlite":
-        engine.dispose()
+@dataclass
+class Live:
+    """A seeded app with needs, leads and a QR code to find, on one database, and a client for
+    schemathesis' requests to it."""
+
+    app: FastAPI
+    seeded: Seeded
+    client: ASGIClient
+    headers: list[dict[str, str]]  # each role's token
+
+
+class Lives:
+    """The module's apps, one per database, each built on first use and kept to the end of the
+    module: the tests of one database, and the test of both, share them."""
+
+    def __init__(
+        self, request: pytest.FixtureRequest, tmp: pytest.TempPathFactory, seeds: Seeds
+    ) -> None:
+        self.request, self.tmp, self.seeds = request, tmp, seeds
+        self.built: dict[str, Live] = {}
+        self.stack = ExitStack()
+
+    def __getitem__(self, backend: str) -> Live:
+        if backend not in self.built:
+            self.built[backend] = self._build(backend)
+        return self.built[backend]
+
+    def all(self) -> list[Live]:
+        return [self[backend] for backend in backends()]
+
+    def _build(self, backend: str) -> Live:
+        if backend == "postgresql":
+            engine = self.request.getfixturevalue("pg_schema").fresh()
+        else:
+            engine = self.request.getfixturevalue("sqlite_template").fresh(self.tmp.mktemp("st"))
+            self.stack.callback(engine.dispose)
+        seeded = self.seeds.into(engine, managers_per_bank=1)
+        for i in range(4):
+            register(seeded, firm=firm(name=f"绍兴第{i}号新材料有限公司"), chat_id=5000 + i)
+        with seeded.session() as s:
+            create_source(s, kind="park", target="yc-gxq", label="越城高新区", token="st-code")
+        app: Any = create_app(engine, BotSettings(telegram_bot_token=None))
+        # schemathesis sends wrong tokens on purpose (is auth ignored?), far more than a guesser
+        # is allowed before 429s; the throttle itself is tested in core/test_throttle.py
+        app.state.throttle = Throttle(most=10**9)
+        # One client for the module's requests. Without it schemathesis makes a requests session
+        # per request, and each looks up proxies and ~/.netrc in the environment (a tenth of the
+        # time): that client, minus those look-ups, and keeping no cookie from one request to
+        # the next, as a fresh one would not.
+        client = self.stack.enter_context(get_client(app))
+        client.trust_env = False
+        client.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        headers = [{"Authorization": f"Bearer {seeded.token(a)}"} for a in _roles(seeded)]
+        return Live(app, seeded, client, headers)
 
 
 @pytest.fixture(scope="module")
-def api_schema(live: tuple[Any, Seeded]) -> Any:
-    app, _ = live
-    return schemathesis.openapi.from_asgi("/openapi.json", app)
+def lives(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, seeds: Seeds
+) -> Iterator[Lives]:
+    built = Lives(request, tmp_path_factory, seeds)
+    with built.stack:
+        yield built
+
+
+@pytest.fixture(scope="module", params=backends())
+def live(request: pytest.FixtureRequest, lives: Lives) -> Live:
+    """The app on one database, for the tests run on each in turn."""
+    return lives[request.param]
+
+
+@pytest.fixture(scope="module")
+def api_schema(lives: Lives) -> Any:
+    """The document of the app on the first database, which describes the others' too."""
+    first, *others = lives.all()
+    assert all(other.app.openapi() == first.app.openapi() for other in others)
+    return schemathesis.openapi.from_asgi("/openapi.json", first.app)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
-@pytest.fixture(scope="module")
-def client(live: tuple[Any, Seeded]) -> Iterator[ASGIClient]:
-    """One client for the module's requests. Without it schemathesis makes a requests session
-    per request, and each looks up proxies and ~/.netrc in the environment (a tenth of the
-    time): that client, minus those look-ups, and keeping no cookie from one request to the
-    next, as a fresh one would not."""
-    app, _ = live
-    with get_client(app) as asgi:
-        asgi.trust_env = False
-        asgi.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-        yield asgi
+def _send(case: Case[Any], live: Live, excluded_checks: list[Any]) -> None:
+    """`case` to `live`'s app with each role's token in turn. The app is named as well as the
+    client: the checks that send a request again (without a token: is auth ignored?) send it
+    there, not to the app the document was read from."""
+    for headers in live.headers:
+        case.call_and_validate(
+            session=live.client, app=live.app, headers=headers, excluded_checks=excluded_checks
+        )
 
 
 @pytest.mark.heavy
@@ -114,29 +166,18 @@ def client(live: tuple[Any, Seeded]) -> Iterator[ASGIClient]:
     suppress_health_check=list(HealthCheck),
     derandomize=True,
 )
-def test_no_request_breaks_the_api(
-    case: Case, live: tuple[Any, Seeded], client: ASGIClient
-) -> None:
-    """Each generated request is sent with the token of every role in turn."""
-    _, seeded = live
+def test_no_request_breaks_the_api(case: Case[Any], lives: Lives) -> None:
+    """Each generated request is sent to each database's app, with the token of every role in
+    turn: drawn once, it costs the generation once."""
     # a request made invalid by leaving out the token is valid again once the token is added,
     # so the API need not refuse it (schemathesis cannot know we add it)
     off = [positive_data_acceptance]
     if any(name.lower() == "authorization" for name, _ in negated_parameters(case.meta)):
         off.append(negative_data_rejection)
-    for actor in (
-        seeded.admin,
-        seeded.bank_admins["tlbank"],
-        seeded.manager("tlbank"),
-        seeded.coordinator,
-    ):
-        case.call_and_validate(
-            session=client,
-            headers={"Authorization": f"Bearer {seeded.token(actor)}"},
-            # a schema-valid request may still be refused on its meaning (an unknown park, a
-            # USCC with a wrong check character, a cursor we never issued): 422 is right then
-            excluded_checks=off,
-        )
+    for live in lives.all():
+        # a schema-valid request may still be refused on its meaning (an unknown park, a USCC
+        # with a wrong check character, a cursor we never issued): 422 is right then
+        _send(case, live, off)
 
 
 def _roles(seeded: Seeded) -> list[Any]:
@@ -183,26 +224,21 @@ def _edge_cases(document: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def test_every_report_parameter_takes_nul_and_the_ends_of_the_calendar(
-    api_schema: Any, live: tuple[Any, Seeded], client: ASGIClient
+    api_schema: Any, live: Live
 ) -> None:
     """Each such value, as schemathesis sends it with every role's token: never a server error,
     always an answer the document describes."""
-    app, seeded = live
-    cases = _edge_cases(app.openapi())
+    document = live.app.openapi()
+    cases = _edge_cases(document)
     assert {name for _, name, _ in cases} >= {"park", "source", "from", "to", "quarter", "cursor"}
     for path, name, value in cases:
         required = {
             p["name"]: _REQUIRED[p["name"]]
-            for p in app.openapi()["paths"][path]["get"].get("parameters", [])
+            for p in document["paths"][path]["get"].get("parameters", [])
             if p["in"] == "query" and p.get("required")
         }
         case = api_schema[path]["GET"].Case(query={**required, name: value})
-        for actor in _roles(seeded):
-            case.call_and_validate(
-                session=client,
-                headers={"Authorization": f"Bearer {seeded.token(actor)}"},
-                excluded_checks=[positive_data_acceptance, negative_data_rejection],
-            )
+        _send(case, live, [positive_data_acceptance, negative_data_rejection])
 
 
 _PAGES = (
@@ -224,9 +260,9 @@ _FILTERS = {
 
 
 @pytest.fixture(scope="module")
-def browsers(live: tuple[Any, Seeded]) -> list[TestClient]:
+def browsers(live: Live) -> list[TestClient]:
     """A browser signed in to the dashboard for each role that may use it."""
-    app, seeded = live
+    app, seeded = live.app, live.seeded
     signed_in = []
     for actor in (seeded.admin, seeded.bank_admins["tlbank"], seeded.coordinator):
         client = TestClient(app, base_url="https://testserver", follow_redirects=False)
