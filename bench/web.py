@@ -24,7 +24,9 @@ conversation's HTML; the submit answered with the status page's address, which i
 
 Each answer's time is taken twice: the server's own, from the request's arrival to the answer's
 start (its `Server-Timing` header, the figure the metrics' histogram records), and the round trip
-the phone's client sees, which adds this one process's own queueing of 100–200 phones.
+the phone's client sees, which adds this one process's own queueing of 100–200 phones. For the
+slowest 1% the parts the answer's header also gives are printed: `queue` (waiting for a worker
+thread) and `turn` (the engine's turn, until its outcome is back on the event loop).
 
 Targets (issue 20): server CPU per answer ≤ the bot's per update (both at saturation: the bot's
 users act all at once too); paced p99 of the server's time
@@ -106,6 +108,7 @@ class Failed(Exception):
 class Run:
     latencies: list[float] = field(default_factory=list)  # round trip, as the phone waits
     server: list[float] = field(default_factory=list)  # the server's own (`Server-Timing`)
+    parts: list[dict[str, float]] = field(default_factory=list)  # its parts, answer by answer
     failures: list[str] = field(default_factory=list)
     page_bytes: int = 0
     seconds: float = 0.0
@@ -124,6 +127,24 @@ class Run:
     @property
     def cpu_ms(self) -> float:
         return 1000 * self.cpu / max(self.answers, 1)
+
+
+def server_timing(headers: list[str]) -> dict[str, float]:
+    """`Server-Timing` headers as {name: ms}: `app` (the whole), and the web answer's `queue`
+    and `turn` (api/web/pages.py)."""
+    found = {}
+    for entry in ",".join(headers).split(","):
+        name, _, dur = entry.strip().partition(";dur=")
+        if name and dur:
+            found[name] = float(dur)
+    return found
+
+
+def slowest_parts(run: Run, share: float = 0.01) -> str:
+    """The slowest `share` of answers by the server's time: the median of each part."""
+    slow = sorted(run.parts, key=lambda p: -p["app"])[: max(1, int(len(run.parts) * share))]
+    names = sorted({n for p in slow for n in p}, key=lambda n: (n != "app", n))
+    return ", ".join(f"{n} {statistics.median(p.get(n, 0.0) for p in slow):.1f}" for n in names)
 
 
 async def register(base: str, token: str, firm: Firm, number: int, run: Run,
@@ -153,9 +174,10 @@ async def register(base: str, token: str, firm: Firm, number: int, run: Run,
             started = time.perf_counter()
             answered = await phone.post("/q", data=form, headers={"X-Requested-With": "fetch"})
             run.latencies.append(time.perf_counter() - started)
-            timing = answered.headers.get("server-timing", "")
-            if ";dur=" in timing:  # app;dur=<ms>: from the request's arrival to the answer's start
-                run.server.append(float(timing.split(";dur=")[1]) / 1000)
+            timing = server_timing(answered.headers.get_list("server-timing"))
+            if "app" in timing:  # from the request's arrival to the answer's start
+                run.server.append(timing["app"] / 1000)
+                run.parts.append(timing)
             page = answered.headers.get("x-go") or answered.text
             if answered.status_code not in (200, 204) or asks not in html.unescape(page):
                 raise Failed(f"{what}: {answered.status_code}")
@@ -326,6 +348,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{run.ms(0.5, server=True):.1f} ms, p99 {run.ms(0.99, server=True):.1f} ms "
               f"(round trip p50 {run.ms(0.5):.0f} ms, p99 {run.ms(0.99):.0f} ms); "
               f"server CPU {run.cpu_ms:.2f} ms/answer")  # fmt: skip
+        print(f"             slowest 1%, median ms: {slowest_parts(run)}")
     bot_text = f"{per_update:.2f} ms/update" if per_update is not None else "not run"
     print(f"  the bot    CPU {bot_text} (bench/bot.py's users, same run)")
     print(f"  first load {first_load:,} bytes (page, style sheet, script)")

@@ -5,6 +5,7 @@ HTML), `/web/static/…` its style sheet and script."""
 from __future__ import annotations
 
 import re
+import time
 from functools import cache
 from importlib.resources import files
 from typing import Annotated, Any, Final
@@ -114,8 +115,12 @@ async def answer(request: Request) -> Response:
     chats, key, turn = chats_of(request), status_key(secret), form.get("n", "")
     answering = None if is_bot(form) else event
 
+    asked, began = time.perf_counter(), 0.0
+
     def answer_and_show() -> tuple[Answered | None, tuple[WebChat, Page] | None]:
         """The answer given, and for our script the page after it: in one trip to a thread."""
+        nonlocal began
+        began = time.perf_counter()
         answered, shown = None, None
         if answering is not None:
             answered, shown = chats.answer(secret, turn, answering, status_key=key)
@@ -126,11 +131,21 @@ async def answer(request: Request) -> Response:
     if answering is None and not fetch:  # nothing to answer, no page to send: back to /q
         return RedirectResponse("/q", status_code=303)
     answered, shown = await anyio.to_thread.run_sync(answer_and_show)
+    timing = _timing(asked, began, time.perf_counter())
     if answered is Answered.SUBMITTED:  # the page becomes the need's status page
-        return _go(f"/s/{key}?new=1", fetch=fetch)
-    if fetch:
-        return _chat_page(request, secret, shown, fragment=True)
-    return RedirectResponse("/q", status_code=303)
+        response = _go(f"/s/{key}?new=1", fetch=fetch)
+    elif fetch:
+        response = _chat_page(request, secret, shown, fragment=True)
+    else:
+        response = RedirectResponse("/q", status_code=303)
+    response.headers.append("server-timing", timing)
+    return response
+
+
+def _timing(asked: float, began: float, back: float) -> str:
+    """Where an answer's time went, beside the whole (`app`, api.core.metrics): `queue`, waiting
+    for a worker thread to take the turn; `turn`, from then until its outcome was back."""
+    return f"queue;dur={(began - asked) * 1000:.1f}, turn;dur={(back - began) * 1000:.1f}"
 
 
 def _go(path: str, *, fetch: bool) -> Response:

@@ -188,6 +188,25 @@ def test_the_script_gets_the_conversation_without_a_reload(
     assert "您是以什么身份申请" in answered.text and 'id="choices"' in answered.text
 
 
+def test_an_answer_says_where_its_time_went(
+    phone: Phone, client: TestClient, park_token: str
+) -> None:
+    """`Server-Timing`: the whole (`app`), the wait for a worker thread (`queue`) and the turn,
+    as bench/web.py reads them; the parts fit in the whole."""
+    from bench.web import server_timing
+
+    phone.scan(park_token)
+    answered = client.post(
+        "/q",
+        data={**phone.form(), "b": phone.buttons["同意并开始"]},
+        headers={"X-Requested-With": "fetch"},
+    )
+    timing = server_timing(answered.headers.get_list("server-timing"))
+    assert set(timing) == {"app", "queue", "turn"}
+    assert timing["queue"] >= 0 and timing["turn"] > 0
+    assert timing["queue"] + timing["turn"] <= timing["app"] + 0.2  # each rounded to 0.1 ms
+
+
 def test_the_first_load_is_small_and_loads_nothing_from_elsewhere(
     phone: Phone, client: TestClient, park_token: str
 ) -> None:
