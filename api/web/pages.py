@@ -15,6 +15,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.core.deps import lang_of
+from api.core.metrics import server_timing
 from api.core.throttle import address_of
 from api.web.guard import (
     SECURITY_HEADERS,
@@ -131,7 +132,9 @@ async def answer(request: Request) -> Response:
     if answering is None and not fetch:  # nothing to answer, no page to send: back to /q
         return RedirectResponse("/q", status_code=303)
     answered, shown = await anyio.to_thread.run_sync(answer_and_show)
-    timing = _timing(asked, began, time.perf_counter())
+    # where the time went, beside the whole (`app`): waiting for a worker thread to take the
+    # turn, and the turn until its outcome was back
+    timing = server_timing(queue=began - asked, turn=time.perf_counter() - began)
     if answered is Answered.SUBMITTED:  # the page becomes the need's status page
         response = _go(f"/s/{key}?new=1", fetch=fetch)
     elif fetch:
@@ -140,12 +143,6 @@ async def answer(request: Request) -> Response:
         response = RedirectResponse("/q", status_code=303)
     response.headers.append("server-timing", timing)
     return response
-
-
-def _timing(asked: float, began: float, back: float) -> str:
-    """Where an answer's time went, beside the whole (`app`, api.core.metrics): `queue`, waiting
-    for a worker thread to take the turn; `turn`, from then until its outcome was back."""
-    return f"queue;dur={(began - asked) * 1000:.1f}, turn;dur={(back - began) * 1000:.1f}"
 
 
 def _go(path: str, *, fetch: bool) -> Response:

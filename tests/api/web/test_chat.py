@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlmodel import Session, col, func, select
 
+from bench.web import server_timing
 from bot.config import BotSettings
 from db.intake.web_sessions import WEB_CHATS
 from db.models import Conversation, Need, Scan, WebSession
@@ -193,8 +194,6 @@ def test_an_answer_says_where_its_time_went(
 ) -> None:
     """`Server-Timing`: the whole (`app`), the wait for a worker thread (`queue`) and the turn,
     as bench/web.py reads them; the parts fit in the whole."""
-    from bench.web import server_timing
-
     phone.scan(park_token)
     answered = client.post(
         "/q",
