@@ -141,7 +141,7 @@ def register_need(
         policy,
         standards=draft.standards,
         loads=_loads(session),
-        live_banks=_banks_on_earlier_needs(session, enterprise),
+        live_banks=_banks_in_group(session, group),
         held_products=held_products(session, enterprise),
     )
     row = _store_need(
@@ -381,22 +381,20 @@ def _loads(session: Session) -> dict[str, int]:
     return {code: int(n) for code, n in session.exec(_LOADS).all()}
 
 
-def _banks_on_earlier_needs(session: Session, enterprise: Enterprise) -> frozenset[str]:
+def _banks_in_group(session: Session, group: int | None) -> frozenset[str]:
     """Banks still serving the firm through its earlier needs (they count against the limit):
-    needs of this firm's row, and of rows of the same name core in the same county whose USCC
-    does not say they are another firm (a firm registering by name only gets a row each time)."""
-    shape = _shape(enterprise.name_key, enterprise.uscc)
-    params = {"firm": enterprise.id, "name_key": enterprise.name_key,
-              "county": enterprise.county, "uscc": enterprise.uscc}  # fmt: skip
-    return frozenset(session.exec(_EARLIER_BANKS[shape], params=params).all())
+    those holding a live lead on a need of the group the new need joins, the banks the limit's
+    enforcement (`bank_limit.firm_banks`) counts too. None for a firm new here (no group)."""
+    if group is None:
+        return frozenset()
+    return frozenset(session.exec(_GROUP_BANKS, params={"group": group}).all())
 
 
 def _firm_group(
     session: Session, known: Enterprise | None, firm: Firm, name_key: str
 ) -> int | None:
-    """The group (`Need.firm_group`) of the firm's earlier needs, found as
-    `_banks_on_earlier_needs` finds them: the new need joins it, so that the firm's limit
-    counts the banks on all its needs. None for a firm new here."""
+    """The group (`Need.firm_group`) of the firm's earlier needs: the new need joins it, so that
+    the firm's limit counts the banks on all its needs. None for a firm new here."""
     uscc = firm.uscc or None
     params = {"firm": known.id if known is not None else 0, "name_key": name_key,
               "county": firm.county, "uscc": uscc}  # fmt: skip
@@ -425,14 +423,13 @@ def _same_firm(shape: str) -> ColumnElement[bool]:
 
 
 _SHAPES = ("no name", "uscc", "name only")
-_EARLIER_BANKS = {
-    shape: select(Bank.code)
+_GROUP_BANKS = (
+    select(Bank.code)
     .join(Assignment, col(Assignment.bank_id) == col(Bank.id))
     .join(Need, col(Need.id) == col(Assignment.need_id))
-    .join(Enterprise, col(Enterprise.id) == col(Need.enterprise_id))
-    .where(_same_firm(shape), col(Assignment.status).in_(LIVE))
-    for shape in _SHAPES
-}
+    .where(col(Need.firm_group) == bindparam("group"), col(Assignment.status).in_(LIVE))
+    .distinct()
+)
 
 
 def _no_other_uscc() -> ColumnElement[bool]:

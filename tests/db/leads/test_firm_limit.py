@@ -202,6 +202,26 @@ def test_a_registration_by_name_alone_never_joins_two_firms_of_one_name(seeded: 
     assert serving.pop() == {bank_id for bank_id in _bank_ids(seeded, *_holders(seeded, b1, b2))}
 
 
+def test_a_registration_counts_the_banks_of_the_group_it_joins(seeded: Seeded) -> None:
+    # a registration by name alone joins the group of A (USCC …7); B (USCC …8) registering
+    # again by that name joins only its own group, and its match counts B's banks alone, as the
+    # limit's enforcement (`firm_banks`) does, not those on the name-only need in A's group
+    name = "绍兴越城同名精密机械有限公司"
+    register(seeded, firm=firm(name=name, uscc=_uscc("91", 17)))
+    b1 = register(seeded, firm=firm(name=name, uscc=_uscc("91", 18))).need_id
+    alone = register(
+        seeded, firm=firm(name=name, uscc=""), need=need(amount_yuan=500_000), second=True
+    ).need_id
+    assert _holders(seeded, alone) - _holders(seeded, b1)  # else the two readings agree
+    b2 = register(
+        seeded, firm=firm(name=name, uscc=_uscc("91", 18)), need=need(amount_yuan=800_000),
+        second=True,
+    )  # fmt: skip
+    with seeded.session() as session:
+        declared = lock_need_facts(session, b1).banks_existing
+    assert b2.result.banks_serving == declared + len(_holders(seeded, b1))
+
+
 def _bank_ids(seeded: Seeded, *codes: str) -> set[int]:
     with seeded.session() as session:
         query = select(col(Bank.id)).where(col(Bank.code).in_(codes))
