@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from db.core.engine import is_sqlite, reading
+from db.core.engine import READ_ONLY, is_sqlite, reading
 from db.models import Conversation, StatusLink, WebSession, utcnow
 
 WEB_CHATS: Final = range(2**53, 2**53 + 2**52)
@@ -38,6 +38,22 @@ _TABLE = WebSession.__table__  # type: ignore[attr-defined]
 _WEB = _TABLE.c
 _CHAT = Conversation.__table__.c  # type: ignore[attr-defined]
 _LINK = StatusLink.__table__.c  # type: ignore[attr-defined]
+# every answer reads and writes its session: statements built once
+_FIND = select(_TABLE).where(_WEB.id_hash == bindparam("id_hash"))
+_HOLD = _FIND.with_for_update()
+_SAVE = (
+    update(WebSession)
+    .where(_WEB.id == bindparam("session"))
+    .values(
+        transcript=bindparam("transcript", type_=_WEB.transcript.type),
+        turns=bindparam("turns"),
+        token=bindparam("token"),
+        last_seen_at=bindparam("seen", type_=_WEB.last_seen_at.type),
+        consented_at=func.coalesce(
+            _WEB.consented_at, bindparam("stamp", type_=_WEB.consented_at.type)
+        ),
+    )
+)
 
 
 def is_web_chat(chat_id: int | None) -> bool:
@@ -92,10 +108,12 @@ def new_session(engine: Engine, *, now: datetime | None = None) -> tuple[str, We
 
 
 def find_session(engine: Engine, secret: str) -> WebChat | None:
-    """The session a cookie's id names; None for an unknown (or expired) one."""
-    with reading(engine) as session:
-        row = session.execute(select(_TABLE).where(_WEB.id_hash == hashed(secret)))
-        found = row.first()
+    """The session a cookie's id names; None for an unknown (or expired) one. Read on a plain
+    connection, as the conversation is: every answer reads it."""
+    with engine.connect() as connection:
+        reader = connection.execution_options(**{READ_ONLY: True})
+        found = reader.execute(_FIND, {"id_hash": hashed(secret)}).first()
+        connection.rollback()
     return WebChat.of(found) if found else None
 
 
@@ -111,17 +129,15 @@ class HeldSession:
     ) -> None:  # fmt: skip
         """Store the turn's outcome; `consented` stamps the session once (it is kept then)."""
         now = now or utcnow()
-        values: dict[str, Any] = {
-            "transcript": transcript, "turns": turns, "token": token, "last_seen_at": now,
+        values = {
+            "session": self.chat.id, "transcript": transcript, "turns": turns, "token": token,
+            "seen": now, "stamp": now if consented else None,
         }  # fmt: skip
-        if consented and not self.chat.consented:
-            values["consented_at"] = now
-        statement = update(WebSession).where(_WEB.id == self.chat.id).values(**values)
         if self._connection is not None:
-            self._connection.execute(statement)
+            self._connection.execute(_SAVE, values)
         else:
             with self._engine.begin() as connection:
-                connection.execute(statement)
+                connection.execute(_SAVE, values)
         self.chat = dataclasses.replace(
             self.chat, transcript=transcript, turns=turns, token=token,
             consented=self.chat.consented or consented,
@@ -138,9 +154,7 @@ def held(engine: Engine, secret: str) -> Iterator[HeldSession | None]:
             yield HeldSession(None, engine, found) if found else None
         return
     with engine.begin() as connection:
-        query = select(_TABLE).where(_WEB.id_hash == hashed(secret))
-        query = query.with_for_update()
-        row = connection.execute(query).first()
+        row = connection.execute(_HOLD, {"id_hash": hashed(secret)}).first()
         yield HeldSession(connection, engine, WebChat.of(row)) if row else None
 
 
