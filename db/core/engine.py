@@ -90,12 +90,33 @@ def _sqlite_engine(url: str, timeout_s: float, pool_size: int) -> Engine:
             _end_turn(connection.info)
             raise
 
-    # The transaction ends (its COMMIT or ROLLBACK follows at once), or a connection goes back
-    # to the pool without ending it (an error): the next writer's turn.
-    event.listen(engine, "commit", lambda connection: _end_turn(connection.info))
-    event.listen(engine, "rollback", lambda connection: _end_turn(connection.info))
+    # The transaction has ended (its COMMIT or ROLLBACK done), or a connection goes back to the
+    # pool without ending it (an error): the next writer's turn. Not at the "commit" and
+    # "rollback" events: they come before the statement, and the next writer, let in then,
+    # found SQLite's lock still held and slept in the busy handler (1, 2, 5 … ms) holding the
+    # turn while every other writer waited behind it. The dialect has no event after a commit,
+    # so this engine's own dialect ends the turn once its commit or rollback returns.
+    dialect = engine.dialect
+    dialect.do_commit = _then_end_turn(dialect.do_commit)  # type: ignore[method-assign,assignment]
+    dialect.do_rollback = _then_end_turn(dialect.do_rollback)  # type: ignore[method-assign,assignment]
     event.listen(engine, "checkin", lambda _dbapi, record: _end_turn(record.info))
     return engine
+
+
+def _then_end_turn(end: Callable[[Any], None]) -> Callable[[Any], None]:
+    """A dialect's commit or rollback, then the connection's write turn given up."""
+
+    def ended(dbapi_connection: Any) -> None:
+        try:
+            end(dbapi_connection)
+        finally:
+            try:
+                info = dbapi_connection.info
+            except NotImplementedError:  # a connection of no pool entry (the first connect's)
+                info = {}
+            _end_turn(info)
+
+    return ended
 
 
 _TURN = "yinqi_write_turn"

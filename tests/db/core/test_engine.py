@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import cast
 
 import pytest
-from sqlalchemy import Engine, QueuePool, text
+from sqlalchemy import Engine, QueuePool, event, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from db.core.config import get_settings
-from db.core.engine import checkpoint_in_background, make_engine, reading
+from db.core.engine import checkpoint_in_background, holds_write_turn, make_engine, reading
 from tests.databases import SqliteTemplate
 
 
@@ -100,6 +100,27 @@ def test_a_writer_gives_up_its_turn_however_its_transaction_ends(tmp_path: Path)
     _bump(engine)
     with reading(engine) as reader:
         assert reader.execute(text("SELECT n FROM counter")).scalar() == 1
+    engine.dispose()
+
+
+def test_a_writer_keeps_its_turn_until_its_commit_or_rollback_is_done(tmp_path: Path) -> None:
+    """Let in while the COMMIT is still to run, the next writer would find SQLite's lock held
+    and sleep in the busy handler (1, 2, 5 … ms) with every other writer queued behind it."""
+    engine = _counter(tmp_path)
+    held: list[bool] = []  # at the events, which come before the statement
+    for name in ("commit", "rollback"):
+        event.listen(engine, name, lambda conn: held.append(holds_write_turn(conn)))
+    with engine.connect() as conn:
+        conn.exec_driver_sql("UPDATE counter SET n = n + 1")
+        conn.commit()
+        assert not holds_write_turn(conn)  # done: the turn is given up
+        conn.exec_driver_sql("UPDATE counter SET n = n + 100")
+        conn.rollback()
+        assert not holds_write_turn(conn)
+    assert held == [True, True]
+    _bump(engine)  # the next writer goes at once
+    with reading(engine) as reader:
+        assert reader.execute(text("SELECT n FROM counter")).scalar() == 2
     engine.dispose()
 
 
