@@ -14,9 +14,11 @@ turn.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from bot.engine import Outcome, handle
 from bot.events import Event, Reply
@@ -48,8 +50,14 @@ class ChatService:
         outcome = self.turn(chat_id, event, update_id)
         return outcome.replies if outcome is not None else ()
 
-    def turn(self, chat_id: int, event: Event, update_id: int | None = None) -> Outcome | None:
-        """The engine's outcome of one event, stored; None for an update already handled."""
+    def turn(
+        self, chat_id: int, event: Event, update_id: int | None = None, *,
+        also: Callable[[Outcome, Connection], None] | None = None,
+    ) -> Outcome | None:  # fmt: skip
+        """The engine's outcome of one event, stored; None for an update already handled.
+        `also` writes what goes with the outcome in the same transaction as the chat's state
+        (the web chat's session: on SQLite one write per answer, and never one without the
+        other)."""
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 with open_chat(self.engine, chat_id) as chat:
@@ -59,18 +67,22 @@ class ChatService:
                     outcome = handle(
                         state_of(chat.stored), event, self.world, chat_id=chat_id,
                         wording=self.wording,
-                    )
-                    _store(chat, outcome, update_id)
+                    )  # fmt: skip
+                    with_it = None if also is None else partial(also, outcome)
+                    _store(chat, outcome, update_id, with_it)
                     return outcome
             except StaleConversation:
                 log.info("chat %s changed meanwhile; answering again (%d)", chat_id, attempt)
         raise StaleConversation.of("conversation_changed")
 
 
-def _store(chat: OpenChat, outcome: Outcome, update_id: int | None) -> None:
+def _store(
+    chat: OpenChat, outcome: Outcome, update_id: int | None,
+    also: Callable[[Connection], None] | None,
+) -> None:  # fmt: skip
     state, marks = outcome.state, outcome.marks
     if outcome.forget:
-        chat.forget()
+        chat.forget(also)
         return
     handled = _handled(chat.stored, update_id)
     chat.save(
@@ -80,6 +92,7 @@ def _store(chat: OpenChat, outcome: Outcome, update_id: int | None) -> None:
         update_id=max([*handled, *_last(chat.stored)], default=None),  # the newest handled
         scanned="scanned" in marks,
         consented="consented" in marks,
+        also=also,
     )
 
 

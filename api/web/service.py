@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from api.web.transcript import Message, told
 from bot.chat import ChatService
 from bot.db_world import DbWorld
+from bot.engine import Outcome
 from bot.events import Command, Event, Typed
 from bot.sms import CodeTexter
 from bot.state import Step
@@ -121,18 +122,23 @@ class WebChats:
         """The event handed to the engine and its replies saved; the page after it, unless a
         registration was done or the chat forgotten (then `page` reads what was stored)."""
         chat = session.chat
-        outcome = self.service.turn(chat.chat_id, event, update)
+
+        def save(outcome: Outcome, connection: Connection) -> None:
+            """The page's messages, in the transaction that stores the chat's state."""
+            session.save(
+                transcript=told(chat.transcript, _shown(event), outcome.replies),
+                turns=chat.turns + 1,
+                token=token,
+                consented=not outcome.forget and bool(outcome.state.draft.get("_consent")),
+                within=connection,
+            )
+
+        outcome = self.service.turn(chat.chat_id, event, update, also=save)
         if outcome is None:  # handled before: a second post of one answer
             self._note(session, "web.stale")
             return Answered.STALE, None
         if outcome.forget and chat.has_status_link:  # consent withdrawn, data erased
             revoke_status(self.engine, chat.chat_id)
-        session.save(
-            transcript=told(chat.transcript, _shown(event), outcome.replies),
-            turns=chat.turns + 1,
-            token=token,
-            consented=not outcome.forget and bool(outcome.state.draft.get("_consent")),
-        )
         if "submitted" in outcome.marks:
             return Answered.SUBMITTED, None
         if outcome.forget or outcome.state.step is Step.DONE:

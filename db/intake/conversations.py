@@ -18,7 +18,7 @@ third of the bot's CPU per update, bench/bot.py).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,9 +33,9 @@ from db.models import Conversation, Scan, utcnow
 
 _CHAT = Conversation.__table__.c  # type: ignore[attr-defined]
 _SCAN = Scan.__table__.c  # type: ignore[attr-defined]
-_LOAD = select(
-    _CHAT.step, _CHAT.draft, _CHAT.language, _CHAT.version, _CHAT.last_update_id
-).where(_CHAT.chat_id == bindparam("chat_id"))
+_LOAD = select(_CHAT.step, _CHAT.draft, _CHAT.language, _CHAT.version, _CHAT.last_update_id).where(
+    _CHAT.chat_id == bindparam("chat_id")
+)
 _LOCK = text("SELECT pg_advisory_xact_lock(:high, :low)")
 """The chat's turn: PostgreSQL's two-key advisory locks (register and withdrawal lock firms with
 one-key ones; the outbox's sender takes one two-key lock whose first key no chat id's upper half
@@ -101,9 +101,11 @@ class OpenChat:
         scanned: bool = False,
         consented: bool = False,
         now: datetime | None = None,
+        also: Callable[[Connection], None] | None = None,
     ) -> None:
         """Store the chat's new state. `scanned` records a scan of the draft's QR source,
-        `consented` stamps that scan: the top of its funnel."""
+        `consented` stamps that scan: the top of its funnel. `also` writes what goes with the
+        state in the same transaction (stored together or not at all)."""
         now = now or utcnow()
         draft = dict(draft)
         source = draft.get("_source") or {}
@@ -118,13 +120,17 @@ class OpenChat:
             with self._transaction() as connection:
                 _record_scan(connection, draft, scanned=scanned, consented=consented, now=now)
                 _write(connection, self.chat_id, _version(self.stored), draft, values, now)
+                if also is not None:
+                    also(connection)
         except IntegrityError:  # another worker stored this chat's first state meanwhile
             raise StaleConversation.of("conversation_changed") from None
 
-    def forget(self) -> None:
-        """Keep nothing of the chat: consent declined, or its data erased."""
+    def forget(self, also: Callable[[Connection], None] | None = None) -> None:
+        """Keep nothing of the chat: consent declined, or its data erased (`also` as `save`)."""
         with self._transaction() as connection:
             connection.execute(_FORGET, {"chat_id": self.chat_id})
+            if also is not None:
+                also(connection)
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:

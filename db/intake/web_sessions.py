@@ -125,16 +125,19 @@ class HeldSession:
 
     def save(
         self, *, transcript: list[dict[str, Any]], turns: int, token: str | None,
-        consented: bool, now: datetime | None = None,
+        consented: bool, now: datetime | None = None, within: Connection | None = None,
     ) -> None:  # fmt: skip
-        """Store the turn's outcome; `consented` stamps the session once (it is kept then)."""
+        """Store the turn's outcome; `consented` stamps the session once (it is kept then).
+        Written in the holding transaction (PostgreSQL), else in `within` (SQLite: the one that
+        stores the chat's state), else in a transaction of its own."""
         now = now or utcnow()
         values = {
             "session": self.chat.id, "transcript": transcript, "turns": turns, "token": token,
             "seen": now, "stamp": now if consented else None,
         }  # fmt: skip
-        if self._connection is not None:
-            self._connection.execute(_SAVE, values)
+        connection = self._connection if self._connection is not None else within
+        if connection is not None:
+            connection.execute(_SAVE, values)
         else:
             with self._engine.begin() as connection:
                 connection.execute(_SAVE, values)

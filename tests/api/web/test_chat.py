@@ -3,6 +3,7 @@ submit; the same conversation and the same stored need as the bot's, recorded as
 
 from __future__ import annotations
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -10,7 +11,8 @@ from sqlmodel import Session, col, func, select
 
 from bench.web import server_timing
 from bot.config import BotSettings
-from db.intake.web_sessions import WEB_CHATS
+from db.intake.conversations import load_chat
+from db.intake.web_sessions import WEB_CHATS, HeldSession
 from db.models import Conversation, Need, Scan, WebSession
 from tests.api.web.phone import Phone
 from tests.db.builders import Seeded
@@ -154,6 +156,31 @@ def test_a_nul_character_typed_is_dropped_not_a_500(
     phone.tap("企业")
     assert phone.type("新昌县鑫\x00达精密机械有限公司").status_code == 303
     assert "统一社会信用代码" in phone.messages[-1][1]
+
+
+def test_an_answer_whose_page_could_not_be_saved_is_not_kept_and_can_be_given_again(
+    phone: Phone, seeded: Seeded, park_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the conversation's state and the page's messages are stored together or not at all: a
+    # state kept without its page would take the page's next post as an answer to a question
+    # the page never showed
+    phone.scan(park_token)
+    phone.tap("同意并开始")
+    with Session(seeded.engine) as session:
+        chat_id = session.exec(select(WebSession.chat_id)).one()
+    before = load_chat(seeded.engine, chat_id)
+    assert before is not None
+    plain_save = HeldSession.save
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(HeldSession, "save", failing)
+    assert phone.tap("企业").status_code == 500  # the server's error page
+    assert load_chat(seeded.engine, chat_id) == before
+    monkeypatch.setattr(HeldSession, "save", plain_save)
+    phone.tap("企业")  # the same page's button, now answered
+    assert "请输入企业或个体工商户的名称" in phone.text
 
 
 def test_declining_keeps_nothing_and_the_same_code_can_start_again(
