@@ -33,9 +33,9 @@ from db.models import Conversation, Scan, utcnow
 
 _CHAT = Conversation.__table__.c  # type: ignore[attr-defined]
 _SCAN = Scan.__table__.c  # type: ignore[attr-defined]
-_LOAD = select(_CHAT.step, _CHAT.draft, _CHAT.language, _CHAT.version, _CHAT.last_update_id).where(
-    _CHAT.chat_id == bindparam("chat_id")
-)
+_LOAD = select(
+    _CHAT.step, _CHAT.draft, _CHAT.language, _CHAT.version, _CHAT.last_update_id
+).where(_CHAT.chat_id == bindparam("chat_id"))
 _LOCK = text("SELECT pg_advisory_xact_lock(:high, :low)")
 """The chat's turn: PostgreSQL's two-key advisory locks (register and withdrawal lock firms with
 one-key ones; the outbox's sender takes one two-key lock whose first key no chat id's upper half
