@@ -48,11 +48,14 @@ from db.models import utcnow
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
-THREADS = 8
+THREADS = 4
 """Threads for blocking work (routes and dependencies that are plain `def`). More would not run
 more Python at once (one interpreter lock), only ask for more database connections than the
 pool keeps, so each extra request paid for a connection of its own; the others wait their turn
-in the event loop, in order."""
+in the event loop, in order. Fewer threads also keep a writer's turn short: a thread holding
+SQLite's one write lock waits for the interpreter lock after each statement, longer the more
+threads compete for it (bench/web.py, 2026-12-06: 4 threads against 8, paced p99 50–78 ms
+against 73–134 ms on SQLite, 58 against 62 ms on PostgreSQL; bench/api.py alike)."""
 
 
 DESCRIPTION = """
