@@ -54,8 +54,9 @@ more Python at once (one interpreter lock), only ask for more database connectio
 pool keeps, so each extra request paid for a connection of its own; the others wait their turn
 in the event loop, in order. Fewer threads also keep a writer's turn short: a thread holding
 SQLite's one write lock waits for the interpreter lock after each statement, longer the more
-threads compete for it (bench/web.py, 2026-12-06: 4 threads against 8, paced p99 50–78 ms
-against 73–134 ms on SQLite, 58 against 62 ms on PostgreSQL; bench/api.py alike)."""
+threads compete for it (bench/web.py, 2026-12-06, SQLite: the slowest answers' turn 8–12 ms
+with 4 threads against 23–35 ms with 8, paced p99 50–113 ms, median 72, against 61–171 ms,
+median ~100; PostgreSQL 58 against 62 ms; bench/api.py no different)."""
 
 
 DESCRIPTION = """
