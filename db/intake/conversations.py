@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from db.core.engine import READ_ONLY, is_sqlite
+from db.core.engine import is_sqlite, read_only
 from db.core.errors import Conflict
 from db.models import Conversation, Scan, utcnow
 
@@ -66,12 +66,8 @@ class StoredChat:
 
 def load_chat(engine: Engine, chat_id: int) -> StoredChat | None:
     """The chat's stored state (a read: on SQLite it takes no write lock)."""
-    with engine.connect() as connection:
-        found = connection.execution_options(**{READ_ONLY: True}).execute(
-            _LOAD, {"chat_id": chat_id}
-        )
-        row = found.first()
-        connection.rollback()
+    with read_only(engine) as connection:
+        row = connection.execute(_LOAD, {"chat_id": chat_id}).first()
     return _stored(row)
 
 

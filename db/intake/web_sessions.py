@@ -26,7 +26,7 @@ from typing import Any, Final
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from db.core.engine import READ_ONLY, is_sqlite, reading
+from db.core.engine import is_sqlite, read_only, reading
 from db.models import Conversation, StatusLink, WebSession, utcnow
 
 WEB_CHATS: Final = range(2**53, 2**53 + 2**52)
@@ -110,10 +110,8 @@ def new_session(engine: Engine, *, now: datetime | None = None) -> tuple[str, We
 def find_session(engine: Engine, secret: str) -> WebChat | None:
     """The session a cookie's id names; None for an unknown (or expired) one. Read on a plain
     connection, as the conversation is: every answer reads it."""
-    with engine.connect() as connection:
-        reader = connection.execution_options(**{READ_ONLY: True})
-        found = reader.execute(_FIND, {"id_hash": hashed(secret)}).first()
-        connection.rollback()
+    with read_only(engine) as connection:
+        found = connection.execute(_FIND, {"id_hash": hashed(secret)}).first()
     return WebChat.of(found) if found else None
 
 
