@@ -41,9 +41,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import html
 import os
 import re
+import ssl
 import statistics
 import sys
 import tempfile
@@ -98,6 +100,12 @@ SLOW_4G = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8,
 TARGETS = {"p99 ms": 50.0, "first load B": 50_000, "FCP ms": 1500.0}
 _BUTTON = re.compile(r'<button type="submit" name="b" value="([^"]*)"[^>]*>([^<]*)</button>')
 _HIDDEN = re.compile(r'<input type="hidden" name="(csrf|n)" value="([^"]*)">')
+PHONES_TLS: Final = ssl.create_default_context()
+"""One TLS context for every phone's client (they speak plain HTTP): httpx builds one per client
+otherwise, loading the CA bundle for ~23 ms of this process's event loop each time. With a new
+paced phone every ~0.17 s those pauses, and the collector's (see `measured`), held answers back
+and let them out in bursts of up to twice the saturated rate: the slowest answers were the
+bench's own bursts, not pacing below saturation."""
 
 
 class Failed(Exception):
@@ -107,6 +115,7 @@ class Failed(Exception):
 @dataclass
 class Run:
     latencies: list[float] = field(default_factory=list)  # round trip, as the phone waits
+    late: list[float] = field(default_factory=list)  # paced: each answer sent after it was due
     server: list[float] = field(default_factory=list)  # the server's own (`Server-Timing`)
     parts: list[dict[str, float]] = field(default_factory=list)  # its parts, answer by answer
     failures: list[str] = field(default_factory=list)
@@ -152,7 +161,7 @@ async def register(base: str, token: str, firm: Firm, number: int, run: Run,
     """One phone's registration; with `think`, each answer due that long after the last one."""
     address = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
     async with httpx.AsyncClient(
-        base_url=base, headers={"X-Forwarded-For": address}, timeout=60.0
+        base_url=base, headers={"X-Forwarded-For": address}, timeout=60.0, verify=PHONES_TLS
     ) as phone:
         first = await phone.get(f"/q/{token}")
         if first.status_code != 200:
@@ -172,6 +181,8 @@ async def register(base: str, token: str, firm: Firm, number: int, run: Run,
                 due += think
                 await asyncio.sleep(max(0.0, due - time.perf_counter()))
             started = time.perf_counter()
+            if think is not None:
+                run.late.append(started - due)
             answered = await phone.post("/q", data=form, headers={"X-Requested-With": "fetch"})
             run.latencies.append(time.perf_counter() - started)
             timing = server_timing(answered.headers.get_list("server-timing"))
@@ -204,10 +215,17 @@ async def drive(base: str, token: str, phones: list[Firm], first: int,
 
 
 def measured(pid: int, work: Coroutine[Any, Any, Run]) -> Run:
-    """Run `work`, timing it and the server's CPU meanwhile."""
-    cpu, started = cpu_seconds(pid), time.perf_counter()
-    run = asyncio.run(work)
-    run.seconds, run.cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu
+    """Run `work`, timing it and the server's CPU meanwhile. This process's garbage collector
+    is off meanwhile: its full collections paused the phones' event loop 100–250 ms at a time
+    (a burst of answers after each); a run's garbage is collected after it."""
+    gc.collect()
+    gc.disable()
+    try:
+        cpu, started = cpu_seconds(pid), time.perf_counter()
+        run = asyncio.run(work)
+        run.seconds, run.cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu
+    finally:
+        gc.enable()
     return run
 
 
@@ -349,6 +367,10 @@ def main(argv: list[str] | None = None) -> int:
               f"(round trip p50 {run.ms(0.5):.0f} ms, p99 {run.ms(0.99):.0f} ms); "
               f"server CPU {run.cpu_ms:.2f} ms/answer")  # fmt: skip
         print(f"             slowest 1%, median ms: {slowest_parts(run)}")
+        if run.late:  # the pacing itself: answers the phones sent later than due arrive bunched
+            late = sorted(run.late)
+            print(f"             sent after due: p50 {1000 * late[len(late) // 2]:.1f} ms, "
+                  f"p99 {1000 * late[int(len(late) * 0.99)]:.1f} ms")  # fmt: skip
     bot_text = f"{per_update:.2f} ms/update" if per_update is not None else "not run"
     print(f"  the bot    CPU {bot_text} (bench/bot.py's users, same run)")
     print(f"  first load {first_load:,} bytes (page, style sheet, script)")
