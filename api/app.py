@@ -52,13 +52,12 @@ THREADS = 4
 """Threads for blocking work (routes and dependencies that are plain `def`). More would not run
 more Python at once (one interpreter lock), only ask for more database connections than the
 pool keeps, so each extra request paid for a connection of its own; the others wait their turn
-in the event loop, in order. Fewer threads also keep a writer's turn short: a thread holding
-SQLite's one write lock waits for the interpreter lock after each statement, longer the more
-threads compete for it (bench/web.py, 2026-12-06, SQLite: the slowest answers' turn 8–12 ms
-with 4 threads against 14–46 ms with 8, paced p99 50–113 ms, median 72, against 61–171 ms,
-median ~100; PostgreSQL 58 against 62 ms; bench/api.py no different). Blocking network calls
-hold one of these threads the while: the web chat's phone-code SMS (≤ 5 s to a hanging
-gateway) is the one such call today, to be moved off them."""
+in the event loop, in order. Fewer threads also keep a writer's turn short under a burst: a
+thread holding SQLite's one write lock waits for the interpreter lock after each statement,
+longer the more threads compete for it (bench/web.py, 2026-12-06: the slowest answers' turn
+8–12 ms with 4 threads against 14–46 ms with 8). Paced below saturation, by phones that send
+on time, the two are alike (SQLite p99 11–14 against 12–18 ms). The one blocking network call
+made from them, the web chat's phone-code SMS, may hold at most `bot.sms.CODES_AT_ONCE`."""
 
 
 DESCRIPTION = """

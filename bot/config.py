@@ -4,9 +4,10 @@ the SMS gateway that tells firms without Telegram."""
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
@@ -50,7 +51,7 @@ class SmsSettings(BaseSettings):
     sms_url: str | None = None
     sms_token: SecretStr | None = None
     sms_template: str = "{text}"
-    sms_timeout: float = 10.0
+    sms_timeout: Annotated[float, Field(gt=0, le=60)] = 10.0
 
     @field_validator("sms_url")
     @classmethod

@@ -145,10 +145,13 @@ class DbWorld:
     def text_code(self, *, chat_id: int, phone: str, lang: Lang) -> CodeText:
         if self.texter is None:  # SMS turned off since the question was asked: "改号" leads on
             return CodeText(Texted.FAILED)
-        issued = issue_code(self.engine, chat_id=chat_id, phone=phone)
-        if issued.code is None:
-            return CodeText(Texted.WAIT, issued.wait_minutes)
-        sent = self.texter.send(issued.id, phone, issued.code, lang)
+        with self.texter.slot() as free:
+            if not free:  # "重新发送" in a moment
+                return CodeText(Texted.FAILED)
+            issued = issue_code(self.engine, chat_id=chat_id, phone=phone)
+            if issued.code is None:
+                return CodeText(Texted.WAIT, issued.wait_minutes)
+            sent = self.texter.send(issued.id, phone, issued.code, lang)
         return CodeText(Texted.SENT if sent else Texted.FAILED)
 
     def check_code(self, *, chat_id: int, phone: str, code: str) -> CodeCheck:

@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -208,6 +211,13 @@ class SmsNotifier:
 
 CODE_TIMEOUT = 5.0
 """Seconds a code's request may take at most: the firm waits on the page for it."""
+CODES_AT_ONCE = 2
+"""Codes on their way to the gateway at once. Each is sent from one of the server's few worker
+threads (api/app.py THREADS), waiting up to `CODE_TIMEOUT`: a gateway that hangs holds no more
+of them than this, and the banks' API and every other chat keep the rest."""
+PAUSE_AFTER_UNREACHABLE = 30.0
+"""Seconds no code is tried after the gateway could not be reached (timed out, no connection):
+the firms asking meanwhile are told at once that the text did not go, not `CODE_TIMEOUT` later."""
 
 
 class CodeTexter:
@@ -218,7 +228,13 @@ class CodeTexter:
     limits on sends. Its `id` is `code-<n>`, apart from the notices' numbers, so a gateway that
     drops ids it has seen never takes a code for a notice."""
 
-    def __init__(self, settings: SmsSettings) -> None:
+    def __init__(
+        self,
+        settings: SmsSettings,
+        *,
+        at_once: int = CODES_AT_ONCE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if settings.sms_url is None:
             raise ValueError("SMS_URL is not set")
         self.url, self.template = settings.sms_url, settings.sms_template
@@ -226,6 +242,23 @@ class CodeTexter:
         headers = {"Authorization": f"Bearer {token.get_secret_value()}"} if token else {}
         timeout = min(settings.sms_timeout, CODE_TIMEOUT)
         self.client = httpx.Client(headers=headers, timeout=timeout, follow_redirects=False)
+        self._slots = threading.BoundedSemaphore(at_once)
+        self._clock = clock
+        self._paused_until = float("-inf")
+
+    @contextmanager
+    def slot(self) -> Iterator[bool]:
+        """Whether a code may be sent now: one of `CODES_AT_ONCE` is free and the gateway was
+        not just unreachable. Taken before the code is made, so a code refused here costs the
+        firm none of its sends per hour."""
+        if self._clock() < self._paused_until or not self._slots.acquire(blocking=False):
+            log.warning("code not texted: the gateway is slow or unreachable")
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            self._slots.release()
 
     def close(self) -> None:
         self.client.close()
@@ -246,6 +279,8 @@ class CodeTexter:
             answer = self.client.post(self.url, json=self.message(code_id, phone, code, lang))
         except httpx.HTTPError as err:
             log.warning("code %s not texted: %s", code_id, type(err).__name__)
+            if isinstance(err, httpx.TransportError):  # no answer: the next ones would wait too
+                self._paused_until = self._clock() + PAUSE_AFTER_UNREACHABLE
             return False
         if not answer.is_success:
             log.warning("code %s not texted: HTTP %s", code_id, answer.status_code)

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
 from api.cli.bot import register as register_bot_commands
-from api.cli.common import LangOption, fail
+from api.cli.common import EXIT_BAD_INPUT, LangOption, fail
 from api.cli.demo import register as register_demo_command
 from api.cli.lists import list_app
 from api.cli.parks import park_app
@@ -23,7 +24,7 @@ from matching.catalog_yaml import parse_catalog
 from matching.data import sample_catalog
 from matching.engine import match
 from matching.errors import MatchingError
-from matching.i18n import Lang
+from matching.i18n import Lang, t
 from matching.policy import DEFAULT_POLICY
 from matching.request import check_codes, parse_request
 from matching.serialize import deadlines_json, explain, explain_deadlines, result_json
@@ -164,4 +165,12 @@ register_demo_command(app)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except ValidationError as err:
+        if not err.title.endswith("Settings"):  # not one of ours from the environment
+            raise
+        for error in err.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else err.title
+            typer.echo(t("cli.bad_setting", Lang.ZH, name=name, error=error["msg"]), err=True)
+        raise SystemExit(EXIT_BAD_INPUT) from None

@@ -263,6 +263,7 @@ MESSAGES: dict[str, str] = {
     "request.not_time": "Give a time as ISO 8601 with its offset, e.g. 2026-11-23T10:00:00+08:00",
     "request.not_day": "Give a day as ISO 8601, e.g. 2026-11-23",
     # --- the yinqi command: storage (api.cli.storage) ---
+    "cli.bad_setting": "The setting {name} is wrong: {error}",
     "cli.db_unreachable": "Cannot reach the database {url}: {error}",
     "cli.db_not_initialised": "The database {url} has no current schema yet: run `yinqi init` first",
     "cli.schema_current": "Database {url}: schema up to date (revision {revision})",

@@ -252,6 +252,7 @@ MESSAGES: dict[str, str] = {
     "request.not_time": "请按 ISO 8601 填写带时区的时间，例如 2026-11-23T10:00:00+08:00",
     "request.not_day": "请按 ISO 8601 填写日期，例如 2026-11-23",
     # --- the yinqi command: storage (api.cli.storage) ---
+    "cli.bad_setting": "设置 {name} 有误：{error}",
     "cli.db_unreachable": "连不上数据库 {url}：{error}",
     "cli.db_not_initialised": "数据库 {url} 还没有最新的表结构：请先运行 `yinqi init`",
     "cli.schema_current": "数据库 {url}：表结构已是最新（版本 {revision}）",

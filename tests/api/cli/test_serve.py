@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 from typing import Any
 
 import pytest
@@ -11,7 +12,10 @@ from fastapi import FastAPI
 from typer.testing import CliRunner
 
 from api.cli import app as cli
+from api.cli import main
+from api.cli.common import EXIT_BAD_INPUT
 from api.core.config import get_api_settings
+from bot.config import get_sms_settings
 from db.core.config import get_settings
 from db.core.vocabulary import QrKind
 from db.intake.qr_sources import create_source
@@ -58,3 +62,25 @@ def test_serve_prints_where_a_park_code_opens_the_web_chat_on_this_machine(
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert "网页版登记（越城园区）：http://127.0.0.1:8000/q/yc-1" in result.output
+
+
+def test_a_wrong_setting_is_named_in_a_line_not_a_traceback(
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: None)
+    monkeypatch.setenv("DATABASE_URL", seeded.engine.url.render_as_string(hide_password=False))
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.setenv("SMS_TIMEOUT", "0")
+    monkeypatch.setattr(sys, "argv", ["yinqi", "serve", "--no-worker"])
+    get_settings.cache_clear()
+    get_sms_settings.cache_clear()
+    try:
+        with pytest.raises(SystemExit) as exited:
+            main()
+    finally:
+        gc.unfreeze()
+        get_settings.cache_clear()
+        get_sms_settings.cache_clear()
+    said = capsys.readouterr().err
+    assert exited.value.code == EXIT_BAD_INPUT
+    assert "设置 SMS_TIMEOUT 有误" in said and "Traceback" not in said

@@ -4,14 +4,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from api.app import create_app
 from bot.config import BotSettings, SmsSettings
-from db.models import Assignment, Need
+from bot.db_world import DbWorld
+from bot.sms import PAUSE_AFTER_UNREACHABLE, CodeTexter
+from bot.world import Texted
+from db.core.vocabulary import Channel
+from db.models import Assignment, Need, PhoneCode
+from matching.i18n import Lang
 from tests.api.web.phone import WECHAT_UA, Phone
 from tests.api.web.test_chat import walk_to_summary
 from tests.bot.sms_standin import SmsStandIn
@@ -91,3 +97,49 @@ def test_without_sms_the_bank_sees_the_typed_phone_unconfirmed(
     phone.tap("确认提交")
     contact = accepted_contact(phone.client, seeded)
     assert contact["phone_confirmed"] is False
+
+
+def codes_of(seeded: Seeded, chat_id: int) -> int:
+    with Session(seeded.engine) as session:
+        return session.exec(select(func.count()).where(PhoneCode.chat_id == chat_id)).one()
+
+
+def test_a_hanging_gateway_holds_no_more_sends_than_codes_at_once(
+    seeded: Seeded, gateway: SmsStandIn
+) -> None:
+    """Each code waits for the gateway in one of the server's few worker threads: with the
+    slots taken, a firm asking is told at once that the text did not go (and may send again),
+    without a code made that would count against its sends per hour."""
+    texter = CodeTexter(SmsSettings(sms_url=gateway.url), at_once=1)
+    world = DbWorld(seeded.engine, channel=Channel.WEB, texter=texter)
+    gateway.hold()
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(world.text_code, chat_id=1, phone="13800000001", lang=Lang.ZH)
+        gateway.wait_arrived()
+        second = pool.submit(world.text_code, chat_id=2, phone="13800000002", lang=Lang.ZH)
+        assert second.result(timeout=5).outcome is Texted.FAILED  # not waiting for the first
+        assert codes_of(seeded, 2) == 0
+        gateway.release()
+        assert first.result(timeout=10).outcome is Texted.SENT
+    assert [r.message["to"] for r in gateway.received] == ["13800000001"]
+    assert world.text_code(chat_id=2, phone="13800000002", lang=Lang.ZH).outcome is Texted.SENT
+    texter.close()
+
+
+def test_codes_are_not_tried_for_a_while_after_the_gateway_gave_no_answer(
+    seeded: Seeded, gateway: SmsStandIn
+) -> None:
+    now = [0.0]
+    settings = SmsSettings(sms_url=gateway.url, sms_timeout=0.2)
+    texter = CodeTexter(settings, clock=lambda: now[0])
+    world = DbWorld(seeded.engine, channel=Channel.WEB, texter=texter)
+    gateway.hold()  # no answer within the timeout
+    assert world.text_code(chat_id=1, phone="13800000001", lang=Lang.ZH).outcome is Texted.FAILED
+    gateway.release()
+    now[0] += PAUSE_AFTER_UNREACHABLE - 1
+    assert world.text_code(chat_id=2, phone="13800000002", lang=Lang.ZH).outcome is Texted.FAILED
+    assert len(gateway.received) == 1 and codes_of(seeded, 2) == 0  # not tried
+    now[0] += 2
+    assert world.text_code(chat_id=2, phone="13800000002", lang=Lang.ZH).outcome is Texted.SENT
+    assert len(gateway.received) == 2
+    texter.close()
