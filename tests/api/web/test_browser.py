@@ -1,7 +1,9 @@
 """The web chat in a real browser (Debian's headless Chromium through Playwright) as a phone
 in WeChat: a 375 px screen, touch, WeChat's user agent. A registration by tapping and typing,
-with our script and without it; a reload part-way goes on; never a sideways scroll.
-Screenshots of the chat and of the status page go to test-artifacts/."""
+with our script and without it; a reload and a rescan part-way go on, another code asks; a
+double submit makes one need, a stale post is answered, a post without the CSRF token refused;
+the status page names the manager once the bank accepts, and withdrawing erases; never a
+sideways scroll. Screenshots of the chat and of the status page go to test-artifacts/."""
 
 from __future__ import annotations
 
@@ -11,17 +13,18 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.app import create_app
 from bot.config import BotSettings
 from db.intake.qr_sources import create_source
-from db.models import Need
+from db.leads.assignments import accept
+from db.models import Assignment, Bank, Enterprise, Need
 from tests.api.web.phone import WECHAT_UA
 from tests.api.web.test_chat import uscc
 from tests.dashboard.browser import artifacts, chromium_path, launch, serve
 from tests.databases import SqliteTemplate
-from tests.db.builders import seed
+from tests.db.builders import Seeded, seed
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -45,15 +48,21 @@ def executable() -> str:
 
 
 @pytest.fixture(scope="module")
-def engine(
+def seeded(
     executable: str, sqlite_template: SqliteTemplate, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engine]:
+) -> Iterator[Seeded]:
     made: Engine = sqlite_template.fresh(tmp_path_factory.mktemp("web-browser"))
-    seed(made, managers_per_bank=1)
+    found = seed(made, managers_per_bank=1)
     with Session(made) as session:
         create_source(session, kind="park", target="xc-gxq", label="新昌高新园", token="xc-1")
-    yield made
+        create_source(session, kind="event", target="周三对接会", label="对接会", token="ev-1")
+    yield found
     made.dispose()
+
+
+@pytest.fixture(scope="module")
+def engine(seeded: Seeded) -> Engine:
+    return seeded.engine
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +103,8 @@ def base_url_of(page: Any) -> str:
     return found.group(0)
 
 
-def register(page: Any, shots: str, firm: tuple[str, str]) -> None:
+def to_summary(page: Any, shots: str, firm: tuple[str, str]) -> None:
+    """From the scan to the need's summary, a reload on the way."""
     page.goto("/q/xc-1")
     assert "同意并开始" in page.inner_text("#choices") and no_sideways_scroll(page)
     page.screenshot(path=str(artifacts() / f"{shots}-consent-375px.png"), full_page=True)
@@ -117,6 +127,10 @@ def register(page: Any, shots: str, firm: tuple[str, str]) -> None:
     answer(page, typed="张三 13812345678")
     assert "请核对您的融资需求" in page.inner_text("#messages")
     page.screenshot(path=str(artifacts() / f"{shots}-summary-375px.png"), full_page=True)
+
+
+def register(page: Any, shots: str, firm: tuple[str, str]) -> None:
+    to_summary(page, shots, firm)
     page.locator("#choices button", has_text="确认提交").first.tap()
     page.wait_for_url(re.compile(r"/s/[A-Za-z0-9_-]+\?new=1$"))  # the chat became the need's page
     assert "已提交" in page.inner_text("#submitted")
@@ -138,6 +152,102 @@ def test_a_firm_registers_by_tapping_in_wechat(browser: Any, base_url: str, engi
     context.close()
     with Session(engine) as session:
         assert "web" in set(session.exec(select(Need.channel)).all())
+
+
+def test_the_status_page_names_the_manager_once_the_bank_accepts_and_withdrawing_erases(
+    browser: Any, base_url: str, seeded: Seeded
+) -> None:
+    context = browser.new_context(base_url=base_url, **PHONE)
+    page = context.new_page()
+    firm = ("新昌县瑞丰纺织有限公司", "91330624MA2D2468C")
+    register(page, "web-status", firm)
+    with Session(seeded.engine) as session:
+        [need] = needs_of(session, firm)
+        lead, bank = session.exec(
+            select(Assignment, Bank)
+            .join(Bank, Bank.id == Assignment.bank_id)
+            .where(Assignment.need_id == need.id)
+        ).first()
+    manager = seeded.manager(bank.code)
+    with Session(seeded.engine) as session:
+        accept(session, lead_id=lead.id, actor=manager)
+    page.reload()
+    shown = page.inner_text("main")
+    assert "银行已受理" in shown and f"客户经理：{bank.name}客户经理1" in shown
+    assert no_sideways_scroll(page)
+    page.screenshot(path=str(artifacts() / "web-status-accepted-375px.png"), full_page=True)
+    with page.expect_navigation():
+        page.locator("#withdraw button").tap()
+    assert "已撤回授权" in page.inner_text("main")
+    with Session(seeded.engine) as session:
+        erased = session.get(Need, need.id)
+        assert erased is not None and erased.status == "withdrawn" and erased.contact_phone is None
+    context.close()
+
+
+def test_a_rescan_goes_on_and_another_code_asks_before_starting_over(
+    browser: Any, base_url: str
+) -> None:
+    context = browser.new_context(base_url=base_url, **PHONE)
+    page = context.new_page()
+    page.goto("/q/xc-1")
+    answer(page, tap="同意并开始")
+    old = {
+        "csrf": page.input_value("#typed input[name=csrf]"),
+        "n": page.input_value("#typed input[name=n]"),
+    }
+    answer(page, tap="企业")
+    page.goto("/q/xc-1")  # the same code scanned again later: where the firm was
+    assert "名称" in last_message(page) and page.locator("#choices button").count() == 0
+    page.goto("/q/ev-1")  # another code part-way
+    assert "要用新的贷款码重新开始吗" in page.inner_text("#messages")
+    answer(page, tap="继续当前登记")
+    assert "名称" in last_message(page) and no_sideways_scroll(page)
+    stale = page.request.post("/q", form={**old, "t": "个体工商户"})  # the last page, again
+    assert stale.ok and "这个页面已经过期" in stale.text()
+    context.close()
+
+
+TWICE = """([csrf, n, b]) => {
+  const body = new URLSearchParams({csrf: csrf, n: n, b: b}).toString();
+  const post = () => fetch("/q", {method: "POST", body: body, credentials: "same-origin",
+    headers: {"Content-Type": "application/x-www-form-urlencoded", "X-Requested-With": "fetch"}})
+    .then(r => [r.status, r.headers.get("X-Go") || ""]);
+  return Promise.all([post(), post()]);
+}"""
+"""The summary's submit posted twice at once from the page, as a double tap on a slow network
+does when nothing stops the second (Chromium itself sends one form submission per tap)."""
+
+
+def test_a_double_submit_makes_one_need_and_a_post_without_the_csrf_token_is_refused(
+    browser: Any, base_url: str, engine: Engine
+) -> None:
+    context = browser.new_context(base_url=base_url, **PHONE)
+    page = context.new_page()
+    firm = ("新昌县永安五金有限公司", "91330624MA2D1357D")
+    to_summary(page, "web-chat-twice", firm)
+    csrf = page.input_value("#typed input[name=csrf]")
+    turn = page.input_value("#typed input[name=n]")
+    forged = page.request.post("/q", form={"n": turn, "t": "确认提交"}, max_redirects=0)
+    assert forged.status == 403 and "页面已失效" in forged.text()
+    submit = page.locator("#choices button", has_text="确认提交").first.get_attribute("value")
+    answers = sorted(page.evaluate(TWICE, [csrf, turn, submit]))
+    assert answers[0][0] == 200 and answers[1][0] == 204  # told stale; the need's page
+    assert answers[1][1].startswith("/s/")
+    with Session(engine) as session:
+        assert len(needs_of(session, firm)) == 1
+    context.close()
+
+
+def needs_of(session: Session, firm: tuple[str, str]) -> list[Need]:
+    code = uscc(firm[1])
+    found = select(Need).join(Enterprise, col(Enterprise.id) == col(Need.enterprise_id))
+    return list(session.exec(found.where(Enterprise.uscc == code)).all())
+
+
+def last_message(page: Any) -> str:
+    text: str = page.locator("#messages li").last.inner_text()
+    return text
 
 
 def test_without_javascript_every_answer_is_a_page_and_it_completes(
