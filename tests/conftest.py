@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 
@@ -37,6 +38,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return 1 if "sqlite" in item.nodeid else 3
 
     items.sort(key=weight, reverse=True)  # stable: the rest keep their order
+
+
+def pytest_collection_finish() -> None:
+    """What importing and collecting made (modules, test items, their parameters: some 300,000
+    objects living as long as the worker) out of the garbage collector's sight, and its young
+    collections rarer. Each full collection scanned them all again: a tenth of a worker's CPU
+    went to the collector, 1 s at a time late in a run. On tests/db/leads, tests/api/web and
+    tests/bot (2 workers): CPU 108 → 97 s, wall 87 → 81 s; freezing alone 100 s."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 50)
 
 
 def pytest_report_header() -> str:

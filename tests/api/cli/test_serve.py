@@ -22,13 +22,22 @@ from db.intake.qr_sources import create_source
 from tests.db.builders import Seeded
 
 
+def refreeze() -> None:
+    """After `yinqi serve` froze all there was (`freeze_startup`): the session's objects are
+    out of the collector's sight again (tests/conftest.py), with what the command made too, as
+    `gc` has no partial unfreeze (a few MB kept to the worker's end at most)."""
+    gc.unfreeze()
+    gc.freeze()
+
+
 def test_serve_hands_uvicorn_the_app_with_startup_frozen_out_of_the_collectors_sight(
     seeded: Seeded, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     served: dict[str, Any] = {}
+    before = gc.get_freeze_count()  # the test session's own (tests/conftest.py)
 
     def run(app: Any, **options: Any) -> None:  # instead of serving: what it was given
-        served.update(app=app, frozen=gc.get_freeze_count(), **options)
+        served.update(app=app, frozen=gc.get_freeze_count() - before, **options)
 
     monkeypatch.setattr(uvicorn, "run", run)
     monkeypatch.setenv("DATABASE_URL", seeded.engine.url.render_as_string(hide_password=False))
@@ -37,7 +46,7 @@ def test_serve_hands_uvicorn_the_app_with_startup_frozen_out_of_the_collectors_s
     try:
         result = CliRunner().invoke(cli, ["serve", "--no-worker", "--port", "8123"])
     finally:
-        gc.unfreeze()  # this test process lives on: let its objects be collected again
+        refreeze()
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert isinstance(served["app"], FastAPI) and served["port"] == 8123
@@ -58,7 +67,7 @@ def test_serve_prints_where_a_park_code_opens_the_web_chat_on_this_machine(
     try:
         result = CliRunner().invoke(cli, ["serve", "--no-worker", "--host", "0.0.0.0"])
     finally:
-        gc.unfreeze()
+        refreeze()
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert "网页版登记（越城园区）：http://127.0.0.1:8000/q/yc-1" in result.output
@@ -78,7 +87,7 @@ def test_a_wrong_setting_is_named_in_a_line_not_a_traceback(
         with pytest.raises(SystemExit) as exited:
             main()
     finally:
-        gc.unfreeze()
+        refreeze()
         get_settings.cache_clear()
         get_sms_settings.cache_clear()
     said = capsys.readouterr().err
