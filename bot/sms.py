@@ -215,9 +215,13 @@ CODES_AT_ONCE = 2
 """Codes on their way to the gateway at once. Each is sent from one of the server's few worker
 threads (api/app.py THREADS), waiting up to `CODE_TIMEOUT`: a gateway that hangs holds no more
 of them than this, and the banks' API and every other chat keep the rest."""
+SLOT_WAIT = 1.0
+"""Seconds a code waits for one of those to come free (a busy moment at a matching event with a
+healthy gateway) before the firm is told that the text did not go."""
 PAUSE_AFTER_UNREACHABLE = 30.0
-"""Seconds no code is tried after the gateway could not be reached (timed out, no connection):
-the firms asking meanwhile are told at once that the text did not go, not `CODE_TIMEOUT` later."""
+"""Seconds no code is tried after the gateway could not be reached (no connection, or no answer
+in time): the firms asking meanwhile are told at once that the text did not go, instead of
+waiting for the gateway's timeout each. A code the gateway takes ends the pause."""
 
 
 class CodeTexter:
@@ -233,6 +237,7 @@ class CodeTexter:
         settings: SmsSettings,
         *,
         at_once: int = CODES_AT_ONCE,
+        slot_wait: float = SLOT_WAIT,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if settings.sms_url is None:
@@ -243,16 +248,21 @@ class CodeTexter:
         timeout = min(settings.sms_timeout, CODE_TIMEOUT)
         self.client = httpx.Client(headers=headers, timeout=timeout, follow_redirects=False)
         self._slots = threading.BoundedSemaphore(at_once)
+        self._slot_wait = slot_wait
         self._clock = clock
         self._paused_until = float("-inf")
 
     @contextmanager
     def slot(self) -> Iterator[bool]:
-        """Whether a code may be sent now: one of `CODES_AT_ONCE` is free and the gateway was
-        not just unreachable. Taken before the code is made, so a code refused here costs the
-        firm none of its sends per hour."""
-        if self._clock() < self._paused_until or not self._slots.acquire(blocking=False):
-            log.warning("code not texted: the gateway is slow or unreachable")
+        """Whether a code may be sent now: the gateway was not just unreachable, and one of
+        `CODES_AT_ONCE` is free (or comes free within `SLOT_WAIT`). Taken before the code is
+        made, so a code refused here costs the firm none of its sends per hour."""
+        if self._clock() < self._paused_until:
+            log.warning("code not texted: the gateway was unreachable a moment ago")
+            yield False
+            return
+        if not self._slots.acquire(timeout=self._slot_wait):
+            log.warning("code not texted: %d codes already on their way", CODES_AT_ONCE)
             yield False
             return
         try:
@@ -279,9 +289,11 @@ class CodeTexter:
             answer = self.client.post(self.url, json=self.message(code_id, phone, code, lang))
         except httpx.HTTPError as err:
             log.warning("code %s not texted: %s", code_id, type(err).__name__)
-            if isinstance(err, httpx.TransportError):  # no answer: the next ones would wait too
+            if isinstance(err, httpx.ConnectError | httpx.TimeoutException):  # the next would wait
                 self._paused_until = self._clock() + PAUSE_AFTER_UNREACHABLE
             return False
         if not answer.is_success:
             log.warning("code %s not texted: HTTP %s", code_id, answer.status_code)
-        return answer.is_success
+            return False
+        self._paused_until = float("-inf")
+        return True

@@ -164,11 +164,15 @@ register_bot_commands(app)
 register_demo_command(app)
 
 
+SETTINGS = {"DbSettings", "ApiSettings", "BotSettings", "SmsSettings", "WebhookSettings"}
+"""The settings read from the environment (`pydantic_settings`), by their class names."""
+
+
 def main() -> None:
     try:
         app()
     except ValidationError as err:
-        if not err.title.endswith("Settings"):  # not one of ours from the environment
+        if err.title not in SETTINGS:  # not one of ours from the environment
             raise
         for error in err.errors():
             name = str(error["loc"][0]).upper() if error["loc"] else err.title

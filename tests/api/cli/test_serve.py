@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,16 +23,19 @@ from db.intake.qr_sources import create_source
 from tests.db.builders import Seeded
 
 
-def refreeze() -> None:
-    """After `yinqi serve` froze all there was (`freeze_startup`): the session's objects are
-    out of the collector's sight again (tests/conftest.py), with what the command made too, as
-    `gc` has no partial unfreeze (a few MB kept to the worker's end at most)."""
+@pytest.fixture
+def refrozen() -> Iterator[None]:
+    """After `yinqi serve` froze all there was (`freeze_startup`), once the test has let go of
+    what the command made: that collected, the session's own objects frozen again
+    (tests/conftest.py); `gc` has no partial unfreeze."""
+    yield
     gc.unfreeze()
+    gc.collect()
     gc.freeze()
 
 
 def test_serve_hands_uvicorn_the_app_with_startup_frozen_out_of_the_collectors_sight(
-    seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch, refrozen: None
 ) -> None:
     served: dict[str, Any] = {}
 
@@ -47,7 +51,6 @@ def test_serve_hands_uvicorn_the_app_with_startup_frozen_out_of_the_collectors_s
     try:
         result = CliRunner().invoke(cli, ["serve", "--no-worker", "--port", "8123"])
     finally:
-        refreeze()
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert isinstance(served["app"], FastAPI) and served["port"] == 8123
@@ -55,7 +58,7 @@ def test_serve_hands_uvicorn_the_app_with_startup_frozen_out_of_the_collectors_s
 
 
 def test_serve_prints_where_a_park_code_opens_the_web_chat_on_this_machine(
-    seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch, refrozen: None
 ) -> None:
     with seeded.session() as session:
         create_source(session, kind=QrKind.PARK, target="yc-gxq", label="越城园区", token="yc-1")
@@ -68,7 +71,6 @@ def test_serve_prints_where_a_park_code_opens_the_web_chat_on_this_machine(
     try:
         result = CliRunner().invoke(cli, ["serve", "--no-worker", "--host", "0.0.0.0"])
     finally:
-        refreeze()
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert "网页版登记（越城园区）：http://127.0.0.1:8000/q/yc-1" in result.output
@@ -88,7 +90,6 @@ def test_a_wrong_setting_is_named_in_a_line_not_a_traceback(
         with pytest.raises(SystemExit) as exited:
             main()
     finally:
-        refreeze()
         get_settings.cache_clear()
         get_sms_settings.cache_clear()
     said = capsys.readouterr().err

@@ -108,16 +108,16 @@ def test_a_hanging_gateway_holds_no_more_sends_than_codes_at_once(
     seeded: Seeded, gateway: SmsStandIn
 ) -> None:
     """Each code waits for the gateway in one of the server's few worker threads: with the
-    slots taken, a firm asking is told at once that the text did not go (and may send again),
-    without a code made that would count against its sends per hour."""
-    texter = CodeTexter(SmsSettings(sms_url=gateway.url), at_once=1)
+    slots taken (and none free within the wait), a firm asking is told that the text did not
+    go (and may send again), without a code made that would count against its sends per hour."""
+    texter = CodeTexter(SmsSettings(sms_url=gateway.url), at_once=1, slot_wait=0.2)
     world = DbWorld(seeded.engine, channel=Channel.WEB, texter=texter)
     gateway.hold()
     with ThreadPoolExecutor(2) as pool:
         first = pool.submit(world.text_code, chat_id=1, phone="13800000001", lang=Lang.ZH)
         gateway.wait_arrived()
         second = pool.submit(world.text_code, chat_id=2, phone="13800000002", lang=Lang.ZH)
-        assert second.result(timeout=5).outcome is Texted.FAILED  # not waiting for the first
+        assert second.result(timeout=5).outcome is Texted.FAILED  # not waiting for the first's end
         assert codes_of(seeded, 2) == 0
         gateway.release()
         assert first.result(timeout=10).outcome is Texted.SENT
