@@ -71,6 +71,7 @@ class Live:
     """A seeded app with needs, leads and a QR code to find, on one database, and a client for
     schemathesis' requests to it."""
 
+    backend: str
     app: FastAPI
     seeded: Seeded
     client: ASGIClient
@@ -119,7 +120,7 @@ class Lives:
         client.trust_env = False
         client.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
         headers = [{"Authorization": f"Bearer {seeded.token(a)}"} for a in _roles(seeded)]
-        return Live(app, seeded, client, headers)
+        return Live(backend, app, seeded, client, headers)
 
 
 @pytest.fixture(scope="module")
@@ -153,9 +154,13 @@ def _send(case: Case[Any], live: Live, excluded_checks: list[Any]) -> None:
     client: the checks that send a request again (without a token: is auth ignored?) send it
     there, not to the app the document was read from."""
     for headers in live.headers:
-        case.call_and_validate(
-            session=live.client, app=live.app, headers=headers, excluded_checks=excluded_checks
-        )
+        try:
+            case.call_and_validate(
+                session=live.client, app=live.app, headers=headers, excluded_checks=excluded_checks
+            )
+        except Exception as failed:  # one test sends to every database: say which one broke
+            failed.add_note(f"on {live.backend}")
+            raise
 
 
 @pytest.mark.heavy
