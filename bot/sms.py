@@ -247,6 +247,7 @@ class CodeTexter:
         headers = {"Authorization": f"Bearer {token.get_secret_value()}"} if token else {}
         timeout = min(settings.sms_timeout, CODE_TIMEOUT)
         self.client = httpx.Client(headers=headers, timeout=timeout, follow_redirects=False)
+        self._at_once = at_once
         self._slots = threading.BoundedSemaphore(at_once)
         self._slot_wait = slot_wait
         self._clock = clock
@@ -262,7 +263,7 @@ class CodeTexter:
             yield False
             return
         if not self._slots.acquire(timeout=self._slot_wait):
-            log.warning("code not texted: %d codes already on their way", CODES_AT_ONCE)
+            log.warning("code not texted: %d codes already on their way", self._at_once)
             yield False
             return
         try:

@@ -19,6 +19,10 @@ from api.cli.qr import qr_app
 from api.cli.report import report_app
 from api.cli.storage import register as register_storage_commands
 from api.cli.webhooks import webhooks_app
+from api.core.config import ApiSettings
+from api.webhooks.config import WebhookSettings
+from bot.config import BotSettings, SmsSettings
+from db.core.config import DbSettings
 from matching.catalog import Catalog
 from matching.catalog_yaml import parse_catalog
 from matching.data import sample_catalog
@@ -164,8 +168,10 @@ register_bot_commands(app)
 register_demo_command(app)
 
 
-SETTINGS = {"DbSettings", "ApiSettings", "BotSettings", "SmsSettings", "WebhookSettings"}
-"""The settings read from the environment (`pydantic_settings`), by their class names."""
+SETTINGS = frozenset(
+    kind.__name__ for kind in (DbSettings, ApiSettings, BotSettings, SmsSettings, WebhookSettings)
+)
+"""The settings read from the environment: a `ValidationError` titled so is a wrong setting."""
 
 
 def main() -> None:

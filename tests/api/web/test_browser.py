@@ -80,6 +80,14 @@ def browser(executable: str) -> Iterator[Any]:
         chromium.close()
 
 
+@pytest.fixture
+def phone(browser: Any, base_url: str) -> Iterator[Any]:
+    """A page in a fresh browser context of its own: a phone in WeChat, our script on."""
+    context = browser.new_context(base_url=base_url, **PHONE)
+    yield context.new_page()
+    context.close()
+
+
 def answer(page: Any, *, tap: str | None = None, typed: str | None = None) -> None:
     """Tap a button of the question (or type and send), and wait for the next turn."""
     before = page.input_value("#typed input[name=n]")
@@ -137,28 +145,25 @@ def register(page: Any, shots: str, firm: tuple[str, str]) -> None:
     assert page.inner_text("#private-link").startswith(base_url_of(page))
 
 
-def test_a_firm_registers_by_tapping_in_wechat(browser: Any, base_url: str, engine: Engine) -> None:
-    context = browser.new_context(base_url=base_url, **PHONE)
-    page = context.new_page()
+def test_a_firm_registers_by_tapping_in_wechat(phone: Any, base_url: str, engine: Engine) -> None:
+    page = phone
     outside: list[str] = []
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base_url) else None)
     register(page, "web-chat", ("新昌县鑫达精密机械有限公司", "91330624MA2D1234A"))
-    cookie = next(c for c in context.cookies() if c["name"] == "yinqi_web")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "yinqi_web")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
     assert "yinqi_web" not in page.evaluate("document.cookie")
     assert "银行不收取任何中介费用" in page.inner_text("main") and no_sideways_scroll(page)
     page.screenshot(path=str(artifacts() / "web-status-375px.png"), full_page=True)
     assert outside == []
-    context.close()
     with Session(engine) as session:
         assert "web" in set(session.exec(select(Need.channel)).all())
 
 
 def test_the_status_page_names_the_manager_once_the_bank_accepts_and_withdrawing_erases(
-    browser: Any, base_url: str, seeded: Seeded
+    phone: Any, seeded: Seeded
 ) -> None:
-    context = browser.new_context(base_url=base_url, **PHONE)
-    page = context.new_page()
+    page = phone
     firm = ("新昌县瑞丰纺织有限公司", "91330624MA2D2468C")
     register(page, "web-status", firm)
     with Session(seeded.engine) as session:
@@ -182,14 +187,10 @@ def test_the_status_page_names_the_manager_once_the_bank_accepts_and_withdrawing
     with Session(seeded.engine) as session:
         erased = session.get(Need, need.id)
         assert erased is not None and erased.status == "withdrawn" and erased.contact_phone is None
-    context.close()
 
 
-def test_a_rescan_goes_on_and_another_code_asks_before_starting_over(
-    browser: Any, base_url: str
-) -> None:
-    context = browser.new_context(base_url=base_url, **PHONE)
-    page = context.new_page()
+def test_a_rescan_goes_on_and_another_code_asks_before_starting_over(phone: Any) -> None:
+    page = phone
     page.goto("/q/xc-1")
     answer(page, tap="同意并开始")
     old = {
@@ -205,7 +206,6 @@ def test_a_rescan_goes_on_and_another_code_asks_before_starting_over(
     assert "名称" in last_message(page) and no_sideways_scroll(page)
     stale = page.request.post("/q", form={**old, "t": "个体工商户"})  # the last page, again
     assert stale.ok and "这个页面已经过期" in stale.text()
-    context.close()
 
 
 TWICE = """([csrf, n, b]) => {
@@ -220,10 +220,9 @@ does when nothing stops the second (Chromium itself sends one form submission pe
 
 
 def test_a_double_submit_makes_one_need_and_a_post_without_the_csrf_token_is_refused(
-    browser: Any, base_url: str, engine: Engine
+    phone: Any, engine: Engine
 ) -> None:
-    context = browser.new_context(base_url=base_url, **PHONE)
-    page = context.new_page()
+    page = phone
     firm = ("新昌县永安五金有限公司", "91330624MA2D1357D")
     to_summary(page, "web-chat-twice", firm)
     csrf = page.input_value("#typed input[name=csrf]")
@@ -236,7 +235,6 @@ def test_a_double_submit_makes_one_need_and_a_post_without_the_csrf_token_is_ref
     assert answers[1][0] == 204 and answers[1][1].startswith("/s/")  # on to the need's page
     with Session(engine) as session:
         assert len(needs_of(session, firm)) == 1
-    context.close()
 
 
 def needs_of(session: Session, firm: tuple[str, str]) -> list[Need]:
