@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.serving import serving
+
 
 @dataclass(frozen=True, slots=True)
 class Received:
@@ -39,15 +41,11 @@ class SmsStandIn:
 
     @contextmanager
     def running(self) -> Iterator[SmsStandIn]:
-        thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield self
-        finally:
-            self.release()
-            self._server.shutdown()
-            self._server.server_close()
-            thread.join(5)
+        with serving(self._server):
+            try:
+                yield self
+            finally:
+                self.release()
 
     def hold(self) -> None:
         """Keep the next request waiting, once recorded, until `release()`."""

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.serving import serving
+
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
@@ -47,15 +49,11 @@ class Receiver:
 
     @contextmanager
     def running(self) -> Iterator[Receiver]:
-        thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield self
-        finally:
-            self.release()
-            self._server.shutdown()
-            self._server.server_close()
-            thread.join(5)
+        with serving(self._server):
+            try:
+                yield self
+            finally:
+                self.release()
 
     def hold(self) -> None:
         self._arrived.clear()
