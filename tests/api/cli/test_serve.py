@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,20 +21,13 @@ from db.core.vocabulary import QrKind
 from db.intake.qr_sources import create_source
 from tests.db.builders import Seeded
 
-
-@pytest.fixture
-def refrozen() -> Iterator[None]:
-    """After `yinqi serve` froze all there was (`freeze_startup`), once the test has let go of
-    what the command made: that collected, the session's own objects frozen again
-    (tests/conftest.py); `gc` has no partial unfreeze."""
-    yield
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
+# `yinqi serve` freezes all there is (`freeze_startup`), the test session's objects among them
+# (frozen already, tests/conftest.py), and the ~10,000 the command made: those stay frozen until
+# the worker ends. Unfreezing and collecting the whole session to free them took 1.1 s a test.
 
 
 def test_serve_hands_uvicorn_the_app_with_startup_frozen_out_of_the_collectors_sight(
-    seeded: Seeded, monkeypatch: pytest.MonkeyPatch, refrozen: None
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     served: dict[str, Any] = {}
 
@@ -58,7 +50,7 @@ def test_serve_hands_uvicorn_the_app_with_startup_frozen_out_of_the_collectors_s
 
 
 def test_serve_prints_where_a_park_code_opens_the_web_chat_on_this_machine(
-    seeded: Seeded, monkeypatch: pytest.MonkeyPatch, refrozen: None
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with seeded.session() as session:
         create_source(session, kind=QrKind.PARK, target="yc-gxq", label="越城园区", token="yc-1")
