@@ -72,8 +72,9 @@ class SqliteTemplate:
         """A copy of the snapshot's file in place of `engine`'s empty database: 3 ms where
         copying its rows in (ATTACH, INSERT … SELECT per table) took 11. The old file is
         removed, not overwritten, as in `SqliteFiles.fresh`."""
+        assert engine.url.database not in (None, "", ":memory:"), "a SQLite database on a file"
         engine.dispose()
-        path = Path(engine.url.database or "")
+        path = Path(engine.url.database)
         for suffix in ("", "-wal", "-shm", "-journal"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
         shutil.copyfile(snapshot, path)
@@ -225,14 +226,14 @@ class Seeds:
         return dataclasses.replace(story, seeded=_rebound(story.seeded, engine))
 
     def _copied(self, engine: Engine, name: str, make: Callable[[Engine], T]) -> T:
-        """What `make` made in an empty database, its rows copied into `engine`'s empty one."""
+        """What `make` made in an empty database, copied into `engine`'s empty one."""
         kind = engine.dialect.name
         store = self.postgres if kind == "postgresql" else self.template
         assert store is not None, "a PostgreSQL engine without the PostgreSQL schema"
         key = (kind, name)
         if key not in self.made:
             self.made[key] = store.snapshot(name, make)
-            if kind == "postgresql":
+            if isinstance(store, PostgresSchema):
                 store.fresh()  # snapshot() filled the test's schema: empty it again
         snapshot, made = self.made[key]
         store.restore(engine, snapshot)  # type: ignore[arg-type]
