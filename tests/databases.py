@@ -6,8 +6,9 @@ each test starts from empty tables. A PostgreSQL server named there but unreacha
 tests; it is never skipped silently.
 
 Seeding the sample catalog through the use cases costs more than most tests it serves, so it is
-done once per process and kind of seed (`Seeds`), and each test gets the rows copied into its
-own empty database: the same rows, ids and sequence positions a seeding of its own would leave.
+done once per process and kind of seed (`Seeds`), and each test gets a copy (on SQLite, of the
+seeded file; on PostgreSQL, of the rows): the same rows, ids and sequence positions a seeding of
+its own would leave.
 So is the report tests' fortnight (`tests/db/report_story.py`) played on them (`Seeds.story`).
 """
 
