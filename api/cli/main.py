@@ -180,7 +180,18 @@ def main() -> None:
     except ValidationError as err:
         if err.title not in SETTINGS:  # not one of ours from the environment
             raise
+        lang = asked_lang(sys.argv[1:])
         for error in err.errors():
             name = str(error["loc"][0]).upper() if error["loc"] else err.title
-            typer.echo(t("cli.bad_setting", Lang.ZH, name=name, error=error["msg"]), err=True)
+            typer.echo(t("cli.bad_setting", lang, name=name, error=error["msg"]), err=True)
         raise SystemExit(EXIT_BAD_INPUT) from None
+
+
+def asked_lang(args: list[str]) -> Lang:
+    """The language `--lang` asks for on the command line (Chinese without it, or with a value
+    it does not know): a wrong setting may stop a command before its options are read."""
+    for arg, following in zip(args, [*args[1:], ""], strict=True):
+        value = following if arg == "--lang" else arg.removeprefix("--lang=")
+        if arg.startswith("--lang") and value in tuple(Lang):
+            return Lang(value)
+    return Lang.ZH

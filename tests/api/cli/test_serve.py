@@ -14,11 +14,13 @@ from typer.testing import CliRunner
 from api.cli import app as cli
 from api.cli import main
 from api.cli.common import EXIT_BAD_INPUT
+from api.cli.main import asked_lang
 from api.core.config import get_api_settings
 from bot.config import get_sms_settings
 from db.core.config import get_settings
 from db.core.vocabulary import QrKind
 from db.intake.qr_sources import create_source
+from matching.i18n import Lang
 from tests.db.builders import Seeded
 
 # `yinqi serve` freezes all there is (`freeze_startup`), the test session's objects among them
@@ -68,14 +70,22 @@ def test_serve_prints_where_a_park_code_opens_the_web_chat_on_this_machine(
     assert "网页版登记（越城园区）：http://127.0.0.1:8000/q/yc-1" in result.output
 
 
+@pytest.mark.parametrize(
+    ("lang", "named"),
+    [([], "设置 SMS_TIMEOUT 有误："), (["--lang", "en"], "The setting SMS_TIMEOUT is wrong: ")],
+)
 def test_a_wrong_setting_is_named_in_a_line_not_a_traceback(
-    seeded: Seeded, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    seeded: Seeded,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    lang: list[str],
+    named: str,
 ) -> None:
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: None)
     monkeypatch.setenv("DATABASE_URL", seeded.engine.url.render_as_string(hide_password=False))
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     monkeypatch.setenv("SMS_TIMEOUT", "0")
-    monkeypatch.setattr(sys, "argv", ["yinqi", "serve", "--no-worker"])
+    monkeypatch.setattr(sys, "argv", ["yinqi", "serve", "--no-worker", *lang])
     get_settings.cache_clear()
     get_sms_settings.cache_clear()
     try:
@@ -86,4 +96,21 @@ def test_a_wrong_setting_is_named_in_a_line_not_a_traceback(
         get_sms_settings.cache_clear()
     said = capsys.readouterr().err
     assert exited.value.code == EXIT_BAD_INPUT
-    assert "设置 SMS_TIMEOUT 有误" in said and "Traceback" not in said
+    assert named in said and "Traceback" not in said
+
+
+@pytest.mark.parametrize(
+    ("args", "lang"),
+    [
+        (["serve"], Lang.ZH),
+        (["serve", "--lang", "en"], Lang.EN),
+        (["serve", "--lang=en", "--no-worker"], Lang.EN),
+        (["--lang", "fr"], Lang.ZH),
+        (["--lang"], Lang.ZH),
+        (["qr", "make", "--label", "--lang", "--lang", "en"], Lang.EN),
+    ],
+)
+def test_a_wrong_setting_is_said_in_the_language_the_command_line_asks_for(
+    args: list[str], lang: Lang
+) -> None:
+    assert asked_lang(args) is lang
