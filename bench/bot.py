@@ -53,7 +53,7 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import distinct, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bench.company_names import BRAND_CHARS, INDUSTRIES
 from db.core.engine import make_engine
@@ -104,7 +104,8 @@ class Firm:
 
 
 def firms(count: int, seed: int = 1) -> list[Firm]:
-    rng, brands, cores = random.Random(seed), "".join(dict.fromkeys(BRAND_CHARS)), {}
+    rng, brands = random.Random(seed), "".join(dict.fromkeys(BRAND_CHARS))
+    cores: dict[str, None] = {}
     while len(cores) < count:  # a new name core each: no firm is a duplicate of another
         cores["".join(rng.sample(brands, 3)) + rng.choice(INDUSTRIES)] = None
     made = []
@@ -293,7 +294,8 @@ def park_token(session: Session) -> str:
 
 def needs_stored(session: Session) -> tuple[int, int]:
     """Needs in the database, and the distinct chats they came from."""
-    return tuple(session.exec(select(func.count(), func.count(distinct(Need.chat_id)))).one())
+    needs, chats = session.exec(select(func.count(), func.count(distinct(col(Need.chat_id))))).one()
+    return needs, chats
 
 
 # -- one run ---------------------------------------------------------------------------------

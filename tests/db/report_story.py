@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import select
 
@@ -113,7 +114,7 @@ def play(seeded: Seeded) -> Story:
         """The bank's admin, who may act on any of its leads, whichever manager holds it."""
         return s.bank_admins[lead.split("@")[1]]
 
-    def follow(lead: str, kind: str, when: datetime, **kwargs: object) -> None:
+    def follow(lead: str, kind: str, when: datetime, **kwargs: Any) -> None:
         with s.session() as session:
             record_follow_up(
                 session, lead_id=leads[lead], actor=act(lead), kind=kind, now=when, **kwargs
