@@ -39,7 +39,8 @@ class Receiver:
         self.always: int | None = None
         self._lock = threading.Lock()
         self._arrived = threading.Event()
-        self._release: threading.Event | None = None
+        self._release: threading.Event | None = None  # for the next request
+        self._holding: list[threading.Event] = []  # requests held now
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
 
@@ -63,8 +64,11 @@ class Receiver:
         assert self._arrived.wait(timeout), "no delivery reached the receiver"
 
     def release(self) -> None:
-        if self._release is not None:
-            self._release.set()
+        """Answer the request held, or (none arrived yet) the next one at once."""
+        with self._lock:
+            for held in (*self._holding, *([self._release] if self._release else [])):
+                held.set()
+            self._holding.clear()
 
     def ids(self) -> list[str]:
         with self._lock:
@@ -75,6 +79,8 @@ class Receiver:
             self.received.append(delivery)
             status = self.script.pop(0) if self.script else (self.always or 200)
             wait, self._release = self._release, None
+            if wait is not None:
+                self._holding.append(wait)
         self._arrived.set()
         return status, wait
 
