@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import Engine, make_url, text
+from sqlalchemy.pool import QueuePool
 
 from db.core.engine import make_engine
 from db.core.migrate import upgrade
@@ -65,7 +66,8 @@ class SqliteTemplate:
         directory.mkdir()
         engine = self.fresh(directory)
         made = make(engine)
-        engine.dispose()
+        engine.dispose()  # the last connection closed folds the WAL into the file: it is whole
+        assert not (directory / "test.db-wal").exists(), f"a connection left open by {name}"
         return directory / "test.db", made
 
     @staticmethod
@@ -74,6 +76,8 @@ class SqliteTemplate:
         copying its rows in (ATTACH, INSERT … SELECT per table) took 11. The old file is
         removed, not overwritten, as in `SqliteFiles.fresh`."""
         assert engine.url.database not in (None, "", ":memory:"), "a SQLite database on a file"
+        # a connection in use would go on reading the old file
+        assert isinstance(engine.pool, QueuePool) and engine.pool.checkedout() == 0
         engine.dispose()
         path = Path(engine.url.database)
         for suffix in ("", "-wal", "-shm", "-journal"):
