@@ -188,10 +188,12 @@ def main() -> None:
 
 
 def asked_lang(args: list[str]) -> Lang:
-    """The language `--lang` asks for on the command line (Chinese without it, or with a value
-    it does not know): a wrong setting may stop a command before its options are read."""
+    """The language `--lang` asks for on the command line, the last one given as for the
+    command itself (Chinese without it, or with a value it does not know): a wrong setting may
+    stop a command before its options are read."""
+    asked = Lang.ZH
     for arg, following in zip(args, [*args[1:], ""], strict=True):
         value = following if arg == "--lang" else arg.removeprefix("--lang=")
         if arg.startswith("--lang") and value in tuple(Lang):
-            return Lang(value)
-    return Lang.ZH
+            asked = Lang(value)
+    return asked

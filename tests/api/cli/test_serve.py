@@ -108,6 +108,7 @@ def test_a_wrong_setting_is_named_in_a_line_not_a_traceback(
         (["--lang", "fr"], Lang.ZH),
         (["--lang"], Lang.ZH),
         (["qr", "make", "--label", "--lang", "--lang", "en"], Lang.EN),
+        (["serve", "--lang", "en", "--lang", "zh"], Lang.ZH),
     ],
 )
 def test_a_wrong_setting_is_said_in_the_language_the_command_line_asks_for(
