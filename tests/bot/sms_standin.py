@@ -8,13 +8,11 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.serving import serving
+from tests.serving import HoldingServer
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,44 +21,19 @@ class Received:
     authorization: str | None
 
 
-class SmsStandIn:
+class SmsStandIn(HoldingServer):
+    WAIT = 10.0
+    NOTHING_ARRIVED = "no message reached the gateway stand-in"
+
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.script: list[int] = []
         self.retry_after: str | None = None
-        self._lock = threading.Lock()
-        self._arrived = threading.Event()
-        self._release: threading.Event | None = None  # for the next request
-        self._holding: list[threading.Event] = []  # requests held now
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        super().__init__(self._handler())
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/send"
-
-    @contextmanager
-    def running(self) -> Iterator[SmsStandIn]:
-        with serving(self._server):
-            try:
-                yield self
-            finally:
-                self.release()
-
-    def hold(self) -> None:
-        """Keep the next request waiting, once recorded, until `release()`."""
-        self._arrived.clear()
-        self._release = threading.Event()
-
-    def wait_arrived(self, timeout: float = 10) -> None:
-        assert self._arrived.wait(timeout), "no message reached the gateway stand-in"
-
-    def release(self) -> None:
-        """Answer the request held, or (none arrived yet) the next one at once."""
-        with self._lock:
-            for held in (*self._holding, *([self._release] if self._release else [])):
-                held.set()
-            self._holding.clear()
+        return f"http://127.0.0.1:{self.port}/send"
 
     def ids(self) -> list[Any]:
         with self._lock:
@@ -70,9 +43,7 @@ class SmsStandIn:
         with self._lock:
             self.received.append(Received(json.loads(body), authorization))
             status = self.script.pop(0) if self.script else 200
-            wait, self._release = self._release, None
-            if wait is not None:
-                self._holding.append(wait)
+            wait = self._arrival()
         self._arrived.set()
         return status, wait
 

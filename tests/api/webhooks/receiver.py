@@ -8,13 +8,11 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.serving import serving
+from tests.serving import HoldingServer
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,43 +30,19 @@ class Delivery:
         return self.headers["webhook-id"]
 
 
-class Receiver:
+class Receiver(HoldingServer):
+    WAIT = 60.0
+    NOTHING_ARRIVED = "no delivery reached the receiver"
+
     def __init__(self) -> None:
         self.received: list[Delivery] = []
         self.script: list[int] = []
         self.always: int | None = None
-        self._lock = threading.Lock()
-        self._arrived = threading.Event()
-        self._release: threading.Event | None = None  # for the next request
-        self._holding: list[threading.Event] = []  # requests held now
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        super().__init__(self._handler())
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/hooks/yinqi?src=test"
-
-    @contextmanager
-    def running(self) -> Iterator[Receiver]:
-        with serving(self._server):
-            try:
-                yield self
-            finally:
-                self.release()
-
-    def hold(self) -> None:
-        self._arrived.clear()
-        self._release = threading.Event()
-
-    def wait_arrived(self, timeout: float = 60) -> None:
-        assert self._arrived.wait(timeout), "no delivery reached the receiver"
-
-    def release(self) -> None:
-        """Answer the request held, or (none arrived yet) the next one at once."""
-        with self._lock:
-            for held in (*self._holding, *([self._release] if self._release else [])):
-                held.set()
-            self._holding.clear()
+        return f"http://127.0.0.1:{self.port}/hooks/yinqi?src=test"
 
     def ids(self) -> list[str]:
         with self._lock:
@@ -78,9 +52,7 @@ class Receiver:
         with self._lock:
             self.received.append(delivery)
             status = self.script.pop(0) if self.script else (self.always or 200)
-            wait, self._release = self._release, None
-            if wait is not None:
-                self._holding.append(wait)
+            wait = self._arrival()
         self._arrived.set()
         return status, wait
 
